@@ -1,0 +1,247 @@
+"""Payloads (`data`) of every event on the SLRT topics: the contract agencies build against."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from slrt_shared.contracts import topics
+
+VillageCode = str
+ReferralStatus = Literal["acknowledged", "in_progress", "rejected"]
+Outcome = Literal["resolved", "partially_resolved", "unresolvable"]
+EscalationLevel = Literal["kecamatan", "kabupaten"]
+RankingLevel = Literal["village", "kecamatan", "agency"]
+
+_VILLAGE = Field(
+    pattern=r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$",
+    description="Kemendagri code of the village (desa/kelurahan) whose Puskesos holds the case.",
+    examples=["32.15.02.2001"],
+)
+_COMPLAINT_ID = Field(description="Id of the complaint (the record key and CloudEvents subject).")
+_REFERRAL_ID = Field(description="Id of the referral: one need of a complaint sent to one agency.")
+_AGENCY = Field(
+    pattern=r"^[A-Z0-9-]{2,32}$",
+    description="Code of the agency from the agency registry.",
+    examples=["DINSOS"],
+)
+_TICKET = Field(description="Public ticket a resident uses to track the complaint.")
+
+
+class EventData(BaseModel):
+    """Base of every event payload: consumers ignore fields they do not know yet."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    topic: ClassVar[str]
+    event_type: ClassVar[str]
+
+
+class ComplaintCreated(EventData):
+    """A complaint was registered at a Puskesos; carries no personal data."""
+
+    topic: ClassVar[str] = topics.COMPLAINT_CREATED
+    event_type: ClassVar[str] = "id.slrt.complaint.created.v1"
+
+    complaint_id: UUID = _COMPLAINT_ID
+    ticket: str = _TICKET
+    village_code: VillageCode = _VILLAGE
+    needs: list[str] = Field(
+        min_length=1,
+        description="Service codes of the catalogue, one per need.",
+        examples=[["JKN-PBI", "ADMINDUK"]],
+    )
+    channel: str = Field(
+        description="How the complaint reached the Puskesos.",
+        examples=["walk_in", "phone", "home_visit", "open311", "offline_sync"],
+    )
+    received_at: datetime = Field(description="When the platform received the complaint.")
+    recorded_at: datetime = Field(description="When the operator recorded it (offline: earlier).")
+
+
+class ComplaintPii(EventData):
+    """The resident's personal data of a complaint; read by agency-gateway only."""
+
+    topic: ClassVar[str] = topics.COMPLAINT_PII
+    event_type: ClassVar[str] = "id.slrt.complaint.pii.v1"
+
+    complaint_id: UUID = _COMPLAINT_ID
+    nik: str = Field(pattern=r"^\d{16}$", description="Nomor Induk Kependudukan (16 digits).")
+    name: str = Field(description="Resident's full name.")
+    phone: str | None = Field(default=None, description="Phone number, normalised to +62.")
+    address: str | None = Field(default=None, description="Address within the village.")
+    description: str | None = Field(default=None, description="The complaint in the words given.")
+    details: dict[str, str] = Field(
+        default_factory=dict, description="Further data the needs require (by service)."
+    )
+
+
+class ReferralDispatched(EventData):
+    """A need of a complaint was referred to an agency."""
+
+    topic: ClassVar[str] = topics.REFERRAL_DISPATCHED
+    event_type: ClassVar[str] = "id.slrt.referral.dispatched.v1"
+
+    referral_id: UUID = _REFERRAL_ID
+    complaint_id: UUID = _COMPLAINT_ID
+    ticket: str = _TICKET
+    village_code: VillageCode = _VILLAGE
+    service_code: str = Field(description="Service code of the need.", examples=["JKN-PBI"])
+    agency_code: str = _AGENCY
+    attempt: int = Field(ge=1, description="1 for the first agency, +1 after each rejection.")
+    dispatched_at: datetime = Field(description="When the referral was sent.")
+    due_at: datetime = Field(description="SLA deadline, counted in working days.")
+
+
+class ReferralUpdated(EventData):
+    """An agency acknowledged, worked on, or rejected a referral."""
+
+    topic: ClassVar[str] = topics.REFERRAL_UPDATED
+    event_type: ClassVar[str] = "id.slrt.referral.updated.v1"
+
+    referral_id: UUID = _REFERRAL_ID
+    complaint_id: UUID = _COMPLAINT_ID
+    agency_code: str = _AGENCY
+    status: ReferralStatus = Field(description="New status of the referral at the agency.")
+    note: str | None = Field(default=None, description="Agency's note; the reason on rejection.")
+    at: datetime = Field(description="When the agency changed the status.")
+
+
+class ReferralEscalated(EventData):
+    """A referral passed its SLA and was pushed up the ladder."""
+
+    topic: ClassVar[str] = topics.REFERRAL_ESCALATED
+    event_type: ClassVar[str] = "id.slrt.referral.escalated.v1"
+
+    referral_id: UUID = _REFERRAL_ID
+    complaint_id: UUID = _COMPLAINT_ID
+    level: EscalationLevel = Field(description="Who now watches the referral.")
+    at: datetime = Field(description="When it was escalated.")
+
+
+class CaseResolved(EventData):
+    """An agency reported the outcome of a referral."""
+
+    topic: ClassVar[str] = topics.CASE_RESOLVED
+    event_type: ClassVar[str] = "id.slrt.case.resolved.v1"
+
+    referral_id: UUID = _REFERRAL_ID
+    complaint_id: UUID = _COMPLAINT_ID
+    agency_code: str = _AGENCY
+    outcome: Outcome = Field(description="What the agency achieved.")
+    note: str | None = Field(default=None, description="Agency's note on the outcome.")
+    resolved_at: datetime = Field(description="When the agency reported the outcome.")
+
+
+class ReferralOutcome(BaseModel):
+    """The outcome of one referral of a closed complaint."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    referral_id: UUID = _REFERRAL_ID
+    service_code: str = Field(description="Service code of the need.")
+    agency_code: str = _AGENCY
+    outcome: Outcome = Field(description="What the agency achieved.")
+
+
+class ComplaintClosed(EventData):
+    """Every referral of a complaint has an outcome: the case is closed."""
+
+    topic: ClassVar[str] = topics.COMPLAINT_CLOSED
+    event_type: ClassVar[str] = "id.slrt.complaint.closed.v1"
+
+    complaint_id: UUID = _COMPLAINT_ID
+    ticket: str = _TICKET
+    village_code: VillageCode = _VILLAGE
+    closed_at: datetime = Field(description="When the last referral got its outcome.")
+    outcomes: list[ReferralOutcome] = Field(description="Outcome of each referral.")
+
+
+class RankingRow(BaseModel):
+    """One ranked village, kecamatan or agency; aggregates only, no personal data."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    rank: int | None = Field(description="Position; null when not yet ranked (too few cases).")
+    code: str = Field(description="Village or kecamatan code, or agency code.")
+    name: str = Field(description="Display name.")
+    score: float | None = Field(description="Composite score from 0 to 100.")
+    complaints: int = Field(ge=0, description="Complaints in the period.")
+    closed: int = Field(ge=0, description="Complaints closed in the period.")
+
+
+class RankingUpdated(EventData):
+    """A published ranking changed."""
+
+    topic: ClassVar[str] = topics.RANKING_UPDATED
+    event_type: ClassVar[str] = "id.slrt.ranking.updated.v1"
+
+    regency_code: str = Field(description="Regency the ranking covers.", examples=["32.15"])
+    period: str = Field(
+        description="Month (YYYY-MM) or the rolling window 'rolling-30d'.", examples=["2025-06"]
+    )
+    level: RankingLevel = Field(description="What is ranked.")
+    computed_at: datetime = Field(description="When the ranking was computed.")
+    rows: list[RankingRow] = Field(description="Ranked rows, best first.")
+
+
+class Resident(BaseModel):
+    """The personal data of a resident that an agency's service needs (by `pii_level`)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    nik: str | None = Field(default=None, description="NIK, for sensitive and special services.")
+    name: str = Field(description="Resident's full name.")
+    phone: str | None = Field(default=None, description="Phone number, normalised to +62.")
+    address: str | None = Field(default=None, description="Address within the village.")
+    description: str | None = Field(default=None, description="The complaint as told.")
+
+
+class AgencyReferral(EventData):
+    """An agency's own copy of one of its referrals, after any change (agency.X.referrals)."""
+
+    topic: ClassVar[str] = "agency.{agency_code}.referrals"
+    event_type: ClassVar[str] = "id.slrt.agency.referral.v1"
+
+    referral_id: UUID = _REFERRAL_ID
+    complaint_id: UUID = _COMPLAINT_ID
+    ticket: str = _TICKET
+    village_code: VillageCode = _VILLAGE
+    service_code: str = Field(description="Service code of the need.", examples=["JKN-PBI"])
+    agency_code: str = _AGENCY
+    status: str = Field(
+        description="Referral status at the agency.",
+        examples=["dispatched", "acknowledged", "in_progress", "rejected", "resolved"],
+    )
+    change: str = Field(
+        description="What happened: the type of the event that changed the referral.",
+        examples=["id.slrt.referral.dispatched.v1"],
+    )
+    due_at: datetime = Field(description="SLA deadline.")
+    escalation_level: EscalationLevel | None = Field(default=None, description="If escalated.")
+    outcome: Outcome | None = Field(default=None, description="Outcome once resolved.")
+    resident: Resident | None = Field(
+        default=None, description="Resident's data, limited to what the service needs."
+    )
+    at: datetime = Field(description="When the change happened.")
+
+
+EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
+    ComplaintCreated,
+    ComplaintPii,
+    ReferralDispatched,
+    ReferralUpdated,
+    ReferralEscalated,
+    CaseResolved,
+    ComplaintClosed,
+    RankingUpdated,
+    AgencyReferral,
+)
+
+BY_EVENT_TYPE: dict[str, type[EventData]] = {m.event_type: m for m in EVENT_DATA_TYPES}
+BY_TOPIC: dict[str, type[EventData]] = {
+    m.topic: m for m in EVENT_DATA_TYPES if m is not AgencyReferral
+}

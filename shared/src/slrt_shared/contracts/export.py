@@ -1,0 +1,113 @@
+"""Export the event contracts as JSON Schema files and an AsyncAPI document."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from pydantic import create_model
+
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.envelope import CloudEvent, TypedCloudEvent
+from slrt_shared.contracts.events import EVENT_DATA_TYPES, AgencyReferral, EventData
+
+# Which service publishes each topic (DESIGN.md), for the AsyncAPI document.
+PUBLISHERS: dict[str, str] = {
+    topics.COMPLAINT_CREATED: "intake",
+    topics.COMPLAINT_PII: "intake",
+    topics.REFERRAL_DISPATCHED: "referral",
+    topics.REFERRAL_ESCALATED: "referral",
+    topics.COMPLAINT_CLOSED: "referral",
+    topics.REFERRAL_UPDATED: "agency-gateway",
+    topics.CASE_RESOLVED: "agency-gateway",
+    topics.RANKING_UPDATED: "monitoring",
+    AgencyReferral.topic: "agency-gateway",
+}
+
+
+def envelope_model(data_model: type[EventData]) -> type[CloudEvent]:
+    """Build the CloudEvent model whose `data` is the given payload (unique schema name)."""
+    name = data_model.__name__ + "Event"
+    model: type[CloudEvent] = create_model(  # type: ignore[call-overload]
+        name,
+        __base__=TypedCloudEvent[data_model],  # type: ignore[valid-type]
+        __doc__=f"CloudEvent of type {data_model.event_type}: {data_model.__doc__}",
+    )
+    return model
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """Return a JSON Schema of each event's full record value, keyed by event type."""
+    return {m.event_type: envelope_model(m).model_json_schema() for m in EVENT_DATA_TYPES}
+
+
+def asyncapi_document() -> dict[str, Any]:
+    """Describe every topic and its record schema as an AsyncAPI 3.0 document."""
+    broker = KafkaBroker("kafka:9092", description="SLRT platform Kafka cluster")
+    for model in EVENT_DATA_TYPES:
+        broker.publisher(
+            model.topic,
+            schema=envelope_model(model),
+            title=f"{model.topic}:publish",
+            description=(
+                f"Published by {PUBLISHERS[model.topic]}. Record key: the complaint id. "
+                f"Value: CloudEvent `{model.event_type}` in structured JSON mode "
+                "(content-type: application/cloudevents+json). " + (model.__doc__ or "")
+            ),
+        )
+    for topic in topics.EVENT_TOPICS:
+        broker.publisher(
+            topics.dlq(topic),
+            schema=bytes,
+            title=f"{topics.dlq(topic)}:publish",
+            description=(
+                f"Dead letters of {topic}: the original record, with headers dlq-error, "
+                "dlq-error-type, dlq-topic, dlq-partition, dlq-offset and dlq-group."
+            ),
+        )
+    spec = AsyncAPI(
+        broker,
+        title="SLRT platform events",
+        version="1.0.0",
+        description=(
+            "Events of the SLRT-Puskesos referral platform. Topics may carry a deployment "
+            "prefix. Consumers must ignore unknown fields and deduplicate on the CloudEvent id."
+        ),
+        schema_version="3.0.0",
+    )
+    document: dict[str, Any] = spec.to_specification().to_jsonable()
+    return document
+
+
+def write(out_dir: Path) -> list[Path]:
+    """Write the schemas and the AsyncAPI document under a folder; return the files."""
+    schema_dir = out_dir / "schemas"
+    schema_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for event_type, schema in json_schemas().items():
+        path = schema_dir / f"{event_type}.json"
+        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+        written.append(path)
+    path = out_dir / "asyncapi.json"
+    path.write_text(
+        json.dumps(asyncapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    )
+    written.append(path)
+    return written
+
+
+def main() -> None:
+    """Command line: slrt-contracts [--out docs/contracts]."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/contracts"))
+    args = parser.parse_args()
+    for path in write(args.out):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

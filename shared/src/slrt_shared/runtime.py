@@ -1,0 +1,179 @@
+"""Service runtime: the pool, broker, outbox relay and HTTP app wired the same way everywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import uvicorn
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+from slrt_shared import consumer, db
+from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.http import add_service_defaults
+from slrt_shared.outbox import OutboxRelay, idempotent_producer
+from slrt_shared.settings import ServiceSettings
+from slrt_shared.telemetry import kafka_middleware, setup_logging, setup_tracing
+from slrt_shared.unit_of_work import PgUnitOfWork
+
+log = logging.getLogger(__name__)
+
+BackgroundJob = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    """Everything a service process runs besides its own routes and handlers."""
+
+    def __init__(self, name: str, schema: str, settings: ServiceSettings, migrations: Path) -> None:
+        self.name = name
+        self.schema = schema
+        self.settings = settings
+        self.migrations = migrations
+        self.layout = TopicLayout(settings.topic_prefix)
+        self.tracer_provider = setup_tracing(f"slrt-{name}", settings.otlp_endpoint)
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            client_id=f"slrt-{name}",
+            acks="all",
+            enable_idempotence=True,
+            middlewares=[kafka_middleware(self.tracer_provider)],
+            logger=logging.getLogger(f"slrt.{name}.kafka"),
+        )
+        self._pool: asyncpg.Pool | None = None
+        self._jobs: list[tuple[str, BackgroundJob]] = []
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The service's Postgres pool (open while the service runs)."""
+        if self._pool is None:
+            raise RuntimeError(f"{self.name}: database pool is not open")
+        return self._pool
+
+    @property
+    def group_id(self) -> str:
+        """Kafka consumer group of this service."""
+        return f"{self.layout.prefix}slrt-{self.name}"
+
+    def uow(self) -> PgUnitOfWork:
+        """Open a unit of work on the service's schema."""
+        return PgUnitOfWork(self.pool, self.layout)
+
+    def subscribe(self, topic: str, handler: consumer.EventHandler) -> None:
+        """Consume a contract topic with the service's group, inbox and dead-letter policy."""
+        consumer.subscribe(
+            self.broker,
+            layout=self.layout,
+            topic=topic,
+            group_id=self.group_id,
+            handler=handler,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+
+    def add_job(self, name: str, job: BackgroundJob) -> None:
+        """Run a background coroutine for the life of the service."""
+        self._jobs.append((name, job))
+
+    async def migrate(self) -> list[str]:
+        """Apply the service's migrations."""
+        return await db.migrate(self.settings.database_url, self.schema, self.name, self.migrations)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Open the pool, start the relay, background jobs and consumers; stop them on exit."""
+        await self.migrate()
+        self._pool = await db.create_pool(self.settings.database_url, self.schema, max_size=20)
+        producer = idempotent_producer(self.settings.kafka_bootstrap_servers, f"slrt-{self.name}")
+        await producer.start()
+        relay = OutboxRelay(self._pool, producer, schema=self.schema)
+        tasks = [asyncio.create_task(relay.run(), name=f"{self.name}-outbox")]
+        tasks += [asyncio.create_task(_forever(n, j), name=n) for n, j in self._jobs]
+        await self.broker.start()
+        try:
+            yield
+        finally:
+            await self.broker.stop()
+            relay.stop()
+            for task in tasks[1:]:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await producer.stop()
+            await self._pool.close()
+            self._pool = None
+
+    def http_app(self, title: str, description: str, version: str = "0.1.0") -> FastAPI:
+        """Create the service's FastAPI app with the shared defaults and lifecycle."""
+
+        @contextlib.asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            async with self.running():
+                yield
+
+        app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+        add_service_defaults(app, {"postgres": self._check_postgres, "kafka": self._check_kafka})
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=self.tracer_provider, excluded_urls="healthz,readyz,metrics"
+        )
+        return app
+
+    def serve(self, app: FastAPI) -> None:
+        """Run the HTTP server (and with it everything else) until stopped."""
+        setup_logging(self.name, self.settings.log_level, self.settings.log_json)
+        uvicorn.run(
+            app,
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_config=None,
+            access_log=False,
+        )
+
+    async def _check_postgres(self) -> None:
+        await self.pool.fetchval("SELECT 1")
+
+    async def _check_kafka(self) -> None:
+        if not await self.broker.ping(timeout=2):
+            raise ConnectionError("Kafka broker did not answer")
+
+
+async def _forever(name: str, job: BackgroundJob) -> None:
+    """Keep a background job alive: log and restart it when it fails."""
+    while True:
+        try:
+            await job()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background job %s failed; restarting", name)
+            await asyncio.sleep(1.0)
+
+
+def run_cli(
+    runtime_factory: Callable[[], tuple[ServiceRuntime, FastAPI]],
+    extra: dict[str, Callable[[list[str]], Any]] | None = None,
+    argv: list[str] | None = None,
+) -> None:
+    """Run `serve`, `migrate` or a service's own command."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args.pop(0) if args else "serve"
+    if command == "serve":
+        runtime, app = runtime_factory()
+        runtime.serve(app)
+    elif command == "migrate":
+        runtime, _ = runtime_factory()
+        setup_logging(runtime.name, runtime.settings.log_level, runtime.settings.log_json)
+        for applied in asyncio.run(runtime.migrate()):
+            print(f"applied {applied}")
+    elif extra and command in extra:
+        extra[command](args)
+    else:
+        known = ["serve", "migrate", *sorted(extra or {})]
+        raise SystemExit(f"unknown command {command!r}; expected one of {', '.join(known)}")

@@ -1,0 +1,87 @@
+"""A unit of work over one Postgres transaction that also carries the events it raises."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+import asyncpg
+from asyncpg.transaction import Transaction
+
+from slrt_shared import inbox, outbox
+from slrt_shared.contracts.envelope import CloudEvent
+from slrt_shared.contracts.topics import TopicLayout
+
+
+class PgUnitOfWork:
+    """Opens a transaction; `emit` queues events that reach the outbox at commit."""
+
+    def __init__(self, pool: asyncpg.Pool, layout: TopicLayout) -> None:
+        self._pool = pool
+        self.layout = layout
+        self._conn: asyncpg.pool.PoolConnectionProxy | None = None
+        self._tx: Transaction | None = None
+        self._pending: list[tuple[str, CloudEvent]] = []
+        self._finished = False
+
+    @property
+    def conn(self) -> asyncpg.Connection:
+        """The connection of the open transaction."""
+        if self._conn is None:
+            raise RuntimeError("unit of work is not open")
+        return self._conn  # type: ignore[return-value]
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._pool.acquire()
+        self._tx = self._conn.transaction()
+        await self._tx.start()
+        self._pending = []
+        self._finished = False
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and not self._finished:
+                await self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                await self._pool.release(self._conn)
+            self._conn = None
+            self._tx = None
+
+    def emit(self, topic: str, event: CloudEvent) -> None:
+        """Queue an event for the contract topic; it is saved with the transaction."""
+        self._pending.append((self.layout.name(topic), event))
+
+    def emit_raw(self, physical_topic: str, event: CloudEvent) -> None:
+        """Queue an event for a topic already named in full (e.g. an agency's own topic)."""
+        self._pending.append((physical_topic, event))
+
+    async def claim(self, event_id: UUID, topic: str) -> bool:
+        """Mark an incoming event processed; False if it was processed before."""
+        return await inbox.claim(self.conn, event_id, topic)
+
+    async def commit(self) -> None:
+        """Write queued events to the outbox and commit."""
+        if self._tx is None:
+            raise RuntimeError("unit of work is not open")
+        for topic, event in self._pending:
+            await outbox.enqueue(self.conn, topic, event)
+        if self._pending:
+            await outbox.notify(self.conn)
+        self._pending = []
+        await self._tx.commit()
+        self._finished = True
+
+    async def rollback(self) -> None:
+        """Drop the transaction and the queued events."""
+        self._pending = []
+        if self._tx is not None and not self._finished:
+            await self._tx.rollback()
+        self._finished = True

@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from faststream.kafka import KafkaBroker
+from slrt_shared.consumer import subscribe, with_inbox
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.envelope import CloudEvent, new_event
+from slrt_shared.contracts.events import ReferralEscalated
+from slrt_shared.unit_of_work import PgUnitOfWork
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+
+def escalation(level: str = "kecamatan") -> CloudEvent:
+    complaint_id = uuid4()
+    data = ReferralEscalated(
+        referral_id=uuid4(), complaint_id=complaint_id, level=level, at=datetime.now(UTC)
+    )
+    return new_event(data, source="/slrt/referral", subject=complaint_id)
+
+
+async def produce(bootstrap: str, topic: str, values: list[tuple[bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for key, value in values:
+            await producer.send_and_wait(topic, value=value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def wait_for(predicate, within: float = 30) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + within
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.1)
+
+
+async def dead_letters(bootstrap: str, topic: str, wanted: int) -> list:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(topic, 0)])
+        await consumer.seek_to_beginning(TopicPartition(topic, 0))
+        records: list = []
+        deadline = asyncio.get_running_loop().time() + 20
+        while len(records) < wanted and asyncio.get_running_loop().time() < deadline:
+            for part in (await consumer.getmany(timeout_ms=500)).values():
+                records.extend(part)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def test_poison_records_go_to_the_dead_letter_topic_and_the_consumer_goes_on(
+    test_env,
+) -> None:
+    group = f"{test_env.topic_prefix}dlq-test-{uuid4().hex[:6]}"
+    topic = topics.REFERRAL_ESCALATED
+    handled: list[CloudEvent] = []
+    attempts: Counter[str] = Counter()
+    poison = escalation(level="kabupaten")
+
+    async def handler(event: CloudEvent) -> None:
+        attempts[str(event.id)] += 1
+        if event.id == poison.id:
+            raise ValueError("this event always fails")
+        handled.append(event)
+
+    broker = KafkaBroker(test_env.kafka_bootstrap_servers)
+    subscribe(
+        broker,
+        layout=test_env.layout,
+        topic=topic,
+        group_id=group,
+        handler=handler,
+        max_attempts=3,
+        retry_delay=0.01,
+    )
+    good = escalation()
+    await broker.start()
+    try:
+        await produce(
+            test_env.kafka_bootstrap_servers,
+            test_env.layout.name(topic),
+            [(b"k1", b"{not json"), (poison.key, poison.to_bytes()), (good.key, good.to_bytes())],
+        )
+        await wait_for(lambda: [e.id for e in handled] == [good.id])
+    finally:
+        await broker.stop()
+
+    assert attempts[str(poison.id)] == 3
+    # Every record, the dead-lettered ones included, is committed once it was dealt with.
+    admin = AIOKafkaAdminClient(bootstrap_servers=test_env.kafka_bootstrap_servers)
+    reader = AIOKafkaConsumer(bootstrap_servers=test_env.kafka_bootstrap_servers)
+    await admin.start()
+    await reader.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        ends = await reader.end_offsets(list(committed))
+    finally:
+        await admin.close()
+        await reader.stop()
+    assert {tp: meta.offset for tp, meta in committed.items()} == ends
+    records = await dead_letters(
+        test_env.kafka_bootstrap_servers, test_env.layout.dlq(topic), wanted=2
+    )
+    mine = [r for r in records if dict(r.headers).get(b"dlq-group".decode()) == group.encode()]
+    assert [r.value for r in mine] == [b"{not json", poison.to_bytes()]
+    errors = [dict(r.headers) for r in mine]
+    assert errors[0]["dlq-error-type"] == b"InvalidEventError"
+    assert errors[1]["dlq-error-type"] == b"ValueError"
+    assert errors[1]["dlq-error"] == b"this event always fails"
+    assert errors[1]["dlq-topic"] == test_env.layout.name(topic).encode()
+
+
+async def test_a_transient_failure_is_redelivered_and_processed_once(test_env) -> None:
+    group = f"{test_env.topic_prefix}transient-{uuid4().hex[:6]}"
+    topic = topics.REFERRAL_ESCALATED
+    calls: Counter[str] = Counter()
+    event = escalation()
+
+    async def handler(received: CloudEvent) -> None:
+        if received.id != event.id:
+            return
+        calls["seen"] += 1
+        if calls["seen"] == 1:
+            raise ConnectionRefusedError("database restarting")
+        calls["done"] += 1
+
+    broker = KafkaBroker(test_env.kafka_bootstrap_servers)
+    subscribe(broker, layout=test_env.layout, topic=topic, group_id=group, handler=handler)
+    await broker.start()
+    try:
+        await produce(
+            test_env.kafka_bootstrap_servers,
+            test_env.layout.name(topic),
+            [(event.key, event.to_bytes())],
+        )
+        await wait_for(lambda: calls["done"] == 1)
+        await asyncio.sleep(1.5)
+    finally:
+        await broker.stop()
+    assert calls == Counter(seen=2, done=1)
+
+
+async def until(probe, within: float = 30) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + within
+    while not await probe():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.1)
+
+
+async def test_a_redelivered_event_changes_nothing(test_env, scratch) -> None:
+    topic = topics.REFERRAL_ESCALATED
+    events = [escalation() for _ in range(5)]
+    mine = {e.id for e in events}
+
+    async def record(uow: PgUnitOfWork, data: ReferralEscalated, event: CloudEvent) -> None:
+        if event.id in mine:
+            await uow.conn.execute(
+                "INSERT INTO notes (id, body) VALUES ((SELECT count(*) FROM notes) + 1, $1)",
+                str(event.id),
+            )
+
+    handler = with_inbox(
+        lambda: PgUnitOfWork(scratch.pool, test_env.layout), ReferralEscalated, record
+    )
+    await produce(
+        test_env.kafka_bootstrap_servers,
+        test_env.layout.name(topic),
+        [(e.key, e.to_bytes()) for e in events],
+    )
+
+    async def all_recorded() -> bool:
+        return await scratch.pool.fetchval("SELECT count(*) FROM notes") >= len(events)
+
+    # The second group reads the same records again from the beginning: a full redelivery.
+    for group in ("first", "again"):
+        broker = KafkaBroker(test_env.kafka_bootstrap_servers)
+        subscribe(
+            broker,
+            layout=test_env.layout,
+            topic=topic,
+            group_id=f"{test_env.topic_prefix}{group}-{uuid4().hex[:6]}",
+            handler=handler,
+        )
+        await broker.start()
+        try:
+            await until(all_recorded)
+            await asyncio.sleep(2.0)
+        finally:
+            await broker.stop()
+
+    bodies = await scratch.pool.fetch("SELECT body FROM notes")
+    assert sorted(r["body"] for r in bodies) == sorted(str(e.id) for e in events)
