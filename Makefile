@@ -1,0 +1,51 @@
+# The README's commands. Everything runs inside the uv workspace's .venv.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+RUN := $(UV) run --frozen
+PYTEST_ARGS ?=
+
+.PHONY: help install up down status logs test test-unit lint format contracts
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	@echo "uv not found: installing it from PyPI" >&2
+	python3 -m pip install --quiet --user uv
+
+.venv/.synced: uv.lock pyproject.toml shared/pyproject.toml infra/local/pyproject.toml \
+		$(wildcard services/*/pyproject.toml) | $(UV)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+install: .venv/.synced ## Create .venv with every package and tool.
+
+up: install ## Start Kafka, Postgres and the four services with the Karawang demo district.
+	$(RUN) python -m slrt_devstack up
+
+down: ## Stop everything `make up` or the tests started.
+	@if [ -x .venv/bin/python ]; then .venv/bin/python -m slrt_devstack down; fi
+
+status: install ## Show what is running.
+	$(RUN) python -m slrt_devstack status
+
+logs: install ## Show the last lines of every log (make logs NAME=intake for one).
+	$(RUN) python -m slrt_devstack logs $(NAME)
+
+test: install ## Run every test: unit, then against the real Kafka and Postgres.
+	$(RUN) pytest $(PYTEST_ARGS)
+
+test-unit: install ## Run the fast tests only (no broker, no database).
+	$(RUN) pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+lint: install ## Check style, formatting and types.
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+format: install ## Reformat the code.
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+contracts: install ## Export the event JSON Schemas and the AsyncAPI document to docs/contracts.
+	$(RUN) slrt-contracts --out docs/contracts

@@ -1,0 +1,1 @@
+"""The SLRT platform on one machine without Docker: Kafka, Postgres, topics, roles, services."""

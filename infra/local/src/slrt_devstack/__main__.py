@@ -1,0 +1,3 @@
+from slrt_devstack.cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""`python -m slrt_devstack up|down|status|logs|infra-up`: the local stack's commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from slrt_shared import reference
+from slrt_shared.contracts.topics import TopicLayout
+
+from slrt_devstack import credentials, kafka, postgres, processes, provision, services
+from slrt_devstack.errors import StackError
+from slrt_devstack.infra import Endpoints, ensure_infra
+from slrt_devstack.paths import StackPaths, repo_root
+
+DATABASE = "slrt"
+DEMO_REGENCY = "32.15"
+
+
+def infra_up(paths: StackPaths) -> Endpoints:
+    """Start (or find) Kafka and Postgres."""
+    endpoints = ensure_infra(paths.root)
+    print(f"kafka     {endpoints.kafka_bootstrap_servers}")
+    print(f"postgres  {endpoints.database_url.split('@')[-1]}")
+    return endpoints
+
+
+def up(paths: StackPaths) -> None:
+    """Start everything and seed the demo district; harmless to repeat."""
+    endpoints = infra_up(paths)
+    dsns = asyncio.run(provision.create_database(endpoints.database_url, DATABASE))
+    created = asyncio.run(
+        provision.create_topics(
+            endpoints.kafka_bootstrap_servers, TopicLayout(), list(reference.agencies())
+        )
+    )
+    print(f"topics    {len(created)} created" if created else "topics    all present")
+    creds_path = paths.local / "credentials.json"
+    creds = credentials.ensure(creds_path, DEMO_REGENCY)
+    for spec in services.SERVICES:
+        env = services.service_env(
+            spec, dsns[spec.schema], endpoints.kafka_bootstrap_servers, creds["admin"]
+        )
+        services.seed(spec, env, creds_path, DEMO_REGENCY)
+        services.start(paths, spec, env)
+        print(f"{spec.name:<9} {spec.url}")
+    admin_db = endpoints.database_url.rsplit("/", 1)[0] + f"/{DATABASE}"
+    lines = [
+        f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}",
+        f"DATABASE_URL={admin_db}",
+        *(
+            f"{s.env_prefix if s.env_prefix != 'GATEWAY' else 'GATEWAY'}_URL={s.url}"
+            for s in services.SERVICES
+        ),
+    ]
+    (paths.local / "stack.env").write_text("\n".join(lines) + "\n")
+    print(f"wrote     {paths.local / 'stack.env'} and {creds_path}")
+
+
+def down(paths: StackPaths) -> None:
+    """Stop the services, then Kafka, then Postgres."""
+    for name in processes.names(paths):
+        if name != kafka.NAME and processes.stop(paths, name):
+            print(f"stopped {name}")
+    if kafka.stop(paths):
+        print("stopped kafka")
+    if postgres.stop(paths):
+        print("stopped postgres")
+
+
+def status(paths: StackPaths) -> None:
+    """Print what runs."""
+    rows = [("kafka", processes.pid_of(paths, kafka.NAME), kafka.bootstrap())]
+    pg_pid = _postgres_pid(paths)
+    rows.append(("postgres", pg_pid, f"127.0.0.1:{postgres.port()}"))
+    rows += [(s.name, processes.pid_of(paths, s.name), s.url) for s in services.SERVICES]
+    for name, pid, where in rows:
+        state = f"running (pid {pid})" if pid else "stopped"
+        print(f"{name:<15} {state:<22} {where}")
+
+
+def logs(paths: StackPaths, name: str | None, lines: int = 50) -> None:
+    """Print the last lines of one log or of each."""
+    files = [paths.logs / f"{name}.log"] if name else sorted(paths.logs.glob("*.log"))
+    for log in files:
+        print(f"==> {log} <==")
+        if log.exists():
+            print("\n".join(log.read_text(errors="replace").splitlines()[-lines:]))
+
+
+def _postgres_pid(paths: StackPaths) -> int | None:
+    pid_file = paths.postgres / "data" / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+    return pid if Path(f"/proc/{pid}").exists() else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a stack command."""
+    parser = argparse.ArgumentParser(prog="slrt-stack", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="start Kafka, Postgres and the services; seed the demo district")
+    sub.add_parser("infra-up", help="start Kafka and Postgres only")
+    sub.add_parser("down", help="stop everything")
+    sub.add_parser("status", help="show what runs")
+    logs_parser = sub.add_parser("logs", help="show the end of the logs")
+    logs_parser.add_argument("name", nargs="?")
+    args = parser.parse_args(argv)
+    paths = StackPaths(repo_root())
+    try:
+        if args.command == "up":
+            up(paths)
+        elif args.command == "infra-up":
+            infra_up(paths)
+        elif args.command == "down":
+            down(paths)
+        elif args.command == "status":
+            status(paths)
+        else:
+            logs(paths, args.name)
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc

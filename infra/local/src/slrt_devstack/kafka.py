@@ -1,0 +1,196 @@
+"""A single-node Apache Kafka in KRaft mode, from Apache Kafka's own jars on Maven Central."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+
+from aiokafka.admin import AIOKafkaAdminClient
+
+from slrt_devstack import processes
+from slrt_devstack.errors import StackError
+from slrt_devstack.paths import StackPaths
+
+NAME = "kafka"
+
+
+def port() -> int:
+    """The broker's port (SLRT_KAFKA_PORT, default 9092); the controller uses the next one."""
+    return int(os.environ.get("SLRT_KAFKA_PORT", "9092"))
+
+
+def bootstrap() -> str:
+    """The bootstrap address of the local broker."""
+    return f"127.0.0.1:{port()}"
+
+
+def ensure_jars(paths: StackPaths) -> None:
+    """Fetch the broker's jars with Maven unless they are already there."""
+    libs = paths.kafka / "libs"
+    if any(libs.glob("kafka_2.13-*.jar")) and any(libs.glob("log4j-slf4j2-impl-*.jar")):
+        return
+    _require("java", "Java 17 or newer (Debian: apt-get install default-jre-headless)")
+    _require("mvn", "Maven (Debian: apt-get install maven)")
+    pom = paths.infra_sources / "kafka" / "pom.xml"
+    print(f"fetching Apache Kafka from Maven Central into {libs} ...", flush=True)
+    result = subprocess.run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise StackError(f"Maven could not fetch Kafka's jars:\n{result.stdout}{result.stderr}")
+
+
+def start(paths: StackPaths) -> str:
+    """Start the broker unless it runs already; return its bootstrap address."""
+    if processes.pid_of(paths, NAME) is not None:
+        _wait_until_ready(paths)
+        return bootstrap()
+    if _port_open(port()):
+        raise StackError(
+            f"port {port()} is taken by another process: stop it or set SLRT_KAFKA_PORT"
+        )
+    ensure_jars(paths)
+    _require("java", "Java 17 or newer (Debian: apt-get install default-jre-headless)")
+    config = _write_config(paths)
+    _format_once(paths, config)
+    processes.start(
+        paths,
+        NAME,
+        [
+            "java",
+            "-Xms256m",
+            "-Xmx768m",
+            "-XX:+UseG1GC",
+            *_java_options(paths),
+            "kafka.Kafka",
+            str(config),
+        ],
+    )
+    _wait_until_ready(paths)
+    return bootstrap()
+
+
+def stop(paths: StackPaths) -> bool:
+    """Stop the broker; True if it was running."""
+    return processes.stop(paths, NAME, timeout=30)
+
+
+def _java_options(paths: StackPaths) -> list[str]:
+    log_config = paths.infra_sources / "kafka" / "log4j2.yaml"
+    return [
+        "-cp",
+        str(paths.kafka / "libs" / "*"),
+        f"-Dlog4j2.configurationFile={log_config}",
+        f"-Dkafka.logs.dir={paths.logs}",
+    ]
+
+
+def _write_config(paths: StackPaths) -> os.PathLike[str]:
+    data = paths.kafka / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    broker, controller = port(), port() + 1
+    config = paths.kafka / "server.properties"
+    config.write_text(
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.bootstrap.servers=127.0.0.1:{controller}",
+                f"listeners=PLAINTEXT://127.0.0.1:{broker},CONTROLLER://127.0.0.1:{controller}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{broker}",
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=PLAINTEXT",
+                f"log.dirs={data}",
+                "num.partitions=6",
+                "auto.create.topics.enable=false",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=10",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "min.insync.replicas=1",
+                "group.initial.rebalance.delay.ms=0",
+                "delete.topic.enable=true",
+                "",
+            ]
+        )
+    )
+    return config
+
+
+def _format_once(paths: StackPaths, config: os.PathLike[str]) -> None:
+    data = paths.kafka / "data"
+    if (data / "meta.properties").exists():
+        return
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    result = subprocess.run(
+        [
+            "java",
+            *_java_options(paths),
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_id,
+            "-c",
+            str(config),
+            "--standalone",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise StackError(f"formatting Kafka's storage failed:\n{result.stdout}{result.stderr}")
+
+
+def _wait_until_ready(paths: StackPaths, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if processes.pid_of(paths, NAME) is None:
+            raise StackError(f"Kafka exited during start; see {paths.logs / 'kafka.log'}")
+        if _port_open(port()) and asyncio.run(_answers_metadata()):
+            return
+        time.sleep(0.5)
+    raise StackError(f"Kafka did not become ready in {timeout:.0f}s; see {paths.logs}/kafka.log")
+
+
+async def _answers_metadata() -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(), request_timeout_ms=3000)
+    try:
+        await admin.start()
+        await admin.describe_cluster()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not ready yet"
+        return False
+    finally:
+        await admin.close()
+
+
+def _port_open(number: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", number)) == 0
+
+
+def _require(tool: str, what: str) -> None:
+    if shutil.which(tool) is None:
+        raise StackError(f"`{tool}` was not found: the local Kafka needs {what}")

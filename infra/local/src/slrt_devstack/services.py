@@ -1,0 +1,107 @@
+"""The four services as background processes: seed each, start it, wait until it is ready."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from slrt_devstack import processes
+from slrt_devstack.errors import StackError
+from slrt_devstack.paths import StackPaths
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A service process: its name, Python package, schema, port and environment prefix."""
+
+    name: str
+    package: str
+    schema: str
+    port: int
+    env_prefix: str
+
+    @property
+    def url(self) -> str:
+        """Base URL on this machine."""
+        return f"http://127.0.0.1:{self.port}"
+
+
+SERVICES = (
+    ServiceSpec("intake", "intake", "intake", 8001, "INTAKE"),
+    ServiceSpec("referral", "referral", "referral", 8002, "REFERRAL"),
+    ServiceSpec("agency-gateway", "gateway", "gateway", 8003, "GATEWAY"),
+    ServiceSpec("monitoring", "monitoring", "monitoring", 8004, "MONITORING"),
+)
+
+
+def service_env(
+    spec: ServiceSpec, dsn: str, bootstrap: str, admin_token: str, topic_prefix: str = ""
+) -> dict[str, str]:
+    """Environment of one service process."""
+    return {
+        **os.environ,
+        f"{spec.env_prefix}_DATABASE_URL": dsn,
+        f"{spec.env_prefix}_HTTP_PORT": str(spec.port),
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "SLRT_TOPIC_PREFIX": topic_prefix,
+        "SLRT_ADMIN_TOKEN": admin_token,
+    }
+
+
+def seed(spec: ServiceSpec, env: dict[str, str], credentials: Path, regency: str) -> None:
+    """Apply the service's migrations and load its reference data and credentials."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            spec.package,
+            "seed",
+            "--credentials",
+            str(credentials),
+            "--regency",
+            regency,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+    if result.returncode != 0:
+        raise StackError(f"seeding {spec.name} failed:\n{result.stdout}{result.stderr}")
+
+
+def start(paths: StackPaths, spec: ServiceSpec, env: dict[str, str]) -> None:
+    """Start the service unless it runs; wait until /readyz answers 200."""
+    if processes.pid_of(paths, spec.name) is None:
+        processes.start(paths, spec.name, [sys.executable, "-m", spec.package, "serve"], env=env)
+    wait_ready(paths, spec)
+
+
+def wait_ready(paths: StackPaths, spec: ServiceSpec, timeout: float = 90.0) -> None:
+    """Wait for /readyz; fail with the end of the service's log if it exits or never is ready."""
+    log = paths.logs / f"{spec.name}.log"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if processes.pid_of(paths, spec.name) is None:
+            raise StackError(f"{spec.name} exited during start:\n{_tail(log)}")
+        try:
+            if httpx.get(f"{spec.url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise StackError(f"{spec.name} was not ready after {timeout:.0f}s:\n{_tail(log)}")
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log)"
