@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+
 from slrt_shared import reference
 from slrt_shared.contracts.topics import TopicLayout
 

@@ -177,3 +177,32 @@ def run_cli(
     else:
         known = ["serve", "migrate", *sorted(extra or {})]
         raise SystemExit(f"unknown command {command!r}; expected one of {', '.join(known)}")
+
+
+SeedLoader = Callable[[asyncpg.Connection, dict[str, Any], str], Awaitable[None]]
+
+
+def run_seed(runtime: ServiceRuntime, argv: list[str], load: SeedLoader) -> None:
+    """`seed --credentials FILE --regency CODE`: migrate, then load reference data and tokens."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog=f"{runtime.name} seed")
+    parser.add_argument("--credentials", type=Path, required=True)
+    parser.add_argument("--regency", required=True)
+    args = parser.parse_args(argv)
+    credentials = json.loads(args.credentials.read_text())
+    setup_logging(runtime.name, runtime.settings.log_level, runtime.settings.log_json)
+
+    async def seed() -> None:
+        await runtime.migrate()
+        conn = await asyncpg.connect(
+            runtime.settings.database_url, server_settings={"search_path": runtime.schema}
+        )
+        try:
+            async with conn.transaction():
+                await load(conn, credentials, args.regency)
+        finally:
+            await conn.close()
+
+    asyncio.run(seed())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest_asyncio
+
 from slrt_shared import db
 
 SCHEMA = "referral"  # any service schema: these tests use a database of their own

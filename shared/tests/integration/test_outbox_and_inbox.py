@@ -7,6 +7,7 @@ from uuid import uuid4
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from opentelemetry import trace
+
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, decode, new_event
 from slrt_shared.contracts.events import ReferralEscalated

@@ -3,6 +3,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import jsonschema
+
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import EVENT_DATA_TYPES, ComplaintClosed, ReferralOutcome

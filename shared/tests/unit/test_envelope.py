@@ -5,6 +5,7 @@ from uuid import uuid4
 import pytest
 from cloudevents.v1.http import CloudEvent as SdkCloudEvent
 from cloudevents.v1.kafka import KafkaMessage, from_structured, to_structured
+
 from slrt_shared.contracts.envelope import CONTENT_TYPE, InvalidEventError, decode, new_event
 from slrt_shared.contracts.events import (
     CaseResolved,

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from slrt_shared.contracts.topics import EVENT_TOPICS, TopicLayout
 from slrt_shared.db import SHARED_MIGRATIONS, load_migrations
 

@@ -7,13 +7,12 @@ import asyncio
 import sys
 from pathlib import Path
 
-from slrt_shared import reference
-from slrt_shared.contracts.topics import TopicLayout
-
 from slrt_devstack import credentials, kafka, postgres, processes, provision, services
 from slrt_devstack.errors import StackError
 from slrt_devstack.infra import Endpoints, ensure_infra
 from slrt_devstack.paths import StackPaths, repo_root
+from slrt_shared import reference
+from slrt_shared.contracts.topics import TopicLayout
 
 DATABASE = "slrt"
 DEMO_REGENCY = "32.15"

@@ -22,7 +22,7 @@ class Endpoints:
 
 
 def ensure_infra(root: Path | None = None) -> Endpoints:
-    """Use KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL if set, else testcontainers, else the local stack."""
+    """Use KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL, else testcontainers, else the local stack."""
     paths = StackPaths(root or repo_root())
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     database = os.environ.get("DATABASE_URL")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -10,6 +11,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
 from slrt_shared.contracts.topics import TopicLayout
 
 SCHEMAS = ("intake", "referral", "gateway", "monitoring")
@@ -29,10 +31,9 @@ async def create_topics(
             if spec.name not in existing
         ]
         if missing:
-            try:
+            # Another run may create some meanwhile: that is fine.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # created meanwhile by another run: fine
             await _wait_for_leaders(admin, [t.name for t in missing])
         return [t.name for t in missing]
     finally:

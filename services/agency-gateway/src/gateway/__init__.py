@@ -1,0 +1,1 @@
+"""The agencies' door: API, webhooks and Kafka topics."""

@@ -1,0 +1,14 @@
+"""`python -m gateway serve|migrate|seed`."""
+
+from gateway import seed
+from gateway.app import build
+from slrt_shared.runtime import run_cli, run_seed
+
+
+def main() -> None:
+    """Run an agency-gateway command."""
+    run_cli(build, extra={"seed": lambda argv: run_seed(build()[0], argv, seed.load)})
+
+
+if __name__ == "__main__":
+    main()

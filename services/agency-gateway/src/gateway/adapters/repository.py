@@ -1,0 +1,138 @@
+"""asyncpg queries of the gateway schema, bound to a unit of work's transaction."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from slrt_shared.unit_of_work import PgUnitOfWork
+
+
+class GatewayUnitOfWork(PgUnitOfWork):
+    """A transaction on the gateway schema with its queries."""
+
+    async def agency_of_key(self, key_hash: str) -> str | None:
+        """The agency holding an active key."""
+        value = await self.conn.fetchval(
+            "SELECT agency_code FROM agency_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+            key_hash,
+        )
+        return str(value) if value else None
+
+    async def save_resident(self, complaint_id: UUID, resident: dict[str, Any]) -> None:
+        """Keep a resident's personal data (first copy wins)."""
+        await self.conn.execute(
+            "INSERT INTO residents (complaint_id, nik, name, phone, address, description)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (complaint_id) DO NOTHING",
+            complaint_id,
+            resident["nik"],
+            resident["name"],
+            resident.get("phone"),
+            resident.get("address"),
+            resident.get("description"),
+        )
+
+    async def resident(self, complaint_id: UUID) -> dict[str, Any] | None:
+        """A resident's personal data."""
+        row = await self.conn.fetchrow(
+            "SELECT * FROM residents WHERE complaint_id = $1", complaint_id
+        )
+        return dict(row) if row else None
+
+    async def pii_level(self, service_code: str) -> str:
+        """The catalogue's pii_level of a service ('basic' when unknown)."""
+        value = await self.conn.fetchval(
+            "SELECT pii_level FROM services WHERE code = $1", service_code
+        )
+        return str(value or "basic")
+
+    async def add_referral(self, row: dict[str, Any]) -> bool:
+        """Save a referral; False if it is known already."""
+        inserted = await self.conn.fetchval(
+            "INSERT INTO referrals (id, complaint_id, ticket, village_code, service_code,"
+            " agency_code, attempt, status, dispatched_at, due_at, updated_at)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,'dispatched',$8,$9,$8)"
+            " ON CONFLICT (id) DO NOTHING RETURNING true",
+            row["referral_id"],
+            row["complaint_id"],
+            row["ticket"],
+            row["village_code"],
+            row["service_code"],
+            row["agency_code"],
+            row["attempt"],
+            row["dispatched_at"],
+            row["due_at"],
+        )
+        return bool(inserted)
+
+    async def referral(
+        self, referral_id: UUID, agency_code: str | None = None, *, for_update: bool = False
+    ) -> dict[str, Any] | None:
+        """A referral, optionally only if it belongs to the agency."""
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self.conn.fetchrow(
+            f"SELECT * FROM referrals WHERE id = $1 AND ($2::text IS NULL OR agency_code = $2)"
+            f"{lock}",
+            referral_id,
+            agency_code,
+        )
+        return dict(row) if row else None
+
+    async def page(
+        self, agency_code: str, status: str | None, after: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """The agency's referrals after a position, oldest first."""
+        rows = await self.conn.fetch(
+            "SELECT * FROM referrals WHERE agency_code = $1 AND seq > $2"
+            " AND ($3::text IS NULL OR status = $3) ORDER BY seq LIMIT $4",
+            agency_code,
+            after,
+            status,
+            limit,
+        )
+        return [dict(r) for r in rows]
+
+    async def update(self, referral_id: UUID, **changes: Any) -> None:
+        """Change columns of a referral and stamp it."""
+        columns = ", ".join(f"{name} = ${i}" for i, name in enumerate(changes, start=2))
+        await self.conn.execute(
+            f"UPDATE referrals SET {columns}, updated_at = now() WHERE id = $1",
+            referral_id,
+            *changes.values(),
+        )
+
+    async def stored_response(self, agency_code: str, key: str) -> tuple[str, Any] | None:
+        """The request hash and response saved under an idempotency key."""
+        await self.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))", f"{agency_code}:{key}"
+        )
+        row = await self.conn.fetchrow(
+            "SELECT request_hash, response FROM action_requests"
+            " WHERE agency_code = $1 AND idempotency_key = $2",
+            agency_code,
+            key,
+        )
+        return (row["request_hash"], json.loads(row["response"])) if row else None
+
+    async def store_response(
+        self, agency_code: str, key: str, request_hash: str, response: Any
+    ) -> None:
+        """Save the response of an action under its idempotency key."""
+        await self.conn.execute(
+            "INSERT INTO action_requests (agency_code, idempotency_key, request_hash, response)"
+            " VALUES ($1, $2, $3, $4)",
+            agency_code,
+            key,
+            request_hash,
+            json.dumps(response, default=str),
+        )
+
+    async def audit(self, agency_code: str, referral_id: UUID, fields: list[str]) -> None:
+        """Log a read of personal data."""
+        await self.conn.execute(
+            "INSERT INTO audit_log (agency_code, referral_id, fields) VALUES ($1, $2, $3)",
+            agency_code,
+            referral_id,
+            fields,
+        )

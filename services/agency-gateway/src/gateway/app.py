@@ -1,0 +1,26 @@
+"""Wiring of the agency gateway."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from gateway.entrypoints import http, kafka
+from gateway.settings import GatewaySettings
+from slrt_shared.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
+    """Create the runtime and the HTTP app of the agency gateway."""
+    settings = settings or GatewaySettings()  # type: ignore[call-arg]
+    runtime = ServiceRuntime("agency-gateway", "gateway", settings, MIGRATIONS)
+    kafka.subscribe(runtime)
+    app = runtime.http_app(
+        "SLRT agency gateway",
+        "The agencies' door: each agency's own referrals, and the actions it takes on them.",
+    )
+    app.include_router(http.router(runtime))
+    return runtime, app

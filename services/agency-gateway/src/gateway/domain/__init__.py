@@ -1,0 +1,1 @@
+"""The gateway's domain: what an agency may do to a referral and may see of a resident."""

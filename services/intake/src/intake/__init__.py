@@ -1,0 +1,1 @@
+"""Complaint registration at the Puskesos and public tracking."""

@@ -1,0 +1,1 @@
+"""Intake's Postgres adapters (schema `intake` only)."""

@@ -1,0 +1,164 @@
+"""asyncpg queries of the intake schema, bound to a unit of work's transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from intake.domain.complaints import Catalogue, Registered
+from intake.domain.tracking import TimelineEntry
+from slrt_shared.unit_of_work import PgUnitOfWork
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: a village operator or district staff."""
+
+    token_hash: str
+    kind: str
+    village_code: str | None
+    regency_code: str
+
+
+class IntakeUnitOfWork(PgUnitOfWork):
+    """A transaction on the intake schema with its queries."""
+
+    async def catalogue(self) -> Catalogue:
+        """Villages served and service codes."""
+        villages = await self.conn.fetch("SELECT code FROM villages")
+        services = await self.conn.fetch("SELECT code FROM services")
+        return Catalogue(
+            frozenset(r["code"] for r in villages), frozenset(r["code"] for r in services)
+        )
+
+    async def caller(self, token_hash: str) -> Caller | None:
+        """The active operator or staff member holding a token."""
+        row = await self.conn.fetchrow(
+            "SELECT token_hash, kind, village_code, regency_code FROM operators"
+            " WHERE token_hash = $1 AND revoked_at IS NULL",
+            token_hash,
+        )
+        return Caller(**dict(row)) if row else None
+
+    async def idempotent(self, scope: str, key: str) -> tuple[str, UUID] | None:
+        """The request hash and complaint saved under an idempotency key, if any."""
+        row = await self.conn.fetchrow(
+            "SELECT request_hash, complaint_id FROM idempotency_keys WHERE scope = $1 AND key = $2",
+            scope,
+            key,
+        )
+        return (row["request_hash"], row["complaint_id"]) if row else None
+
+    async def lock_key(self, scope: str, key: str) -> None:
+        """Serialise concurrent requests under one idempotency key until commit."""
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{scope}:{key}")
+
+    async def add(
+        self, registered: Registered, recorded_by: str, scope: str, key: str, fingerprint: str
+    ) -> None:
+        """Save a new complaint, its resident and its idempotency key."""
+        c = registered.complaint
+        await self.conn.execute(
+            "INSERT INTO complaints (id, ticket, village_code, needs, description, channel,"
+            " recorded_at, received_at, recorded_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+            registered.complaint_id,
+            registered.ticket,
+            c.village_code,
+            list(c.needs),
+            c.description,
+            c.channel,
+            c.recorded_at,
+            registered.received_at,
+            recorded_by,
+        )
+        await self.conn.execute(
+            "INSERT INTO residents (complaint_id, nik, name, phone, address)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            registered.complaint_id,
+            c.resident.nik,
+            c.resident.name,
+            c.resident.phone,
+            c.resident.address,
+        )
+        await self.conn.execute(
+            "INSERT INTO idempotency_keys (scope, key, request_hash, complaint_id)"
+            " VALUES ($1, $2, $3, $4)",
+            scope,
+            key,
+            fingerprint,
+            registered.complaint_id,
+        )
+
+    async def ticket_taken(self, ticket: str) -> bool:
+        """Whether a ticket is already in use."""
+        return bool(await self.conn.fetchval("SELECT 1 FROM complaints WHERE ticket = $1", ticket))
+
+    async def complaint(self, complaint_id: UUID) -> dict[str, Any] | None:
+        """A complaint with its resident's data (for the operator and staff)."""
+        row = await self.conn.fetchrow(
+            "SELECT c.*, r.nik, r.name, r.phone, r.address FROM complaints c"
+            " JOIN residents r ON r.complaint_id = c.id WHERE c.id = $1",
+            complaint_id,
+        )
+        return dict(row) if row else None
+
+    async def public_complaint(self, ticket: str) -> asyncpg.Record | None:
+        """The public columns of a complaint found by ticket."""
+        return await self.conn.fetchrow(
+            "SELECT c.id, c.ticket, c.status, c.needs, c.received_at, c.closed_at,"
+            " v.code AS village_code, v.name AS village_name"
+            " FROM complaints c JOIN villages v ON v.code = c.village_code WHERE c.ticket = $1",
+            ticket,
+        )
+
+    async def timeline(self, complaint_id: UUID) -> list[TimelineEntry]:
+        """The complaint's timeline in time order."""
+        rows = await self.conn.fetch(
+            "SELECT at, kind, agency_code, detail FROM timeline WHERE complaint_id = $1"
+            " ORDER BY at, id",
+            complaint_id,
+        )
+        entries = []
+        for r in rows:
+            detail = json.loads(r["detail"])
+            entries.append(
+                TimelineEntry(
+                    r["at"], r["kind"], r["agency_code"], detail.get("outcome"), detail.get("level")
+                )
+            )
+        return entries
+
+    async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None:
+        """Add a timeline entry once per event."""
+        detail = {k: v for k, v in (("outcome", entry.outcome), ("level", entry.level)) if v}
+        await self.conn.execute(
+            "INSERT INTO timeline (complaint_id, event_id, kind, at, agency_code, detail)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING",
+            complaint_id,
+            event_id,
+            entry.kind,
+            entry.at,
+            entry.agency_code,
+            json.dumps(detail),
+        )
+
+    async def close(self, complaint_id: UUID, closed_at: datetime) -> None:
+        """Mark a complaint closed."""
+        await self.conn.execute(
+            "UPDATE complaints SET status = 'closed', closed_at = $2 WHERE id = $1",
+            complaint_id,
+            closed_at,
+        )
+
+    async def set_status(self, complaint_id: UUID, status: str) -> None:
+        """Record the public status of a complaint that is not closed."""
+        await self.conn.execute(
+            "UPDATE complaints SET status = $2 WHERE id = $1 AND status <> 'closed'",
+            complaint_id,
+            status,
+        )

@@ -1,0 +1,27 @@
+"""Wiring of the intake service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from intake.entrypoints import http, kafka
+from intake.settings import IntakeSettings
+from slrt_shared.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
+    """Create the runtime and the HTTP app of intake."""
+    settings = settings or IntakeSettings()  # type: ignore[call-arg]
+    runtime = ServiceRuntime("intake", "intake", settings, MIGRATIONS)
+    kafka.subscribe(runtime)
+    app = runtime.http_app(
+        "SLRT intake",
+        "Complaint registration at the Puskesos and public tracking of complaints.",
+    )
+    http.limit_body_size(app, settings.max_body_bytes)
+    app.include_router(http.router(runtime))
+    return runtime, app

@@ -1,0 +1,1 @@
+"""Intake's HTTP routes and Kafka subscriptions."""

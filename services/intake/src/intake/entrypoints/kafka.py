@@ -1,0 +1,35 @@
+"""Intake's subscriptions: the events that move a complaint's public timeline."""
+
+from __future__ import annotations
+
+from intake.adapters.repository import IntakeUnitOfWork
+from intake.service_layer import tracking
+from slrt_shared.consumer import with_inbox
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.events import (
+    CaseResolved,
+    ComplaintClosed,
+    ReferralDispatched,
+    ReferralEscalated,
+    ReferralUpdated,
+)
+from slrt_shared.runtime import ServiceRuntime
+
+
+def subscribe(runtime: ServiceRuntime) -> None:
+    """Register intake's consumers."""
+
+    def uow() -> IntakeUnitOfWork:
+        return IntakeUnitOfWork(runtime.pool, runtime.layout)
+
+    runtime.subscribe(
+        topics.REFERRAL_DISPATCHED, with_inbox(uow, ReferralDispatched, tracking.on_dispatched)
+    )
+    runtime.subscribe(
+        topics.REFERRAL_UPDATED, with_inbox(uow, ReferralUpdated, tracking.on_updated)
+    )
+    runtime.subscribe(
+        topics.REFERRAL_ESCALATED, with_inbox(uow, ReferralEscalated, tracking.on_escalated)
+    )
+    runtime.subscribe(topics.CASE_RESOLVED, with_inbox(uow, CaseResolved, tracking.on_resolved))
+    runtime.subscribe(topics.COMPLAINT_CLOSED, with_inbox(uow, ComplaintClosed, tracking.on_closed))

@@ -1,0 +1,87 @@
+"""Request and response bodies of intake's HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ResidentIn(BaseModel):
+    """The resident's personal data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nik: str = Field(description="NIK, 16 digits.", examples=["3215024107800001"])
+    name: str = Field(max_length=200, examples=["Siti Aminah"])
+    phone: str | None = Field(default=None, max_length=20, examples=["081234567890"])
+    address: str | None = Field(default=None, max_length=500, examples=["Dusun Krajan RT 02/RW 01"])
+
+
+class ComplaintIn(BaseModel):
+    """A complaint as the Puskesos operator records it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    village_code: str = Field(examples=["32.15.02.2001"])
+    needs: list[str] = Field(examples=[["JKN-PBI", "ADMINDUK"]], max_length=20)
+    description: str = Field(examples=["BPJS PBI tidak aktif sejak Maret; KK hilang."])
+    channel: str = Field(examples=["walk_in"])
+    recorded_at: datetime = Field(examples=["2025-06-26T09:15:00+07:00"])
+    resident: ResidentIn
+
+
+class ComplaintAccepted(BaseModel):
+    """The complaint the request created, or created earlier under the same key."""
+
+    complaint_id: UUID
+    ticket: str
+    status: str
+    received_at: datetime
+
+
+class TimelineOut(BaseModel):
+    """One public step of a complaint."""
+
+    at: datetime
+    kind: str
+    agency_code: str | None = None
+    outcome: str | None = None
+    level: str | None = None
+
+
+class VillageOut(BaseModel):
+    """A village."""
+
+    code: str
+    name: str
+
+
+class TrackingOut(BaseModel):
+    """What anyone holding the ticket may see: no personal data."""
+
+    ticket: str
+    status: str
+    village: VillageOut
+    needs: list[str]
+    received_at: datetime
+    closed_at: datetime | None
+    timeline: list[TimelineOut]
+
+
+class ComplaintOut(BaseModel):
+    """A complaint with its resident, for the operator of the village and district staff."""
+
+    complaint_id: UUID
+    ticket: str
+    status: str
+    village_code: str
+    needs: list[str]
+    description: str
+    channel: str
+    recorded_at: datetime
+    received_at: datetime
+    closed_at: datetime | None
+    resident: ResidentIn
+    timeline: list[TimelineOut]

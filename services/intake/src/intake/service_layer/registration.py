@@ -1,0 +1,110 @@
+"""Register a complaint: validate, save with its events, and answer repeats the same way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID, uuid4
+
+from intake.domain import tickets
+from intake.domain.complaints import Catalogue, NewComplaint, Problem, Registered, check
+from intake.domain.tracking import TimelineEntry
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.envelope import CloudEvent, new_event
+from slrt_shared.contracts.events import ComplaintCreated, ComplaintPii
+
+SOURCE = "/slrt/intake"
+
+
+class ComplaintRejectedError(Exception):
+    """The complaint is not acceptable; `problems` says why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.code for p in problems))
+        self.problems = problems
+
+
+class IdempotencyConflictError(Exception):
+    """The idempotency key was used before with a different request."""
+
+
+class RegistrationUnitOfWork(Protocol):
+    """What registration needs of a unit of work."""
+
+    async def catalogue(self) -> Catalogue: ...
+    async def lock_key(self, scope: str, key: str) -> None: ...
+    async def idempotent(self, scope: str, key: str) -> tuple[str, UUID] | None: ...
+    async def ticket_taken(self, ticket: str) -> bool: ...
+    async def add(
+        self, registered: Registered, recorded_by: str, scope: str, key: str, fingerprint: str
+    ) -> None: ...
+    async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None: ...
+    def emit(self, topic: str, event: CloudEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The complaint a request refers to, and whether this request created it."""
+
+    complaint_id: UUID
+    created: bool
+    registered: Registered | None = None
+
+
+async def register_complaint(
+    uow: RegistrationUnitOfWork,
+    complaint: NewComplaint,
+    *,
+    operator: str,
+    idempotency_key: str,
+    now: datetime,
+) -> Outcome:
+    """Register a complaint once per idempotency key, announcing it on complaint.created/.pii."""
+    fingerprint = complaint.fingerprint()
+    await uow.lock_key(operator, idempotency_key)
+    earlier = await uow.idempotent(operator, idempotency_key)
+    if earlier is not None:
+        if earlier[0] != fingerprint:
+            raise IdempotencyConflictError(idempotency_key)
+        return Outcome(earlier[1], created=False)
+    problems = check(complaint, await uow.catalogue(), now)
+    if problems:
+        raise ComplaintRejectedError(problems)
+    ticket = tickets.new_ticket()
+    while await uow.ticket_taken(ticket):
+        ticket = tickets.new_ticket()
+    registered = Registered(uuid4(), ticket, now, complaint)
+    await uow.add(registered, operator, operator, idempotency_key, fingerprint)
+    created_id = _announce(uow, registered)
+    await uow.append(registered.complaint_id, created_id, TimelineEntry(now, "received"))
+    return Outcome(registered.complaint_id, created=True, registered=registered)
+
+
+def _announce(uow: RegistrationUnitOfWork, registered: Registered) -> UUID:
+    c = registered.complaint
+    created = ComplaintCreated(
+        complaint_id=registered.complaint_id,
+        ticket=registered.ticket,
+        village_code=c.village_code,
+        needs=list(c.needs),
+        channel=c.channel,
+        received_at=registered.received_at,
+        recorded_at=c.recorded_at,
+    )
+    pii = ComplaintPii(
+        complaint_id=registered.complaint_id,
+        nik=c.resident.nik,
+        name=c.resident.name,
+        phone=c.resident.phone,
+        address=c.resident.address,
+        description=c.description,
+    )
+    subject = registered.complaint_id
+    created_event = new_event(created, source=SOURCE, subject=subject, time=registered.received_at)
+    uow.emit(topics.COMPLAINT_CREATED, created_event)
+    uow.emit(
+        topics.COMPLAINT_PII,
+        new_event(pii, source=SOURCE, subject=subject, time=registered.received_at),
+    )
+    return created_event.id

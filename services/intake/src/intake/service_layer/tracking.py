@@ -1,0 +1,66 @@
+"""Keep each complaint's public timeline up to date from the events of other services."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from uuid import UUID
+
+from intake.domain.tracking import TimelineEntry, status
+from slrt_shared.contracts.envelope import CloudEvent
+from slrt_shared.contracts.events import (
+    CaseResolved,
+    ComplaintClosed,
+    ReferralDispatched,
+    ReferralEscalated,
+    ReferralUpdated,
+)
+
+
+class TrackingUnitOfWork(Protocol):
+    """What the timeline needs of a unit of work."""
+
+    async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None: ...
+    async def timeline(self, complaint_id: UUID) -> list[TimelineEntry]: ...
+    async def set_status(self, complaint_id: UUID, status: str) -> None: ...
+    async def close(self, complaint_id: UUID, closed_at: object) -> None: ...
+
+
+async def _record(
+    uow: TrackingUnitOfWork, complaint_id: UUID, event: CloudEvent, entry: TimelineEntry
+) -> None:
+    await uow.append(complaint_id, event.id, entry)
+    await uow.set_status(complaint_id, status(await uow.timeline(complaint_id)))
+
+
+async def on_dispatched(
+    uow: TrackingUnitOfWork, data: ReferralDispatched, event: CloudEvent
+) -> None:
+    """A need was referred to an agency."""
+    entry = TimelineEntry(data.dispatched_at, "referred", data.agency_code)
+    await _record(uow, data.complaint_id, event, entry)
+
+
+async def on_updated(uow: TrackingUnitOfWork, data: ReferralUpdated, event: CloudEvent) -> None:
+    """An agency acknowledged, worked on or passed on a referral."""
+    await _record(
+        uow, data.complaint_id, event, TimelineEntry(data.at, data.status, data.agency_code)
+    )
+
+
+async def on_escalated(uow: TrackingUnitOfWork, data: ReferralEscalated, event: CloudEvent) -> None:
+    """A referral was escalated."""
+    await _record(
+        uow, data.complaint_id, event, TimelineEntry(data.at, "escalated", level=data.level)
+    )
+
+
+async def on_resolved(uow: TrackingUnitOfWork, data: CaseResolved, event: CloudEvent) -> None:
+    """An agency reported an outcome."""
+    entry = TimelineEntry(data.resolved_at, "resolved", data.agency_code, data.outcome)
+    await _record(uow, data.complaint_id, event, entry)
+
+
+async def on_closed(uow: TrackingUnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:
+    """Every need has an outcome: the complaint is closed."""
+    await uow.append(data.complaint_id, event.id, TimelineEntry(data.closed_at, "closed"))
+    await uow.close(data.complaint_id, data.closed_at)

@@ -1,0 +1,25 @@
+"""Intake's settings (environment variables prefixed INTAKE_)."""
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from slrt_shared.settings import ServiceSettings
+
+
+class IntakeSettings(ServiceSettings):
+    """Settings of the intake service."""
+
+    model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
+
+    http_port: int = 8001
+    regency_codes: Annotated[list[str], NoDecode] = Field(
+        default=["32.15"], description="Regencies served."
+    )
+    max_body_bytes: int = 64 * 1024
+
+    @field_validator("regency_codes", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return value.split(",") if isinstance(value, str) else value

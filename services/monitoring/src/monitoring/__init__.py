@@ -1,0 +1,1 @@
+"""Performance of Puskesos and agencies, public ranking."""

@@ -1,0 +1,1 @@
+"""Monitoring's Postgres adapters (schema `monitoring` only)."""

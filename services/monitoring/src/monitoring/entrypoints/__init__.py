@@ -1,0 +1,1 @@
+"""Monitoring's HTTP routes and Kafka subscriptions."""

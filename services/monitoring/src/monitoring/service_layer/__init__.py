@@ -1,0 +1,1 @@
+"""Monitoring's use cases: projecting events into facts, and reading measures."""

@@ -1,0 +1,72 @@
+"""Keep the facts up to date from the platform's events; each event counts once (inbox)."""
+
+from __future__ import annotations
+
+from monitoring.adapters.repository import MonitoringUnitOfWork
+from slrt_shared.contracts.envelope import CloudEvent
+from slrt_shared.contracts.events import (
+    CaseResolved,
+    ComplaintClosed,
+    ComplaintCreated,
+    ReferralDispatched,
+    ReferralEscalated,
+    ReferralUpdated,
+)
+
+
+async def on_created(uow: MonitoringUnitOfWork, data: ComplaintCreated, event: CloudEvent) -> None:
+    """Count a complaint for its village."""
+    parts = data.village_code.split(".")
+    await uow.add_complaint(
+        {
+            "complaint_id": data.complaint_id,
+            "village_code": data.village_code,
+            "kecamatan_code": ".".join(parts[:3]),
+            "regency_code": ".".join(parts[:2]),
+            "needs": len(data.needs),
+            "channel": data.channel,
+            "received_at": data.received_at,
+            "recorded_at": data.recorded_at,
+        }
+    )
+
+
+async def on_dispatched(
+    uow: MonitoringUnitOfWork, data: ReferralDispatched, event: CloudEvent
+) -> None:
+    """Record a referral and its deadline."""
+    await uow.upsert_referral(
+        data.referral_id,
+        data.complaint_id,
+        agency_code=data.agency_code,
+        service_code=data.service_code,
+        dispatched_at=data.dispatched_at,
+        due_at=data.due_at,
+    )
+
+
+async def on_updated(uow: MonitoringUnitOfWork, data: ReferralUpdated, event: CloudEvent) -> None:
+    """Record an acknowledgement or a rejection."""
+    if data.status == "acknowledged":
+        await uow.upsert_referral(data.referral_id, data.complaint_id, acknowledged_at=data.at)
+    elif data.status == "rejected":
+        await uow.upsert_referral(data.referral_id, data.complaint_id, rejected=True)
+
+
+async def on_escalated(
+    uow: MonitoringUnitOfWork, data: ReferralEscalated, event: CloudEvent
+) -> None:
+    """Count an escalation."""
+    await uow.escalate(data.referral_id, data.complaint_id)
+
+
+async def on_resolved(uow: MonitoringUnitOfWork, data: CaseResolved, event: CloudEvent) -> None:
+    """Record a referral's outcome."""
+    await uow.upsert_referral(
+        data.referral_id, data.complaint_id, resolved_at=data.resolved_at, outcome=data.outcome
+    )
+
+
+async def on_closed(uow: MonitoringUnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:
+    """Record when a complaint closed."""
+    await uow.close_complaint(data.complaint_id, data.closed_at)

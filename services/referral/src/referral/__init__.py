@@ -1,0 +1,1 @@
+"""Routing needs to agencies, SLA clocks, escalation, closing cases."""

@@ -1,0 +1,1 @@
+"""Referral's Postgres adapters (schema `referral` only)."""

@@ -1,0 +1,141 @@
+"""asyncpg queries of the referral schema, bound to a unit of work's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from referral.domain.referrals import ReferralState
+from referral.domain.routing import RoutingRule
+from slrt_shared.unit_of_work import PgUnitOfWork
+
+
+class ReferralUnitOfWork(PgUnitOfWork):
+    """A transaction on the referral schema with its queries."""
+
+    async def rule(self, service_code: str) -> RoutingRule | None:
+        """The routing rule of a service."""
+        row = await self.conn.fetchrow(
+            "SELECT service_code, agencies, sla_working_days, version FROM routing_rules"
+            " WHERE service_code = $1",
+            service_code,
+        )
+        if row is None:
+            return None
+        return RoutingRule(
+            row["service_code"], tuple(row["agencies"]), row["sla_working_days"], row["version"]
+        )
+
+    async def open_case(
+        self, complaint_id: UUID, ticket: str, village_code: str, opened_at: datetime
+    ) -> bool:
+        """Open a case; False if it exists already."""
+        inserted = await self.conn.fetchval(
+            "INSERT INTO cases (complaint_id, ticket, village_code, opened_at)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+            complaint_id,
+            ticket,
+            village_code,
+            opened_at,
+        )
+        return bool(inserted)
+
+    async def case(self, complaint_id: UUID) -> dict[str, Any] | None:
+        """A case row."""
+        row = await self.conn.fetchrow("SELECT * FROM cases WHERE complaint_id = $1", complaint_id)
+        return dict(row) if row else None
+
+    async def add_referral(self, referral: dict[str, Any]) -> None:
+        """Save a new referral."""
+        await self.conn.execute(
+            "INSERT INTO referrals (id, complaint_id, service_code, agency_code, attempt, status,"
+            " rule_version, dispatched_at, due_at) VALUES ($1,$2,$3,$4,$5,'dispatched',$6,$7,$8)",
+            referral["id"],
+            referral["complaint_id"],
+            referral["service_code"],
+            referral["agency_code"],
+            referral["attempt"],
+            referral["rule_version"],
+            referral["dispatched_at"],
+            referral["due_at"],
+        )
+
+    async def referral(
+        self, referral_id: UUID, *, for_update: bool = False
+    ) -> dict[str, Any] | None:
+        """A referral row."""
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self.conn.fetchrow(f"SELECT * FROM referrals WHERE id = $1{lock}", referral_id)
+        return dict(row) if row else None
+
+    async def referrals_of(self, complaint_id: UUID) -> list[dict[str, Any]]:
+        """Every referral of a case, oldest first."""
+        rows = await self.conn.fetch(
+            "SELECT * FROM referrals WHERE complaint_id = $1 ORDER BY service_code, attempt",
+            complaint_id,
+        )
+        return [dict(r) for r in rows]
+
+    async def states(self, complaint_id: UUID) -> list[ReferralState]:
+        """What closing needs of each referral of a case."""
+        return [
+            ReferralState(r["service_code"], r["attempt"], r["status"], r["outcome"])
+            for r in await self.referrals_of(complaint_id)
+        ]
+
+    async def set_status(self, referral_id: UUID, status: str, note: str | None) -> None:
+        """Change a referral's status."""
+        await self.conn.execute(
+            "UPDATE referrals SET status = $2, note = COALESCE($3, note) WHERE id = $1",
+            referral_id,
+            status,
+            note,
+        )
+
+    async def resolve(
+        self, referral_id: UUID, outcome: str, note: str | None, at: datetime
+    ) -> None:
+        """Record a referral's outcome."""
+        await self.conn.execute(
+            "UPDATE referrals SET status = 'resolved', outcome = $2, note = $3, resolved_at = $4"
+            " WHERE id = $1",
+            referral_id,
+            outcome,
+            note,
+            at,
+        )
+
+    async def close_case(self, complaint_id: UUID, closed_at: datetime) -> None:
+        """Mark a case closed."""
+        await self.conn.execute(
+            "UPDATE cases SET status = 'closed', closed_at = $2 WHERE complaint_id = $1",
+            complaint_id,
+            closed_at,
+        )
+
+    async def refuse(
+        self,
+        referral_id: UUID,
+        event_id: UUID,
+        from_status: str | None,
+        to_status: str,
+        reason: str,
+    ) -> None:
+        """Record a refused transition."""
+        await self.conn.execute(
+            "INSERT INTO transition_log (referral_id, event_id, from_status, to_status, reason)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            referral_id,
+            event_id,
+            from_status,
+            to_status,
+            reason,
+        )
+
+    async def staff(self, token_hash: str) -> dict[str, Any] | None:
+        """District staff or admin holding a token."""
+        row = await self.conn.fetchrow(
+            "SELECT * FROM staff_tokens WHERE token_hash = $1", token_hash
+        )
+        return dict(row) if row else None

@@ -1,0 +1,1 @@
+"""Referral's HTTP routes and Kafka subscriptions."""

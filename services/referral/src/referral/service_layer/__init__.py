@@ -1,0 +1,1 @@
+"""Referral's use cases."""
