@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import asyncpg
+from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -64,7 +65,7 @@ def subscribe(
     dead_letters = layout.dlq(topic)
 
     async def dead_letter(msg: KafkaMessage, error: BaseException) -> None:
-        record = msg.raw_message
+        record = cast(ConsumerRecord, msg.raw_message)
         headers = dict(record.headers or [])
         headers.update(
             {

@@ -30,7 +30,7 @@ class PgUnitOfWork:
         """The connection of the open transaction."""
         if self._conn is None:
             raise RuntimeError("unit of work is not open")
-        return self._conn  # type: ignore[return-value]
+        return self._conn
 
     async def __aenter__(self) -> Self:
         self._conn = await self._pool.acquire()

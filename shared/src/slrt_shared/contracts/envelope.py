@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
@@ -26,7 +27,7 @@ class CloudEvent(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    specversion: Literal["1.0"] = Field(default=SPEC_VERSION, description="CloudEvents version.")
+    specversion: Literal["1.0"] = Field(default="1.0", description="CloudEvents version.")
     id: UUID = Field(description="Unique event id; consumers deduplicate on it.")
     source: str = Field(
         pattern=r"^/slrt/[a-z-]+$", description="Producing service.", examples=["/slrt/intake"]
@@ -52,7 +53,7 @@ class CloudEvent(BaseModel):
         except ValidationError as exc:
             raise InvalidEventError(f"{self.type}: {exc}") from exc
 
-    def payload_as(self, model: type[D]) -> D:
+    def payload_as(self, model: builtins.type[D]) -> D:
         """Parse `data` as the given payload model, refusing an event of another type."""
         if self.type != model.event_type:
             raise InvalidEventError(f"expected {model.event_type}, got {self.type}")

@@ -32,12 +32,9 @@ PUBLISHERS: dict[str, str] = {
 def envelope_model(data_model: type[EventData]) -> type[CloudEvent]:
     """Build the CloudEvent model whose `data` is the given payload (unique schema name)."""
     name = data_model.__name__ + "Event"
-    model: type[CloudEvent] = create_model(  # type: ignore[call-overload]
-        name,
-        __base__=TypedCloudEvent[data_model],  # type: ignore[valid-type]
-        __doc__=f"CloudEvent of type {data_model.event_type}: {data_model.__doc__}",
-    )
-    return model
+    base: type[CloudEvent] = TypedCloudEvent[data_model]  # type: ignore[valid-type]
+    doc = f"CloudEvent of type {data_model.event_type}: {data_model.__doc__}"
+    return create_model(name, __base__=base, __doc__=doc)
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:

@@ -19,7 +19,7 @@ def new_ticket() -> str:
 def normalise(ticket: str) -> str:
     """Read a ticket as a resident might type it: any case, spaces, O for 0, I or L for 1."""
     cleaned = re.sub(r"[\s-]", "", ticket.upper())
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
     if cleaned.startswith("S1RT"):
         cleaned = "SLRT" + cleaned[4:]
     if len(cleaned) == 12 and cleaned.startswith("SLRT"):

@@ -1,0 +1,89 @@
+from datetime import UTC, datetime
+from uuid import UUID
+
+import pytest
+
+from intake.domain.complaints import Catalogue, Registered
+from intake.domain.tracking import TimelineEntry
+from intake.service_layer.registration import (
+    ComplaintRejectedError,
+    IdempotencyConflictError,
+    register_complaint,
+)
+from slrt_shared.contracts.envelope import CloudEvent
+
+from .test_complaints import CATALOGUE, GOOD
+
+NOW = datetime(2025, 6, 26, 3, 0, tzinfo=UTC)
+
+
+class FakeUnitOfWork:
+    def __init__(self, catalogue: Catalogue = CATALOGUE) -> None:
+        self._catalogue = catalogue
+        self.keys: dict[tuple[str, str], tuple[str, UUID]] = {}
+        self.complaints: dict[UUID, Registered] = {}
+        self.timeline: list[tuple[UUID, TimelineEntry]] = []
+        self.events: list[tuple[str, CloudEvent]] = []
+
+    async def catalogue(self) -> Catalogue:
+        return self._catalogue
+
+    async def lock_key(self, scope: str, key: str) -> None:
+        return None
+
+    async def idempotent(self, scope: str, key: str) -> tuple[str, UUID] | None:
+        return self.keys.get((scope, key))
+
+    async def ticket_taken(self, ticket: str) -> bool:
+        return any(c.ticket == ticket for c in self.complaints.values())
+
+    async def add(
+        self, registered: Registered, recorded_by: str, scope: str, key: str, fingerprint: str
+    ) -> None:
+        self.complaints[registered.complaint_id] = registered
+        self.keys[(scope, key)] = (fingerprint, registered.complaint_id)
+
+    async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None:
+        self.timeline.append((complaint_id, entry))
+
+    def emit(self, topic: str, event: CloudEvent) -> None:
+        self.events.append((topic, event))
+
+
+async def test_registering_announces_the_complaint_without_personal_data_and_apart_its_pii() -> (
+    None
+):
+    uow = FakeUnitOfWork()
+    outcome = await register_complaint(uow, GOOD, operator="op", idempotency_key="k1", now=NOW)
+    assert outcome.created
+    assert [t for t, _ in uow.events] == ["complaint.created", "complaint.pii"]
+    created, pii = (e for _, e in uow.events)
+    assert created.subject == pii.subject == str(outcome.complaint_id)
+    assert GOOD.resident.nik not in created.to_bytes().decode()
+    assert pii.data["nik"] == GOOD.resident.nik
+    assert [e.kind for _, e in uow.timeline] == ["received"]
+
+
+async def test_a_repeat_with_the_same_key_returns_the_same_complaint_and_creates_nothing() -> None:
+    uow = FakeUnitOfWork()
+    first = await register_complaint(uow, GOOD, operator="op", idempotency_key="k1", now=NOW)
+    again = await register_complaint(uow, GOOD, operator="op", idempotency_key="k1", now=NOW)
+    assert again.complaint_id == first.complaint_id and not again.created
+    assert len(uow.complaints) == 1 and len(uow.events) == 2
+
+
+async def test_the_same_key_with_another_body_is_a_conflict() -> None:
+    uow = FakeUnitOfWork()
+    await register_complaint(uow, GOOD, operator="op", idempotency_key="k1", now=NOW)
+    other = GOOD.__class__(**{**GOOD.__dict__, "needs": ("ADMINDUK",)})
+    with pytest.raises(IdempotencyConflictError):
+        await register_complaint(uow, other, operator="op", idempotency_key="k1", now=NOW)
+
+
+async def test_an_invalid_complaint_is_refused_and_nothing_is_emitted() -> None:
+    uow = FakeUnitOfWork()
+    bad = GOOD.__class__(**{**GOOD.__dict__, "needs": ("PIZZA",)})
+    with pytest.raises(ComplaintRejectedError) as refused:
+        await register_complaint(uow, bad, operator="op", idempotency_key="k2", now=NOW)
+    assert [p.code for p in refused.value.problems] == ["unknown_service"]
+    assert uow.events == [] and uow.complaints == {}
