@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar, cast
 
 import asyncpg
@@ -54,17 +54,18 @@ def subscribe(
     broker: KafkaBroker,
     *,
     layout: TopicLayout,
-    topic: str,
+    handlers: Mapping[str, EventHandler],
     group_id: str,
-    handler: EventHandler,
     max_attempts: int = 3,
     retry_delay: float = 0.2,
 ) -> None:
-    """Consume a contract topic: commit offsets after processing, dead-letter poison records."""
-    physical = layout.name(topic)
-    dead_letters = layout.dlq(topic)
+    """Consume contract topics with one consumer: commit after processing, dead-letter poison.
 
-    async def dead_letter(msg: KafkaMessage, error: BaseException) -> None:
+    One consumer per service (not one per topic) so the group rebalances once when it starts.
+    """
+    by_physical = {layout.name(topic): topic for topic in handlers}
+
+    async def dead_letter(msg: KafkaMessage, topic: str, error: BaseException) -> None:
         record = cast(ConsumerRecord, msg.raw_message)
         headers = dict(record.headers or [])
         headers.update(
@@ -79,7 +80,7 @@ def subscribe(
         )
         await broker.publish(
             record.value or b"",
-            topic=dead_letters,
+            topic=layout.dlq(topic),
             key=record.key,
             headers={k: v.decode(errors="replace") for k, v in headers.items()},
         )
@@ -89,23 +90,25 @@ def subscribe(
             record.topic,
             record.partition,
             record.offset,
-            dead_letters,
+            layout.dlq(topic),
             error,
         )
 
     @broker.subscriber(
-        physical,
+        *by_physical,
         group_id=group_id,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
         decoder=_raw_body,
-        title=f"{group_id}:{topic}",
+        title=group_id,
     )
     async def consume(body: bytes, msg: KafkaMessage) -> None:
+        topic = by_physical[cast(ConsumerRecord, msg.raw_message).topic]
+        handler = handlers[topic]
         try:
             event = decode(body)
         except InvalidEventError as exc:
-            await dead_letter(msg, exc)
+            await dead_letter(msg, topic, exc)
             return
         for attempt in range(1, max_attempts + 1):
             try:
@@ -118,11 +121,11 @@ def subscribe(
                 await asyncio.sleep(1.0)
                 raise
             except InvalidEventError as exc:
-                await dead_letter(msg, exc)
+                await dead_letter(msg, topic, exc)
                 return
             except Exception as exc:  # noqa: BLE001 - one bad event must not stop the consumer
                 if attempt == max_attempts:
-                    await dead_letter(msg, exc)
+                    await dead_letter(msg, topic, exc)
                     return
                 log.warning("attempt %s on %s failed: %s", attempt, topic, exc)
                 await asyncio.sleep(retry_delay * attempt)

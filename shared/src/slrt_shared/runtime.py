@@ -48,6 +48,8 @@ class ServiceRuntime:
         )
         self._pool: asyncpg.Pool | None = None
         self._jobs: list[tuple[str, BackgroundJob]] = []
+        self._handlers: dict[str, consumer.EventHandler] = {}
+        self._subscribed = False
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -67,14 +69,9 @@ class ServiceRuntime:
 
     def subscribe(self, topic: str, handler: consumer.EventHandler) -> None:
         """Consume a contract topic with the service's group, inbox and dead-letter policy."""
-        consumer.subscribe(
-            self.broker,
-            layout=self.layout,
-            topic=topic,
-            group_id=self.group_id,
-            handler=handler,
-            max_attempts=self.settings.consumer_max_attempts,
-        )
+        if topic in self._handlers:
+            raise ValueError(f"{self.name} already consumes {topic}")
+        self._handlers[topic] = handler
 
     def add_job(self, name: str, job: BackgroundJob) -> None:
         """Run a background coroutine for the life of the service."""
@@ -94,6 +91,15 @@ class ServiceRuntime:
         relay = OutboxRelay(self._pool, producer, schema=self.schema)
         tasks = [asyncio.create_task(relay.run(), name=f"{self.name}-outbox")]
         tasks += [asyncio.create_task(_forever(n, j), name=n) for n, j in self._jobs]
+        if self._handlers and not self._subscribed:
+            consumer.subscribe(
+                self.broker,
+                layout=self.layout,
+                handlers=self._handlers,
+                group_id=self.group_id,
+                max_attempts=self.settings.consumer_max_attempts,
+            )
+            self._subscribed = True
         await self.broker.start()
         try:
             yield

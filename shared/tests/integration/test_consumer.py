@@ -80,9 +80,8 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_consumer_goes_
     subscribe(
         broker,
         layout=test_env.layout,
-        topic=topic,
+        handlers={topic: handler},
         group_id=group,
-        handler=handler,
         max_attempts=3,
         retry_delay=0.01,
     )
@@ -126,6 +125,48 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_consumer_goes_
     assert mine[poison.to_bytes()]["dlq-topic"] == test_env.layout.name(topic).encode()
 
 
+async def test_one_consumer_serves_several_topics_and_dead_letters_to_each_ones_dlq(
+    test_env,
+) -> None:
+    group = f"{test_env.topic_prefix}multi-{uuid4().hex[:6]}"
+    seen: list[str] = []
+
+    async def escalated(event: CloudEvent) -> None:
+        seen.append(f"escalated:{event.id}")
+
+    async def updated(event: CloudEvent) -> None:
+        seen.append(f"updated:{event.id}")
+
+    broker = KafkaBroker(test_env.kafka_bootstrap_servers)
+    subscribe(
+        broker,
+        layout=test_env.layout,
+        handlers={topics.REFERRAL_ESCALATED: escalated, topics.REFERRAL_UPDATED: updated},
+        group_id=group,
+    )
+    good = escalation()
+    marker = uuid4().hex.encode()
+    await broker.start()
+    try:
+        await produce(
+            test_env.kafka_bootstrap_servers,
+            test_env.layout.name(topics.REFERRAL_UPDATED),
+            [(b"k", b"oops " + marker)],
+        )
+        await produce(
+            test_env.kafka_bootstrap_servers,
+            test_env.layout.name(topics.REFERRAL_ESCALATED),
+            [(good.key, good.to_bytes())],
+        )
+        await wait_for(lambda: f"escalated:{good.id}" in seen)
+    finally:
+        await broker.stop()
+    records = await dead_letters(
+        test_env.kafka_bootstrap_servers, test_env.layout.dlq(topics.REFERRAL_UPDATED), wanted=1
+    )
+    assert [r.value for r in records if r.value.endswith(marker)] == [b"oops " + marker]
+
+
 async def test_a_transient_failure_is_redelivered_and_processed_once(test_env) -> None:
     group = f"{test_env.topic_prefix}transient-{uuid4().hex[:6]}"
     topic = topics.REFERRAL_ESCALATED
@@ -141,7 +182,7 @@ async def test_a_transient_failure_is_redelivered_and_processed_once(test_env) -
         calls["done"] += 1
 
     broker = KafkaBroker(test_env.kafka_bootstrap_servers)
-    subscribe(broker, layout=test_env.layout, topic=topic, group_id=group, handler=handler)
+    subscribe(broker, layout=test_env.layout, handlers={topic: handler}, group_id=group)
     await broker.start()
     try:
         await produce(
@@ -194,9 +235,8 @@ async def test_a_redelivered_event_changes_nothing(test_env, scratch) -> None:
         subscribe(
             broker,
             layout=test_env.layout,
-            topic=topic,
+            handlers={topic: handler},
             group_id=f"{test_env.topic_prefix}{group}-{uuid4().hex[:6]}",
-            handler=handler,
         )
         await broker.start()
         try:
