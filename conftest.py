@@ -32,16 +32,6 @@ class TestEnv:
     def __post_init__(self) -> None:
         object.__setattr__(self, "layout", TopicLayout(self.topic_prefix))
 
-    def service_env(self, service: str) -> dict[str, str]:
-        """Environment variables that point a service process at this test environment."""
-        prefix = {"agency-gateway": "GATEWAY"}.get(service, service.upper())
-        schema = {"agency-gateway": "gateway"}.get(service, service)
-        return {
-            f"{prefix}_DATABASE_URL": self.dsns[schema],
-            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
-            "SLRT_TOPIC_PREFIX": self.topic_prefix,
-        }
-
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[object]:

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
-import httpx
 import pytest
 
-from slrt_devstack import credentials
+from slrt_devstack import credentials, processes, services
+from slrt_devstack.paths import StackPaths
 
 REGENCY = "32.15"
-SERVICES = {  # service -> (python package, env prefix)
-    "intake": ("intake", "INTAKE"),
-    "referral": ("referral", "REFERRAL"),
-    "agency-gateway": ("gateway", "GATEWAY"),
-    "monitoring": ("monitoring", "MONITORING"),
-}
 
 
 @dataclass
@@ -33,7 +23,6 @@ class Platform:
 
     urls: dict[str, str]
     creds: dict[str, Any]
-    logs: Path
 
     def operator(self, village: str) -> dict[str, str]:
         """Headers of the operator of a village."""
@@ -57,70 +46,25 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def platform(test_env, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:  # type: ignore[no-untyped-def]
     """Seed and start intake, referral, agency-gateway and monitoring; stop them after."""
-    work = tmp_path_factory.mktemp("platform")
-    creds_file = work / "credentials.json"
+    paths = StackPaths(tmp_path_factory.mktemp("platform"))
+    creds_file = paths.local / "credentials.json"
     creds = credentials.ensure(creds_file, REGENCY)
-    urls: dict[str, str] = {}
-    processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+    specs = [replace(spec, port=_free_port()) for spec in services.SERVICES]
     try:
-        for service, (package, prefix) in SERVICES.items():
-            port = _free_port()
-            env = {
-                **os.environ,
-                **test_env.service_env(service),
-                f"{prefix}_HTTP_PORT": str(port),
-                f"{prefix}_LOG_JSON": "true",
-                "SLRT_ADMIN_TOKEN": creds["admin"],
-            }
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    package,
-                    "seed",
-                    "--credentials",
-                    str(creds_file),
-                    "--regency",
-                    REGENCY,
-                ],
-                env=env,
-                check=True,
-                timeout=120,
+        for spec in specs:
+            env = services.service_env(
+                spec,
+                test_env.dsns[spec.schema],
+                test_env.kafka_bootstrap_servers,
+                creds["admin"],
+                test_env.topic_prefix,
             )
-            log = (work / f"{service}.log").open("wb")
-            proc = subprocess.Popen(
-                [sys.executable, "-m", package, "serve"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            processes.append((service, proc))
-            urls[service] = f"http://127.0.0.1:{port}"
-        for service, proc in processes:
-            _wait_ready(service, urls[service], proc, work / f"{service}.log")
-        yield Platform(urls, creds, work)
+            services.seed(spec, env, creds_file, REGENCY)
+            services.start(paths, spec, env)
+        yield Platform({spec.name: spec.url for spec in specs}, creds)
     finally:
-        for _, proc in processes:
-            proc.terminate()
-        for _, proc in processes:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _wait_ready(service: str, url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{service} exited:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{service} not ready in time:\n{log.read_text()[-4000:]}")
+        for spec in specs:
+            processes.stop(paths, spec.name)
 
 
 def _eventually(probe, timeout: float = 30, interval: float = 0.25):  # type: ignore[no-untyped-def]

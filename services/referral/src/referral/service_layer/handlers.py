@@ -38,6 +38,20 @@ class Calendar:
     tz: ZoneInfo
 
 
+async def _accepted(
+    uow: ReferralUnitOfWork, referral_id: UUID, requested: str, event: CloudEvent
+) -> dict[str, Any] | None:
+    """The referral if the state machine accepts the change; else log the refusal, None."""
+    current = await uow.referral(referral_id, for_update=True)
+    if current is None:
+        raise InvalidEventError(f"unknown referral {referral_id}")
+    decision = transition(current["status"], requested)
+    if not decision.accepted:
+        await uow.refuse(referral_id, event.id, current["status"], requested, decision.reason)
+        return None
+    return current
+
+
 class Handlers:
     """Use cases bound to the district calendar and a clock."""
 
@@ -60,14 +74,8 @@ class Handlers:
         self, uow: ReferralUnitOfWork, data: ReferralUpdated, event: CloudEvent
     ) -> None:
         """Apply an agency's status change; a rejection goes on to the next agency."""
-        current = await uow.referral(data.referral_id, for_update=True)
+        current = await _accepted(uow, data.referral_id, data.status, event)
         if current is None:
-            raise InvalidEventError(f"unknown referral {data.referral_id}")
-        decision = transition(current["status"], data.status)
-        if not decision.accepted:
-            await uow.refuse(
-                data.referral_id, event.id, current["status"], data.status, decision.reason
-            )
             return
         await uow.set_status(data.referral_id, data.status, data.note)
         if data.status == "rejected":
@@ -86,14 +94,8 @@ class Handlers:
         self, uow: ReferralUnitOfWork, data: CaseResolved, event: CloudEvent
     ) -> None:
         """Record the outcome; close the case when every need has one."""
-        current = await uow.referral(data.referral_id, for_update=True)
+        current = await _accepted(uow, data.referral_id, "resolved", event)
         if current is None:
-            raise InvalidEventError(f"unknown referral {data.referral_id}")
-        decision = transition(current["status"], "resolved")
-        if not decision.accepted:
-            await uow.refuse(
-                data.referral_id, event.id, current["status"], "resolved", decision.reason
-            )
             return
         await uow.resolve(data.referral_id, data.outcome, data.note, data.resolved_at)
         await self._close_if_complete(uow, current["complaint_id"], data.resolved_at)
