@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -23,6 +25,20 @@ class Platform:
 
     urls: dict[str, str]
     creds: dict[str, Any]
+    paths: StackPaths
+    specs: dict[str, services.ServiceSpec]
+    envs: dict[str, dict[str, str]]
+
+    def crash(self, service: str) -> None:
+        """Kill a service with SIGKILL, as a power cut or an OOM kill would."""
+        pid = processes.pid_of(self.paths, service)
+        assert pid is not None, f"{service} is not running"
+        os.killpg(pid, signal.SIGKILL)
+        processes.stop(self.paths, service)
+
+    def start(self, service: str) -> None:
+        """Start a stopped service and wait until it is ready."""
+        services.start(self.paths, self.specs[service], self.envs[service])
 
     def operator(self, village: str) -> dict[str, str]:
         """Headers of the operator of a village."""
@@ -50,18 +66,27 @@ def platform(test_env, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pla
     creds_file = paths.local / "credentials.json"
     creds = credentials.ensure(creds_file, REGENCY)
     specs = [replace(spec, port=_free_port()) for spec in services.SERVICES]
+    envs = {
+        spec.name: services.service_env(
+            spec,
+            test_env.dsns[spec.schema],
+            test_env.kafka_bootstrap_servers,
+            creds["admin"],
+            test_env.topic_prefix,
+        )
+        for spec in specs
+    }
     try:
         for spec in specs:
-            env = services.service_env(
-                spec,
-                test_env.dsns[spec.schema],
-                test_env.kafka_bootstrap_servers,
-                creds["admin"],
-                test_env.topic_prefix,
-            )
-            services.seed(spec, env, creds_file, REGENCY)
-            services.start(paths, spec, env)
-        yield Platform({spec.name: spec.url for spec in specs}, creds)
+            services.seed(spec, envs[spec.name], creds_file, REGENCY)
+            services.start(paths, spec, envs[spec.name])
+        yield Platform(
+            {spec.name: spec.url for spec in specs},
+            creds,
+            paths,
+            {spec.name: spec for spec in specs},
+            envs,
+        )
     finally:
         for spec in specs:
             processes.stop(paths, spec.name)

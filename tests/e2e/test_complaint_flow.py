@@ -157,6 +157,23 @@ def test_a_rejected_referral_goes_to_the_next_agency(platform, eventually) -> No
     assert second[0]["attempt"] == 2
 
 
+def test_a_crashed_service_loses_nothing_and_duplicates_nothing(platform, eventually) -> None:
+    platform.crash("referral")
+    try:
+        accepted = [register(platform, ["JKN-PBI", "ADMINDUK"]) for _ in range(5)]
+    finally:
+        platform.start("referral")
+    for complaint_accepted in accepted:
+        complaint_id = complaint_accepted["complaint_id"]
+        assert len(eventually(lambda c=complaint_id: referrals_of(platform, "DINSOS", c))) == 1
+        assert len(eventually(lambda c=complaint_id: referrals_of(platform, "DISDUKCAPIL", c))) == 1
+
+    platform.crash("intake")
+    platform.start("intake")
+    for complaint_accepted in accepted:
+        assert track(platform, complaint_accepted["ticket"])["status"] == "referred"
+
+
 def test_redelivered_events_change_nothing(platform, test_env, eventually) -> None:
     accepted = register(platform, ["KESEHATAN"])
     complaint_id = accepted["complaint_id"]
