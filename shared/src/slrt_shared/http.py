@@ -35,15 +35,68 @@ _STATUS_CODES = {
 }
 
 
-class ApiError(Exception):
-    """An error answered as JSON with a machine-readable code."""
+LANGUAGES = ("id", "en")
 
-    def __init__(self, status: int, code: str, message: str, details: Any | None = None) -> None:
+# Messages of request errors every service answers, in English and Bahasa Indonesia.
+_REQUEST_ERRORS: dict[str, tuple[str, str, str]] = {  # pydantic type -> code, en, id
+    "json_invalid": (
+        "malformed_json",
+        "The body is not valid JSON.",
+        "Isi permintaan bukan JSON yang sah.",
+    ),
+    "extra_forbidden": ("unknown_field", "This field is not allowed.", "Kolom ini tidak dikenal."),
+    "missing": ("field_required", "This field is required.", "Kolom ini wajib diisi."),
+    "model_attributes_type": (
+        "invalid_type",
+        "Expected a JSON object.",
+        "Seharusnya berupa objek JSON.",
+    ),
+}
+_INVALID_VALUE = ("invalid_value", "This value is not valid.", "Nilai ini tidak sah.")
+_GENERIC = {
+    "validation_failed": ("The request is not valid.", "Permintaan tidak sah."),
+    "internal_error": ("Internal error.", "Terjadi kesalahan internal."),
+}
+
+
+def preferred_language(accept_language: str | None, default: str) -> str:
+    """Pick 'id' or 'en' from an Accept-Language header, else the service's default."""
+    best, best_q = default, 0.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        primary = "id" if primary == "in" else primary
+        try:
+            q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            q = 0.0
+        if primary in LANGUAGES and q > best_q:
+            best, best_q = primary, q
+    return best
+
+
+class ApiError(Exception):
+    """An error answered as JSON with a machine-readable code, in English or Indonesian."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any | None = None,
+        *,
+        message_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.message_id = message_id
         self.details = details
+
+    def text(self, language: str) -> str:
+        """The message in a language (English when there is no Indonesian one)."""
+        return self.message_id if language == "id" and self.message_id else self.message
 
 
 def error_body(code: str, message: str, details: Any | None = None) -> dict[str, Any]:
@@ -54,8 +107,17 @@ def error_body(code: str, message: str, details: Any | None = None) -> dict[str,
     return {"error": body}
 
 
-def add_service_defaults(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:
+def request_language(request: Request) -> str:
+    """The language to answer a request in."""
+    default = getattr(request.app.state, "default_language", "en")
+    return preferred_language(request.headers.get("accept-language"), default)
+
+
+def add_service_defaults(
+    app: FastAPI, checks: dict[str, ReadinessCheck], default_language: str = "en"
+) -> None:
     """Add /healthz, /readyz, /metrics, request metrics and JSON error handlers to an app."""
+    app.state.default_language = default_language
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive.")
     async def healthz() -> dict[str, str]:
@@ -91,17 +153,33 @@ def add_service_defaults(app: FastAPI, checks: dict[str, ReadinessCheck]) -> Non
         return response
 
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), exc.status)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        body = error_body(exc.code, exc.text(request_language(request)), exc.details)
+        return JSONResponse(body, exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-            for e in exc.errors()
-        ]
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        language = request_language(request)
+        details = []
+        for e in exc.errors():
+            code, en, id_ = _REQUEST_ERRORS.get(str(e.get("type")), _INVALID_VALUE)
+            loc = [str(part) for part in e.get("loc", ()) if part not in ("body", "query")]
+            details.append(
+                {
+                    "field": ".".join(loc),
+                    "code": code,
+                    "message": id_ if language == "id" else en,
+                    "detail": str(e.get("msg", "")),
+                }
+            )
+        malformed = any(d["code"] == "malformed_json" for d in details)
+        code = "malformed_json" if malformed else "validation_failed"
+        en, id_ = (
+            _REQUEST_ERRORS["json_invalid"][1:] if malformed else _GENERIC["validation_failed"]
+        )
         return JSONResponse(
-            error_body("validation_failed", "The request is not valid.", details), 422
+            error_body(code, id_ if language == "id" else en, details),
+            422 if not malformed else 400,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -112,4 +190,6 @@ def add_service_defaults(app: FastAPI, checks: dict[str, ReadinessCheck]) -> Non
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return JSONResponse(error_body("internal_error", "Internal error."), 500)
+        en, id_ = _GENERIC["internal_error"]
+        message = id_ if request_language(_) == "id" else en
+        return JSONResponse(error_body("internal_error", message), 500)

@@ -113,7 +113,9 @@ class ServiceRuntime:
             await self._pool.close()
             self._pool = None
 
-    def http_app(self, title: str, description: str, version: str = "0.1.0") -> FastAPI:
+    def http_app(
+        self, title: str, description: str, version: str = "0.1.0", default_language: str = "en"
+    ) -> FastAPI:
         """Create the service's FastAPI app with the shared defaults and lifecycle."""
 
         @contextlib.asynccontextmanager
@@ -122,7 +124,11 @@ class ServiceRuntime:
                 yield
 
         app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
-        add_service_defaults(app, {"postgres": self._check_postgres, "kafka": self._check_kafka})
+        add_service_defaults(
+            app,
+            {"postgres": self._check_postgres, "kafka": self._check_kafka},
+            default_language,
+        )
         FastAPIInstrumentor.instrument_app(
             app, tracer_provider=self.tracer_provider, excluded_urls="healthz,readyz,metrics"
         )

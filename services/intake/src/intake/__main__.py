@@ -1,13 +1,19 @@
 """`python -m intake serve|migrate|seed`."""
 
-from intake import seed
+from intake import admin, seed
 from intake.app import build
 from slrt_shared.runtime import run_cli, run_seed
 
 
 def main() -> None:
     """Run an intake command."""
-    run_cli(build, extra={"seed": lambda argv: run_seed(build()[0], argv, seed.load)})
+    run_cli(
+        build,
+        extra={
+            "seed": lambda argv: run_seed(build()[0], argv, seed.load),
+            "operators": admin.main,
+        },
+    )
 
 
 if __name__ == "__main__":

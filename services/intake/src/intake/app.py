@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from intake.entrypoints import http, kafka
+from intake.entrypoints import http, kafka, open311
 from intake.settings import IntakeSettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -21,7 +21,9 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     app = runtime.http_app(
         "SLRT intake",
         "Complaint registration at the Puskesos and public tracking of complaints.",
+        default_language="id",
     )
     http.limit_body_size(app, settings.max_body_bytes)
     app.include_router(http.router(runtime))
+    app.include_router(open311.router(runtime, settings.regency_codes))
     return runtime, app

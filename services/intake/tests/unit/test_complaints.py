@@ -36,6 +36,7 @@ def test_a_complete_complaint_is_accepted() -> None:
         ({"recorded_at": NOW + timedelta(minutes=5)}, "recorded_in_future"),
         ({"resident": replace(GOOD.resident, nik="32150241078000")}, "invalid_nik"),
         ({"resident": replace(GOOD.resident, nik="321502410780000A")}, "invalid_nik"),
+        ({"resident": replace(GOOD.resident, nik="3215994107800001")}, "nik_unknown_region"),
         ({"resident": replace(GOOD.resident, name=" ")}, "name_required"),
         ({"resident": replace(GOOD.resident, phone="12345")}, "invalid_phone"),
     ],
@@ -64,3 +65,40 @@ def test_phones_are_normalised_to_plus_62(given: str, expected: str) -> None:
 def test_the_same_request_has_the_same_fingerprint_and_a_different_one_does_not() -> None:
     assert GOOD.fingerprint() == replace(GOOD).fingerprint()
     assert GOOD.fingerprint() != replace(GOOD, needs=("JKN-PBI",)).fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("nik", "code"),
+    [
+        ("3215024107800001", None),  # woman born 1 July 1980, Pangkalan, Karawang
+        ("3215020107800001", None),  # man born 1 July 1980
+        ("3324010101050002", None),  # Kendal, born 2005
+        ("3171012902000003", None),  # Jakarta (not served here): structure only; 29 Feb 2000
+        ("3215022902010001", "nik_invalid_birth_date"),  # 29 Feb in neither 1901 nor 2001
+        ("3215023201800001", "nik_invalid_birth_date"),  # day 32
+        ("3215027201800001", "nik_invalid_birth_date"),  # day 72 (a woman's 32)
+        ("3215020113800001", "nik_invalid_birth_date"),  # month 13
+        ("3215990107800001", "nik_unknown_region"),  # no kecamatan 99 in Karawang
+        ("9915020107800001", "nik_unknown_region"),  # no province 99
+        ("3200020107800001", "nik_unknown_region"),  # regency 00
+        ("3215000107800001", "nik_unknown_region"),  # kecamatan 00
+        ("1111111111111111", "nik_dummy"),
+        ("1234567890123456", "nik_dummy"),
+        ("6543210987654321", "nik_dummy"),
+        ("3215020107800000", "nik_dummy"),  # serial 0000
+        ("321502010780000", "invalid_nik"),
+        ("32150201078000011", "invalid_nik"),
+        ("3215 0201078000 1", "invalid_nik"),
+    ],
+)
+def test_nik_rules(nik: str, code: str | None) -> None:
+    problems = check(replace(GOOD, resident=replace(GOOD.resident, nik=nik)), CATALOGUE, NOW)
+    assert [p.code for p in problems if p.field == "resident.nik"] == ([code] if code else [])
+
+
+def test_every_problem_code_has_a_message_in_both_languages() -> None:
+    from intake.domain.messages import MESSAGES, message
+
+    for code, (id_, en) in MESSAGES.items():
+        assert id_ and en and id_ != en
+        assert message(code, "id") == id_ and message(code, "en") == en

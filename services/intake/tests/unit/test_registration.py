@@ -34,6 +34,13 @@ class FakeUnitOfWork:
     async def idempotent(self, scope: str, key: str) -> tuple[str, UUID] | None:
         return self.keys.get((scope, key))
 
+    async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]:
+        return [
+            c.complaint_id
+            for c in self.complaints.values()
+            if c.complaint.resident.nik == nik and set(c.complaint.needs) & set(needs)
+        ]
+
     async def ticket_taken(self, ticket: str) -> bool:
         return any(c.ticket == ticket for c in self.complaints.values())
 
@@ -87,3 +94,16 @@ async def test_an_invalid_complaint_is_refused_and_nothing_is_emitted() -> None:
         await register_complaint(uow, bad, operator="op", idempotency_key="k2", now=NOW)
     assert [p.code for p in refused.value.problems] == ["unknown_service"]
     assert uow.events == [] and uow.complaints == {}
+
+
+async def test_the_same_resident_with_the_same_open_need_is_linked_not_refused() -> None:
+    uow = FakeUnitOfWork()
+    first = await register_complaint(uow, GOOD, operator="op", idempotency_key="k1", now=NOW)
+    other_need = GOOD.__class__(**{**GOOD.__dict__, "needs": ("ADMINDUK",)})
+    second = await register_complaint(uow, other_need, operator="op", idempotency_key="k2", now=NOW)
+    assert second.created
+    assert second.registered is not None
+    assert second.registered.possible_duplicate_of == (first.complaint_id,)
+    created_events = [e for t, e in uow.events if t == "complaint.created"]
+    assert created_events[-1].data["possible_duplicate_of"] == [str(first.complaint_id)]
+    assert created_events[0].data["possible_duplicate_of"] == []

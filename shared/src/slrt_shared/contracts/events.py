@@ -60,6 +60,10 @@ class ComplaintCreated(EventData):
     )
     received_at: datetime = Field(description="When the platform received the complaint.")
     recorded_at: datetime = Field(description="When the operator recorded it (offline: earlier).")
+    possible_duplicate_of: list[UUID] = Field(
+        default_factory=list,
+        description="Open complaints of the same resident with a same need (linked, not refused).",
+    )
 
 
 class ComplaintPii(EventData):

@@ -65,7 +65,8 @@ class IntakeUnitOfWork(PgUnitOfWork):
         c = registered.complaint
         await self.conn.execute(
             "INSERT INTO complaints (id, ticket, village_code, needs, description, channel,"
-            " recorded_at, received_at, recorded_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+            " recorded_at, received_at, recorded_by, possible_duplicate_of)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
             registered.complaint_id,
             registered.ticket,
             c.village_code,
@@ -75,6 +76,7 @@ class IntakeUnitOfWork(PgUnitOfWork):
             c.recorded_at,
             registered.received_at,
             recorded_by,
+            list(registered.possible_duplicate_of),
         )
         await self.conn.execute(
             "INSERT INTO residents (complaint_id, nik, name, phone, address)"
@@ -92,6 +94,55 @@ class IntakeUnitOfWork(PgUnitOfWork):
             key,
             fingerprint,
             registered.complaint_id,
+        )
+
+    async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]:
+        """Open complaints of a resident that share a need, oldest first."""
+        rows = await self.conn.fetch(
+            "SELECT c.id FROM complaints c JOIN residents r ON r.complaint_id = c.id"
+            " WHERE r.nik = $1 AND c.status <> 'closed' AND c.needs && $2::text[]"
+            " ORDER BY c.received_at",
+            nik,
+            list(needs),
+        )
+        return [r["id"] for r in rows]
+
+    async def services(self) -> list[asyncpg.Record]:
+        """The service catalogue."""
+        return await self.conn.fetch("SELECT * FROM services ORDER BY code")
+
+    async def villages_of(self, regency: str) -> list[asyncpg.Record]:
+        """Villages of a regency."""
+        return await self.conn.fetch(
+            "SELECT code, name FROM villages WHERE regency_code = $1 ORDER BY code", regency
+        )
+
+    async def open311_requests(
+        self,
+        regency: str,
+        tickets: list[str],
+        service_code: str | None,
+        start: datetime | None,
+        end: datetime | None,
+        limit: int,
+    ) -> list[asyncpg.Record]:
+        """Public columns of complaints, filtered as Open311 GET requests asks."""
+        return await self.conn.fetch(
+            "SELECT c.id, c.ticket, c.needs, c.received_at, s.name_id AS service_name"
+            " FROM complaints c JOIN villages v ON v.code = c.village_code"
+            " JOIN services s ON s.code = c.needs[1]"
+            " WHERE v.regency_code = $1"
+            " AND (cardinality($2::text[]) = 0 OR c.ticket = ANY($2))"
+            " AND ($3::text IS NULL OR $3 = ANY(c.needs))"
+            " AND ($4::timestamptz IS NULL OR c.received_at >= $4)"
+            " AND ($5::timestamptz IS NULL OR c.received_at < $5)"
+            " ORDER BY c.received_at DESC LIMIT $6",
+            regency,
+            tickets,
+            service_code,
+            start,
+            end,
+            limit,
         )
 
     async def ticket_taken(self, ticket: str) -> bool:
@@ -126,16 +177,27 @@ class IntakeUnitOfWork(PgUnitOfWork):
         entries = []
         for r in rows:
             detail = json.loads(r["detail"])
+            due = detail.get("due_at")
             entries.append(
                 TimelineEntry(
-                    r["at"], r["kind"], r["agency_code"], detail.get("outcome"), detail.get("level")
+                    r["at"],
+                    r["kind"],
+                    r["agency_code"],
+                    detail.get("outcome"),
+                    detail.get("level"),
+                    datetime.fromisoformat(due) if due else None,
                 )
             )
         return entries
 
     async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None:
         """Add a timeline entry once per event."""
-        detail = {k: v for k, v in (("outcome", entry.outcome), ("level", entry.level)) if v}
+        due = entry.due_at.isoformat() if entry.due_at else None
+        detail = {
+            k: v
+            for k, v in (("outcome", entry.outcome), ("level", entry.level), ("due_at", due))
+            if v
+        }
         await self.conn.execute(
             "INSERT INTO timeline (complaint_id, event_id, kind, at, agency_code, detail)"
             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING",

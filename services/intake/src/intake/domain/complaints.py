@@ -9,19 +9,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from intake.domain import nik
+
 CHANNELS = frozenset({"walk_in", "phone", "home_visit", "outreach", "open311", "offline_sync"})
 MAX_DESCRIPTION = 4000
-_NIK = re.compile(r"^\d{16}$")
 _PHONE = re.compile(r"^(?:\+62|62|0)8\d{7,12}$")
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason a complaint cannot be accepted, with a machine-readable code."""
+    """One reason a complaint cannot be accepted: a machine-readable code and the field."""
 
     code: str
     field: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,16 @@ class Catalogue:
     villages: frozenset[str]
     services: frozenset[str]
 
+    @property
+    def kecamatan(self) -> frozenset[str]:
+        """Kecamatan of the served villages."""
+        return frozenset(v.rsplit(".", 1)[0] for v in self.villages)
+
+    @property
+    def regencies(self) -> frozenset[str]:
+        """Regencies served."""
+        return frozenset(v.rsplit(".", 2)[0] for v in self.villages)
+
 
 @dataclass(frozen=True)
 class Registered:
@@ -68,7 +78,7 @@ class Registered:
     ticket: str
     received_at: datetime
     complaint: NewComplaint
-    problems: tuple[Problem, ...] = field(default=())
+    possible_duplicate_of: tuple[UUID, ...] = field(default=())
 
 
 def normalise_phone(phone: str) -> str:
@@ -85,41 +95,35 @@ def normalise_phone(phone: str) -> str:
 
 def check(complaint: NewComplaint, catalogue: Catalogue, now: datetime) -> list[Problem]:
     """List every reason the complaint cannot be accepted (empty when it can)."""
-    problems: list[Problem] = []
+    found: list[Problem] = []
+
+    def problem(code: str, field_name: str) -> None:
+        found.append(Problem(code, field_name))
+
     if complaint.village_code not in catalogue.villages:
-        problems.append(
-            Problem("unknown_village", "village_code", "Not a village this platform serves.")
-        )
+        problem("unknown_village", "village_code")
     if not complaint.needs:
-        problems.append(Problem("needs_required", "needs", "At least one need is required."))
+        problem("needs_required", "needs")
     if len(set(complaint.needs)) != len(complaint.needs):
-        problems.append(Problem("duplicate_need", "needs", "A need is listed twice."))
-    for need in complaint.needs:
-        if need not in catalogue.services:
-            problems.append(
-                Problem("unknown_service", "needs", f"{need!r} is not in the service catalogue.")
-            )
+        problem("duplicate_need", "needs")
+    if any(need not in catalogue.services for need in complaint.needs):
+        problem("unknown_service", "needs")
     if not complaint.description.strip():
-        problems.append(Problem("description_required", "description", "Describe the problem."))
+        problem("description_required", "description")
     if len(complaint.description) > MAX_DESCRIPTION:
-        problems.append(
-            Problem("description_too_long", "description", f"At most {MAX_DESCRIPTION} characters.")
-        )
+        problem("description_too_long", "description")
     if complaint.channel not in CHANNELS:
-        problems.append(Problem("unknown_channel", "channel", "Not a known channel."))
+        problem("unknown_channel", "channel")
     if complaint.recorded_at.tzinfo is None:
-        problems.append(
-            Problem("timezone_required", "recorded_at", "Give the time with its offset.")
-        )
+        problem("timezone_required", "recorded_at")
     elif complaint.recorded_at > now:
-        problems.append(Problem("recorded_in_future", "recorded_at", "Lies in the future."))
+        problem("recorded_in_future", "recorded_at")
     resident = complaint.resident
-    if not _NIK.match(resident.nik):
-        problems.append(Problem("invalid_nik", "resident.nik", "A NIK has exactly 16 digits."))
+    nik_problem = nik.problem(resident.nik, catalogue.kecamatan, catalogue.regencies)
+    if nik_problem:
+        problem(nik_problem, "resident.nik")
     if not resident.name.strip():
-        problems.append(Problem("name_required", "resident.name", "The resident's name."))
+        problem("name_required", "resident.name")
     if resident.phone is not None and not _PHONE.match(normalise_phone(resident.phone)):
-        problems.append(
-            Problem("invalid_phone", "resident.phone", "Not an Indonesian mobile number.")
-        )
-    return problems
+        problem("invalid_phone", "resident.phone")
+    return found

@@ -26,6 +26,7 @@ class TimelineEntry:
     agency_code: str | None = None
     outcome: str | None = None
     level: str | None = None
+    due_at: datetime | None = None
 
 
 def status(entries: list[TimelineEntry]) -> str:
@@ -38,3 +39,11 @@ def status(entries: list[TimelineEntry]) -> str:
     if "referred" in kinds:
         return "referred"
     return "received"
+
+
+def expected_at(entries: list[TimelineEntry]) -> datetime | None:
+    """When the last open referral is due (None once closed or before any referral)."""
+    if status(entries) == "closed":
+        return None
+    dues = [e.due_at for e in entries if e.kind == "referred" and e.due_at is not None]
+    return max(dues) if dues else None

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Header, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from intake.adapters.repository import Caller, IntakeUnitOfWork
 from intake.domain import tickets
 from intake.domain.complaints import NewComplaint, Resident, normalise_phone
+from intake.domain.messages import message
 from intake.entrypoints.schemas import (
+    BatchIn,
+    BatchItemResult,
+    BatchOut,
     ComplaintAccepted,
     ComplaintIn,
     ComplaintOut,
+    ItemProblem,
+    OfflineComplaintIn,
     ResidentIn,
     TimelineOut,
     TrackingOut,
@@ -26,11 +34,91 @@ from intake.service_layer.registration import (
     IdempotencyConflictError,
     register_complaint,
 )
-from slrt_shared.http import ApiError
+from slrt_shared.http import ApiError, error_body, request_language
 from slrt_shared.runtime import ServiceRuntime
 from slrt_shared.tokens import bearer, hash_token
 
-UNAUTHENTICATED = ApiError(401, "unauthenticated", "A valid operator token is required.")
+UNAUTHENTICATED = ApiError(
+    401,
+    "unauthenticated",
+    "A valid operator token is required.",
+    message_id="Token operator yang sah diperlukan.",
+)
+NOT_FOUND = ApiError(
+    404, "not_found", "No such complaint.", message_id="Pengaduan tidak ditemukan."
+)
+
+
+async def authenticate(unit: IntakeUnitOfWork, authorization: str | None) -> Caller:
+    """The operator or district staff member holding the bearer token; 401 otherwise."""
+    token = bearer(authorization)
+    caller = await unit.caller(hash_token(token)) if token else None
+    if caller is None:
+        raise UNAUTHENTICATED
+    return caller
+
+
+async def register(
+    runtime: ServiceRuntime,
+    caller: Caller,
+    body: ComplaintIn,
+    key: str,
+    language: str,
+    fingerprint: str | None = None,
+) -> tuple[bool, dict[str, Any]]:
+    """Register one complaint for a caller; (created, complaint row). Raises ApiError."""
+    if caller.kind != "operator" or caller.village_code != body.village_code:
+        raise ApiError(
+            403,
+            "wrong_village",
+            "You may register only for your own village.",
+            message_id="Anda hanya dapat mencatat pengaduan untuk desa Anda.",
+        )
+    async with IntakeUnitOfWork(runtime.pool, runtime.layout) as unit:
+        try:
+            outcome = await register_complaint(
+                unit,
+                to_domain(body),
+                operator=caller.token_hash,
+                idempotency_key=key,
+                now=datetime.now(UTC),
+                fingerprint=fingerprint,
+            )
+        except ComplaintRejectedError as exc:
+            details = [
+                {"field": p.field, "code": p.code, "message": message(p.code, language)}
+                for p in exc.problems
+            ]
+            raise ApiError(
+                422,
+                "invalid_complaint",
+                "The complaint is not valid.",
+                details,
+                message_id="Pengaduan tidak sah.",
+            ) from exc
+        except IdempotencyConflictError as exc:
+            raise ApiError(
+                409,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request.",
+                message_id="Idempotency-Key ini sudah dipakai untuk permintaan lain.",
+            ) from exc
+        await unit.commit()
+    async with IntakeUnitOfWork(runtime.pool, runtime.layout) as unit:
+        row = await unit.complaint(outcome.complaint_id)
+    assert row is not None
+    return outcome.created, row
+
+
+def accepted(row: dict[str, Any]) -> ComplaintAccepted:
+    """The answer for a registered complaint."""
+    return ComplaintAccepted(
+        complaint_id=row["id"],
+        ticket=row["ticket"],
+        status=row["status"],
+        received_at=row["received_at"],
+        possible_duplicate_of=row["possible_duplicate_of"],
+    )
 
 
 def router(runtime: ServiceRuntime) -> APIRouter:
@@ -39,13 +127,6 @@ def router(runtime: ServiceRuntime) -> APIRouter:
 
     def uow() -> IntakeUnitOfWork:
         return IntakeUnitOfWork(runtime.pool, runtime.layout)
-
-    async def authenticate(unit: IntakeUnitOfWork, authorization: str | None) -> Caller:
-        token = bearer(authorization)
-        caller = await unit.caller(hash_token(token)) if token else None
-        if caller is None:
-            raise UNAUTHENTICATED
-        return caller
 
     @api.post(
         "/v1/complaints",
@@ -57,50 +138,74 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     )
     async def create_complaint(
         body: ComplaintIn,
+        request: Request,
         response: Response,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> ComplaintAccepted:
         if not idempotency_key:
-            raise ApiError(400, "idempotency_key_required", "Send an Idempotency-Key header.")
-        complaint = _to_domain(body)
+            raise ApiError(
+                400,
+                "idempotency_key_required",
+                "Send an Idempotency-Key header.",
+                message_id="Sertakan header Idempotency-Key.",
+            )
         async with uow() as unit:
             caller = await authenticate(unit, authorization)
-            if caller.kind != "operator" or caller.village_code != body.village_code:
-                raise ApiError(403, "wrong_village", "You may register only for your village.")
-            try:
-                outcome = await register_complaint(
-                    unit,
-                    complaint,
-                    operator=caller.token_hash,
-                    idempotency_key=idempotency_key,
-                    now=datetime.now(UTC),
-                )
-            except ComplaintRejectedError as exc:
-                raise ApiError(
-                    422,
-                    "invalid_complaint",
-                    "The complaint is not valid.",
-                    [asdict(p) for p in exc.problems],
-                ) from exc
-            except IdempotencyConflictError as exc:
-                raise ApiError(
-                    409,
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was used for a different request.",
-                ) from exc
-            await unit.commit()
-        async with uow() as unit:
-            row = await unit.complaint(outcome.complaint_id)
-        assert row is not None
-        if not outcome.created:
-            response.status_code = 200
-        return ComplaintAccepted(
-            complaint_id=row["id"],
-            ticket=row["ticket"],
-            status=row["status"],
-            received_at=row["received_at"],
+        created, row = await register(
+            runtime, caller, body, idempotency_key, request_language(request)
         )
+        if not created:
+            response.status_code = 200
+        return accepted(row)
+
+    @api.post(
+        "/v1/complaints/batch",
+        response_model=BatchOut,
+        tags=["complaints"],
+        summary="Sync complaints recorded offline; a result per item; safe to resend.",
+    )
+    async def sync_batch(
+        body: BatchIn, request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> BatchOut:
+        language = request_language(request)
+        async with uow() as unit:
+            caller = await authenticate(unit, authorization)
+        results = []
+        for raw in body.complaints:
+            client_id = raw.get("client_id") if isinstance(raw.get("client_id"), str) else None
+            try:
+                item = OfflineComplaintIn.model_validate(raw)
+                created, row = await register(
+                    runtime, caller, item, f"client:{item.client_id}", language
+                )
+            except ValidationError as exc:
+                results.append(
+                    BatchItemResult(
+                        client_id=client_id,
+                        result="rejected",
+                        errors=_schema_problems(exc, language),
+                    )
+                )
+                continue
+            except ApiError as exc:
+                errors = [ItemProblem(**d) for d in exc.details or []] or [
+                    ItemProblem(field="", code=exc.code, message=exc.text(language))
+                ]
+                results.append(
+                    BatchItemResult(client_id=client_id, result="rejected", errors=errors)
+                )
+                continue
+            results.append(
+                BatchItemResult(
+                    client_id=client_id,
+                    result="created" if created else "existing",
+                    complaint_id=row["id"],
+                    ticket=row["ticket"],
+                    possible_duplicate_of=row["possible_duplicate_of"],
+                )
+            )
+        return BatchOut(results=results)
 
     @api.get(
         "/v1/complaints/{complaint_id}",
@@ -122,7 +227,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
                 )
             )
             if row is None or not allowed:
-                raise ApiError(404, "not_found", "No such complaint.")
+                raise NOT_FOUND
             timeline = await unit.timeline(complaint_id)
         return ComplaintOut(
             complaint_id=row["id"],
@@ -151,7 +256,12 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         async with uow() as unit:
             row = await unit.public_complaint(tickets.normalise(ticket))
             if row is None:
-                raise ApiError(404, "not_found", "No complaint has this ticket.")
+                raise ApiError(
+                    404,
+                    "not_found",
+                    "No complaint has this ticket.",
+                    message_id="Tidak ada pengaduan dengan tiket ini.",
+                )
             timeline = await unit.timeline(row["id"])
         return TrackingOut(
             ticket=row["ticket"],
@@ -166,30 +276,51 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     return api
 
 
+def _schema_problems(exc: ValidationError, language: str) -> list[ItemProblem]:
+    problems = []
+    for e in exc.errors():
+        field = ".".join(str(p) for p in e.get("loc", ()))
+        code = {"extra_forbidden": "unknown_field", "missing": "field_required"}.get(
+            e["type"], "invalid_value"
+        )
+        text = {
+            "unknown_field": ("Kolom ini tidak dikenal.", "This field is not allowed."),
+            "field_required": ("Kolom ini wajib diisi.", "This field is required."),
+        }.get(code, ("Nilai ini tidak sah.", "This value is not valid."))
+        problems.append(
+            ItemProblem(field=field, code=code, message=text[0] if language == "id" else text[1])
+        )
+    return problems
+
+
 def limit_body_size(app: FastAPI, max_bytes: int) -> None:
-    """Refuse bodies over the limit and bodies that are not JSON, before parsing them."""
+    """Refuse bodies over the limit and JSON routes' bodies that are not JSON, before parsing."""
 
     @app.middleware("http")
     async def guard(request: Request, call_next):  # type: ignore[no-untyped-def]
-        if request.method in {"POST", "PUT", "PATCH"} and request.url.path.startswith("/v1/"):
-            from fastapi.responses import JSONResponse
-
-            from slrt_shared.http import error_body
-
+        if request.method in {"POST", "PUT", "PATCH"}:
+            language = request_language(request)
             length = request.headers.get("content-length")
-            if length is not None and length.isdigit() and int(length) > max_bytes:
-                return JSONResponse(
-                    error_body("payload_too_large", f"The body exceeds {max_bytes} bytes."), 413
+            if length is not None and (not length.isdigit() or int(length) > max_bytes):
+                text = (
+                    f"Isi permintaan melebihi {max_bytes} bita."
+                    if language == "id"
+                    else f"The body exceeds {max_bytes} bytes."
                 )
-            content_type = request.headers.get("content-type", "")
-            if not content_type.split(";")[0].strip().endswith("json"):
-                return JSONResponse(
-                    error_body("unsupported_media_type", "Send the body as application/json."), 415
+                return JSONResponse(error_body("payload_too_large", text), 413)
+            content_type = request.headers.get("content-type", "").split(";")[0].strip()
+            if request.url.path.startswith("/v1/") and not content_type.endswith("json"):
+                text = (
+                    "Kirim isi permintaan sebagai application/json."
+                    if language == "id"
+                    else "Send the body as application/json."
                 )
+                return JSONResponse(error_body("unsupported_media_type", text), 415)
         return await call_next(request)
 
 
-def _to_domain(body: ComplaintIn) -> NewComplaint:
+def to_domain(body: ComplaintIn) -> NewComplaint:
+    """Translate a request body into the domain's complaint."""
     resident = body.resident
     return NewComplaint(
         village_code=body.village_code,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +33,13 @@ class ComplaintIn(BaseModel):
     resident: ResidentIn
 
 
+class OfflineComplaintIn(ComplaintIn):
+    """A complaint recorded offline, identified by the device's own id."""
+
+    client_id: str = Field(min_length=1, max_length=100, examples=["tab-07:2025-06-26:0003"])
+    channel: str = Field(default="offline_sync", examples=["offline_sync"])
+
+
 class ComplaintAccepted(BaseModel):
     """The complaint the request created, or created earlier under the same key."""
 
@@ -39,6 +47,48 @@ class ComplaintAccepted(BaseModel):
     ticket: str
     status: str
     received_at: datetime
+    possible_duplicate_of: list[UUID] = Field(
+        default_factory=list,
+        description="Open complaints of the same resident with a same need: linked, not refused.",
+    )
+
+
+class BatchIn(BaseModel):
+    """Complaints recorded offline on a device, sent when it is back online."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    complaints: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=200,
+        description="Each a complaint as for POST /v1/complaints plus its device `client_id`; "
+        "channel defaults to offline_sync.",
+    )
+
+
+class ItemProblem(BaseModel):
+    """One reason an item was not accepted."""
+
+    field: str
+    code: str
+    message: str
+
+
+class BatchItemResult(BaseModel):
+    """What became of one offline complaint."""
+
+    client_id: str | None
+    result: str = Field(description="created, existing (sent before) or rejected.")
+    complaint_id: UUID | None = None
+    ticket: str | None = None
+    possible_duplicate_of: list[UUID] = Field(default_factory=list)
+    errors: list[ItemProblem] = Field(default_factory=list)
+
+
+class BatchOut(BaseModel):
+    """A result per item, in the order sent."""
+
+    results: list[BatchItemResult]
 
 
 class TimelineOut(BaseModel):
@@ -49,6 +99,7 @@ class TimelineOut(BaseModel):
     agency_code: str | None = None
     outcome: str | None = None
     level: str | None = None
+    due_at: datetime | None = None
 
 
 class VillageOut(BaseModel):

@@ -36,6 +36,7 @@ class RegistrationUnitOfWork(Protocol):
     async def lock_key(self, scope: str, key: str) -> None: ...
     async def idempotent(self, scope: str, key: str) -> tuple[str, UUID] | None: ...
     async def ticket_taken(self, ticket: str) -> bool: ...
+    async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]: ...
     async def add(
         self, registered: Registered, recorded_by: str, scope: str, key: str, fingerprint: str
     ) -> None: ...
@@ -59,9 +60,14 @@ async def register_complaint(
     operator: str,
     idempotency_key: str,
     now: datetime,
+    fingerprint: str | None = None,
 ) -> Outcome:
-    """Register a complaint once per idempotency key, announcing it on complaint.created/.pii."""
-    fingerprint = complaint.fingerprint()
+    """Register a complaint once per idempotency key, announcing it on complaint.created/.pii.
+
+    `fingerprint` identifies the request when the complaint's own fields cannot (a channel
+    that stamps recorded_at on arrival).
+    """
+    fingerprint = fingerprint or complaint.fingerprint()
     await uow.lock_key(operator, idempotency_key)
     earlier = await uow.idempotent(operator, idempotency_key)
     if earlier is not None:
@@ -74,7 +80,8 @@ async def register_complaint(
     ticket = tickets.new_ticket()
     while await uow.ticket_taken(ticket):
         ticket = tickets.new_ticket()
-    registered = Registered(uuid4(), ticket, now, complaint)
+    duplicates = await uow.open_complaints_of(complaint.resident.nik, complaint.needs)
+    registered = Registered(uuid4(), ticket, now, complaint, tuple(duplicates))
     await uow.add(registered, operator, operator, idempotency_key, fingerprint)
     created_id = _announce(uow, registered)
     await uow.append(registered.complaint_id, created_id, TimelineEntry(now, "received"))
@@ -91,6 +98,7 @@ def _announce(uow: RegistrationUnitOfWork, registered: Registered) -> UUID:
         channel=c.channel,
         received_at=registered.received_at,
         recorded_at=c.recorded_at,
+        possible_duplicate_of=list(registered.possible_duplicate_of),
     )
     pii = ComplaintPii(
         complaint_id=registered.complaint_id,

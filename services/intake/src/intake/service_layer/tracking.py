@@ -36,7 +36,7 @@ async def on_dispatched(
     uow: TrackingUnitOfWork, data: ReferralDispatched, event: CloudEvent
 ) -> None:
     """A need was referred to an agency."""
-    entry = TimelineEntry(data.dispatched_at, "referred", data.agency_code)
+    entry = TimelineEntry(data.dispatched_at, "referred", data.agency_code, due_at=data.due_at)
     await _record(uow, data.complaint_id, event, entry)
 
 

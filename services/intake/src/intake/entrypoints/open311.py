@@ -1,0 +1,330 @@
+"""Open311 GeoReport v2 facade, so existing civic-reporting clients can submit and follow.
+
+One Open311 service per SLRT catalogue service; `jurisdiction_id` is the regency code,
+`api_key` an operator token, `service_request_id` the public ticket. Public answers carry no
+personal data: no description, name, phone or address is ever returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+from xml.etree import ElementTree
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from intake.adapters.repository import IntakeUnitOfWork
+from intake.domain.tracking import expected_at, status
+from intake.entrypoints.http import authenticate, register
+from intake.entrypoints.schemas import ComplaintIn
+from slrt_shared.http import ApiError
+from slrt_shared.runtime import ServiceRuntime
+
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+FORMATS = {"json": "application/json", "xml": "text/xml"}
+MAX_REQUESTS = 1000
+
+
+class Open311Error(Exception):
+    """An error in the GeoReport format: [{code, description}]."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def render(data: Any, fmt: str, root: str, item: str, status_code: int = 200) -> Response:
+    """Answer in JSON or in the spec's XML (a root element holding one element per item)."""
+    if fmt == "json":
+        return JSONResponse(data, status_code)
+    tree = ElementTree.Element(root)
+    for entry in data if isinstance(data, list) else [data]:
+        _xml(ElementTree.SubElement(tree, item) if isinstance(data, list) else tree, entry)
+    body = ElementTree.tostring(tree, encoding="unicode", xml_declaration=True)
+    return Response(body, status_code, media_type="text/xml; charset=utf-8")
+
+
+def _xml(parent: ElementTree.Element, value: Any) -> None:
+    for key, inner in value.items():
+        if isinstance(inner, list):
+            holder = ElementTree.SubElement(parent, key)
+            singular = key[:-1] if key.endswith("s") else key
+            for element in inner:
+                child = ElementTree.SubElement(holder, singular)
+                if isinstance(element, dict):
+                    _xml(child, element)
+                else:
+                    child.text = str(element)
+        elif isinstance(inner, dict):
+            _xml(ElementTree.SubElement(parent, key), inner)
+        elif inner is not None:
+            ElementTree.SubElement(parent, key).text = (
+                str(inner).lower() if isinstance(inner, bool) else str(inner)
+            )
+
+
+def error(fmt: str, status_code: int, description: str) -> Response:
+    """An Open311 error document."""
+    return render(
+        [{"code": status_code, "description": description}], fmt, "errors", "error", status_code
+    )
+
+
+def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
+    """Build the GeoReport v2 routes."""
+    api = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+    def uow() -> IntakeUnitOfWork:
+        return IntakeUnitOfWork(runtime.pool, runtime.layout)
+
+    def fmt_of(name: str) -> str:
+        fmt = name.rsplit(".", 1)[-1] if "." in name else ""
+        if fmt not in FORMATS:
+            raise Open311Error(404, "Unknown format: use .json or .xml.")
+        return fmt
+
+    def check_jurisdiction(request: Request, form: dict[str, str] | None = None) -> str:
+        given = (form or {}).get("jurisdiction_id") or request.query_params.get("jurisdiction_id")
+        if given is None and len(regencies) == 1:
+            return regencies[0]
+        if given not in regencies:
+            raise Open311Error(404, f"jurisdiction_id must be one of {', '.join(regencies)}.")
+        return given
+
+    async def guarded(fmt_name: str, produce: Any) -> Response:
+        fmt = "json" if not fmt_name.endswith(".xml") else "xml"
+        try:
+            fmt = fmt_of(fmt_name)
+            return await produce(fmt)
+        except Open311Error as exc:
+            return error(fmt, exc.status, exc.description)
+        except ApiError as exc:
+            details = "; ".join(f"{d['field']}: {d['message']}" for d in exc.details or [])
+            return error(fmt, exc.status, f"{exc.message} {details}".strip())
+
+    @api.get("/{name}", summary="discovery, services list (discovery.json, services.json)")
+    async def top_level(name: str, request: Request) -> Response:
+        base = name.rsplit(".", 1)[0]
+
+        async def produce(fmt: str) -> Response:
+            if base == "discovery":
+                return render(_discovery(str(request.base_url)), fmt, "discovery", "discovery")
+            if base == "services":
+                check_jurisdiction(request)
+                async with uow() as unit:
+                    services = await unit.services()
+                return render([_service(s) for s in services], fmt, "services", "service")
+            if base == "requests":
+                jurisdiction = check_jurisdiction(request)
+                async with uow() as unit:
+                    found = await _requests(unit, jurisdiction, request.query_params)
+                return render(found, fmt, "service_requests", "request")
+            raise Open311Error(404, "Not found.")
+
+        return await guarded(name, produce)
+
+    @api.get("/services/{name}", summary="A service definition with its attributes")
+    async def service_definition(name: str, request: Request) -> Response:
+        async def produce(fmt: str) -> Response:
+            jurisdiction = check_jurisdiction(request)
+            code = name.rsplit(".", 1)[0]
+            async with uow() as unit:
+                services = {s["code"]: s for s in await unit.services()}
+                villages = await unit.villages_of(jurisdiction)
+            if code not in services:
+                raise Open311Error(404, f"No service {code}.")
+            return render(
+                _definition(code, villages), fmt, "service_definition", "service_definition"
+            )
+
+        return await guarded(name, produce)
+
+    @api.get("/requests/{name}", summary="One service request by its id (the ticket)")
+    async def one_request(name: str, request: Request) -> Response:
+        async def produce(fmt: str) -> Response:
+            jurisdiction = check_jurisdiction(request)
+            ticket = name.rsplit(".", 1)[0]
+            async with uow() as unit:
+                found = await _requests(unit, jurisdiction, {"service_request_id": ticket})
+            if not found:
+                raise Open311Error(404, "No such service request.")
+            return render(found, fmt, "service_requests", "request")
+
+        return await guarded(name, produce)
+
+    @api.post("/{name}", summary="Create a service request (requests.json), form-encoded")
+    async def create(name: str, request: Request) -> Response:
+        async def produce(fmt: str) -> Response:
+            if name.rsplit(".", 1)[0] != "requests":
+                raise Open311Error(404, "Not found.")
+            form = dict(
+                parse_qsl((await request.body()).decode(errors="replace"), keep_blank_values=True)
+            )
+            check_jurisdiction(request, form)
+            async with uow() as unit:
+                caller = await authenticate(unit, f"Bearer {form.get('api_key', '')}")
+            body = _complaint(form)
+            # Open311 has no idempotency key: an identical form is a resend of the same request.
+            digest = hashlib.sha256(
+                repr(sorted((k, v) for k, v in form.items() if k != "api_key")).encode()
+            ).hexdigest()
+            _, row = await register(runtime, caller, body, f"open311:{digest}", "en", digest)
+            answer = [
+                {
+                    "service_request_id": row["ticket"],
+                    "service_notice": "Track it at /v1/track/" + row["ticket"],
+                    "account_id": None,
+                }
+            ]
+            return render(answer, fmt, "service_requests", "request", 201)
+
+        return await guarded(name, produce)
+
+    return api
+
+
+def _complaint(form: dict[str, str]) -> ComplaintIn:
+    name = " ".join(p for p in (form.get("first_name"), form.get("last_name")) if p).strip()
+    try:
+        return ComplaintIn.model_validate(
+            {
+                "village_code": form.get("attribute[VILLAGE]", ""),
+                "needs": [form.get("service_code", "")],
+                "description": form.get("description", ""),
+                "channel": "open311",
+                "recorded_at": datetime.now(UTC),
+                "resident": {
+                    "nik": form.get("attribute[NIK]", ""),
+                    "name": name,
+                    "phone": form.get("phone") or None,
+                    "address": form.get("address_string") or None,
+                },
+            }
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise Open311Error(400, problems) from exc
+
+
+def _discovery(base_url: str) -> dict[str, Any]:
+    changed = "2025-06-26T00:00:00Z"
+    return {
+        "changeset": changed,
+        "contact": "Sekretariat SLRT Kabupaten",
+        "key_service": "api_key is the Puskesos operator's token, issued by the district admin.",
+        "endpoints": [
+            {
+                "specification": SPEC,
+                "url": base_url.rstrip("/") + "/open311/v2",
+                "changeset": changed,
+                "type": "production",
+                "formats": list(FORMATS.values()),
+            }
+        ],
+    }
+
+
+def _service(row: Any) -> dict[str, Any]:
+    return {
+        "service_code": row["code"],
+        "service_name": row["name_id"],
+        "description": row["name_en"],
+        "metadata": True,
+        "type": "realtime",
+        "keywords": row["code"].lower(),
+        "group": "SLRT",
+    }
+
+
+def _definition(code: str, villages: list[Any]) -> dict[str, Any]:
+    return {
+        "service_code": code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": "NIK",
+                "datatype": "string",
+                "required": True,
+                "datatype_description": "16 digits of the resident's NIK.",
+                "order": 1,
+                "description": "NIK (Nomor Induk Kependudukan)",
+                "values": [],
+            },
+            {
+                "variable": True,
+                "code": "VILLAGE",
+                "datatype": "singlevaluelist",
+                "required": True,
+                "datatype_description": "Kemendagri village code.",
+                "order": 2,
+                "description": "Desa/kelurahan of the Puskesos",
+                "values": [{"key": v["code"], "name": v["name"]} for v in villages],
+            },
+        ],
+    }
+
+
+async def _requests(unit: IntakeUnitOfWork, regency: str, params: Any) -> list[dict[str, Any]]:
+    ids = [t for t in (params.get("service_request_id") or "").split(",") if t]
+    wanted_status = params.get("status")
+    if wanted_status not in (None, "", "open", "closed"):
+        raise Open311Error(400, "status must be open or closed.")
+    try:
+        start = _date(params.get("start_date"))
+        end = _date(params.get("end_date"))
+    except ValueError as exc:
+        raise Open311Error(400, "start_date and end_date must be W3C datetimes.") from exc
+    if not ids and start is None:
+        start = datetime.now(UTC) - timedelta(days=90)
+    rows = await unit.open311_requests(
+        regency, ids, params.get("service_code") or None, start, end, MAX_REQUESTS
+    )
+    answer = []
+    for row in rows:
+        timeline = await unit.timeline(row["id"])
+        state = "closed" if status(timeline) == "closed" else "open"
+        if wanted_status and wanted_status != state:
+            continue
+        referred = [e for e in timeline if e.kind == "referred"]
+        due = expected_at(timeline)
+        answer.append(
+            {
+                "service_request_id": row["ticket"],
+                "status": state,
+                "status_notes": timeline[-1].kind if timeline else "received",
+                "service_name": row["service_name"],
+                "service_code": row["needs"][0],
+                "agency_responsible": referred[-1].agency_code if referred else None,
+                "service_notice": None,
+                "requested_datetime": _w3c(row["received_at"]),
+                "updated_datetime": _w3c(timeline[-1].at if timeline else row["received_at"]),
+                "expected_datetime": _w3c(due) if due else None,
+                "address": None,
+                "address_id": None,
+                "zipcode": None,
+                "lat": None,
+                "long": None,
+                "media_url": None,
+            }
+        )
+    return answer
+
+
+def _date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _w3c(moment: datetime | date) -> str:
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(), tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
