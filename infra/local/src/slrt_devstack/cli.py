@@ -49,12 +49,18 @@ def up(paths: StackPaths) -> None:
     lines = [
         f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}",
         f"DATABASE_URL={admin_db}",
-        *(
-            f"{s.env_prefix if s.env_prefix != 'GATEWAY' else 'GATEWAY'}_URL={s.url}"
-            for s in services.SERVICES
-        ),
+        *(f"{s.env_prefix}_URL={s.url}" for s in services.SERVICES),
     ]
     (paths.local / "stack.env").write_text("\n".join(lines) + "\n")
+    service_lines = [
+        f"{spec.env_prefix}_DATABASE_URL={dsns[spec.schema]}" for spec in services.SERVICES
+    ]
+    env_file = paths.local / "services.env"
+    env_file.touch(mode=0o600)
+    env_file.write_text(
+        "\n".join([*service_lines, f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}"])
+        + "\n"
+    )
     print(f"wrote     {paths.local / 'stack.env'} and {creds_path}")
 
 

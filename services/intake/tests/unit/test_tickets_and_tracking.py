@@ -34,3 +34,19 @@ def test_status_follows_the_timeline() -> None:
         "in_progress",
         "closed",
     ]
+
+
+def test_expected_time_is_the_latest_open_due_date_until_closed() -> None:
+    from datetime import timedelta
+
+    from intake.domain.tracking import expected_at
+
+    due1, due2 = AT + timedelta(days=5), AT + timedelta(days=9)
+    entries = [
+        TimelineEntry(AT, "received"),
+        TimelineEntry(AT, "referred", "DINSOS", due_at=due1),
+        TimelineEntry(AT, "referred", "DISDUKCAPIL", due_at=due2),
+    ]
+    assert expected_at(entries[:1]) is None
+    assert expected_at(entries) == due2
+    assert expected_at([*entries, TimelineEntry(AT, "closed")]) is None
