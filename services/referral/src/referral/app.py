@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 
 from referral.domain.sla import parse_holidays
-from referral.entrypoints import http, kafka
+from referral.entrypoints import http, kafka, rules, scheduler
 from referral.service_layer.handlers import Calendar, Handlers
 from referral.settings import ReferralSettings
 from slrt_shared.runtime import ServiceRuntime
@@ -23,10 +23,16 @@ def build(settings: ReferralSettings | None = None) -> tuple[ServiceRuntime, Fas
     calendar = Calendar(
         parse_holidays(settings.holidays_file.read_text()), ZoneInfo(settings.timezone)
     )
-    kafka.subscribe(runtime, Handlers(calendar))
+    handlers = Handlers(calendar)
+    kafka.subscribe(runtime, handlers)
+    runtime.add_job(
+        "escalation",
+        scheduler.escalation_job(runtime, handlers, settings.escalation_interval_seconds),
+    )
     app = runtime.http_app(
         "SLRT referral",
         "Routing each need to the right agency, SLA clocks, escalation and closing cases.",
     )
     app.include_router(http.router(runtime))
+    app.include_router(rules.router(runtime))
     return runtime, app

@@ -14,8 +14,13 @@ async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: s
     """Add missing routing rules (rules changed since are kept) and district staff tokens."""
     await conn.executemany(
         "INSERT INTO routing_rules (service_code, agencies, sla_working_days)"
-        " VALUES ($1, $2, $3) ON CONFLICT (service_code) DO NOTHING",
+        " VALUES ($1, $2, $3) ON CONFLICT (service_code, scope) DO NOTHING",
         [(s.code, list(s.agencies), s.sla_working_days) for s in reference.services().values()],
+    )
+    await conn.execute(
+        "INSERT INTO routing_rule_history (service_code, scope, version, agencies,"
+        " sla_working_days, changed_by) SELECT service_code, scope, version, agencies,"
+        " sla_working_days, updated_by FROM routing_rules ON CONFLICT DO NOTHING"
     )
     await conn.executemany(
         "INSERT INTO staff_tokens (token_hash, kind, regency_code) VALUES ($1, 'district', $2)"

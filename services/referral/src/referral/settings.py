@@ -18,3 +18,4 @@ class ReferralSettings(ServiceSettings):
     http_port: int = 8002
     timezone: str = Field(default="Asia/Jakarta", description="The district's time zone.")
     holidays_file: Path = Field(default=NATIONAL_HOLIDAYS, description="ISO dates, one a line.")
+    escalation_interval_seconds: float = Field(default=60.0, gt=0)

@@ -14,17 +14,110 @@ from slrt_shared.unit_of_work import PgUnitOfWork
 class ReferralUnitOfWork(PgUnitOfWork):
     """A transaction on the referral schema with its queries."""
 
-    async def rule(self, service_code: str) -> RoutingRule | None:
-        """The routing rule of a service."""
+    async def rule(self, service_code: str, kecamatan_code: str = "") -> RoutingRule | None:
+        """The rule of a service: the kecamatan's override if there is one, else the district's."""
         row = await self.conn.fetchrow(
-            "SELECT service_code, agencies, sla_working_days, version FROM routing_rules"
-            " WHERE service_code = $1",
+            "SELECT service_code, agencies, sla_working_days, version, scope FROM routing_rules"
+            " WHERE service_code = $1 AND scope IN ('', $2) ORDER BY scope DESC LIMIT 1",
             service_code,
+            kecamatan_code,
         )
         if row is None:
             return None
         return RoutingRule(
-            row["service_code"], tuple(row["agencies"]), row["sla_working_days"], row["version"]
+            row["service_code"],
+            tuple(row["agencies"]),
+            row["sla_working_days"],
+            row["version"],
+            row["scope"],
+        )
+
+    async def rules(self) -> list[dict[str, Any]]:
+        """Every current rule, overrides after the district rule of each service."""
+        rows = await self.conn.fetch("SELECT * FROM routing_rules ORDER BY service_code, scope")
+        return [dict(r) for r in rows]
+
+    async def rule_history(self, service_code: str) -> list[dict[str, Any]]:
+        """Every version of a service's rules, newest first."""
+        rows = await self.conn.fetch(
+            "SELECT * FROM routing_rule_history WHERE service_code = $1"
+            " ORDER BY scope, version DESC",
+            service_code,
+        )
+        return [dict(r) for r in rows]
+
+    async def save_rule(
+        self, service_code: str, scope: str, agencies: list[str], sla_working_days: int, by: str
+    ) -> int:
+        """Save a new version of a rule; return its version."""
+        version = await self.conn.fetchval(
+            "INSERT INTO routing_rules (service_code, scope, agencies, sla_working_days, version,"
+            " updated_at, updated_by) VALUES ($1, $2, $3, $4,"
+            " COALESCE((SELECT max(version) FROM routing_rule_history"
+            "  WHERE service_code = $1 AND scope = $2), 0) + 1, now(), $5)"
+            " ON CONFLICT (service_code, scope) DO UPDATE SET agencies = EXCLUDED.agencies,"
+            " sla_working_days = EXCLUDED.sla_working_days, version = EXCLUDED.version,"
+            " updated_at = now(), updated_by = EXCLUDED.updated_by RETURNING version",
+            service_code,
+            scope,
+            agencies,
+            sla_working_days,
+            by,
+        )
+        await self.conn.execute(
+            "INSERT INTO routing_rule_history (service_code, scope, version, agencies,"
+            " sla_working_days, changed_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            service_code,
+            scope,
+            version,
+            agencies,
+            sla_working_days,
+            by,
+        )
+        return int(version)
+
+    async def remove_override(self, service_code: str, scope: str, by: str) -> bool:
+        """Remove a kecamatan's override, keeping its history."""
+        version = await self.conn.fetchval(
+            "DELETE FROM routing_rules WHERE service_code = $1 AND scope = $2 AND scope <> ''"
+            " RETURNING version",
+            service_code,
+            scope,
+        )
+        if version is None:
+            return False
+        await self.conn.execute(
+            "INSERT INTO routing_rule_history (service_code, scope, version, removed, changed_by)"
+            " VALUES ($1, $2, $3, true, $4)",
+            service_code,
+            scope,
+            version + 1,
+            by,
+        )
+        return True
+
+    async def overdue(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        """Open referrals past their next breach, locked; rows another replica holds are skipped."""
+        rows = await self.conn.fetch(
+            "SELECT * FROM referrals WHERE next_breach_at IS NOT NULL AND next_breach_at < $1"
+            " AND status IN ('dispatched', 'acknowledged', 'in_progress')"
+            " ORDER BY next_breach_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+            now,
+            limit,
+        )
+        return [dict(r) for r in rows]
+
+    async def mark_escalated(
+        self, referral_id: UUID, level: str, at: datetime, next_breach_at: datetime | None
+    ) -> None:
+        """Record an escalation."""
+        await self.conn.execute(
+            "UPDATE referrals SET escalation_level = $2, escalated_at = $3, next_breach_at = $4"
+            " WHERE id = $1",
+            referral_id,
+            level,
+            at,
+            next_breach_at,
         )
 
     async def open_case(
@@ -50,7 +143,8 @@ class ReferralUnitOfWork(PgUnitOfWork):
         """Save a new referral."""
         await self.conn.execute(
             "INSERT INTO referrals (id, complaint_id, service_code, agency_code, attempt, status,"
-            " rule_version, dispatched_at, due_at) VALUES ($1,$2,$3,$4,$5,'dispatched',$6,$7,$8)",
+            " rule_version, dispatched_at, due_at, rule_scope, bounces, sla_working_days,"
+            " next_breach_at) VALUES ($1,$2,$3,$4,$5,'dispatched',$6,$7,$8,$9,$10,$11,$8)",
             referral["id"],
             referral["complaint_id"],
             referral["service_code"],
@@ -59,6 +153,9 @@ class ReferralUnitOfWork(PgUnitOfWork):
             referral["rule_version"],
             referral["dispatched_at"],
             referral["due_at"],
+            referral["rule_scope"],
+            referral["bounces"],
+            referral["sla_working_days"],
         )
 
     async def referral(
@@ -85,9 +182,11 @@ class ReferralUnitOfWork(PgUnitOfWork):
         ]
 
     async def set_status(self, referral_id: UUID, status: str, note: str | None) -> None:
-        """Change a referral's status."""
+        """Change a referral's status (a closed one no longer breaches)."""
         await self.conn.execute(
-            "UPDATE referrals SET status = $2, note = COALESCE($3, note) WHERE id = $1",
+            "UPDATE referrals SET status = $2, note = COALESCE($3, note),"
+            " next_breach_at = CASE WHEN $2 IN ('rejected', 'resolved') THEN NULL"
+            " ELSE next_breach_at END WHERE id = $1",
             referral_id,
             status,
             note,
@@ -98,8 +197,8 @@ class ReferralUnitOfWork(PgUnitOfWork):
     ) -> None:
         """Record a referral's outcome."""
         await self.conn.execute(
-            "UPDATE referrals SET status = 'resolved', outcome = $2, note = $3, resolved_at = $4"
-            " WHERE id = $1",
+            "UPDATE referrals SET status = 'resolved', outcome = $2, note = $3, resolved_at = $4,"
+            " next_breach_at = NULL WHERE id = $1",
             referral_id,
             outcome,
             note,

@@ -25,6 +25,10 @@ class ReferralOut(BaseModel):
     attempt: int
     status: str
     rule_version: int
+    rule_scope: str
+    bounces: int
+    escalation_level: str | None
+    escalated_at: datetime | None
     dispatched_at: datetime
     due_at: datetime
     outcome: str | None
@@ -45,7 +49,9 @@ class CaseOut(BaseModel):
 
 
 def _referral(row: dict[str, Any]) -> ReferralOut:
-    return ReferralOut(referral_id=row["id"], **{k: v for k, v in row.items() if k != "id"})
+    return ReferralOut(
+        referral_id=row["id"], **{k: row[k] for k in ReferralOut.model_fields if k in row}
+    )
 
 
 def router(runtime: ServiceRuntime) -> APIRouter:

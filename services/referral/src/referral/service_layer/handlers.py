@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from referral.adapters.repository import ReferralUnitOfWork
-from referral.domain import routing, sla
+from referral.domain import escalation, routing, sla
 from referral.domain.referrals import case_complete, transition
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, new_event
@@ -19,6 +19,7 @@ from slrt_shared.contracts.events import (
     ComplaintClosed,
     ComplaintCreated,
     ReferralDispatched,
+    ReferralEscalated,
     ReferralOutcome,
     ReferralUpdated,
 )
@@ -129,6 +130,36 @@ class Handlers:
         )
         uow.emit(topics.COMPLAINT_CLOSED, new_event(closed, source=SOURCE, subject=complaint_id))
 
+    async def escalate_overdue(self, uow: ReferralUnitOfWork, limit: int = 200) -> int:
+        """Escalate every referral past its next breach; safe with several replicas running."""
+        now = self.clock()
+        escalated = 0
+        for row in await uow.overdue(now, limit):
+            following = sla.due_at(
+                row["next_breach_at"],
+                row["sla_working_days"],
+                self.calendar.holidays,
+                self.calendar.tz,
+            )
+            decision = escalation.escalate(
+                row["escalation_level"], row["status"], row["next_breach_at"], now, following
+            )
+            if decision is None:
+                continue
+            await uow.mark_escalated(row["id"], decision.level, now, decision.next_breach_at)
+            data = ReferralEscalated(
+                referral_id=row["id"],
+                complaint_id=row["complaint_id"],
+                level=decision.level,
+                at=now,
+            )  # type: ignore[arg-type]
+            uow.emit(
+                topics.REFERRAL_ESCALATED,
+                new_event(data, source=SOURCE, subject=row["complaint_id"], time=now),
+            )
+            escalated += 1
+        return escalated
+
     async def _dispatch(
         self,
         uow: ReferralUnitOfWork,
@@ -138,11 +169,13 @@ class Handlers:
         service_code: str,
         attempt: int,
     ) -> None:
-        rule = await uow.rule(service_code)
+        kecamatan = village_code.rsplit(".", 1)[0]
+        rule = await uow.rule(service_code, kecamatan)
         if rule is None:
             # A need the catalogue does not know still reaches a person: the secretariat.
             rule = routing.RoutingRule(service_code, (routing.SECRETARIAT,), 7, 0)
         now = self.clock()
+        due = sla.due_at(now, rule.sla_working_days, self.calendar.holidays, self.calendar.tz)
         referral = {
             "id": uuid4(),
             "complaint_id": complaint_id,
@@ -150,10 +183,11 @@ class Handlers:
             "agency_code": routing.agency_for(rule, attempt),
             "attempt": attempt,
             "rule_version": rule.version,
+            "rule_scope": rule.scope,
+            "bounces": attempt - 1,
+            "sla_working_days": rule.sla_working_days,
             "dispatched_at": now,
-            "due_at": sla.due_at(
-                now, rule.sla_working_days, self.calendar.holidays, self.calendar.tz
-            ),
+            "due_at": due,
         }
         await uow.add_referral(referral)
         dispatched = ReferralDispatched(
@@ -165,7 +199,7 @@ class Handlers:
             agency_code=referral["agency_code"],
             attempt=attempt,
             dispatched_at=now,
-            due_at=referral["due_at"],
+            due_at=due,
         )
         uow.emit(
             topics.REFERRAL_DISPATCHED,

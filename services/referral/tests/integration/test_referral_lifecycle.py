@@ -1,0 +1,274 @@
+"""Routing, rule versions, escalation, rejection, closing: the use cases on a real Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+import pytest
+
+from referral.adapters.repository import ReferralUnitOfWork
+from referral.domain.sla import JAKARTA
+from referral.service_layer.handlers import Calendar, Handlers
+from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, new_event
+from slrt_shared.contracts.events import (
+    CaseResolved,
+    ComplaintCreated,
+    EventData,
+    ReferralUpdated,
+)
+from slrt_shared.contracts.topics import TopicLayout
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+MONDAY = datetime(2025, 6, 23, 10, 0, tzinfo=JAKARTA)
+CALENDAR = Calendar(frozenset(), JAKARTA)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def event(data: EventData, complaint_id: UUID) -> CloudEvent:
+    return new_event(data, source="/slrt/test", subject=complaint_id)
+
+
+async def run(pool, handler, data: EventData, complaint_id: UUID) -> None:  # type: ignore[no-untyped-def]
+    async with ReferralUnitOfWork(pool, TopicLayout()) as uow:
+        await handler(uow, data, event(data, complaint_id))
+        await uow.commit()
+
+
+async def created(pool, handlers: Handlers, village: str, needs: list[str]) -> UUID:  # type: ignore[no-untyped-def]
+    complaint_id = uuid4()
+    data = ComplaintCreated(
+        complaint_id=complaint_id,
+        ticket=f"SLRT-{uuid4().hex[:4].upper()}",
+        village_code=village,
+        needs=needs,
+        channel="walk_in",
+        received_at=MONDAY,
+        recorded_at=MONDAY,
+    )
+    await run(pool, handlers.on_complaint_created, data, complaint_id)
+    return complaint_id
+
+
+async def referrals(pool, complaint_id: UUID) -> list[dict]:  # type: ignore[no-untyped-def]
+    rows = await pool.fetch(
+        "SELECT * FROM referrals WHERE complaint_id = $1 ORDER BY service_code, attempt",
+        complaint_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def outbox(pool, topic: str, complaint_id: UUID | None = None) -> list[dict]:  # type: ignore[no-untyped-def]
+    rows = await pool.fetch("SELECT value FROM outbox WHERE topic = $1 ORDER BY id", topic)
+    events = [json.loads(bytes(r["value"])) for r in rows]
+    return [e for e in events if complaint_id is None or e["subject"] == str(complaint_id)]
+
+
+async def test_each_need_is_routed_and_a_kecamatan_override_wins(referral_pool) -> None:
+    handlers = Handlers(CALENDAR, Clock(MONDAY))
+    async with ReferralUnitOfWork(referral_pool, TopicLayout()) as uow:
+        await uow.save_rule("JKN-PBI", "32.15.02", ["BPJSKES", "DINSOS"], 3, "admin")
+        await uow.commit()
+    overridden = await created(referral_pool, handlers, "32.15.02.2001", ["JKN-PBI", "ADMINDUK"])
+    ordinary = await created(referral_pool, handlers, "32.15.03.2001", ["JKN-PBI"])
+
+    first = {r["service_code"]: r for r in await referrals(referral_pool, overridden)}
+    assert first["JKN-PBI"]["agency_code"] == "BPJSKES"
+    assert (first["JKN-PBI"]["rule_scope"], first["JKN-PBI"]["rule_version"]) == ("32.15.02", 1)
+    assert first["JKN-PBI"]["due_at"] == datetime(2025, 6, 26, 23, 59, 59, tzinfo=JAKARTA)
+    assert first["ADMINDUK"]["agency_code"] == "DISDUKCAPIL"
+    [plain] = await referrals(referral_pool, ordinary)
+    assert (plain["agency_code"], plain["rule_scope"]) == ("DINSOS", "")
+    assert len(await outbox(referral_pool, "referral.dispatched", overridden)) == 2
+
+
+async def test_every_rule_change_is_a_new_version_that_referrals_record(referral_pool) -> None:
+    handlers = Handlers(CALENDAR, Clock(MONDAY))
+    async with ReferralUnitOfWork(referral_pool, TopicLayout()) as uow:
+        v2 = await uow.save_rule("RTLH", "", ["DISPERKIM", "DINSOS"], 20, "admin")
+        v3 = await uow.save_rule("RTLH", "", ["DISPERKIM"], 25, "admin")
+        history = await uow.rule_history("RTLH")
+        await uow.commit()
+    assert (v2, v3) == (2, 3)
+    assert [h["version"] for h in history] == [3, 2, 1]
+    complaint_id = await created(referral_pool, handlers, "32.15.05.2001", ["RTLH"])
+    [referral] = await referrals(referral_pool, complaint_id)
+    assert (referral["rule_version"], referral["sla_working_days"]) == (3, 25)
+
+
+async def test_overdue_referrals_escalate_once_each_with_two_schedulers(referral_pool) -> None:
+    clock = Clock(MONDAY)
+    handlers = Handlers(CALENDAR, clock)
+    ids = [
+        await created(referral_pool, handlers, "32.15.04.2001", ["KESEHATAN"]) for _ in range(30)
+    ]
+    resolved_one = (await referrals(referral_pool, ids[0]))[0]
+    await run(
+        referral_pool,
+        handlers.on_case_resolved,
+        CaseResolved(
+            referral_id=resolved_one["id"],
+            complaint_id=ids[0],
+            agency_code="DINKES",
+            outcome="resolved",
+            note=None,
+            resolved_at=MONDAY,
+        ),
+        ids[0],
+    )
+    replicas = [Handlers(CALENDAR, clock), Handlers(CALENDAR, clock)]
+
+    async def sweep() -> int:
+        async def one(replica: Handlers) -> int:
+            async with ReferralUnitOfWork(referral_pool, TopicLayout()) as uow:
+                count = await replica.escalate_overdue(uow, limit=7)
+                await uow.commit()
+                return count
+
+        total = 0
+        while True:
+            counts = await asyncio.gather(*(one(r) for r in replicas))
+            total += sum(counts)
+            if not any(counts):
+                return total
+
+    # KESEHATAN has 3 working days: due Thursday 26 June, 23:59:59 in Jakarta.
+    clock.now = datetime(2025, 6, 26, 23, 59, tzinfo=JAKARTA)
+    assert await sweep() == 0
+    clock.now = datetime(2025, 6, 27, 8, 0, tzinfo=JAKARTA)
+    assert await sweep() == 29
+    assert await sweep() == 0
+    # One more SLA period from the breach for the kecamatan (due Tuesday 1 July), then the
+    # kabupaten.
+    clock.now = datetime(2025, 7, 1, 23, 0, tzinfo=JAKARTA)
+    assert await sweep() == 0
+    clock.now = datetime(2025, 7, 2, 0, 1, tzinfo=JAKARTA)
+    assert await sweep() == 29
+    clock.now = datetime(2025, 9, 1, tzinfo=JAKARTA)
+    assert await sweep() == 0
+
+    mine = {str(i) for i in ids}
+    events = [e for e in await outbox(referral_pool, "referral.escalated") if e["subject"] in mine]
+    levels = sorted(e["data"]["level"] for e in events)
+    assert levels == ["kabupaten"] * 29 + ["kecamatan"] * 29
+    per_referral = {(e["data"]["referral_id"], e["data"]["level"]) for e in events}
+    assert len(per_referral) == len(events)  # never the same escalation twice
+
+
+async def test_rejections_walk_the_routing_order_then_stay_with_the_secretariat(
+    referral_pool,
+) -> None:
+    handlers = Handlers(CALENDAR, Clock(MONDAY))
+    complaint_id = await created(referral_pool, handlers, "32.15.06.2001", ["PIP"])
+    expected = [("DISDIK", 0), ("KEMENAG", 1), ("SLRT", 2), ("SLRT", 3)]
+    for step in range(len(expected) - 1):
+        current = (await referrals(referral_pool, complaint_id))[-1]
+        await run(
+            referral_pool,
+            handlers.on_referral_updated,
+            ReferralUpdated(
+                referral_id=current["id"],
+                complaint_id=complaint_id,
+                agency_code=current["agency_code"],
+                status="rejected",
+                note=f"bukan wewenang ({step})",
+                at=MONDAY,
+            ),
+            complaint_id,
+        )
+    chain = [(r["agency_code"], r["bounces"]) for r in await referrals(referral_pool, complaint_id)]
+    assert chain == expected
+
+
+async def test_the_case_closes_once_with_every_outcome_and_late_events_are_refused(
+    referral_pool,
+) -> None:
+    handlers = Handlers(CALENDAR, Clock(MONDAY))
+    complaint_id = await created(referral_pool, handlers, "32.15.07.2001", ["LANSIA", "ADMINDUK"])
+    by_need = {r["service_code"]: r for r in await referrals(referral_pool, complaint_id)}
+    lansia, adminduk = by_need["LANSIA"], by_need["ADMINDUK"]
+    resolve = [
+        CaseResolved(
+            referral_id=lansia["id"],
+            complaint_id=complaint_id,
+            agency_code="DINSOS",
+            outcome="unresolvable",
+            note="Keluarga menolak",
+            resolved_at=MONDAY,
+        ),
+        CaseResolved(
+            referral_id=adminduk["id"],
+            complaint_id=complaint_id,
+            agency_code="DISDUKCAPIL",
+            outcome="resolved",
+            note=None,
+            resolved_at=MONDAY,
+        ),
+    ]
+    await run(referral_pool, handlers.on_case_resolved, resolve[0], complaint_id)
+    assert await outbox(referral_pool, "complaint.closed", complaint_id) == []
+    await run(referral_pool, handlers.on_case_resolved, resolve[1], complaint_id)
+    # The same outcome reported again, and an acknowledgement arriving after the outcome.
+    await run(referral_pool, handlers.on_case_resolved, resolve[1], complaint_id)
+    await run(
+        referral_pool,
+        handlers.on_referral_updated,
+        ReferralUpdated(
+            referral_id=adminduk["id"],
+            complaint_id=complaint_id,
+            agency_code="DISDUKCAPIL",
+            status="acknowledged",
+            note=None,
+            at=MONDAY,
+        ),
+        complaint_id,
+    )
+
+    [closed] = await outbox(referral_pool, "complaint.closed", complaint_id)
+    outcomes = {o["service_code"]: o["outcome"] for o in closed["data"]["outcomes"]}
+    assert outcomes == {"LANSIA": "unresolvable", "ADMINDUK": "resolved"}
+    refused = await referral_pool.fetch(
+        "SELECT from_status, to_status FROM transition_log WHERE referral_id = $1 ORDER BY id",
+        adminduk["id"],
+    )
+    assert [(r["from_status"], r["to_status"]) for r in refused] == [
+        ("resolved", "resolved"),
+        ("resolved", "acknowledged"),
+    ]
+
+
+async def test_an_event_for_an_unknown_referral_is_a_dead_letter_not_a_crash(
+    referral_pool,
+) -> None:
+    handlers = Handlers(CALENDAR, Clock(MONDAY))
+    complaint_id = uuid4()
+    with pytest.raises(InvalidEventError):
+        await run(
+            referral_pool,
+            handlers.on_case_resolved,
+            CaseResolved(
+                referral_id=uuid4(),
+                complaint_id=complaint_id,
+                agency_code="DINSOS",
+                outcome="resolved",
+                note=None,
+                resolved_at=datetime.now(UTC),
+            ),
+            complaint_id,
+        )
+    assert (
+        await referral_pool.fetchval(
+            "SELECT count(*) FROM cases WHERE complaint_id = $1", complaint_id
+        )
+        == 0
+    )
