@@ -76,6 +76,14 @@ def platform(test_env, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pla
         )
         for spec in specs
     }
+    # Webhook retries in seconds rather than minutes, so retrying and parking can be watched.
+    envs["agency-gateway"].update(
+        {
+            "GATEWAY_WEBHOOK_BACKOFF_SECONDS": "0.3",
+            "GATEWAY_WEBHOOK_MAX_ATTEMPTS": "4",
+            "GATEWAY_WEBHOOK_POLL_SECONDS": "0.2",
+        }
+    )
     try:
         for spec in specs:
             services.seed(spec, envs[spec.name], creds_file, REGENCY)

@@ -1,13 +1,20 @@
 """`python -m gateway serve|migrate|seed`."""
 
-from gateway import seed
+from gateway import admin, seed
 from gateway.app import build
 from slrt_shared.runtime import run_cli, run_seed
 
 
 def main() -> None:
     """Run an agency-gateway command."""
-    run_cli(build, extra={"seed": lambda argv: run_seed(build()[0], argv, seed.load)})
+    run_cli(
+        build,
+        extra={
+            "seed": lambda argv: run_seed(build()[0], argv, seed.load),
+            "keys": lambda argv: admin.main(["keys", *argv]),
+            "agencies": lambda argv: admin.main(["agencies", *argv]),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway.entrypoints import http, kafka
+from gateway.entrypoints import directory, http, kafka, webhook_worker, webhooks_http
 from gateway.settings import GatewaySettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -18,9 +18,12 @@ def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, Fast
     settings = settings or GatewaySettings()  # type: ignore[call-arg]
     runtime = ServiceRuntime("agency-gateway", "gateway", settings, MIGRATIONS)
     kafka.subscribe(runtime)
+    runtime.add_job("webhooks", webhook_worker.webhook_job(runtime, settings))
     app = runtime.http_app(
         "SLRT agency gateway",
         "The agencies' door: each agency's own referrals, and the actions it takes on them.",
     )
     app.include_router(http.router(runtime))
+    app.include_router(webhooks_http.router(runtime))
+    app.include_router(directory.router(runtime))
     return runtime, app

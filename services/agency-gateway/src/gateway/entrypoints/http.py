@@ -81,6 +81,15 @@ class ActionOut(BaseModel):
     at: datetime
 
 
+async def authenticate_agency(unit: GatewayUnitOfWork, authorization: str | None) -> str:
+    """The agency holding the bearer key; 401 for none, an unknown or a revoked key."""
+    key = bearer(authorization)
+    code = await unit.agency_of_key(hash_token(key)) if key else None
+    if code is None:
+        raise ApiError(401, "unauthenticated", "A valid agency key is required.")
+    return code
+
+
 def encode_cursor(seq: int) -> str:
     """Opaque cursor for a position."""
     return base64.urlsafe_b64encode(f"s:{seq}".encode()).decode().rstrip("=")
@@ -107,13 +116,6 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     def uow() -> GatewayUnitOfWork:
         return GatewayUnitOfWork(runtime.pool, runtime.layout)
 
-    async def agency(unit: GatewayUnitOfWork, authorization: str | None) -> str:
-        key = bearer(authorization)
-        code = await unit.agency_of_key(hash_token(key)) if key else None
-        if code is None:
-            raise ApiError(401, "unauthenticated", "A valid agency key is required.")
-        return code
-
     async def view(unit: GatewayUnitOfWork, agency_code: str, row: dict[str, Any]) -> ReferralOut:
         resident = await resident_view(unit, row)
         if resident:
@@ -132,7 +134,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         cursor: Annotated[str | None, Query(max_length=100)] = None,
     ) -> ReferralPage:
         async with uow() as unit:
-            code = await agency(unit, authorization)
+            code = await authenticate_agency(unit, authorization)
             rows = await unit.page(code, status, decode_cursor(cursor), limit + 1)
             items = [await view(unit, code, r) for r in rows[:limit]]
             await unit.commit()
@@ -150,7 +152,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         referral_id: UUID, authorization: Annotated[str | None, Header()] = None
     ) -> ReferralOut:
         async with uow() as unit:
-            code = await agency(unit, authorization)
+            code = await authenticate_agency(unit, authorization)
             row = await unit.referral(referral_id, code)
             if row is None:
                 raise NOT_FOUND
@@ -169,7 +171,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         if not idempotency_key:
             raise ApiError(400, "idempotency_key_required", "Send an Idempotency-Key header.")
         async with uow() as unit:
-            code = await agency(unit, authorization)
+            code = await authenticate_agency(unit, authorization)
             try:
                 result = await act(
                     unit, Action(code, referral_id, action, note, outcome), idempotency_key

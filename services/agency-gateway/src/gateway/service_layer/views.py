@@ -42,7 +42,9 @@ async def publish_copy(uow: GatewayUnitOfWork, referral_id: Any, change: str) ->
         resident=Resident(**resident) if resident else None,
         at=datetime.now(UTC),
     )
-    uow.emit_raw(
-        uow.layout.agency(row["agency_code"]),
-        new_event(copy, source=SOURCE, subject=row["complaint_id"]),
-    )
+    event = new_event(copy, source=SOURCE, subject=row["complaint_id"])
+    uow.emit_raw(uow.layout.agency(row["agency_code"]), event)
+    if await uow.webhook(row["agency_code"]) is not None:
+        await uow.enqueue_delivery(
+            event.id, row["agency_code"], row["id"], change, event.to_bytes().decode()
+        )

@@ -1,0 +1,103 @@
+"""Public directory of agencies and services (Open Referral HSDS 3.0), and the admin's audit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from gateway.adapters.repository import GatewayUnitOfWork
+from gateway.entrypoints.http import Auth
+from slrt_shared import reference
+from slrt_shared.http import ApiError
+from slrt_shared.runtime import ServiceRuntime
+from slrt_shared.tokens import bearer, same_secret
+
+NAMESPACE = uuid.UUID("5f0c3d52-8a4e-4c1b-9a61-2b7c0e4d9a10")
+
+
+def hsds_id(kind: str, code: str) -> str:
+    """A stable HSDS id (UUID) for an agency or service code."""
+    return str(uuid.uuid5(NAMESPACE, f"{kind}:{code}"))
+
+
+class AuditOut(BaseModel):
+    """One read of personal data."""
+
+    id: int
+    agency_code: str
+    referral_id: uuid.UUID
+    fields: list[str]
+    at: datetime
+
+
+def directory() -> dict[str, Any]:
+    """Agencies as HSDS organizations, each with the catalogue services it handles."""
+    services = reference.services()
+    organizations = []
+    for agency in reference.agencies().values():
+        handled = [s for s in services.values() if agency.code in s.agencies]
+        organizations.append(
+            {
+                "id": hsds_id("organization", agency.code),
+                "name": agency.name_id,
+                "alternate_name": agency.code,
+                "description": agency.name_en,
+                "services": [
+                    {
+                        "id": hsds_id("service", s.code),
+                        "organization_id": hsds_id("organization", agency.code),
+                        "name": s.name_id,
+                        "alternate_name": s.code,
+                        "description": s.name_en,
+                        "status": "active",
+                        "attributes": [
+                            {"tag": "sla_working_days", "value": str(s.sla_working_days)},
+                            {
+                                "tag": "routing_position",
+                                "value": str(s.agencies.index(agency.code) + 1),
+                            },
+                        ],
+                    }
+                    for s in handled
+                ],
+            }
+        )
+    return {"version": "3.0", "organizations": organizations}
+
+
+def router(runtime: ServiceRuntime) -> APIRouter:
+    """Build the directory and audit routes."""
+    api = APIRouter()
+
+    @api.get(
+        "/v1/directory",
+        tags=["directory"],
+        summary="Agencies and the services they handle, as Open Referral HSDS 3.0 JSON.",
+    )
+    async def get_directory() -> dict[str, Any]:
+        return directory()
+
+    @api.get(
+        "/v1/audit",
+        response_model=list[AuditOut],
+        tags=["audit"],
+        summary="Reads of personal data (admin only).",
+    )
+    async def audit(
+        authorization: Auth = None,
+        agency: Annotated[str | None, Query(max_length=32)] = None,
+        referral_id: uuid.UUID | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> list[AuditOut]:
+        token = bearer(authorization)
+        admin = runtime.settings.admin_token
+        if not (token and admin and same_secret(token, admin)):
+            raise ApiError(401, "unauthenticated", "The admin token is required.")
+        async with GatewayUnitOfWork(runtime.pool, runtime.layout) as unit:
+            return [AuditOut(**r) for r in await unit.audit_entries(agency, referral_id, limit)]
+
+    return api
