@@ -66,15 +66,15 @@ def gateway_cli(platform, *args: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_the_authorisation_matrix(platform, eventually) -> None:  # type: ignore[no-untyped-def]
-    accepted = register(platform, ["ADMINDUK"])
-    [referral] = eventually(lambda: inbox(platform, "DISDUKCAPIL", accepted["complaint_id"]))
+    accepted = register(platform, ["KERJA"])
+    [referral] = eventually(lambda: inbox(platform, "DISNAKERTRANS", accepted["complaint_id"]))
     gateway = platform.urls["agency-gateway"]
     one = f"{gateway}/v1/referrals/{referral['referral_id']}"
-    issued = gateway_cli(platform, "keys", "issue", "DISDUKCAPIL")
+    issued = gateway_cli(platform, "keys", "issue", "DISNAKERTRANS")
     old_key = issued.split("key:")[1].split()[0]
-    rotated = gateway_cli(platform, "keys", "rotate", "DISDUKCAPIL")
+    rotated = gateway_cli(platform, "keys", "rotate", "DISNAKERTRANS")
     new_key = rotated.split("key:")[1].split()[0]
-    spare = gateway_cli(platform, "keys", "issue", "DISDUKCAPIL")
+    spare = gateway_cli(platform, "keys", "issue", "DISNAKERTRANS")
     spare_id, spare_key = spare.split("id:")[1].split()[0], spare.split("key:")[1].split()[0]
     gateway_cli(platform, "keys", "revoke", spare_id)
 
@@ -88,7 +88,7 @@ def test_the_authorisation_matrix(platform, eventually) -> None:  # type: ignore
         "no key": ({}, 401),
         "a revoked key": (bearer(spare_key), 401),
         "the key before rotation": (bearer(old_key), 401),
-        "the seeded key, rotated away": (platform.agency("DISDUKCAPIL"), 401),
+        "the seeded key, rotated away": (platform.agency("DISNAKERTRANS"), 401),
     }
     for who, (headers, status) in callers.items():
         assert httpx.get(one, headers=headers).status_code == status, who
@@ -109,8 +109,8 @@ def test_the_authorisation_matrix(platform, eventually) -> None:  # type: ignore
         params={"referral_id": referral["referral_id"]},
         headers=bearer(platform.creds["admin"]),
     ).json()
-    assert entries and {e["agency_code"] for e in entries} == {"DISDUKCAPIL"}
-    assert "nik" in entries[0]["fields"]
+    assert entries and {e["agency_code"] for e in entries} == {"DISNAKERTRANS"}
+    assert "name" in entries[0]["fields"] and "nik" not in entries[0]["fields"]
 
 
 def test_every_transition_is_checked_and_repeats_are_safe(platform, eventually) -> None:  # type: ignore[no-untyped-def]
