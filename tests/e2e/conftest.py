@@ -84,6 +84,7 @@ def platform(test_env, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pla
             "GATEWAY_WEBHOOK_POLL_SECONDS": "0.2",
         }
     )
+    envs["monitoring"]["MONITORING_RANKING_INTERVAL_SECONDS"] = "1"
     try:
         for spec in specs:
             services.seed(spec, envs[spec.name], creds_file, REGENCY)

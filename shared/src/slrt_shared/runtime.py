@@ -82,6 +82,17 @@ class ServiceRuntime:
         return await db.migrate(self.settings.database_url, self.schema, self.name, self.migrations)
 
     @contextlib.asynccontextmanager
+    async def database(self) -> AsyncIterator[asyncpg.Pool]:
+        """Migrate and open the pool only (for commands that run without Kafka consumers)."""
+        await self.migrate()
+        self._pool = await db.create_pool(self.settings.database_url, self.schema)
+        try:
+            yield self._pool
+        finally:
+            await self._pool.close()
+            self._pool = None
+
+    @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Open the pool, start the relay, background jobs and consumers; stop them on exit."""
         await self.migrate()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from monitoring.entrypoints import http, kafka
+from monitoring.entrypoints import http, kafka, publisher
 from monitoring.settings import MonitoringSettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -18,6 +18,7 @@ def build(settings: MonitoringSettings | None = None) -> tuple[ServiceRuntime, F
     settings = settings or MonitoringSettings()  # type: ignore[call-arg]
     runtime = ServiceRuntime("monitoring", "monitoring", settings, MIGRATIONS)
     kafka.subscribe(runtime)
+    runtime.add_job("rankings", publisher.ranking_job(runtime, settings))
     app = runtime.http_app(
         "SLRT monitoring",
         "Performance of each Puskesos and agency, the public ranking. No personal data.",

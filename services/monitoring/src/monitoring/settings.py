@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from monitoring.domain.ranking import Policy, Weights
 from slrt_shared.settings import ServiceSettings
 
 
@@ -15,7 +16,22 @@ class MonitoringSettings(ServiceSettings):
 
     http_port: int = 8004
     regency_codes: Annotated[list[str], NoDecode] = Field(default=["32.15"])
-    min_caseload: int = Field(default=5, ge=1, description="Complaints before a village ranks.")
+    min_caseload: int = Field(default=5, ge=1, description="Complaints before an area ranks.")
+    weight_resolution: float = Field(default=0.5, ge=0)
+    weight_sla: float = Field(default=0.3, ge=0)
+    weight_registration: float = Field(default=0.2, ge=0)
+    prior_strength: float = Field(default=5.0, ge=0, description="Pseudo-complaints of shrinkage.")
+    flag_below: float = Field(default=50.0, ge=0, le=100)
+    ranking_interval_seconds: float = Field(default=5.0, gt=0, description="Debounce of updates.")
+
+    def policy(self) -> Policy:
+        """The ranking policy these settings describe."""
+        return Policy(
+            Weights(self.weight_resolution, self.weight_sla, self.weight_registration),
+            self.min_caseload,
+            self.prior_strength,
+            self.flag_below,
+        )
 
     @field_validator("regency_codes", mode="before")
     @classmethod

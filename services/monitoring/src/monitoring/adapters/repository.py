@@ -14,11 +14,13 @@ class MonitoringUnitOfWork(PgUnitOfWork):
     """A transaction on the monitoring schema with its queries."""
 
     async def add_complaint(self, row: dict[str, Any]) -> None:
-        """Record a complaint fact once."""
+        """Record a complaint fact once, keeping a closing seen before it."""
         await self.conn.execute(
             "INSERT INTO complaint_facts (complaint_id, village_code, kecamatan_code,"
             " regency_code, needs, channel, received_at, recorded_at)"
-            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (complaint_id) DO NOTHING",
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (complaint_id) DO UPDATE SET"
+            " needs = EXCLUDED.needs, channel = EXCLUDED.channel,"
+            " received_at = EXCLUDED.received_at, recorded_at = EXCLUDED.recorded_at",
             row["complaint_id"],
             row["village_code"],
             row["kecamatan_code"],
@@ -29,11 +31,19 @@ class MonitoringUnitOfWork(PgUnitOfWork):
             row["recorded_at"],
         )
 
-    async def close_complaint(self, complaint_id: UUID, closed_at: datetime) -> None:
-        """Record when a complaint closed."""
+    async def close_complaint(
+        self, complaint_id: UUID, village_code: str, closed_at: datetime
+    ) -> None:
+        """Record when a complaint closed, even before its creation is seen."""
+        parts = village_code.split(".")
         await self.conn.execute(
-            "UPDATE complaint_facts SET closed_at = $2 WHERE complaint_id = $1",
+            "INSERT INTO complaint_facts (complaint_id, village_code, kecamatan_code,"
+            " regency_code, closed_at) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (complaint_id) DO UPDATE SET closed_at = EXCLUDED.closed_at",
             complaint_id,
+            village_code,
+            ".".join(parts[:3]),
+            ".".join(parts[:2]),
             closed_at,
         )
 
@@ -88,36 +98,104 @@ class MonitoringUnitOfWork(PgUnitOfWork):
         return [dict(r) for r in rows]
 
     async def complaint_facts(
-        self, regency: str, start: datetime | None, end: datetime | None
-    ) -> list[tuple[str, ComplaintFact]]:
-        """Complaints received in a regency within [start, end)."""
+        self, regency: str, start: datetime | None, end: datetime | None, level: str
+    ) -> list[ComplaintFact]:
+        """Complaints received in a regency within [start, end), by village or kecamatan."""
+        area = "village_code" if level == "village" else "kecamatan_code"
         rows = await self.conn.fetch(
-            "SELECT village_code, received_at, closed_at FROM complaint_facts"
-            " WHERE regency_code = $1 AND ($2::timestamptz IS NULL OR received_at >= $2)"
+            f"SELECT {area} AS area, received_at, recorded_at, closed_at FROM complaint_facts"
+            " WHERE regency_code = $1 AND received_at IS NOT NULL"
+            " AND ($2::timestamptz IS NULL OR received_at >= $2)"
             " AND ($3::timestamptz IS NULL OR received_at < $3)",
             regency,
             start,
             end,
         )
         return [
-            (r["village_code"], ComplaintFact(r["village_code"], r["received_at"], r["closed_at"]))
+            ComplaintFact(r["area"], r["received_at"], r["recorded_at"], r["closed_at"])
             for r in rows
         ]
 
     async def referral_facts(
-        self, regency: str, start: datetime | None, end: datetime | None
-    ) -> list[tuple[str, ReferralFact]]:
+        self, regency: str, start: datetime | None, end: datetime | None, level: str
+    ) -> list[ReferralFact]:
         """Referrals of the complaints received in a regency within [start, end)."""
+        area = {"village": "c.village_code", "kecamatan": "c.kecamatan_code"}.get(
+            level, "r.agency_code"
+        )
+        moment = "c.received_at" if level != "agency" else "r.dispatched_at"
         rows = await self.conn.fetch(
-            "SELECT c.village_code, r.due_at, r.resolved_at, r.escalations"
+            f"SELECT {area} AS area, r.agency_code, r.attempt, r.dispatched_at, r.due_at,"
+            " r.acknowledged_at, r.resolved_at, r.rejected, r.escalations"
             " FROM referral_facts r JOIN complaint_facts c USING (complaint_id)"
-            " WHERE c.regency_code = $1 AND ($2::timestamptz IS NULL OR c.received_at >= $2)"
-            " AND ($3::timestamptz IS NULL OR c.received_at < $3)",
+            " WHERE c.regency_code = $1 AND c.received_at IS NOT NULL"
+            f" AND ($2::timestamptz IS NULL OR {moment} >= $2)"
+            f" AND ($3::timestamptz IS NULL OR {moment} < $3)",
             regency,
             start,
             end,
         )
         return [
-            (r["village_code"], ReferralFact(r["due_at"], r["resolved_at"], r["escalations"]))
+            ReferralFact(
+                r["area"],
+                r["agency_code"],
+                r["attempt"],
+                r["dispatched_at"],
+                r["due_at"],
+                r["acknowledged_at"],
+                r["resolved_at"],
+                r["rejected"],
+                r["escalations"],
+            )
             for r in rows
         ]
+
+    async def snapshot(self, regency: str, period: str, level: str) -> dict[str, Any] | None:
+        """The last published ranking."""
+        row = await self.conn.fetchrow(
+            "SELECT * FROM ranking_snapshots WHERE regency_code = $1 AND period = $2"
+            " AND level = $3",
+            regency,
+            period,
+            level,
+        )
+        return dict(row) if row else None
+
+    async def save_snapshot(
+        self,
+        regency: str,
+        period: str,
+        level: str,
+        digest: str,
+        payload: str,
+        computed_at: datetime,
+    ) -> int:
+        """Store a newly published ranking; return its version."""
+        version = await self.conn.fetchval(
+            "INSERT INTO ranking_snapshots (regency_code, period, level, digest, payload,"
+            " version, computed_at) VALUES ($1, $2, $3, $4, $5::jsonb,"
+            " nextval('ranking_snapshot_version'), $6)"
+            " ON CONFLICT (regency_code, period, level) DO UPDATE SET digest = EXCLUDED.digest,"
+            " payload = EXCLUDED.payload, version = EXCLUDED.version,"
+            " computed_at = EXCLUDED.computed_at RETURNING version",
+            regency,
+            period,
+            level,
+            digest,
+            payload,
+            computed_at,
+        )
+        return int(version)
+
+    async def latest_version(self) -> int:
+        """The newest snapshot version (0 if none)."""
+        return int(
+            await self.conn.fetchval("SELECT COALESCE(max(version), 0) FROM ranking_snapshots")
+        )
+
+    async def agencies_seen(self) -> list[str]:
+        """Agencies that received referrals."""
+        rows = await self.conn.fetch(
+            "SELECT DISTINCT agency_code FROM referral_facts WHERE agency_code IS NOT NULL"
+        )
+        return sorted(r["agency_code"] for r in rows)

@@ -1,28 +1,36 @@
-"""Public performance API and page: aggregates only, never personal data."""
+"""Public performance API, page, CSV and live stream: aggregates only, no personal data."""
 
 from __future__ import annotations
 
-import html
+import asyncio
+import csv
+import io
+import json
 import re
-from dataclasses import asdict
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from monitoring.adapters.repository import MonitoringUnitOfWork
-from monitoring.service_layer.reports import LEVELS, ranking, reports
+from monitoring.entrypoints import page
+from monitoring.service_layer.reports import (
+    LEVELS,
+    ROLLING,
+    current_month,
+    months_before,
+    ranking,
+    report_card,
+)
 from monitoring.settings import MonitoringSettings
 from slrt_shared.http import ApiError
 from slrt_shared.runtime import ServiceRuntime
 
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def _check_period(period: str | None) -> None:
-    if period is not None and not _PERIOD.match(period):
-        raise ApiError(422, "invalid_period", "period must look like YYYY-MM.")
+_PERIOD = re.compile(r"^(\d{4}-(0[1-9]|1[0-2])|rolling-30d|all)$")
+Regency = Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}$")]
+Kecamatan = Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}\.\d{2}$")]
 
 
 def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
@@ -32,87 +40,158 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
     def uow() -> MonitoringUnitOfWork:
         return MonitoringUnitOfWork(runtime.pool, runtime.layout)
 
-    @api.get("/v1/puskesos/{village_code}", summary="A Puskesos's report card.")
+    def resolve(regency: str | None, period: str | None) -> tuple[str, str]:
+        regency = regency or settings.regency_codes[0]
+        if regency not in settings.regency_codes:
+            raise ApiError(404, "unknown_regency", "This regency is not served here.")
+        period = period or current_month(datetime.now(UTC))
+        if not _PERIOD.match(period):
+            raise ApiError(422, "invalid_period", "period is YYYY-MM, rolling-30d or all.")
+        return regency, period
+
+    async def rows_for(
+        level: str, regency: str, period: str, kecamatan: str | None
+    ) -> list[dict[str, Any]]:
+        if level not in LEVELS:
+            raise ApiError(422, "invalid_level", f"level is one of {', '.join(LEVELS)}.")
+        async with uow() as unit:
+            return await ranking(
+                unit, regency, period, level, settings.policy(), datetime.now(UTC), kecamatan
+            )
+
+    @api.get("/v1/rankings", summary="Ranking of villages, kecamatan or agencies of a regency.")
+    async def rankings(
+        level: str = "village",
+        regency: Regency = None,
+        period: str | None = None,
+        kecamatan: Kecamatan = None,
+    ) -> dict[str, Any]:
+        regency, period = resolve(regency, period)
+        rows = await rows_for(level, regency, period, kecamatan)
+        return {
+            "regency": regency,
+            "level": level,
+            "period": period,
+            "min_caseload": settings.min_caseload,
+            "rows": rows,
+        }
+
+    @api.get("/v1/rankings.csv", summary="The same ranking as CSV.")
+    async def rankings_csv(
+        level: str = "village",
+        regency: Regency = None,
+        period: str | None = None,
+        kecamatan: Kecamatan = None,
+    ) -> Response:
+        regency, period = resolve(regency, period)
+        rows = await rows_for(level, regency, period, kecamatan)
+        out = io.StringIO()
+        if rows:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        name = f"peringkat-{level}-{regency}-{period}.csv"
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @api.get("/v1/puskesos/{village_code}", summary="A Puskesos's report card with its trend.")
     async def puskesos(village_code: str, period: str | None = None) -> dict[str, Any]:
-        _check_period(period)
         async with uow() as unit:
             village = await unit.region(village_code)
             if village is None or village["level"] != "village":
                 raise ApiError(404, "not_found", "No such village.")
             kecamatan = await unit.region(village["parent_code"])
-            regency = village_code.rsplit(".", 2)[0]
-            name, card = (await reports(unit, regency, period))[village_code]
+            _, period = resolve(village_code.rsplit(".", 2)[0], period)
+            card = await report_card(
+                unit, village_code, period, settings.policy(), datetime.now(UTC)
+            )
         return {
-            "village": {"code": village_code, "name": name},
+            **card,
+            "village": {"code": village_code, "name": village["name"]},
             "kecamatan": {"code": kecamatan["code"], "name": kecamatan["name"]}
             if kecamatan
             else None,
-            "period": period or "all",
-            **asdict(card),
         }
 
-    @api.get("/v1/rankings", summary="Ranking of villages or kecamatan of a regency.")
-    async def rankings(
-        level: Annotated[str, Query()] = "village",
-        regency: Annotated[str, Query(pattern=r"^\d{2}\.\d{2}$")] = "32.15",
-        period: str | None = None,
-    ) -> dict[str, Any]:
-        _check_period(period)
-        if level not in LEVELS:
-            raise ApiError(422, "unsupported_level", f"level must be one of {', '.join(LEVELS)}.")
-        if regency not in settings.regency_codes:
-            raise ApiError(404, "not_found", "This regency is not served here.")
-        async with uow() as unit:
-            rows = await ranking(unit, regency, period, level, settings.min_caseload)
-        return {
-            "regency": regency,
-            "level": level,
-            "period": period or "all",
-            "min_caseload": settings.min_caseload,
-            "rows": [
-                {
-                    "rank": r.rank,
-                    "code": r.code,
-                    "name": r.name,
-                    "score": r.score,
-                    "status": r.status,
-                    **asdict(r.report),
-                }
-                for r in rows
-            ],
-        }
+    @api.get("/v1/rankings/stream", summary="Server-sent events: ranking.updated as it happens.")
+    async def stream(request: Request) -> StreamingResponse:
+        async def events() -> AsyncIterator[str]:
+            async with uow() as unit:
+                seen = await unit.latest_version()
+            yield "retry: 3000\n\n"
+            idle = 0
+            while not await request.is_disconnected():
+                await asyncio.sleep(1)
+                async with uow() as unit:
+                    changed = await unit.conn.fetch(
+                        "SELECT regency_code, period, level, version, computed_at"
+                        " FROM ranking_snapshots WHERE version > $1 ORDER BY version",
+                        seen,
+                    )
+                for row in changed:
+                    seen = max(seen, row["version"])
+                    data = {
+                        "regency": row["regency_code"],
+                        "period": row["period"],
+                        "level": row["level"],
+                        "version": row["version"],
+                        "computed_at": row["computed_at"].isoformat(),
+                    }
+                    yield f"event: message\nid: {row['version']}\ndata: {json.dumps(data)}\n\n"
+                idle = 0 if changed else idle + 1
+                if idle >= 15:
+                    idle = 0
+                    yield ": keep-alive\n\n"
+
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
 
     @api.get("/", response_class=HTMLResponse, summary="Public ranking page.")
-    async def page() -> HTMLResponse:
-        regency = settings.regency_codes[0]
-        period = datetime.now(UTC).strftime("%Y-%m")
+    async def home(
+        lang: str = "id",
+        period: str | None = None,
+        regency: Regency = None,
+        kecamatan: Annotated[str | None, Query(max_length=8)] = None,
+    ) -> HTMLResponse:
+        lang = "en" if lang == "en" else "id"
+        regency, period = resolve(regency, period)
+        kecamatan = kecamatan or None
+        now = datetime.now(UTC)
         async with uow() as unit:
             region = await unit.region(regency)
-            rows = await ranking(unit, regency, period, "village", settings.min_caseload)
-        return HTMLResponse(_render(region["name"] if region else regency, period, rows))
+            areas = await unit.kecamatan(regency)
+            villages = await ranking(
+                unit, regency, period, "village", settings.policy(), now, kecamatan
+            )
+            agencies = await ranking(unit, regency, period, "agency", settings.policy(), now)
+        periods = [*months_before(current_month(now), 12)[::-1], ROLLING]
+        params = {"regency": regency, "period": period, "kecamatan": kecamatan or ""}
+        return HTMLResponse(
+            page.ranking_page(
+                lang,
+                region["name"] if region else regency,
+                params,
+                periods,
+                areas,
+                villages,
+                agencies,
+            )
+        )
+
+    @api.get(
+        "/puskesos/{village_code}", response_class=HTMLResponse, summary="Public report card page."
+    )
+    async def card_page(
+        village_code: str, lang: str = "id", period: str | None = None
+    ) -> HTMLResponse:
+        card = await puskesos(village_code, period)
+        lang = "en" if lang == "en" else "id"
+        params = {"period": card["period"], "regency": village_code.rsplit(".", 2)[0]}
+        kecamatan = card["kecamatan"]["name"] if card["kecamatan"] else ""
+        return HTMLResponse(page.report_card_page(lang, card, kecamatan, params))
 
     return api
-
-
-def _render(regency_name: str, period: str, rows: list[Any]) -> str:
-    label = {"ranked": "", "too_few_cases": "kasus belum cukup", "not_active": "belum aktif"}
-    body = "".join(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
-            r.rank or "–",
-            html.escape(r.name),
-            r.report.received,
-            r.report.closed,
-            f"{r.score:.1f}" if r.score is not None else html.escape(label[r.status]),
-        )
-        for r in rows
-    )
-    title = f"Peringkat Puskesos {html.escape(regency_name)}"
-    return f"""<!doctype html><html lang="id"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:1rem;max-width:60rem}}
-table{{border-collapse:collapse;width:100%}}td,th{{padding:.3rem .5rem;border-bottom:1px solid #ddd;
-text-align:left}}th{{background:#f3f3f3}}</style></head><body>
-<h1>{title}</h1><p>Periode {html.escape(period)}. Skor 0–100: 60% pengaduan selesai,
-40% rujukan selesai tepat waktu.</p>
-<table><thead><tr><th>Peringkat</th><th>Desa/Kelurahan</th><th>Pengaduan</th><th>Selesai</th>
-<th>Skor</th></tr></thead><tbody>{body}</tbody></table></body></html>"""

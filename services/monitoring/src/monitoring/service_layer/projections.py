@@ -42,6 +42,7 @@ async def on_dispatched(
         service_code=data.service_code,
         dispatched_at=data.dispatched_at,
         due_at=data.due_at,
+        attempt=data.attempt,
     )
 
 
@@ -69,4 +70,4 @@ async def on_resolved(uow: MonitoringUnitOfWork, data: CaseResolved, event: Clou
 
 async def on_closed(uow: MonitoringUnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:
     """Record when a complaint closed."""
-    await uow.close_complaint(data.complaint_id, data.closed_at)
+    await uow.close_complaint(data.complaint_id, data.village_code, data.closed_at)

