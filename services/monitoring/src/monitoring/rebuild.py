@@ -14,6 +14,7 @@ import logging
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError
 from aiokafka.structs import OffsetAndMetadata
 
 from monitoring.app import build
@@ -63,8 +64,24 @@ async def _replay(runtime: ServiceRuntime, pool: asyncpg.Pool, consumer: AIOKafk
                 except InvalidEventError:
                     pass  # the live consumer dead-lettered it already
         remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
-    await consumer.commit({tp: OffsetAndMetadata(ends[tp], "") for tp in parts})
+    await _commit_when_group_is_empty(
+        consumer, {tp: OffsetAndMetadata(ends[tp], "") for tp in parts}
+    )
     return applied
+
+
+async def _commit_when_group_is_empty(
+    consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]
+) -> None:
+    # A service that was killed stays a member until its session times out (seconds).
+    for _ in range(60):
+        try:
+            await consumer.commit(offsets)
+            return
+        except CommitFailedError:
+            log.info("waiting for the stopped service to leave its consumer group")
+            await asyncio.sleep(1)
+    raise SystemExit("the monitoring service still consumes: stop it before rebuilding")
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:

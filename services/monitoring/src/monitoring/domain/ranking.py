@@ -103,7 +103,11 @@ def rank(areas: dict[str, tuple[str, Measures]], policy: Policy) -> list[Ranked]
         )
         for i, code in enumerate(eligible, start=1)
     ]
-    for code in sorted(set(areas) - set(eligible)):
+    # Areas with some complaints come before those with none.
+    for code in sorted(
+        set(areas) - set(eligible),
+        key=lambda c: (areas[c][1].received == 0, -areas[c][1].received, c),
+    ):
         name, m = areas[code]
         status = "too_few_cases" if m.received else "not_active"
         result.append(Ranked(code, name, None, None, status, False, m))

@@ -35,6 +35,7 @@ TEXT = {
         "live": "Diperbarui langsung",
         "card": "Rapor Puskesos",
         "trend": "Tren 6 bulan",
+        "legend": "Batang hijau tua: pengaduan; hijau muda: selesai; garis: skor.",
         "back": "Kembali ke peringkat",
         "backlog": "Belum selesai",
         "median": "Median hari s.d. selesai",
@@ -73,6 +74,7 @@ TEXT = {
         "live": "Live updates",
         "card": "Puskesos report card",
         "trend": "6-month trend",
+        "legend": "Dark bars: complaints; light bars: closed; line: score.",
         "back": "Back to ranking",
         "backlog": "Open backlog",
         "median": "Median days to close",
@@ -260,5 +262,6 @@ def report_card_page(
         f'<p><a href="{back}">{t["back"]}</a></p>'
         f'<h2>{escape(card["name"])} <span class="muted">({escape(kecamatan_name)})</span></h2>'
         f'<table id="card">{rows}</table><h2>{t["trend"]}</h2>{_chart(card["trend"])}'
+        f'<p class="muted">{t["legend"]}</p>'
     )
     return _layout(lang, f"{t['card']} — {card['name']}", body, params)
