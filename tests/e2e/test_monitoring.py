@@ -186,6 +186,10 @@ def test_the_csv_export_has_a_row_per_village(platform) -> None:  # type: ignore
     lines = response.text.strip().splitlines()
     assert lines[0].startswith("rank,code,name,score,status,flagged,received")
     assert len(lines) == 1 + 309
+    summary = httpx.get(
+        f"{platform.urls['monitoring']}/v1/rankings", params={"period": "all"}
+    ).json()["regency_measures"]
+    assert summary["received"] == sum(int(line.split(",")[6]) for line in lines[1:])
     kecamatan = httpx.get(
         f"{platform.urls['monitoring']}/v1/rankings.csv",
         params={"level": "village", "kecamatan": "32.15.13"},

@@ -22,6 +22,7 @@ from monitoring.service_layer.reports import (
     current_month,
     months_before,
     ranking,
+    regency_measures,
     report_card,
 )
 from monitoring.settings import MonitoringSettings
@@ -68,11 +69,14 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
     ) -> dict[str, Any]:
         regency, period = resolve(regency, period)
         rows = await rows_for(level, regency, period, kecamatan)
+        async with uow() as unit:
+            summary = await regency_measures(unit, regency, period, datetime.now(UTC))
         return {
             "regency": regency,
             "level": level,
             "period": period,
             "min_caseload": settings.min_caseload,
+            "regency_measures": summary,
             "rows": rows,
         }
 

@@ -69,6 +69,16 @@ async def area_measures(
     }
 
 
+async def regency_measures(
+    uow: MonitoringUnitOfWork, regency: str, period: str | None, now: datetime
+) -> dict[str, Any]:
+    """The whole regency's measures."""
+    start, end = period_bounds(period, now)
+    complaints = await uow.complaint_facts(regency, start, end, "village")
+    referrals = await uow.referral_facts(regency, start, end, "village")
+    return asdict(measure(complaints, referrals, now))
+
+
 async def agency_measures(
     uow: MonitoringUnitOfWork, regency: str, period: str | None, now: datetime
 ) -> list[dict[str, Any]]:
