@@ -26,8 +26,8 @@ def infra_up(paths: StackPaths) -> Endpoints:
     return endpoints
 
 
-def up(paths: StackPaths) -> None:
-    """Start everything and seed the demo district; harmless to repeat."""
+def provision_stack(paths: StackPaths) -> tuple[Endpoints, dict[str, str]]:
+    """Start Kafka and Postgres, create database `slrt` with its roles and every topic."""
     endpoints = infra_up(paths)
     dsns = asyncio.run(provision.create_database(endpoints.database_url, DATABASE))
     created = asyncio.run(
@@ -36,6 +36,36 @@ def up(paths: StackPaths) -> None:
         )
     )
     print(f"topics    {len(created)} created" if created else "topics    all present")
+    return endpoints, dsns
+
+
+def write_env_files(paths: StackPaths, endpoints: Endpoints, dsns: dict[str, str]) -> None:
+    """Write `.local/stack.env` (admin URL, service URLs) and `.local/services.env` (role DSNs)."""
+    admin_db = endpoints.database_url.rsplit("/", 1)[0] + f"/{DATABASE}"
+    lines = [
+        f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}",
+        f"DATABASE_URL={admin_db}",
+        *(f"{s.env_prefix}_URL={s.url}" for s in services.SERVICES),
+    ]
+    paths.local.mkdir(parents=True, exist_ok=True)
+    _write_private(paths.local / "stack.env", lines)
+    service_lines = [
+        f"{spec.env_prefix}_DATABASE_URL={dsns[spec.schema]}" for spec in services.SERVICES
+    ]
+    service_lines.append(f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}")
+    _write_private(paths.local / "services.env", service_lines)
+
+
+def _write_private(path: Path, lines: list[str]) -> None:
+    """Write `KEY=value` lines readable by the owner only: they hold passwords."""
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def up(paths: StackPaths) -> None:
+    """Start everything and seed the demo district; harmless to repeat."""
+    endpoints, dsns = provision_stack(paths)
     creds_path = paths.local / "credentials.json"
     creds = credentials.ensure(creds_path, DEMO_REGENCY)
     for spec in services.SERVICES:
@@ -45,34 +75,29 @@ def up(paths: StackPaths) -> None:
         services.seed(spec, env, creds_path, DEMO_REGENCY)
         services.start(paths, spec, env)
         print(f"{spec.name:<9} {spec.url}")
-    admin_db = endpoints.database_url.rsplit("/", 1)[0] + f"/{DATABASE}"
-    lines = [
-        f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}",
-        f"DATABASE_URL={admin_db}",
-        *(f"{s.env_prefix}_URL={s.url}" for s in services.SERVICES),
-    ]
-    (paths.local / "stack.env").write_text("\n".join(lines) + "\n")
-    service_lines = [
-        f"{spec.env_prefix}_DATABASE_URL={dsns[spec.schema]}" for spec in services.SERVICES
-    ]
-    env_file = paths.local / "services.env"
-    env_file.touch(mode=0o600)
-    env_file.write_text(
-        "\n".join([*service_lines, f"KAFKA_BOOTSTRAP_SERVERS={endpoints.kafka_bootstrap_servers}"])
-        + "\n"
-    )
+    write_env_files(paths, endpoints, dsns)
     print(f"wrote     {paths.local / 'stack.env'} and {creds_path}")
+
+
+def stop_all(root: Path) -> list[str]:
+    """Stop every process with a pid file (services first), then Kafka, then Postgres."""
+    paths = StackPaths(root)
+    stopped = [
+        name
+        for name in processes.names(paths)
+        if name != kafka.NAME and processes.stop(paths, name)
+    ]
+    if kafka.stop(paths):
+        stopped.append(kafka.NAME)
+    if postgres.stop(paths):
+        stopped.append("postgres")
+    return stopped
 
 
 def down(paths: StackPaths) -> None:
     """Stop the services, then Kafka, then Postgres."""
-    for name in processes.names(paths):
-        if name != kafka.NAME and processes.stop(paths, name):
-            print(f"stopped {name}")
-    if kafka.stop(paths):
-        print("stopped kafka")
-    if postgres.stop(paths):
-        print("stopped postgres")
+    for name in stop_all(paths.root):
+        print(f"stopped {name}")
 
 
 def status(paths: StackPaths) -> None:
@@ -81,6 +106,8 @@ def status(paths: StackPaths) -> None:
     pg_pid = _postgres_pid(paths)
     rows.append(("postgres", pg_pid, f"127.0.0.1:{postgres.port()}"))
     rows += [(s.name, processes.pid_of(paths, s.name), s.url) for s in services.SERVICES]
+    known = {name for name, _, _ in rows}
+    rows += [(n, processes.pid_of(paths, n), "") for n in processes.names(paths) if n not in known]
     for name, pid, where in rows:
         state = f"running (pid {pid})" if pid else "stopped"
         print(f"{name:<15} {state:<22} {where}")

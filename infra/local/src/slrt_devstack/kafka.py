@@ -10,6 +10,10 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from xml.etree import ElementTree
 
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -18,6 +22,7 @@ from slrt_devstack.errors import StackError
 from slrt_devstack.paths import StackPaths
 
 NAME = "kafka"
+_POM_NS = "{http://maven.apache.org/POM/4.0.0}"
 
 
 def port() -> int:
@@ -30,13 +35,28 @@ def bootstrap() -> str:
     return f"127.0.0.1:{port()}"
 
 
+def pinned_versions(paths: StackPaths) -> dict[str, str]:
+    """The versions the committed pom pins, e.g. {"kafka.version": "4.4.0", ...}."""
+    pom = ElementTree.parse(paths.infra_sources / "kafka" / "pom.xml")
+    props = pom.getroot().find(f"{_POM_NS}properties")
+    return {} if props is None else {p.tag.removeprefix(_POM_NS): p.text or "" for p in props}
+
+
 def ensure_jars(paths: StackPaths) -> None:
-    """Fetch the broker's jars with Maven unless they are already there."""
+    """Fetch the broker's jars with Maven unless the pinned versions are already there."""
     libs = paths.kafka / "libs"
-    if any(libs.glob("kafka_2.13-*.jar")) and any(libs.glob("log4j-slf4j2-impl-*.jar")):
+    versions = pinned_versions(paths)
+    wanted = [
+        libs / f"kafka_2.13-{versions.get('kafka.version', '')}.jar",
+        libs / f"log4j-slf4j2-impl-{versions.get('log4j.version', '')}.jar",
+    ]
+    if all(jar.exists() for jar in wanted):
         return
     _require("java", "Java 17 or newer (Debian: apt-get install default-jre-headless)")
     _require("mvn", "Maven (Debian: apt-get install maven)")
+    # Jars of another version would end up on the same classpath: start from an empty folder.
+    for stale in libs.glob("*.jar"):
+        stale.unlink()
     pom = paths.infra_sources / "kafka" / "pom.xml"
     print(f"fetching Apache Kafka from Maven Central into {libs} ...", flush=True)
     result = subprocess.run(
@@ -55,6 +75,8 @@ def ensure_jars(paths: StackPaths) -> None:
     )
     if result.returncode != 0:
         raise StackError(f"Maven could not fetch Kafka's jars:\n{result.stdout}{result.stderr}")
+    if not all(jar.exists() for jar in wanted):
+        raise StackError(f"Maven ran but {libs} lacks {', '.join(j.name for j in wanted)}")
 
 
 def start(paths: StackPaths) -> str:
@@ -62,10 +84,12 @@ def start(paths: StackPaths) -> str:
     if processes.pid_of(paths, NAME) is not None:
         _wait_until_ready(paths)
         return bootstrap()
-    if _port_open(port()):
-        raise StackError(
-            f"port {port()} is taken by another process: stop it or set SLRT_KAFKA_PORT"
-        )
+    for number in (port(), port() + 1):
+        if _port_open(number):
+            raise StackError(
+                f"port {number} is taken by another process: stop it or set SLRT_KAFKA_PORT "
+                "(Kafka uses that port and the next)"
+            )
     ensure_jars(paths)
     _require("java", "Java 17 or newer (Debian: apt-get install default-jre-headless)")
     config = _write_config(paths)
@@ -137,11 +161,19 @@ def _write_config(paths: StackPaths) -> os.PathLike[str]:
     return config
 
 
+def new_cluster_id() -> str:
+    """A random cluster id as Kafka writes them; never starting with "-", read as a flag."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _format_once(paths: StackPaths, config: os.PathLike[str]) -> None:
     data = paths.kafka / "data"
     if (data / "meta.properties").exists():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cluster_id = new_cluster_id()
     result = subprocess.run(
         [
             "java",
@@ -167,10 +199,20 @@ def _wait_until_ready(paths: StackPaths, timeout: float = 90.0) -> None:
     while time.monotonic() < deadline:
         if processes.pid_of(paths, NAME) is None:
             raise StackError(f"Kafka exited during start; see {paths.logs / 'kafka.log'}")
-        if _port_open(port()) and asyncio.run(_answers_metadata()):
+        if _port_open(port()) and _run(_answers_metadata()):
             return
         time.sleep(0.5)
     raise StackError(f"Kafka did not become ready in {timeout:.0f}s; see {paths.logs}/kafka.log")
+
+
+def _run(coro: Coroutine[Any, Any, bool]) -> bool:
+    """Run a coroutine to completion, also when the caller already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def _answers_metadata() -> bool:

@@ -152,7 +152,10 @@ def _running(bin_dir: Path, data: Path) -> bool:
 def _as_postgres(argv: list[str]) -> subprocess.CompletedProcess[str]:
     if os.geteuid() == 0:
         # Postgres refuses to run as root.
-        argv = ["runuser", "-u", SUPERUSER, "--", *argv]
+        runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+        if runuser is None:
+            raise StackError("`runuser` (util-linux) was not found: it runs Postgres as postgres")
+        argv = [runuser, "-u", SUPERUSER, "--", *argv]
     return subprocess.run(argv, capture_output=True, text=True, check=False, cwd="/")
 
 

@@ -32,6 +32,11 @@ def pid_of(paths: StackPaths, name: str) -> int | None:
     return pid
 
 
+def is_running(paths: StackPaths, name: str) -> bool:
+    """True if a process started under this name still runs."""
+    return pid_of(paths, name) is not None
+
+
 def start(
     paths: StackPaths,
     name: str,

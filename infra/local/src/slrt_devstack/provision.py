@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from slrt_shared.contracts.topics import TopicLayout
 
@@ -31,9 +30,15 @@ async def create_topics(
             if spec.name not in existing
         ]
         if missing:
-            # Another run may create some meanwhile: that is fine.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(missing)
+            response = await admin.create_topics(missing)
+            # The broker answers per topic; another run may have created some meanwhile.
+            failed = [
+                f"{entry[0]}: {for_code(entry[1]).__name__}"
+                for entry in response.topic_errors
+                if entry[1] not in (0, TopicAlreadyExistsError.errno)
+            ]
+            if failed:
+                raise RuntimeError(f"could not create topics: {', '.join(failed)}")
             await _wait_for_leaders(admin, [t.name for t in missing])
         return [t.name for t in missing]
     finally:
@@ -42,7 +47,7 @@ async def create_topics(
 
 async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:
     """Wait until every partition of the new topics has a leader, so first writes succeed."""
-    for _ in range(100):
+    for _ in range(300):
         described = await admin.describe_topics(names)
         if all(
             t.get("error_code", 0) == 0 and all(p.get("leader", -1) >= 0 for p in t["partitions"])
@@ -50,6 +55,7 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> Non
         ):
             return
         await asyncio.sleep(0.1)
+    raise RuntimeError(f"topics still without a partition leader after 30s: {names}")
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> None:
