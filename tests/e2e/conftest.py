@@ -7,10 +7,12 @@ import os
 import signal
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+import httpx
 import pytest
 
 from slrt_devstack import credentials, processes, services
@@ -47,6 +49,20 @@ class Platform:
     def agency(self, code: str) -> dict[str, str]:
         """Headers of an agency."""
         return {"Authorization": f"Bearer {self.creds['agencies'][code]}"}
+
+    def register(self, complaint: dict[str, Any]) -> dict[str, Any]:
+        """Register a complaint as the operator of its village; return the accepted body."""
+        response = httpx.post(
+            f"{self.urls['intake']}/v1/complaints",
+            json=complaint,
+            headers={
+                **self.operator(complaint["village_code"]),
+                "Idempotency-Key": str(uuid.uuid4()),
+            },
+        )
+        assert response.status_code == 201, response.text
+        accepted: dict[str, Any] = response.json()
+        return accepted
 
     def district(self) -> dict[str, str]:
         """Headers of the district staff."""

@@ -35,13 +35,7 @@ def register(platform, needs: list[str]) -> dict:  # type: ignore[no-untyped-def
             "address": "RT 01/RW 02",
         },
     }
-    response = httpx.post(
-        f"{platform.urls['intake']}/v1/complaints",
-        json=body,
-        headers={**platform.operator(VILLAGE), "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return platform.register(body)
 
 
 def inbox(platform, agency: str, complaint_id: str, headers=None) -> list[dict]:  # type: ignore[no-untyped-def]

@@ -35,13 +35,7 @@ def complaint(needs: list[str]) -> dict[str, object]:
 
 
 def register(platform, needs: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    response = httpx.post(
-        f"{platform.urls['intake']}/v1/complaints",
-        json=complaint(needs),
-        headers={**platform.operator(VILLAGE), "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return platform.register(complaint(needs))
 
 
 def referrals_of(platform, agency: str, complaint_id: str) -> list[dict]:  # type: ignore[no-untyped-def]

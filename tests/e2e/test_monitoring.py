@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import asyncpg
@@ -35,13 +34,7 @@ def register(platform, needs: list[str]) -> dict:  # type: ignore[no-untyped-def
         "recorded_at": "2025-06-26T09:15:00+07:00",
         "resident": {"nik": NIK, "name": NAME, "phone": PHONE, "address": "Kp. Cibeureum"},
     }
-    response = httpx.post(
-        f"{platform.urls['intake']}/v1/complaints",
-        json=body,
-        headers={**platform.operator(VILLAGE), "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return platform.register(body)
 
 
 def counted(platform) -> int:  # type: ignore[no-untyped-def]

@@ -27,13 +27,7 @@ def register(platform, needs: list[str], village: str = VILLAGE) -> dict:  # typ
         "recorded_at": "2025-06-26T09:15:00+07:00",
         "resident": {"nik": "3215100107800001", "name": "Budi", "phone": "081298765432"},
     }
-    response = httpx.post(
-        f"{platform.urls['intake']}/v1/complaints",
-        json=body,
-        headers={**platform.operator(village), "Idempotency-Key": str(uuid.uuid4())},
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return platform.register(body)
 
 
 def case(platform, complaint_id: str) -> dict:  # type: ignore[no-untyped-def]

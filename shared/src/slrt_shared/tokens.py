@@ -30,3 +30,9 @@ def bearer(authorization: str | None) -> str | None:
 def same_secret(given: str, expected: str) -> bool:
     """Compare two secrets in constant time."""
     return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def is_admin(authorization: str | None, admin_token: str | None) -> bool:
+    """Whether an Authorization header carries the platform admin's token."""
+    token = bearer(authorization)
+    return bool(token and admin_token and same_secret(token, admin_token))

@@ -14,7 +14,7 @@ from gateway.entrypoints.http import Auth
 from slrt_shared import reference
 from slrt_shared.http import ApiError
 from slrt_shared.runtime import ServiceRuntime
-from slrt_shared.tokens import bearer, same_secret
+from slrt_shared.tokens import is_admin
 
 NAMESPACE = uuid.UUID("5f0c3d52-8a4e-4c1b-9a61-2b7c0e4d9a10")
 
@@ -93,9 +93,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         referral_id: uuid.UUID | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[AuditOut]:
-        token = bearer(authorization)
-        admin = runtime.settings.admin_token
-        if not (token and admin and same_secret(token, admin)):
+        if not is_admin(authorization, runtime.settings.admin_token):
             raise ApiError(401, "unauthenticated", "The admin token is required.")
         async with GatewayUnitOfWork(runtime.pool, runtime.layout) as unit:
             return [AuditOut(**r) for r in await unit.audit_entries(agency, referral_id, limit)]

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from referral.adapters.repository import ReferralUnitOfWork
 from slrt_shared.http import ApiError
 from slrt_shared.runtime import ServiceRuntime
-from slrt_shared.tokens import bearer, hash_token, same_secret
+from slrt_shared.tokens import bearer, hash_token, is_admin
 
 
 class ReferralOut(BaseModel):
@@ -60,10 +60,9 @@ def router(runtime: ServiceRuntime) -> APIRouter:
 
     async def staff_regency(unit: ReferralUnitOfWork, authorization: str | None) -> str | None:
         """The regency the caller oversees ('' for the admin); 401 when not staff."""
-        token = bearer(authorization)
-        admin = runtime.settings.admin_token
-        if token and admin and same_secret(token, admin):
+        if is_admin(authorization, runtime.settings.admin_token):
             return ""
+        token = bearer(authorization)
         staff = await unit.staff(hash_token(token)) if token else None
         if staff is None:
             raise ApiError(401, "unauthenticated", "A district staff or admin token is required.")

@@ -14,7 +14,7 @@ from referral.domain.routing import InvalidRuleError, check_rule
 from slrt_shared import reference
 from slrt_shared.http import ApiError
 from slrt_shared.runtime import ServiceRuntime
-from slrt_shared.tokens import bearer, same_secret
+from slrt_shared.tokens import is_admin
 
 _KECAMATAN = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 ServiceCode = Annotated[str, Path(pattern=r"^[A-Z0-9-]{2,32}$")]
@@ -59,9 +59,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     api = APIRouter(prefix="/v1/rules", tags=["routing rules"])
 
     def require_admin(authorization: str | None) -> None:
-        token = bearer(authorization)
-        admin = runtime.settings.admin_token
-        if not (token and admin and same_secret(token, admin)):
+        if not is_admin(authorization, runtime.settings.admin_token):
             raise ApiError(401, "unauthenticated", "The admin token is required.")
 
     async def save(service_code: str, scope: str, rule: RuleIn) -> RuleOut:
