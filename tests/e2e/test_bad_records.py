@@ -1,0 +1,124 @@
+"""Bad records on every consumed topic: each lands in its dead-letter topic; nothing stops."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.envelope import new_event
+from slrt_shared.contracts.events import ReferralUpdated
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+CONSUMED = (
+    topics.COMPLAINT_CREATED,
+    topics.COMPLAINT_PII,
+    topics.REFERRAL_DISPATCHED,
+    topics.REFERRAL_UPDATED,
+    topics.REFERRAL_ESCALATED,
+    topics.CASE_RESOLVED,
+    topics.COMPLAINT_CLOSED,
+)
+
+
+def bad_values(marker: str) -> list[bytes]:
+    """Not JSON, JSON but not a CloudEvent, and a CloudEvent whose data breaks its schema."""
+    wrong = new_event(
+        ReferralUpdated(
+            referral_id=uuid.uuid4(),
+            complaint_id=uuid.uuid4(),
+            agency_code="DINSOS",
+            status="acknowledged",
+            note=marker,
+            at=datetime.now(UTC),
+        ),
+        source="/slrt/test",
+        subject=uuid.uuid4(),
+    )
+    broken = wrong.model_copy(update={"data": {**wrong.data, "status": f"lost-{marker}"}})
+    return [f"not json {marker}".encode(), f'{{"hello": "{marker}"}}'.encode(), broken.to_bytes()]
+
+
+def test_every_bad_record_reaches_the_dlq_and_the_platform_carries_on(  # type: ignore[no-untyped-def]
+    platform, test_env, eventually
+) -> None:
+    marker = uuid.uuid4().hex
+
+    async def inject() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=test_env.kafka_bootstrap_servers, acks="all")
+        await producer.start()
+        try:
+            for topic in CONSUMED:
+                for value in bad_values(marker):
+                    await producer.send_and_wait(test_env.layout.name(topic), value, key=b"bad")
+        finally:
+            await producer.stop()
+
+    async def dead_letters(topic: str) -> list[tuple[bytes, dict[str, bytes]]]:
+        consumer = AIOKafkaConsumer(bootstrap_servers=test_env.kafka_bootstrap_servers)
+        await consumer.start()
+        try:
+            part = TopicPartition(test_env.layout.dlq(topic), 0)
+            consumer.assign([part])
+            await consumer.seek_to_beginning(part)
+            end = (await consumer.end_offsets([part]))[part]
+            found = []
+            while await consumer.position(part) < end:
+                for batch in (await consumer.getmany(timeout_ms=500)).values():
+                    found += [
+                        (r.value, dict(r.headers))
+                        for r in batch
+                        if marker.encode() in (r.value or b"")
+                    ]
+            return found
+        finally:
+            await consumer.stop()
+
+    asyncio.run(inject())
+    for topic in CONSUMED:
+        # Each consuming service dead-letters each bad record once under its own group.
+        groups = {
+            topics.COMPLAINT_PII: 1,
+            topics.COMPLAINT_CREATED: 2,
+            topics.REFERRAL_DISPATCHED: 3,
+            topics.REFERRAL_UPDATED: 3,
+            topics.REFERRAL_ESCALATED: 3,
+            topics.CASE_RESOLVED: 3,
+            topics.COMPLAINT_CLOSED: 2,
+        }[topic]
+        found = eventually(
+            lambda t=topic, g=groups: (d := asyncio.run(dead_letters(t))) and len(d) >= 3 * g and d,
+            timeout=60,
+        )
+        assert len(found) == 3 * groups, topic
+        assert all(h["dlq-topic"] == test_env.layout.name(topic).encode() for _, h in found)
+        assert {h["dlq-error-type"] for _, h in found} == {b"InvalidEventError"}
+
+    # The platform still works: a new complaint goes all the way to its agency.
+    accepted = platform.register(
+        {
+            "village_code": "32.15.14.2001",
+            "needs": ["ADMINDUK"],
+            "description": "KK hilang.",
+            "channel": "walk_in",
+            "recorded_at": "2025-06-26T09:15:00+07:00",
+            "resident": {"nik": "3215140107800002", "name": "Asep"},
+        }
+    )
+    eventually(
+        lambda: [
+            r
+            for r in httpx.get(
+                f"{platform.urls['agency-gateway']}/v1/referrals",
+                params={"limit": 200},
+                headers=platform.agency("DISDUKCAPIL"),
+            ).json()["items"]
+            if r["complaint_id"] == accepted["complaint_id"]
+        ]
+    )
