@@ -111,8 +111,8 @@ class ServiceRuntime:
                 max_attempts=self.settings.consumer_max_attempts,
             )
             self._subscribed = True
-        await self.broker.start()
         try:
+            await self.broker.start()
             yield
         finally:
             await self.broker.stop()
