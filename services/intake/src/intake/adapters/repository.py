@@ -158,6 +158,15 @@ class IntakeUnitOfWork(PgUnitOfWork):
         )
         return dict(row) if row else None
 
+    async def log_pii_read(self, reader: str, complaint_id: UUID, fields: list[str]) -> None:
+        """Record that a caller read a resident's personal data."""
+        await self.conn.execute(
+            "INSERT INTO pii_reads (reader, complaint_id, fields) VALUES ($1, $2, $3)",
+            reader,
+            complaint_id,
+            fields,
+        )
+
     async def public_complaint(self, ticket: str) -> asyncpg.Record | None:
         """The public columns of a complaint found by ticket."""
         return await self.conn.fetchrow(
