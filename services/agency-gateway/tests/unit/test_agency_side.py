@@ -1,46 +1,167 @@
+from datetime import UTC, datetime
+from uuid import uuid4
+
 import pytest
 
-from gateway.domain.referrals import check_action, disclosed_fields
-from gateway.entrypoints.http import decode_cursor, encode_cursor
-from slrt_shared.http import ApiError
+from gateway.domain.disclosure import Resident, disclosed_fields, view_for_agency
+from gateway.domain.paging import InvalidCursorError, decode_cursor, encode_cursor
+from gateway.domain.referrals import (
+    ActionRefusedError,
+    AgencyAction,
+    InvalidOutcomeError,
+    InvalidTransitionError,
+    ReasonRequiredError,
+    Referral,
+    apply,
+    escalate,
+)
+
+T0 = datetime(2025, 6, 23, 3, 0, tzinfo=UTC)
+T1 = datetime(2025, 6, 24, 3, 0, tzinfo=UTC)
+
+
+def referral(status: str = "dispatched", service: str = "JKN-PBI") -> Referral:
+    return Referral(
+        id=uuid4(),
+        complaint_id=uuid4(),
+        ticket="SLRT-2506-AB12",
+        village_code="32.15.02.2001",
+        service_code=service,
+        agency_code="DINSOS",
+        attempt=1,
+        status=status,  # type: ignore[arg-type]
+        dispatched_at=T0,
+        due_at=T1,
+        updated_at=T0,
+    )
+
+
+REQUESTS = {
+    "acknowledge": AgencyAction("acknowledge"),
+    "progress": AgencyAction("progress", note="Kunjungan rumah"),
+    "reject": AgencyAction("reject", note="Bukan wewenang kami"),
+    "resolve": AgencyAction("resolve", note="PBI aktif", outcome="resolved"),
+}
 
 
 @pytest.mark.parametrize(
-    ("status", "action", "refusal"),
+    ("status", "action", "becomes"),
     [
-        ("dispatched", "acknowledge", None),
-        ("dispatched", "progress", None),
-        ("dispatched", "reject", None),
-        ("dispatched", "resolve", None),
-        ("acknowledged", "progress", None),
-        ("in_progress", "progress", None),
-        ("in_progress", "resolve", None),
-        ("acknowledged", "acknowledge", "invalid_transition"),
-        ("in_progress", "acknowledge", "invalid_transition"),
-        ("resolved", "resolve", "invalid_transition"),
-        ("resolved", "reject", "invalid_transition"),
-        ("rejected", "acknowledge", "invalid_transition"),
-        ("dispatched", "cancel", "unknown_action"),
+        ("dispatched", "acknowledge", "acknowledged"),
+        ("dispatched", "progress", "in_progress"),
+        ("dispatched", "reject", "rejected"),
+        ("dispatched", "resolve", "resolved"),
+        ("acknowledged", "progress", "in_progress"),
+        ("acknowledged", "reject", "rejected"),
+        ("acknowledged", "resolve", "resolved"),
+        ("in_progress", "progress", "in_progress"),
+        ("in_progress", "reject", "rejected"),
+        ("in_progress", "resolve", "resolved"),
+        ("acknowledged", "acknowledge", None),
+        ("in_progress", "acknowledge", None),
+        ("resolved", "acknowledge", None),
+        ("resolved", "progress", None),
+        ("resolved", "reject", None),
+        ("resolved", "resolve", None),
+        ("rejected", "acknowledge", None),
+        ("rejected", "progress", None),
+        ("rejected", "reject", None),
+        ("rejected", "resolve", None),
     ],
 )
 def test_actions_follow_the_referral_state_machine(
-    status: str, action: str, refusal: str | None
+    status: str, action: str, becomes: str | None
 ) -> None:
-    result = check_action(status, action)
-    assert (result.code if result else None) == refusal
+    if becomes is None:
+        with pytest.raises(InvalidTransitionError) as refused:
+            apply(referral(status), REQUESTS[action], T1)
+        assert refused.value.code == "invalid_transition"
+        return
+    changed = apply(referral(status), REQUESTS[action], T1)
+    assert changed.status == becomes
+    assert changed.updated_at == T1
+    assert changed.outcome == ("resolved" if action == "resolve" else None)
 
 
-def test_each_pii_level_discloses_only_what_the_service_needs() -> None:
-    assert disclosed_fields("basic") == ("name", "phone", "address")
-    assert "nik" in disclosed_fields("sensitive")
-    assert "description" not in disclosed_fields("sensitive")
-    assert "description" in disclosed_fields("special")
-    assert disclosed_fields("unheard-of") == disclosed_fields("basic")
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_a_rejection_needs_a_reason(reason: str | None) -> None:
+    with pytest.raises(ReasonRequiredError):
+        apply(referral(), AgencyAction("reject", note=reason), T1)
 
 
-def test_cursors_round_trip_and_foreign_ones_are_refused() -> None:
-    assert decode_cursor(encode_cursor(1234)) == 1234
+@pytest.mark.parametrize("outcome", [None, "", "sort_of"])
+def test_a_resolution_needs_a_known_outcome(outcome: str | None) -> None:
+    with pytest.raises(InvalidOutcomeError):
+        apply(referral(), AgencyAction("resolve", outcome=outcome), T1)
+
+
+def test_a_bad_request_is_refused_before_the_status_is_considered() -> None:
+    with pytest.raises(ReasonRequiredError):
+        apply(referral("resolved"), AgencyAction("reject"), T1)
+
+
+def test_every_refusal_carries_a_machine_readable_code() -> None:
+    codes = {cls.code for cls in ActionRefusedError.__subclasses__()}
+    assert codes == {"invalid_transition", "reason_required", "invalid_outcome"}
+
+
+def test_notes_are_trimmed_and_a_blank_note_is_no_note() -> None:
+    assert apply(referral(), AgencyAction("progress", note="  ok  "), T1).note == "ok"
+    assert apply(referral(), AgencyAction("progress", note="  "), T1).note is None
+
+
+def test_an_escalation_keeps_the_status_and_records_the_level() -> None:
+    escalated = escalate(referral("acknowledged"), "kecamatan", T1)
+    assert (escalated.status, escalated.escalation_level) == ("acknowledged", "kecamatan")
+
+
+RESIDENT = Resident(
+    complaint_id=uuid4(),
+    nik="3215024107800001",
+    name="Siti Aminah",
+    phone="+6281234567890",
+    address="Dusun Krajan RT 02/RW 01",
+    description="BPJS PBI tidak aktif sejak Maret.",
+)
+
+
+@pytest.mark.parametrize(
+    ("level", "fields"),
+    [
+        ("basic", {"name", "phone", "address"}),
+        ("sensitive", {"nik", "name", "phone", "address"}),
+        ("special", {"nik", "name", "phone", "address", "description"}),
+        ("unheard-of", {"name", "phone", "address"}),
+    ],
+)
+def test_each_pii_level_discloses_only_what_the_service_needs(level: str, fields: set) -> None:
+    assert set(disclosed_fields(level)) == fields
+    view = view_for_agency(referral(), RESIDENT, level)
+    assert view.resident is not None and set(view.resident) == fields
+    assert view.resident["name"] == "Siti Aminah"
+    assert view.personal_fields == sorted(fields)
+
+
+def test_a_view_without_the_residents_data_discloses_nothing() -> None:
+    view = view_for_agency(referral(), None, "special")
+    assert view.resident is None and view.personal_fields == []
+
+
+def test_only_fields_with_a_value_count_as_disclosed() -> None:
+    quiet = Resident(complaint_id=uuid4(), nik="3215024107800001", name="Siti")
+    assert view_for_agency(referral(), quiet, "sensitive").personal_fields == ["name", "nik"]
+
+
+def test_cursors_round_trip_and_are_opaque() -> None:
+    for seq in (1, 1234, 2**62):
+        cursor = encode_cursor(seq)
+        assert str(seq) not in cursor
+        assert decode_cursor(cursor) == seq
     assert decode_cursor(None) == 0
-    for bad in ("garbage!", encode_cursor(5)[:-2] + "zz", "Zm9vOjE"):
-        with pytest.raises(ApiError):
-            decode_cursor(bad)
+    assert decode_cursor("") == 0
+
+
+@pytest.mark.parametrize("bad", ["garbage!", "Zm9vOjE", "czotMQ", "czox٣", "cw", "czo"])
+def test_foreign_cursors_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidCursorError):
+        decode_cursor(bad)

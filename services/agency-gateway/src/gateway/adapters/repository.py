@@ -1,4 +1,4 @@
-"""asyncpg queries of the gateway schema, bound to a unit of work's transaction."""
+"""asyncpg queries of the gateway schema (only), bound to a unit of work's transaction."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import json
 from typing import Any
 from uuid import UUID
 
+from gateway.domain.disclosure import Resident
+from gateway.domain.referrals import Referral
 from slrt_shared.unit_of_work import PgUnitOfWork
+
+_REFERRAL_COLUMNS = (
+    "id, complaint_id, ticket, village_code, service_code, agency_code, attempt, status,"
+    " dispatched_at, due_at, updated_at, escalation_level, outcome, note, seq"
+)
 
 
 class GatewayUnitOfWork(PgUnitOfWork):
@@ -20,86 +27,105 @@ class GatewayUnitOfWork(PgUnitOfWork):
         )
         return str(value) if value else None
 
-    async def save_resident(self, complaint_id: UUID, resident: dict[str, Any]) -> None:
-        """Keep a resident's personal data (first copy wins)."""
+    async def save_resident(self, resident: Resident) -> None:
+        """Keep a resident's personal data; a later complaint.pii of the complaint replaces it."""
         await self.conn.execute(
             "INSERT INTO residents (complaint_id, nik, name, phone, address, description)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (complaint_id) DO NOTHING",
-            complaint_id,
-            resident["nik"],
-            resident["name"],
-            resident.get("phone"),
-            resident.get("address"),
-            resident.get("description"),
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (complaint_id) DO UPDATE SET"
+            " nik = EXCLUDED.nik, name = EXCLUDED.name, phone = EXCLUDED.phone,"
+            " address = EXCLUDED.address, description = EXCLUDED.description,"
+            " received_at = now()",
+            resident.complaint_id,
+            resident.nik,
+            resident.name,
+            resident.phone,
+            resident.address,
+            resident.description,
         )
 
-    async def resident(self, complaint_id: UUID) -> dict[str, Any] | None:
-        """A resident's personal data."""
-        row = await self.conn.fetchrow(
-            "SELECT * FROM residents WHERE complaint_id = $1", complaint_id
+    async def residents(self, complaint_ids: list[UUID]) -> dict[UUID, Resident]:
+        """The residents of some complaints (those whose data has arrived)."""
+        rows = await self.conn.fetch(
+            "SELECT complaint_id, nik, name, phone, address, description FROM residents"
+            " WHERE complaint_id = ANY($1::uuid[])",
+            complaint_ids,
         )
-        return dict(row) if row else None
+        return {r["complaint_id"]: Resident(**dict(r)) for r in rows}
 
-    async def pii_level(self, service_code: str) -> str:
-        """The catalogue's pii_level of a service ('basic' when unknown)."""
-        value = await self.conn.fetchval(
-            "SELECT pii_level FROM services WHERE code = $1", service_code
+    async def pii_levels(self, service_codes: list[str]) -> dict[str, str]:
+        """The catalogue's pii_level of some services."""
+        rows = await self.conn.fetch(
+            "SELECT code, pii_level FROM services WHERE code = ANY($1::text[])", service_codes
         )
-        return str(value or "basic")
+        return {r["code"]: r["pii_level"] for r in rows}
 
-    async def add_referral(self, row: dict[str, Any]) -> bool:
-        """Save a referral; False if it is known already."""
+    async def add_referral(self, referral: Referral) -> bool:
+        """Save a new referral; False if it is known already."""
         inserted = await self.conn.fetchval(
             "INSERT INTO referrals (id, complaint_id, ticket, village_code, service_code,"
             " agency_code, attempt, status, dispatched_at, due_at, updated_at)"
-            " VALUES ($1,$2,$3,$4,$5,$6,$7,'dispatched',$8,$9,$8)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
             " ON CONFLICT (id) DO NOTHING RETURNING true",
-            row["referral_id"],
-            row["complaint_id"],
-            row["ticket"],
-            row["village_code"],
-            row["service_code"],
-            row["agency_code"],
-            row["attempt"],
-            row["dispatched_at"],
-            row["due_at"],
+            referral.id,
+            referral.complaint_id,
+            referral.ticket,
+            referral.village_code,
+            referral.service_code,
+            referral.agency_code,
+            referral.attempt,
+            referral.status,
+            referral.dispatched_at,
+            referral.due_at,
+            referral.updated_at,
         )
         return bool(inserted)
 
     async def referral(
         self, referral_id: UUID, agency_code: str | None = None, *, for_update: bool = False
-    ) -> dict[str, Any] | None:
-        """A referral, optionally only if it belongs to the agency."""
+    ) -> Referral | None:
+        """A referral; with an agency, only if it is that agency's."""
         lock = " FOR UPDATE" if for_update else ""
         row = await self.conn.fetchrow(
-            f"SELECT * FROM referrals WHERE id = $1 AND ($2::text IS NULL OR agency_code = $2)"
-            f"{lock}",
+            f"SELECT {_REFERRAL_COLUMNS} FROM referrals"
+            f" WHERE id = $1 AND ($2::text IS NULL OR agency_code = $2){lock}",
             referral_id,
             agency_code,
         )
-        return dict(row) if row else None
+        return Referral(**dict(row)) if row else None
+
+    async def referrals_of_complaint(self, complaint_id: UUID) -> list[Referral]:
+        """Every referral of a complaint, in the order they arrived."""
+        rows = await self.conn.fetch(
+            f"SELECT {_REFERRAL_COLUMNS} FROM referrals WHERE complaint_id = $1 ORDER BY seq",
+            complaint_id,
+        )
+        return [Referral(**dict(r)) for r in rows]
 
     async def page(
         self, agency_code: str, status: str | None, after: int, limit: int
-    ) -> list[dict[str, Any]]:
+    ) -> list[Referral]:
         """The agency's referrals after a position, oldest first."""
         rows = await self.conn.fetch(
-            "SELECT * FROM referrals WHERE agency_code = $1 AND seq > $2"
+            f"SELECT {_REFERRAL_COLUMNS} FROM referrals WHERE agency_code = $1 AND seq > $2"
             " AND ($3::text IS NULL OR status = $3) ORDER BY seq LIMIT $4",
             agency_code,
             after,
             status,
             limit,
         )
-        return [dict(r) for r in rows]
+        return [Referral(**dict(r)) for r in rows]
 
-    async def update(self, referral_id: UUID, **changes: Any) -> None:
-        """Change columns of a referral and stamp it."""
-        columns = ", ".join(f"{name} = ${i}" for i, name in enumerate(changes, start=2))
+    async def save(self, referral: Referral) -> None:
+        """Write what can change of a referral."""
         await self.conn.execute(
-            f"UPDATE referrals SET {columns}, updated_at = now() WHERE id = $1",
-            referral_id,
-            *changes.values(),
+            "UPDATE referrals SET status = $2, escalation_level = $3, outcome = $4, note = $5,"
+            " updated_at = $6 WHERE id = $1",
+            referral.id,
+            referral.status,
+            referral.escalation_level,
+            referral.outcome,
+            referral.note,
+            referral.updated_at,
         )
 
     async def stored_response(self, agency_code: str, key: str) -> tuple[str, Any] | None:
@@ -128,13 +154,11 @@ class GatewayUnitOfWork(PgUnitOfWork):
             json.dumps(response, default=str),
         )
 
-    async def audit(self, agency_code: str, referral_id: UUID, fields: list[str]) -> None:
-        """Log a read of personal data."""
-        await self.conn.execute(
+    async def audit(self, agency_code: str, reads: list[tuple[UUID, list[str]]]) -> None:
+        """Log reads of personal data: which referral, which fields."""
+        await self.conn.executemany(
             "INSERT INTO audit_log (agency_code, referral_id, fields) VALUES ($1, $2, $3)",
-            agency_code,
-            referral_id,
-            fields,
+            [(agency_code, referral_id, fields) for referral_id, fields in reads],
         )
 
     async def webhook(self, agency_code: str) -> dict[str, Any] | None:
@@ -161,7 +185,7 @@ class GatewayUnitOfWork(PgUnitOfWork):
             agency_code,
         )
         done = await self.conn.execute("DELETE FROM webhooks WHERE agency_code = $1", agency_code)
-        return done.endswith(" 1")
+        return bool(done.endswith(" 1"))
 
     async def enqueue_delivery(
         self, delivery_id: UUID, agency_code: str, referral_id: UUID, event_type: str, payload: str
@@ -233,7 +257,7 @@ class GatewayUnitOfWork(PgUnitOfWork):
             delivery_id,
             agency_code,
         )
-        return done.endswith(" 1")
+        return bool(done.endswith(" 1"))
 
     async def parked_counts(self) -> dict[str, int]:
         """Parked deliveries per agency."""

@@ -1,49 +1,128 @@
-"""The agency's side of a referral: allowed actions and the personal data it may see."""
+"""The agency's side of a referral: the actions it may take and what each one leads to."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Final, Literal, cast, get_args
+from uuid import UUID
 
-ACTIONS = {  # action -> status it leads to
+Status = Literal["dispatched", "acknowledged", "in_progress", "rejected", "resolved"]
+Action = Literal["acknowledge", "progress", "reject", "resolve"]
+Outcome = Literal["resolved", "partially_resolved", "unresolvable"]
+EscalationLevel = Literal["kecamatan", "kabupaten"]
+
+STATUSES: Final[frozenset[str]] = frozenset(get_args(Status))
+OUTCOMES: Final[frozenset[str]] = frozenset(get_args(Outcome))
+TERMINAL: Final[frozenset[Status]] = frozenset({"rejected", "resolved"})
+
+LEADS_TO: Final[dict[Action, Status]] = {
     "acknowledge": "acknowledged",
     "progress": "in_progress",
     "reject": "rejected",
     "resolve": "resolved",
 }
-_FROM = {
-    "acknowledged": {"dispatched"},
-    "in_progress": {"dispatched", "acknowledged", "in_progress"},
-    "rejected": {"dispatched", "acknowledged", "in_progress"},
-    "resolved": {"dispatched", "acknowledged", "in_progress"},
+# Forward only. Steps may be skipped (a simple need is resolved straight from the inbox, as the
+# referral service accepts), progress may be reported again and again, and nothing leaves a
+# terminal status.
+ALLOWED_FROM: Final[dict[Status, frozenset[Status]]] = {
+    "acknowledged": frozenset({"dispatched"}),
+    "in_progress": frozenset({"dispatched", "acknowledged", "in_progress"}),
+    "rejected": frozenset({"dispatched", "acknowledged", "in_progress"}),
+    "resolved": frozenset({"dispatched", "acknowledged", "in_progress"}),
 }
-OUTCOMES = frozenset({"resolved", "partially_resolved", "unresolvable"})
 
-# What each pii_level of the catalogue discloses to the agency.
-DISCLOSED = {
-    "basic": ("name", "phone", "address"),
-    "sensitive": ("nik", "name", "phone", "address"),
-    "special": ("nik", "name", "phone", "address", "description"),
-}
+
+class ActionRefusedError(Exception):
+    """An action the referral's rules do not allow; `code` is machine-readable."""
+
+    code = "action_refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidTransitionError(ActionRefusedError):
+    """The referral's status does not allow the action."""
+
+    code = "invalid_transition"
+
+
+class ReasonRequiredError(ActionRefusedError):
+    """A rejection without a reason."""
+
+    code = "reason_required"
+
+
+class InvalidOutcomeError(ActionRefusedError):
+    """A resolution without one of the known outcomes."""
+
+    code = "invalid_outcome"
 
 
 @dataclass(frozen=True)
-class Refusal:
-    """Why an action is not allowed now."""
+class Referral:
+    """One need of a complaint, sent to one agency, as the gateway keeps it."""
 
-    code: str
-    message: str
+    id: UUID
+    complaint_id: UUID
+    ticket: str
+    village_code: str
+    service_code: str
+    agency_code: str
+    attempt: int
+    status: Status
+    dispatched_at: datetime
+    due_at: datetime
+    updated_at: datetime
+    escalation_level: EscalationLevel | None = None
+    outcome: Outcome | None = None
+    note: str | None = None
+    seq: int = 0
+
+    @property
+    def terminal(self) -> bool:
+        """Nothing more can happen to it at the agency."""
+        return self.status in TERMINAL
 
 
-def check_action(status: str, action: str) -> Refusal | None:
-    """Whether an action may be taken on a referral in a status (None when it may)."""
-    target = ACTIONS.get(action)
-    if target is None:
-        return Refusal("unknown_action", f"Unknown action {action!r}.")
-    if status not in _FROM[target]:
-        return Refusal("invalid_transition", f"A referral that is {status} cannot be {target}.")
-    return None
+@dataclass(frozen=True)
+class AgencyAction:
+    """What an agency asks to do to one of its referrals."""
+
+    action: Action
+    note: str | None = None
+    outcome: str | None = None
 
 
-def disclosed_fields(pii_level: str) -> tuple[str, ...]:
-    """The resident fields an agency sees for a service's pii_level (least when unknown)."""
-    return DISCLOSED.get(pii_level, DISCLOSED["basic"])
+def check(status: Status, action: Action) -> None:
+    """Raise InvalidTransitionError unless the action may be taken in this status."""
+    target = LEADS_TO[action]
+    if status not in ALLOWED_FROM[target]:
+        raise InvalidTransitionError(f"A referral that is {status} cannot become {target}.")
+
+
+def apply(referral: Referral, request: AgencyAction, at: datetime) -> Referral:
+    """The referral after the agency's action; raises ActionRefusedError when not allowed."""
+    note = request.note.strip() if request.note and request.note.strip() else None
+    if request.action == "reject" and note is None:
+        raise ReasonRequiredError("Say why the referral is rejected.")
+    outcome: Outcome | None = None
+    if request.action == "resolve":
+        outcome = _outcome(request.outcome)
+    check(referral.status, request.action)
+    return replace(
+        referral, status=LEADS_TO[request.action], outcome=outcome, note=note, updated_at=at
+    )
+
+
+def escalate(referral: Referral, level: EscalationLevel, at: datetime) -> Referral:
+    """The referral after its SLA was breached and it went up the ladder."""
+    return replace(referral, escalation_level=level, updated_at=at)
+
+
+def _outcome(value: str | None) -> Outcome:
+    if value in OUTCOMES:
+        return cast(Outcome, value)
+    raise InvalidOutcomeError(f"outcome must be one of {', '.join(sorted(OUTCOMES))}.")

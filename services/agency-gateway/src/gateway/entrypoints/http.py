@@ -2,25 +2,55 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.adapters.repository import GatewayUnitOfWork
-from gateway.service_layer.actions import Action, ActionError, act
-from gateway.service_layer.views import resident_view
+from gateway.domain.disclosure import AgencyView
+from gateway.domain.paging import InvalidCursorError
+from gateway.domain.referrals import (
+    ActionRefusedError,
+    AgencyAction,
+    EscalationLevel,
+    InvalidTransitionError,
+    Outcome,
+    Status,
+)
+from gateway.service_layer import views
+from gateway.service_layer.actions import (
+    ActionResult,
+    IdempotencyKeyReusedError,
+    ReferralNotFoundError,
+    act,
+)
 from slrt_shared.http import ApiError
 from slrt_shared.runtime import ServiceRuntime
 from slrt_shared.tokens import bearer, hash_token
 
-NOT_FOUND = ApiError(404, "not_found", "No such referral.")
-Auth = Annotated[str | None, Header()]
-Key = Annotated[str | None, Header(max_length=200)]
+Auth = Annotated[str | None, Header(description="`Bearer <agency key>`")]
+Key = Annotated[
+    str | None,
+    Header(max_length=200, description="Required: a repeat with the same key changes nothing."),
+]
+
+
+def not_found() -> ApiError:
+    """The answer for a missing referral, and for another agency's: the same, to the byte."""
+    return ApiError(404, "not_found", "No such referral.", message_id="Rujukan tidak ditemukan.")
+
+
+class ResidentOut(BaseModel):
+    """The resident's data that the service's pii_level allows; other fields are absent."""
+
+    nik: str | None = Field(default=None, description="Only for sensitive and special services.")
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    description: str | None = Field(default=None, description="Only for special services.")
 
 
 class ReferralOut(BaseModel):
@@ -32,19 +62,41 @@ class ReferralOut(BaseModel):
     village_code: str
     service_code: str
     attempt: int
-    status: str
+    status: Status
     dispatched_at: datetime
     due_at: datetime
-    escalation_level: str | None
-    outcome: str | None
+    updated_at: datetime
+    escalation_level: EscalationLevel | None
+    outcome: Outcome | None
     note: str | None
-    resident: dict[str, str | None] | None = Field(
-        description="The resident's data that the service's pii_level allows."
+    resident: ResidentOut | None = Field(
+        description="Null until the resident's data has reached the gateway."
     )
+
+    @classmethod
+    def of(cls, view: AgencyView) -> ReferralOut:
+        """Render an agency's view of a referral; only its disclosed fields are present."""
+        r = view.referral
+        return cls(
+            referral_id=r.id,
+            complaint_id=r.complaint_id,
+            ticket=r.ticket,
+            village_code=r.village_code,
+            service_code=r.service_code,
+            attempt=r.attempt,
+            status=r.status,
+            dispatched_at=r.dispatched_at,
+            due_at=r.due_at,
+            updated_at=r.updated_at,
+            escalation_level=r.escalation_level,
+            outcome=r.outcome,
+            note=r.note,
+            resident=ResidentOut(**view.resident) if view.resident is not None else None,
+        )
 
 
 class ReferralPage(BaseModel):
-    """A page of referrals; follow next_cursor until it is null."""
+    """A page of referrals, oldest first; follow next_cursor until it is null."""
 
     items: list[ReferralOut]
     next_cursor: str | None
@@ -61,7 +113,7 @@ class RejectIn(BaseModel):
     """Why the referral is not for this agency."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: str = Field(min_length=1, max_length=4000, examples=["Bukan wewenang kami."])
 
 
 class ResolveIn(BaseModel):
@@ -69,16 +121,28 @@ class ResolveIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     outcome: Literal["resolved", "partially_resolved", "unresolvable"]
-    note: str | None = Field(default=None, max_length=4000)
+    note: str | None = Field(default=None, max_length=4000, examples=["PBI aktif kembali"])
 
 
 class ActionOut(BaseModel):
-    """The referral's status after the action."""
+    """The referral's status after the action (the same answer to every repeat of a key)."""
 
     referral_id: UUID
     status: str
     outcome: str | None
+    note: str | None
     at: datetime
+
+    @classmethod
+    def of(cls, result: ActionResult) -> ActionOut:
+        """Render an action's result."""
+        return cls(
+            referral_id=result.referral_id,
+            status=result.status,
+            outcome=result.outcome,
+            note=result.note,
+            at=result.at,
+        )
 
 
 async def authenticate_agency(unit: GatewayUnitOfWork, authorization: str | None) -> str:
@@ -86,27 +150,19 @@ async def authenticate_agency(unit: GatewayUnitOfWork, authorization: str | None
     key = bearer(authorization)
     code = await unit.agency_of_key(hash_token(key)) if key else None
     if code is None:
-        raise ApiError(401, "unauthenticated", "A valid agency key is required.")
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "A valid agency key is required.",
+            message_id="Diperlukan kunci instansi yang sah.",
+        )
     return code
 
 
-def encode_cursor(seq: int) -> str:
-    """Opaque cursor for a position."""
-    return base64.urlsafe_b64encode(f"s:{seq}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int:
-    """Position of a cursor (0 for none); 400 when it is not one of ours."""
-    if not cursor:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = raw.partition(":")
-        if kind == "s" and value.isdigit():
-            return int(value)
-    except (binascii.Error, UnicodeDecodeError):
-        pass
-    raise ApiError(400, "invalid_cursor", "The cursor is not valid.")
+def refused(exc: ActionRefusedError) -> ApiError:
+    """The answer for an action the referral's rules do not allow."""
+    status = 409 if isinstance(exc, InvalidTransitionError) else 422
+    return ApiError(status, exc.code, exc.message)
 
 
 def router(runtime: ServiceRuntime) -> APIRouter:
@@ -116,75 +172,85 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     def uow() -> GatewayUnitOfWork:
         return GatewayUnitOfWork(runtime.pool, runtime.layout)
 
-    async def view(unit: GatewayUnitOfWork, agency_code: str, row: dict[str, Any]) -> ReferralOut:
-        resident = await resident_view(unit, row)
-        if resident:
-            await unit.audit(agency_code, row["id"], sorted(resident))
-        return ReferralOut(
-            referral_id=row["id"],
-            resident=resident,
-            **{k: row[k] for k in ReferralOut.model_fields if k in row and k not in {"resident"}},
-        )
-
-    @api.get("/v1/referrals", response_model=ReferralPage, summary="The agency's referrals.")
+    @api.get(
+        "/v1/referrals",
+        response_model=ReferralPage,
+        response_model_exclude_unset=True,
+        summary="The agency's referrals, oldest first.",
+    )
     async def list_referrals(
-        authorization: Annotated[str | None, Header()] = None,
-        status: Annotated[str | None, Query(max_length=20)] = None,
+        authorization: Auth = None,
+        status: Annotated[Status | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=100)] = None,
     ) -> ReferralPage:
         async with uow() as unit:
             code = await authenticate_agency(unit, authorization)
-            rows = await unit.page(code, status, decode_cursor(cursor), limit + 1)
-            items = [await view(unit, code, r) for r in rows[:limit]]
+            try:
+                page = await views.list_referrals(
+                    unit, code, status=status, cursor=cursor, limit=limit
+                )
+            except InvalidCursorError as exc:
+                raise ApiError(400, "invalid_cursor", "The cursor is not valid.") from exc
             await unit.commit()
-        more = len(rows) > limit
         return ReferralPage(
-            items=items, next_cursor=encode_cursor(rows[limit - 1]["seq"]) if more else None
+            items=[ReferralOut.of(v) for v in page.items], next_cursor=page.next_cursor
         )
 
     @api.get(
         "/v1/referrals/{referral_id}",
         response_model=ReferralOut,
+        response_model_exclude_unset=True,
         summary="One of the agency's referrals.",
+        responses={404: {"description": "No such referral, or another agency's."}},
     )
-    async def get_referral(
-        referral_id: UUID, authorization: Annotated[str | None, Header()] = None
-    ) -> ReferralOut:
+    async def get_referral(referral_id: UUID, authorization: Auth = None) -> ReferralOut:
         async with uow() as unit:
             code = await authenticate_agency(unit, authorization)
-            row = await unit.referral(referral_id, code)
-            if row is None:
-                raise NOT_FOUND
-            out = await view(unit, code, row)
+            view = await views.read_referral(unit, code, referral_id)
+            if view is None:
+                raise not_found()
             await unit.commit()
-        return out
+        return ReferralOut.of(view)
 
     async def run(
-        referral_id: UUID,
-        action: str,
-        authorization: str | None,
-        idempotency_key: str | None,
-        note: str | None = None,
-        outcome: str | None = None,
+        referral_id: UUID, request: AgencyAction, authorization: str | None, key: str | None
     ) -> ActionOut:
-        if not idempotency_key:
-            raise ApiError(400, "idempotency_key_required", "Send an Idempotency-Key header.")
         async with uow() as unit:
             code = await authenticate_agency(unit, authorization)
+            if not key:
+                raise ApiError(
+                    400,
+                    "idempotency_key_required",
+                    "Send an Idempotency-Key header.",
+                    message_id="Sertakan header Idempotency-Key.",
+                )
             try:
                 result = await act(
-                    unit, Action(code, referral_id, action, note, outcome), idempotency_key
+                    unit,
+                    agency_code=code,
+                    referral_id=referral_id,
+                    request=request,
+                    idempotency_key=key,
                 )
-            except ActionError as exc:
-                raise ApiError(exc.status, exc.code, exc.message) from exc
+            except ReferralNotFoundError as exc:
+                raise not_found() from exc
+            except ActionRefusedError as exc:
+                raise refused(exc) from exc
+            except IdempotencyKeyReusedError as exc:
+                raise ApiError(
+                    409,
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used for a different request.",
+                    message_id="Idempotency-Key ini sudah dipakai untuk permintaan lain.",
+                ) from exc
             await unit.commit()
-        return ActionOut(**result)
+        return ActionOut.of(result)
 
     @api.post(
         "/v1/referrals/{referral_id}/acknowledge",
         response_model=ActionOut,
-        summary="Acknowledge a referral.",
+        summary="Acknowledge a new referral.",
     )
     async def acknowledge(
         referral_id: UUID,
@@ -192,14 +258,13 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         idempotency_key: Key = None,
         body: NoteIn | None = None,
     ) -> ActionOut:
-        return await run(
-            referral_id, "acknowledge", authorization, idempotency_key, body.note if body else None
-        )
+        request = AgencyAction("acknowledge", note=body.note if body else None)
+        return await run(referral_id, request, authorization, idempotency_key)
 
     @api.post(
         "/v1/referrals/{referral_id}/progress",
         response_model=ActionOut,
-        summary="Report work in progress.",
+        summary="Report work in progress (again and again, each with a note).",
     )
     async def progress(
         referral_id: UUID,
@@ -207,9 +272,8 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         idempotency_key: Key = None,
         body: NoteIn | None = None,
     ) -> ActionOut:
-        return await run(
-            referral_id, "progress", authorization, idempotency_key, body.note if body else None
-        )
+        request = AgencyAction("progress", note=body.note if body else None)
+        return await run(referral_id, request, authorization, idempotency_key)
 
     @api.post(
         "/v1/referrals/{referral_id}/reject",
@@ -219,7 +283,8 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     async def reject(
         referral_id: UUID, body: RejectIn, authorization: Auth = None, idempotency_key: Key = None
     ) -> ActionOut:
-        return await run(referral_id, "reject", authorization, idempotency_key, body.reason)
+        request = AgencyAction("reject", note=body.reason)
+        return await run(referral_id, request, authorization, idempotency_key)
 
     @api.post(
         "/v1/referrals/{referral_id}/resolve",
@@ -229,8 +294,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     async def resolve(
         referral_id: UUID, body: ResolveIn, authorization: Auth = None, idempotency_key: Key = None
     ) -> ActionOut:
-        return await run(
-            referral_id, "resolve", authorization, idempotency_key, body.note, body.outcome
-        )
+        request = AgencyAction("resolve", note=body.note, outcome=body.outcome)
+        return await run(referral_id, request, authorization, idempotency_key)
 
     return api

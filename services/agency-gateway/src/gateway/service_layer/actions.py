@@ -4,103 +4,113 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from gateway.adapters.repository import GatewayUnitOfWork
-from gateway.domain.referrals import ACTIONS, OUTCOMES, check_action
+from gateway.domain.referrals import AgencyAction, apply
+from gateway.service_layer.ports import GatewayUnit
 from gateway.service_layer.views import SOURCE, publish_copy
-from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
-from slrt_shared.contracts.events import CaseResolved, ReferralUpdated
+from slrt_shared.contracts.events import (
+    CaseResolved,
+    EventData,
+    ReferralStatus,
+    ReferralUpdated,
+)
 
 
-class ActionError(Exception):
-    """An action refused, with the HTTP status and code to answer."""
+class ReferralNotFoundError(Exception):
+    """No such referral for this agency (another agency's is answered the same way)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+
+class IdempotencyKeyReusedError(Exception):
+    """The Idempotency-Key was used before for a different request."""
 
 
 @dataclass(frozen=True)
-class Action:
-    """What an agency asks to do."""
+class ActionResult:
+    """The referral's status after an action: what the agency is answered, every time."""
 
-    agency_code: str
     referral_id: UUID
-    action: str
-    note: str | None = None
-    outcome: str | None = None
+    status: str
+    outcome: str | None
+    note: str | None
+    at: datetime
 
-    def fingerprint(self) -> str:
-        """Hash of the request, to tell a repeat from a different request under one key."""
-        body = json.dumps([str(self.referral_id), self.action, self.note, self.outcome])
-        return hashlib.sha256(body.encode()).hexdigest()
+    def to_json(self) -> dict[str, Any]:
+        """The result as stored under its idempotency key."""
+        return {**asdict(self), "referral_id": str(self.referral_id), "at": self.at.isoformat()}
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> ActionResult:
+        """A result stored under an idempotency key."""
+        return cls(
+            referral_id=UUID(stored["referral_id"]),
+            status=stored["status"],
+            outcome=stored.get("outcome"),
+            note=stored.get("note"),
+            at=datetime.fromisoformat(stored["at"]),
+        )
 
 
-async def act(uow: GatewayUnitOfWork, request: Action, idempotency_key: str) -> dict[str, Any]:
-    """Apply an action once per idempotency key; announce it on the platform's topics."""
-    earlier = await uow.stored_response(request.agency_code, idempotency_key)
+def fingerprint(referral_id: UUID, request: AgencyAction) -> str:
+    """Hash of a request, to tell a repeat from a different request under the same key."""
+    body = json.dumps([str(referral_id), request.action, request.note, request.outcome])
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+async def act(
+    uow: GatewayUnit,
+    *,
+    agency_code: str,
+    referral_id: UUID,
+    request: AgencyAction,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> ActionResult:
+    """Apply an agency's action once per idempotency key, and announce it.
+
+    Raises ReferralNotFoundError, IdempotencyKeyReusedError or the domain's ActionRefusedError.
+    """
+    digest = fingerprint(referral_id, request)
+    earlier = await uow.stored_response(agency_code, idempotency_key)
     if earlier is not None:
-        if earlier[0] != request.fingerprint():
-            raise ActionError(
-                409,
-                "idempotency_key_reused",
-                "This Idempotency-Key was used for a different request.",
-            )
-        return dict(earlier[1])
-    referral = await uow.referral(request.referral_id, request.agency_code, for_update=True)
+        if earlier[0] != digest:
+            raise IdempotencyKeyReusedError(idempotency_key)
+        return ActionResult.from_json(earlier[1])
+    referral = await uow.referral(referral_id, agency_code, for_update=True)
     if referral is None:
-        raise ActionError(404, "not_found", "No such referral.")
-    if request.action == "reject" and not (request.note or "").strip():
-        raise ActionError(422, "reason_required", "Say why the referral is rejected.")
-    if request.action == "resolve" and request.outcome not in OUTCOMES:
-        raise ActionError(
-            422, "invalid_outcome", f"outcome must be one of {', '.join(sorted(OUTCOMES))}."
-        )
-    refusal = check_action(referral["status"], request.action)
-    if refusal is not None:
-        raise ActionError(409, refusal.code, refusal.message)
+        raise ReferralNotFoundError(str(referral_id))
+    at = now or datetime.now(UTC)
+    changed = apply(referral, request, at)
+    await uow.save(changed)
 
-    now = datetime.now(UTC)
-    status = ACTIONS[request.action]
-    complaint_id = referral["complaint_id"]
-    if request.action == "resolve":
-        await uow.update(
-            request.referral_id, status=status, outcome=request.outcome, note=request.note
+    data: EventData
+    if changed.outcome is not None:
+        data = CaseResolved(
+            referral_id=changed.id,
+            complaint_id=changed.complaint_id,
+            agency_code=agency_code,
+            outcome=changed.outcome,
+            note=changed.note,
+            resolved_at=at,
         )
-        assert request.outcome is not None
-        data: CaseResolved | ReferralUpdated = CaseResolved(
-            referral_id=request.referral_id,
-            complaint_id=complaint_id,
-            agency_code=request.agency_code,
-            outcome=request.outcome,  # type: ignore[arg-type]
-            note=request.note,
-            resolved_at=now,
-        )
-        topic = topics.CASE_RESOLVED
     else:
-        await uow.update(request.referral_id, status=status, note=request.note)
         data = ReferralUpdated(
-            referral_id=request.referral_id,
-            complaint_id=complaint_id,
-            agency_code=request.agency_code,
-            status=status,  # type: ignore[arg-type]
-            note=request.note,
-            at=now,
+            referral_id=changed.id,
+            complaint_id=changed.complaint_id,
+            agency_code=agency_code,
+            # An action never leads back to dispatched, and a resolution is announced above.
+            status=cast(ReferralStatus, changed.status),
+            note=changed.note,
+            at=at,
         )
-        topic = topics.REFERRAL_UPDATED
-    event = new_event(data, source=SOURCE, subject=complaint_id, time=now)
-    uow.emit(topic, event)
-    await publish_copy(uow, request.referral_id, event.type)
-    response = {
-        "referral_id": str(request.referral_id),
-        "status": status,
-        "outcome": request.outcome,
-        "at": now.isoformat(),
-    }
-    await uow.store_response(request.agency_code, idempotency_key, request.fingerprint(), response)
-    return response
+    event = new_event(data, source=SOURCE, subject=changed.complaint_id, time=at)
+    uow.emit(data.topic, event)
+    await publish_copy(uow, changed, event.type, at)
+
+    result = ActionResult(changed.id, changed.status, changed.outcome, changed.note, at)
+    await uow.store_response(agency_code, idempotency_key, digest, result.to_json())
+    return result

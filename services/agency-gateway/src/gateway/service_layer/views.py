@@ -1,50 +1,87 @@
-"""What an agency sees of a referral, and the agency-topic copy of it."""
+"""What an agency sees of its referrals (every read of personal data audited), and its copy."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
 
-from gateway.adapters.repository import GatewayUnitOfWork
-from gateway.domain.referrals import disclosed_fields
+from gateway.domain.disclosure import AgencyView, view_for_agency
+from gateway.domain.paging import decode_cursor, encode_cursor
+from gateway.domain.referrals import Referral
+from gateway.service_layer.ports import GatewayUnit
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import AgencyReferral, Resident
 
 SOURCE = "/slrt/agency-gateway"
 
 
-async def resident_view(uow: GatewayUnitOfWork, referral: dict[str, Any]) -> dict[str, Any] | None:
-    """The resident's data the referral's service allows its agency to see."""
-    resident = await uow.resident(referral["complaint_id"])
-    if resident is None:
+@dataclass(frozen=True)
+class Page:
+    """A page of an agency's referrals; `next_cursor` is None on the last one."""
+
+    items: list[AgencyView]
+    next_cursor: str | None
+
+
+async def agency_views(uow: GatewayUnit, referrals: list[Referral]) -> list[AgencyView]:
+    """The agency's view of each referral, with the resident's data its service allows."""
+    residents = await uow.residents(sorted({r.complaint_id for r in referrals}))
+    levels = await uow.pii_levels(sorted({r.service_code for r in referrals}))
+    return [
+        view_for_agency(r, residents.get(r.complaint_id), levels.get(r.service_code, "basic"))
+        for r in referrals
+    ]
+
+
+async def _audit(uow: GatewayUnit, agency_code: str, views: list[AgencyView]) -> None:
+    reads = [(v.referral.id, v.personal_fields) for v in views if v.personal_fields]
+    if reads:
+        await uow.audit(agency_code, reads)
+
+
+async def read_referral(uow: GatewayUnit, agency_code: str, referral_id: UUID) -> AgencyView | None:
+    """One of the agency's referrals (None for a missing one and for another agency's)."""
+    referral = await uow.referral(referral_id, agency_code)
+    if referral is None:
         return None
-    fields = disclosed_fields(await uow.pii_level(referral["service_code"]))
-    return {f: resident.get(f) for f in fields}
+    [view] = await agency_views(uow, [referral])
+    await _audit(uow, agency_code, [view])
+    return view
 
 
-async def publish_copy(uow: GatewayUnitOfWork, referral_id: Any, change: str) -> None:
-    """Put the agency's own copy of a referral, as it now stands, on its topic."""
-    row = await uow.referral(referral_id)
-    assert row is not None
-    resident = await resident_view(uow, row)
+async def list_referrals(
+    uow: GatewayUnit, agency_code: str, *, status: str | None, cursor: str | None, limit: int
+) -> Page:
+    """A page of the agency's referrals, oldest first; raises InvalidCursorError."""
+    rows = await uow.page(agency_code, status, decode_cursor(cursor), limit + 1)
+    views = await agency_views(uow, rows[:limit])
+    await _audit(uow, agency_code, views)
+    more = len(rows) > limit
+    return Page(views, encode_cursor(rows[limit - 1].seq) if more else None)
+
+
+async def publish_copy(uow: GatewayUnit, referral: Referral, change: str, at: datetime) -> None:
+    """Put the agency's own copy of a referral, as it now stands, on its topic and webhook."""
+    [view] = await agency_views(uow, [referral])
     copy = AgencyReferral(
-        referral_id=row["id"],
-        complaint_id=row["complaint_id"],
-        ticket=row["ticket"],
-        village_code=row["village_code"],
-        service_code=row["service_code"],
-        agency_code=row["agency_code"],
-        status=row["status"],
+        referral_id=referral.id,
+        complaint_id=referral.complaint_id,
+        ticket=referral.ticket,
+        village_code=referral.village_code,
+        service_code=referral.service_code,
+        agency_code=referral.agency_code,
+        status=referral.status,
         change=change,
-        due_at=row["due_at"],
-        escalation_level=row["escalation_level"],
-        outcome=row["outcome"],
-        resident=Resident(**resident) if resident else None,
-        at=datetime.now(UTC),
+        due_at=referral.due_at,
+        escalation_level=referral.escalation_level,
+        outcome=referral.outcome,
+        resident=Resident.model_validate(view.resident) if view.resident else None,
+        at=at,
     )
-    event = new_event(copy, source=SOURCE, subject=row["complaint_id"])
-    uow.emit_raw(uow.layout.agency(row["agency_code"]), event)
-    if await uow.webhook(row["agency_code"]) is not None:
+    event = new_event(copy, source=SOURCE, subject=referral.complaint_id, time=at)
+    uow.emit_raw(uow.layout.agency(referral.agency_code), event)
+    if await uow.webhook(referral.agency_code) is not None:
         await uow.enqueue_delivery(
-            event.id, row["agency_code"], row["id"], change, event.to_bytes().decode()
+            event.id, referral.agency_code, referral.id, change, event.to_bytes().decode()
         )

@@ -1,0 +1,56 @@
+"""What an agency may see of a resident: only what its service needs, by the catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+from uuid import UUID
+
+from gateway.domain.referrals import Referral
+
+# What each pii_level of the service catalogue discloses to the agency.
+DISCLOSED: Final[dict[str, tuple[str, ...]]] = {
+    "basic": ("name", "phone", "address"),
+    "sensitive": ("nik", "name", "phone", "address"),
+    "special": ("nik", "name", "phone", "address", "description"),
+}
+
+
+@dataclass(frozen=True)
+class Resident:
+    """The personal data of the resident behind a complaint."""
+
+    complaint_id: UUID
+    nik: str
+    name: str
+    phone: str | None = None
+    address: str | None = None
+    description: str | None = None
+
+
+def disclosed_fields(pii_level: str) -> tuple[str, ...]:
+    """The resident fields a pii_level discloses; the least of them for an unknown level."""
+    return DISCLOSED.get(pii_level, DISCLOSED["basic"])
+
+
+def disclose(resident: Resident, pii_level: str) -> dict[str, str | None]:
+    """The resident's data limited to what the pii_level allows."""
+    return {name: getattr(resident, name) for name in disclosed_fields(pii_level)}
+
+
+@dataclass(frozen=True)
+class AgencyView:
+    """A referral as its agency sees it, with the resident's data its service allows."""
+
+    referral: Referral
+    resident: dict[str, str | None] | None = None
+
+    @property
+    def personal_fields(self) -> list[str]:
+        """The personal data this view discloses (what an API read must audit)."""
+        return sorted(k for k, v in (self.resident or {}).items() if v is not None)
+
+
+def view_for_agency(referral: Referral, resident: Resident | None, pii_level: str) -> AgencyView:
+    """Build the agency's view of its referral."""
+    return AgencyView(referral, disclose(resident, pii_level) if resident else None)

@@ -1,0 +1,417 @@
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from gateway.domain.disclosure import Resident
+from gateway.domain.paging import InvalidCursorError
+from gateway.domain.referrals import AgencyAction, InvalidTransitionError, Referral
+from gateway.service_layer import inbound, views
+from gateway.service_layer.actions import (
+    IdempotencyKeyReusedError,
+    ReferralNotFoundError,
+    act,
+)
+from slrt_shared.contracts.envelope import CloudEvent, new_event
+from slrt_shared.contracts.events import ComplaintPii, ReferralDispatched, ReferralEscalated
+from slrt_shared.contracts.topics import TopicLayout
+
+T0 = datetime(2025, 6, 23, 3, 0, tzinfo=UTC)
+LEVELS = {"JKN-PBI": "sensitive", "RTLH": "basic", "KEKERASAN": "special"}
+
+
+class FakeUnitOfWork:
+    def __init__(self) -> None:
+        self.layout = TopicLayout("t.")
+        self.referrals: dict[UUID, Referral] = {}
+        self.resident_data: dict[UUID, Resident] = {}
+        self.responses: dict[tuple[str, str], tuple[str, Any]] = {}
+        self.audit_log: list[tuple[str, UUID, list[str]]] = []
+        self.events: list[tuple[str, CloudEvent]] = []
+        self.hooks: dict[str, dict[str, Any]] = {}
+        self.deliveries: list[tuple[UUID, str, UUID, str]] = []
+
+    async def referral(
+        self, referral_id: UUID, agency_code: str | None = None, *, for_update: bool = False
+    ) -> Referral | None:
+        found = self.referrals.get(referral_id)
+        if found is None or (agency_code is not None and found.agency_code != agency_code):
+            return None
+        return found
+
+    async def referrals_of_complaint(self, complaint_id: UUID) -> list[Referral]:
+        return [r for r in self.referrals.values() if r.complaint_id == complaint_id]
+
+    async def page(
+        self, agency_code: str, status: str | None, after: int, limit: int
+    ) -> list[Referral]:
+        mine = [
+            r
+            for r in sorted(self.referrals.values(), key=lambda r: r.seq)
+            if r.agency_code == agency_code and r.seq > after and status in (None, r.status)
+        ]
+        return mine[:limit]
+
+    async def add_referral(self, referral: Referral) -> bool:
+        if referral.id in self.referrals:
+            return False
+        self.referrals[referral.id] = replace(referral, seq=len(self.referrals) + 1)
+        return True
+
+    async def save(self, referral: Referral) -> None:
+        self.referrals[referral.id] = referral
+
+    async def save_resident(self, resident: Resident) -> None:
+        self.resident_data[resident.complaint_id] = resident
+
+    async def residents(self, complaint_ids: list[UUID]) -> dict[UUID, Resident]:
+        return {c: self.resident_data[c] for c in complaint_ids if c in self.resident_data}
+
+    async def pii_levels(self, service_codes: list[str]) -> dict[str, str]:
+        return {c: LEVELS[c] for c in service_codes if c in LEVELS}
+
+    async def audit(self, agency_code: str, reads: list[tuple[UUID, list[str]]]) -> None:
+        self.audit_log += [(agency_code, referral_id, fields) for referral_id, fields in reads]
+
+    async def stored_response(self, agency_code: str, key: str) -> tuple[str, Any] | None:
+        return self.responses.get((agency_code, key))
+
+    async def store_response(
+        self, agency_code: str, key: str, request_hash: str, response: Any
+    ) -> None:
+        assert (agency_code, key) not in self.responses
+        self.responses[(agency_code, key)] = (request_hash, response)
+
+    async def webhook(self, agency_code: str) -> dict[str, Any] | None:
+        return self.hooks.get(agency_code)
+
+    async def enqueue_delivery(
+        self, delivery_id: UUID, agency_code: str, referral_id: UUID, event_type: str, payload: str
+    ) -> None:
+        self.deliveries.append((delivery_id, agency_code, referral_id, event_type))
+
+    def emit(self, topic: str, event: CloudEvent) -> None:
+        self.events.append((self.layout.name(topic), event))
+
+    def emit_raw(self, physical_topic: str, event: CloudEvent) -> None:
+        self.events.append((physical_topic, event))
+
+    def topics(self) -> list[str]:
+        return [t for t, _ in self.events]
+
+
+def dispatched(
+    complaint_id: UUID, agency: str = "DINSOS", service: str = "JKN-PBI"
+) -> ReferralDispatched:
+    return ReferralDispatched(
+        referral_id=uuid4(),
+        complaint_id=complaint_id,
+        ticket="SLRT-2506-AB12",
+        village_code="32.15.02.2001",
+        service_code=service,
+        agency_code=agency,
+        attempt=1,
+        dispatched_at=T0,
+        due_at=T0 + timedelta(days=7),
+    )
+
+
+def pii(complaint_id: UUID) -> ComplaintPii:
+    return ComplaintPii(
+        complaint_id=complaint_id,
+        nik="3215024107800001",
+        name="Siti Aminah",
+        phone="+6281234567890",
+        address="Dusun Krajan RT 02/RW 01",
+        description="BPJS PBI tidak aktif sejak Maret.",
+    )
+
+
+def wrap(data: Any) -> CloudEvent:
+    return new_event(data, source="/slrt/test", subject=data.complaint_id)
+
+
+async def given_referral(
+    uow: FakeUnitOfWork, agency: str = "DINSOS", service: str = "JKN-PBI", with_pii: bool = True
+) -> Referral:
+    complaint_id = uuid4()
+    if with_pii:
+        await inbound.on_pii(uow, pii(complaint_id), wrap(pii(complaint_id)))
+    data = dispatched(complaint_id, agency, service)
+    await inbound.on_dispatched(uow, data, wrap(data))
+    uow.events.clear()
+    return uow.referrals[data.referral_id]
+
+
+async def test_a_dispatched_referral_reaches_the_agency_topic_with_only_its_allowed_data() -> None:
+    uow = FakeUnitOfWork()
+    complaint_id = uuid4()
+    await inbound.on_pii(uow, pii(complaint_id), wrap(pii(complaint_id)))
+    data = dispatched(complaint_id, "DISPERKIM", "RTLH")
+    await inbound.on_dispatched(uow, data, wrap(data))
+
+    assert uow.topics() == ["t.agency.DISPERKIM.referrals"]
+    copy = uow.events[0][1]
+    assert copy.type == "id.slrt.agency.referral.v1" and copy.subject == str(complaint_id)
+    assert copy.data["status"] == "dispatched"
+    assert copy.data["change"] == "id.slrt.referral.dispatched.v1"
+    assert copy.data["resident"]["name"] == "Siti Aminah"
+    assert copy.data["resident"]["nik"] is None  # RTLH is basic
+    assert copy.data["resident"]["description"] is None
+
+
+async def test_a_redelivered_dispatch_adds_nothing() -> None:
+    uow = FakeUnitOfWork()
+    data = dispatched(uuid4())
+    await inbound.on_dispatched(uow, data, wrap(data))
+    await inbound.on_dispatched(uow, data, wrap(data))
+    assert len(uow.referrals) == 1 and len(uow.events) == 1
+
+
+async def test_personal_data_arriving_after_the_referral_reaches_the_agency_on_a_new_copy() -> None:
+    uow = FakeUnitOfWork()
+    complaint_id = uuid4()
+    data = dispatched(complaint_id, "DP3A", "KEKERASAN")
+    await inbound.on_dispatched(uow, data, wrap(data))
+    assert uow.events[0][1].data["resident"] is None
+
+    await inbound.on_pii(uow, pii(complaint_id), wrap(pii(complaint_id)))
+    topic, copy = uow.events[1]
+    assert topic == "t.agency.DP3A.referrals"
+    assert copy.data["change"] == "id.slrt.complaint.pii.v1"
+    assert copy.data["resident"]["description"] == "BPJS PBI tidak aktif sejak Maret."
+
+
+async def test_personal_data_is_not_resent_for_a_finished_referral() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow, with_pii=False)
+    uow.referrals[referral.id] = replace(referral, status="resolved", outcome="resolved")
+    await inbound.on_pii(uow, pii(referral.complaint_id), wrap(pii(referral.complaint_id)))
+    assert uow.events == [] and referral.complaint_id in uow.resident_data
+
+
+async def test_an_escalation_is_recorded_and_copied_to_the_agency() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    data = ReferralEscalated(
+        referral_id=referral.id, complaint_id=referral.complaint_id, level="kecamatan", at=T0
+    )
+    await inbound.on_escalated(uow, data, wrap(data))
+    assert uow.referrals[referral.id].escalation_level == "kecamatan"
+    [(topic, copy)] = uow.events
+    assert topic == "t.agency.DINSOS.referrals"
+    assert copy.data["escalation_level"] == "kecamatan"
+    assert copy.data["change"] == "id.slrt.referral.escalated.v1"
+
+
+async def test_an_escalation_of_an_unknown_referral_changes_nothing() -> None:
+    uow = FakeUnitOfWork()
+    data = ReferralEscalated(referral_id=uuid4(), complaint_id=uuid4(), level="kabupaten", at=T0)
+    await inbound.on_escalated(uow, data, wrap(data))
+    assert uow.events == [] and uow.referrals == {}
+
+
+async def test_acknowledging_announces_the_update_and_copies_it_to_the_agency() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    result = await act(
+        uow,
+        agency_code="DINSOS",
+        referral_id=referral.id,
+        request=AgencyAction("acknowledge", note="Diterima"),
+        idempotency_key="k1",
+        now=T0,
+    )
+    assert (result.status, result.note, result.at) == ("acknowledged", "Diterima", T0)
+    assert uow.referrals[referral.id].status == "acknowledged"
+    assert uow.topics() == ["t.referral.updated", "t.agency.DINSOS.referrals"]
+    updated = uow.events[0][1]
+    assert updated.source == "/slrt/agency-gateway"
+    assert updated.subject == str(referral.complaint_id)
+    assert updated.data["status"] == "acknowledged" and updated.data["note"] == "Diterima"
+    assert uow.events[1][1].data["change"] == "id.slrt.referral.updated.v1"
+
+
+async def test_resolving_announces_case_resolved_with_the_outcome() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    result = await act(
+        uow,
+        agency_code="DINSOS",
+        referral_id=referral.id,
+        request=AgencyAction("resolve", note="PBI aktif kembali", outcome="partially_resolved"),
+        idempotency_key="k1",
+        now=T0,
+    )
+    assert (result.status, result.outcome) == ("resolved", "partially_resolved")
+    assert uow.topics() == ["t.case.resolved", "t.agency.DINSOS.referrals"]
+    resolved = uow.events[0][1].data
+    assert resolved["outcome"] == "partially_resolved"
+    assert resolved["note"] == "PBI aktif kembali"
+    assert resolved["agency_code"] == "DINSOS"
+    assert uow.events[1][1].data["outcome"] == "partially_resolved"
+
+
+async def test_a_repeat_with_the_same_key_returns_the_same_answer_and_announces_nothing() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    request = AgencyAction("reject", note="Bukan wewenang kami")
+    first = await act(
+        uow, agency_code="DINSOS", referral_id=referral.id, request=request, idempotency_key="k"
+    )
+    events = list(uow.events)
+    again = await act(
+        uow, agency_code="DINSOS", referral_id=referral.id, request=request, idempotency_key="k"
+    )
+    assert again == first
+    assert uow.events == events
+
+
+async def test_a_key_reused_for_another_request_is_refused() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    await act(
+        uow,
+        agency_code="DINSOS",
+        referral_id=referral.id,
+        request=AgencyAction("acknowledge"),
+        idempotency_key="k",
+    )
+    with pytest.raises(IdempotencyKeyReusedError):
+        await act(
+            uow,
+            agency_code="DINSOS",
+            referral_id=referral.id,
+            request=AgencyAction("progress", note="x"),
+            idempotency_key="k",
+        )
+
+
+async def test_keys_belong_to_their_agency() -> None:
+    uow = FakeUnitOfWork()
+    mine = await given_referral(uow, "DINSOS")
+    theirs = await given_referral(uow, "DINKES")
+    for agency, referral in (("DINSOS", mine), ("DINKES", theirs)):
+        await act(
+            uow,
+            agency_code=agency,
+            referral_id=referral.id,
+            request=AgencyAction("acknowledge"),
+            idempotency_key="same-key",
+        )
+    assert {r.status for r in uow.referrals.values()} == {"acknowledged"}
+
+
+async def test_an_invalid_transition_is_refused_and_announces_nothing() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    await act(
+        uow,
+        agency_code="DINSOS",
+        referral_id=referral.id,
+        request=AgencyAction("acknowledge"),
+        idempotency_key="k1",
+    )
+    uow.events.clear()
+    with pytest.raises(InvalidTransitionError):
+        await act(
+            uow,
+            agency_code="DINSOS",
+            referral_id=referral.id,
+            request=AgencyAction("acknowledge"),
+            idempotency_key="k2",
+        )
+    assert uow.events == [] and ("DINSOS", "k2") not in uow.responses
+
+
+async def test_another_agencys_referral_is_as_missing_as_a_missing_one() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow, "DINSOS")
+    for referral_id in (referral.id, uuid4()):
+        with pytest.raises(ReferralNotFoundError):
+            await act(
+                uow,
+                agency_code="BPJSKES",
+                referral_id=referral_id,
+                request=AgencyAction("acknowledge"),
+                idempotency_key=str(referral_id),
+            )
+        assert await views.read_referral(uow, "BPJSKES", referral_id) is None
+    assert uow.referrals[referral.id].status == "dispatched" and uow.audit_log == []
+
+
+async def test_a_webhook_subscriber_gets_each_copy_queued_for_delivery() -> None:
+    uow = FakeUnitOfWork()
+    uow.hooks["DINSOS"] = {"url": "https://example.invalid/hook"}
+    referral = await given_referral(uow)
+    await act(
+        uow,
+        agency_code="DINSOS",
+        referral_id=referral.id,
+        request=AgencyAction("acknowledge"),
+        idempotency_key="k",
+    )
+    kinds = [d[3] for d in uow.deliveries]
+    assert kinds == ["id.slrt.referral.dispatched.v1", "id.slrt.referral.updated.v1"]
+    copy_ids = [e.id for t, e in uow.events if t.startswith("t.agency.")]
+    assert uow.deliveries[-1][0] == copy_ids[-1]
+
+
+async def test_reading_a_referral_shows_its_allowed_data_and_audits_the_fields() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow, "DINSOS", "JKN-PBI")
+    view = await views.read_referral(uow, "DINSOS", referral.id)
+    assert view is not None and view.resident is not None
+    assert view.resident["nik"] == "3215024107800001"
+    assert "description" not in view.resident  # JKN-PBI is sensitive, not special
+    assert uow.audit_log == [("DINSOS", referral.id, ["address", "name", "nik", "phone"])]
+
+
+async def test_a_referral_without_personal_data_is_read_without_an_audit_entry() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow, with_pii=False)
+    view = await views.read_referral(uow, "DINSOS", referral.id)
+    assert view is not None and view.resident is None
+    assert uow.audit_log == []
+
+
+async def test_the_list_pages_through_the_agencys_own_referrals_only() -> None:
+    uow = FakeUnitOfWork()
+    mine = [await given_referral(uow, "DINSOS") for _ in range(5)]
+    await given_referral(uow, "DINKES", "JKN-PBI")
+    seen: list[UUID] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = await views.list_referrals(uow, "DINSOS", status=None, cursor=cursor, limit=2)
+        seen += [v.referral.id for v in page.items]
+        pages += 1
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [r.id for r in mine] and pages == 3
+    assert {a[1] for a in uow.audit_log} == set(seen)
+    assert all(a[0] == "DINSOS" for a in uow.audit_log)
+    empty = await views.list_referrals(uow, "BPJSKES", status=None, cursor=None, limit=50)
+    assert empty.items == [] and empty.next_cursor is None
+
+
+async def test_the_list_filters_by_status_and_the_last_full_page_has_no_cursor() -> None:
+    uow = FakeUnitOfWork()
+    first, second = await given_referral(uow), await given_referral(uow)
+    await act(
+        uow,
+        agency_code="DINSOS",
+        referral_id=second.id,
+        request=AgencyAction("acknowledge"),
+        idempotency_key="k",
+    )
+    page = await views.list_referrals(uow, "DINSOS", status="dispatched", cursor=None, limit=1)
+    assert [v.referral.id for v in page.items] == [first.id] and page.next_cursor is None
+
+
+async def test_a_foreign_cursor_is_refused() -> None:
+    with pytest.raises(InvalidCursorError):
+        await views.list_referrals(FakeUnitOfWork(), "DINSOS", status=None, cursor="x", limit=5)
