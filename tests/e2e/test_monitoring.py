@@ -87,7 +87,8 @@ def test_no_personal_data_in_monitoring_tables_or_public_answers(  # type: ignor
     register(platform, ["DISABILITAS"])
     eventually(lambda: counted(platform) == before + 1)
     secrets_ = [NIK, NAME, "Maryati", PHONE, PHONE[1:], "Cibeureum", "Lansia tinggal"]
-    nik_like = re.compile(r"(?<!\d)\d{16}(?!\d)")
+    # A NIK stands alone; the fractional digits of a float (0.8536485265051918) are not one.
+    nik_like = re.compile(r"(?<![\d.])\d{16}(?![\d.])")
 
     async def dump() -> str:
         conn = await asyncpg.connect(test_env.dsns["monitoring"])
@@ -126,7 +127,6 @@ def test_no_personal_data_in_monitoring_tables_or_public_answers(  # type: ignor
     for text in answers:
         for secret in secrets_:
             assert secret not in text
-        assert not nik_like.search(text.replace("-", "").replace(":", "")) or True
         assert not nik_like.search(text)
 
 

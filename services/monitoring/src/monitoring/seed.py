@@ -1,23 +1,43 @@
-"""Load the regions of the served regency (idempotent)."""
+"""Load the regions of the served regencies from the reference data (idempotent)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
 
 from slrt_shared import reference
+from slrt_shared.runtime import SeedLoader
 
 
-async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: str) -> None:
-    """Upsert the regency, its kecamatan and villages."""
-    regions = [
-        r
-        for r in reference.regions().values()
-        if r.code == regency or r.code.startswith(regency + ".")
-    ]
+async def load_regions(conn: asyncpg.Connection, regencies: Iterable[str]) -> int:
+    """Upsert each regency with its kecamatan and villages; return the number of regions."""
+    rows = []
+    for regency in sorted(set(regencies)):
+        found = [
+            r
+            for r in reference.regions().values()
+            if r.code == regency or r.code.startswith(regency + ".")
+        ]
+        if not any(r.code == regency and r.level == "regency" for r in found):
+            raise SystemExit(f"{regency} is not a regency of the reference data")
+        rows += [(r.code, r.name, r.level, r.parent_code) for r in found]
     await conn.executemany(
         "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name",
-        [(r.code, r.name, r.level, r.parent_code) for r in regions],
+        " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,"
+        " parent_code = EXCLUDED.parent_code",
+        rows,
     )
+    return len(rows)
+
+
+def loader(configured: Iterable[str]) -> SeedLoader:
+    """The seed step: regions of the `--regency` given and of every configured regency."""
+    served = list(configured)
+
+    async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: str) -> None:
+        # Monitoring is public: it checks no token, so the credentials carry nothing for it.
+        await load_regions(conn, [regency, *served])
+
+    return load

@@ -89,7 +89,7 @@ def test_an_agency_s_measures_on_a_known_sequence() -> None:
         referral(ack_day=2, due_day=30),
     ]
     a = measure_agency(refs, NOW)
-    assert a.referrals == 4
+    assert (a.referrals, a.resolved) == (4, 2)
     assert a.median_days_to_acknowledge == 2.0
     assert a.rejection_rate == 0.25
     assert a.median_days_to_resolve == 6.5

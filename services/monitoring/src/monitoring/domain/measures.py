@@ -55,6 +55,7 @@ class AgencyMeasures:
     """How an agency handled the referrals it received over a period."""
 
     referrals: int
+    resolved: int
     median_days_to_acknowledge: float | None
     sla_compliance: float | None
     rejection_rate: float | None
@@ -128,6 +129,7 @@ def measure_agency(referrals: list[ReferralFact], now: datetime) -> AgencyMeasur
     ]
     return AgencyMeasures(
         referrals=len(referrals),
+        resolved=sum(1 for r in referrals if r.resolved_at is not None and not r.rejected),
         median_days_to_acknowledge=percentile(acknowledged, 50),
         sla_compliance=sla_compliance(referrals, now),
         rejection_rate=_share(sum(1 for r in referrals if r.rejected), len(referrals)),

@@ -103,12 +103,13 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
 
     @api.get("/v1/puskesos/{village_code}", summary="A Puskesos's report card with its trend.")
     async def puskesos(village_code: str, period: str | None = None) -> dict[str, Any]:
+        """Counts of one village for a month (`period=YYYY-MM`), or of all time by default."""
         async with uow() as unit:
             village = await unit.region(village_code)
             if village is None or village["level"] != "village":
                 raise ApiError(404, "not_found", "No such village.")
             kecamatan = await unit.region(village["parent_code"])
-            _, period = resolve(village_code.rsplit(".", 2)[0], period)
+            _, period = resolve(village_code.rsplit(".", 2)[0], period or "all")
             card = await report_card(
                 unit, village_code, period, settings.policy(), datetime.now(UTC)
             )

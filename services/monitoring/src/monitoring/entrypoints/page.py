@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 TEXT = {
     "id": {
-        "title": "Kinerja Puskesos",
         "ranking": "Peringkat Puskesos",
         "agencies": "Kinerja OPD",
         "period": "Periode",
@@ -26,6 +25,7 @@ TEXT = {
         "agency": "OPD",
         "referrals": "Rujukan",
         "ack": "Hari s.d. ditanggapi",
+        "resolved": "Diselesaikan",
         "rejected": "Ditolak",
         "resolve": "Hari s.d. selesai",
         "too_few_cases": "kasus belum cukup",
@@ -47,7 +47,6 @@ TEXT = {
         "dalam sehari; disesuaikan ke rata-rata kabupaten bila kasus sedikit.",
     },
     "en": {
-        "title": "Puskesos performance",
         "ranking": "Puskesos ranking",
         "agencies": "Agency league table",
         "period": "Period",
@@ -65,6 +64,7 @@ TEXT = {
         "agency": "Agency",
         "referrals": "Referrals",
         "ack": "Days to acknowledge",
+        "resolved": "Resolved",
         "rejected": "Rejected",
         "resolve": "Days to resolve",
         "too_few_cases": "too few cases",
@@ -145,11 +145,13 @@ def ranking_page(
         return f'<option value="{escape(k["code"])}"{chosen}>{escape(k["name"])}</option>'
 
     kec_options = f'<option value="">{t["all"]}</option>' + "".join(map(kec_option, kecamatan))
+    shown = t["rolling"] if params["period"] == "rolling-30d" else params["period"]
     rows = "".join(_village_row(lang, v, params) for v in villages)
 
     def agency_row(a: dict[str, Any]) -> str:
         cells = [
             a["referrals"],
+            a["resolved"],
             _num(a["median_days_to_acknowledge"]),
             _pct(a["sla_compliance"]),
             _pct(a["rejection_rate"]),
@@ -177,12 +179,13 @@ def ranking_page(
         f'<button type="submit">{t["show"]}</button> <a href="{csv}">{t["csv"]}</a>'
         f'<span class="live muted" id="live">{t["live"]}</span></form>'
         f'<p class="muted">{escape(t["method"])}</p>'
-        f'<h2>{t["ranking"]} — {escape(regency_name)}</h2><div class="scroll" id="ranking">'
+        f'<h2>{t["ranking"]} — {escape(shown)}</h2><div class="scroll" id="ranking">'
         f"<table><thead><tr><th>{t['rank']}</th><th>{t['village']}</th><th>{t['received']}</th>"
         f"<th>{t['closed']}</th><th>{t['sla']}</th><th>{t['score']}</th><th>{t['status']}</th>"
         f"</tr></thead><tbody>{rows}</tbody></table></div>"
         f'<h2>{t["agencies"]}</h2><div class="scroll" id="agencies"><table><thead><tr>'
-        f"<th>{t['rank']}</th><th>{t['agency']}</th><th>{t['referrals']}</th><th>{t['ack']}</th>"
+        f"<th>{t['rank']}</th><th>{t['agency']}</th><th>{t['referrals']}</th>"
+        f"<th>{t['resolved']}</th><th>{t['ack']}</th>"
         f"<th>{t['sla']}</th><th>{t['rejected']}</th><th>{t['resolve']}</th></tr></thead>"
         f"<tbody>{agency_rows}</tbody></table></div>"
         "<script>(function(){if(!window.EventSource)return;"
@@ -193,7 +196,7 @@ def ranking_page(
         "d.getElementById(id).innerHTML});document.getElementById('live').textContent="
         "new Date().toLocaleTimeString()})}})();</script>"
     )
-    return _layout(lang, f"{t['title']} — {regency_name}", body, params)
+    return _layout(lang, f"{t['ranking']} {regency_name}", body, params)
 
 
 def _village_row(lang: str, v: dict[str, Any], params: dict[str, str]) -> str:
@@ -204,7 +207,8 @@ def _village_row(lang: str, v: dict[str, Any], params: dict[str, str]) -> str:
     link = escape(f"/puskesos/{v['code']}?" + urlencode({"lang": lang, "period": params["period"]}))
     return (
         f'<tr><td class="n">{v["rank"] or "–"}</td><td><a href="{link}">{escape(v["name"])}</a>'
-        f'</td><td class="n">{v["received"]}</td><td class="n">{_pct(v["resolution_rate"])}</td>'
+        f'</td><td class="n">{v["received"]}</td>'
+        f'<td class="n">{v["closed"]} ({_pct(v["resolution_rate"])})</td>'
         f'<td class="n">{_pct(v["sla_compliance"])}</td><td class="n">{_num(v["score"])}</td>'
         f"<td>{note}</td></tr>"
     )

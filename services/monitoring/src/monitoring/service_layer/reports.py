@@ -188,7 +188,7 @@ async def publish_changed(
                             name=r["name"],
                             score=r.get("score", (r.get("sla_compliance") or 0) * 100),
                             complaints=r.get("received", r.get("referrals", 0)),
-                            closed=r.get("closed", 0),
+                            closed=r.get("closed", r.get("resolved", 0)),
                         )
                         for r in rows
                     ],
