@@ -35,7 +35,12 @@ class PgUnitOfWork:
     async def __aenter__(self) -> Self:
         self._conn = await self._pool.acquire()
         self._tx = self._conn.transaction()
-        await self._tx.start()
+        try:
+            await self._tx.start()
+        except BaseException:
+            await self._pool.release(self._conn)
+            self._conn = None
+            raise
         self._pending = []
         self._finished = False
         return self
