@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from referral.domain.sla import parse_holidays
 from referral.entrypoints import http, kafka, rules, scheduler
-from referral.service_layer.handlers import Calendar, Handlers
+from referral.service_layer.handlers import Context
 from referral.settings import ReferralSettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -20,14 +18,11 @@ def build(settings: ReferralSettings | None = None) -> tuple[ServiceRuntime, Fas
     """Create the runtime and the HTTP app of referral."""
     settings = settings or ReferralSettings()  # type: ignore[call-arg]
     runtime = ServiceRuntime("referral", "referral", settings, MIGRATIONS)
-    calendar = Calendar(
-        parse_holidays(settings.holidays_file.read_text()), ZoneInfo(settings.timezone)
-    )
-    handlers = Handlers(calendar)
-    kafka.subscribe(runtime, handlers)
+    context = Context(settings.calendar())
+    kafka.subscribe(runtime, context)
     runtime.add_job(
         "escalation",
-        scheduler.escalation_job(runtime, handlers, settings.escalation_interval_seconds),
+        scheduler.escalation_job(runtime, context, settings.escalation_interval_seconds),
     )
     app = runtime.http_app(
         "SLRT referral",

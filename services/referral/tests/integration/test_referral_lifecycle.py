@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from functools import partial
 from uuid import UUID, uuid4
 
 import pytest
 
+from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
-from referral.domain.sla import JAKARTA
-from referral.service_layer.handlers import Calendar, Handlers
+from referral.domain.sla import JAKARTA, WorkingCalendar
+from referral.service_layer import handlers
+from referral.service_layer.handlers import Context
+from slrt_shared import reference
 from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, new_event
 from slrt_shared.contracts.events import (
     CaseResolved,
@@ -20,11 +24,12 @@ from slrt_shared.contracts.events import (
     ReferralUpdated,
 )
 from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.tokens import hash_token
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 MONDAY = datetime(2025, 6, 23, 10, 0, tzinfo=JAKARTA)
-CALENDAR = Calendar(frozenset(), JAKARTA)
+CALENDAR = WorkingCalendar(frozenset(), JAKARTA)
 
 
 class Clock:
@@ -45,7 +50,7 @@ async def run(pool, handler, data: EventData, complaint_id: UUID) -> None:  # ty
         await uow.commit()
 
 
-async def created(pool, handlers: Handlers, village: str, needs: list[str]) -> UUID:  # type: ignore[no-untyped-def]
+async def created(pool, context: Context, village: str, needs: list[str]) -> UUID:  # type: ignore[no-untyped-def]
     complaint_id = uuid4()
     data = ComplaintCreated(
         complaint_id=complaint_id,
@@ -56,7 +61,7 @@ async def created(pool, handlers: Handlers, village: str, needs: list[str]) -> U
         received_at=MONDAY,
         recorded_at=MONDAY,
     )
-    await run(pool, handlers.on_complaint_created, data, complaint_id)
+    await run(pool, partial(handlers.on_complaint_created, context=context), data, complaint_id)
     return complaint_id
 
 
@@ -75,12 +80,12 @@ async def outbox(pool, topic: str, complaint_id: UUID | None = None) -> list[dic
 
 
 async def test_each_need_is_routed_and_a_kecamatan_override_wins(referral_pool) -> None:
-    handlers = Handlers(CALENDAR, Clock(MONDAY))
+    context = Context(CALENDAR, Clock(MONDAY))
     async with ReferralUnitOfWork(referral_pool, TopicLayout()) as uow:
         await uow.save_rule("JKN-PBI", "32.15.02", ["BPJSKES", "DINSOS"], 3, "admin")
         await uow.commit()
-    overridden = await created(referral_pool, handlers, "32.15.02.2001", ["JKN-PBI", "ADMINDUK"])
-    ordinary = await created(referral_pool, handlers, "32.15.03.2001", ["JKN-PBI"])
+    overridden = await created(referral_pool, context, "32.15.02.2001", ["JKN-PBI", "ADMINDUK"])
+    ordinary = await created(referral_pool, context, "32.15.03.2001", ["JKN-PBI"])
 
     first = {r["service_code"]: r for r in await referrals(referral_pool, overridden)}
     assert first["JKN-PBI"]["agency_code"] == "BPJSKES"
@@ -93,7 +98,7 @@ async def test_each_need_is_routed_and_a_kecamatan_override_wins(referral_pool) 
 
 
 async def test_every_rule_change_is_a_new_version_that_referrals_record(referral_pool) -> None:
-    handlers = Handlers(CALENDAR, Clock(MONDAY))
+    context = Context(CALENDAR, Clock(MONDAY))
     async with ReferralUnitOfWork(referral_pool, TopicLayout()) as uow:
         v2 = await uow.save_rule("RTLH", "", ["DISPERKIM", "DINSOS"], 20, "admin")
         v3 = await uow.save_rule("RTLH", "", ["DISPERKIM"], 25, "admin")
@@ -101,21 +106,19 @@ async def test_every_rule_change_is_a_new_version_that_referrals_record(referral
         await uow.commit()
     assert (v2, v3) == (2, 3)
     assert [h["version"] for h in history] == [3, 2, 1]
-    complaint_id = await created(referral_pool, handlers, "32.15.05.2001", ["RTLH"])
+    complaint_id = await created(referral_pool, context, "32.15.05.2001", ["RTLH"])
     [referral] = await referrals(referral_pool, complaint_id)
     assert (referral["rule_version"], referral["sla_working_days"]) == (3, 25)
 
 
 async def test_overdue_referrals_escalate_once_each_with_two_schedulers(referral_pool) -> None:
     clock = Clock(MONDAY)
-    handlers = Handlers(CALENDAR, clock)
-    ids = [
-        await created(referral_pool, handlers, "32.15.04.2001", ["KESEHATAN"]) for _ in range(30)
-    ]
+    context = Context(CALENDAR, clock)
+    ids = [await created(referral_pool, context, "32.15.04.2001", ["KESEHATAN"]) for _ in range(30)]
     resolved_one = (await referrals(referral_pool, ids[0]))[0]
     await run(
         referral_pool,
-        handlers.on_case_resolved,
+        partial(handlers.on_case_resolved, context=context),
         CaseResolved(
             referral_id=resolved_one["id"],
             complaint_id=ids[0],
@@ -126,12 +129,12 @@ async def test_overdue_referrals_escalate_once_each_with_two_schedulers(referral
         ),
         ids[0],
     )
-    replicas = [Handlers(CALENDAR, clock), Handlers(CALENDAR, clock)]
+    replicas = [Context(CALENDAR, clock), Context(CALENDAR, clock)]
 
     async def sweep() -> int:
-        async def one(replica: Handlers) -> int:
+        async def one(replica: Context) -> int:
             async with ReferralUnitOfWork(referral_pool, TopicLayout()) as uow:
-                count = await replica.escalate_overdue(uow, limit=7)
+                count = await handlers.escalate_overdue(uow, context=replica, limit=7)
                 await uow.commit()
                 return count
 
@@ -168,14 +171,14 @@ async def test_overdue_referrals_escalate_once_each_with_two_schedulers(referral
 async def test_rejections_walk_the_routing_order_then_stay_with_the_secretariat(
     referral_pool,
 ) -> None:
-    handlers = Handlers(CALENDAR, Clock(MONDAY))
-    complaint_id = await created(referral_pool, handlers, "32.15.06.2001", ["PIP"])
+    context = Context(CALENDAR, Clock(MONDAY))
+    complaint_id = await created(referral_pool, context, "32.15.06.2001", ["PIP"])
     expected = [("DISDIK", 0), ("KEMENAG", 1), ("SLRT", 2), ("SLRT", 3)]
     for step in range(len(expected) - 1):
         current = (await referrals(referral_pool, complaint_id))[-1]
         await run(
             referral_pool,
-            handlers.on_referral_updated,
+            partial(handlers.on_referral_updated, context=context),
             ReferralUpdated(
                 referral_id=current["id"],
                 complaint_id=complaint_id,
@@ -193,8 +196,8 @@ async def test_rejections_walk_the_routing_order_then_stay_with_the_secretariat(
 async def test_the_case_closes_once_with_every_outcome_and_late_events_are_refused(
     referral_pool,
 ) -> None:
-    handlers = Handlers(CALENDAR, Clock(MONDAY))
-    complaint_id = await created(referral_pool, handlers, "32.15.07.2001", ["LANSIA", "ADMINDUK"])
+    context = Context(CALENDAR, Clock(MONDAY))
+    complaint_id = await created(referral_pool, context, "32.15.07.2001", ["LANSIA", "ADMINDUK"])
     by_need = {r["service_code"]: r for r in await referrals(referral_pool, complaint_id)}
     lansia, adminduk = by_need["LANSIA"], by_need["ADMINDUK"]
     resolve = [
@@ -215,14 +218,20 @@ async def test_the_case_closes_once_with_every_outcome_and_late_events_are_refus
             resolved_at=MONDAY,
         ),
     ]
-    await run(referral_pool, handlers.on_case_resolved, resolve[0], complaint_id)
+    await run(
+        referral_pool, partial(handlers.on_case_resolved, context=context), resolve[0], complaint_id
+    )
     assert await outbox(referral_pool, "complaint.closed", complaint_id) == []
-    await run(referral_pool, handlers.on_case_resolved, resolve[1], complaint_id)
+    await run(
+        referral_pool, partial(handlers.on_case_resolved, context=context), resolve[1], complaint_id
+    )
     # The same outcome reported again, and an acknowledgement arriving after the outcome.
-    await run(referral_pool, handlers.on_case_resolved, resolve[1], complaint_id)
+    await run(
+        referral_pool, partial(handlers.on_case_resolved, context=context), resolve[1], complaint_id
+    )
     await run(
         referral_pool,
-        handlers.on_referral_updated,
+        partial(handlers.on_referral_updated, context=context),
         ReferralUpdated(
             referral_id=adminduk["id"],
             complaint_id=complaint_id,
@@ -238,7 +247,8 @@ async def test_the_case_closes_once_with_every_outcome_and_late_events_are_refus
     outcomes = {o["service_code"]: o["outcome"] for o in closed["data"]["outcomes"]}
     assert outcomes == {"LANSIA": "unresolvable", "ADMINDUK": "resolved"}
     refused = await referral_pool.fetch(
-        "SELECT from_status, to_status FROM transition_log WHERE referral_id = $1 ORDER BY id",
+        "SELECT from_status, to_status FROM transition_log WHERE referral_id = $1"
+        " AND NOT accepted ORDER BY id",
         adminduk["id"],
     )
     assert [(r["from_status"], r["to_status"]) for r in refused] == [
@@ -250,12 +260,12 @@ async def test_the_case_closes_once_with_every_outcome_and_late_events_are_refus
 async def test_an_event_for_an_unknown_referral_is_a_dead_letter_not_a_crash(
     referral_pool,
 ) -> None:
-    handlers = Handlers(CALENDAR, Clock(MONDAY))
+    context = Context(CALENDAR, Clock(MONDAY))
     complaint_id = uuid4()
     with pytest.raises(InvalidEventError):
         await run(
             referral_pool,
-            handlers.on_case_resolved,
+            partial(handlers.on_case_resolved, context=context),
             CaseResolved(
                 referral_id=uuid4(),
                 complaint_id=complaint_id,
@@ -272,3 +282,72 @@ async def test_an_event_for_an_unknown_referral_is_a_dead_letter_not_a_crash(
         )
         == 0
     )
+
+
+async def test_outcomes_of_two_needs_committed_side_by_side_close_the_case_once(
+    referral_pool,
+) -> None:
+    context = Context(CALENDAR, Clock(MONDAY))
+    resolve = partial(handlers.on_case_resolved, context=context)
+    for _ in range(5):
+        complaint_id = await created(
+            referral_pool, context, "32.15.08.2001", ["LANSIA", "ADMINDUK"]
+        )
+        outcomes = [
+            CaseResolved(
+                referral_id=r["id"],
+                complaint_id=complaint_id,
+                agency_code=r["agency_code"],
+                outcome="resolved",
+                resolved_at=MONDAY,
+            )
+            for r in await referrals(referral_pool, complaint_id)
+        ]
+        await asyncio.gather(*(run(referral_pool, resolve, o, complaint_id) for o in outcomes))
+        assert len(await outbox(referral_pool, "complaint.closed", complaint_id)) == 1
+        status = await referral_pool.fetchval(
+            "SELECT status FROM cases WHERE complaint_id = $1", complaint_id
+        )
+        assert status == "closed"
+
+
+async def test_seeding_keeps_changed_rules_and_replaces_rotated_tokens(referral_pool) -> None:
+    async with ReferralUnitOfWork(referral_pool, TopicLayout()) as uow:
+        await uow.save_rule("KERJA", "", ["DISNAKERTRANS", "DINSOS"], 20, "admin")
+        await uow.commit()
+
+    async def seed_with(credentials: dict) -> list[tuple[str, str | None]]:  # type: ignore[type-arg]
+        async with referral_pool.acquire() as conn, conn.transaction():
+            await seed.load(conn, credentials, "32.15")
+        rows = await referral_pool.fetch(
+            "SELECT token_hash, kind, regency_code FROM staff_tokens ORDER BY kind"
+        )
+        return [(r["kind"], r["regency_code"]) for r in rows if r["token_hash"] in hashes]
+
+    first = {"district": {"32.15": "dst_one", "32.16": "dst_other"}, "admin": "adm_one"}
+    second = {"district": {"32.15": "dst_two"}, "admin": "adm_two"}
+    hashes = {hash_token(t) for t in ["dst_one", "dst_other", "adm_one", "dst_two", "adm_two"]}
+    assert sorted(await seed_with(first)) == [
+        ("admin", None),
+        ("district", "32.15"),
+        ("district", "32.16"),
+    ]
+    assert sorted(await seed_with(second)) == [
+        ("admin", None),
+        ("district", "32.15"),
+        ("district", "32.16"),  # a regency the new file does not name keeps its token
+    ]
+    kept = await referral_pool.fetch("SELECT token_hash FROM staff_tokens")
+    assert {hash_token("dst_two"), hash_token("adm_two"), hash_token("dst_other")} <= {
+        r["token_hash"] for r in kept
+    }
+    assert not {hash_token("dst_one"), hash_token("adm_one")} & {r["token_hash"] for r in kept}
+
+    rule = await referral_pool.fetchrow(
+        "SELECT agencies, sla_working_days, version FROM routing_rules"
+        " WHERE service_code = 'KERJA' AND scope = ''"
+    )
+    assert (rule["agencies"], rule["sla_working_days"]) == (["DISNAKERTRANS", "DINSOS"], 20)
+    assert await referral_pool.fetchval(
+        "SELECT count(*) FROM routing_rules WHERE scope = ''"
+    ) == len(reference.services())

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from referral.domain.referrals import ReferralState
+import asyncpg
+
+from referral.domain.referrals import Case, Outcome, Referral, Transition
 from referral.domain.routing import RoutingRule
+from referral.domain.staff import Staff
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 
@@ -96,7 +100,7 @@ class ReferralUnitOfWork(PgUnitOfWork):
         )
         return True
 
-    async def overdue(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+    async def overdue(self, now: datetime, limit: int) -> list[Referral]:
         """Open referrals past their next breach, locked; rows another replica holds are skipped."""
         rows = await self.conn.fetch(
             "SELECT * FROM referrals WHERE next_breach_at IS NOT NULL AND next_breach_at < $1"
@@ -105,12 +109,12 @@ class ReferralUnitOfWork(PgUnitOfWork):
             now,
             limit,
         )
-        return [dict(r) for r in rows]
+        return [_referral(r) for r in rows]
 
     async def mark_escalated(
         self, referral_id: UUID, level: str, at: datetime, next_breach_at: datetime | None
     ) -> None:
-        """Record an escalation."""
+        """Record an escalation and when the referral breaches next (None: top reached)."""
         await self.conn.execute(
             "UPDATE referrals SET escalation_level = $2, escalated_at = $3, next_breach_at = $4"
             " WHERE id = $1",
@@ -120,69 +124,73 @@ class ReferralUnitOfWork(PgUnitOfWork):
             next_breach_at,
         )
 
-    async def open_case(
-        self, complaint_id: UUID, ticket: str, village_code: str, opened_at: datetime
-    ) -> bool:
+    async def open_case(self, case: Case) -> bool:
         """Open a case; False if it exists already."""
         inserted = await self.conn.fetchval(
-            "INSERT INTO cases (complaint_id, ticket, village_code, opened_at)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
-            complaint_id,
-            ticket,
-            village_code,
-            opened_at,
+            "INSERT INTO cases (complaint_id, ticket, village_code, status, opened_at)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
+            case.complaint_id,
+            case.ticket,
+            case.village_code,
+            case.status,
+            case.opened_at,
         )
         return bool(inserted)
 
-    async def case(self, complaint_id: UUID) -> dict[str, Any] | None:
-        """A case row."""
-        row = await self.conn.fetchrow("SELECT * FROM cases WHERE complaint_id = $1", complaint_id)
-        return dict(row) if row else None
+    async def case(self, complaint_id: UUID, *, for_update: bool = False) -> Case | None:
+        """A case, locked for the transaction when it may be closed."""
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self.conn.fetchrow(
+            f"SELECT * FROM cases WHERE complaint_id = $1{lock}", complaint_id
+        )
+        return _case(row) if row else None
 
-    async def add_referral(self, referral: dict[str, Any]) -> None:
+    async def close_case(self, complaint_id: UUID, closed_at: datetime) -> None:
+        """Mark a case closed."""
+        await self.conn.execute(
+            "UPDATE cases SET status = 'closed', closed_at = $2"
+            " WHERE complaint_id = $1 AND status = 'open'",
+            complaint_id,
+            closed_at,
+        )
+
+    async def add_referral(self, referral: Referral) -> None:
         """Save a new referral."""
         await self.conn.execute(
             "INSERT INTO referrals (id, complaint_id, service_code, agency_code, attempt, status,"
-            " rule_version, dispatched_at, due_at, rule_scope, bounces, sla_working_days,"
-            " next_breach_at) VALUES ($1,$2,$3,$4,$5,'dispatched',$6,$7,$8,$9,$10,$11,$8)",
-            referral["id"],
-            referral["complaint_id"],
-            referral["service_code"],
-            referral["agency_code"],
-            referral["attempt"],
-            referral["rule_version"],
-            referral["dispatched_at"],
-            referral["due_at"],
-            referral["rule_scope"],
-            referral["bounces"],
-            referral["sla_working_days"],
+            " rule_version, rule_scope, sla_working_days, dispatched_at, due_at, bounces,"
+            " next_breach_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            referral.id,
+            referral.complaint_id,
+            referral.service_code,
+            referral.agency_code,
+            referral.attempt,
+            referral.status,
+            referral.rule_version,
+            referral.rule_scope,
+            referral.sla_working_days,
+            referral.dispatched_at,
+            referral.due_at,
+            referral.bounces,
+            referral.next_breach_at,
         )
 
-    async def referral(
-        self, referral_id: UUID, *, for_update: bool = False
-    ) -> dict[str, Any] | None:
-        """A referral row."""
+    async def referral(self, referral_id: UUID, *, for_update: bool = False) -> Referral | None:
+        """A referral, locked for the transaction when it is to be changed."""
         lock = " FOR UPDATE" if for_update else ""
         row = await self.conn.fetchrow(f"SELECT * FROM referrals WHERE id = $1{lock}", referral_id)
-        return dict(row) if row else None
+        return _referral(row) if row else None
 
-    async def referrals_of(self, complaint_id: UUID) -> list[dict[str, Any]]:
-        """Every referral of a case, oldest first."""
+    async def referrals_of(self, complaint_id: UUID) -> list[Referral]:
+        """Every referral of a case, by need and attempt."""
         rows = await self.conn.fetch(
             "SELECT * FROM referrals WHERE complaint_id = $1 ORDER BY service_code, attempt",
             complaint_id,
         )
-        return [dict(r) for r in rows]
-
-    async def states(self, complaint_id: UUID) -> list[ReferralState]:
-        """What closing needs of each referral of a case."""
-        return [
-            ReferralState(r["service_code"], r["attempt"], r["status"], r["outcome"])
-            for r in await self.referrals_of(complaint_id)
-        ]
+        return [_referral(r) for r in rows]
 
     async def set_status(self, referral_id: UUID, status: str, note: str | None) -> None:
-        """Change a referral's status (a closed one no longer breaches)."""
+        """Change a referral's status (one that is over no longer breaches)."""
         await self.conn.execute(
             "UPDATE referrals SET status = $2, note = COALESCE($3, note),"
             " next_breach_at = CASE WHEN $2 IN ('rejected', 'resolved') THEN NULL"
@@ -193,48 +201,65 @@ class ReferralUnitOfWork(PgUnitOfWork):
         )
 
     async def resolve(
-        self, referral_id: UUID, outcome: str, note: str | None, at: datetime
+        self, referral_id: UUID, outcome: Outcome, note: str | None, at: datetime
     ) -> None:
         """Record a referral's outcome."""
         await self.conn.execute(
-            "UPDATE referrals SET status = 'resolved', outcome = $2, note = $3, resolved_at = $4,"
-            " next_breach_at = NULL WHERE id = $1",
+            "UPDATE referrals SET status = 'resolved', outcome = $2, note = COALESCE($3, note),"
+            " resolved_at = $4, next_breach_at = NULL WHERE id = $1",
             referral_id,
             outcome,
             note,
             at,
         )
 
-    async def close_case(self, complaint_id: UUID, closed_at: datetime) -> None:
-        """Mark a case closed."""
-        await self.conn.execute(
-            "UPDATE cases SET status = 'closed', closed_at = $2 WHERE complaint_id = $1",
-            complaint_id,
-            closed_at,
-        )
-
-    async def refuse(
-        self,
-        referral_id: UUID,
-        event_id: UUID,
-        from_status: str | None,
-        to_status: str,
-        reason: str,
+    async def log_transition(
+        self, referral_id: UUID, event_id: UUID, decision: Transition, at: datetime
     ) -> None:
-        """Record a refused transition."""
+        """Record a status change asked of a referral, accepted or refused."""
         await self.conn.execute(
-            "INSERT INTO transition_log (referral_id, event_id, from_status, to_status, reason)"
-            " VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO transition_log"
+            " (referral_id, event_id, from_status, to_status, accepted, reason, at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
             referral_id,
             event_id,
-            from_status,
-            to_status,
-            reason,
+            decision.from_status,
+            decision.to_status,
+            decision.accepted,
+            decision.reason,
+            at,
         )
 
-    async def staff(self, token_hash: str) -> dict[str, Any] | None:
+    async def transitions(self, referral_id: UUID) -> list[dict[str, Any]]:
+        """Every status change asked of a referral, oldest first."""
+        rows = await self.conn.fetch(
+            "SELECT from_status, to_status, accepted, reason, at FROM transition_log"
+            " WHERE referral_id = $1 ORDER BY id",
+            referral_id,
+        )
+        return [dict(r) for r in rows]
+
+    async def staff(self, token_hash: str) -> Staff | None:
         """District staff or admin holding a token."""
         row = await self.conn.fetchrow(
-            "SELECT * FROM staff_tokens WHERE token_hash = $1", token_hash
+            "SELECT kind, regency_code FROM staff_tokens WHERE token_hash = $1", token_hash
         )
-        return dict(row) if row else None
+        return Staff(row["kind"], row["regency_code"]) if row else None
+
+
+def _case(row: asyncpg.Record) -> Case:
+    return Case(
+        complaint_id=row["complaint_id"],
+        ticket=row["ticket"],
+        village_code=row["village_code"],
+        status=row["status"],
+        opened_at=row["opened_at"],
+        closed_at=row["closed_at"],
+    )
+
+
+def _referral(row: asyncpg.Record) -> Referral:
+    return Referral(**{name: row[name] for name in _REFERRAL_FIELDS})
+
+
+_REFERRAL_FIELDS = tuple(f.name for f in fields(Referral))

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
-LADDER = ("kecamatan", "kabupaten")
-OPEN_STATUSES = frozenset({"dispatched", "acknowledged", "in_progress"})
+from referral.domain.referrals import OPEN
+
+Level = Literal["kecamatan", "kabupaten"]
+LADDER: tuple[Level, ...] = ("kecamatan", "kabupaten")
 
 
 @dataclass(frozen=True)
 class Escalation:
     """The next rung for an overdue referral, and when it breaches again (None: top reached)."""
 
-    level: str
+    level: Level
     next_breach_at: datetime | None
 
 
-def next_level(current: str | None) -> str | None:
+def next_level(current: str | None) -> Level | None:
     """The rung above the current one; None at the top."""
     if current is None:
         return LADDER[0]
@@ -33,7 +36,7 @@ def escalate(
     following_deadline: datetime,
 ) -> Escalation | None:
     """Decide whether an open referral is escalated now, and to what."""
-    if status not in OPEN_STATUSES or next_breach_at is None or now <= next_breach_at:
+    if status not in OPEN or next_breach_at is None or now <= next_breach_at:
         return None
     level = next_level(current)
     if level is None:

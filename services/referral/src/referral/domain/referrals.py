@@ -1,50 +1,159 @@
-"""The referral state machine and the rule for closing a case."""
+"""Cases and referrals: the referral state machine and the rule for closing a case."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, get_args
+from uuid import UUID
 
-TERMINAL = frozenset({"rejected", "resolved"})
-_ALLOWED = {
-    "dispatched": {"acknowledged", "in_progress", "rejected", "resolved"},
-    "acknowledged": {"in_progress", "rejected", "resolved"},
-    "in_progress": {"rejected", "resolved", "in_progress"},
+Status = Literal["dispatched", "acknowledged", "in_progress", "rejected", "resolved"]
+Outcome = Literal["resolved", "partially_resolved", "unresolvable"]
+CaseStatus = Literal["open", "closed"]
+
+STATUSES: frozenset[str] = frozenset(get_args(Status))
+OPEN: frozenset[Status] = frozenset({"dispatched", "acknowledged", "in_progress"})
+TERMINAL: frozenset[Status] = frozenset({"rejected", "resolved"})
+
+# The way forward is dispatched -> acknowledged -> in_progress -> resolved; an agency may skip
+# steps forward (resolve straight away) or reject while the referral is open. in_progress ->
+# in_progress is a further progress note, as the agency gateway lets agencies send it.
+ALLOWED: dict[Status, frozenset[Status]] = {
+    "dispatched": frozenset({"acknowledged", "in_progress", "resolved", "rejected"}),
+    "acknowledged": frozenset({"in_progress", "resolved", "rejected"}),
+    "in_progress": frozenset({"in_progress", "resolved", "rejected"}),
+    "rejected": frozenset(),
+    "resolved": frozenset(),
 }
+
+
+@dataclass(frozen=True)
+class Case:
+    """A complaint as referral tracks it: open until every need has an outcome."""
+
+    complaint_id: UUID
+    ticket: str
+    village_code: str
+    status: CaseStatus
+    opened_at: datetime
+    closed_at: datetime | None = None
+
+    @property
+    def kecamatan_code(self) -> str:
+        """The kecamatan of the case's village (`32.15.02` of `32.15.02.2001`)."""
+        return self.village_code.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Referral:
+    """One need of a case sent to one agency; a rejection is followed by a new attempt."""
+
+    id: UUID
+    complaint_id: UUID
+    service_code: str
+    agency_code: str
+    attempt: int
+    status: Status
+    rule_version: int
+    rule_scope: str
+    sla_working_days: int
+    dispatched_at: datetime
+    due_at: datetime
+    bounces: int = 0
+    outcome: Outcome | None = None
+    note: str | None = None
+    resolved_at: datetime | None = None
+    escalation_level: str | None = None
+    escalated_at: datetime | None = None
+    next_breach_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Transition:
     """The answer to a requested status change: accepted, or refused with a reason."""
 
+    from_status: Status
+    to_status: str
     accepted: bool
     reason: str = ""
 
 
-def transition(current: str, requested: str) -> Transition:
+def transition(current: Status, requested: str) -> Transition:
     """Decide a status change deterministically; never raises."""
-    if current == requested and current not in TERMINAL and current != "in_progress":
-        return Transition(False, f"already {current}")
     if current in TERMINAL:
-        return Transition(False, f"referral is {current}; no further change")
-    if requested in _ALLOWED.get(current, set()):
-        return Transition(True)
-    return Transition(False, f"cannot go from {current} to {requested}")
+        return Transition(current, requested, False, f"referral is {current}; no further change")
+    if requested not in STATUSES:
+        return Transition(current, requested, False, f"unknown status {requested!r}")
+    if requested in ALLOWED[current]:
+        return Transition(current, requested, True)
+    if requested == current:
+        return Transition(current, requested, False, f"already {current}")
+    return Transition(current, requested, False, f"cannot go from {current} to {requested}")
 
 
-@dataclass(frozen=True)
-class ReferralState:
-    """What closing needs to know of a referral."""
+def decide(referral: Referral, requested: str, agency_code: str, complaint_id: UUID) -> Transition:
+    """Decide a change reported by an agency: only the referral's own agency may make it."""
+    if agency_code != referral.agency_code:
+        return Transition(
+            referral.status,
+            requested,
+            False,
+            f"{agency_code} does not hold this referral ({referral.agency_code} does)",
+        )
+    if complaint_id != referral.complaint_id:
+        return Transition(
+            referral.status, requested, False, f"referral is not of complaint {complaint_id}"
+        )
+    return transition(referral.status, requested)
 
-    service_code: str
-    attempt: int
-    status: str
-    outcome: str | None
 
-
-def case_complete(referrals: list[ReferralState]) -> bool:
-    """A case is complete when the latest attempt of every need has an outcome."""
-    latest: dict[str, ReferralState] = {}
+def current_referrals(referrals: Iterable[Referral]) -> dict[str, Referral]:
+    """The latest attempt of each need; earlier (rejected) attempts are superseded."""
+    latest: dict[str, Referral] = {}
     for r in referrals:
         if r.service_code not in latest or r.attempt > latest[r.service_code].attempt:
             latest[r.service_code] = r
+    return latest
+
+
+def case_complete(referrals: Iterable[Referral]) -> bool:
+    """A case is complete when the current referral of every need has an outcome."""
+    latest = current_referrals(referrals)
     return bool(latest) and all(r.outcome is not None for r in latest.values())
+
+
+@dataclass(frozen=True)
+class NeedOutcome:
+    """What became of one need: the agency that answered it last, and its outcome."""
+
+    referral_id: UUID
+    service_code: str
+    agency_code: str
+    outcome: Outcome
+    resolved_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseClosed:
+    """A case whose every need has an outcome: when it closed, and the outcome of each need."""
+
+    complaint_id: UUID
+    closed_at: datetime
+    outcomes: tuple[NeedOutcome, ...]
+
+
+def closing(case: Case, referrals: Iterable[Referral]) -> CaseClosed | None:
+    """Close an open case whose current referrals all have an outcome; None otherwise."""
+    if case.status == "closed":
+        return None
+    outcomes: list[NeedOutcome] = []
+    for service_code, r in sorted(current_referrals(referrals).items()):
+        if r.outcome is None or r.resolved_at is None:
+            return None
+        outcomes.append(NeedOutcome(r.id, service_code, r.agency_code, r.outcome, r.resolved_at))
+    if not outcomes:
+        return None
+    # The case closed when its last outcome arrived, whatever order the outcomes came in.
+    closed_at = max(o.resolved_at for o in outcomes)
+    return CaseClosed(case.complaint_id, closed_at, tuple(outcomes))

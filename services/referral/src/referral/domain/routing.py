@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 SECRETARIAT = "SLRT"
+# A need without a rule still reaches a person: the secretariat, on the catalogue's SLA for
+# "other complaints" (LAINNYA).
+SECRETARIAT_SLA_WORKING_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,20 @@ def check_rule(agencies: list[str], sla_working_days: int, known_agencies: froze
         raise InvalidRuleError("sla_working_days must be between 1 and 90")
 
 
-def agency_for(rule: RoutingRule, attempt: int) -> str:
-    """The agency of the n-th attempt (1-based); past the last, the secretariat."""
-    if attempt < 1:
-        raise ValueError("attempts count from 1")
-    if attempt <= len(rule.agencies):
-        return rule.agencies[attempt - 1]
+def secretariat_rule(service_code: str) -> RoutingRule:
+    """The rule of a need the routing table does not know (version 0: no stored rule)."""
+    return RoutingRule(service_code, (SECRETARIAT,), SECRETARIAT_SLA_WORKING_DAYS, 0)
+
+
+def agency_for(rule: RoutingRule, refused_by: Iterable[str] = ()) -> str:
+    """The first agency of the rule's order that has not refused the need; then the secretariat.
+
+    Counting refusals rather than attempts keeps a need away from an agency that already
+    refused it when the rule's order changes between attempts. The secretariat is the last
+    resort: when it refuses too, the need stays with it.
+    """
+    refused = set(refused_by)
+    for agency in rule.agencies:
+        if agency not in refused:
+            return agency
     return SECRETARIAT

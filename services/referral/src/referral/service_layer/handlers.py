@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
-from referral.adapters.repository import ReferralUnitOfWork
-from referral.domain import escalation, routing, sla
-from referral.domain.referrals import case_complete, transition
+from referral.domain import escalation, routing
+from referral.domain.referrals import Case, Referral, closing, decide
+from referral.domain.sla import WorkingCalendar
+from referral.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, new_event
 from slrt_shared.contracts.events import (
@@ -27,181 +26,182 @@ from slrt_shared.contracts.events import (
 SOURCE = "/slrt/referral"
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
+    """The current time in UTC."""
     return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
-class Calendar:
-    """The district's working-day calendar."""
+class Context:
+    """What the use cases depend on besides the unit of work: the district calendar, a clock."""
 
-    holidays: frozenset[date]
-    tz: ZoneInfo
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    clock: Callable[[], datetime] = utcnow
 
 
-async def _accepted(
-    uow: ReferralUnitOfWork, referral_id: UUID, requested: str, event: CloudEvent
-) -> dict[str, Any] | None:
-    """The referral if the state machine accepts the change; else log the refusal, None."""
-    current = await uow.referral(referral_id, for_update=True)
-    if current is None:
-        raise InvalidEventError(f"unknown referral {referral_id}")
-    decision = transition(current["status"], requested)
+async def on_complaint_created(
+    uow: UnitOfWork, data: ComplaintCreated, event: CloudEvent, *, context: Context
+) -> None:
+    """Open the case and refer each need to the first agency of its rule."""
+    case = Case(data.complaint_id, data.ticket, data.village_code, "open", data.received_at)
+    if not await uow.open_case(case):
+        # The same complaint announced again under another event id: already routed.
+        return
+    for need in dict.fromkeys(data.needs):
+        await _dispatch(uow, case, need, None, context)
+
+
+async def on_referral_updated(
+    uow: UnitOfWork, data: ReferralUpdated, event: CloudEvent, *, context: Context
+) -> None:
+    """Apply an agency's status change; a rejection goes on to the next agency."""
+    referral = await _known_referral(uow, data.referral_id)
+    decision = decide(referral, data.status, data.agency_code, data.complaint_id)
+    await uow.log_transition(referral.id, event.id, decision, context.clock())
     if not decision.accepted:
-        await uow.refuse(referral_id, event.id, current["status"], requested, decision.reason)
-        return None
-    return current
+        return
+    await uow.set_status(referral.id, data.status, data.note)
+    if data.status == "rejected":
+        case = await _case_of(uow, referral)
+        await _dispatch(uow, case, referral.service_code, referral, context)
 
 
-class Handlers:
-    """Use cases bound to the district calendar and a clock."""
+async def on_case_resolved(
+    uow: UnitOfWork, data: CaseResolved, event: CloudEvent, *, context: Context
+) -> None:
+    """Record a referral's outcome; close the case when every current referral has one."""
+    referral = await _known_referral(uow, data.referral_id)
+    decision = decide(referral, "resolved", data.agency_code, data.complaint_id)
+    await uow.log_transition(referral.id, event.id, decision, context.clock())
+    if not decision.accepted:
+        return
+    await uow.resolve(referral.id, data.outcome, data.note, data.resolved_at)
+    await _close_if_complete(uow, referral.complaint_id)
 
-    def __init__(self, calendar: Calendar, clock: Callable[[], datetime] = _utcnow) -> None:
-        self.calendar = calendar
-        self.clock = clock
 
-    async def on_complaint_created(
-        self, uow: ReferralUnitOfWork, data: ComplaintCreated, event: CloudEvent
-    ) -> None:
-        """Open the case and refer each need to the first agency of its rule."""
-        if not await uow.open_case(
-            data.complaint_id, data.ticket, data.village_code, data.received_at
-        ):
-            return
-        for need in data.needs:
-            await self._dispatch(uow, data.complaint_id, data.ticket, data.village_code, need, 1)
-
-    async def on_referral_updated(
-        self, uow: ReferralUnitOfWork, data: ReferralUpdated, event: CloudEvent
-    ) -> None:
-        """Apply an agency's status change; a rejection goes on to the next agency."""
-        current = await _accepted(uow, data.referral_id, data.status, event)
-        if current is None:
-            return
-        await uow.set_status(data.referral_id, data.status, data.note)
-        if data.status == "rejected":
-            case = await uow.case(current["complaint_id"])
-            assert case is not None
-            await self._dispatch(
-                uow,
-                current["complaint_id"],
-                case["ticket"],
-                case["village_code"],
-                current["service_code"],
-                current["attempt"] + 1,
-            )
-
-    async def on_case_resolved(
-        self, uow: ReferralUnitOfWork, data: CaseResolved, event: CloudEvent
-    ) -> None:
-        """Record the outcome; close the case when every need has one."""
-        current = await _accepted(uow, data.referral_id, "resolved", event)
-        if current is None:
-            return
-        await uow.resolve(data.referral_id, data.outcome, data.note, data.resolved_at)
-        await self._close_if_complete(uow, current["complaint_id"], data.resolved_at)
-
-    async def _close_if_complete(
-        self, uow: ReferralUnitOfWork, complaint_id: UUID, at: datetime
-    ) -> None:
-        case = await uow.case(complaint_id)
-        if case is None or case["status"] == "closed":
-            return
-        if not case_complete(await uow.states(complaint_id)):
-            return
-        await uow.close_case(complaint_id, at)
-        latest: dict[str, dict[str, Any]] = {}
-        for r in await uow.referrals_of(complaint_id):
-            latest[r["service_code"]] = r
-        closed = ComplaintClosed(
-            complaint_id=complaint_id,
-            ticket=case["ticket"],
-            village_code=case["village_code"],
-            closed_at=at,
-            outcomes=[
-                ReferralOutcome(
-                    referral_id=r["id"],
-                    service_code=r["service_code"],
-                    agency_code=r["agency_code"],
-                    outcome=r["outcome"],
-                )
-                for r in latest.values()
-            ],
+async def escalate_overdue(uow: UnitOfWork, *, context: Context, limit: int = 200) -> int:
+    """Escalate every referral past its next breach; safe with several replicas running."""
+    now = context.clock()
+    escalated = 0
+    for referral in await uow.overdue(now, limit):
+        if referral.next_breach_at is None:
+            continue
+        following = context.calendar.due_at(referral.next_breach_at, referral.sla_working_days)
+        decision = escalation.escalate(
+            referral.escalation_level, referral.status, referral.next_breach_at, now, following
         )
-        uow.emit(topics.COMPLAINT_CLOSED, new_event(closed, source=SOURCE, subject=complaint_id))
-
-    async def escalate_overdue(self, uow: ReferralUnitOfWork, limit: int = 200) -> int:
-        """Escalate every referral past its next breach; safe with several replicas running."""
-        now = self.clock()
-        escalated = 0
-        for row in await uow.overdue(now, limit):
-            following = sla.due_at(
-                row["next_breach_at"],
-                row["sla_working_days"],
-                self.calendar.holidays,
-                self.calendar.tz,
-            )
-            decision = escalation.escalate(
-                row["escalation_level"], row["status"], row["next_breach_at"], now, following
-            )
-            if decision is None:
-                continue
-            await uow.mark_escalated(row["id"], decision.level, now, decision.next_breach_at)
-            data = ReferralEscalated(
-                referral_id=row["id"],
-                complaint_id=row["complaint_id"],
-                level=decision.level,
-                at=now,
-            )  # type: ignore[arg-type]
-            uow.emit(
-                topics.REFERRAL_ESCALATED,
-                new_event(data, source=SOURCE, subject=row["complaint_id"], time=now),
-            )
-            escalated += 1
-        return escalated
-
-    async def _dispatch(
-        self,
-        uow: ReferralUnitOfWork,
-        complaint_id: UUID,
-        ticket: str,
-        village_code: str,
-        service_code: str,
-        attempt: int,
-    ) -> None:
-        kecamatan = village_code.rsplit(".", 1)[0]
-        rule = await uow.rule(service_code, kecamatan)
-        if rule is None:
-            # A need the catalogue does not know still reaches a person: the secretariat.
-            rule = routing.RoutingRule(service_code, (routing.SECRETARIAT,), 7, 0)
-        now = self.clock()
-        due = sla.due_at(now, rule.sla_working_days, self.calendar.holidays, self.calendar.tz)
-        referral = {
-            "id": uuid4(),
-            "complaint_id": complaint_id,
-            "service_code": service_code,
-            "agency_code": routing.agency_for(rule, attempt),
-            "attempt": attempt,
-            "rule_version": rule.version,
-            "rule_scope": rule.scope,
-            "bounces": attempt - 1,
-            "sla_working_days": rule.sla_working_days,
-            "dispatched_at": now,
-            "due_at": due,
-        }
-        await uow.add_referral(referral)
-        dispatched = ReferralDispatched(
-            referral_id=referral["id"],
-            complaint_id=complaint_id,
-            ticket=ticket,
-            village_code=village_code,
-            service_code=service_code,
-            agency_code=referral["agency_code"],
-            attempt=attempt,
-            dispatched_at=now,
-            due_at=due,
+        if decision is None:
+            continue
+        await uow.mark_escalated(referral.id, decision.level, now, decision.next_breach_at)
+        data = ReferralEscalated(
+            referral_id=referral.id,
+            complaint_id=referral.complaint_id,
+            level=decision.level,
+            at=now,
         )
         uow.emit(
-            topics.REFERRAL_DISPATCHED,
-            new_event(dispatched, source=SOURCE, subject=complaint_id, time=now),
+            topics.REFERRAL_ESCALATED,
+            new_event(data, source=SOURCE, subject=referral.complaint_id, time=now),
         )
+        escalated += 1
+    return escalated
+
+
+async def _known_referral(uow: UnitOfWork, referral_id: UUID) -> Referral:
+    """The referral an agency's event is about, locked for this transaction.
+
+    An unknown referral is dead-lettered rather than ignored: the referral row is committed
+    before its referral.dispatched leaves the outbox, so no agency can answer a referral this
+    service has not stored yet. Such an event is misaddressed, or this database lost data;
+    the dead-letter topic keeps it whole, counted and replayable, where a log row would not.
+    """
+    referral = await uow.referral(referral_id, for_update=True)
+    if referral is None:
+        raise InvalidEventError(f"unknown referral {referral_id}")
+    return referral
+
+
+async def _case_of(uow: UnitOfWork, referral: Referral) -> Case:
+    case = await uow.case(referral.complaint_id)
+    if case is None:
+        raise RuntimeError(f"referral {referral.id} has no case")
+    return case
+
+
+async def _dispatch(
+    uow: UnitOfWork,
+    case: Case,
+    service_code: str,
+    rejected: Referral | None,
+    context: Context,
+) -> Referral:
+    """Send a need to its next agency: the first attempt, or the one after a rejection."""
+    rule = await uow.rule(service_code, case.kecamatan_code) or routing.secretariat_rule(
+        service_code
+    )
+    earlier = [
+        r for r in await uow.referrals_of(case.complaint_id) if r.service_code == service_code
+    ]
+    refused_by = [r.agency_code for r in earlier if r.status == "rejected"]
+    now = context.clock()
+    due = context.calendar.due_at(now, rule.sla_working_days)
+    referral = Referral(
+        id=uuid4(),
+        complaint_id=case.complaint_id,
+        service_code=service_code,
+        agency_code=routing.agency_for(rule, refused_by),
+        attempt=rejected.attempt + 1 if rejected else 1,
+        status="dispatched",
+        rule_version=rule.version,
+        rule_scope=rule.scope,
+        sla_working_days=rule.sla_working_days,
+        dispatched_at=now,
+        due_at=due,
+        bounces=rejected.bounces + 1 if rejected else 0,
+        next_breach_at=due,
+    )
+    await uow.add_referral(referral)
+    dispatched = ReferralDispatched(
+        referral_id=referral.id,
+        complaint_id=case.complaint_id,
+        ticket=case.ticket,
+        village_code=case.village_code,
+        service_code=service_code,
+        agency_code=referral.agency_code,
+        attempt=referral.attempt,
+        dispatched_at=now,
+        due_at=due,
+    )
+    uow.emit(
+        topics.REFERRAL_DISPATCHED,
+        new_event(dispatched, source=SOURCE, subject=case.complaint_id, time=now),
+    )
+    return referral
+
+
+async def _close_if_complete(uow: UnitOfWork, complaint_id: UUID) -> None:
+    # The case row is locked so that outcomes of two needs committed side by side cannot each
+    # miss the other and leave the case open.
+    case = await uow.case(complaint_id, for_update=True)
+    if case is None:
+        raise RuntimeError(f"no case {complaint_id}")
+    closed = closing(case, await uow.referrals_of(complaint_id))
+    if closed is None:
+        return
+    await uow.close_case(complaint_id, closed.closed_at)
+    data = ComplaintClosed(
+        complaint_id=complaint_id,
+        ticket=case.ticket,
+        village_code=case.village_code,
+        closed_at=closed.closed_at,
+        outcomes=[
+            ReferralOutcome(
+                referral_id=o.referral_id,
+                service_code=o.service_code,
+                agency_code=o.agency_code,
+                outcome=o.outcome,
+            )
+            for o in closed.outcomes
+        ],
+    )
+    uow.emit(topics.COMPLAINT_CLOSED, new_event(data, source=SOURCE, subject=complaint_id))

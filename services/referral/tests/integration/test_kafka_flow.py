@@ -1,0 +1,391 @@
+"""The referral service on a real Kafka and Postgres: events in, events out, HTTP for staff."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import RecordMetadata
+from fastapi import FastAPI
+
+from referral import seed
+from referral.app import build
+from referral.settings import ReferralSettings
+from slrt_shared import reference
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.envelope import CloudEvent, decode, new_event
+from slrt_shared.contracts.events import (
+    CaseResolved,
+    ComplaintCreated,
+    EventData,
+    ReferralUpdated,
+)
+from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.runtime import ServiceRuntime
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+PARTITIONS = 3
+ADMIN = "adm_" + secrets.token_hex(8)
+DISTRICT = "dst_" + secrets.token_hex(8)
+ELSEWHERE = "dst_" + secrets.token_hex(8)
+WATCHED = (topics.REFERRAL_DISPATCHED, topics.COMPLAINT_CLOSED)
+
+
+@dataclass
+class Tap:
+    """Every record of the referral service's outgoing topics, read from the beginning."""
+
+    layout: TopicLayout
+    records: list[tuple[str, bytes | None, CloudEvent]] = field(default_factory=list)
+
+    def events(self, topic: str, complaint_id: UUID) -> list[CloudEvent]:
+        """The events of one complaint on one contract topic, in arrival order."""
+        name = self.layout.name(topic)
+        return [e for t, _, e in self.records if t == name and e.subject == str(complaint_id)]
+
+    def keys(self, topic: str, complaint_id: UUID) -> set[bytes | None]:
+        name = self.layout.name(topic)
+        return {k for t, k, e in self.records if t == name and e.subject == str(complaint_id)}
+
+
+@dataclass
+class Stack:
+    """A running referral service on its own database and topics."""
+
+    runtime: ServiceRuntime
+    app: FastAPI
+    settings: ReferralSettings
+    pool: asyncpg.Pool
+    producer: AIOKafkaProducer
+    tap: Tap
+    bootstrap: str
+
+    @property
+    def layout(self) -> TopicLayout:
+        return self.runtime.layout
+
+    async def produce(self, topic: str, event: CloudEvent) -> RecordMetadata:
+        """Send an event as another service would: the complaint id as the key."""
+        return await self.producer.send_and_wait(
+            self.layout.name(topic), event.to_bytes(), key=event.key
+        )
+
+    async def processed(self, sent: RecordMetadata, within: float = 30) -> None:
+        """Wait until the service's group has committed past a record: it was handled."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await admin.start()
+        try:
+            partition = TopicPartition(sent.topic, sent.partition)
+            deadline = asyncio.get_running_loop().time() + within
+            while True:
+                offsets = await admin.list_consumer_group_offsets(self.runtime.group_id)
+                committed = offsets.get(partition)
+                if committed is not None and committed.offset > sent.offset:
+                    return
+                if asyncio.get_running_loop().time() > deadline:
+                    raise AssertionError(f"{partition}@{sent.offset} not processed in time")
+                await asyncio.sleep(0.2)
+        finally:
+            await admin.close()
+
+
+async def until(probe: Callable[[], Any], within: float = 30) -> Any:
+    """Poll a probe until it returns something truthy; return that."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        value = probe()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not reached in {within}s; last value: {value!r}")
+        await asyncio.sleep(0.1)
+
+
+async def tap_topics(bootstrap: str, tap: Tap, names: list[str]) -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = []
+        for name in names:
+            count = 1 if name.endswith(topics.DLQ_SUFFIX) else PARTITIONS
+            partitions += [TopicPartition(name, p) for p in range(count)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        while True:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                tap.records += [(r.topic, r.key, decode(r.value)) for r in records]
+    finally:
+        await consumer.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def stack(test_env) -> AsyncIterator[Stack]:  # type: ignore[no-untyped-def]
+    """Referral on a database and topic prefix of its own, so no other test's service shares
+    its consumer group; seeded as `make up` seeds it."""
+    from slrt_devstack import provision
+
+    run = "k" + secrets.token_hex(4)
+    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    layout = TopicLayout(f"{run}.")
+    bootstrap = test_env.kafka_bootstrap_servers
+    await provision.create_topics(bootstrap, layout, list(reference.agencies()), PARTITIONS)
+    settings = ReferralSettings(
+        database_url=dsns["referral"],
+        kafka_bootstrap_servers=bootstrap,
+        topic_prefix=layout.prefix,
+        admin_token=ADMIN,
+        escalation_interval_seconds=3600,
+    )
+    runtime, app = build(settings)
+    await runtime.migrate()
+    conn = await asyncpg.connect(dsns["referral"])
+    try:
+        async with conn.transaction():
+            credentials = {"district": {"32.15": DISTRICT, "32.16": ELSEWHERE}, "admin": ADMIN}
+            await seed.load(conn, credentials, "32.15")
+    finally:
+        await conn.close()
+
+    tap = Tap(layout)
+    watched = [layout.name(t) for t in WATCHED] + [layout.dlq(topics.CASE_RESOLVED)]
+    reader = asyncio.create_task(tap_topics(bootstrap, tap, watched))
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    pool = await asyncpg.create_pool(
+        dsns["referral"], min_size=1, max_size=2, server_settings={"search_path": "referral"}
+    )
+    try:
+        async with runtime.running():
+            yield Stack(runtime, app, settings, pool, producer, tap, bootstrap)
+    finally:
+        await pool.close()
+        await producer.stop()
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+        await provision.delete_topics(bootstrap, layout.prefix)
+        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+
+
+def event(data: EventData, complaint_id: UUID, source: str) -> CloudEvent:
+    return new_event(data, source=source, subject=complaint_id)
+
+
+def complaint(needs: list[str], village: str = "32.15.02.2001") -> CloudEvent:
+    complaint_id = uuid4()
+    now = datetime.now(UTC)
+    data = ComplaintCreated(
+        complaint_id=complaint_id,
+        ticket=f"SLRT-{secrets.token_hex(3).upper()}",
+        village_code=village,
+        needs=needs,
+        channel="walk_in",
+        received_at=now,
+        recorded_at=now,
+    )
+    return event(data, complaint_id, "/slrt/intake")
+
+
+def by_agency(events: list[CloudEvent]) -> dict[str, dict[str, Any]]:
+    return {e.data["agency_code"]: e.data for e in events}
+
+
+async def test_a_complaint_is_routed_rejected_on_and_closed_once_over_kafka(stack: Stack) -> None:
+    created = complaint(["JKN-PBI", "ADMINDUK"])
+    complaint_id = UUID(created.subject)
+    await stack.produce(topics.COMPLAINT_CREATED, created)
+
+    dispatched = await until(
+        lambda: len(e := stack.tap.events(topics.REFERRAL_DISPATCHED, complaint_id)) == 2 and e
+    )
+    first = by_agency(dispatched)
+    assert set(first) == {"DINSOS", "DISDUKCAPIL"}
+    calendar = stack.settings.calendar()
+    for data, sla in ((first["DINSOS"], 5), (first["DISDUKCAPIL"], 7)):
+        assert (data["ticket"], data["village_code"], data["attempt"]) == (
+            created.data["ticket"],
+            "32.15.02.2001",
+            1,
+        )
+        dispatched_at = datetime.fromisoformat(data["dispatched_at"])
+        assert datetime.fromisoformat(data["due_at"]) == calendar.due_at(dispatched_at, sla)
+    assert all(e.source == "/slrt/referral" for e in dispatched)
+    assert stack.tap.keys(topics.REFERRAL_DISPATCHED, complaint_id) == {str(complaint_id).encode()}
+
+    dinsos = first["DINSOS"]
+    rejected = ReferralUpdated(
+        referral_id=dinsos["referral_id"],
+        complaint_id=complaint_id,
+        agency_code="DINSOS",
+        status="rejected",
+        note="Bukan kewenangan Dinas Sosial",
+        at=datetime.now(UTC),
+    )
+    await stack.produce(
+        topics.REFERRAL_UPDATED, event(rejected, complaint_id, "/slrt/agency-gateway")
+    )
+    dispatched = await until(
+        lambda: len(e := stack.tap.events(topics.REFERRAL_DISPATCHED, complaint_id)) == 3 and e
+    )
+    bpjs = dispatched[-1].data
+    assert (bpjs["agency_code"], bpjs["service_code"], bpjs["attempt"]) == (
+        "BPJSKES",
+        "JKN-PBI",
+        2,
+    )
+    assert bpjs["referral_id"] != dinsos["referral_id"]
+
+    outcomes = [
+        (bpjs, "resolved"),
+        (first["DISDUKCAPIL"], "partially_resolved"),
+    ]
+    for data, outcome in outcomes:
+        resolved = CaseResolved(
+            referral_id=data["referral_id"],
+            complaint_id=complaint_id,
+            agency_code=data["agency_code"],
+            outcome=outcome,
+            note="Selesai",
+            resolved_at=datetime.now(UTC),
+        )
+        await stack.produce(
+            topics.CASE_RESOLVED, event(resolved, complaint_id, "/slrt/agency-gateway")
+        )
+    [closed] = await until(lambda: stack.tap.events(topics.COMPLAINT_CLOSED, complaint_id))
+    assert closed.data["ticket"] == created.data["ticket"]
+    assert closed.data["village_code"] == "32.15.02.2001"
+    outcomes_closed = {
+        (o["service_code"], o["agency_code"], o["outcome"]) for o in closed.data["outcomes"]
+    }
+    assert outcomes_closed == {
+        ("JKN-PBI", "BPJSKES", "resolved"),
+        ("ADMINDUK", "DISDUKCAPIL", "partially_resolved"),
+    }
+
+    # The last outcome again under a new event id (an agency retrying): refused and logged,
+    # still one closing, still three referrals.
+    retried = await stack.produce(
+        topics.CASE_RESOLVED, event(resolved, complaint_id, "/slrt/agency-gateway")
+    )
+    await stack.processed(retried)
+    refused = await stack.pool.fetchrow(
+        "SELECT from_status, to_status, accepted FROM transition_log"
+        " WHERE referral_id = $1 ORDER BY id DESC LIMIT 1",
+        resolved.referral_id,
+    )
+    assert tuple(refused) == ("resolved", "resolved", False)
+    await asyncio.sleep(1)
+    assert len(stack.tap.events(topics.COMPLAINT_CLOSED, complaint_id)) == 1
+    assert len(stack.tap.events(topics.REFERRAL_DISPATCHED, complaint_id)) == 3
+
+
+async def count(stack: Stack, sql: str, *args: object) -> int:
+    return int(await stack.pool.fetchval(sql, *args))
+
+
+async def test_the_same_complaint_created_event_again_creates_no_referral(stack: Stack) -> None:
+    created = complaint(["KESEHATAN", "LANSIA"])
+    complaint_id = UUID(created.subject)
+    await stack.produce(topics.COMPLAINT_CREATED, created)
+    await until(lambda: len(stack.tap.events(topics.REFERRAL_DISPATCHED, complaint_id)) == 2)
+    rows = "SELECT count(*) FROM referrals WHERE complaint_id = $1"
+    assert await count(stack, rows, complaint_id) == 2
+
+    again = await stack.produce(topics.COMPLAINT_CREATED, created)  # same CloudEvent id
+    await stack.processed(again)
+    assert await count(stack, rows, complaint_id) == 2
+    cases = "SELECT count(*) FROM cases WHERE complaint_id = $1"
+    assert await count(stack, cases, complaint_id) == 1
+    await asyncio.sleep(1)
+    assert len(stack.tap.events(topics.REFERRAL_DISPATCHED, complaint_id)) == 2
+
+
+async def test_an_outcome_for_a_referral_never_dispatched_is_dead_lettered(stack: Stack) -> None:
+    complaint_id = uuid4()
+    ghost = CaseResolved(
+        referral_id=uuid4(),
+        complaint_id=complaint_id,
+        agency_code="DINSOS",
+        outcome="resolved",
+        resolved_at=datetime.now(UTC),
+    )
+    sent = event(ghost, complaint_id, "/slrt/agency-gateway")
+    await stack.produce(topics.CASE_RESOLVED, sent)
+    dlq = stack.layout.dlq(topics.CASE_RESOLVED)
+    [dead] = await until(
+        lambda: [e for t, _, e in stack.tap.records if t == dlq and e.id == sent.id]
+    )
+    assert dead.data["referral_id"] == str(ghost.referral_id)
+    assert await count(stack, "SELECT count(*) FROM inbox WHERE event_id = $1", sent.id) == 0
+
+
+async def test_district_staff_and_the_admin_read_cases_and_referrals(stack: Stack) -> None:
+    created = complaint(["ADMINDUK"])
+    complaint_id = UUID(created.subject)
+    await stack.produce(topics.COMPLAINT_CREATED, created)
+    [dispatched] = await until(lambda: stack.tap.events(topics.REFERRAL_DISPATCHED, complaint_id))
+    referral_id = dispatched.data["referral_id"]
+    acknowledged = ReferralUpdated(
+        referral_id=referral_id,
+        complaint_id=complaint_id,
+        agency_code="DISDUKCAPIL",
+        status="acknowledged",
+        at=datetime.now(UTC),
+    )
+    sent = await stack.produce(
+        topics.REFERRAL_UPDATED, event(acknowledged, complaint_id, "/slrt/agency-gateway")
+    )
+    await stack.processed(sent)
+
+    transport = httpx.ASGITransport(app=stack.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://referral") as http:
+
+        async def get(path: str, token: str | None) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            return await http.get(path, headers=headers)
+
+        for token in (DISTRICT, ADMIN):
+            case = await get(f"/v1/cases/{complaint_id}", token)
+            assert case.status_code == 200, case.text
+            body = case.json()
+            assert (body["status"], body["ticket"]) == ("open", created.data["ticket"])
+            [referral] = body["referrals"]
+            assert (referral["referral_id"], referral["status"], referral["current"]) == (
+                referral_id,
+                "acknowledged",
+                True,
+            )
+
+        detail = (await get(f"/v1/referrals/{referral_id}", DISTRICT)).json()
+        assert detail["agency_code"] == "DISDUKCAPIL"
+        assert datetime.fromisoformat(detail["due_at"]) == datetime.fromisoformat(
+            dispatched.data["due_at"]
+        )
+        history = [(t["from_status"], t["to_status"], t["accepted"]) for t in detail["transitions"]]
+        assert history == [("dispatched", "acknowledged", True)]
+
+        for path in (f"/v1/cases/{complaint_id}", f"/v1/referrals/{referral_id}"):
+            for token in (None, "not-a-token"):
+                refused = await get(path, token)
+                assert refused.status_code == 401
+                assert refused.json()["error"]["code"] == "unauthenticated"
+            # Staff of another regency: the same answer as for a case that does not exist.
+            hidden = await get(path, ELSEWHERE)
+            assert hidden.status_code == 404
+            assert hidden.json()["error"]["code"] == "not_found"
+        for path in (f"/v1/cases/{uuid4()}", f"/v1/referrals/{uuid4()}"):
+            missing = await get(path, DISTRICT)
+            assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
