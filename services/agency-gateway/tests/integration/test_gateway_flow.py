@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer
 
+from slrt_devstack.testing import eventually, read_records
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import (
@@ -26,20 +24,7 @@ from slrt_shared.contracts.events import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-T = TypeVar("T")
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], within: float = 30) -> T:
-    """Poll an async probe until it returns something truthy."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await probe()
-        if last:
-            return last  # type: ignore[no-any-return]
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"not reached in {within}s; last value: {last!r}")
 
 
 async def produce(gateway, *events: tuple[str, EventData, uuid.UUID]) -> None:  # type: ignore[no-untyped-def]
@@ -58,28 +43,8 @@ async def produce(gateway, *events: tuple[str, EventData, uuid.UUID]) -> None:  
 
 async def read_topic(gateway, physical_topic: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     """Every record on a topic, from the beginning to its current end."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=gateway.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        [described] = await admin.describe_topics([physical_topic])
-    finally:
-        await admin.close()
-    partitions = [TopicPartition(physical_topic, p["partition"]) for p in described["partitions"]]
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=gateway.kafka_bootstrap_servers, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        records: list[dict[str, Any]] = []
-        while any([await consumer.position(tp) < end[tp] for tp in partitions]):
-            for batch in (await consumer.getmany(timeout_ms=1000)).values():
-                records += [json.loads(r.value) for r in batch]
-        return records
-    finally:
-        await consumer.stop()
+    records = await read_records(gateway.kafka_bootstrap_servers, physical_topic)
+    return [json.loads(r.value) for r in records]
 
 
 async def about(gateway, topic: str, complaint_id: uuid.UUID) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]

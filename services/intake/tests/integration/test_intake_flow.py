@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer
 
 from intake import admin
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.domain.tracking import TimelineEntry
+from slrt_devstack.testing import eventually, read_records
 from slrt_shared import db, reference
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CONTENT_TYPE, CloudEvent, new_event
@@ -34,7 +31,6 @@ from .conftest import OTHER_VILLAGE, VILLAGE, Intake
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-T = TypeVar("T")
 NIK, NAME, PHONE = "3215024107800001", "Siti Aminah", "081234567890"
 ADDRESS, DESCRIPTION = "Dusun Krajan RT 02/RW 01", "BPJS PBI tidak aktif sejak Maret; KK hilang."
 PERSONAL = (NIK, NAME, "81234567890", ADDRESS, DESCRIPTION)
@@ -60,43 +56,10 @@ def key() -> dict[str, str]:
     return {"Idempotency-Key": str(uuid.uuid4())}
 
 
-async def eventually(probe: Callable[[], Awaitable[T]], within: float = 30) -> T:
-    """Poll an async probe until it returns something truthy."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await probe()
-        if last:
-            return last  # type: ignore[no-any-return]
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"not reached in {within}s; last value: {last!r}")
-
-
 async def read_topic(intake: Intake, topic: str) -> list[tuple[bytes, dict[str, bytes], Any]]:
     """Every record of a contract topic to its current end: (key, headers, CloudEvent JSON)."""
-    physical = intake.layout.name(topic)
-    admin_client = AIOKafkaAdminClient(bootstrap_servers=intake.kafka_bootstrap_servers)
-    await admin_client.start()
-    try:
-        [described] = await admin_client.describe_topics([physical])
-    finally:
-        await admin_client.close()
-    partitions = [TopicPartition(physical, p["partition"]) for p in described["partitions"]]
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=intake.kafka_bootstrap_servers, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        records = []
-        while any([await consumer.position(tp) < end[tp] for tp in partitions]):
-            for batch in (await consumer.getmany(timeout_ms=1000)).values():
-                records += [(r.key, dict(r.headers), json.loads(r.value)) for r in batch]
-        return records
-    finally:
-        await consumer.stop()
+    records = await read_records(intake.kafka_bootstrap_servers, intake.layout.name(topic))
+    return [(r.key, dict(r.headers), json.loads(r.value)) for r in records]
 
 
 async def records_about(intake: Intake, topic: str, complaint_id: str) -> list[Any]:

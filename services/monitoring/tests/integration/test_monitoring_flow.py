@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import RecordMetadata
 
+from slrt_devstack.testing import eventually, read_records
 from slrt_shared import reference
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CONTENT_TYPE, CloudEvent, new_event
@@ -33,21 +31,8 @@ from .conftest import REGENCY, Monitoring
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-T = TypeVar("T")
 NIK, NAME = "3215034107800009", "Siti Aminah"
 NIK_LIKE = re.compile(r"(?<!\d)\d{16}(?!\d)")
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], within: float = 30) -> T:
-    """Poll an async probe until it returns something truthy."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await probe()
-        if last:
-            return last  # type: ignore[no-any-return]
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"not reached in {within}s; last value: {last!r}")
 
 
 async def produce(m: Monitoring, topic: str, value: bytes, key: str) -> RecordMetadata:
@@ -85,32 +70,7 @@ async def consumed(m: Monitoring, sent: RecordMetadata) -> bool:
 
 async def read_all(m: Monitoring, physical: str) -> list[Any]:
     """Every record of a topic up to its current end."""
-    partitions = await _describe(m, physical)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=m.kafka_bootstrap_servers, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        records: list[Any] = []
-        while any([await consumer.position(tp) < end[tp] for tp in partitions]):
-            for batch in (await consumer.getmany(timeout_ms=1000)).values():
-                records += batch
-        return records
-    finally:
-        await consumer.stop()
-
-
-async def _describe(m: Monitoring, physical: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=m.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        [described] = await admin.describe_topics([physical])
-    finally:
-        await admin.close()
-    return [TopicPartition(physical, p["partition"]) for p in described["partitions"]]
+    return await read_records(m.kafka_bootstrap_servers, physical)
 
 
 def created(complaint_id: uuid.UUID, village: str, at: datetime) -> ComplaintCreated:

@@ -1,0 +1,49 @@
+"""Helpers tests share: waiting for an outcome, and reading a topic to its current end."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], within: float = 30) -> T:
+    """Poll an async probe until it returns something truthy; return it."""
+    deadline = time.monotonic() + within
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last  # type: ignore[no-any-return]
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"not reached in {within}s; last value: {last!r}")
+
+
+async def read_records(bootstrap: str, physical_topic: str) -> list[ConsumerRecord[Any, Any]]:
+    """Every record of a topic, from its first offset to its end at the time of the call."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([physical_topic])
+    finally:
+        await admin.close()
+    partitions = [TopicPartition(physical_topic, p["partition"]) for p in described["partitions"]]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        records: list[ConsumerRecord[Any, Any]] = []
+        while [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+            for batch in (await consumer.getmany(timeout_ms=1000)).values():
+                records += batch
+        return records
+    finally:
+        await consumer.stop()
