@@ -44,7 +44,9 @@ async def notify(conn: asyncpg.Connection) -> None:
     await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
-def idempotent_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+def idempotent_producer(
+    bootstrap_servers: str, client_id: str, **security: Any
+) -> AIOKafkaProducer:
     """Create the producer the relay uses: idempotent, acks from all in-sync replicas."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
@@ -52,6 +54,7 @@ def idempotent_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProdu
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
+        **security,
     )
 
 

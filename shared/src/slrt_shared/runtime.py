@@ -18,6 +18,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from slrt_shared import consumer, db
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
+from slrt_shared.kafka_security import broker_security, client_options
 from slrt_shared.outbox import OutboxRelay, idempotent_producer
 from slrt_shared.settings import ServiceSettings
 from slrt_shared.telemetry import kafka_middleware, setup_logging, setup_tracing
@@ -43,6 +44,7 @@ class ServiceRuntime:
             client_id=f"slrt-{name}",
             acks="all",
             enable_idempotence=True,
+            security=broker_security(settings),
             middlewares=[kafka_middleware(self.tracer_provider)],
             logger=logging.getLogger(f"slrt.{name}.kafka"),
         )
@@ -97,7 +99,11 @@ class ServiceRuntime:
         """Open the pool, start the relay, background jobs and consumers; stop them on exit."""
         await self.migrate()
         self._pool = await db.create_pool(self.settings.database_url, self.schema, max_size=20)
-        producer = idempotent_producer(self.settings.kafka_bootstrap_servers, f"slrt-{self.name}")
+        producer = idempotent_producer(
+            self.settings.kafka_bootstrap_servers,
+            f"slrt-{self.name}",
+            **client_options(self.settings),
+        )
         await producer.start()
         relay = OutboxRelay(self._pool, producer, schema=self.schema)
         tasks = [asyncio.create_task(relay.run(), name=f"{self.name}-outbox")]

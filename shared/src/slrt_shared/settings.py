@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Read when a service's own prefixed variable is absent, so one stack.env serves all services.
@@ -15,6 +15,11 @@ _SHARED_ENV = {
     "otlp_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
     "admin_token": "SLRT_ADMIN_TOKEN",
     "reference_data": "SLRT_REFERENCE_DATA",
+    "kafka_security_protocol": "KAFKA_SECURITY_PROTOCOL",
+    "kafka_sasl_mechanism": "KAFKA_SASL_MECHANISM",
+    "kafka_sasl_username": "KAFKA_SASL_USERNAME",
+    "kafka_sasl_password": "KAFKA_SASL_PASSWORD",
+    "kafka_ssl_cafile": "KAFKA_SSL_CAFILE",
 }
 
 
@@ -26,6 +31,13 @@ class ServiceSettings(BaseSettings):
     database_url: str = Field(description="DSN of the service's own role (its schema only).")
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092")
     topic_prefix: str = Field(default="", description="Prefix of every topic name, if shared.")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="PLAINTEXT locally; SASL_SSL against Strimzi."
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = Field(default=None, description="The service's KafkaUser.")
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(default=None, description="CA of the Kafka listener.")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP collector, if any.")

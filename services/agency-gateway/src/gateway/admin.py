@@ -13,6 +13,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from gateway.settings import GatewaySettings
 from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.kafka_security import client_options
 from slrt_shared.tokens import hash_token, new_token
 
 
@@ -69,7 +70,9 @@ async def register_agency(
         kind,
     )
     topic = TopicLayout(settings.topic_prefix).agency(code)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, **client_options(settings)
+    )
     await admin.start()
     try:
         with contextlib.suppress(TopicAlreadyExistsError):

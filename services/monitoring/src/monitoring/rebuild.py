@@ -20,6 +20,7 @@ from aiokafka.structs import OffsetAndMetadata
 from monitoring.app import build
 from monitoring.entrypoints.kafka import handlers
 from slrt_shared.contracts.envelope import InvalidEventError, decode
+from slrt_shared.kafka_security import client_options
 from slrt_shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ async def rebuild() -> int:
             bootstrap_servers=runtime.settings.kafka_bootstrap_servers,
             group_id=runtime.group_id,
             enable_auto_commit=False,
+            **client_options(runtime.settings),
         )
         await consumer.start()
         try:
