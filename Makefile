@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status logs test test-unit lint format contracts
+.PHONY: help install up down status logs test test-unit lint format contracts chart
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -49,3 +49,6 @@ format: install ## Reformat the code.
 
 contracts: install ## Export the event JSON Schemas and the AsyncAPI document to docs/contracts.
 	$(RUN) slrt-contracts --out docs/contracts
+
+chart: install ## Lint the Helm chart and validate its manifests offline (Kubernetes, Strimzi, CloudNativePG schemas).
+	$(RUN) python -m slrt_devstack.chart --values infra/helm/slrt/ci/production-values.yaml

@@ -65,6 +65,11 @@ class ServiceRuntime:
         """Kafka consumer group of this service."""
         return f"{self.layout.prefix}slrt-{self.name}"
 
+    @property
+    def consumed_topics(self) -> list[str]:
+        """Contract topics this service consumes (what its Kafka read ACLs must allow)."""
+        return sorted(self._handlers)
+
     def uow(self) -> PgUnitOfWork:
         """Open a unit of work on the service's schema."""
         return PgUnitOfWork(self.pool, self.layout)
