@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from slrt_devstack import credentials, processes, services
+from slrt_devstack.otlp_receiver import OtlpReceiver
 from slrt_devstack.paths import StackPaths
 
 REGENCY = "32.15"
@@ -76,7 +77,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def platform(test_env, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:  # type: ignore[no-untyped-def]
+def otlp() -> Iterator[OtlpReceiver]:
+    """An OTLP/HTTP receiver every service of the platform exports its spans to."""
+    receiver = OtlpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def platform(
+    test_env, otlp: OtlpReceiver, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:  # type: ignore[no-untyped-def]
     """Seed and start intake, referral, agency-gateway and monitoring; stop them after."""
     paths = StackPaths(tmp_path_factory.mktemp("platform"))
     creds_file = paths.local / "credentials.json"
@@ -101,6 +112,8 @@ def platform(test_env, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pla
         }
     )
     envs["monitoring"]["MONITORING_RANKING_INTERVAL_SECONDS"] = "1"
+    for env in envs.values():
+        env.update({"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"})
     try:
         for spec in specs:
             services.seed(spec, envs[spec.name], creds_file, REGENCY)

@@ -1,0 +1,48 @@
+"""One complaint is one trace: from the operator's HTTP request through Kafka to every consumer."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+SERVICES = {"slrt-intake", "slrt-referral", "slrt-agency-gateway", "slrt-monitoring"}
+
+
+def test_one_trace_id_spans_all_four_services_for_one_complaint(  # type: ignore[no-untyped-def]
+    platform, otlp, eventually
+) -> None:
+    trace_id = secrets.token_hex(16)
+    village = "32.15.02.2001"
+    response = httpx.post(
+        f"{platform.urls['intake']}/v1/complaints",
+        json={
+            "village_code": village,
+            "needs": ["JKN-PBI"],
+            "description": "Kartu BPJS PBI tidak aktif.",
+            "channel": "walk_in",
+            "recorded_at": "2025-06-26T09:15:00+07:00",
+            "resident": {"nik": "3215024107800001", "name": "Siti Aminah"},
+        },
+        headers={
+            **platform.operator(village),
+            "Idempotency-Key": str(uuid.uuid4()),
+            # As a browser or an agency's system would, when it already traces its own work.
+            "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01",
+        },
+    )
+    assert response.status_code == 201, response.text
+
+    services = eventually(
+        lambda: (found := otlp.services_by_trace().get(trace_id, set())) >= SERVICES and found,
+        timeout=60,
+    )
+    assert services >= SERVICES
+    spans = [s for s in otlp.spans if s.trace_id == trace_id]
+    # The consumers' spans are children within the trace, not new roots.
+    roots = [s for s in spans if not s.parent_span_id]
+    assert roots == []
