@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status logs test test-unit lint format contracts chart
+.PHONY: help install up down status logs test test-unit lint format contracts chart images
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -52,3 +52,11 @@ contracts: install ## Export the event JSON Schemas and the AsyncAPI document to
 
 chart: install ## Lint the Helm chart and validate its manifests offline (Kubernetes, Strimzi, CloudNativePG schemas).
 	$(RUN) python -m slrt_devstack.chart --values infra/helm/slrt/ci/production-values.yaml
+
+images: ## Build the four service images with Docker (IMAGE_REGISTRY, IMAGE_TAG).
+	@for svc in intake:intake:8001 referral:referral:8002 agency-gateway:gateway:8003 monitoring:monitoring:8004; do \
+	  IFS=: read -r name module port <<< "$$svc"; \
+	  docker build -f infra/docker/service.Dockerfile --build-arg SERVICE=$$name \
+	    --build-arg MODULE=$$module --build-arg PORT=$$port \
+	    -t $${IMAGE_REGISTRY:-ghcr.io/slrt-puskesos}/slrt-$$name:$${IMAGE_TAG:-0.1.0} . || exit 1; \
+	done
