@@ -68,3 +68,15 @@ def test_a_broken_resource_is_rejected(
 def test_values_outside_the_schema_are_refused(override: dict[str, str]) -> None:
     with pytest.raises(StackError, match="values don't meet the specifications"):
         check.render(CHART, overrides=override)
+
+
+def test_kube_score_finds_nothing_to_fix_in_the_workloads(chart: Rendered) -> None:
+    assert check.score(chart.manifest) == []
+
+
+def test_kube_score_flags_a_deployment_without_limits(default_chart: Rendered) -> None:
+    stripped = default_chart.manifest.replace(
+        '            limits:\n              cpu: "1"\n', "            limits:\n", 1
+    )
+    assert stripped != default_chart.manifest
+    assert any("CPU limit" in f for f in check.score(stripped))

@@ -45,7 +45,7 @@ def test_each_service_runs_non_root_read_only_with_probes_and_resources(chart: R
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         for kind in ("requests", "limits"):
-            assert set(container["resources"][kind]) == {"cpu", "memory"}, name
+            assert {"cpu", "memory", "ephemeral-storage"} <= set(container["resources"][kind]), name
         assert container["ports"][0]["containerPort"] == SERVICES[name]
         assert container["image"].endswith(f"/slrt-{name}:0.1.0")
 

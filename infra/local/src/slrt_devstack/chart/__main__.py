@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
             check.lint(chart, values)
             manifest = check.render(chart, values)
             result = check.validate(root, manifest)
+            findings = check.score(manifest)
         except StackError as exc:
             print(f"{label}: {exc}", file=sys.stderr)
             failed = True
@@ -34,11 +35,13 @@ def main(argv: list[str] | None = None) -> None:
         summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         print(
             f"{label}: helm lint ok; {len(result.resources)} resources, "
-            f"{len(result.problems)} invalid ({summary})"
+            f"{len(result.problems)} invalid ({summary}); kube-score: {len(findings)} findings"
         )
         for problem in result.problems:
             print(f"  {problem}", file=sys.stderr)
-        failed |= bool(result.problems)
+        for finding in findings:
+            print(f"  kube-score: {finding}", file=sys.stderr)
+        failed |= bool(result.problems or findings)
     raise SystemExit(1 if failed else 0)
 
 

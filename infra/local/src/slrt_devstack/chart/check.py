@@ -16,6 +16,13 @@ from slrt_devstack.chart.tools import cache_dir, go_tool, run
 
 KUBE_VERSION = "1.31"
 
+# kube-score checks left out, and why.
+KUBE_SCORE_IGNORED = {
+    # Images are pinned to immutable version tags; IfNotPresent avoids a registry round trip
+    # on every restart in districts with poor connectivity.
+    "container-image-pull-policy": "immutable version tags",
+}
+
 
 @dataclass
 class Validation:
@@ -123,3 +130,18 @@ def validate(root: Path, manifest: str) -> Validation:
         result = subprocess.run([*command, file.name], capture_output=True, text=True, check=False)
     report = json.loads(result.stdout or "{}")
     return Validation(resources=report.get("resources", []))
+
+
+def score(manifest: str) -> list[str]:
+    """Findings of kube-score (reliability and security of workloads), one line each."""
+    kube_score = go_tool("kube-score")
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as file:
+        file.write(manifest)
+        file.flush()
+        command = [str(kube_score), "score", "--output-format", "ci"]
+        for test in KUBE_SCORE_IGNORED:
+            command += ["--ignore-test", test]
+        result = subprocess.run([*command, file.name], capture_output=True, text=True, check=False)
+    return [
+        line for line in result.stdout.splitlines() if line.startswith(("[CRITICAL]", "[WARNING]"))
+    ]

@@ -13,6 +13,7 @@ from slrt_devstack.errors import StackError
 GO_TOOLS = {
     "helm": ("helm.sh/helm/v3/cmd/helm", "v3.19.0"),
     "kubeconform": ("github.com/yannh/kubeconform/cmd/kubeconform", "v0.7.0"),
+    "kube-score": ("github.com/zegl/kube-score/cmd/kube-score", "v1.20.0"),
 }
 
 
