@@ -16,6 +16,7 @@ from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from slrt_shared import consumer, db
+from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
 from slrt_shared.kafka_security import broker_security, client_options
@@ -113,6 +114,14 @@ class ServiceRuntime:
         relay = OutboxRelay(self._pool, producer, schema=self.schema)
         tasks = [asyncio.create_task(relay.run(), name=f"{self.name}-outbox")]
         tasks += [asyncio.create_task(_forever(n, j), name=n) for n, j in self._jobs]
+        if self._handlers:
+            lag = report_lag_forever(
+                self.settings.kafka_bootstrap_servers,
+                self.group_id,
+                [self.layout.name(t) for t in self._handlers],
+                **client_options(self.settings),
+            )
+            tasks.append(asyncio.create_task(lag, name=f"{self.name}-consumer-lag"))
         if self._handlers and not self._subscribed:
             consumer.subscribe(
                 self.broker,
