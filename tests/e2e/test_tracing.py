@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 
@@ -46,3 +47,41 @@ def test_one_trace_id_spans_all_four_services_for_one_complaint(  # type: ignore
     # The consumers' spans are children within the trace, not new roots.
     roots = [s for s in spans if not s.parent_span_id]
     assert roots == []
+
+
+def test_the_json_logs_of_a_complaint_carry_its_trace_id(  # type: ignore[no-untyped-def]
+    platform, eventually
+) -> None:
+    trace_id = secrets.token_hex(16)
+    village = "32.15.02.2002"
+    response = httpx.post(
+        f"{platform.urls['intake']}/v1/complaints",
+        json={
+            "village_code": village,
+            "needs": ["ADMINDUK"],
+            "description": "KK hilang.",
+            "channel": "walk_in",
+            "recorded_at": "2025-06-26T09:15:00+07:00",
+            "resident": {"nik": "3215024107800001", "name": "Siti Aminah"},
+        },
+        headers={
+            **platform.operator(village),
+            "Idempotency-Key": str(uuid.uuid4()),
+            "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01",
+        },
+    )
+    assert response.status_code == 201, response.text
+    complaint_id = response.json()["complaint_id"]
+
+    def lines_of(service: str) -> list[dict]:
+        log = platform.paths.logs / f"{service}.log"
+        entries = []
+        for line in log.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                entries.append(json.loads(line))
+        return [e for e in entries if complaint_id in e["message"]]
+
+    for service in ("intake", "referral"):
+        entries = eventually(lambda s=service: lines_of(s), timeout=30)
+        assert {e["trace_id"] for e in entries} == {trace_id}, (service, entries)
+        assert all("Siti" not in e["message"] for e in entries)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -37,6 +38,8 @@ from intake.service_layer.registration import (
 from slrt_shared.http import ApiError, error_body, request_language
 from slrt_shared.runtime import ServiceRuntime
 from slrt_shared.tokens import bearer, hash_token
+
+log = logging.getLogger(__name__)
 
 UNAUTHENTICATED = ApiError(
     401,
@@ -108,6 +111,15 @@ async def register(
     async with IntakeUnitOfWork(runtime.pool, runtime.layout) as unit:
         row = await unit.complaint(outcome.complaint_id)
     assert row is not None
+    if outcome.created:
+        # Identifiers only: the log never carries the resident's data.
+        log.info(
+            "complaint %s registered as %s in village %s, needs %s",
+            outcome.complaint_id,
+            row["ticket"],
+            body.village_code,
+            ",".join(body.needs),
+        )
     return outcome.created, row
 
 

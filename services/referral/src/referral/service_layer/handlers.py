@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ from slrt_shared.contracts.events import (
     ReferralOutcome,
     ReferralUpdated,
 )
+
+log = logging.getLogger(__name__)
 
 SOURCE = "/slrt/referral"
 
@@ -49,6 +52,7 @@ async def on_complaint_created(
         return
     for need in dict.fromkeys(data.needs):
         await _dispatch(uow, case, need, None, context)
+    log.info("complaint %s routed: %s", data.complaint_id, ",".join(dict.fromkeys(data.needs)))
 
 
 async def on_referral_updated(
