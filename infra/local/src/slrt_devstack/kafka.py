@@ -102,7 +102,7 @@ def start(paths: StackPaths) -> str:
             "-Xms256m",
             "-Xmx768m",
             "-XX:+UseG1GC",
-            *_java_options(paths),
+            *java_options(paths),
             "kafka.Kafka",
             str(config),
         ],
@@ -116,7 +116,8 @@ def stop(paths: StackPaths) -> bool:
     return processes.stop(paths, NAME, timeout=30)
 
 
-def _java_options(paths: StackPaths) -> list[str]:
+def java_options(paths: StackPaths) -> list[str]:
+    """Classpath and logging options for running a class of the Kafka jars."""
     log_config = paths.infra_sources / "kafka" / "log4j2.yaml"
     return [
         "-cp",
@@ -177,7 +178,7 @@ def _format_once(paths: StackPaths, config: os.PathLike[str]) -> None:
     result = subprocess.run(
         [
             "java",
-            *_java_options(paths),
+            *java_options(paths),
             "kafka.tools.StorageTool",
             "format",
             "-t",
