@@ -86,8 +86,10 @@ class ApiError(Exception):
         details: Any | None = None,
         *,
         message_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
+        self.headers = headers or {}
         self.status = status
         self.code = code
         self.message = message
@@ -155,7 +157,7 @@ def add_service_defaults(
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         body = error_body(exc.code, exc.text(request_language(request)), exc.details)
-        return JSONResponse(body, exc.status)
+        return JSONResponse(body, exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,4 +26,5 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     http.limit_body_size(app, settings.max_body_bytes)
     app.include_router(http.router(runtime))
     app.include_router(open311.router(runtime, settings.regency_codes))
+    runtime.add_job("request-windows", http.forget_closed_windows(runtime))
     return runtime, app

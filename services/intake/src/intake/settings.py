@@ -18,6 +18,11 @@ class IntakeSettings(ServiceSettings):
         default=["32.15"], description="Regencies served."
     )
     max_body_bytes: int = 64 * 1024
+    rate_limit_per_minute: int = Field(
+        default=120,
+        ge=0,
+        description="Requests per operator token per minute, across replicas; 0 disables.",
+    )
 
     @field_validator("regency_codes", mode="before")
     @classmethod

@@ -45,6 +45,21 @@ class IntakeUnitOfWork(PgUnitOfWork):
         )
         return Caller(**dict(row)) if row else None
 
+    async def count_request(self, token_hash: str, window_start: datetime) -> int:
+        """Count one more request of a token in a window; the window's count so far."""
+        count: int = await self.conn.fetchval(
+            "INSERT INTO request_windows (token_hash, window_start, requests) VALUES ($1, $2, 1)"
+            " ON CONFLICT (token_hash, window_start)"
+            " DO UPDATE SET requests = request_windows.requests + 1 RETURNING requests",
+            token_hash,
+            window_start,
+        )
+        return count
+
+    async def forget_windows_before(self, moment: datetime) -> None:
+        """Drop request counts of windows that have closed."""
+        await self.conn.execute("DELETE FROM request_windows WHERE window_start < $1", moment)
+
     async def idempotent(self, scope: str, key: str) -> tuple[str, UUID] | None:
         """The request hash and complaint saved under an idempotency key, if any."""
         row = await self.conn.fetchrow(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from intake.adapters.repository import Caller, IntakeUnitOfWork
 from intake.domain import tickets
 from intake.domain.complaints import NewComplaint, Resident, normalise_phone
 from intake.domain.messages import message
+from intake.domain.rate_limit import RateLimit
 from intake.entrypoints.schemas import (
     BatchIn,
     BatchItemResult,
@@ -36,7 +38,7 @@ from intake.service_layer.registration import (
     register_complaint,
 )
 from slrt_shared.http import ApiError, error_body, request_language
-from slrt_shared.runtime import ServiceRuntime
+from slrt_shared.runtime import BackgroundJob, ServiceRuntime
 from slrt_shared.tokens import bearer, hash_token
 
 log = logging.getLogger(__name__)
@@ -53,12 +55,28 @@ NOT_FOUND = ApiError(
 )
 
 
-async def authenticate(unit: IntakeUnitOfWork, authorization: str | None) -> Caller:
-    """The operator or district staff member holding the bearer token; 401 otherwise."""
+async def authenticate(
+    unit: IntakeUnitOfWork, authorization: str | None, limit: RateLimit | None = None
+) -> Caller:
+    """The operator or district staff member holding the bearer token; 401 or 429 otherwise."""
     token = bearer(authorization)
     caller = await unit.caller(hash_token(token)) if token else None
     if caller is None:
         raise UNAUTHENTICATED
+    if limit is not None and limit.enabled:
+        now = datetime.now(UTC)
+        requests = await unit.count_request(caller.token_hash, limit.window(now))
+        # Counted for good at once, refused requests included: hammering does not help.
+        await unit.commit()
+        if not limit.allows(requests):
+            wait = limit.retry_after(now)
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"Too many requests with this token: try again in {wait} seconds.",
+                message_id=f"Terlalu banyak permintaan dengan token ini: coba lagi {wait} detik.",
+                headers={"Retry-After": str(wait)},
+            )
     return caller
 
 
@@ -123,6 +141,24 @@ async def register(
     return outcome.created, row
 
 
+def forget_closed_windows(runtime: ServiceRuntime, every: float = 300) -> BackgroundJob:
+    """A job that drops request counts of windows closed a while ago."""
+
+    async def job() -> None:
+        while True:
+            await asyncio.sleep(every)
+            async with IntakeUnitOfWork(runtime.pool, runtime.layout) as unit:
+                await unit.forget_windows_before(datetime.now(UTC) - timedelta(minutes=10))
+                await unit.commit()
+
+    return job
+
+
+def rate_limit(runtime: ServiceRuntime) -> RateLimit:
+    """The per-token request limit the service is configured with."""
+    return RateLimit(getattr(runtime.settings, "rate_limit_per_minute", 0))
+
+
 def accepted(row: dict[str, Any]) -> ComplaintAccepted:
     """The answer for a registered complaint."""
     return ComplaintAccepted(
@@ -146,7 +182,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     # resolves in the module's globals, where these closures are not.
     async def signed_in(authorization: Annotated[str | None, Header()] = None) -> Caller:
         async with uow() as unit:
-            return await authenticate(unit, authorization)
+            return await authenticate(unit, authorization, rate_limit(runtime))
 
     async def required_key(
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,

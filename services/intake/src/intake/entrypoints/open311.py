@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.domain.tracking import expected_at, status
-from intake.entrypoints.http import authenticate, register
+from intake.entrypoints.http import authenticate, rate_limit, register
 from intake.entrypoints.schemas import ComplaintIn
 from slrt_shared.http import ApiError
 from slrt_shared.runtime import ServiceRuntime
@@ -105,7 +105,9 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
             return error(fmt, exc.status, exc.description)
         except ApiError as exc:
             details = "; ".join(f"{d['field']}: {d['message']}" for d in exc.details or [])
-            return error(fmt, exc.status, f"{exc.message} {details}".strip())
+            answer = error(fmt, exc.status, f"{exc.message} {details}".strip())
+            answer.headers.update(exc.headers)
+            return answer
 
     @api.get("/{name}", summary="discovery, services list (discovery.json, services.json)")
     async def top_level(name: str, request: Request) -> Response:
@@ -167,7 +169,9 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
             )
             check_jurisdiction(request, form)
             async with uow() as unit:
-                caller = await authenticate(unit, f"Bearer {form.get('api_key', '')}")
+                caller = await authenticate(
+                    unit, f"Bearer {form.get('api_key', '')}", rate_limit(runtime)
+                )
             body = _complaint(form)
             # Open311 has no idempotency key: an identical form is a resend of the same request.
             digest = hashlib.sha256(
