@@ -1,0 +1,369 @@
+"""Who may call what: every endpoint of every service, for every kind of caller.
+
+The endpoints are read from each service's live OpenAPI document, so an endpoint added without a
+row here fails the coverage test. "ok" means served (2xx, or a 4xx about the request itself such
+as 409 or 422: never 401, 403 or 404); "hidden" is a 404 that looks exactly like a missing object.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import _eventually
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+VILLAGE_A, VILLAGE_B = "32.15.04.2001", "32.15.04.2003"
+ROLES = (
+    "anonymous",
+    "unknown",
+    "operator",
+    "other_operator",
+    "district",
+    "agency",
+    "other_agency",
+    "admin",
+)
+OK, HIDDEN = "ok", "hidden"
+
+
+@dataclass(frozen=True)
+class World:
+    """Objects the calls refer to: one complaint of village A, referred to DINSOS."""
+
+    complaint_id: str
+    ticket: str
+    referral_id: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One endpoint: how to call it and what each role gets."""
+
+    service: str
+    method: str
+    template: str
+    path: Callable[[World], str]
+    expect: dict[str, Any]
+    body: Callable[[World], Any] | None = None
+    form: Callable[[World, str | None], dict[str, str]] | None = None
+
+
+def public(status: Any = OK) -> dict[str, Any]:
+    return dict.fromkeys(ROLES, status)
+
+
+def only(allowed: dict[str, Any], others: Any) -> dict[str, Any]:
+    return {role: allowed.get(role, others) for role in ROLES}
+
+
+def complaint_body(village: str) -> dict[str, Any]:
+    return {
+        "village_code": village,
+        "needs": ["JKN-PBI"],
+        "description": "Kartu PBI tidak aktif.",
+        "channel": "walk_in",
+        "recorded_at": "2025-06-26T09:15:00+07:00",
+        "resident": {"nik": "3215044107800002", "name": "Sri Wahyuni"},
+    }
+
+
+AGENCY_ONLY = only({"agency": OK, "other_agency": HIDDEN}, 401)
+AGENCY_ANY = only({"agency": OK, "other_agency": OK}, 401)
+STAFF = only({"district": OK, "admin": OK}, 401)
+ADMIN = only({"admin": OK}, 401)
+
+ROWS = [
+    # intake
+    Row(
+        "intake",
+        "POST",
+        "/v1/complaints",
+        lambda w: "/v1/complaints",
+        only({"operator": OK, "other_operator": 403, "district": 403}, 401),
+        body=lambda w: complaint_body(VILLAGE_A),
+    ),
+    Row(
+        "intake",
+        "POST",
+        "/v1/complaints/batch",
+        lambda w: "/v1/complaints/batch",
+        # Answered per item: another village's complaint is refused in its item (tested below).
+        only({"operator": OK, "other_operator": OK, "district": OK}, 401),
+        body=lambda w: {
+            "complaints": [{**complaint_body(VILLAGE_A), "client_id": str(uuid.uuid4())}]
+        },
+    ),
+    Row(
+        "intake",
+        "GET",
+        "/v1/complaints/{complaint_id}",
+        lambda w: f"/v1/complaints/{w.complaint_id}",
+        only({"operator": OK, "other_operator": HIDDEN, "district": OK}, 401),
+    ),
+    Row("intake", "GET", "/v1/track/{ticket}", lambda w: f"/v1/track/{w.ticket}", public()),
+    Row("intake", "GET", "/open311/v2/{name}", lambda w: "/open311/v2/services.json", public()),
+    Row(
+        "intake",
+        "POST",
+        "/open311/v2/{name}",
+        lambda w: "/open311/v2/requests.json",
+        only({"operator": OK, "other_operator": 403, "district": 403}, 401),
+        form=lambda w, token: {
+            "jurisdiction_id": "32.15",
+            "service_code": "JKN-PBI",
+            "attribute[NIK]": "3215044107800002",
+            "attribute[VILLAGE]": VILLAGE_A,
+            "first_name": "Sri",
+            "description": str(uuid.uuid4()),
+            **({"api_key": token} if token else {}),
+        },
+    ),
+    Row(
+        "intake",
+        "GET",
+        "/open311/v2/services/{name}",
+        lambda w: "/open311/v2/services/JKN-PBI.json",
+        public(),
+    ),
+    Row(
+        "intake",
+        "GET",
+        "/open311/v2/requests/{name}",
+        lambda w: f"/open311/v2/requests/{w.ticket}.json",
+        public(),
+    ),
+    # referral
+    Row(
+        "referral",
+        "GET",
+        "/v1/cases/{complaint_id}",
+        lambda w: f"/v1/cases/{w.complaint_id}",
+        STAFF,
+    ),
+    Row(
+        "referral",
+        "GET",
+        "/v1/referrals/{referral_id}",
+        lambda w: f"/v1/referrals/{w.referral_id}",
+        STAFF,
+    ),
+    Row("referral", "GET", "/v1/rules", lambda w: "/v1/rules", ADMIN),
+    Row(
+        "referral",
+        "PUT",
+        "/v1/rules/{service_code}",
+        lambda w: "/v1/rules/KESEHATAN",
+        ADMIN,
+        body=lambda w: {"agencies": ["DINKES", "SLRT"], "sla_working_days": 5},
+    ),
+    Row(
+        "referral",
+        "PUT",
+        "/v1/rules/{service_code}/kecamatan/{kecamatan_code}",
+        lambda w: "/v1/rules/KESEHATAN/kecamatan/32.15.05",
+        ADMIN,
+        body=lambda w: {"agencies": ["DINKES", "SLRT"], "sla_working_days": 5},
+    ),
+    Row(
+        "referral",
+        "DELETE",
+        "/v1/rules/{service_code}/kecamatan/{kecamatan_code}",
+        lambda w: "/v1/rules/KESEHATAN/kecamatan/32.15.05",
+        ADMIN,
+    ),
+    Row(
+        "referral",
+        "GET",
+        "/v1/rules/{service_code}/history",
+        lambda w: "/v1/rules/KESEHATAN/history",
+        ADMIN,
+    ),
+    # agency-gateway
+    Row("agency-gateway", "GET", "/v1/referrals", lambda w: "/v1/referrals", AGENCY_ANY),
+    Row(
+        "agency-gateway",
+        "GET",
+        "/v1/referrals/{referral_id}",
+        lambda w: f"/v1/referrals/{w.referral_id}",
+        AGENCY_ONLY,
+    ),
+    Row(
+        "agency-gateway",
+        "POST",
+        "/v1/referrals/{referral_id}/acknowledge",
+        lambda w: f"/v1/referrals/{w.referral_id}/acknowledge",
+        AGENCY_ONLY,
+    ),
+    Row(
+        "agency-gateway",
+        "POST",
+        "/v1/referrals/{referral_id}/progress",
+        lambda w: f"/v1/referrals/{w.referral_id}/progress",
+        AGENCY_ONLY,
+        body=lambda w: {"note": "Sedang diproses."},
+    ),
+    Row(
+        "agency-gateway",
+        "POST",
+        "/v1/referrals/{referral_id}/reject",
+        lambda w: f"/v1/referrals/{uuid.uuid4()}/reject",
+        only({"agency": HIDDEN, "other_agency": HIDDEN}, 401),
+        body=lambda w: {"reason": "Bukan kewenangan kami."},
+    ),
+    Row(
+        "agency-gateway",
+        "POST",
+        "/v1/referrals/{referral_id}/resolve",
+        lambda w: f"/v1/referrals/{w.referral_id}/resolve",
+        AGENCY_ONLY,
+        body=lambda w: {"outcome": "resolved", "note": "Kartu aktif kembali."},
+    ),
+    Row(
+        "agency-gateway",
+        "PUT",
+        "/v1/webhook",
+        lambda w: "/v1/webhook",
+        AGENCY_ANY,
+        body=lambda w: {"url": "https://example.org/slrt-hook"},
+    ),
+    Row(
+        "agency-gateway",
+        "GET",
+        "/v1/webhook",
+        lambda w: "/v1/webhook",
+        AGENCY_ANY,
+    ),
+    Row("agency-gateway", "DELETE", "/v1/webhook", lambda w: "/v1/webhook", AGENCY_ANY),
+    Row(
+        "agency-gateway",
+        "GET",
+        "/v1/webhook/deliveries",
+        lambda w: "/v1/webhook/deliveries",
+        AGENCY_ANY,
+    ),
+    Row(
+        "agency-gateway",
+        "POST",
+        "/v1/webhook/deliveries/{delivery_id}/retry",
+        lambda w: f"/v1/webhook/deliveries/{uuid.uuid4()}/retry",
+        only({"agency": HIDDEN, "other_agency": HIDDEN}, 401),
+    ),
+    Row("agency-gateway", "GET", "/v1/directory", lambda w: "/v1/directory", public()),
+    Row("agency-gateway", "GET", "/v1/audit", lambda w: "/v1/audit", ADMIN),
+    # monitoring: public, no personal data
+    Row("monitoring", "GET", "/v1/rankings", lambda w: "/v1/rankings", public()),
+    Row("monitoring", "GET", "/v1/rankings.csv", lambda w: "/v1/rankings.csv", public()),
+    Row(
+        "monitoring",
+        "GET",
+        "/v1/puskesos/{village_code}",
+        lambda w: f"/v1/puskesos/{VILLAGE_A}",
+        public(),
+    ),
+    Row("monitoring", "GET", "/", lambda w: "/", public()),
+    Row(
+        "monitoring",
+        "GET",
+        "/puskesos/{village_code}",
+        lambda w: f"/puskesos/{VILLAGE_A}",
+        public(),
+    ),
+]
+# Streams never end; their authorisation (none: public) is covered by the monitoring tests.
+STREAMING = {("monitoring", "GET", "/v1/rankings/stream")}
+DEFAULTS = {"/healthz", "/readyz", "/metrics"}
+
+
+def tokens(platform: Any) -> dict[str, str | None]:
+    """The bearer token of each role."""
+    return {
+        "anonymous": None,
+        "unknown": "op_" + uuid.uuid4().hex,
+        "operator": platform.creds["operators"][VILLAGE_A],
+        "other_operator": platform.creds["operators"][VILLAGE_B],
+        "district": platform.creds["district"]["32.15"],
+        "agency": platform.creds["agencies"]["DINSOS"],
+        "other_agency": platform.creds["agencies"]["DINKES"],
+        "admin": platform.creds["admin"],
+    }
+
+
+@pytest.fixture(scope="module")
+def world(platform) -> World:  # type: ignore[no-untyped-def]
+    accepted = platform.register(complaint_body(VILLAGE_A))
+
+    def referral() -> str | None:
+        response = httpx.get(
+            f"{platform.urls['agency-gateway']}/v1/referrals",
+            headers=platform.agency("DINSOS"),
+            params={"limit": 200},
+        )
+        found = [
+            r for r in response.json()["items"] if r["complaint_id"] == accepted["complaint_id"]
+        ]
+        return found[0]["referral_id"] if found else None
+
+    return World(accepted["complaint_id"], accepted["ticket"], _eventually(referral, timeout=60))
+
+
+def test_every_endpoint_of_every_service_has_a_row(platform) -> None:  # type: ignore[no-untyped-def]
+    covered = {(r.service, r.method, r.template) for r in ROWS} | STREAMING
+    for service, url in platform.urls.items():
+        spec = httpx.get(f"{url}/openapi.json").json()
+        for path, operations in spec["paths"].items():
+            if path in DEFAULTS:
+                continue
+            for method in operations:
+                assert (service, method.upper(), path) in covered, (service, method, path)
+
+
+def outcome(status: int) -> Any:
+    if status in (401, 403):
+        return status
+    if status == 404:
+        return HIDDEN
+    assert status < 500, status
+    return OK
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r.service} {r.method} {r.template}" for r in ROWS])
+def test_each_role_gets_what_the_matrix_says(platform, world: World, row: Row) -> None:  # type: ignore[no-untyped-def]
+    got = {}
+    for role, token in tokens(platform).items():
+        url = platform.urls[row.service] + row.path(world)
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        if token and row.form is None:
+            headers["Authorization"] = f"Bearer {token}"
+        response = httpx.request(
+            row.method,
+            url,
+            headers=headers,
+            json=row.body(world) if row.body else None,
+            data=row.form(world, token) if row.form else None,
+            timeout=15,
+        )
+        got[role] = outcome(response.status_code)
+    assert got == row.expect
+
+
+@pytest.mark.parametrize("role", ["other_operator", "district"])
+def test_a_batch_for_another_village_creates_nothing(platform, role: str) -> None:  # type: ignore[no-untyped-def]
+    client_id = str(uuid.uuid4())
+    response = httpx.post(
+        f"{platform.urls['intake']}/v1/complaints/batch",
+        json={"complaints": [{**complaint_body(VILLAGE_A), "client_id": client_id}]},
+        headers={
+            "Authorization": f"Bearer {tokens(platform)[role]}",
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+    )
+    assert response.status_code == 200, response.text
+    (item,) = response.json()["results"]
+    assert item["result"] == "rejected" and item["complaint_id"] is None, item
