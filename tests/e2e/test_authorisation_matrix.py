@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import _eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.security]
 
 VILLAGE_A, VILLAGE_B = "32.15.04.2001", "32.15.04.2003"
 ROLES = (

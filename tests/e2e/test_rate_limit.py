@@ -13,7 +13,7 @@ from slrt_devstack import processes, services
 
 from .conftest import _free_port
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.security]
 
 LIMIT = 5
 

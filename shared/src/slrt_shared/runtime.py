@@ -20,6 +20,7 @@ from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
 from slrt_shared.kafka_security import broker_security, client_options
+from slrt_shared.openapi_errors import document_errors
 from slrt_shared.outbox import OutboxRelay, idempotent_producer
 from slrt_shared.settings import ServiceSettings
 from slrt_shared.telemetry import kafka_middleware, setup_logging, setup_tracing
@@ -160,6 +161,7 @@ class ServiceRuntime:
             {"postgres": self._check_postgres, "kafka": self._check_kafka},
             default_language,
         )
+        document_errors(app)
         FastAPIInstrumentor.instrument_app(
             app, tracer_provider=self.tracer_provider, excluded_urls="healthz,readyz,metrics"
         )

@@ -80,7 +80,12 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
             "rows": rows,
         }
 
-    @api.get("/v1/rankings.csv", summary="The same ranking as CSV.")
+    @api.get(
+        "/v1/rankings.csv",
+        summary="The same ranking as CSV.",
+        response_class=Response,
+        responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    )
     async def rankings_csv(
         level: str = "village",
         regency: Regency = None,
@@ -121,7 +126,12 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
             else None,
         }
 
-    @api.get("/v1/rankings/stream", summary="Server-sent events: ranking.updated as it happens.")
+    @api.get(
+        "/v1/rankings/stream",
+        summary="Server-sent events: ranking.updated as it happens.",
+        response_class=Response,
+        responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    )
     async def stream(request: Request) -> StreamingResponse:
         async def events() -> AsyncIterator[str]:
             async with uow() as unit:
