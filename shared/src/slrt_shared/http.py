@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from slrt_shared.request_guard import DEFAULT_MAX_BODY, RequestGuard
+
 log = logging.getLogger(__name__)
 
 REQUESTS = Counter("slrt_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -116,10 +118,18 @@ def request_language(request: Request) -> str:
 
 
 def add_service_defaults(
-    app: FastAPI, checks: dict[str, ReadinessCheck], default_language: str = "en"
+    app: FastAPI,
+    checks: dict[str, ReadinessCheck],
+    default_language: str = "en",
+    max_body_bytes: int = DEFAULT_MAX_BODY,
 ) -> None:
     """Add /healthz, /readyz, /metrics, request metrics and JSON error handlers to an app."""
     app.state.default_language = default_language
+    app.add_middleware(
+        RequestGuard,
+        language=lambda header: preferred_language(header, default_language),
+        max_body=max_body_bytes,
+    )
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive.")
     async def healthz() -> dict[str, str]:
