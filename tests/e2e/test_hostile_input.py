@@ -148,11 +148,16 @@ def test_oversize_and_malformed_bodies_are_refused_before_any_work(platform, tes
     assert [r.status_code for r in refused] == [413, 413, 400, 400, 400], [
         (r.status_code, r.text[:100]) for r in refused
     ]
-    huge_header = httpx.get(
-        f"{platform.urls['intake']}/v1/track/SLRT-AAAA-AAAA",
-        headers={"X-Padding": "y" * 200_000},
-    )
-    assert 400 <= huge_header.status_code < 500
+    # Headers past the HTTP server's limit: a 4xx, or the connection closed at protocol level.
+    try:
+        huge_header = httpx.get(
+            f"{platform.urls['intake']}/v1/track/SLRT-AAAA-AAAA",
+            headers={"X-Padding": "y" * 200_000},
+        )
+        assert 400 <= huge_header.status_code < 500
+    except (httpx.ReadError, httpx.RemoteProtocolError):
+        pass
+    assert httpx.get(f"{platform.urls['intake']}/healthz").status_code == 200
     assert asyncio.run(complaints_in(test_env, VILLAGE)) == before
 
 
