@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status logs test test-unit lint format contracts chart images
+.PHONY: help install up down status logs test test-unit lint format contracts chart images bench
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -60,3 +60,6 @@ images: ## Build the four service images with Docker (IMAGE_REGISTRY, IMAGE_TAG)
 	    --build-arg MODULE=$$module --build-arg PORT=$$port \
 	    -t $${IMAGE_REGISTRY:-ghcr.io/slrt-puskesos}/slrt-$$name:$${IMAGE_TAG:-0.1.0} . || exit 1; \
 	done
+
+bench: install ## Measure sustained complaints/s, latency to dispatch and close, CPU, vs the machine's ceilings.
+	$(RUN) python -m slrt_bench

@@ -19,6 +19,7 @@ COPY services/intake/pyproject.toml services/intake/
 COPY services/referral/pyproject.toml services/referral/
 COPY services/agency-gateway/pyproject.toml services/agency-gateway/
 COPY services/monitoring/pyproject.toml services/monitoring/
+COPY bench/pyproject.toml bench/
 RUN --mount=type=cache,target=/root/.cache/uv \
     PACKAGE="$(sed -n 's/^name = "\(.*\)"/\1/p' services/${SERVICE}/pyproject.toml | head -1)" \
     && uv sync --no-dev --no-install-workspace --package "${PACKAGE}"

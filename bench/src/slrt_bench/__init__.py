@@ -1,0 +1,1 @@
+"""`make bench`: the platform's sustained rate and latency, against the machine's own ceilings."""

@@ -1,0 +1,79 @@
+"""An open-loop load: complaints sent at a fixed rate whatever the answers' pace."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+
+from slrt_bench.data import District, complaint
+
+
+@dataclass
+class StepResult:
+    """What one rate step sent and got back."""
+
+    offered_per_s: float
+    seconds: float
+    sent_at: dict[str, float] = field(default_factory=dict)  # complaint id -> send time
+    http_latency: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    late_sends: int = 0  # sends the generator itself could not make on time
+    needs: list[int] = field(default_factory=list)
+
+
+async def run_step(
+    intake: str,
+    tokens: dict[str, str],
+    district: District,
+    rate: float,
+    seconds: float,
+    rng: random.Random,
+    concurrency: int = 256,
+) -> StepResult:
+    """Send `rate` complaints a second for `seconds`, spread over every village."""
+    result = StepResult(rate, seconds)
+    gate = asyncio.Semaphore(concurrency)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=intake, limits=limits, timeout=30) as client:
+
+        async def send(village: str) -> None:
+            body = complaint(district, village, rng)
+            result.needs.append(len(body["needs"]))
+            headers = {
+                "Authorization": f"Bearer {tokens[village]}",
+                "Idempotency-Key": str(uuid.uuid4()),
+            }
+            async with gate:
+                started = time.time()
+                try:
+                    response = await client.post("/v1/complaints", json=body, headers=headers)
+                except httpx.HTTPError as exc:
+                    kind = type(exc).__name__
+                    result.errors[kind] = result.errors.get(kind, 0) + 1
+                    return
+            result.http_latency.append(time.time() - started)
+            if response.status_code == 201:
+                result.sent_at[response.json()["complaint_id"]] = started
+            else:
+                key = str(response.status_code)
+                result.errors[key] = result.errors.get(key, 0) + 1
+
+        total = int(rate * seconds)
+        begin = time.perf_counter()
+        tasks = []
+        for n in range(total):
+            due = begin + n / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            elif wait < -0.05:
+                result.late_sends += 1
+            village = district.villages[n % len(district.villages)]
+            tasks.append(asyncio.create_task(send(village)))
+        await asyncio.gather(*tasks)
+    return result

@@ -1,0 +1,119 @@
+"""The platform for a run: its own database and topic prefix, the four services on free ports."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from slrt_devstack import processes, provision, services
+from slrt_devstack.credentials import generate
+from slrt_devstack.infra import ensure_infra
+from slrt_devstack.paths import StackPaths, repo_root
+from slrt_shared import reference
+from slrt_shared.contracts.topics import TopicLayout
+
+
+@dataclass
+class Platform:
+    """What a run talks to."""
+
+    urls: dict[str, str]
+    creds: dict[str, Any]
+    bootstrap: str
+    admin_url: str
+    layout: TopicLayout
+    paths: StackPaths
+    names: list[str]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@asynccontextmanager
+async def platform(regency: str, partitions: int = 6) -> AsyncIterator[Platform]:
+    """Start Kafka and Postgres if needed, provision a scratch district, run the services."""
+    root = repo_root()
+    infra = ensure_infra(root)
+    run = "b" + secrets.token_hex(4)
+    database = f"slrt_{run}"
+    layout = TopicLayout(f"{run}.")
+    dsns = await provision.create_database(infra.database_url, database, role_prefix=f"{run}_")
+    await provision.create_topics(
+        infra.kafka_bootstrap_servers, layout, list(reference.agencies()), partitions=partitions
+    )
+    paths = StackPaths(root / ".local" / "bench" / run)
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    creds = generate(regency)
+    creds_file = paths.local / "credentials.json"
+    creds_file.write_text(json.dumps(creds))
+    specs = [
+        replace(spec, name=f"bench-{spec.name}", port=_free_port()) for spec in services.SERVICES
+    ]
+    names = []
+    try:
+        for spec in specs:
+            env = services.service_env(
+                spec,
+                dsns[spec.schema],
+                infra.kafka_bootstrap_servers,
+                creds["admin"],
+                layout.prefix,
+            )
+            env.update(
+                {
+                    # Thousands of complaints a minute from one Puskesos is the point here.
+                    "INTAKE_RATE_LIMIT_PER_MINUTE": "0",
+                    f"{spec.env_prefix}_LOG_LEVEL": "WARNING",
+                    "GATEWAY_WEBHOOK_POLL_SECONDS": "5",
+                }
+            )
+            services.seed(spec, env, creds_file, regency)
+            services.start(paths, spec, env)
+            names.append(spec.name)
+        yield Platform(
+            {spec.name.removeprefix("bench-"): spec.url for spec in specs},
+            creds,
+            infra.kafka_bootstrap_servers,
+            infra.database_url,
+            layout,
+            paths,
+            names,
+        )
+    finally:
+        for name in names:
+            processes.stop(paths, name)
+        await provision.delete_topics(infra.kafka_bootstrap_servers, layout.prefix)
+        await provision.drop_database(infra.database_url, database, role_prefix=f"{run}_")
+
+
+def pids(platform: Platform) -> dict[str, int]:
+    """Process ids of the services, Kafka and Postgres of the run."""
+    found = {
+        name.removeprefix("bench-"): pid
+        for name in platform.names
+        if (pid := processes.pid_of(platform.paths, name)) is not None
+    }
+    stack = StackPaths(repo_root())
+    kafka_pid = processes.pid_of(stack, "kafka")
+    if kafka_pid is not None:
+        found["kafka"] = kafka_pid
+    postmaster = stack.postgres / "data" / "postmaster.pid"
+    if postmaster.exists():
+        found["postgres"] = int(postmaster.read_text().splitlines()[0])
+    return found
+
+
+def results_dir() -> Path:
+    """Where figures are written."""
+    path: Path = repo_root() / "bench" / "results"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
