@@ -197,6 +197,9 @@ async def _forever(name: str, job: BackgroundJob) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # stopping: an error raised while cancelling is no reason to restart
             log.exception("background job %s failed; restarting", name)
             await asyncio.sleep(1.0)
 

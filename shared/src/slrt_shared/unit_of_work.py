@@ -54,6 +54,11 @@ class PgUnitOfWork:
         try:
             if self._tx is not None and not self._finished:
                 await self._tx.rollback()
+        except Exception:
+            # A rollback fails when the transaction was cut off mid-statement (a cancelled
+            # commit); the original exception, often the cancellation itself, must win.
+            if exc is None:
+                raise
         finally:
             if self._conn is not None:
                 await self._pool.release(self._conn)

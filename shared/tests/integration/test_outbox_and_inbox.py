@@ -4,6 +4,7 @@ import asyncio
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from opentelemetry import trace
@@ -87,6 +88,20 @@ async def test_a_failed_transaction_saves_neither_state_nor_event(scratch, test_
             raise RuntimeError("crash before commit")
     assert await scratch.pool.fetchval("SELECT count(*) FROM outbox") == 0
     assert await scratch.pool.fetchval("SELECT count(*) FROM notes") == 0
+
+
+async def test_a_commit_refused_by_postgres_surfaces_its_own_error(scratch, test_env) -> None:
+    uow = PgUnitOfWork(scratch.pool, test_env.layout)
+    with pytest.raises(asyncpg.UniqueViolationError):
+        async with uow:
+            # a deferred constraint is checked only at COMMIT, so the commit itself fails
+            await uow.conn.execute(
+                "CREATE TEMP TABLE pairs (n int UNIQUE DEFERRABLE INITIALLY DEFERRED)"
+                " ON COMMIT DROP; INSERT INTO pairs VALUES (1), (1)"
+            )
+            uow.emit(topics.REFERRAL_ESCALATED, escalation())
+            await uow.commit()
+    assert await scratch.pool.fetchval("SELECT count(*) FROM outbox") == 0
 
 
 async def test_inbox_claims_an_event_once(scratch, test_env) -> None:
