@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar, cast
 
 import asyncpg
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
+from opentelemetry import propagate, trace
 from prometheus_client import Counter
 
 from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, decode
 from slrt_shared.contracts.events import EventData
 from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.offset_commits import OffsetCommits
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer("slrt.consumer")
 
 D = TypeVar("D", bound=EventData)
 U = TypeVar("U", bound=PgUnitOfWork)
@@ -58,15 +62,23 @@ def subscribe(
     group_id: str,
     max_attempts: int = 3,
     retry_delay: float = 0.2,
-) -> None:
+    commit_interval: float = 0.1,
+    max_records: int = 200,
+    poll_ms: int = 25,
+) -> OffsetCommits:
     """Consume contract topics with one consumer: commit after processing, dead-letter poison.
 
     One consumer per service (not one per topic) so the group rebalances once when it starts.
+    Records come in batches; the partitions of a batch are worked on side by side, each in
+    its own order (a complaint's events share a key, hence a partition). Offsets of
+    dealt-with records are committed together every `commit_interval` seconds (a round trip
+    to the broker per record would cost more than the record's own work); flush the returned
+    committer before stopping the broker.
     """
     by_physical = {layout.name(topic): topic for topic in handlers}
+    commits = OffsetCommits(commit_interval)
 
-    async def dead_letter(msg: KafkaMessage, topic: str, error: BaseException) -> None:
-        record = cast(ConsumerRecord, msg.raw_message)
+    async def dead_letter(record: ConsumerRecord, topic: str, error: BaseException) -> None:
         headers = dict(record.headers or [])
         headers.update(
             {
@@ -97,38 +109,83 @@ def subscribe(
     @broker.subscriber(
         *by_physical,
         group_id=group_id,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
+        batch=True,
+        max_records=max_records,
+        # an empty poll is followed by a pause as long as the poll: keep both short
+        batch_timeout_ms=poll_ms,
         decoder=_raw_body,
+        listener=commits,
         title=group_id,
     )
-    async def consume(body: bytes, msg: KafkaMessage) -> None:
-        topic = by_physical[cast(ConsumerRecord, msg.raw_message).topic]
-        handler = handlers[topic]
+    async def consume(msg: KafkaMessage) -> None:
+        by_partition: dict[TopicPartition, list[ConsumerRecord]] = defaultdict(list)
+        for record in cast(tuple[ConsumerRecord, ...], msg.raw_message):
+            by_partition[TopicPartition(record.topic, record.partition)].append(record)
+        async with asyncio.TaskGroup() as partitions:
+            for tp, records in by_partition.items():
+                partitions.create_task(in_order(msg.consumer, tp, records))
+
+    async def in_order(consumer: Any, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        for record in records:
+            try:
+                again = await deal_with(record)
+            except BaseException:
+                consumer.seek(tp, record.offset)  # nothing from here on is committed
+                raise
+            if again:
+                consumer.seek(tp, record.offset)
+                return
+            commits.done(consumer, record.topic, record.partition, record.offset)
+
+    async def deal_with(record: ConsumerRecord) -> bool:
+        """Handle or dead-letter a record; True when it must be read again later."""
+        topic = by_physical[record.topic]
+        carrier = {k: v.decode(errors="replace") for k, v in record.headers or []}
+        with tracer.start_as_current_span(
+            f"{record.topic} process",
+            context=propagate.extract(carrier),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": group_id,
+                "messaging.destination.partition.id": str(record.partition),
+                "messaging.kafka.offset": record.offset,
+            },
+        ):
+            return await handle_or_dead_letter(record, topic)
+
+    async def handle_or_dead_letter(record: ConsumerRecord, topic: str) -> bool:
         try:
-            event = decode(body)
+            event = decode(record.value or b"")
         except InvalidEventError as exc:
-            await dead_letter(msg, topic, exc)
-            return
+            await dead_letter(record, topic, exc)
+            return False
+        handler = handlers[topic]
         for attempt in range(1, max_attempts + 1):
             try:
                 await handler(event)
                 CONSUMED.labels(topic, "processed").inc()
-                return
+                return False
             except TRANSIENT_ERRORS:
-                # Redelivered (the offset is not committed) once the dependency answers again.
+                # Read again (the offset is not committed) once the dependency answers again.
                 log.warning("transient failure on %s, will redeliver", topic, exc_info=True)
                 await asyncio.sleep(1.0)
-                raise
+                return True
             except InvalidEventError as exc:
-                await dead_letter(msg, topic, exc)
-                return
+                await dead_letter(record, topic, exc)
+                return False
             except Exception as exc:  # noqa: BLE001 - one bad event must not stop the consumer
                 if attempt == max_attempts:
-                    await dead_letter(msg, topic, exc)
-                    return
+                    await dead_letter(record, topic, exc)
+                    return False
                 log.warning("attempt %s on %s failed: %s", attempt, topic, exc)
                 await asyncio.sleep(retry_delay * attempt)
+        return False
+
+    return commits
 
 
 def with_inbox(

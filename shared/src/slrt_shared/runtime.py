@@ -20,6 +20,7 @@ from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
 from slrt_shared.kafka_security import broker_security, client_options
+from slrt_shared.offset_commits import OffsetCommits
 from slrt_shared.openapi_errors import document_errors
 from slrt_shared.outbox import OutboxRelay, idempotent_producer
 from slrt_shared.request_guard import DEFAULT_MAX_BODY
@@ -50,11 +51,14 @@ class ServiceRuntime:
             security=broker_security(settings),
             middlewares=[kafka_middleware(self.tracer_provider)],
             logger=logging.getLogger(f"slrt.{name}.kafka"),
+            # "received"/"processed" for every record: our handlers log what matters.
+            log_level=logging.DEBUG,
         )
         self._pool: asyncpg.Pool | None = None
         self._jobs: list[tuple[str, BackgroundJob]] = []
         self._handlers: dict[str, consumer.EventHandler] = {}
         self._subscribed = False
+        self._commits: OffsetCommits | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -125,7 +129,7 @@ class ServiceRuntime:
             )
             tasks.append(asyncio.create_task(lag, name=f"{self.name}-consumer-lag"))
         if self._handlers and not self._subscribed:
-            consumer.subscribe(
+            self._commits = consumer.subscribe(
                 self.broker,
                 layout=self.layout,
                 handlers=self._handlers,
@@ -137,6 +141,8 @@ class ServiceRuntime:
             await self.broker.start()
             yield
         finally:
+            if self._commits is not None:
+                await self._commits.flush()
             await self.broker.stop()
             relay.stop()
             for task in tasks[1:]:
@@ -165,7 +171,10 @@ class ServiceRuntime:
         )
         document_errors(app)
         FastAPIInstrumentor.instrument_app(
-            app, tracer_provider=self.tracer_provider, excluded_urls="healthz,readyz,metrics"
+            app,
+            tracer_provider=self.tracer_provider,
+            excluded_urls="healthz,readyz,metrics",
+            exclude_spans=["receive", "send"],  # a span per ASGI message says nothing new
         )
         return app
 

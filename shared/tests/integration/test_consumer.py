@@ -14,6 +14,7 @@ from slrt_shared.consumer import subscribe, with_inbox
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import ReferralEscalated
+from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -252,3 +253,57 @@ async def test_a_redelivered_event_changes_nothing(test_env, scratch) -> None:
 
     bodies = await scratch.pool.fetch("SELECT body FROM notes")
     assert sorted(r["body"] for r in bodies) == sorted(str(e.id) for e in events)
+
+
+async def test_partitions_are_worked_side_by_side_each_in_its_own_order(test_env) -> None:
+    from slrt_devstack import provision
+
+    group = f"{test_env.topic_prefix}order-{uuid4().hex[:6]}"
+    # topics of its own: records other tests left would interleave with these
+    layout = TopicLayout(f"{test_env.topic_prefix}order{uuid4().hex[:6]}.")
+    await provision.create_topics(test_env.kafka_bootstrap_servers, layout, [], partitions=3)
+    topic = topics.REFERRAL_ESCALATED
+    complaints = [uuid4() for _ in range(12)]
+    events: dict[object, tuple[int, int]] = {}
+    batch = []
+    for step in range(8):
+        for which, complaint_id in enumerate(complaints):
+            data = ReferralEscalated(
+                referral_id=uuid4(),
+                complaint_id=complaint_id,
+                level="kecamatan",
+                at=datetime.now(UTC),
+            )
+            event = new_event(data, source="/slrt/referral", subject=complaint_id)
+            events[event.id] = (which, step)
+            batch.append((event.key, event.to_bytes()))
+    handled: dict[int, list[int]] = {which: [] for which in range(len(complaints))}
+    failed_once: set[int] = set()
+    busy = {"now": 0, "most": 0}
+
+    async def handler(event: CloudEvent) -> None:
+        which, step = events[event.id]
+        busy["now"] += 1
+        busy["most"] = max(busy["most"], busy["now"])
+        try:
+            await asyncio.sleep(0.02)
+            if which == 0 and step == 3 and which not in failed_once:
+                failed_once.add(which)
+                raise ConnectionResetError("database restarting")
+            handled[which].append(step)
+        finally:
+            busy["now"] -= 1
+
+    await produce(test_env.kafka_bootstrap_servers, layout.name(topic), batch)
+    broker = KafkaBroker(test_env.kafka_bootstrap_servers)
+    subscribe(broker, layout=layout, handlers={topic: handler}, group_id=group)
+    await broker.start()
+    try:
+        await wait_for(lambda: all(len(steps) == 8 for steps in handled.values()), within=60)
+        await asyncio.sleep(1.0)
+    finally:
+        await broker.stop()
+    # A failed record is read again with everything after it on its partition, in order.
+    assert handled == {which: list(range(8)) for which in range(len(complaints))}
+    assert failed_once == {0}
+    assert busy["most"] > 1
