@@ -26,9 +26,19 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         server_settings={"search_path": schema, "application_name": f"slrt-{schema}"},
+        reset=_keep_session,
     )
     assert pool is not None
     return pool
+
+
+async def _keep_session(_: asyncpg.Connection) -> None:
+    """Return a connection to the pool as it is.
+
+    asyncpg still rolls back an open transaction and drops listeners; the platform sets no
+    session state and takes only transaction-scoped advisory locks, so the default reset
+    (a round trip of UNLISTEN, RESET ALL and more on every release) would change nothing.
+    """
 
 
 @dataclass(frozen=True)
