@@ -21,3 +21,30 @@ def test_every_generated_nik_is_one_intake_accepts() -> None:
 
 def test_the_district_is_karawang_with_its_309_villages() -> None:
     assert len(District.of("32.15").villages) == 309
+
+
+def test_a_child_process_is_counted_once_under_its_nearest_named_parent() -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from slrt_bench.cpu import cpu_times
+
+    burn = "import time; sum(range(30_000_000)); time.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", burn])
+    try:
+        busy = psutil.Process(child.pid)
+        deadline = time.monotonic() + 20
+        while sum(busy.cpu_times()[:2]) < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        both = cpu_times({"parent": os.getpid(), "child": child.pid})
+        alone = cpu_times({"parent": os.getpid()})
+    finally:
+        child.kill()
+        child.wait()
+    assert both["child"] >= 0.3
+    # named on its own, the child is not also counted in its parent; unnamed, it is
+    assert alone["parent"] >= both["parent"] + 0.9 * both["child"]

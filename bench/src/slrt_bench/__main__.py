@@ -54,9 +54,12 @@ async def bench(steps: list[float], seconds: float, drain_s: float) -> dict[str,
         print(json.dumps(ceiling), flush=True)
         observer = Observer(stack.bootstrap, stack.layout)
         await observer.start()
-        desks = AgencyDesks(stack.urls["agency-gateway"], stack.creds["agencies"])
+        desks = AgencyDesks(
+            stack.urls["agency-gateway"], stack.creds["agencies"], stack.bootstrap, stack.layout
+        )
         desks.start()
-        processes = pids(stack)
+        # The generator, the agencies and the observer share the machine too: count them.
+        processes = {**pids(stack), "bench": os.getpid()}
         results = []
         try:
             for rate in steps:

@@ -1,60 +1,90 @@
-"""Agencies at work: each pulls its new referrals, acknowledges and resolves them."""
+"""Agencies at work: each reads its referrals from its Kafka topic, acknowledges, resolves."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from contextlib import suppress
 
-import httpx
+import aiohttp
+from aiokafka import AIOKafkaConsumer
+
+from slrt_shared.contracts.events import AgencyReferral
+from slrt_shared.contracts.topics import TopicLayout
 
 
 class AgencyDesks:
-    """One worker per agency, polling the gateway's pull API with its own key."""
+    """The agencies' systems, integrated the Kafka way: their topics in, the gateway's API out."""
 
-    def __init__(self, gateway: str, keys: dict[str, str]) -> None:
+    def __init__(
+        self,
+        gateway: str,
+        keys: dict[str, str],
+        bootstrap: str,
+        layout: TopicLayout,
+        concurrency: int = 64,
+    ) -> None:
         self._gateway = gateway
         self._keys = keys
-        self._tasks: list[asyncio.Task[None]] = []
+        self._topics = [layout.name(AgencyReferral.topic.format(agency_code=code)) for code in keys]
+        self._bootstrap = bootstrap
+        self._gate = asyncio.Semaphore(concurrency)
+        self._task: asyncio.Task[None] | None = None
+        self._work: set[asyncio.Task[None]] = set()
         self.resolved = 0
         self.errors = 0
 
     def start(self) -> None:
         """Open every agency's desk."""
-        self._tasks = [asyncio.create_task(self._desk(c, k)) for c, k in self._keys.items()]
+        self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
         """Close the desks."""
-        for task in self._tasks:
+        for task in [*self._work, *([self._task] if self._task else [])]:
             task.cancel()
-        for task in self._tasks:
             with suppress(asyncio.CancelledError):
                 await task
 
-    async def _desk(self, code: str, key: str) -> None:
-        headers = {"Authorization": f"Bearer {key}"}
-        limits = httpx.Limits(max_connections=8)
-        async with httpx.AsyncClient(
-            base_url=self._gateway, headers=headers, limits=limits, timeout=30
-        ) as client:
-            while True:
-                page = await client.get(
-                    "/v1/referrals", params={"status": "dispatched", "limit": 200}
-                )
-                items = page.json().get("items", []) if page.status_code == 200 else []
-                if not items:
-                    await asyncio.sleep(0.2)
-                    continue
-                await asyncio.gather(*(self._handle(client, r["referral_id"]) for r in items))
+    async def _run(self) -> None:
+        consumer = AIOKafkaConsumer(
+            *self._topics,
+            bootstrap_servers=self._bootstrap,
+            group_id=f"bench-agencies-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        timeout = aiohttp.ClientTimeout(total=30)
+        try:
+            async with aiohttp.ClientSession(self._gateway, timeout=timeout) as client:
+                while True:
+                    batches = await consumer.getmany(timeout_ms=200, max_records=1000)
+                    for records in batches.values():
+                        for record in records:
+                            data = json.loads(record.value)["data"]
+                            if data["status"] != "dispatched":
+                                continue
+                            task = asyncio.create_task(self._handle(client, data))
+                            self._work.add(task)
+                            task.add_done_callback(self._work.discard)
+        finally:
+            await consumer.stop()
 
-    async def _handle(self, client: httpx.AsyncClient, referral_id: str) -> None:
-        for action, body in (("acknowledge", None), ("resolve", {"outcome": "resolved"})):
-            response = await client.post(
-                f"/v1/referrals/{referral_id}/{action}",
-                json=body,
-                headers={"Idempotency-Key": str(uuid.uuid4())},
-            )
-            if response.status_code >= 300:
-                self.errors += 1
-                return
+    async def _handle(self, client: aiohttp.ClientSession, referral: dict[str, str]) -> None:
+        headers = {"Authorization": f"Bearer {self._keys[referral['agency_code']]}"}
+        steps = (("acknowledge", None), ("resolve", {"outcome": "resolved"}))
+        async with self._gate:
+            for action, body in steps:
+                try:
+                    async with client.post(
+                        f"/v1/referrals/{referral['referral_id']}/{action}",
+                        json=body,
+                        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+                    ) as response:
+                        ok = response.status < 300
+                except (aiohttp.ClientError, TimeoutError):
+                    ok = False
+                if not ok:
+                    self.errors += 1
+                    return
         self.resolved += 1

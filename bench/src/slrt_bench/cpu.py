@@ -5,23 +5,38 @@ from __future__ import annotations
 import psutil
 
 
+def _owner(process: psutil.Process, named: dict[int, str]) -> str | None:
+    """The nearest named process at or above this one (services are the bench's children)."""
+    current: psutil.Process | None = process
+    while current is not None:
+        if current.pid in named:
+            return named[current.pid]
+        current = current.parent()
+    return None
+
+
 def cpu_times(pids: dict[str, int]) -> dict[str, float]:
-    """User + system CPU seconds so far of each named process tree."""
+    """User + system CPU seconds so far of each named process and its unnamed descendants."""
+    named = {pid: name for name, pid in pids.items()}
     totals: dict[str, float] = {}
-    for name, pid in pids.items():
+    seen: set[int] = set()
+    for pid in pids.values():
         try:
             root = psutil.Process(pid)
             tree = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             continue
-        total = 0.0
         for process in tree:
+            if process.pid in seen:
+                continue
+            seen.add(process.pid)
             try:
+                owner = _owner(process, named)
                 times = process.cpu_times()
             except psutil.NoSuchProcess:
                 continue
-            total += times.user + times.system
-        totals[name] = total
+            if owner is not None:
+                totals[owner] = totals.get(owner, 0.0) + times.user + times.system
     return totals
 
 

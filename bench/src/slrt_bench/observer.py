@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from contextlib import suppress
 
 from aiokafka import AIOKafkaConsumer
@@ -14,7 +13,7 @@ from slrt_shared.contracts.topics import TopicLayout
 
 
 class Observer:
-    """Reads referral.dispatched and complaint.closed from their ends, noting first sightings."""
+    """Reads referral.dispatched and complaint.closed from their ends: when each was published."""
 
     def __init__(self, bootstrap: str, layout: TopicLayout) -> None:
         self.dispatched: dict[str, float] = {}
@@ -28,7 +27,6 @@ class Observer:
             bootstrap_servers=bootstrap,
             auto_offset_reset="latest",
             enable_auto_commit=False,
-            fetch_max_wait_ms=20,
         )
         self._task: asyncio.Task[None] | None = None
 
@@ -54,9 +52,10 @@ class Observer:
     async def _run(self) -> None:
         while True:
             batches = await self._consumer.getmany(timeout_ms=100, max_records=2000)
-            now = time.time()
             for tp, records in batches.items():
                 seen = self._names[tp.topic]
                 for record in records:
                     key = record.key.decode() if record.key else json.loads(record.value)["subject"]
-                    seen.setdefault(key, now)
+                    # When the event was published (the relay's send time, same host clock),
+                    # not when this busy process got round to reading it.
+                    seen.setdefault(key, record.timestamp / 1000)
