@@ -67,4 +67,4 @@ bench: install ## Measure sustained complaints/s, latency to dispatch and close,
 NATIONAL_ARGS ?=
 
 bench-national: install ## Time monitoring on a synthetic country (NATIONAL_ARGS="--villages 83000 --complaints 10000000").
-	$(RUN) python bench/national_scale.py $(NATIONAL_ARGS)
+	$(RUN) python -m slrt_bench.national $(NATIONAL_ARGS)

@@ -1,21 +1,18 @@
 """The national-scale benchmark's bulk load equals what monitoring builds from the same events.
 
-A small synthetic country is loaded straight into one database by bench/national_scale.py; its
-cases are then told as events through Kafka to the running monitoring, which writes its own
-database. The facts and the rankings of both must be identical, and the set-based tallies that
-rank every regency at once must agree with the per-regency path.
+A small synthetic country is loaded straight into one database by the benchmark's SQL load
+(slrt_bench.national); its cases are then told as events through Kafka to the running
+monitoring, which writes its own database. The facts and the rankings of both must be
+identical, and the set-based tallies that rank every regency at once must agree with the
+per-regency path.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import secrets
-import sys
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import asyncpg
@@ -27,45 +24,35 @@ from monitoring.app import MIGRATIONS
 from monitoring.domain.measures import tally
 from monitoring.domain.ranking import Policy
 from monitoring.service_layer import reports
+from slrt_bench.national.country import synthetic_regions
+from slrt_bench.national.events import case_events, publish
+from slrt_bench.national.load import load_country
 from slrt_devstack.testing import eventually
 from slrt_shared import db
-from slrt_shared.contracts.envelope import CONTENT_TYPE, new_event
 from slrt_shared.contracts.topics import TopicLayout
 
 from .conftest import REGENCY, Monitoring
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-BENCH = Path(__file__).resolve().parents[4] / "bench" / "national_scale.py"
 COMPLAINTS = 400
 POLICY = Policy()
 
 
-def national_scale() -> ModuleType:
-    """The benchmark script, imported from its file (it is not a package)."""
-    spec = importlib.util.spec_from_file_location("national_scale", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["national_scale"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def loaded(test_env: Any) -> AsyncIterator[tuple[str, datetime, ModuleType]]:
+async def loaded(test_env: Any) -> AsyncIterator[tuple[str, datetime]]:
     """A database of its own holding the bulk-loaded synthetic cases of the three regencies."""
     from slrt_devstack import provision
 
-    bench = national_scale()
     run = "s" + secrets.token_hex(4)
     dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
     await db.migrate(dsns["monitoring"], "monitoring", "monitoring", MIGRATIONS)
     now = datetime.now(UTC)
     # Only the reference data's regions: the same ones `seed` gives the running monitoring.
-    regions = bench.synthetic_regions(0, seed=7)
-    await bench.load_country(dsns["monitoring"], regions, COMPLAINTS, now, seed=7)
+    regions = synthetic_regions(0, seed=7)
+    await load_country(dsns["monitoring"], regions, COMPLAINTS, now, seed=7)
     try:
-        yield dsns["monitoring"], now, bench
+        yield dsns["monitoring"], now
     finally:
         await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
 
@@ -100,9 +87,9 @@ async def rankings(dsn: str, now: datetime) -> dict[str, Any]:
 
 
 async def test_bulk_loaded_cases_equal_the_same_cases_sent_as_events(
-    monitoring: Monitoring, loaded: tuple[str, datetime, ModuleType]
+    monitoring: Monitoring, loaded: tuple[str, datetime]
 ) -> None:
-    dsn, now, bench = loaded
+    dsn, now = loaded
     expected = await facts(dsn)
     assert len(expected["complaint_facts"]) == COMPLAINTS
     assert any(r[-1] is not None for r in expected["complaint_facts"])  # some closed
@@ -118,14 +105,9 @@ async def test_bulk_loaded_cases_equal_the_same_cases_sent_as_events(
     finally:
         await conn.close()
     for complaint in complaints:
-        for data in bench.case_events(complaint, referrals[complaint["complaint_id"]]):
-            event = new_event(data, source="/slrt/test", subject=complaint["complaint_id"])
-            await monitoring.producer.send(
-                monitoring.layout.name(data.topic),
-                event.to_bytes(),
-                key=str(complaint["complaint_id"]).encode(),
-                headers=[("content-type", CONTENT_TYPE.encode())],
-            )
+        cid = complaint["complaint_id"]
+        for data in case_events(complaint, referrals[cid]):
+            await publish(monitoring.producer, monitoring.layout, data, cid)
     await monitoring.producer.flush()
 
     async def same() -> bool:
@@ -136,9 +118,9 @@ async def test_bulk_loaded_cases_equal_the_same_cases_sent_as_events(
 
 
 async def test_one_pass_over_every_regency_equals_each_regency_ranked_alone(
-    loaded: tuple[str, datetime, ModuleType],
+    loaded: tuple[str, datetime],
 ) -> None:
-    dsn, now, _ = loaded
+    dsn, now = loaded
     regencies = ["32.15", "33.24", "62.03"]
     pool = await db.create_pool(dsn, "monitoring")
     try:
@@ -161,9 +143,9 @@ async def test_one_pass_over_every_regency_equals_each_regency_ranked_alone(
 
 
 async def test_tallies_counted_by_postgres_equal_the_domain_s_tally_of_the_facts(
-    loaded: tuple[str, datetime, ModuleType],
+    loaded: tuple[str, datetime],
 ) -> None:
-    dsn, now, _ = loaded
+    dsn, now = loaded
     pool = await db.create_pool(dsn, "monitoring")
     try:
         async with MonitoringUnitOfWork(pool, TopicLayout()) as uow:
