@@ -4,7 +4,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status logs test test-unit lint format contracts chart images bench
+.PHONY: help install up down status logs test test-unit lint format contracts chart images bench bench-national
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -63,3 +63,8 @@ images: ## Build the four service images with Docker (IMAGE_REGISTRY, IMAGE_TAG)
 
 bench: install ## Measure sustained complaints/s, latency to dispatch and close, CPU, vs the machine's ceilings.
 	$(RUN) python -m slrt_bench
+
+NATIONAL_ARGS ?=
+
+bench-national: install ## Time monitoring on a synthetic country (NATIONAL_ARGS="--villages 83000 --complaints 10000000").
+	$(RUN) python -m slrt_bench.national $(NATIONAL_ARGS)

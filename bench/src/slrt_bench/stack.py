@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import socket
@@ -32,67 +33,96 @@ class Platform:
     names: list[str]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nobody listens on."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
+@dataclass
+class Scratch:
+    """A run's own database and topic prefix on the shared Kafka and Postgres."""
+
+    run: str
+    database: str
+    dsns: dict[str, str]
+    bootstrap: str
+    admin_url: str
+    layout: TopicLayout
+    paths: StackPaths
+
+
 @asynccontextmanager
-async def platform(regency: str, partitions: int = 6) -> AsyncIterator[Platform]:
-    """Start Kafka and Postgres if needed, provision a scratch district, run the services."""
+async def scratch(kind: str, partitions: int = 6, keep: bool = False) -> AsyncIterator[Scratch]:
+    """Start Kafka and Postgres if needed; a database and topics of the run's own, dropped after.
+
+    `kind` starts the run's name (one letter); `keep` leaves the database and topics in place.
+    """
     root = repo_root()
-    infra = ensure_infra(root)
-    run = "b" + secrets.token_hex(4)
+    infra = await asyncio.to_thread(ensure_infra, root)
+    run = kind + secrets.token_hex(4)
     database = f"slrt_{run}"
     layout = TopicLayout(f"{run}.")
     dsns = await provision.create_database(infra.database_url, database, role_prefix=f"{run}_")
-    await provision.create_topics(
-        infra.kafka_bootstrap_servers, layout, list(reference.agencies()), partitions=partitions
-    )
     paths = StackPaths(root / ".local" / "bench" / run)
     paths.logs.mkdir(parents=True, exist_ok=True)
-    creds = generate(regency)
-    creds_file = paths.local / "credentials.json"
-    creds_file.write_text(json.dumps(creds))
-    specs = [
-        replace(spec, name=f"bench-{spec.name}", port=_free_port()) for spec in services.SERVICES
-    ]
-    names = []
     try:
-        for spec in specs:
-            env = services.service_env(
-                spec,
-                dsns[spec.schema],
-                infra.kafka_bootstrap_servers,
-                creds["admin"],
-                layout.prefix,
-            )
-            env.update(
-                {
-                    # Thousands of complaints a minute from one Puskesos is the point here.
-                    "INTAKE_RATE_LIMIT_PER_MINUTE": "0",
-                    f"{spec.env_prefix}_LOG_LEVEL": "WARNING",
-                    "GATEWAY_WEBHOOK_POLL_SECONDS": "5",
-                }
-            )
-            services.seed(spec, env, creds_file, regency)
-            services.start(paths, spec, env)
-            names.append(spec.name)
-        yield Platform(
-            {spec.name.removeprefix("bench-"): spec.url for spec in specs},
-            creds,
-            infra.kafka_bootstrap_servers,
-            infra.database_url,
-            layout,
-            paths,
-            names,
+        await provision.create_topics(
+            infra.kafka_bootstrap_servers, layout, list(reference.agencies()), partitions=partitions
+        )
+        yield Scratch(
+            run, database, dsns, infra.kafka_bootstrap_servers, infra.database_url, layout, paths
         )
     finally:
-        for name in names:
-            processes.stop(paths, name)
-        await provision.delete_topics(infra.kafka_bootstrap_servers, layout.prefix)
-        await provision.drop_database(infra.database_url, database, role_prefix=f"{run}_")
+        if not keep:
+            await provision.delete_topics(infra.kafka_bootstrap_servers, layout.prefix)
+            await provision.drop_database(infra.database_url, database, role_prefix=f"{run}_")
+
+
+@asynccontextmanager
+async def platform(regency: str, partitions: int = 6) -> AsyncIterator[Platform]:
+    """Start Kafka and Postgres if needed, provision a scratch district, run the services."""
+    async with scratch("b", partitions) as space:
+        creds = generate(regency)
+        creds_file = space.paths.local / "credentials.json"
+        creds_file.write_text(json.dumps(creds))
+        specs = [
+            replace(spec, name=f"bench-{spec.name}", port=free_port()) for spec in services.SERVICES
+        ]
+        names = []
+        try:
+            for spec in specs:
+                env = services.service_env(
+                    spec,
+                    space.dsns[spec.schema],
+                    space.bootstrap,
+                    creds["admin"],
+                    space.layout.prefix,
+                )
+                env.update(
+                    {
+                        # Thousands of complaints a minute from one Puskesos is the point here.
+                        "INTAKE_RATE_LIMIT_PER_MINUTE": "0",
+                        f"{spec.env_prefix}_LOG_LEVEL": "WARNING",
+                        "GATEWAY_WEBHOOK_POLL_SECONDS": "5",
+                    }
+                )
+                services.seed(spec, env, creds_file, regency)
+                services.start(space.paths, spec, env)
+                names.append(spec.name)
+            yield Platform(
+                {spec.name.removeprefix("bench-"): spec.url for spec in specs},
+                creds,
+                space.bootstrap,
+                space.admin_url,
+                space.layout,
+                space.paths,
+                names,
+            )
+        finally:
+            for name in names:
+                processes.stop(space.paths, name)
 
 
 def pids(platform: Platform) -> dict[str, int]:

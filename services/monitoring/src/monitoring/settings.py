@@ -23,6 +23,10 @@ class MonitoringSettings(ServiceSettings):
     prior_strength: float = Field(default=5.0, ge=0, description="Pseudo-complaints of shrinkage.")
     flag_below: float = Field(default=50.0, ge=0, le=100)
     ranking_interval_seconds: float = Field(default=5.0, gt=0, description="Debounce of updates.")
+    national_ranking: bool = Field(
+        default=False,
+        description="Also rank every served regency's villages and kecamatan together.",
+    )
 
     def policy(self) -> Policy:
         """The ranking policy these settings describe."""

@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from monitoring.domain.measures import ComplaintFact, ReferralFact
+from monitoring.domain.measures import (
+    AgencyTally,
+    ComplaintFact,
+    ReferralFact,
+    Tally,
+    tally,
+    tally_agency,
+)
 from monitoring.domain.ranking import Policy
 from monitoring.service_layer import projections, reports
 from slrt_shared.contracts.envelope import CloudEvent, new_event
@@ -153,6 +160,49 @@ class FakeUnitOfWork:
                 )
             )
         return out
+
+    async def tallies(
+        self,
+        regencies: list[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+        level: str,
+        now: datetime,
+    ) -> dict[str, Tally]:
+        """Each area's tally over the complaints received in [start, end)."""
+        complaints: dict[str, list[ComplaintFact]] = {}
+        referrals: dict[str, list[ReferralFact]] = {}
+        for regency in regencies if regencies is not None else self._regencies():
+            for c in await self.complaint_facts(regency, start, end, level):
+                complaints.setdefault(c.area, []).append(c)
+            for r in await self.referral_facts(regency, start, end, level):
+                referrals.setdefault(r.area, []).append(r)
+        return {area: tally(cs, referrals.get(area, []), now) for area, cs in complaints.items()}
+
+    async def agency_tallies(
+        self,
+        regencies: list[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+        now: datetime,
+    ) -> dict[tuple[str, str | None], AgencyTally]:
+        """Each (regency, agency)'s tally over the referrals dispatched in [start, end)."""
+        out = {}
+        for regency in regencies if regencies is not None else self._regencies():
+            by_agency: dict[str | None, list[ReferralFact]] = {}
+            for r in await self.referral_facts(regency, start, end, "agency"):
+                by_agency.setdefault(r.area, []).append(r)
+            for agency, refs in by_agency.items():
+                out[(regency, agency)] = tally_agency(refs, now)
+        return out
+
+    async def regions_of(self, regencies: list[str] | None, level: str) -> list[dict[str, Any]]:
+        """Villages or kecamatan of some regencies (None: all)."""
+        chosen = regencies if regencies is not None else self._regencies()
+        return [r for code in chosen for r in self._level(level, code)]
+
+    def _regencies(self) -> list[str]:
+        return sorted(code for code, r in self.regions.items() if r["level"] == "regency")
 
 
 def event(data: EventData) -> CloudEvent:

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from monitoring.domain.measures import ComplaintFact, ReferralFact
+from monitoring.domain.measures import AgencyTally, ComplaintFact, ReferralFact, Tally
 from slrt_shared.unit_of_work import PgUnitOfWork
+
+MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+def _days(micros: list[int] | None) -> list[float]:
+    # Durations travel as whole microseconds so the division is the one timedelta / DAY does.
+    return [m / MICROSECONDS_PER_DAY for m in micros or ()]
+
+
+def _micros(expression: str) -> str:
+    return f"(extract(epoch FROM {expression}) * 1000000)::bigint"
+
+
+def _scope(column: str, regencies: list[str] | None, first: int) -> str:
+    # Spelled out rather than `$n IS NULL OR ...`, so a prepared statement keeps its index plan.
+    return "" if regencies is None else f" AND {column} = ANY(${first}::text[])"
 
 
 class MonitoringUnitOfWork(PgUnitOfWork):
@@ -187,6 +204,13 @@ class MonitoringUnitOfWork(PgUnitOfWork):
         )
         return int(version)
 
+    async def digests(self, period: str) -> dict[tuple[str, str], str]:
+        """Digest of each published ranking of a period, by (regency, level)."""
+        rows = await self.conn.fetch(
+            "SELECT regency_code, level, digest FROM ranking_snapshots WHERE period = $1", period
+        )
+        return {(r["regency_code"], r["level"]): r["digest"] for r in rows}
+
     async def latest_version(self) -> int:
         """The newest snapshot version (0 if none)."""
         return int(
@@ -199,3 +223,186 @@ class MonitoringUnitOfWork(PgUnitOfWork):
             "SELECT DISTINCT agency_code FROM referral_facts WHERE agency_code IS NOT NULL"
         )
         return sorted(r["agency_code"] for r in rows)
+
+    async def tallies(
+        self,
+        regencies: list[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+        level: str,
+        now: datetime,
+    ) -> dict[str, Tally]:
+        """Each village's or kecamatan's tally over complaints received in [start, end).
+
+        One pass over the facts for any number of regencies (None: all of them), counted by
+        Postgres, so the country's ranking needs no row per complaint in Python.
+        """
+        area = "village_code" if level == "village" else "kecamatan_code"
+        args: list[Any] = [start, end, now]
+        scope = _scope("c.regency_code", regencies, 4)
+        if regencies is not None:
+            args.append(regencies)
+        window = (
+            " AND ($1::timestamptz IS NULL OR c.received_at >= $1)"
+            " AND ($2::timestamptz IS NULL OR c.received_at < $2)"
+        )
+        complaints = await self.conn.fetch(
+            f"SELECT c.{area} AS area, count(*) AS received,"
+            " count(*) FILTER (WHERE c.received_at - c.recorded_at <= interval '1 day') AS prompt,"
+            f" array_agg({_micros('c.closed_at - c.received_at')})"
+            "  FILTER (WHERE c.closed_at IS NOT NULL) AS to_close,"
+            f" array_agg({_micros('$3 - c.received_at')})"
+            "  FILTER (WHERE c.closed_at IS NULL) AS open_ages"
+            " FROM complaint_facts c WHERE c.received_at IS NOT NULL"
+            f"{window}{scope} GROUP BY 1",
+            *args,
+        )
+        referrals = await self.conn.fetch(
+            f"SELECT c.{area} AS area,"
+            " count(*) FILTER (WHERE r.due_at IS NOT NULL AND NOT r.rejected"
+            "  AND (r.resolved_at IS NOT NULL OR r.due_at < $3)) AS judged,"
+            " count(*) FILTER (WHERE r.due_at IS NOT NULL AND NOT r.rejected"
+            "  AND r.resolved_at <= r.due_at) AS met,"
+            " sum(r.escalations) AS escalations,"
+            " count(*) FILTER (WHERE r.attempt > 1) AS re_referrals"
+            " FROM referral_facts r JOIN complaint_facts c USING (complaint_id)"
+            f" WHERE c.received_at IS NOT NULL{window}{scope} GROUP BY 1",
+            *args,
+        )
+        by_area = {r["area"]: r for r in referrals}
+        out = {}
+        for c in complaints:
+            r = by_area.get(c["area"])
+            out[c["area"]] = Tally(
+                received=c["received"],
+                registered_within_a_day=c["prompt"],
+                days_to_close=_days(c["to_close"]),
+                open_ages=_days(c["open_ages"]),
+                sla_judged=r["judged"] if r else 0,
+                sla_met=r["met"] if r else 0,
+                escalations=int(r["escalations"] or 0) if r else 0,
+                re_referrals=r["re_referrals"] if r else 0,
+            )
+        return out
+
+    async def agency_tallies(
+        self,
+        regencies: list[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+        now: datetime,
+    ) -> dict[tuple[str, str | None], AgencyTally]:
+        """Each (regency, agency)'s tally over referrals dispatched in [start, end)."""
+        args: list[Any] = [start, end, now]
+        scope = _scope("c.regency_code", regencies, 4)
+        if regencies is not None:
+            args.append(regencies)
+        rows = await self.conn.fetch(
+            "SELECT c.regency_code, r.agency_code, count(*) AS referrals,"
+            " count(*) FILTER (WHERE r.resolved_at IS NOT NULL AND NOT r.rejected) AS resolved,"
+            " count(*) FILTER (WHERE r.rejected) AS rejected,"
+            f" array_agg({_micros('r.acknowledged_at - r.dispatched_at')}) FILTER"
+            "  (WHERE r.acknowledged_at IS NOT NULL AND r.dispatched_at IS NOT NULL) AS ack,"
+            f" array_agg({_micros('r.resolved_at - r.dispatched_at')}) FILTER"
+            "  (WHERE r.resolved_at IS NOT NULL AND r.dispatched_at IS NOT NULL) AS res,"
+            " count(*) FILTER (WHERE r.due_at IS NOT NULL AND NOT r.rejected"
+            "  AND (r.resolved_at IS NOT NULL OR r.due_at < $3)) AS judged,"
+            " count(*) FILTER (WHERE r.due_at IS NOT NULL AND NOT r.rejected"
+            "  AND r.resolved_at <= r.due_at) AS met"
+            " FROM referral_facts r JOIN complaint_facts c USING (complaint_id)"
+            " WHERE c.received_at IS NOT NULL"
+            " AND ($1::timestamptz IS NULL OR r.dispatched_at >= $1)"
+            f" AND ($2::timestamptz IS NULL OR r.dispatched_at < $2){scope} GROUP BY 1, 2",
+            *args,
+        )
+        return {
+            (r["regency_code"], r["agency_code"]): AgencyTally(
+                referrals=r["referrals"],
+                resolved=r["resolved"],
+                rejected=r["rejected"],
+                days_to_acknowledge=_days(r["ack"]),
+                days_to_resolve=_days(r["res"]),
+                sla_judged=r["judged"],
+                sla_met=r["met"],
+            )
+            for r in rows
+        }
+
+    async def regions_of(self, regencies: list[str] | None, level: str) -> list[dict[str, Any]]:
+        """Villages or kecamatan ('district') of some regencies (None: all), by code."""
+        scope = "" if regencies is None else " AND substr(code, 1, 5) = ANY($2::text[])"
+        args: list[Any] = [level] if regencies is None else [level, regencies]
+        rows = await self.conn.fetch(
+            f"SELECT code, name FROM regions WHERE level = $1{scope} ORDER BY code", *args
+        )
+        return [dict(r) for r in rows]
+
+    async def save_national(
+        self,
+        period: str,
+        level: str,
+        summary: dict[str, Any],
+        rows: list[dict[str, Any]],
+        computed_at: datetime,
+    ) -> None:
+        """Replace the stored country-wide ranking of a period and level."""
+        await self.conn.execute(
+            "DELETE FROM national_ranking_rows WHERE period = $1 AND level = $2", period, level
+        )
+        await self.conn.copy_records_to_table(
+            "national_ranking_rows",
+            records=[
+                (period, level, i, row["code"], json.dumps(row, default=str))
+                for i, row in enumerate(rows)
+            ],
+            columns=["period", "level", "position", "code", "row"],
+        )
+        await self.conn.execute(
+            "INSERT INTO national_rankings (period, level, summary, total, computed_at)"
+            " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (period, level) DO UPDATE SET"
+            " summary = EXCLUDED.summary, total = EXCLUDED.total,"
+            " computed_at = EXCLUDED.computed_at",
+            period,
+            level,
+            json.dumps(summary, default=str),
+            len(rows),
+            computed_at,
+        )
+
+    async def national(
+        self, period: str, level: str, prefix: str | None, limit: int | None, offset: int
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """A page of the stored country-wide ranking (rows whose code starts with `prefix`)."""
+        head = await self.conn.fetchrow(
+            "SELECT summary, total, computed_at FROM national_rankings"
+            " WHERE period = $1 AND level = $2",
+            period,
+            level,
+        )
+        if head is None:
+            return None
+        where = "period = $1 AND level = $2"
+        args: list[Any] = [period, level, limit, offset]
+        if prefix:
+            where += " AND code LIKE $5"
+            args.append(prefix + ".%")
+        rows = await self.conn.fetch(
+            f"SELECT row::text AS row FROM national_ranking_rows WHERE {where}"
+            " ORDER BY position LIMIT $3 OFFSET $4",
+            *args,
+        )
+        total = head["total"]
+        if prefix:
+            total = await self.conn.fetchval(
+                "SELECT count(*) FROM national_ranking_rows"
+                " WHERE period = $1 AND level = $2 AND code LIKE $3",
+                period,
+                level,
+                prefix + ".%",
+            )
+        header = {
+            "summary": json.loads(head["summary"]),
+            "total": total,
+            "computed_at": head["computed_at"],
+        }
+        return header, [json.loads(r["row"]) for r in rows]

@@ -83,55 +83,136 @@ def _share(part: int, whole: int) -> float | None:
 
 def sla_compliance(referrals: list[ReferralFact], now: datetime) -> float | None:
     """Share met of the referrals whose deadline has come: resolved by their due time."""
-    judged = [
-        r
-        for r in referrals
-        if r.due_at is not None and not r.rejected and (r.resolved_at is not None or r.due_at < now)
-    ]
-    met = sum(1 for r in judged if r.resolved_at and r.due_at and r.resolved_at <= r.due_at)
-    return _share(met, len(judged))
+    judged = [r for r in referrals if _judged(r, now)]
+    return _share(sum(1 for r in judged if _met(r)), len(judged))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """An area's facts reduced to what its measures need: counts and durations in days."""
+
+    received: int
+    registered_within_a_day: int
+    days_to_close: list[float]
+    open_ages: list[float]
+    sla_judged: int
+    sla_met: int
+    escalations: int
+    re_referrals: int
+
+
+@dataclass(frozen=True)
+class AgencyTally:
+    """An agency's referrals reduced to counts and durations in days."""
+
+    referrals: int
+    resolved: int
+    rejected: int
+    days_to_acknowledge: list[float]
+    days_to_resolve: list[float]
+    sla_judged: int
+    sla_met: int
+
+
+def _judged(r: ReferralFact, now: datetime) -> bool:
+    return r.due_at is not None and not r.rejected and (r.resolved_at is not None or r.due_at < now)
+
+
+def _met(r: ReferralFact) -> bool:
+    return bool(r.resolved_at and r.due_at and r.resolved_at <= r.due_at)
+
+
+def tally(complaints: list[ComplaintFact], referrals: list[ReferralFact], now: datetime) -> Tally:
+    """Reduce an area's facts to counts and durations."""
+    judged = [r for r in referrals if _judged(r, now)]
+    return Tally(
+        received=len(complaints),
+        registered_within_a_day=sum(1 for c in complaints if c.received_at - c.recorded_at <= DAY),
+        days_to_close=[_days(c.closed_at - c.received_at) for c in complaints if c.closed_at],
+        open_ages=[_days(now - c.received_at) for c in complaints if c.closed_at is None],
+        sla_judged=len(judged),
+        sla_met=sum(1 for r in judged if _met(r)),
+        escalations=sum(r.escalations for r in referrals),
+        re_referrals=sum(1 for r in referrals if r.attempt > 1),
+    )
+
+
+def measure_tally(t: Tally) -> Measures:
+    """An area's measures from its tally."""
+    closed = len(t.days_to_close)
+    return Measures(
+        received=t.received,
+        registered_within_a_day=_share(t.registered_within_a_day, t.received),
+        closed=closed,
+        resolution_rate=_share(closed, t.received),
+        sla_compliance=_share(t.sla_met, t.sla_judged),
+        median_days_to_close=percentile(t.days_to_close, 50),
+        p90_days_to_close=percentile(t.days_to_close, 90),
+        escalations=t.escalations,
+        open_backlog=len(t.open_ages),
+        backlog_median_age_days=percentile(t.open_ages, 50),
+        re_referrals=t.re_referrals,
+    )
 
 
 def measure(
     complaints: list[ComplaintFact], referrals: list[ReferralFact], now: datetime
 ) -> Measures:
     """Compute an area's measures."""
-    closed = [c for c in complaints if c.closed_at is not None]
-    open_ = [c for c in complaints if c.closed_at is None]
-    to_close = [_days(c.closed_at - c.received_at) for c in closed if c.closed_at]
-    prompt = sum(1 for c in complaints if c.received_at - c.recorded_at <= DAY)
-    return Measures(
-        received=len(complaints),
-        registered_within_a_day=_share(prompt, len(complaints)),
-        closed=len(closed),
-        resolution_rate=_share(len(closed), len(complaints)),
-        sla_compliance=sla_compliance(referrals, now),
-        median_days_to_close=percentile(to_close, 50),
-        p90_days_to_close=percentile(to_close, 90),
-        escalations=sum(r.escalations for r in referrals),
-        open_backlog=len(open_),
-        backlog_median_age_days=percentile([_days(now - c.received_at) for c in open_], 50),
-        re_referrals=sum(1 for r in referrals if r.attempt > 1),
+    return measure_tally(tally(complaints, referrals, now))
+
+
+def tally_agency(referrals: list[ReferralFact], now: datetime) -> AgencyTally:
+    """Reduce an agency's referrals to counts and durations."""
+    judged = [r for r in referrals if _judged(r, now)]
+    return AgencyTally(
+        referrals=len(referrals),
+        resolved=sum(1 for r in referrals if r.resolved_at is not None and not r.rejected),
+        rejected=sum(1 for r in referrals if r.rejected),
+        days_to_acknowledge=[
+            _days(r.acknowledged_at - r.dispatched_at)
+            for r in referrals
+            if r.acknowledged_at and r.dispatched_at
+        ],
+        days_to_resolve=[
+            _days(r.resolved_at - r.dispatched_at)
+            for r in referrals
+            if r.resolved_at and r.dispatched_at
+        ],
+        sla_judged=len(judged),
+        sla_met=sum(1 for r in judged if _met(r)),
+    )
+
+
+def measure_agency_tally(t: AgencyTally) -> AgencyMeasures:
+    """An agency's measures from its tally."""
+    return AgencyMeasures(
+        referrals=t.referrals,
+        resolved=t.resolved,
+        median_days_to_acknowledge=percentile(t.days_to_acknowledge, 50),
+        sla_compliance=_share(t.sla_met, t.sla_judged),
+        rejection_rate=_share(t.rejected, t.referrals),
+        median_days_to_resolve=percentile(t.days_to_resolve, 50),
     )
 
 
 def measure_agency(referrals: list[ReferralFact], now: datetime) -> AgencyMeasures:
     """Compute an agency's measures."""
-    acknowledged = [
-        _days(r.acknowledged_at - r.dispatched_at)
-        for r in referrals
-        if r.acknowledged_at and r.dispatched_at
-    ]
-    resolved = [
-        _days(r.resolved_at - r.dispatched_at)
-        for r in referrals
-        if r.resolved_at and r.dispatched_at
-    ]
-    return AgencyMeasures(
-        referrals=len(referrals),
-        resolved=sum(1 for r in referrals if r.resolved_at is not None and not r.rejected),
-        median_days_to_acknowledge=percentile(acknowledged, 50),
-        sla_compliance=sla_compliance(referrals, now),
-        rejection_rate=_share(sum(1 for r in referrals if r.rejected), len(referrals)),
-        median_days_to_resolve=percentile(resolved, 50),
+    return measure_agency_tally(tally_agency(referrals, now))
+
+
+def combine(tallies: list[Tally]) -> Tally:
+    """The tally of a larger area from the tallies of its parts."""
+    return Tally(
+        received=sum(t.received for t in tallies),
+        registered_within_a_day=sum(t.registered_within_a_day for t in tallies),
+        days_to_close=[d for t in tallies for d in t.days_to_close],
+        open_ages=[d for t in tallies for d in t.open_ages],
+        sla_judged=sum(t.sla_judged for t in tallies),
+        sla_met=sum(t.sla_met for t in tallies),
+        escalations=sum(t.escalations for t in tallies),
+        re_referrals=sum(t.re_referrals for t in tallies),
     )
+
+
+EMPTY = Tally(0, 0, [], [], 0, 0, 0, 0)

@@ -21,6 +21,7 @@ from monitoring.service_layer.reports import (
     ROLLING,
     current_month,
     months_before,
+    national_ranking,
     ranking,
     regency_measures,
     report_card,
@@ -31,6 +32,11 @@ from slrt_shared.runtime import ServiceRuntime
 
 _PERIOD = re.compile(r"^(\d{4}-(0[1-9]|1[0-2])|rolling-30d|all)$")
 Regency = Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}$")]
+# `all`: every served regency together (the country, when all are served).
+Scope = Annotated[str | None, Query(pattern=r"^(\d{2}\.\d{2}|all)$")]
+Limit = Annotated[int | None, Query(ge=1, le=10000, description="Rows per page (default: all).")]
+Offset = Annotated[int, Query(ge=0, description="Rows skipped before the page.")]
+NATIONAL = "all"
 Kecamatan = Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}\.\d{2}$")]
 
 
@@ -43,7 +49,7 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
 
     def resolve(regency: str | None, period: str | None) -> tuple[str, str]:
         regency = regency or settings.regency_codes[0]
-        if regency not in settings.regency_codes:
+        if regency != NATIONAL and regency not in settings.regency_codes:
             raise ApiError(404, "unknown_regency", "This regency is not served here.")
         period = period or current_month(datetime.now(UTC))
         if not _PERIOD.match(period):
@@ -60,14 +66,51 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
                 unit, regency, period, level, settings.policy(), datetime.now(UTC), kecamatan
             )
 
+    async def national(
+        level: str, period: str, kecamatan: str | None, limit: int | None, offset: int
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        if level == "agency":
+            raise ApiError(
+                422, "invalid_level", "Agencies are ranked within a regency: name the regency."
+            )
+        if level not in LEVELS:
+            raise ApiError(422, "invalid_level", f"level is one of {', '.join(LEVELS)}.")
+        async with uow() as unit:
+            return await national_ranking(
+                unit,
+                settings.regency_codes,
+                period,
+                level,
+                settings.policy(),
+                datetime.now(UTC),
+                kecamatan,
+                limit,
+                offset,
+            )
+
     @api.get("/v1/rankings", summary="Ranking of villages, kecamatan or agencies of a regency.")
     async def rankings(
         level: str = "village",
-        regency: Regency = None,
+        regency: Scope = None,
         period: str | None = None,
         kecamatan: Kecamatan = None,
+        limit: Limit = None,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
+        """`regency=all` ranks the villages or kecamatan of every served regency together."""
         regency, period = resolve(regency, period)
+        if regency == NATIONAL:
+            head, page = await national(level, period, kecamatan, limit, offset)
+            return {
+                "regency": regency,
+                "level": level,
+                "period": period,
+                "min_caseload": settings.min_caseload,
+                "regency_measures": head["summary"],
+                "computed_at": head["computed_at"],
+                "total": head["total"],
+                "rows": page,
+            }
         rows = await rows_for(level, regency, period, kecamatan)
         async with uow() as unit:
             summary = await regency_measures(unit, regency, period, datetime.now(UTC))
@@ -77,7 +120,8 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
             "period": period,
             "min_caseload": settings.min_caseload,
             "regency_measures": summary,
-            "rows": rows,
+            "total": len(rows),
+            "rows": rows[offset : None if limit is None else offset + limit],
         }
 
     @api.get(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+
+from prometheus_client import Histogram
 
 from monitoring.adapters.repository import MonitoringUnitOfWork
 from monitoring.service_layer.reports import publish_changed
@@ -13,6 +16,12 @@ from monitoring.settings import MonitoringSettings
 from slrt_shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
+
+RECOMPUTE_SECONDS = Histogram(
+    "slrt_monitoring_ranking_recompute_seconds",
+    "Time to recompute every current ranking",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40, 80),
+)
 
 
 def ranking_job(
@@ -27,12 +36,19 @@ def ranking_job(
                     "SELECT pg_try_advisory_xact_lock(hashtext('monitoring:publisher'))"
                 )
                 if locked:
+                    started = time.perf_counter()
                     count = await publish_changed(
-                        uow, settings.regency_codes, settings.policy(), datetime.now(UTC)
+                        uow,
+                        settings.regency_codes,
+                        settings.policy(),
+                        datetime.now(UTC),
+                        national=settings.national_ranking,
                     )
                     await uow.commit()
+                    took = time.perf_counter() - started
+                    RECOMPUTE_SECONDS.observe(took)
                     if count:
-                        log.info("published %s changed rankings", count)
+                        log.info("published %s changed rankings in %.2fs", count, took)
             await asyncio.sleep(settings.ranking_interval_seconds)
 
     return run
