@@ -117,6 +117,7 @@ async def kafka_rates(bootstrap: str, records: int, partitions: int = 6) -> dict
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     await admin.create_topics([NewTopic(topic, partitions, 1)])
+    await provision.wait_for_leaders(admin, [topic])  # else the first sends are refused
     try:
         producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5

@@ -39,13 +39,13 @@ async def create_topics(
             ]
             if failed:
                 raise RuntimeError(f"could not create topics: {', '.join(failed)}")
-            await _wait_for_leaders(admin, [t.name for t in missing])
+            await wait_for_leaders(admin, [t.name for t in missing])
         return [t.name for t in missing]
     finally:
         await admin.close()
 
 
-async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+async def wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:
     """Wait until every partition of the new topics has a leader, so first writes succeed."""
     for _ in range(300):
         described = await admin.describe_topics(names)
