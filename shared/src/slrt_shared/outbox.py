@@ -84,6 +84,8 @@ class OutboxRelay:
         try:
             await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
             while not self._stopping:
+                # Cleared before the pass, so a NOTIFY that arrives during it is not lost.
+                self._wake.clear()
                 try:
                     sent = await self.relay_once()
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -95,7 +97,6 @@ class OutboxRelay:
                     sent = 0
                     await asyncio.sleep(self._idle_wait)
                 if sent < self._batch_size:
-                    self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._idle_wait)
         finally:

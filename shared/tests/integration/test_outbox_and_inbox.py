@@ -180,3 +180,42 @@ async def test_two_relays_never_publish_the_same_event_twice(scratch, test_env) 
     records = await read_all(test_env.kafka_bootstrap_servers, topic, mine)
     ids = [event_id(r) for r in records if event_id(r) in mine]
     assert len(ids) == len(events) == len(set(ids))
+
+
+async def test_an_event_committed_during_a_relay_pass_is_sent_without_waiting(
+    scratch, test_env
+) -> None:
+    first_pass, go_on = asyncio.Event(), asyncio.Event()
+
+    class HeldRelay(OutboxRelay):
+        async def _publish(self, rows):  # type: ignore[no-untyped-def]
+            if not first_pass.is_set():
+                first_pass.set()
+                await go_on.wait()  # hold the first pass while the next event commits
+            await super()._publish(rows)
+
+    async def commit_one() -> None:
+        uow = PgUnitOfWork(scratch.pool, test_env.layout)
+        async with uow:
+            uow.emit(topics.REFERRAL_ESCALATED, escalation())
+            await uow.commit()
+
+    producer = idempotent_producer(test_env.kafka_bootstrap_servers, "test-relay-wake")
+    await producer.start()
+    # idle_wait is the safety-net poll: far longer than the test may take
+    relay = HeldRelay(scratch.pool, producer, schema="referral", idle_wait=60)
+    running = asyncio.create_task(relay.run())
+    try:
+        await commit_one()
+        await asyncio.wait_for(first_pass.wait(), 10)
+        await commit_one()  # its NOTIFY arrives while the first pass is still publishing
+        await asyncio.sleep(0.2)
+        go_on.set()
+        deadline = asyncio.get_running_loop().time() + 10
+        while await scratch.pool.fetchval("SELECT count(*) FROM outbox"):
+            assert asyncio.get_running_loop().time() < deadline, "second event left waiting"
+            await asyncio.sleep(0.05)
+    finally:
+        relay.stop()
+        await asyncio.wait_for(running, 10)
+        await producer.stop()
