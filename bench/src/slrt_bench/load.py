@@ -20,6 +20,7 @@ class StepResult:
     offered_per_s: float
     seconds: float
     sent_at: dict[str, float] = field(default_factory=dict)  # complaint id -> send time
+    accepted_at: dict[str, float] = field(default_factory=dict)  # complaint id -> 201 time
     http_latency: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     late_sends: int = 0  # sends the generator itself could not make on time
@@ -61,9 +62,11 @@ async def run_step(
                     kind = type(exc).__name__
                     result.errors[kind] = result.errors.get(kind, 0) + 1
                     return
-            result.http_latency.append(time.time() - started)
+            answered = time.time()
+            result.http_latency.append(answered - started)
             if answer is not None:
                 result.sent_at[answer["complaint_id"]] = started
+                result.accepted_at[answer["complaint_id"]] = answered
             else:
                 result.errors[str(status)] = result.errors.get(str(status), 0) + 1
 

@@ -52,7 +52,8 @@ def step_figures(
         "offered_per_s": step.offered_per_s,
         "seconds": step.seconds,
         "accepted": accepted,
-        "accepted_per_s": round(accepted / step.seconds, 1),
+        # from the first send to the last answer: a slow intake stretches the step
+        "accepted_per_s": round(throughput(step.sent_at, step.accepted_at), 1),
         "http_errors": step.errors,
         "late_sends": step.late_sends,
         "dispatched_per_s": round(throughput(step.sent_at, dispatched), 1),
