@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from slrt_devstack import provision
+from slrt_shared.outbox import NOTIFY_SQL
 
 SHAPE = """
 CREATE TABLE complaint (id uuid PRIMARY KEY, village text, needs text[], body jsonb,
@@ -99,7 +100,7 @@ async def postgres_commits(admin_url: str, seconds: float, concurrency: int) -> 
                                 ("complaint.pii", str(cid), RECORD),
                             ],
                         )
-                        await conn.execute("NOTIFY slrt_outbox")
+                        await conn.execute(NOTIFY_SQL)
                     done += 1
 
         started = time.perf_counter()

@@ -20,7 +20,9 @@ from slrt_shared.contracts.envelope import CONTENT_TYPE, CloudEvent
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("slrt.outbox")
 
-NOTIFY_CHANNEL = "slrt_outbox"
+# One channel per schema: the services share a database, and a relay woken by another
+# service's commit would only find its own outbox empty.
+NOTIFY_SQL = "SELECT pg_notify('slrt_outbox_' || current_schema(), '')"
 PUBLISHED = Counter("slrt_outbox_published_total", "Events relayed from the outbox", ["topic"])
 PENDING = Gauge("slrt_outbox_pending", "Events waiting in the outbox at the last relay pass")
 
@@ -41,7 +43,12 @@ async def enqueue(conn: asyncpg.Connection, topic: str, event: CloudEvent) -> No
 
 async def notify(conn: asyncpg.Connection) -> None:
     """Wake the relay when the surrounding transaction commits."""
-    await conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+    await conn.execute(NOTIFY_SQL)
+
+
+def notify_channel(schema: str) -> str:
+    """The channel on which commits to a schema's outbox are announced."""
+    return f"slrt_outbox_{schema}"
 
 
 def idempotent_producer(
@@ -73,6 +80,7 @@ class OutboxRelay:
         self._pool = pool
         self._producer = producer
         self._lock_key = f"outbox:{schema}"
+        self._channel = notify_channel(schema)
         self._batch_size = batch_size
         self._idle_wait = idle_wait
         self._wake = asyncio.Event()
@@ -82,7 +90,7 @@ class OutboxRelay:
         """Relay until stopped, waking on NOTIFY and polling as a safety net."""
         listener = await self._pool.acquire()
         try:
-            await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            await listener.add_listener(self._channel, self._on_notify)
             while not self._stopping:
                 # Cleared before the pass, so a NOTIFY that arrives during it is not lost.
                 self._wake.clear()
@@ -101,7 +109,7 @@ class OutboxRelay:
                         await asyncio.wait_for(self._wake.wait(), self._idle_wait)
         finally:
             try:
-                await listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+                await listener.remove_listener(self._channel, self._on_notify)
             finally:
                 await self._pool.release(listener)
 

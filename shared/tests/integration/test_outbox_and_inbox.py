@@ -9,6 +9,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from opentelemetry import trace
 
+from slrt_shared import outbox
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, decode, new_event
 from slrt_shared.contracts.events import ReferralEscalated
@@ -215,6 +216,43 @@ async def test_an_event_committed_during_a_relay_pass_is_sent_without_waiting(
         while await scratch.pool.fetchval("SELECT count(*) FROM outbox"):
             assert asyncio.get_running_loop().time() < deadline, "second event left waiting"
             await asyncio.sleep(0.05)
+    finally:
+        relay.stop()
+        await asyncio.wait_for(running, 10)
+        await producer.stop()
+
+
+async def test_a_relay_is_woken_by_its_own_schema_only(scratch, test_env) -> None:
+    passes = 0
+
+    class CountingRelay(OutboxRelay):
+        async def relay_once(self) -> int:
+            nonlocal passes
+            passes += 1
+            return await super().relay_once()
+
+    producer = idempotent_producer(test_env.kafka_bootstrap_servers, "test-relay-own")
+    await producer.start()
+    relay = CountingRelay(scratch.pool, producer, schema="referral", idle_wait=60)
+    running = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.5)
+        before = passes
+        for _ in range(3):  # commits to another schema's outbox, in the same database
+            async with scratch.pool.acquire() as conn, conn.transaction():
+                await conn.execute("SET LOCAL search_path = pg_catalog")
+                await outbox.notify(conn)
+        await asyncio.sleep(0.5)
+        assert passes == before
+        uow = PgUnitOfWork(scratch.pool, test_env.layout)
+        async with uow:
+            uow.emit(topics.REFERRAL_ESCALATED, escalation())
+            await uow.commit()
+        deadline = asyncio.get_running_loop().time() + 10
+        while await scratch.pool.fetchval("SELECT count(*) FROM outbox"):
+            assert asyncio.get_running_loop().time() < deadline, "own commit did not wake it"
+            await asyncio.sleep(0.05)
+        assert passes > before
     finally:
         relay.stop()
         await asyncio.wait_for(running, 10)
