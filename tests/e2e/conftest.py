@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -70,12 +69,6 @@ class Platform:
         return {"Authorization": f"Bearer {self.creds['district'][REGENCY]}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def otlp() -> Iterator[OtlpReceiver]:
     """An OTLP/HTTP receiver every service of the platform exports its spans to."""
@@ -92,7 +85,7 @@ def platform(
     paths = StackPaths(tmp_path_factory.mktemp("platform"))
     creds_file = paths.local / "credentials.json"
     creds = credentials.ensure(creds_file, REGENCY)
-    specs = [replace(spec, port=_free_port()) for spec in services.SERVICES]
+    specs = [replace(spec, port=processes.free_port()) for spec in services.SERVICES]
     envs = {
         spec.name: services.service_env(
             spec,

@@ -11,8 +11,6 @@ import pytest
 
 from slrt_devstack import processes, services
 
-from .conftest import _free_port
-
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.security]
 
 LIMIT = 5
@@ -24,7 +22,9 @@ def limited_replicas(platform) -> Iterator[list[str]]:  # type: ignore[no-untype
     urls = []
     names = []
     for n in (1, 2):
-        spec = replace(platform.specs["intake"], name=f"intake-limited-{n}", port=_free_port())
+        spec = replace(
+            platform.specs["intake"], name=f"intake-limited-{n}", port=processes.free_port()
+        )
         env = {
             **platform.envs["intake"],
             "INTAKE_RATE_LIMIT_PER_MINUTE": str(LIMIT),

@@ -95,6 +95,8 @@ async def bench(steps: list[float], seconds: float, drain_s: float) -> dict[str,
         "ceilings": ceiling,
         "bound": machine_bound,
         "steps": results,
+        # referrals the agencies acknowledged and resolved, and calls the gateway refused
+        "agency_desks": {"resolved": desks.resolved, "errors": desks.errors},
         "sustained_end_to_end_per_s": sustained,
         "efficiency": round(sustained / machine_bound["complaints_per_s"], 3)
         if machine_bound["complaints_per_s"]

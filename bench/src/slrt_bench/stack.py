@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -31,13 +30,6 @@ class Platform:
     layout: TopicLayout
     paths: StackPaths
     names: list[str]
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -88,7 +80,8 @@ async def platform(regency: str, partitions: int = 6) -> AsyncIterator[Platform]
         creds_file = space.paths.local / "credentials.json"
         creds_file.write_text(json.dumps(creds))
         specs = [
-            replace(spec, name=f"bench-{spec.name}", port=free_port()) for spec in services.SERVICES
+            replace(spec, name=f"bench-{spec.name}", port=processes.free_port())
+            for spec in services.SERVICES
         ]
         names = []
         try:

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from slrt_bench.stack import Scratch, free_port
+from slrt_bench.stack import Scratch
 from slrt_devstack import processes, services
 from slrt_devstack.testing import eventually
 
@@ -23,7 +23,7 @@ async def monitoring(
     space: Scratch, regencies: list[str], interval: float
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Serve every regency, with the country-wide ranking stored by the job; a client of it."""
-    port = free_port()
+    port = processes.free_port()
     spec = services.ServiceSpec(
         "national-monitoring", "monitoring", "monitoring", port, "MONITORING"
     )

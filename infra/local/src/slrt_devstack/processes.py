@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from slrt_devstack.paths import StackPaths
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on, for a process about to start."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def pid_of(paths: StackPaths, name: str) -> int | None:
