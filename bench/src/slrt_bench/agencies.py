@@ -33,7 +33,7 @@ class AgencyDesks:
         self._task: asyncio.Task[None] | None = None
         self._work: set[asyncio.Task[None]] = set()
         self.resolved = 0
-        self.errors = 0
+        self.errors: dict[str, int] = {}  # refused calls by action and status
 
     def start(self) -> None:
         """Open every agency's desk."""
@@ -81,10 +81,11 @@ class AgencyDesks:
                         json=body,
                         headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
                     ) as response:
-                        ok = response.status < 300
-                except (aiohttp.ClientError, TimeoutError):
-                    ok = False
-                if not ok:
-                    self.errors += 1
+                        failure = None if response.status < 300 else str(response.status)
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    failure = type(exc).__name__
+                if failure is not None:
+                    what = f"{action} {failure}"
+                    self.errors[what] = self.errors.get(what, 0) + 1
                     return
         self.resolved += 1
