@@ -222,10 +222,16 @@ def test_webhooks_are_signed_retried_until_the_receiver_recovers_and_logged(
     assert event["data"]["agency_code"] == "DP3A"
     assert event["data"]["resident"]["description"]  # KEKERASAN is special: full disclosure
     assert hook.rejected_signatures == 0 and hook.calls >= 3
-    log = httpx.get(
-        f"{platform.urls['agency-gateway']}/v1/webhook/deliveries", headers=platform.agency("DP3A")
-    ).json()
-    mine = [d for d in log if d["id"] == delivered[0]["id"]]
+
+    def logged() -> list:  # type: ignore[type-arg]
+        log = httpx.get(
+            f"{platform.urls['agency-gateway']}/v1/webhook/deliveries",
+            headers=platform.agency("DP3A"),
+        ).json()
+        # the receiver answers before the gateway records the answer: wait for the record
+        return [d for d in log if d["id"] == delivered[0]["id"] and d["status"] != "pending"]
+
+    mine = eventually(logged, timeout=15)
     assert mine[0]["status"] == "delivered" and mine[0]["attempts"] == 3
 
     # A replayed delivery carries the same webhook-id, so the receiver can refuse it.

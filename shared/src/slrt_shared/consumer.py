@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
@@ -69,11 +70,11 @@ def subscribe(
     """Consume contract topics with one consumer: commit after processing, dead-letter poison.
 
     One consumer per service (not one per topic) so the group rebalances once when it starts.
-    Records come in batches; the partitions of a batch are worked on side by side, each in
-    its own order (a complaint's events share a key, hence a partition). Offsets of
-    dealt-with records are committed together every `commit_interval` seconds (a round trip
-    to the broker per record would cost more than the record's own work); flush the returned
-    committer before stopping the broker.
+    Records come in batches; the records of a batch with one partition number are worked in
+    publication order (a complaint's events share a key, hence that number in every topic),
+    and the numbers side by side. Offsets of dealt-with records are committed together every
+    `commit_interval` seconds (a round trip to the broker per record would cost more than the
+    record's own work); flush the returned committer before stopping the broker.
     """
     by_physical = {layout.name(topic): topic for topic in handlers}
     commits = OffsetCommits(commit_interval)
@@ -120,24 +121,41 @@ def subscribe(
         title=group_id,
     )
     async def consume(msg: KafkaMessage) -> None:
+        # A complaint's events share a key, hence the same partition number in every topic
+        # (all have the same count): records of one number form a lane worked in publication
+        # order across topics (a referral's dispatch before its escalation); lanes run side by
+        # side.
         by_partition: dict[TopicPartition, list[ConsumerRecord]] = defaultdict(list)
         for record in cast(tuple[ConsumerRecord, ...], msg.raw_message):
             by_partition[TopicPartition(record.topic, record.partition)].append(record)
-        async with asyncio.TaskGroup() as partitions:
-            for tp, records in by_partition.items():
-                partitions.create_task(in_order(msg.consumer, tp, records))
+        lanes: dict[int, list[list[ConsumerRecord]]] = defaultdict(list)
+        for tp, records in by_partition.items():
+            lanes[tp.partition].append(records)
+        async with asyncio.TaskGroup() as group:
+            for streams in lanes.values():
+                # merge keeps each partition's own (offset) order whatever the timestamps
+                lane = list(heapq.merge(*streams, key=lambda r: r.timestamp))
+                group.create_task(in_order(msg.consumer, lane))
 
-    async def in_order(consumer: Any, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
-        for record in records:
+    async def in_order(consumer: Any, lane: list[ConsumerRecord]) -> None:
+        for n, record in enumerate(lane):
             try:
                 again = await deal_with(record)
             except BaseException:
-                consumer.seek(tp, record.offset)  # nothing from here on is committed
+                rewind(consumer, lane[n:])  # nothing from here on is committed
                 raise
             if again:
-                consumer.seek(tp, record.offset)
+                rewind(consumer, lane[n:])
                 return
             commits.done(consumer, record.topic, record.partition, record.offset)
+
+    def rewind(consumer: Any, left: list[ConsumerRecord]) -> None:
+        """Read again from each partition's first record not dealt with."""
+        first: dict[TopicPartition, int] = {}
+        for record in left:
+            first.setdefault(TopicPartition(record.topic, record.partition), record.offset)
+        for tp, offset in first.items():
+            consumer.seek(tp, offset)
 
     async def deal_with(record: ConsumerRecord) -> bool:
         """Handle or dead-letter a record; True when it must be read again later."""

@@ -307,3 +307,50 @@ async def test_partitions_are_worked_side_by_side_each_in_its_own_order(test_env
     assert handled == {which: list(range(8)) for which in range(len(complaints))}
     assert failed_once == {0}
     assert busy["most"] > 1
+
+
+async def test_a_complaints_events_on_two_topics_are_worked_in_publication_order(
+    test_env,
+) -> None:
+    from slrt_devstack import provision
+
+    group = f"{test_env.topic_prefix}lanes-{uuid4().hex[:6]}"
+    layout = TopicLayout(f"{test_env.topic_prefix}lanes{uuid4().hex[:6]}.")
+    await provision.create_topics(test_env.kafka_bootstrap_servers, layout, [], partitions=3)
+    first, then = topics.REFERRAL_DISPATCHED, topics.REFERRAL_ESCALATED
+    complaints = [uuid4() for _ in range(9)]
+
+    def events_for(topic_name: str) -> list[tuple[bytes, bytes]]:
+        out = []
+        for complaint_id in complaints:
+            data = ReferralEscalated(
+                referral_id=uuid4(),
+                complaint_id=complaint_id,
+                level="kecamatan",
+                at=datetime.now(UTC),
+            )
+            event = new_event(data, source="/slrt/referral", subject=complaint_id)
+            out.append((event.key, event.to_bytes()))
+        return out
+
+    # Both topics hold their records before the consumer starts: they arrive in one batch.
+    await produce(test_env.kafka_bootstrap_servers, layout.name(first), events_for(first))
+    await produce(test_env.kafka_bootstrap_servers, layout.name(then), events_for(then))
+    dispatched: set[str] = set()
+    escalated: list[tuple[str, bool]] = []
+
+    async def on_first(event: CloudEvent) -> None:
+        await asyncio.sleep(0.05)  # slower than its follow-up: only ordering keeps them right
+        dispatched.add(event.subject)
+
+    async def on_then(event: CloudEvent) -> None:
+        escalated.append((event.subject, event.subject in dispatched))
+
+    broker = KafkaBroker(test_env.kafka_bootstrap_servers)
+    subscribe(broker, layout=layout, handlers={first: on_first, then: on_then}, group_id=group)
+    await broker.start()
+    try:
+        await wait_for(lambda: len(escalated) == len(complaints), within=60)
+    finally:
+        await broker.stop()
+    assert sorted(escalated) == sorted((str(c), True) for c in complaints)

@@ -54,8 +54,9 @@ async def on_escalated(uow: GatewayUnit, data: ReferralEscalated, event: CloudEv
     """Mark a referral escalated and tell its agency."""
     referral = await uow.referral(data.referral_id, for_update=True)
     if referral is None:
-        # Dispatch and escalation share the complaint's partition, so this is a referral the
-        # gateway never received (dispatched before it was deployed): nothing to tell anyone.
+        # Dispatch and escalation share the complaint's partition number and are worked in
+        # publication order, so this is a referral the gateway never received (dispatched
+        # before it was deployed): nothing to tell anyone.
         log.warning("escalation of unknown referral %s ignored", data.referral_id)
         return
     escalated = escalate(referral, data.level, data.at)
