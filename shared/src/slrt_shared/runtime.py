@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from slrt_shared import consumer, db
+from slrt_shared import consumer, db, retention
 from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
@@ -56,6 +57,7 @@ class ServiceRuntime:
         )
         self._pool: asyncpg.Pool | None = None
         self._jobs: list[tuple[str, BackgroundJob]] = []
+        self._retention: list[retention.RetentionRule] = [inbox_retention(settings)]
         self._handlers: dict[str, consumer.EventHandler] = {}
         self._subscribed = False
         self._commits: OffsetCommits | None = None
@@ -91,6 +93,15 @@ class ServiceRuntime:
         """Run a background coroutine for the life of the service."""
         self._jobs.append((name, job))
 
+    def add_retention(self, rule: retention.RetentionRule) -> None:
+        """Prune a kind of row once it is older than the rule allows."""
+        self._retention.append(rule)
+
+    @property
+    def retention_rules(self) -> list[retention.RetentionRule]:
+        """What the service prunes, the inbox first."""
+        return list(self._retention)
+
     async def migrate(self) -> list[str]:
         """Apply the service's migrations."""
         return await db.migrate(self.settings.database_url, self.schema, self.name, self.migrations)
@@ -120,6 +131,10 @@ class ServiceRuntime:
         relay = OutboxRelay(self._pool, producer, schema=self.schema)
         tasks = [asyncio.create_task(relay.run(), name=f"{self.name}-outbox")]
         tasks += [asyncio.create_task(_forever(n, j), name=n) for n, j in self._jobs]
+        prune = retention.prune_forever(
+            self._pool, self._retention, interval=self.settings.retention_interval_seconds
+        )
+        tasks.append(asyncio.create_task(prune, name=f"{self.name}-retention"))
         if self._handlers:
             lag = report_lag_forever(
                 self.settings.kafka_bootstrap_servers,
@@ -195,6 +210,16 @@ class ServiceRuntime:
     async def _check_kafka(self) -> None:
         if not await self.broker.ping(timeout=2):
             raise ConnectionError("Kafka broker did not answer")
+
+
+def inbox_retention(settings: ServiceSettings) -> retention.RetentionRule:
+    """Processed event ids, forgotten after `inbox_retention_days`."""
+    return retention.RetentionRule(
+        name="inbox",
+        sql="DELETE FROM inbox WHERE event_id IN (SELECT event_id FROM inbox"
+        " WHERE processed_at < $1 LIMIT $2) RETURNING 1",
+        max_age=timedelta(days=settings.inbox_retention_days),
+    )
 
 
 async def _forever(name: str, job: BackgroundJob) -> None:

@@ -44,6 +44,14 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    inbox_retention_days: float = Field(
+        default=90,
+        gt=0,
+        description="How long processed event ids are remembered; longer than any redelivery.",
+    )
+    retention_interval_seconds: float = Field(
+        default=3600, gt=0, description="Pause between two retention passes."
+    )
     admin_token: str | None = Field(default=None, description="Token of the platform admin.")
     reference_data: str | None = Field(default=None, description="Folder of reference CSVs.")
 
