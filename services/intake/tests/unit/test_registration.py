@@ -1,9 +1,11 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
 
 from intake.domain.complaints import Catalogue, Registered
+from intake.domain.idempotency import IdempotencyKey
 from intake.domain.tracking import TimelineEntry
 from intake.service_layer.registration import (
     ComplaintRejectedError,
@@ -20,7 +22,7 @@ NOW = datetime(2025, 6, 26, 3, 0, tzinfo=UTC)
 class FakeUnitOfWork:
     def __init__(self, catalogue: Catalogue = CATALOGUE) -> None:
         self._catalogue = catalogue
-        self.keys: dict[tuple[str, str], tuple[str, UUID]] = {}
+        self.keys: dict[IdempotencyKey, tuple[str, UUID]] = {}
         self.complaints: dict[UUID, Registered] = {}
         self.timeline: list[tuple[UUID, TimelineEntry]] = []
         self.events: list[tuple[str, CloudEvent]] = []
@@ -28,11 +30,11 @@ class FakeUnitOfWork:
     async def catalogue(self) -> Catalogue:
         return self._catalogue
 
-    async def lock_key(self, scope: str, key: str) -> None:
+    async def lock_key(self, key: IdempotencyKey) -> None:
         return None
 
-    async def idempotent(self, scope: str, key: str) -> tuple[str, UUID] | None:
-        return self.keys.get((scope, key))
+    async def idempotent(self, key: IdempotencyKey) -> tuple[str, UUID] | None:
+        return self.keys.get(key)
 
     async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]:
         return [
@@ -45,10 +47,10 @@ class FakeUnitOfWork:
         return any(c.ticket == ticket for c in self.complaints.values())
 
     async def add(
-        self, registered: Registered, recorded_by: str, scope: str, key: str, fingerprint: str
+        self, registered: Registered, recorded_by: str, key: IdempotencyKey, fingerprint: str
     ) -> None:
         self.complaints[registered.complaint_id] = registered
-        self.keys[(scope, key)] = (fingerprint, registered.complaint_id)
+        self.keys[key] = (fingerprint, registered.complaint_id)
 
     async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None:
         self.timeline.append((complaint_id, entry))
@@ -107,3 +109,29 @@ async def test_the_same_resident_with_the_same_open_need_is_linked_not_refused()
     created_events = [e for t, e in uow.events if t == "complaint.created"]
     assert created_events[-1].data["possible_duplicate_of"] == [str(first.complaint_id)]
     assert created_events[0].data["possible_duplicate_of"] == []
+
+
+async def test_a_key_belongs_to_the_village_not_to_the_token_that_sent_it() -> None:
+    uow = FakeUnitOfWork()
+    first = await register_complaint(uow, GOOD, operator="old", idempotency_key="k1", now=NOW)
+    again = await register_complaint(uow, GOOD, operator="new", idempotency_key="k1", now=NOW)
+    assert again.complaint_id == first.complaint_id and not again.created
+    assert list(uow.keys) == [IdempotencyKey("header", GOOD.village_code, "k1")]
+
+
+async def test_the_same_key_in_another_village_is_another_complaint() -> None:
+    uow = FakeUnitOfWork(Catalogue(CATALOGUE.villages | {"32.15.02.2002"}, CATALOGUE.services))
+    elsewhere = replace(GOOD, village_code="32.15.02.2002")
+    mine = await register_complaint(uow, GOOD, operator="a", idempotency_key="k1", now=NOW)
+    theirs = await register_complaint(uow, elsewhere, operator="b", idempotency_key="k1", now=NOW)
+    assert theirs.created and theirs.complaint_id != mine.complaint_id
+
+
+async def test_header_keys_and_device_client_ids_are_separate_namespaces() -> None:
+    uow = FakeUnitOfWork()
+    other = replace(GOOD, needs=("ADMINDUK",))
+    header = await register_complaint(uow, GOOD, operator="op", idempotency_key="7", now=NOW)
+    batch = await register_complaint(
+        uow, other, operator="op", idempotency_key="7", now=NOW, source="batch"
+    )
+    assert batch.created and batch.complaint_id != header.complaint_id

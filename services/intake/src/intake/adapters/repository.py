@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from intake.domain.complaints import Catalogue, Registered
+from intake.domain.idempotency import IdempotencyKey
 from intake.domain.tracking import TimelineEntry
 from slrt_shared.unit_of_work import PgUnitOfWork
 
@@ -60,21 +61,23 @@ class IntakeUnitOfWork(PgUnitOfWork):
         """Drop request counts of windows that have closed."""
         await self.conn.execute("DELETE FROM request_windows WHERE window_start < $1", moment)
 
-    async def idempotent(self, scope: str, key: str) -> tuple[str, UUID] | None:
+    async def idempotent(self, key: IdempotencyKey) -> tuple[str, UUID] | None:
         """The request hash and complaint saved under an idempotency key, if any."""
         row = await self.conn.fetchrow(
-            "SELECT request_hash, complaint_id FROM idempotency_keys WHERE scope = $1 AND key = $2",
-            scope,
-            key,
+            "SELECT request_hash, complaint_id FROM idempotency_keys"
+            " WHERE source = $1 AND village_code = $2 AND key = $3",
+            key.source,
+            key.village_code,
+            key.key,
         )
         return (row["request_hash"], row["complaint_id"]) if row else None
 
-    async def lock_key(self, scope: str, key: str) -> None:
+    async def lock_key(self, key: IdempotencyKey) -> None:
         """Serialise concurrent requests under one idempotency key until commit."""
-        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"{scope}:{key}")
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key.lock_name)
 
     async def add(
-        self, registered: Registered, recorded_by: str, scope: str, key: str, fingerprint: str
+        self, registered: Registered, recorded_by: str, key: IdempotencyKey, fingerprint: str
     ) -> None:
         """Save a new complaint, its resident and its idempotency key."""
         c = registered.complaint
@@ -103,10 +106,11 @@ class IntakeUnitOfWork(PgUnitOfWork):
             c.resident.address,
         )
         await self.conn.execute(
-            "INSERT INTO idempotency_keys (scope, key, request_hash, complaint_id)"
-            " VALUES ($1, $2, $3, $4)",
-            scope,
-            key,
+            "INSERT INTO idempotency_keys (source, village_code, key, request_hash, complaint_id)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            key.source,
+            key.village_code,
+            key.key,
             fingerprint,
             registered.complaint_id,
         )
@@ -248,3 +252,4 @@ class IntakeUnitOfWork(PgUnitOfWork):
             complaint_id,
             status,
         )
+

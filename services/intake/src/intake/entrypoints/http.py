@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from intake.adapters.repository import Caller, IntakeUnitOfWork
 from intake.domain import tickets
 from intake.domain.complaints import NewComplaint, Resident, normalise_phone
+from intake.domain.idempotency import KeySource
 from intake.domain.messages import message
 from intake.domain.rate_limit import RateLimit
 from intake.entrypoints.schemas import (
@@ -87,8 +88,12 @@ async def register(
     key: str,
     language: str,
     fingerprint: str | None = None,
+    source: KeySource = "header",
 ) -> tuple[bool, dict[str, Any]]:
-    """Register one complaint for a caller; (created, complaint row). Raises ApiError."""
+    """Register one complaint for a caller; (created, complaint row). Raises ApiError.
+
+    `key` is remembered for the complaint's village in the namespace of `source`.
+    """
     if caller.kind != "operator" or caller.village_code != body.village_code:
         raise ApiError(
             403,
@@ -104,6 +109,7 @@ async def register(
                 operator=caller.token_hash,
                 idempotency_key=key,
                 now=datetime.now(UTC),
+                source=source,
                 fingerprint=fingerprint,
             )
         except ComplaintRejectedError as exc:
@@ -236,7 +242,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
             try:
                 item = OfflineComplaintIn.model_validate(raw)
                 created, row = await register(
-                    runtime, caller, item, f"client:{item.client_id}", language
+                    runtime, caller, item, item.client_id, language, source="batch"
                 )
             except ValidationError as exc:
                 results.append(

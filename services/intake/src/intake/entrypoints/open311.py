@@ -177,7 +177,7 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
             digest = hashlib.sha256(
                 repr(sorted((k, v) for k, v in form.items() if k != "api_key")).encode()
             ).hexdigest()
-            _, row = await register(runtime, caller, body, f"open311:{digest}", "en", digest)
+            _, row = await register(runtime, caller, body, digest, "en", digest, source="open311")
             answer = [
                 {
                     "service_request_id": row["ticket"],

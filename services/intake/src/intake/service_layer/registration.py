@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from intake.domain import tickets
 from intake.domain.complaints import Catalogue, NewComplaint, Problem, Registered, check
+from intake.domain.idempotency import IdempotencyKey, KeySource
 from intake.domain.tracking import TimelineEntry
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, new_event
@@ -33,12 +34,12 @@ class RegistrationUnitOfWork(Protocol):
     """What registration needs of a unit of work."""
 
     async def catalogue(self) -> Catalogue: ...
-    async def lock_key(self, scope: str, key: str) -> None: ...
-    async def idempotent(self, scope: str, key: str) -> tuple[str, UUID] | None: ...
+    async def lock_key(self, key: IdempotencyKey) -> None: ...
+    async def idempotent(self, key: IdempotencyKey) -> tuple[str, UUID] | None: ...
     async def ticket_taken(self, ticket: str) -> bool: ...
     async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]: ...
     async def add(
-        self, registered: Registered, recorded_by: str, scope: str, key: str, fingerprint: str
+        self, registered: Registered, recorded_by: str, key: IdempotencyKey, fingerprint: str
     ) -> None: ...
     async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None: ...
     def emit(self, topic: str, event: CloudEvent) -> None: ...
@@ -60,16 +61,20 @@ async def register_complaint(
     operator: str,
     idempotency_key: str,
     now: datetime,
+    source: KeySource = "header",
     fingerprint: str | None = None,
 ) -> Outcome:
-    """Register a complaint once per idempotency key, announcing it on complaint.created/.pii.
+    """Register a complaint once per key of its village, announcing it on complaint.created/.pii.
 
+    The key is the complaint's village's, in the namespace of its `source`, whoever sends it:
+    a resend under a reissued token finds the complaint the revoked token registered.
     `fingerprint` identifies the request when the complaint's own fields cannot (a channel
     that stamps recorded_at on arrival).
     """
     fingerprint = fingerprint or complaint.fingerprint()
-    await uow.lock_key(operator, idempotency_key)
-    earlier = await uow.idempotent(operator, idempotency_key)
+    key = IdempotencyKey(source, complaint.village_code, idempotency_key)
+    await uow.lock_key(key)
+    earlier = await uow.idempotent(key)
     if earlier is not None:
         if earlier[0] != fingerprint:
             raise IdempotencyConflictError(idempotency_key)
@@ -82,7 +87,7 @@ async def register_complaint(
         ticket = tickets.new_ticket()
     duplicates = await uow.open_complaints_of(complaint.resident.nik, complaint.needs)
     registered = Registered(uuid4(), ticket, now, complaint, tuple(duplicates))
-    await uow.add(registered, operator, operator, idempotency_key, fingerprint)
+    await uow.add(registered, operator, key, fingerprint)
     created_id = _announce(uow, registered)
     await uow.append(registered.complaint_id, created_id, TimelineEntry(now, "received"))
     return Outcome(registered.complaint_id, created=True, registered=registered)
