@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from intake.adapters.repository import idempotency_retention
 from intake.entrypoints import http, kafka, open311
 from intake.settings import IntakeSettings
 from slrt_shared.runtime import ServiceRuntime
@@ -27,4 +28,5 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     app.include_router(http.router(runtime))
     app.include_router(open311.router(runtime, settings.regency_codes))
     runtime.add_job("request-windows", http.forget_closed_windows(runtime))
+    runtime.add_retention(idempotency_retention(settings.idempotency_retention_days))
     return runtime, app

@@ -23,6 +23,12 @@ class IntakeSettings(ServiceSettings):
         ge=0,
         description="Requests per operator token per minute, across replicas; 0 disables.",
     )
+    idempotency_retention_days: float = Field(
+        default=90,
+        gt=0,
+        description="How long an Idempotency-Key or device client id is remembered: longer "
+        "than any device stays offline (villages without internet may sync weeks later).",
+    )
 
     @field_validator("regency_codes", mode="before")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +13,7 @@ import asyncpg
 from intake.domain.complaints import Catalogue, Registered
 from intake.domain.idempotency import IdempotencyKey
 from intake.domain.tracking import TimelineEntry
+from slrt_shared.retention import RetentionRule
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 
@@ -253,3 +254,15 @@ class IntakeUnitOfWork(PgUnitOfWork):
             status,
         )
 
+
+def idempotency_retention(days: float) -> RetentionRule:
+    """Idempotency keys, forgotten `days` after the complaint they registered.
+
+    Only the key goes: the complaint stays. A resend after that registers the complaint again.
+    """
+    return RetentionRule(
+        name="idempotency_keys",
+        sql="DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
+        "SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)) RETURNING 1",
+        max_age=timedelta(days=days),
+    )
