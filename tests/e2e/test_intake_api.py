@@ -246,3 +246,36 @@ def test_operators_read_only_their_village_and_the_tracker_shows_nothing_persona
         "mengamuk",
     ):
         assert secret not in text
+
+
+def operators(platform, *args: str) -> str:  # type: ignore[no-untyped-def]
+    """Run `python -m intake operators ...` as the admin would; its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "intake", "operators", *args],
+        env={**platform.envs["intake"]},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_a_device_resending_after_its_token_was_reissued_creates_nothing_twice(platform) -> None:  # type: ignore[no-untyped-def]
+    issued = operators(platform, "issue", "--village", VILLAGE, "--label", "Tablet 3")
+    old_id, old = issued.split("id:")[1].split()[0], issued.split("token:")[1].split()[0]
+    device, key = uuid.uuid4().hex[:8], str(uuid.uuid4())
+    url = f"{platform.urls['intake']}/v1/complaints/batch"
+    items = [{**body(), "client_id": f"tab-{device}:{n}"} for n in (1, 2)]
+    first = post(platform, body(), key=key, headers={"Authorization": f"Bearer {old}"})
+    synced = httpx.post(url, json={"complaints": items}, headers={"Authorization": f"Bearer {old}"})
+    operators(platform, "revoke", old_id)
+    issued = operators(platform, "issue", "--village", VILLAGE, "--label", "Tablet 3 (baru)")
+    new = {"Authorization": f"Bearer {issued.split('token:')[1].split()[0]}"}
+    again = post(platform, body(), key=key, headers=new)
+    resynced = httpx.post(url, json={"complaints": items}, headers=new)
+
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert again.json()["complaint_id"] == first.json()["complaint_id"]
+    one, two = synced.json()["results"], resynced.json()["results"]
+    assert [r["result"] for r in one] == ["created", "created"]
+    assert [r["result"] for r in two] == ["existing", "existing"]
+    assert [r["complaint_id"] for r in two] == [r["complaint_id"] for r in one]
