@@ -1,6 +1,8 @@
 """Agency gateway's settings (environment variables prefixed GATEWAY_)."""
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from slrt_shared.settings import ServiceSettings
@@ -14,5 +16,24 @@ class GatewaySettings(ServiceSettings):
     http_port: int = 8003
     webhook_max_attempts: int = Field(default=10, ge=1, le=30)
     webhook_backoff_seconds: float = Field(default=30.0, gt=0, description="First retry wait.")
-    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Longest wait for a receiver's answer, all told."
+    )
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a claimed delivery is kept from other replicas; above the timeout.",
+    )
+    webhook_max_in_flight_per_agency: int = Field(
+        default=4, ge=1, le=100, description="Deliveries in flight to one agency, all replicas."
+    )
+    webhook_max_in_flight: int = Field(
+        default=64, ge=1, le=1000, description="Deliveries in flight from one replica."
+    )
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_try(self) -> Self:
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("webhook_lease_seconds must exceed webhook_timeout_seconds")
+        return self

@@ -72,3 +72,40 @@ async def gateway(test_env) -> AsyncIterator[Gateway]:  # type: ignore[no-untype
     finally:
         await provision.delete_topics(test_env.kafka_bootstrap_servers, layout.prefix)
         await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+
+
+@dataclass(frozen=True)
+class GatewayDb:
+    """A migrated, seeded gateway database of a test's own (no Kafka, no running service)."""
+
+    dsn: str
+    admin_url: str
+    database: str
+    pool: asyncpg.Pool
+    keys: dict[str, str]
+
+    def settings(self, **overrides: object) -> GatewaySettings:
+        """Gateway settings on this database."""
+        return GatewaySettings(database_url=self.dsn, log_json=False, **overrides)  # type: ignore[arg-type]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def gateway_db(test_env) -> AsyncIterator[GatewayDb]:  # type: ignore[no-untyped-def]
+    """A fresh gateway database, seeded with the agencies and a key for each."""
+    from slrt_devstack import provision
+    from slrt_shared import db
+
+    run = "w" + secrets.token_hex(4)
+    database = f"slrt_{run}"
+    dsns = await provision.create_database(test_env.admin_url, database, role_prefix=f"{run}_")
+    keys = {code: new_token("ak_") for code in reference.agencies()}
+    runtime, _ = build(GatewaySettings(database_url=dsns["gateway"], log_json=False))
+    await runtime.migrate()
+    pool = await db.create_pool(dsns["gateway"], "gateway")
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await seed.load(conn, {"agencies": keys}, "32.15")
+        yield GatewayDb(dsns["gateway"], test_env.admin_url, database, pool, keys)
+    finally:
+        await pool.close()
+        await provision.drop_database(test_env.admin_url, database, role_prefix=f"{run}_")

@@ -6,6 +6,7 @@ import json
 from typing import Any
 from uuid import UUID
 
+from gateway.adapters.webhook_store import WebhookQueries
 from gateway.domain.disclosure import Resident
 from gateway.domain.referrals import Referral
 from slrt_shared.unit_of_work import PgUnitOfWork
@@ -16,7 +17,7 @@ _REFERRAL_COLUMNS = (
 )
 
 
-class GatewayUnitOfWork(PgUnitOfWork):
+class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries):
     """A transaction on the gateway schema with its queries."""
 
     async def agency_of_key(self, key_hash: str) -> str | None:
@@ -160,112 +161,6 @@ class GatewayUnitOfWork(PgUnitOfWork):
             "INSERT INTO audit_log (agency_code, referral_id, fields) VALUES ($1, $2, $3)",
             [(agency_code, referral_id, fields) for referral_id, fields in reads],
         )
-
-    async def webhook(self, agency_code: str) -> dict[str, Any] | None:
-        """An agency's webhook."""
-        row = await self.conn.fetchrow("SELECT * FROM webhooks WHERE agency_code = $1", agency_code)
-        return dict(row) if row else None
-
-    async def save_webhook(self, agency_code: str, url: str, secret: str) -> None:
-        """Register or change an agency's webhook."""
-        await self.conn.execute(
-            "INSERT INTO webhooks (agency_code, url, secret) VALUES ($1, $2, $3)"
-            " ON CONFLICT (agency_code) DO UPDATE SET url = EXCLUDED.url,"
-            " secret = EXCLUDED.secret, updated_at = now()",
-            agency_code,
-            url,
-            secret,
-        )
-
-    async def delete_webhook(self, agency_code: str) -> bool:
-        """Stop deliveries to an agency (pending ones are parked, not dropped)."""
-        await self.conn.execute(
-            "UPDATE webhook_deliveries SET status = 'parked', last_error = 'webhook removed'"
-            " WHERE agency_code = $1 AND status = 'pending'",
-            agency_code,
-        )
-        done = await self.conn.execute("DELETE FROM webhooks WHERE agency_code = $1", agency_code)
-        return bool(done.endswith(" 1"))
-
-    async def enqueue_delivery(
-        self, delivery_id: UUID, agency_code: str, referral_id: UUID, event_type: str, payload: str
-    ) -> None:
-        """Queue a webhook delivery in the current transaction."""
-        await self.conn.execute(
-            "INSERT INTO webhook_deliveries (id, agency_code, referral_id, event_type, payload)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-            delivery_id,
-            agency_code,
-            referral_id,
-            event_type,
-            payload,
-        )
-
-    async def due_deliveries(self, limit: int) -> list[dict[str, Any]]:
-        """Pending deliveries whose time has come, locked; others' locked rows are skipped."""
-        rows = await self.conn.fetch(
-            "SELECT d.*, w.url, w.secret FROM webhook_deliveries d"
-            " JOIN webhooks w USING (agency_code)"
-            " WHERE d.status = 'pending' AND d.next_attempt_at <= now()"
-            " ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED",
-            limit,
-        )
-        return [dict(r) for r in rows]
-
-    async def record_attempt(
-        self,
-        delivery_id: UUID,
-        *,
-        status: str,
-        status_code: int | None,
-        error: str | None,
-        retry_in_seconds: float,
-    ) -> None:
-        """Record a delivery attempt and its outcome."""
-        await self.conn.execute(
-            "UPDATE webhook_deliveries SET attempts = attempts + 1, status = $2,"
-            " last_status_code = $3, last_error = $4,"
-            " next_attempt_at = now() + make_interval(secs => $5),"
-            " delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1",
-            delivery_id,
-            status,
-            status_code,
-            error,
-            retry_in_seconds,
-        )
-
-    async def deliveries(
-        self, agency_code: str, status: str | None, limit: int
-    ) -> list[dict[str, Any]]:
-        """An agency's delivery log, newest first."""
-        rows = await self.conn.fetch(
-            "SELECT id, referral_id, event_type, status, attempts, next_attempt_at,"
-            " last_status_code, last_error, created_at, delivered_at FROM webhook_deliveries"
-            " WHERE agency_code = $1 AND ($2::text IS NULL OR status = $2)"
-            " ORDER BY created_at DESC LIMIT $3",
-            agency_code,
-            status,
-            limit,
-        )
-        return [dict(r) for r in rows]
-
-    async def requeue(self, agency_code: str, delivery_id: UUID) -> bool:
-        """Send a parked delivery again."""
-        done = await self.conn.execute(
-            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now()"
-            " WHERE id = $1 AND agency_code = $2 AND status = 'parked'",
-            delivery_id,
-            agency_code,
-        )
-        return bool(done.endswith(" 1"))
-
-    async def parked_counts(self) -> dict[str, int]:
-        """Parked deliveries per agency."""
-        rows = await self.conn.fetch(
-            "SELECT agency_code, count(*) AS n FROM webhook_deliveries WHERE status = 'parked'"
-            " GROUP BY agency_code"
-        )
-        return {r["agency_code"]: r["n"] for r in rows}
 
     async def audit_entries(
         self, agency_code: str | None, referral_id: UUID | None, limit: int

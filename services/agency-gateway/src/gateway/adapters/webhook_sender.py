@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -24,9 +25,15 @@ class Attempt:
 
 
 async def post(
-    client: httpx.AsyncClient, url: str, secret: str, message_id: str, body: str
+    client: httpx.AsyncClient,
+    url: str,
+    secret: str,
+    message_id: str,
+    body: str,
+    *,
+    deadline_seconds: float,
 ) -> Attempt:
-    """Send one delivery with the Standard Webhooks headers."""
+    """Send one delivery with the Standard Webhooks headers; give up after `deadline_seconds`."""
     timestamp = int(time.time())
     headers = {
         "content-type": "application/cloudevents+json",
@@ -36,7 +43,12 @@ async def post(
         "user-agent": "slrt-agency-gateway",
     }
     try:
-        response = await client.post(url, content=body.encode(), headers=headers)
+        # httpx's timeouts bound each read; a receiver trickling bytes must not outlast the
+        # lease, so the whole exchange has one deadline.
+        async with asyncio.timeout(deadline_seconds):
+            response = await client.post(url, content=body.encode(), headers=headers)
+    except TimeoutError:
+        return Attempt(None, f"Timeout: no answer within {deadline_seconds:g} s")
     except httpx.HTTPError as exc:
         return Attempt(None, f"{type(exc).__name__}: {exc}"[:500])
     error = None if 200 <= response.status_code < 300 else response.text[:500]

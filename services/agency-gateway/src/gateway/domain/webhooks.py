@@ -1,4 +1,11 @@
-"""Standard Webhooks signatures and the retry schedule of deliveries."""
+"""Standard Webhooks signatures, and what becomes of a delivery after each try.
+
+Order: a delivery waits while an earlier delivery of the same referral to the same agency is
+still pending (in flight or waiting to be retried), so an agency never gets a later change of a
+referral before an earlier one. A parked delivery does not hold back the later ones: each copy
+carries the whole referral as it then stood, so the later copy is the current truth, and the
+agency may still resend the parked one (its `at` tells it apart).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,9 @@ import hashlib
 import hmac
 import random
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 SECRET_PREFIX = "whsec_"
 
@@ -32,3 +41,34 @@ def backoff(
     ceiling = min(cap_seconds, base_seconds * (2 ** max(attempt - 1, 0)))
     draw = (rng or random).uniform(ceiling / 2, ceiling)
     return timedelta(seconds=draw)
+
+
+DeliveryStatus = Literal["pending", "delivered", "parked"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a delivery is tried."""
+
+    max_attempts: int
+    base_seconds: float
+    cap_seconds: float = 3600.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A delivery's status after a try, and when to try again if it stays pending."""
+
+    status: DeliveryStatus
+    retry_in: timedelta = timedelta(0)
+
+
+def after_attempt(
+    attempts: int, delivered: bool, policy: RetryPolicy, rng: random.Random | None = None
+) -> Verdict:
+    """Decide a delivery's fate after its `attempts`-th try (counting this one)."""
+    if delivered:
+        return Verdict("delivered")
+    if attempts >= policy.max_attempts:
+        return Verdict("parked")
+    return Verdict("pending", backoff(attempts, policy.base_seconds, policy.cap_seconds, rng))

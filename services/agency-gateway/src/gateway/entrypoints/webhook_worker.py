@@ -1,17 +1,26 @@
-"""The webhook delivery worker: retries with backoff and jitter, parks what keeps failing."""
+"""The webhook worker: agencies in parallel, each within its bound, no HTTP in a transaction.
+
+Each round claims due deliveries under a lease in a short transaction, posts each one in a task
+of its own outside any transaction, and records each outcome in a transaction of its own. A
+receiver that never answers holds only its own agency's slots, for at most the timeout.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
+import asyncpg
 import httpx
 from prometheus_client import Counter, Gauge
 
-from gateway.adapters import webhook_sender
-from gateway.adapters.repository import GatewayUnitOfWork
-from gateway.domain.webhooks import backoff
+from gateway.adapters import webhook_sender, webhook_store
+from gateway.adapters.webhook_store import Claimed
+from gateway.domain.webhooks import RetryPolicy, Verdict, after_attempt
 from gateway.settings import GatewaySettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -19,44 +28,127 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS = Counter("slrt_webhook_attempts_total", "Webhook delivery attempts", ["result"])
 PARKED = Gauge("slrt_webhook_parked", "Webhook deliveries parked after their last try", ["agency"])
+IN_FLIGHT = Gauge("slrt_webhook_in_flight", "Webhook deliveries being posted by this replica")
+
+_DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
-async def deliver_due(
-    runtime: ServiceRuntime, settings: GatewaySettings, client: httpx.AsyncClient, batch: int = 20
-) -> int:
-    """Try every due delivery once; return how many were tried."""
-    async with GatewayUnitOfWork(runtime.pool, runtime.layout) as uow:
-        due = await uow.due_deliveries(batch)
-        for d in due:
-            attempt = await webhook_sender.post(
-                client, d["url"], d["secret"], str(d["id"]), d["payload"]
+class WebhookWorker:
+    """Delivers due webhooks from one replica, alongside any number of others."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, settings: GatewaySettings, client: httpx.AsyncClient
+    ) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._client = client
+        self._policy = RetryPolicy(settings.webhook_max_attempts, settings.webhook_backoff_seconds)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._parked_agencies: set[str] = set()
+
+    async def run(self) -> None:
+        """Claim and deliver until cancelled; deliveries in flight are abandoned to their lease."""
+        refreshed = 0.0
+        try:
+            while True:
+                self._wake.clear()
+                claimed = await self._claim()
+                for delivery in claimed:
+                    task = asyncio.create_task(self._deliver(delivery))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._done)
+                IN_FLIGHT.set(len(self._tasks))
+                if claimed:
+                    continue
+                if time.monotonic() - refreshed >= self._settings.webhook_poll_seconds:
+                    await self._refresh_parked()
+                    refreshed = time.monotonic()
+                # A finished delivery frees a slot and may unblock its referral's next one.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._settings.webhook_poll_seconds)
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("webhook delivery task failed", exc_info=task.exception())
+
+    async def _claim(self) -> list[Claimed]:
+        room = self._settings.webhook_max_in_flight - len(self._tasks)
+        if room <= 0:
+            return []
+        try:
+            return await webhook_store.claim_due(
+                self._pool,
+                per_agency=self._settings.webhook_max_in_flight_per_agency,
+                limit=room,
+                lease=timedelta(seconds=self._settings.webhook_lease_seconds),
             )
-            tries = d["attempts"] + 1
-            if attempt.delivered:
-                status, wait = "delivered", 0.0
-            elif tries >= settings.webhook_max_attempts:
-                status, wait = "parked", 0.0
-                log.warning(
-                    "parked webhook delivery %s to %s after %s tries",
-                    d["id"],
-                    d["agency_code"],
-                    tries,
+        except _DB_ERRORS as exc:
+            log.warning("could not claim webhook deliveries, trying again: %s", exc)
+            return []
+
+    async def _deliver(self, delivery: Claimed) -> None:
+        attempt = await webhook_sender.post(
+            self._client,
+            delivery.url,
+            delivery.secret,
+            str(delivery.id),
+            delivery.payload,
+            deadline_seconds=self._settings.webhook_timeout_seconds,
+        )
+        verdict = after_attempt(delivery.attempts, attempt.delivered, self._policy)
+        ATTEMPTS.labels(verdict.status).inc()
+        recorded = await self._record(delivery, verdict, attempt)
+        if not recorded:
+            log.warning(
+                "webhook delivery %s: lease lost before its outcome was recorded", delivery.id
+            )
+        elif verdict.status == "parked":
+            log.warning(
+                "parked webhook delivery %s to %s after %s tries",
+                delivery.id,
+                delivery.agency_code,
+                delivery.attempts,
+            )
+            await self._refresh_parked()
+
+    async def _record(
+        self, delivery: Claimed, verdict: Verdict, attempt: webhook_sender.Attempt
+    ) -> bool:
+        deadline = time.monotonic() + self._settings.webhook_lease_seconds
+        while True:
+            try:
+                return await webhook_store.record_outcome(
+                    self._pool,
+                    delivery,
+                    verdict,
+                    status_code=attempt.status_code,
+                    error=attempt.error,
                 )
-            else:
-                status = "pending"
-                wait = backoff(tries, settings.webhook_backoff_seconds).total_seconds()
-            ATTEMPTS.labels(status).inc()
-            await uow.record_attempt(
-                d["id"],
-                status=status,
-                status_code=attempt.status_code,
-                error=attempt.error,
-                retry_in_seconds=wait,
-            )
-        for agency, count in (await uow.parked_counts()).items():
+            except _DB_ERRORS as exc:
+                # Past the lease another replica tries again anyway: at least once, as promised.
+                if time.monotonic() > deadline:
+                    log.warning("could not record webhook delivery %s: %s", delivery.id, exc)
+                    return False
+                await asyncio.sleep(1.0)
+
+    async def _refresh_parked(self) -> None:
+        try:
+            counts = await webhook_store.parked_counts(self._pool)
+        except _DB_ERRORS as exc:
+            log.warning("could not count parked webhook deliveries: %s", exc)
+            return
+        for agency in self._parked_agencies - counts.keys():
+            PARKED.labels(agency).set(0)
+        for agency, count in counts.items():
             PARKED.labels(agency).set(count)
-        await uow.commit()
-    return len(due)
+        self._parked_agencies |= counts.keys()
 
 
 def webhook_job(
@@ -65,9 +157,9 @@ def webhook_job(
     """A background job delivering webhooks for the life of the service."""
 
     async def run() -> None:
-        async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as client:
-            while True:
-                if not await deliver_due(runtime, settings, client):
-                    await asyncio.sleep(settings.webhook_poll_seconds)
+        limits = httpx.Limits(max_connections=settings.webhook_max_in_flight)
+        timeout = httpx.Timeout(settings.webhook_timeout_seconds)
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+            await WebhookWorker(runtime.pool, settings, client).run()
 
     return run

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from gateway.adapters.repository import GatewayUnitOfWork
+from gateway.adapters.webhook_store import Requeue
 from gateway.domain.webhooks import new_secret
 from gateway.entrypoints.http import Auth, authenticate_agency
 from slrt_shared.http import ApiError
@@ -46,6 +47,10 @@ class DeliveryOut(BaseModel):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+    parked_at: datetime | None = None
+    purged_at: datetime | None = Field(
+        default=None, description="When the payload was purged; the log row is kept."
+    )
 
 
 def router(runtime: ServiceRuntime) -> APIRouter:
@@ -105,17 +110,41 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         return [DeliveryOut(**r) for r in rows]
 
     @api.post(
-        "/deliveries/{delivery_id}/retry", status_code=202, summary="Send a parked delivery again."
+        "/deliveries/{delivery_id}/retry",
+        status_code=202,
+        summary="Send a parked delivery again.",
+        responses={
+            410: {
+                "description": "The payload was purged: it cannot be sent again.",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                },
+            }
+        },
     )
     async def retry(
         delivery_id: UUID, authorization: Annotated[str | None, Header()] = None
     ) -> dict[str, str]:
         async with uow() as unit:
             code = await authenticate_agency(unit, authorization)
-            requeued = await unit.requeue(code, delivery_id)
+            result = await unit.requeue(code, delivery_id)
             await unit.commit()
-        if not requeued:
-            raise ApiError(404, "not_found", "No parked delivery with this id.")
+        if result is Requeue.PURGED:
+            raise ApiError(
+                410,
+                "delivery_purged",
+                "This delivery's payload was purged after the retention period;"
+                " read the referral from the API instead.",
+                message_id="Isi pengiriman ini sudah dihapus setelah masa simpannya;"
+                " baca rujukannya melalui API.",
+            )
+        if result is not Requeue.QUEUED:
+            raise ApiError(
+                404,
+                "not_found",
+                "No parked delivery with this id.",
+                message_id="Tidak ada pengiriman tertahan dengan id ini.",
+            )
         return {"status": "pending"}
 
     return api
