@@ -25,3 +25,9 @@ CREATE INDEX webhook_deliveries_delivered_payload ON webhook_deliveries (deliver
     WHERE status = 'delivered' AND payload IS NOT NULL;
 CREATE INDEX webhook_deliveries_parked_payload ON webhook_deliveries (parked_at)
     WHERE status = 'parked' AND payload IS NOT NULL;
+
+-- Idempotency records are pruned by age.
+CREATE INDEX action_requests_created ON action_requests (created_at);
+
+-- The audit log is kept for good and read a month at a time.
+CREATE INDEX audit_log_at ON audit_log (at);

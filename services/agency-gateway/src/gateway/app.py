@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from gateway.adapters.retention import retention_rules
 from gateway.entrypoints import directory, http, kafka, webhook_worker, webhooks_http
 from gateway.settings import GatewaySettings
 from slrt_shared.runtime import ServiceRuntime
@@ -19,6 +20,8 @@ def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, Fast
     runtime = ServiceRuntime("agency-gateway", "gateway", settings, MIGRATIONS)
     kafka.subscribe(runtime)
     runtime.add_job("webhooks", webhook_worker.webhook_job(runtime, settings))
+    for rule in retention_rules(settings):
+        runtime.add_retention(rule)
     app = runtime.http_app(
         "SLRT agency gateway",
         "The agencies' door: each agency's own referrals, and the actions it takes on them.",

@@ -31,6 +31,17 @@ class GatewaySettings(ServiceSettings):
     webhook_max_in_flight: int = Field(
         default=64, ge=1, le=1000, description="Deliveries in flight from one replica."
     )
+    webhook_payload_retention_days: float = Field(
+        default=7, gt=0, description="Days after delivery before a payload is purged."
+    )
+    webhook_parked_payload_retention_days: float = Field(
+        default=30, gt=0, description="Days after parking before a payload is purged."
+    )
+    action_request_retention_days: float = Field(
+        default=30,
+        ge=1,
+        description="Days an action's idempotency key is remembered; longer than any retry.",
+    )
 
     @model_validator(mode="after")
     def _lease_outlasts_a_try(self) -> Self:

@@ -1,6 +1,9 @@
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from gateway.domain.audit import month_bounds
 from gateway.domain.webhooks import RetryPolicy, Verdict, after_attempt
 
 POLICY = RetryPolicy(max_attempts=4, base_seconds=30, cap_seconds=3600)
@@ -31,3 +34,17 @@ def test_the_last_allowed_failure_parks_the_delivery() -> None:
 
 def test_one_attempt_allowed_means_the_first_failure_parks() -> None:
     assert after_attempt(1, False, RetryPolicy(1, 30)) == Verdict("parked")
+
+
+def test_a_month_is_read_from_its_first_instant_to_the_next_months() -> None:
+    assert month_bounds("2026-11") == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    assert month_bounds("2026-12")[1] == datetime(2027, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026-00", "26-11", "2026-1", "2026-11-01", ""])
+def test_anything_but_a_yyyy_mm_month_is_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        month_bounds(bad)

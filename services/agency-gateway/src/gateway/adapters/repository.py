@@ -162,19 +162,6 @@ class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries):
             [(agency_code, referral_id, fields) for referral_id, fields in reads],
         )
 
-    async def audit_entries(
-        self, agency_code: str | None, referral_id: UUID | None, limit: int
-    ) -> list[dict[str, Any]]:
-        """Reads of personal data, newest first."""
-        rows = await self.conn.fetch(
-            "SELECT * FROM audit_log WHERE ($1::text IS NULL OR agency_code = $1)"
-            " AND ($2::uuid IS NULL OR referral_id = $2) ORDER BY id DESC LIMIT $3",
-            agency_code,
-            referral_id,
-            limit,
-        )
-        return [dict(r) for r in rows]
-
     async def agencies(self) -> list[dict[str, Any]]:
         """The agency registry."""
         return [dict(r) for r in await self.conn.fetch("SELECT * FROM agencies ORDER BY code")]

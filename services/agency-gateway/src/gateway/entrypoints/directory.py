@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from gateway.adapters.repository import GatewayUnitOfWork
+from gateway.adapters.audit_store import audit_entries
+from gateway.domain.audit import month_bounds
 from gateway.entrypoints.http import Auth
 from slrt_shared import reference
 from slrt_shared.http import ApiError
@@ -85,17 +86,37 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         "/v1/audit",
         response_model=list[AuditOut],
         tags=["audit"],
-        summary="Reads of personal data (admin only).",
+        summary="Reads of personal data, newest first (admin only). Kept for good.",
     )
     async def audit(
         authorization: Auth = None,
         agency: Annotated[str | None, Query(max_length=32)] = None,
         referral_id: uuid.UUID | None = None,
+        month: Annotated[
+            str | None,
+            Query(
+                pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                description="Only this month (YYYY-MM, UTC).",
+                examples=["2026-11"],
+            ),
+        ] = None,
+        before: Annotated[
+            int | None, Query(ge=1, description="Next page: the smallest id of the last one.")
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[AuditOut]:
         if not is_admin(authorization, runtime.settings.admin_token):
             raise ApiError(401, "unauthenticated", "The admin token is required.")
-        async with GatewayUnitOfWork(runtime.pool, runtime.layout) as unit:
-            return [AuditOut(**r) for r in await unit.audit_entries(agency, referral_id, limit)]
+        since, until = month_bounds(month) if month else (None, None)
+        rows = await audit_entries(
+            runtime.pool,
+            agency_code=agency,
+            referral_id=referral_id,
+            since=since,
+            until=until,
+            before_id=before,
+            limit=limit,
+        )
+        return [AuditOut(**r) for r in rows]
 
     return api

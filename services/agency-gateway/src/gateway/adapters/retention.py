@@ -1,0 +1,46 @@
+"""What the gateway forgets, and when: idempotency records, and delivered webhook payloads.
+
+The audit log is never pruned. A delivery's log row stays; only its payload (which carries the
+resident's data) is emptied.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gateway.settings import GatewaySettings
+from slrt_shared.retention import RetentionRule
+
+
+def retention_rules(settings: GatewaySettings) -> list[RetentionRule]:
+    """The gateway's retention rules (the runtime adds the inbox's)."""
+    return [
+        RetentionRule(
+            name="action_requests",
+            sql="DELETE FROM action_requests WHERE (agency_code, idempotency_key) IN ("
+            " SELECT agency_code, idempotency_key FROM action_requests WHERE created_at < $1"
+            " ORDER BY created_at LIMIT $2) RETURNING 1",
+            max_age=timedelta(days=settings.action_request_retention_days),
+        ),
+        RetentionRule(
+            name="webhook_payloads_delivered",
+            sql=_purge("delivered", "delivered_at"),
+            max_age=timedelta(days=settings.webhook_payload_retention_days),
+        ),
+        RetentionRule(
+            name="webhook_payloads_parked",
+            sql=_purge("parked", "parked_at"),
+            max_age=timedelta(days=settings.webhook_parked_payload_retention_days),
+        ),
+    ]
+
+
+def _purge(status: str, since: str) -> str:
+    # The outer conditions are checked again on a row a resend changed meanwhile, so a
+    # delivery queued again is never emptied.
+    return (
+        f"UPDATE webhook_deliveries SET payload = NULL, purged_at = now() WHERE id IN ("
+        f" SELECT id FROM webhook_deliveries WHERE status = '{status}' AND payload IS NOT NULL"
+        f" AND {since} < $1 LIMIT $2) AND status = '{status}' AND payload IS NOT NULL"
+        " RETURNING 1"
+    )
