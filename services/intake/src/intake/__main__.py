@@ -1,6 +1,6 @@
-"""`python -m intake serve|migrate|seed`."""
+"""`python -m intake serve|migrate|seed|operators|audit`."""
 
-from intake import admin, seed
+from intake import admin, audit, seed
 from intake.app import build
 from slrt_shared.runtime import run_cli, run_seed
 
@@ -12,6 +12,7 @@ def main() -> None:
         extra={
             "seed": lambda argv: run_seed(build()[0], argv, seed.load),
             "operators": admin.main,
+            "audit": audit.main,
         },
     )
 

@@ -1,0 +1,25 @@
+"""Reading the log of personal-data reads (never pruned), a month at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+
+async def pii_reads(
+    conn: asyncpg.Connection, *, since: datetime, until: datetime, after_id: int, limit: int
+) -> list[dict[str, Any]]:
+    """Reads in [since, until) after an id, oldest first, with who read (never a token hash)."""
+    rows = await conn.fetch(
+        "SELECT r.id, o.id AS reader_id, o.kind AS reader_kind, o.label AS reader_label,"
+        " r.complaint_id, r.fields, r.at FROM pii_reads r"
+        " JOIN operators o ON o.token_hash = r.reader"
+        " WHERE r.at >= $1 AND r.at < $2 AND r.id > $3 ORDER BY r.id LIMIT $4",
+        since,
+        until,
+        after_id,
+        limit,
+    )
+    return [dict(r) for r in rows]
