@@ -19,6 +19,9 @@ UPDATE webhook_deliveries SET parked_at = next_attempt_at WHERE status = 'parked
 DROP INDEX webhook_deliveries_due;
 CREATE INDEX webhook_deliveries_lane ON webhook_deliveries (agency_code, next_attempt_at, seq)
     WHERE status = 'pending';
+-- What is in flight per agency (a lease is cleared when its outcome is recorded).
+CREATE INDEX webhook_deliveries_leased ON webhook_deliveries (agency_code, leased_until)
+    WHERE leased_until IS NOT NULL;
 CREATE INDEX webhook_deliveries_referral ON webhook_deliveries (agency_code, referral_id, seq)
     WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_delivered_payload ON webhook_deliveries (delivered_at)

@@ -148,6 +148,7 @@ WITH lanes AS (
     SELECT l.agency_code,
            greatest($2::int - (SELECT count(*) FROM webhook_deliveries f
                                WHERE f.agency_code = l.agency_code AND f.status = 'pending'
+                                 AND f.leased_until IS NOT NULL
                                  AND f.leased_until > now()), 0) AS free
     FROM unnest($1::text[]) AS l(agency_code)
 ), picked AS (
