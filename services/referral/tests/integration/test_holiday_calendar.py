@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import secrets
 import shutil
@@ -25,12 +26,14 @@ from referral.adapters.repository import ReferralUnitOfWork
 from referral.app import MIGRATIONS, build
 from referral.domain.referrals import Referral
 from referral.domain.sla import JAKARTA, Calendar
+from referral.entrypoints import scheduler
 from referral.service_layer import handlers
 from referral.service_layer.calendar import StoredCalendar
 from referral.service_layer.handlers import Context
 from referral.settings import ReferralSettings
 from slrt_shared import db
 from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.runtime import ServiceRuntime
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -49,6 +52,7 @@ class Service:
     app: FastAPI
     pool: asyncpg.Pool
     dsn: str
+    runtime: ServiceRuntime
 
     def client(self) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app)
@@ -75,7 +79,7 @@ async def service(test_env) -> AsyncIterator[Service]:  # type: ignore[no-untype
                     "agencies": {"DINSOS": AGENCY},
                 }
                 await seed.load(conn, credentials, "32.15")
-            yield Service(app, pool, dsns["referral"])
+            yield Service(app, pool, dsns["referral"], runtime)
     finally:
         await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
 
@@ -114,6 +118,48 @@ async def test_the_seeded_calendar_is_complete_for_2025_and_2026_and_warns_befor
     assert "SKB 3 Menteri tahun 2027" in body["warning"]  # Bahasa Indonesia by default
     assert "SKB 3 Menteri of 2027" in english["warning"]
     assert body["cuti_bersama_are_days_off"] is False
+
+
+def metric(text: str, name: str) -> float:
+    [value] = [float(line.split()[-1]) for line in text.splitlines() if line.startswith(f"{name} ")]
+    return value
+
+
+async def test_the_watch_job_warns_and_the_metrics_follow_each_change(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    calendars = StoredCalendar(JAKARTA, cuti_bersama_are_days_off=False)
+    job = scheduler.calendar_watch_job(
+        service.runtime, calendars, Context(calendars, lambda: TODAY), interval=3600
+    )
+    with caplog.at_level(logging.WARNING, logger="referral.entrypoints.scheduler"):
+        running = asyncio.create_task(job())
+        try:
+            for _ in range(200):
+                if caplog.records:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            running.cancel()
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert "complete only until 2026-12-31 (30 days left)" in warning
+    assert "SKB 3 Menteri of 2027" in warning
+    end_of_2026 = datetime(2026, 12, 31, 23, 59, 59, tzinfo=JAKARTA).timestamp()
+    async with service.client() as http:
+        shown = (await http.get("/metrics")).text
+        assert metric(shown, "slrt_sla_calendar_complete_until_days") == 30
+        assert metric(shown, "slrt_sla_calendar_complete_until_timestamp_seconds") == end_of_2026
+        # A change through the API shows at once in the metrics of the replica that made it.
+        done = await http.put("/v1/calendar/years/2027", json={"decree": "SKB uji"}, headers=STAFF)
+        assert done.status_code == 200, done.text
+        assert (
+            metric((await http.get("/metrics")).text, "slrt_sla_calendar_complete_until_days")
+            == 395
+        )
+        assert (await http.delete("/v1/calendar/years/2027", headers=STAFF)).status_code == 204
+        assert (
+            metric((await http.get("/metrics")).text, "slrt_sla_calendar_complete_until_days") == 30
+        )
 
 
 async def test_district_staff_add_correct_and_remove_days_and_each_change_is_audited(
