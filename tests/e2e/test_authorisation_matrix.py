@@ -185,6 +185,56 @@ ROWS = [
         lambda w: "/v1/rules/KESEHATAN/history",
         ADMIN,
     ),
+    Row("referral", "GET", "/v1/calendar", lambda w: "/v1/calendar", STAFF),
+    Row("referral", "GET", "/v1/calendar/holidays", lambda w: "/v1/calendar/holidays", STAFF),
+    Row(
+        "referral",
+        "POST",
+        "/v1/calendar/holidays",
+        lambda w: "/v1/calendar/holidays",
+        STAFF,  # the district adds the day, the admin's try is a 409 about the request
+        body=lambda w: {
+            "date": "2099-01-02",
+            "kind": "cuti_bersama",
+            "name": "Cuti bersama (uji hak akses)",
+            "source": "uji",
+        },
+    ),
+    Row(
+        "referral",
+        "PUT",
+        "/v1/calendar/holidays/{day}",
+        lambda w: "/v1/calendar/holidays/2027-01-01",
+        STAFF,  # the bundled entry as it is: nothing changes
+        body=lambda w: {
+            "kind": "holiday",
+            "name": "Tahun Baru 2027 Masehi",
+            "source": "Tanggal tetap (Keppres 8/2024); SKB 2027 belum dimuat",
+        },
+    ),
+    Row(
+        "referral",
+        "DELETE",
+        "/v1/calendar/holidays/{day}",
+        lambda w: "/v1/calendar/holidays/2099-12-30",
+        only({"district": HIDDEN, "admin": HIDDEN}, 401),  # past authentication: not there
+    ),
+    Row(
+        "referral",
+        "PUT",
+        "/v1/calendar/years/{year}",
+        lambda w: "/v1/calendar/years/2098",
+        STAFF,  # a year with no day stored: 422 year_empty, a refusal about the request
+        body=lambda w: {"decree": "SKB uji hak akses"},
+    ),
+    Row(
+        "referral",
+        "DELETE",
+        "/v1/calendar/years/{year}",
+        lambda w: "/v1/calendar/years/2098",
+        only({"district": HIDDEN, "admin": HIDDEN}, 401),  # past authentication: not complete
+    ),
+    Row("referral", "GET", "/v1/calendar/audit", lambda w: "/v1/calendar/audit", STAFF),
     # agency-gateway
     Row("agency-gateway", "GET", "/v1/referrals", lambda w: "/v1/referrals", AGENCY_ANY),
     Row(

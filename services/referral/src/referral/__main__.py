@@ -1,18 +1,27 @@
-"""`python -m referral serve|migrate|seed`."""
+"""`python -m referral serve|migrate|seed|holidays`."""
 
-from referral import seed
+from functools import partial
+
+from referral import admin, seed
 from referral.app import build
+from referral.settings import ReferralSettings
 from slrt_shared.runtime import run_cli, run_seed
 
 
 def seed_command(argv: list[str]) -> None:
-    """`seed --credentials FILE --regency CODE`: routing rules and staff tokens."""
-    run_seed(build()[0], argv, seed.load)
+    """`seed --credentials FILE --regency CODE`: rules, the holiday calendar, staff tokens."""
+    runtime, _ = build()
+    settings = runtime.settings
+    assert isinstance(settings, ReferralSettings)
+    load = partial(
+        seed.load, holidays=settings.bundled_holidays(), decrees=settings.bundled_decrees()
+    )
+    run_seed(runtime, argv, load)
 
 
 def main() -> None:
     """Run a referral command."""
-    run_cli(build, extra={"seed": seed_command})
+    run_cli(build, extra={"seed": seed_command, "holidays": admin.main})
 
 
 if __name__ == "__main__":

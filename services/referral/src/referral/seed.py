@@ -1,19 +1,58 @@
-"""Load routing rules from the service catalogue and the staff tokens (idempotent)."""
+"""Load routing rules, the bundled holiday calendar and the staff tokens (idempotent)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 
+from referral.adapters.calendar import PgCalendarStore
+from referral.domain.holidays import CompleteYear, Holiday, parse_decree_file, parse_holiday_file
+from referral.service_layer import calendar
+from referral.settings import NATIONAL_DECREES, NATIONAL_HOLIDAYS
 from slrt_shared import reference
 from slrt_shared.tokens import hash_token
 
+log = logging.getLogger(__name__)
 
-async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: str) -> None:
-    """Add missing routing rules (rules changed since are kept) and the staff tokens."""
+
+async def load(
+    conn: asyncpg.Connection,
+    credentials: dict[str, Any],
+    regency: str,
+    *,
+    holidays: Sequence[Holiday] | None = None,
+    decrees: Sequence[CompleteYear] | None = None,
+) -> None:
+    """Add missing routing rules and calendar days (what was changed since is kept), the tokens.
+
+    Without holidays or decrees given, the bundled national list is loaded.
+    """
     await load_rules(conn)
+    await load_calendar(conn, holidays, decrees)
     await load_tokens(conn, credentials)
+
+
+async def load_calendar(
+    conn: asyncpg.Connection,
+    holidays: Sequence[Holiday] | None = None,
+    decrees: Sequence[CompleteYear] | None = None,
+) -> None:
+    """Load each date and each complete year once; the district's changes since are kept."""
+    if holidays is None:
+        text = NATIONAL_HOLIDAYS.read_text(encoding="utf-8")
+        holidays = parse_holiday_file(text, default_source=NATIONAL_HOLIDAYS.name)
+    if decrees is None:
+        decrees = parse_decree_file(NATIONAL_DECREES.read_text(encoding="utf-8"))
+    result = await calendar.load_bundled(PgCalendarStore(conn), holidays, decrees)
+    log.info(
+        "holiday calendar: %s days added, %s kept as the district has them, %s years completed",
+        result.added,
+        result.skipped,
+        result.completed,
+    )
 
 
 async def load_rules(conn: asyncpg.Connection) -> None:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from referral.domain.sla import WorkingCalendar, parse_holidays
+from referral.domain.holidays import (
+    WARN_DAYS,
+    CompleteYear,
+    Holiday,
+    parse_decree_file,
+    parse_holiday_file,
+)
 from slrt_shared.settings import ServiceSettings
 
-NATIONAL_HOLIDAYS = Path(__file__).parent / "calendars" / "id-national.txt"
+CALENDARS = Path(__file__).parent / "calendars"
+NATIONAL_HOLIDAYS = CALENDARS / "id-national.csv"
+NATIONAL_DECREES = CALENDARS / "id-national.decrees.csv"
 
 
 class ReferralSettings(ServiceSettings):
@@ -27,8 +34,26 @@ class ReferralSettings(ServiceSettings):
     )
     holidays_file: Path | None = Field(
         default=NATIONAL_HOLIDAYS,
-        description="Holidays kept by the district: ISO dates one a line, '#' comments. "
-        "None counts weekends only.",
+        description="Holidays `seed` loads into the stored calendar, once per date (a date the"
+        " district changed stays as it is): CSV `date,kind,name,source`, or ISO dates one a"
+        " line. None loads none.",
+    )
+    decrees_file: Path | None = Field(
+        default=NATIONAL_DECREES,
+        description="Years `seed` marks complete, once per year: CSV `year,decree`.",
+    )
+    cuti_bersama_are_days_off: bool = Field(
+        default=False,
+        description="Whether SLAs skip cuti bersama as they skip national holidays. By default"
+        " they count as working days: public services stay open on them.",
+    )
+    calendar_warning_days: int = Field(
+        default=WARN_DAYS,
+        ge=1,
+        description="Warn when fewer days than this remain before the complete calendar ends.",
+    )
+    calendar_check_interval_seconds: float = Field(
+        default=300.0, gt=0, description="How often the calendar's status is checked."
     )
     escalation_interval_seconds: float = Field(default=60.0, gt=0)
 
@@ -41,12 +66,20 @@ class ReferralSettings(ServiceSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    def holidays(self) -> frozenset[date]:
-        """The holidays of the configured file (none without one)."""
-        if self.holidays_file is None:
-            return frozenset()
-        return parse_holidays(self.holidays_file.read_text(encoding="utf-8"))
+    @property
+    def tz(self) -> ZoneInfo:
+        """The district's time zone."""
+        return ZoneInfo(self.timezone)
 
-    def calendar(self) -> WorkingCalendar:
-        """The district's working-day calendar."""
-        return WorkingCalendar(self.holidays(), ZoneInfo(self.timezone))
+    def bundled_holidays(self) -> list[Holiday]:
+        """The entries of the configured holiday file (none without one)."""
+        if self.holidays_file is None:
+            return []
+        text = self.holidays_file.read_text(encoding="utf-8")
+        return parse_holiday_file(text, default_source=f"file {self.holidays_file.name}")
+
+    def bundled_decrees(self) -> list[CompleteYear]:
+        """The complete years of the configured decree file (none without one)."""
+        if self.decrees_file is None:
+            return []
+        return parse_decree_file(self.decrees_file.read_text(encoding="utf-8"))

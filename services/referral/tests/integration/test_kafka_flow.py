@@ -21,7 +21,11 @@ from aiokafka.structs import RecordMetadata
 from fastapi import FastAPI
 
 from referral import seed
+from referral.adapters.calendar import PgCalendarStore
 from referral.app import build
+from referral.domain.sla import Calendar
+from referral.service_layer import calendar as calendar_use
+from referral.service_layer.calendar import StoredCalendar
 from referral.settings import ReferralSettings
 from slrt_shared import reference
 from slrt_shared.contracts import topics
@@ -203,6 +207,13 @@ def by_agency(events: list[CloudEvent]) -> dict[str, dict[str, Any]]:
     return {e.data["agency_code"]: e.data for e in events}
 
 
+async def stored_calendar(stack: Stack) -> Calendar:
+    """The district calendar as the service has it stored now."""
+    calendars = StoredCalendar(stack.settings.tz, cuti_bersama_are_days_off=False)
+    async with stack.pool.acquire() as conn:
+        return await calendars.current(PgCalendarStore(conn))
+
+
 async def test_a_complaint_is_routed_rejected_on_and_closed_once_over_kafka(stack: Stack) -> None:
     created = complaint(["JKN-PBI", "ADMINDUK"])
     complaint_id = UUID(created.subject)
@@ -213,7 +224,7 @@ async def test_a_complaint_is_routed_rejected_on_and_closed_once_over_kafka(stac
     )
     first = by_agency(dispatched)
     assert set(first) == {"DINSOS", "DISDUKCAPIL"}
-    calendar = stack.settings.calendar()
+    calendar = await stored_calendar(stack)
     for data, sla in ((first["DINSOS"], 5), (first["DISDUKCAPIL"], 7)):
         assert (data["ticket"], data["village_code"], data["attempt"]) == (
             created.data["ticket"],
@@ -389,3 +400,77 @@ async def test_district_staff_and_the_admin_read_cases_and_referrals(stack: Stac
         for path in (f"/v1/cases/{uuid4()}", f"/v1/referrals/{uuid4()}"):
             missing = await get(path, DISTRICT)
             assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+
+
+async def test_a_referral_counted_over_an_incomplete_year_says_so_on_kafka_and_to_staff(
+    stack: Stack,
+) -> None:
+    transport = httpx.ASGITransport(app=stack.app)
+    staff = {"Authorization": f"Bearer {DISTRICT}"}
+    year = datetime.now(stack.settings.tz).year
+    # ADMINDUK's 7 working days from now are counted within this year and the next.
+    years = (year, year + 1)
+    async with httpx.AsyncClient(transport=transport, base_url="http://referral") as http:
+        before = (await http.get("/v1/calendar", headers=staff)).json()
+        decrees = {y["year"]: y["decree"] for y in before["years"] if y["complete"]}
+
+        async def dispatch() -> dict[str, Any]:
+            created = complaint(["ADMINDUK"])
+            await stack.produce(topics.COMPLAINT_CREATED, created)
+            [sent] = await until(
+                lambda: stack.tap.events(topics.REFERRAL_DISPATCHED, UUID(created.subject))
+            )
+            return sent.data
+
+        try:
+            for y in years:
+                listed = await http.get("/v1/calendar/holidays", params={"year": y}, headers=staff)
+                if not listed.json():
+                    added = await http.post(
+                        "/v1/calendar/holidays",
+                        headers=staff,
+                        json={
+                            "date": f"{y}-01-01",
+                            "kind": "holiday",
+                            "name": f"Tahun Baru {y} Masehi",
+                            "source": "Keppres 8/2024",
+                        },
+                    )
+                    assert added.status_code == 201, added.text
+                done = await http.put(
+                    f"/v1/calendar/years/{y}", headers=staff, json={"decree": f"SKB uji {y}"}
+                )
+                assert done.status_code == 200, done.text
+            complete = await dispatch()
+            assert complete["calendar_complete"] is True
+
+            # Both years reopened by another process (the CLI's use cases on a connection of
+            # their own): the running service must not keep counting on its cached calendar.
+            async with stack.pool.acquire() as conn, conn.transaction():
+                for y in years:
+                    await calendar_use.reopen_year(PgCalendarStore(conn), y, "cli:test", "cli")
+            incomplete = await dispatch()
+            assert incomplete["calendar_complete"] is False
+            calendar = await stored_calendar(stack)
+            dispatched_at = datetime.fromisoformat(incomplete["dispatched_at"])
+            assert datetime.fromisoformat(incomplete["due_at"]) == calendar.due_at(dispatched_at, 7)
+
+            shown = await http.get(f"/v1/referrals/{incomplete['referral_id']}", headers=staff)
+            assert shown.json()["calendar_complete"] is False
+            case = await http.get(f"/v1/cases/{incomplete['complaint_id']}", headers=staff)
+            assert [r["calendar_complete"] for r in case.json()["referrals"]] == [False]
+            other = await http.get(f"/v1/referrals/{complete['referral_id']}", headers=staff)
+            assert other.json()["calendar_complete"] is True
+            stored = await stack.pool.fetchval(
+                "SELECT calendar_complete FROM referrals WHERE id = $1",
+                UUID(incomplete["referral_id"]),
+            )
+            assert stored is False
+        finally:
+            for y in years:
+                if y in decrees:
+                    await http.put(
+                        f"/v1/calendar/years/{y}", headers=staff, json={"decree": decrees[y]}
+                    )
+                else:
+                    await http.delete(f"/v1/calendar/years/{y}", headers=staff)

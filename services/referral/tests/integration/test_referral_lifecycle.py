@@ -12,7 +12,7 @@ import pytest
 
 from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
-from referral.domain.sla import JAKARTA, WorkingCalendar
+from referral.domain.sla import JAKARTA, Calendar
 from referral.service_layer import handlers
 from referral.service_layer.handlers import Context
 from slrt_shared import reference
@@ -29,7 +29,7 @@ from slrt_shared.tokens import hash_token
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 MONDAY = datetime(2025, 6, 23, 10, 0, tzinfo=JAKARTA)
-CALENDAR = WorkingCalendar(frozenset(), JAKARTA)
+CALENDAR = Calendar(frozenset(), JAKARTA)
 
 
 class Clock:

@@ -14,7 +14,7 @@ import pytest
 
 from referral.domain.referrals import Case, Outcome, Referral, Status, Transition
 from referral.domain.routing import RoutingRule
-from referral.domain.sla import JAKARTA, WorkingCalendar
+from referral.domain.sla import JAKARTA, Calendar
 from referral.service_layer import handlers
 from referral.service_layer.handlers import Context
 from slrt_shared import reference
@@ -186,7 +186,7 @@ def store() -> Store:
 
 
 MONDAY = datetime(2025, 6, 23, 10, 0, tzinfo=JAKARTA)
-CONTEXT = Context(WorkingCalendar(frozenset(), JAKARTA), lambda: MONDAY)
+CONTEXT = Context(Calendar(frozenset(), JAKARTA, frozenset({2025})), lambda: MONDAY)
 VILLAGE = "32.15.02.2001"
 
 
@@ -309,6 +309,7 @@ async def test_each_need_of_a_complaint_is_referred_to_the_first_agency_of_its_r
             "attempt": 1,
             "dispatched_at": MONDAY.isoformat(),
             "due_at": r.due_at.isoformat(),
+            "calendar_complete": True,
         }
 
 

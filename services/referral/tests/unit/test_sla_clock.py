@@ -3,11 +3,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from referral.domain.sla import JAKARTA, WorkingCalendar, due_at, parse_holidays
+from referral.domain.holidays import CalendarError, days_off, parse_holiday_file
+from referral.domain.sla import JAKARTA, Calendar, due_at
 from referral.settings import NATIONAL_HOLIDAYS
 
 NONE: frozenset[date] = frozenset()
-NATIONAL = parse_holidays(NATIONAL_HOLIDAYS.read_text())
+BUNDLED = parse_holiday_file(NATIONAL_HOLIDAYS.read_text(), default_source="bundled")
+NATIONAL = days_off(BUNDLED, cuti_bersama_are_days_off=False)
+
+
+def parse_holidays(text: str) -> frozenset[date]:
+    return days_off(parse_holiday_file(text, "test"), cuti_bersama_are_days_off=False)
 
 
 def wib(y: int, m: int, d: int, h: int = 10, minute: int = 0, s: int = 0) -> datetime:
@@ -79,7 +85,7 @@ def test_a_late_evening_utc_dispatch_lands_on_a_jakarta_holiday() -> None:
 
 def test_a_district_in_another_time_zone_counts_its_own_days() -> None:
     makassar = ZoneInfo("Asia/Makassar")
-    calendar = WorkingCalendar(NONE, makassar)
+    calendar = Calendar(NONE, makassar)
     # Monday 16:30 UTC is still Monday in Jakarta but Tuesday 00:30 in Makassar.
     due = calendar.due_at(datetime(2025, 6, 23, 16, 30, tzinfo=UTC), 1)
     assert due == datetime(2025, 6, 25, 23, 59, 59, tzinfo=makassar)
@@ -94,7 +100,7 @@ def test_a_naive_time_or_a_negative_sla_is_refused() -> None:
 
 
 def test_a_holiday_file_with_a_bad_line_names_the_line() -> None:
-    with pytest.raises(ValueError, match="line 2"):
+    with pytest.raises(CalendarError, match="line 2"):
         parse_holidays("2025-01-01\n2025-13-01\n")
 
 

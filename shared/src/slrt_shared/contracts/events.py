@@ -98,6 +98,12 @@ class ReferralDispatched(EventData):
     attempt: int = Field(ge=1, description="1 for the first agency, +1 after each rejection.")
     dispatched_at: datetime = Field(description="When the referral was sent.")
     due_at: datetime = Field(description="SLA deadline, counted in working days.")
+    calendar_complete: bool = Field(
+        default=True,
+        description="False when the SLA was counted over a year whose holiday calendar is not"
+        " complete yet (that year's SKB 3 Menteri on holidays and cuti bersama is not loaded):"
+        " due_at may then be too early. Absent in events from before the field: true.",
+    )
 
 
 class ReferralUpdated(EventData):

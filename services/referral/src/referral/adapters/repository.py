@@ -9,6 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
+from referral.adapters.calendar import PgCalendarStore
 from referral.domain.referrals import Case, Outcome, Referral, Transition
 from referral.domain.routing import RoutingRule
 from referral.domain.staff import Staff
@@ -17,6 +18,11 @@ from slrt_shared.unit_of_work import PgUnitOfWork
 
 class ReferralUnitOfWork(PgUnitOfWork):
     """A transaction on the referral schema with its queries."""
+
+    @property
+    def calendar(self) -> PgCalendarStore:
+        """The stored holiday calendar, in this transaction."""
+        return PgCalendarStore(self.conn)
 
     async def rule(self, service_code: str, kecamatan_code: str = "") -> RoutingRule | None:
         """The rule of a service: the kecamatan's override if there is one, else the district's."""
@@ -159,7 +165,8 @@ class ReferralUnitOfWork(PgUnitOfWork):
         await self.conn.execute(
             "INSERT INTO referrals (id, complaint_id, service_code, agency_code, attempt, status,"
             " rule_version, rule_scope, sla_working_days, dispatched_at, due_at, bounces,"
-            " next_breach_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            " next_breach_at, calendar_complete)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             referral.id,
             referral.complaint_id,
             referral.service_code,
@@ -173,6 +180,7 @@ class ReferralUnitOfWork(PgUnitOfWork):
             referral.due_at,
             referral.bounces,
             referral.next_breach_at,
+            referral.calendar_complete,
         )
 
     async def referral(self, referral_id: UUID, *, for_update: bool = False) -> Referral | None:

@@ -67,6 +67,8 @@ class Referral:
     escalation_level: str | None = None
     escalated_at: datetime | None = None
     next_breach_at: datetime | None = None
+    # False when the SLA was counted over a year whose holiday calendar is not complete.
+    calendar_complete: bool = True
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,10 @@ class ReferralOut(BaseModel):
     escalated_at: datetime | None
     dispatched_at: datetime
     due_at: datetime = Field(description="End of the last working day of the SLA.")
+    calendar_complete: bool = Field(
+        description="False when the SLA was counted over a year whose holiday calendar is not"
+        " complete (its SKB 3 Menteri not loaded): due_at may be too early."
+    )
     outcome: str | None
     note: str | None
     resolved_at: datetime | None
@@ -70,6 +74,24 @@ class CaseOut(BaseModel):
     referrals: list[ReferralOut]
 
 
+async def authenticate(
+    uow: ReferralUnitOfWork, authorization: str | None, admin_token: str | None
+) -> Staff:
+    """The holder of the caller's token; 401 when it is no staff or admin token."""
+    if is_admin(authorization, admin_token):
+        return ADMIN
+    token = bearer(authorization)
+    holder = await uow.staff(hash_token(token)) if token else None
+    if holder is None:
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "A district staff or admin token is required.",
+            message_id="Diperlukan token staf kabupaten atau admin.",
+        )
+    return holder
+
+
 def _out(referral: Referral, current: bool) -> ReferralOut:
     fields = asdict(referral)
     return ReferralOut(referral_id=fields.pop("id"), current=current, **fields)
@@ -83,14 +105,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     }
 
     async def staff(uow: ReferralUnitOfWork, authorization: str | None) -> Staff:
-        """The holder of the caller's token; 401 when it is no staff or admin token."""
-        if is_admin(authorization, runtime.settings.admin_token):
-            return ADMIN
-        token = bearer(authorization)
-        holder = await uow.staff(hash_token(token)) if token else None
-        if holder is None:
-            raise ApiError(401, "unauthenticated", "A district staff or admin token is required.")
-        return holder
+        return await authenticate(uow, authorization, runtime.settings.admin_token)
 
     @api.get(
         "/v1/cases/{complaint_id}",

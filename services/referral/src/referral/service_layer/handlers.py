@@ -6,11 +6,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 from uuid import UUID, uuid4
 
 from referral.domain import escalation, routing
 from referral.domain.referrals import Case, Referral, closing, decide
-from referral.domain.sla import WorkingCalendar
+from referral.domain.sla import Calendar
+from referral.service_layer.calendar import CalendarStore
 from referral.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, new_event
@@ -34,12 +36,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class CalendarSource(Protocol):
+    """Where the district's calendar comes from: the stored one, cached."""
+
+    async def current(self, store: CalendarStore) -> Calendar:
+        """The calendar as committed now."""
+
+
 @dataclass(frozen=True)
 class Context:
-    """What the use cases depend on besides the unit of work: the district calendar, a clock."""
+    """What the use cases depend on besides the unit of work: the district calendar, a clock.
 
-    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    The calendar is the stored one (a source read in each transaction) or, in tests, a fixed
+    value.
+    """
+
+    calendar: Calendar | CalendarSource = field(default_factory=Calendar)
     clock: Callable[[], datetime] = utcnow
+
+    async def calendar_in(self, uow: UnitOfWork) -> Calendar:
+        """The calendar to count deadlines with in this transaction."""
+        if isinstance(self.calendar, Calendar):
+            return self.calendar
+        return await self.calendar.current(uow.calendar)
 
 
 async def on_complaint_created(
@@ -50,8 +69,9 @@ async def on_complaint_created(
     if not await uow.open_case(case):
         # The same complaint announced again under another event id: already routed.
         return
+    calendar = await context.calendar_in(uow)
     for need in dict.fromkeys(data.needs):
-        await _dispatch(uow, case, need, None, context)
+        await _dispatch(uow, case, need, None, context, calendar)
     log.info("complaint %s routed: %s", data.complaint_id, ",".join(dict.fromkeys(data.needs)))
 
 
@@ -67,7 +87,8 @@ async def on_referral_updated(
     await uow.set_status(referral.id, data.status, data.note)
     if data.status == "rejected":
         case = await _case_of(uow, referral)
-        await _dispatch(uow, case, referral.service_code, referral, context)
+        calendar = await context.calendar_in(uow)
+        await _dispatch(uow, case, referral.service_code, referral, context, calendar)
 
 
 async def on_case_resolved(
@@ -87,10 +108,14 @@ async def escalate_overdue(uow: UnitOfWork, *, context: Context, limit: int = 20
     """Escalate every referral past its next breach; safe with several replicas running."""
     now = context.clock()
     escalated = 0
-    for referral in await uow.overdue(now, limit):
+    overdue = await uow.overdue(now, limit)
+    if not overdue:
+        return 0
+    calendar = await context.calendar_in(uow)
+    for referral in overdue:
         if referral.next_breach_at is None:
             continue
-        following = context.calendar.due_at(referral.next_breach_at, referral.sla_working_days)
+        following = calendar.due_at(referral.next_breach_at, referral.sla_working_days)
         decision = escalation.escalate(
             referral.escalation_level, referral.status, referral.next_breach_at, now, following
         )
@@ -138,6 +163,7 @@ async def _dispatch(
     service_code: str,
     rejected: Referral | None,
     context: Context,
+    calendar: Calendar,
 ) -> Referral:
     """Send a need to its next agency: the first attempt, or the one after a rejection."""
     rule = await uow.rule(service_code, case.kecamatan_code) or routing.secretariat_rule(
@@ -148,7 +174,8 @@ async def _dispatch(
     ]
     refused_by = [r.agency_code for r in earlier if r.status == "rejected"]
     now = context.clock()
-    due = context.calendar.due_at(now, rule.sla_working_days)
+    deadline = calendar.deadline(now, rule.sla_working_days)
+    due = deadline.due_at
     referral = Referral(
         id=uuid4(),
         complaint_id=case.complaint_id,
@@ -163,6 +190,7 @@ async def _dispatch(
         due_at=due,
         bounces=rejected.bounces + 1 if rejected else 0,
         next_breach_at=due,
+        calendar_complete=deadline.calendar_complete,
     )
     await uow.add_referral(referral)
     dispatched = ReferralDispatched(
@@ -175,6 +203,7 @@ async def _dispatch(
         attempt=referral.attempt,
         dispatched_at=now,
         due_at=due,
+        calendar_complete=deadline.calendar_complete,
     )
     uow.emit(
         topics.REFERRAL_DISPATCHED,

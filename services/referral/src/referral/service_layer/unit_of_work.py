@@ -8,6 +8,7 @@ from uuid import UUID
 
 from referral.domain.referrals import Case, Outcome, Referral, Transition
 from referral.domain.routing import RoutingRule
+from referral.service_layer.calendar import CalendarStore
 from slrt_shared.contracts.envelope import CloudEvent
 
 
@@ -16,6 +17,10 @@ class UnitOfWork(Protocol):
 
     def emit(self, topic: str, event: CloudEvent) -> None:
         """Queue an event to be written with the transaction."""
+
+    @property
+    def calendar(self) -> CalendarStore:
+        """The stored holiday calendar, in this transaction."""
 
     async def rule(self, service_code: str, kecamatan_code: str = "") -> RoutingRule | None:
         """The rule of a service: the kecamatan's override if any, else the district's."""
