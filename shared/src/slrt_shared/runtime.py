@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 import uvicorn
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -122,13 +123,25 @@ class ServiceRuntime:
         """Open the pool, start the relay, background jobs and consumers; stop them on exit."""
         await self.migrate()
         self._pool = await db.create_pool(self.settings.database_url, self.schema, max_size=20)
-        producer = idempotent_producer(
-            self.settings.kafka_bootstrap_servers,
-            f"slrt-{self.name}",
-            **client_options(self.settings),
-        )
+
+        def new_producer() -> AIOKafkaProducer:
+            return idempotent_producer(
+                self.settings.kafka_bootstrap_servers,
+                f"slrt-{self.name}",
+                **client_options(self.settings),
+            )
+
+        producer = new_producer()
         await producer.start()
-        relay = OutboxRelay(self._pool, producer, schema=self.schema)
+        relay = OutboxRelay(
+            self._pool,
+            producer,
+            schema=self.schema,
+            ack_timeout=self.settings.outbox_ack_timeout_seconds,
+            retry_first=self.settings.outbox_retry_first_seconds,
+            retry_max=self.settings.outbox_retry_max_seconds,
+            producer_factory=new_producer,
+        )
         tasks = [asyncio.create_task(relay.run(), name=f"{self.name}-outbox")]
         tasks += [asyncio.create_task(_forever(n, j), name=n) for n, j in self._jobs]
         prune = retention.prune_forever(
@@ -163,7 +176,7 @@ class ServiceRuntime:
             for task in tasks[1:]:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await producer.stop()
+            await relay.producer.stop()
             await self._pool.close()
             self._pool = None
 
