@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from slrt_shared import consumer, db, retention
+from slrt_shared import consumer, db, outbox_admin, retention
 from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
@@ -256,7 +256,7 @@ def run_cli(
     extra: dict[str, Callable[[list[str]], Any]] | None = None,
     argv: list[str] | None = None,
 ) -> None:
-    """Run `serve`, `migrate` or a service's own command."""
+    """Run `serve`, `migrate`, `outbox` or a service's own command."""
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -269,10 +269,13 @@ def run_cli(
         setup_logging(runtime.name, runtime.settings.log_level, runtime.settings.log_json)
         for applied in asyncio.run(runtime.migrate()):
             print(f"applied {applied}")
+    elif command == "outbox":
+        runtime, _ = runtime_factory()
+        outbox_admin.main(runtime.name, runtime.settings.database_url, runtime.schema, args)
     elif extra and command in extra:
         extra[command](args)
     else:
-        known = ["serve", "migrate", *sorted(extra or {})]
+        known = ["serve", "migrate", "outbox", *sorted(extra or {})]
         raise SystemExit(f"unknown command {command!r}; expected one of {', '.join(known)}")
 
 
