@@ -146,6 +146,15 @@ class _KeyRun:
 
 
 @dataclass(frozen=True)
+class Backlog:
+    """What the outbox held at the end of the last relay pass (counts stop at COUNT_CAP)."""
+
+    pending: int = 0
+    parked: int = 0
+    oldest_age_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class Failure:
     """A row the relay could not publish in a pass, and why."""
 
@@ -185,6 +194,7 @@ class OutboxRelay:
         # Sends not acknowledged in time, by row id: the producer keeps trying them, so the
         # row's next try waits on the same delivery instead of sending the record twice.
         self._unconfirmed: dict[int, asyncio.Future[Any]] = {}
+        self._backlog = Backlog()
 
     async def run(self) -> None:
         """Relay until stopped, waking on NOTIFY and polling as a safety net."""
@@ -212,6 +222,11 @@ class OutboxRelay:
                 await listener.remove_listener(self._channel, self._on_notify)
             finally:
                 await self._pool.release(listener)
+
+    @property
+    def backlog(self) -> Backlog:
+        """The outbox's backlog as the last pass saw it, for readiness and operators."""
+        return self._backlog
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -425,9 +440,10 @@ class OutboxRelay:
     async def _report_backlog(self) -> None:
         """Update the backlog gauges, whichever relay holds the lock."""
         row = await self._pool.fetchrow(_BACKLOG)
-        PENDING.set(row["pending"])
-        PARKED.set(row["parked"])
-        OLDEST_AGE.set(float(row["oldest"] or 0))
+        self._backlog = Backlog(row["pending"], row["parked"], float(row["oldest"] or 0))
+        PENDING.set(self._backlog.pending)
+        PARKED.set(self._backlog.parked)
+        OLDEST_AGE.set(self._backlog.oldest_age_seconds)
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

@@ -17,7 +17,7 @@ from slrt_shared import outbox_admin
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, decode, new_event
 from slrt_shared.contracts.events import ReferralEscalated, ReferralUpdated
-from slrt_shared.outbox import OutboxRelay, enqueue, idempotent_producer
+from slrt_shared.outbox import Backlog, OutboxRelay, enqueue, idempotent_producer
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -158,6 +158,7 @@ async def test_a_row_for_a_missing_topic_is_parked_while_other_keys_go_on_and_it
         assert metric("slrt_outbox_parked") == 1
         assert metric("slrt_outbox_pending") == 3
         assert metric("slrt_outbox_oldest_age_seconds") > 0
+        assert (relay.backlog.pending, relay.backlog.parked) == (3, 1)
         assert (
             metric(
                 "slrt_outbox_publish_failures_total",
@@ -186,6 +187,7 @@ async def test_a_row_for_a_missing_topic_is_parked_while_other_keys_go_on_and_it
         assert await scratch.pool.fetchval("SELECT count(*) FROM outbox") == 0
         assert metric("slrt_outbox_parked") == 0
         assert metric("slrt_outbox_pending") == 0
+        assert relay.backlog == Backlog(0, 0, 0.0)
     finally:
         await producer.stop()
 
