@@ -12,11 +12,12 @@ from typing import Any
 
 import asyncpg
 import uvicorn
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from slrt_shared import consumer, db, retention
+from slrt_shared import consumer, db, outbox_admin, retention
 from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
@@ -122,13 +123,25 @@ class ServiceRuntime:
         """Open the pool, start the relay, background jobs and consumers; stop them on exit."""
         await self.migrate()
         self._pool = await db.create_pool(self.settings.database_url, self.schema, max_size=20)
-        producer = idempotent_producer(
-            self.settings.kafka_bootstrap_servers,
-            f"slrt-{self.name}",
-            **client_options(self.settings),
-        )
+
+        def new_producer() -> AIOKafkaProducer:
+            return idempotent_producer(
+                self.settings.kafka_bootstrap_servers,
+                f"slrt-{self.name}",
+                **client_options(self.settings),
+            )
+
+        producer = new_producer()
         await producer.start()
-        relay = OutboxRelay(self._pool, producer, schema=self.schema)
+        relay = OutboxRelay(
+            self._pool,
+            producer,
+            schema=self.schema,
+            ack_timeout=self.settings.outbox_ack_timeout_seconds,
+            retry_first=self.settings.outbox_retry_first_seconds,
+            retry_max=self.settings.outbox_retry_max_seconds,
+            producer_factory=new_producer,
+        )
         tasks = [asyncio.create_task(relay.run(), name=f"{self.name}-outbox")]
         tasks += [asyncio.create_task(_forever(n, j), name=n) for n, j in self._jobs]
         prune = retention.prune_forever(
@@ -163,7 +176,7 @@ class ServiceRuntime:
             for task in tasks[1:]:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await producer.stop()
+            await relay.producer.stop()
             await self._pool.close()
             self._pool = None
 
@@ -243,7 +256,7 @@ def run_cli(
     extra: dict[str, Callable[[list[str]], Any]] | None = None,
     argv: list[str] | None = None,
 ) -> None:
-    """Run `serve`, `migrate` or a service's own command."""
+    """Run `serve`, `migrate`, `outbox` or a service's own command."""
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -256,10 +269,13 @@ def run_cli(
         setup_logging(runtime.name, runtime.settings.log_level, runtime.settings.log_json)
         for applied in asyncio.run(runtime.migrate()):
             print(f"applied {applied}")
+    elif command == "outbox":
+        runtime, _ = runtime_factory()
+        outbox_admin.main(runtime.name, runtime.settings.database_url, runtime.schema, args)
     elif extra and command in extra:
         extra[command](args)
     else:
-        known = ["serve", "migrate", *sorted(extra or {})]
+        known = ["serve", "migrate", "outbox", *sorted(extra or {})]
         raise SystemExit(f"unknown command {command!r}; expected one of {', '.join(known)}")
 
 

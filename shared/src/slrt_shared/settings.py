@@ -52,6 +52,18 @@ class ServiceSettings(BaseSettings):
     retention_interval_seconds: float = Field(
         default=3600, gt=0, description="Pause between two retention passes."
     )
+    outbox_ack_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long the outbox relay waits for the broker to take and acknowledge"
+        " a record before it parks the record for a later try.",
+    )
+    outbox_retry_first_seconds: float = Field(
+        default=1.0, gt=0, description="Wait before the first retry of a parked outbox event."
+    )
+    outbox_retry_max_seconds: float = Field(
+        default=300.0, gt=0, description="Longest wait between two tries of a parked event."
+    )
     admin_token: str | None = Field(default=None, description="Token of the platform admin.")
     reference_data: str | None = Field(default=None, description="Folder of reference CSVs.")
 

@@ -193,7 +193,7 @@ async def test_an_event_committed_during_a_relay_pass_is_sent_without_waiting(
             if not first_pass.is_set():
                 first_pass.set()
                 await go_on.wait()  # hold the first pass while the next event commits
-            await super()._publish(rows)
+            return await super()._publish(rows)
 
     async def commit_one() -> None:
         uow = PgUnitOfWork(scratch.pool, test_env.layout)

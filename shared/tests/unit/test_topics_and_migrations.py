@@ -37,7 +37,6 @@ def test_duplicate_migration_numbers_are_refused(tmp_path: Path) -> None:
 
 
 def test_shared_messaging_tables_are_a_migration() -> None:
-    assert [m.name for m in load_migrations("slrt_shared", SHARED_MIGRATIONS)] == [
-        "001_messaging",
-        "002_retention",
-    ]
+    names = [m.name for m in load_migrations("slrt_shared", SHARED_MIGRATIONS)]
+    assert names[0] == "001_messaging"
+    assert "003_outbox_parking" in names

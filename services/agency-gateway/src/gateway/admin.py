@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
+from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from gateway.settings import GatewaySettings
 from slrt_shared.contracts.topics import TopicLayout
@@ -51,6 +52,17 @@ async def revoke_key(conn: asyncpg.Connection, key_id: UUID) -> bool:
     return bool(done.endswith(" 1"))
 
 
+@dataclass(frozen=True)
+class AgencyTopic:
+    """An agency's topic as the cluster has it."""
+
+    name: str
+    created: bool
+    partitions: int
+    replicas: int
+    min_insync_replicas: int
+
+
 async def register_agency(
     conn: asyncpg.Connection,
     settings: GatewaySettings,
@@ -58,8 +70,9 @@ async def register_agency(
     name_id: str,
     name_en: str,
     kind: str,
-) -> str:
-    """Add an agency to the registry and create its own Kafka topic; return the topic."""
+) -> AgencyTopic:
+    """Create an agency's own Kafka topic (as the settings say) and add it to the registry."""
+    topic = await create_agency_topic(settings, TopicLayout(settings.topic_prefix).agency(code))
     await conn.execute(
         "INSERT INTO agencies (code, name_id, name_en, kind) VALUES ($1, $2, $3, $4)"
         " ON CONFLICT (code) DO UPDATE SET name_id = EXCLUDED.name_id,"
@@ -69,17 +82,52 @@ async def register_agency(
         name_en,
         kind,
     )
-    topic = TopicLayout(settings.topic_prefix).agency(code)
+    return topic
+
+
+async def create_agency_topic(settings: GatewaySettings, topic: str) -> AgencyTopic:
+    """Create the topic with the settings' partitions, replicas and configs unless it exists."""
+    configs = {"min.insync.replicas": str(settings.agency_topic_min_insync_replicas)}
+    if settings.agency_topic_retention_ms is not None:
+        configs["retention.ms"] = str(settings.agency_topic_retention_ms)
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap_servers, **client_options(settings)
     )
     await admin.start()
     try:
-        with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics([NewTopic(topic, 6, 1)])
+        response = await admin.create_topics(
+            [
+                NewTopic(
+                    topic,
+                    settings.agency_topic_partitions,
+                    settings.agency_topic_replicas,
+                    topic_configs=configs,
+                )
+            ]
+        )
+        # The broker answers per topic instead of raising.
+        _, error_code, *rest = response.topic_errors[0]
+        if error_code not in (0, TopicAlreadyExistsError.errno):
+            detail = rest[0] if rest and rest[0] else ""
+            raise SystemExit(f"could not create {topic}: {for_code(error_code).__name__} {detail}")
+        return await _describe_topic(admin, topic, created=error_code == 0)
     finally:
         await admin.close()
-    return topic
+
+
+async def _describe_topic(admin: AIOKafkaAdminClient, topic: str, *, created: bool) -> AgencyTopic:
+    (described,) = await admin.describe_topics([topic])
+    (response,) = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, topic, {"min.insync.replicas": None})]
+    )
+    entries = {entry[0]: entry[1] for entry in response.resources[0][4]}
+    return AgencyTopic(
+        name=topic,
+        created=created,
+        partitions=len(described["partitions"]),
+        replicas=min(len(p["replicas"]) for p in described["partitions"]),
+        min_insync_replicas=int(entries["min.insync.replicas"]),
+    )
 
 
 def main(argv: list[str]) -> None:
@@ -109,7 +157,14 @@ def main(argv: list[str]) -> None:
                 topic = await register_agency(
                     conn, settings, args.code, args.name_id, args.name_en, args.kind
                 )
-                print(f"registered {args.code}; its topic is {topic}")
+                print(f"registered {args.code}; its topic is {topic.name}")
+                wanted = (settings.agency_topic_replicas, settings.agency_topic_min_insync_replicas)
+                if (topic.replicas, topic.min_insync_replicas) != wanted:
+                    print(
+                        f"warning: {topic.name} already existed with {topic.replicas} replica(s)"
+                        f" and min.insync.replicas={topic.min_insync_replicas}; the settings ask"
+                        f" for {wanted[0]} and {wanted[1]} (change it with kafka-topics/Strimzi)"
+                    )
             elif args.command in ("issue", "rotate"):
                 make = issue_key if args.command == "issue" else rotate_key
                 key_id, key = await make(conn, args.agency)

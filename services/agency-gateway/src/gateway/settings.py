@@ -42,9 +42,20 @@ class GatewaySettings(ServiceSettings):
         ge=1,
         description="Days an action's idempotency key is remembered; longer than any retry.",
     )
+    # The topic `agencies register` creates for a new agency; the chart sets its own values.
+    agency_topic_partitions: int = Field(default=6, ge=1, description="Partitions of the topic.")
+    agency_topic_replicas: int = Field(default=1, ge=1, description="Replication factor.")
+    agency_topic_min_insync_replicas: int = Field(
+        default=1, ge=1, description="Replicas that must have a record before it is acknowledged."
+    )
+    agency_topic_retention_ms: int | None = Field(
+        default=None, ge=-1, description="How long records stay (the broker's default if unset)."
+    )
 
     @model_validator(mode="after")
-    def _lease_outlasts_a_try(self) -> Self:
+    def _consistent(self) -> Self:
         if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
             raise ValueError("webhook_lease_seconds must exceed webhook_timeout_seconds")
+        if self.agency_topic_min_insync_replicas > self.agency_topic_replicas:
+            raise ValueError("agency_topic_min_insync_replicas exceeds agency_topic_replicas")
         return self
