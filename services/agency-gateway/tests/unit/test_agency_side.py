@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -8,12 +9,15 @@ from gateway.domain.paging import InvalidCursorError, decode_cursor, encode_curs
 from gateway.domain.referrals import (
     ActionRefusedError,
     AgencyAction,
+    Escalation,
     InvalidOutcomeError,
     InvalidTransitionError,
     ReasonRequiredError,
     Referral,
     apply,
     escalate,
+    higher_level,
+    keep_early,
 )
 
 T0 = datetime(2025, 6, 23, 3, 0, tzinfo=UTC)
@@ -112,7 +116,30 @@ def test_notes_are_trimmed_and_a_blank_note_is_no_note() -> None:
 
 def test_an_escalation_keeps_the_status_and_records_the_level() -> None:
     escalated = escalate(referral("acknowledged"), "kecamatan", T1)
+    assert escalated is not None
     assert (escalated.status, escalated.escalation_level) == ("acknowledged", "kecamatan")
+    higher = escalate(escalated, "kabupaten", T1)
+    assert higher is not None and higher.escalation_level == "kabupaten"
+
+
+def test_a_referral_never_goes_down_the_ladder() -> None:
+    top = replace(referral(), escalation_level="kabupaten")
+    assert escalate(top, "kecamatan", T1) is None
+    assert escalate(top, "kabupaten", T1) is None
+    assert higher_level(None, "kecamatan") == "kecamatan"
+    assert higher_level("kabupaten", "kecamatan") == "kabupaten"
+    assert higher_level("kecamatan", "kabupaten") == "kabupaten"
+
+
+def test_of_two_early_escalations_only_a_higher_one_replaces_the_kept_one() -> None:
+    def early(level: str) -> Escalation:
+        return Escalation(uuid4(), uuid4(), level, T0, "id.slrt.referral.escalated.v1")  # type: ignore[arg-type]
+
+    low, high = early("kecamatan"), early("kabupaten")
+    assert keep_early(None, low) == low
+    assert keep_early(low, high) == high
+    assert keep_early(high, low) is None
+    assert keep_early(high, early("kabupaten")) is None
 
 
 RESIDENT = Resident(

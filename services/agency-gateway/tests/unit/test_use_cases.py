@@ -7,7 +7,7 @@ import pytest
 
 from gateway.domain.disclosure import Resident
 from gateway.domain.paging import InvalidCursorError
-from gateway.domain.referrals import AgencyAction, InvalidTransitionError, Referral
+from gateway.domain.referrals import AgencyAction, Escalation, InvalidTransitionError, Referral
 from gateway.service_layer import inbound, views
 from gateway.service_layer.actions import (
     IdempotencyKeyReusedError,
@@ -32,6 +32,8 @@ class FakeUnitOfWork:
         self.events: list[tuple[str, CloudEvent]] = []
         self.hooks: dict[str, dict[str, Any]] = {}
         self.deliveries: list[tuple[UUID, str, UUID, str]] = []
+        self.locks: list[UUID] = []
+        self.early: dict[UUID, Escalation] = {}
 
     async def referral(
         self, referral_id: UUID, agency_code: str | None = None, *, for_update: bool = False
@@ -44,6 +46,9 @@ class FakeUnitOfWork:
     async def referrals_of_complaint(self, complaint_id: UUID) -> list[Referral]:
         return [r for r in self.referrals.values() if r.complaint_id == complaint_id]
 
+    async def lock_complaint(self, complaint_id: UUID) -> None:
+        self.locks.append(complaint_id)
+
     async def page(
         self, agency_code: str, status: str | None, after: int, limit: int
     ) -> list[Referral]:
@@ -53,6 +58,15 @@ class FakeUnitOfWork:
             if r.agency_code == agency_code and r.seq > after and status in (None, r.status)
         ]
         return mine[:limit]
+
+    async def early_escalation(self, referral_id: UUID) -> Escalation | None:
+        return self.early.get(referral_id)
+
+    async def keep_early_escalation(self, escalation: Escalation) -> None:
+        self.early[escalation.referral_id] = escalation
+
+    async def take_early_escalation(self, referral_id: UUID) -> Escalation | None:
+        return self.early.pop(referral_id, None)
 
     async def add_referral(self, referral: Referral) -> bool:
         if referral.id in self.referrals:
@@ -206,11 +220,75 @@ async def test_an_escalation_is_recorded_and_copied_to_the_agency() -> None:
     assert copy.data["change"] == "id.slrt.referral.escalated.v1"
 
 
-async def test_an_escalation_of_an_unknown_referral_changes_nothing() -> None:
+async def test_an_escalation_read_before_its_dispatch_is_kept_and_told_with_the_referral() -> None:
     uow = FakeUnitOfWork()
-    data = ReferralEscalated(referral_id=uuid4(), complaint_id=uuid4(), level="kabupaten", at=T0)
+    complaint_id = uuid4()
+    referral = dispatched(complaint_id)
+    data = ReferralEscalated(
+        referral_id=referral.referral_id, complaint_id=complaint_id, level="kecamatan", at=T0
+    )
     await inbound.on_escalated(uow, data, wrap(data))
     assert uow.events == [] and uow.referrals == {}
+
+    await inbound.on_dispatched(uow, referral, wrap(referral))
+    assert uow.referrals[referral.referral_id].escalation_level == "kecamatan"
+    changes = [(e.data["change"], e.data["escalation_level"]) for _, e in uow.events]
+    assert changes == [
+        ("id.slrt.referral.dispatched.v1", None),
+        ("id.slrt.referral.escalated.v1", "kecamatan"),
+    ]
+    assert uow.early == {}
+
+
+@pytest.mark.parametrize("levels", [("kecamatan", "kabupaten"), ("kabupaten", "kecamatan")])
+async def test_of_two_early_escalations_the_higher_is_kept(levels: tuple[str, str]) -> None:
+    uow = FakeUnitOfWork()
+    complaint_id = uuid4()
+    referral = dispatched(complaint_id)
+    for level in levels:
+        data = ReferralEscalated(
+            referral_id=referral.referral_id,
+            complaint_id=complaint_id,
+            level=level,  # type: ignore[arg-type]
+            at=T0,
+        )
+        await inbound.on_escalated(uow, data, wrap(data))
+    await inbound.on_dispatched(uow, referral, wrap(referral))
+    assert uow.referrals[referral.referral_id].escalation_level == "kabupaten"
+    assert uow.events[-1][1].data["escalation_level"] == "kabupaten"
+
+
+async def test_an_escalation_below_the_referrals_level_changes_nothing() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    for level in ("kabupaten", "kecamatan", "kabupaten"):
+        data = ReferralEscalated(
+            referral_id=referral.id,
+            complaint_id=referral.complaint_id,
+            level=level,  # type: ignore[arg-type]
+            at=T0,
+        )
+        await inbound.on_escalated(uow, data, wrap(data))
+    assert uow.referrals[referral.id].escalation_level == "kabupaten"
+    assert [e.data["escalation_level"] for _, e in uow.events] == ["kabupaten"]
+
+
+async def test_every_change_of_a_complaint_takes_its_lock_first() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    data = ReferralEscalated(
+        referral_id=referral.id, complaint_id=referral.complaint_id, level="kecamatan", at=T0
+    )
+    await inbound.on_escalated(uow, data, wrap(data))
+    await act(
+        uow,
+        agency_code="DINSOS",
+        referral_id=referral.id,
+        request=AgencyAction("acknowledge"),
+        idempotency_key="k",
+    )
+    # pii and dispatch of given_referral, the escalation, the action
+    assert uow.locks == [referral.complaint_id] * 4
 
 
 async def test_acknowledging_announces_the_update_and_copies_it_to_the_agency() -> None:

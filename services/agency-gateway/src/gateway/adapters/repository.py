@@ -7,13 +7,15 @@ from typing import Any
 from uuid import UUID
 
 from gateway.domain.disclosure import Resident
-from gateway.domain.referrals import Referral
+from gateway.domain.referrals import Escalation, Referral
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 _REFERRAL_COLUMNS = (
     "id, complaint_id, ticket, village_code, service_code, agency_code, attempt, status,"
     " dispatched_at, due_at, updated_at, escalation_level, outcome, note, seq"
 )
+# The complaint lock's class: its own key space among the database's advisory locks.
+_COMPLAINT_LOCK = "slrt.gateway.complaint"
 
 
 class GatewayUnitOfWork(PgUnitOfWork):
@@ -26,6 +28,14 @@ class GatewayUnitOfWork(PgUnitOfWork):
             key_hash,
         )
         return str(value) if value else None
+
+    async def lock_complaint(self, complaint_id: UUID) -> None:
+        """Hold the complaint's lock until the transaction ends: its handlers run one by one."""
+        await self.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1::text), hashtext($2::text))",
+            _COMPLAINT_LOCK,
+            str(complaint_id),
+        )
 
     async def save_resident(self, resident: Resident) -> None:
         """Keep a resident's personal data; a later complaint.pii of the complaint replaces it."""
@@ -114,6 +124,38 @@ class GatewayUnitOfWork(PgUnitOfWork):
             limit,
         )
         return [Referral(**dict(r)) for r in rows]
+
+    async def early_escalation(self, referral_id: UUID) -> Escalation | None:
+        """The escalation kept for a referral that has not arrived."""
+        row = await self.conn.fetchrow(
+            "SELECT referral_id, complaint_id, level, at, change FROM pending_escalations"
+            " WHERE referral_id = $1",
+            referral_id,
+        )
+        return Escalation(**dict(row)) if row else None
+
+    async def keep_early_escalation(self, escalation: Escalation) -> None:
+        """Keep an escalation until its referral arrives (replacing a lower one)."""
+        await self.conn.execute(
+            "INSERT INTO pending_escalations (referral_id, complaint_id, level, at, change)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (referral_id) DO UPDATE SET"
+            " level = EXCLUDED.level, at = EXCLUDED.at, change = EXCLUDED.change,"
+            " received_at = now()",
+            escalation.referral_id,
+            escalation.complaint_id,
+            escalation.level,
+            escalation.at,
+            escalation.change,
+        )
+
+    async def take_early_escalation(self, referral_id: UUID) -> Escalation | None:
+        """Remove and return the escalation kept for a referral that has now arrived."""
+        row = await self.conn.fetchrow(
+            "DELETE FROM pending_escalations WHERE referral_id = $1"
+            " RETURNING referral_id, complaint_id, level, at, change",
+            referral_id,
+        )
+        return Escalation(**dict(row)) if row else None
 
     async def save(self, referral: Referral) -> None:
         """Write what can change of a referral."""

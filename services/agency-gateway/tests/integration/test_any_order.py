@@ -1,0 +1,246 @@
+"""The gateway in any order and side by side, on a real Kafka and Postgres.
+
+With several replicas, partition N of complaint.pii, referral.dispatched and referral.escalated
+may belong to different members: a complaint's events are then read in any order and handled
+in transactions that run at the same time. Whatever the order, each agency's last copy is
+complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from gateway.adapters.repository import GatewayUnitOfWork
+from gateway.service_layer import inbound
+from slrt_devstack.testing import eventually
+from slrt_shared import db
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.envelope import CloudEvent, new_event
+from slrt_shared.contracts.events import EventData, ReferralDispatched, ReferralEscalated
+
+from .test_gateway_flow import NOW, dispatched, pii, read_topic
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+Handler = Callable[[GatewayUnitOfWork, Any, CloudEvent], Awaitable[None]]
+
+
+def wrap(data: EventData) -> CloudEvent:
+    return new_event(data, source="/slrt/test", subject=data.complaint_id)  # type: ignore[attr-defined]
+
+
+async def send(gateway, *events: tuple[str, CloudEvent]) -> dict[TopicPartition, int]:  # type: ignore[no-untyped-def]
+    """Publish events keyed by their complaint; the last offset written per partition."""
+    producer = AIOKafkaProducer(bootstrap_servers=gateway.kafka_bootstrap_servers)
+    await producer.start()
+    last: dict[TopicPartition, int] = {}
+    try:
+        for topic, event in events:
+            sent = await producer.send_and_wait(
+                gateway.layout.name(topic), event.to_bytes(), key=event.key
+            )
+            last[TopicPartition(sent.topic, sent.partition)] = sent.offset
+    finally:
+        await producer.stop()
+    return last
+
+
+async def consumed(gateway, written: dict[TopicPartition, int]) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the gateway's group has committed past these records (their work committed)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=gateway.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+
+        async def past() -> bool:
+            group = f"{gateway.layout.prefix}slrt-agency-gateway"
+            committed = await admin.list_consumer_group_offsets(group)
+            return all(
+                tp in committed and committed[tp].offset > offset for tp, offset in written.items()
+            )
+
+        await eventually(past)
+    finally:
+        await admin.close()
+
+
+async def relayed(gateway, complaint_id: uuid.UUID) -> None:  # type: ignore[no-untyped-def]
+    """Wait until nothing about a complaint waits in the outbox: its copies are on Kafka."""
+    conn = await asyncpg.connect(gateway.dsn)
+    try:
+
+        async def empty() -> bool:
+            waiting = await conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE key = $1", str(complaint_id).encode()
+            )
+            return waiting == 0
+
+        await eventually(empty)
+    finally:
+        await conn.close()
+
+
+async def copies_of(gateway, agency: str, referral_id: uuid.UUID) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The copies of one referral on its agency's topic, in the order they were published."""
+    records = await read_topic(gateway, gateway.layout.agency(agency))
+    return [r["data"] for r in records if r["data"]["referral_id"] == str(referral_id)]
+
+
+async def shown(gateway, agency: str, referral_id: uuid.UUID) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    response = await gateway.http.get(
+        f"/v1/referrals/{referral_id}", headers=gateway.agency(agency)
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def handle(uow: GatewayUnitOfWork, handler: Handler, data: Any) -> None:
+    """Work an event as the consumer does: claim it in the inbox, then run its use case."""
+    event = wrap(data)
+    assert await uow.claim(event.id, data.topic)
+    await handler(uow, data, event)
+
+
+async def waiting_for_a_lock(gateway, pid: int) -> bool:  # type: ignore[no-untyped-def]
+    conn = await asyncpg.connect(gateway.dsn)
+    try:
+        kind = await conn.fetchval(
+            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", pid
+        )
+        return bool(kind == "Lock")
+    finally:
+        await conn.close()
+
+
+async def side_by_side(gateway, first: tuple[Handler, Any], second: tuple[Handler, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Run two handlers in two transactions, the second doing its reads before the first commits.
+
+    Without a lock both read what was committed before either began; with one, the second
+    waits for the first's commit.
+    """
+    pool = await db.create_pool(gateway.dsn, "gateway")
+    try:
+        async with (
+            GatewayUnitOfWork(pool, gateway.layout) as one,
+            GatewayUnitOfWork(pool, gateway.layout) as two,
+        ):
+            await handle(one, *first)
+            pid = two.conn.get_server_pid()
+            later = asyncio.create_task(handle(two, *second))
+
+            async def finished_or_waiting() -> bool:
+                return later.done() or await waiting_for_a_lock(gateway, pid)
+
+            await eventually(finished_or_waiting)
+            await one.commit()
+            await later
+            await two.commit()
+    finally:
+        await pool.close()
+
+
+@pytest.mark.parametrize("first", ["pii", "dispatched"])
+async def test_pii_and_dispatch_handled_side_by_side_reach_the_agency_complete(
+    gateway,  # type: ignore[no-untyped-def]
+    first: str,
+) -> None:
+    complaint_id = uuid.uuid4()
+    referral = dispatched(complaint_id, "KEKERASAN", "DP3A")
+    work: dict[str, tuple[Handler, Any]] = {
+        "pii": (inbound.on_pii, pii(complaint_id, "Rina")),
+        "dispatched": (inbound.on_dispatched, referral),
+    }
+    second = "dispatched" if first == "pii" else "pii"
+    await side_by_side(gateway, work[first], work[second])
+    await relayed(gateway, complaint_id)
+
+    sent = await copies_of(gateway, "DP3A", referral.referral_id)
+    assert sent, "the agency got a copy"
+    last = sent[-1]["resident"]
+    assert last is not None, f"the agency's last copy has no resident: {sent}"
+    assert (last["name"], last["nik"]) == ("Rina", "3215024107800001")
+    assert last["description"] == "Korban kekerasan, perlu pendampingan."  # a special service
+    assert (await shown(gateway, "DP3A", referral.referral_id))["resident"]["name"] == "Rina"
+
+
+async def test_pii_before_or_after_its_dispatch_reaches_the_agency_complete(gateway) -> None:  # type: ignore[no-untyped-def]
+    before, after = uuid.uuid4(), uuid.uuid4()
+    early = dispatched(before, "RTLH", "DISPERKIM")
+    late = dispatched(after, "RTLH", "DISPERKIM")
+    written = await send(
+        gateway,
+        (topics.COMPLAINT_PII, wrap(pii(before, "Siti"))),
+        (topics.REFERRAL_DISPATCHED, wrap(early)),
+        (topics.REFERRAL_DISPATCHED, wrap(late)),
+    )
+    await consumed(gateway, written)
+    await send(gateway, (topics.COMPLAINT_PII, wrap(pii(after, "Rina"))))
+    for referral, name in ((early, "Siti"), (late, "Rina")):
+
+        async def complete(referral: ReferralDispatched = referral) -> dict[str, Any] | None:
+            sent = await copies_of(gateway, "DISPERKIM", referral.referral_id)
+            return sent[-1] if sent and sent[-1]["resident"] else None
+
+        last = await eventually(complete)
+        # RTLH is a basic service: name, phone and address only
+        assert last["resident"]["name"] == name and last["resident"]["nik"] is None
+        view = await shown(gateway, "DISPERKIM", referral.referral_id)
+        assert set(view["resident"]) == {"name", "phone", "address"}
+
+
+async def test_an_escalation_read_before_its_dispatch_reaches_the_agency(gateway) -> None:  # type: ignore[no-untyped-def]
+    complaint_id = uuid.uuid4()
+    referral = dispatched(complaint_id, "KESEHATAN", "DINKES")
+    rid = referral.referral_id
+    kabupaten = wrap(
+        ReferralEscalated(
+            referral_id=rid, complaint_id=complaint_id, level="kabupaten", at=NOW + timedelta(9)
+        )
+    )
+    kecamatan = wrap(
+        ReferralEscalated(
+            referral_id=rid, complaint_id=complaint_id, level="kecamatan", at=NOW + timedelta(8)
+        )
+    )
+    dispatch = wrap(referral)
+    # Both escalations are worked (the higher one first) before the dispatch is read at all.
+    await consumed(
+        gateway,
+        await send(
+            gateway,
+            (topics.REFERRAL_ESCALATED, kabupaten),
+            (topics.REFERRAL_ESCALATED, kecamatan),
+        ),
+    )
+    await consumed(gateway, await send(gateway, (topics.REFERRAL_DISPATCHED, dispatch)))
+    await relayed(gateway, complaint_id)
+
+    sent = await copies_of(gateway, "DINKES", rid)
+    assert [(c["change"], c["escalation_level"]) for c in sent] == [
+        ("id.slrt.referral.dispatched.v1", None),
+        ("id.slrt.referral.escalated.v1", "kabupaten"),
+    ]
+    view = await shown(gateway, "DINKES", rid)
+    assert (view["escalation_level"], view["status"]) == ("kabupaten", "dispatched")
+
+    # Every one of them delivered again: nothing is done twice.
+    await consumed(
+        gateway,
+        await send(
+            gateway,
+            (topics.REFERRAL_ESCALATED, kabupaten),
+            (topics.REFERRAL_ESCALATED, kecamatan),
+            (topics.REFERRAL_DISPATCHED, dispatch),
+        ),
+    )
+    await relayed(gateway, complaint_id)
+    assert await copies_of(gateway, "DINKES", rid) == sent
+    assert (await shown(gateway, "DINKES", rid))["escalation_level"] == "kabupaten"
