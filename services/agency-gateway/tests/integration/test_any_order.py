@@ -3,7 +3,7 @@
 With several replicas, partition N of complaint.pii, referral.dispatched and referral.escalated
 may belong to different members: a complaint's events are then read in any order and handled
 in transactions that run at the same time. Whatever the order, each agency's last copy is
-complete.
+complete, and the pull API's cursor never skips a referral that committed late.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from gateway.adapters.repository import GatewayUnitOfWork
+from gateway.domain.referrals import Referral
 from gateway.service_layer import inbound
 from slrt_devstack.testing import eventually
 from slrt_shared import db
@@ -27,7 +28,7 @@ from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import EventData, ReferralDispatched, ReferralEscalated
 
-from .test_gateway_flow import NOW, dispatched, pii, read_topic
+from .test_gateway_flow import NOW, dispatched, listing, pii, read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -244,3 +245,120 @@ async def test_an_escalation_read_before_its_dispatch_reaches_the_agency(gateway
     await relayed(gateway, complaint_id)
     assert await copies_of(gateway, "DINKES", rid) == sent
     assert (await shown(gateway, "DINKES", rid))["escalation_level"] == "kabupaten"
+
+
+def referral_row(agency: str) -> Referral:
+    data = dispatched(uuid.uuid4(), "KERJA", agency)
+    return Referral(
+        id=data.referral_id,
+        complaint_id=data.complaint_id,
+        ticket=data.ticket,
+        village_code=data.village_code,
+        service_code=data.service_code,
+        agency_code=agency,
+        attempt=1,
+        status="dispatched",
+        dispatched_at=data.dispatched_at,
+        due_at=data.due_at,
+        updated_at=data.dispatched_at,
+    )
+
+
+async def page_ids(gateway, agency: str, cursor: str | None, **params: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    page = await listing(gateway, agency, **params, **({"cursor": cursor} if cursor else {}))
+    return {**page, "ids": [uuid.UUID(i["referral_id"]) for i in page["items"]]}
+
+
+async def test_a_saved_cursor_never_skips_a_referral_that_committed_late(gateway) -> None:  # type: ignore[no-untyped-def]
+    agency = "KEMENAG"
+    one, two, three = (referral_row(agency) for _ in range(3))
+    pool = await db.create_pool(gateway.dsn, "gateway")
+    try:
+        async with (
+            GatewayUnitOfWork(pool, gateway.layout) as a,
+            GatewayUnitOfWork(pool, gateway.layout) as b,
+            GatewayUnitOfWork(pool, gateway.layout) as c,
+        ):
+            # B and C start their work (claiming their events) before A; A inserts first.
+            assert await b.claim(uuid.uuid4(), topics.REFERRAL_DISPATCHED)
+            assert await c.claim(uuid.uuid4(), topics.REFERRAL_DISPATCHED)
+            assert await a.add_referral(one)
+            assert await b.add_referral(two)
+            await b.commit()
+            assert await c.add_referral(three)
+            await c.commit()
+
+            # The agency pages to the end while A is still open, keeping its cursors.
+            async def two_shown() -> dict[str, Any] | None:
+                first = await page_ids(gateway, agency, None, limit=1)
+                return first if first["ids"] == [two.id] else None
+
+            first = await eventually(two_shown)
+            assert first["next_cursor"]
+            last = await page_ids(gateway, agency, first["next_cursor"], limit=1)
+            assert last["ids"] == [three.id] and last["next_cursor"] is None
+            await a.commit()
+    finally:
+        await pool.close()
+
+    # Paging again from either saved cursor brings the referral that committed late.
+    again = await page_ids(gateway, agency, first["next_cursor"], limit=50)
+    assert set(again["ids"]) == {three.id, one.id}
+    resumed = await page_ids(gateway, agency, last["resume_cursor"], limit=50)
+    assert resumed["ids"] == [one.id] and resumed["next_cursor"] is None
+    after = await page_ids(gateway, agency, resumed["resume_cursor"], limit=50)
+    assert after["ids"] == []
+
+
+async def test_a_referral_is_held_back_while_an_older_transaction_may_still_commit(gateway) -> None:  # type: ignore[no-untyped-def]
+    agency = "DISKOPUKM"
+    one, two = referral_row(agency), referral_row(agency)
+    pool = await db.create_pool(gateway.dsn, "gateway")
+    try:
+        async with (
+            GatewayUnitOfWork(pool, gateway.layout) as a,
+            GatewayUnitOfWork(pool, gateway.layout) as b,
+        ):
+            assert await a.add_referral(one)
+            assert await b.add_referral(two)
+            await b.commit()
+            # B's referral is committed, but A began first and may still commit one before it.
+            held = await page_ids(gateway, agency, None, limit=50)
+            assert held["ids"] == [] and held["next_cursor"] is None
+            single = await gateway.http.get(
+                f"/v1/referrals/{two.id}", headers=gateway.agency(agency)
+            )
+            assert single.status_code == 200  # a referral is always readable by its id
+            await a.commit()
+    finally:
+        await pool.close()
+
+    async def settled() -> dict[str, Any] | None:
+        page = await page_ids(gateway, agency, held["resume_cursor"], limit=50)
+        return page if page["ids"] else None
+
+    assert (await eventually(settled))["ids"] == [one.id, two.id]
+
+
+async def test_a_cursor_handed_out_before_the_change_still_pages_on(gateway) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    agency = "BPJSTK"
+    rows = [referral_row(agency) for _ in range(3)]
+    pool = await db.create_pool(gateway.dsn, "gateway")
+    try:
+        for row in rows:
+            async with GatewayUnitOfWork(pool, gateway.layout) as uow:
+                assert await uow.add_referral(row)
+                await uow.commit()
+        async with GatewayUnitOfWork(pool, gateway.layout) as uow:
+            seq = (await uow.referral(rows[0].id)).seq  # type: ignore[union-attr]
+    finally:
+        await pool.close()
+    legacy = base64.urlsafe_b64encode(f"s:{seq}".encode()).decode().rstrip("=")
+
+    async def rest() -> dict[str, Any] | None:
+        page = await page_ids(gateway, agency, legacy, limit=50)
+        return page if len(page["ids"]) == 2 else None
+
+    assert (await eventually(rest))["ids"] == [rows[1].id, rows[2].id]

@@ -1,3 +1,4 @@
+import base64
 from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -5,7 +6,14 @@ from uuid import uuid4
 import pytest
 
 from gateway.domain.disclosure import Resident, disclosed_fields, view_for_agency
-from gateway.domain.paging import InvalidCursorError, decode_cursor, encode_cursor
+from gateway.domain.paging import (
+    START,
+    InvalidCursorError,
+    LegacyPosition,
+    Position,
+    decode_cursor,
+    encode_cursor,
+)
 from gateway.domain.referrals import (
     ActionRefusedError,
     AgencyAction,
@@ -180,15 +188,43 @@ def test_only_fields_with_a_value_count_as_disclosed() -> None:
 
 
 def test_cursors_round_trip_and_are_opaque() -> None:
-    for seq in (1, 1234, 2**62):
-        cursor = encode_cursor(seq)
-        assert str(seq) not in cursor
-        assert decode_cursor(cursor) == seq
-    assert decode_cursor(None) == 0
-    assert decode_cursor("") == 0
+    for xid, seq in ((0, 1), (837, 1234), (2**63 - 1, 2**62)):
+        cursor = encode_cursor(Position(xid, seq))
+        assert str(seq) not in cursor and len(cursor) <= 100
+        assert decode_cursor(cursor) == Position(xid, seq)
+    assert decode_cursor(None) == START == Position(0, 0)
+    assert decode_cursor("") == START
 
 
-@pytest.mark.parametrize("bad", ["garbage!", "Zm9vOjE", "czotMQ", "czox٣", "cw", "czo"])
+def test_cursors_handed_out_before_are_still_read() -> None:
+    assert decode_cursor(b64("s:1234")) == LegacyPosition(1234)
+
+
+def test_positions_follow_the_transaction_then_the_insertion() -> None:
+    assert Position(5, 900) < Position(6, 1) < Position(6, 2)
+
+
+def b64(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "garbage!",
+        "Zm9vOjE",
+        "czotMQ",
+        "czox٣",
+        "cw",
+        "czo",
+        b64("x:1"),
+        b64("x:1:2:3"),
+        b64("s:1:2"),
+        b64("x:-1:2"),
+        b64(f"x:{2**63}:1"),
+        b64(f"s:{2**63}"),
+    ],
+)
 def test_foreign_cursors_are_refused(bad: str) -> None:
     with pytest.raises(InvalidCursorError):
         decode_cursor(bad)

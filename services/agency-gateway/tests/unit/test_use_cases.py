@@ -1,3 +1,4 @@
+import base64
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -6,7 +7,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from gateway.domain.disclosure import Resident
-from gateway.domain.paging import InvalidCursorError
+from gateway.domain.paging import InvalidCursorError, Position
 from gateway.domain.referrals import AgencyAction, Escalation, InvalidTransitionError, Referral
 from gateway.service_layer import inbound, views
 from gateway.service_layer.actions import (
@@ -50,14 +51,25 @@ class FakeUnitOfWork:
         self.locks.append(complaint_id)
 
     async def page(
-        self, agency_code: str, status: str | None, after: int, limit: int
+        self, agency_code: str, status: str | None, after: Position, limit: int
     ) -> list[Referral]:
+        # Each referral is its own finished transaction here: every one has settled.
         mine = [
             r
-            for r in sorted(self.referrals.values(), key=lambda r: r.seq)
-            if r.agency_code == agency_code and r.seq > after and status in (None, r.status)
+            for r in sorted(self.referrals.values(), key=lambda r: (r.xid, r.seq))
+            if r.agency_code == agency_code
+            and Position(r.xid, r.seq) > after
+            and status in (None, r.status)
         ]
         return mine[:limit]
+
+    async def legacy_position(self, agency_code: str, seq: int) -> Position:
+        later = [
+            Position(r.xid, r.seq - 1)
+            for r in self.referrals.values()
+            if r.agency_code == agency_code and r.seq > seq
+        ]
+        return min([Position(len(self.referrals) + 1, 0), *later])
 
     async def early_escalation(self, referral_id: UUID) -> Escalation | None:
         return self.early.get(referral_id)
@@ -71,7 +83,8 @@ class FakeUnitOfWork:
     async def add_referral(self, referral: Referral) -> bool:
         if referral.id in self.referrals:
             return False
-        self.referrals[referral.id] = replace(referral, seq=len(self.referrals) + 1)
+        n = len(self.referrals) + 1
+        self.referrals[referral.id] = replace(referral, seq=n, xid=n)
         return True
 
     async def save(self, referral: Referral) -> None:
@@ -493,3 +506,30 @@ async def test_the_list_filters_by_status_and_the_last_full_page_has_no_cursor()
 async def test_a_foreign_cursor_is_refused() -> None:
     with pytest.raises(InvalidCursorError):
         await views.list_referrals(FakeUnitOfWork(), "DINSOS", status=None, cursor="x", limit=5)
+
+
+async def test_every_page_ends_with_a_cursor_to_page_on_from_later() -> None:
+    uow = FakeUnitOfWork()
+    first = await given_referral(uow)
+    page = await views.list_referrals(uow, "DINSOS", status=None, cursor=None, limit=50)
+    assert [v.referral.id for v in page.items] == [first.id] and page.next_cursor is None
+    empty = await views.list_referrals(
+        uow, "DINSOS", status=None, cursor=page.resume_cursor, limit=50
+    )
+    assert empty.items == [] and empty.resume_cursor == page.resume_cursor
+    second = await given_referral(uow)
+    later = await views.list_referrals(
+        uow, "DINSOS", status=None, cursor=empty.resume_cursor, limit=50
+    )
+    assert [v.referral.id for v in later.items] == [second.id]
+
+
+async def test_a_cursor_handed_out_before_still_pages_on() -> None:
+    uow = FakeUnitOfWork()
+    mine = [await given_referral(uow) for _ in range(3)]
+    legacy = base64.urlsafe_b64encode(f"s:{mine[0].seq}".encode()).decode().rstrip("=")
+    page = await views.list_referrals(uow, "DINSOS", status=None, cursor=legacy, limit=50)
+    assert [v.referral.id for v in page.items] == [r.id for r in mine[1:]]
+    past_the_end = base64.urlsafe_b64encode(b"s:99").decode().rstrip("=")
+    none = await views.list_referrals(uow, "DINSOS", status=None, cursor=past_the_end, limit=5)
+    assert none.items == []

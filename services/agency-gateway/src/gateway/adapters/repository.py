@@ -7,12 +7,14 @@ from typing import Any
 from uuid import UUID
 
 from gateway.domain.disclosure import Resident
+from gateway.domain.paging import Position
 from gateway.domain.referrals import Escalation, Referral
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 _REFERRAL_COLUMNS = (
     "id, complaint_id, ticket, village_code, service_code, agency_code, attempt, status,"
-    " dispatched_at, due_at, updated_at, escalation_level, outcome, note, seq"
+    " dispatched_at, due_at, updated_at, escalation_level, outcome, note, seq,"
+    " xid::text::bigint AS xid"
 )
 # The complaint lock's class: its own key space among the database's advisory locks.
 _COMPLAINT_LOCK = "slrt.gateway.complaint"
@@ -112,18 +114,45 @@ class GatewayUnitOfWork(PgUnitOfWork):
         return [Referral(**dict(r)) for r in rows]
 
     async def page(
-        self, agency_code: str, status: str | None, after: int, limit: int
+        self, agency_code: str, status: str | None, after: Position, limit: int
     ) -> list[Referral]:
-        """The agency's referrals after a position, oldest first."""
+        """The agency's referrals after a position whose transactions have all settled.
+
+        A row is handed out only when its transaction is older than this snapshot's xmin:
+        every transaction before that has ended, so none can still commit a row before it.
+        """
         rows = await self.conn.fetch(
-            f"SELECT {_REFERRAL_COLUMNS} FROM referrals WHERE agency_code = $1 AND seq > $2"
-            " AND ($3::text IS NULL OR status = $3) ORDER BY seq LIMIT $4",
+            f"SELECT {_REFERRAL_COLUMNS} FROM referrals WHERE agency_code = $1"
+            " AND (xid, seq) > ($2::text::xid8, $3::bigint)"
+            " AND xid < pg_snapshot_xmin(pg_current_snapshot())"
+            " AND ($4::text IS NULL OR status = $4) ORDER BY xid, seq LIMIT $5",
             agency_code,
-            after,
+            str(after.xid),
+            after.seq,
             status,
             limit,
         )
         return [Referral(**dict(r)) for r in rows]
+
+    async def legacy_position(self, agency_code: str, seq: int) -> Position:
+        """Where an older cursor (after `seq`) stands now: before every referral after `seq`.
+
+        Referrals after `seq` that are still being written belong to transactions at or after
+        this snapshot's xmin; some already read may be shown again, none is skipped.
+        """
+        row = await self.conn.fetchrow(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,"
+            " (SELECT array[xid::text::bigint, seq] FROM referrals"
+            "  WHERE agency_code = $1 AND seq > $2 ORDER BY xid, seq LIMIT 1) AS first",
+            agency_code,
+            seq,
+        )
+        assert row is not None
+        candidates = [Position(row["xmin"], 0)]
+        if row["first"] is not None:
+            first_xid, first_seq = row["first"]
+            candidates.append(Position(first_xid, first_seq - 1))
+        return min(candidates)
 
     async def early_escalation(self, referral_id: UUID) -> Escalation | None:
         """The escalation kept for a referral that has not arrived."""

@@ -82,6 +82,7 @@ class Referral:
     outcome: Outcome | None = None
     note: str | None = None
     seq: int = 0
+    xid: int = 0  # the inserting transaction: with seq, its place in the agency's list
 
     @property
     def terminal(self) -> bool:
