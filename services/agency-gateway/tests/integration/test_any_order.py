@@ -269,6 +269,12 @@ async def page_ids(gateway, agency: str, cursor: str | None, **params: Any) -> d
     return {**page, "ids": [uuid.UUID(i["referral_id"]) for i in page["items"]]}
 
 
+async def shows(gateway, agency: str, ids: list[uuid.UUID] | set[uuid.UUID]) -> bool:  # type: ignore[no-untyped-def]
+    """The agency's whole list is these referrals (in this order, for a list)."""
+    listed = (await page_ids(gateway, agency, None, limit=200))["ids"]
+    return bool((set(listed) if isinstance(ids, set) else listed) == ids)
+
+
 async def test_a_saved_cursor_never_skips_a_referral_that_committed_late(gateway) -> None:  # type: ignore[no-untyped-def]
     agency = "KEMENAG"
     one, two, three = (referral_row(agency) for _ in range(3))
@@ -288,13 +294,11 @@ async def test_a_saved_cursor_never_skips_a_referral_that_committed_late(gateway
             assert await c.add_referral(three)
             await c.commit()
 
-            # The agency pages to the end while A is still open, keeping its cursors.
-            async def two_shown() -> dict[str, Any] | None:
-                first = await page_ids(gateway, agency, None, limit=1)
-                return first if first["ids"] == [two.id] else None
-
-            first = await eventually(two_shown)
-            assert first["next_cursor"]
+            # The agency pages to the end while A is still open, keeping its cursors. (The
+            # list waits for every older transaction of the cluster, other tests' too.)
+            await eventually(lambda: shows(gateway, agency, [two.id, three.id]))
+            first = await page_ids(gateway, agency, None, limit=1)
+            assert first["ids"] == [two.id] and first["next_cursor"]
             last = await page_ids(gateway, agency, first["next_cursor"], limit=1)
             assert last["ids"] == [three.id] and last["next_cursor"] is None
             await a.commit()
@@ -302,6 +306,7 @@ async def test_a_saved_cursor_never_skips_a_referral_that_committed_late(gateway
         await pool.close()
 
     # Paging again from either saved cursor brings the referral that committed late.
+    await eventually(lambda: shows(gateway, agency, {one.id, two.id, three.id}))
     again = await page_ids(gateway, agency, first["next_cursor"], limit=50)
     assert set(again["ids"]) == {three.id, one.id}
     resumed = await page_ids(gateway, agency, last["resume_cursor"], limit=50)
@@ -333,11 +338,9 @@ async def test_a_referral_is_held_back_while_an_older_transaction_may_still_comm
     finally:
         await pool.close()
 
-    async def settled() -> dict[str, Any] | None:
-        page = await page_ids(gateway, agency, held["resume_cursor"], limit=50)
-        return page if page["ids"] else None
-
-    assert (await eventually(settled))["ids"] == [one.id, two.id]
+    await eventually(lambda: shows(gateway, agency, [one.id, two.id]))
+    resumed = await page_ids(gateway, agency, held["resume_cursor"], limit=50)
+    assert resumed["ids"] == [one.id, two.id]
 
 
 async def test_a_cursor_handed_out_before_the_change_still_pages_on(gateway) -> None:  # type: ignore[no-untyped-def]
@@ -357,8 +360,6 @@ async def test_a_cursor_handed_out_before_the_change_still_pages_on(gateway) -> 
         await pool.close()
     legacy = base64.urlsafe_b64encode(f"s:{seq}".encode()).decode().rstrip("=")
 
-    async def rest() -> dict[str, Any] | None:
-        page = await page_ids(gateway, agency, legacy, limit=50)
-        return page if len(page["ids"]) == 2 else None
-
-    assert (await eventually(rest))["ids"] == [rows[1].id, rows[2].id]
+    await eventually(lambda: shows(gateway, agency, [r.id for r in rows]))
+    rest = await page_ids(gateway, agency, legacy, limit=50)
+    assert rest["ids"] == [rows[1].id, rows[2].id]
