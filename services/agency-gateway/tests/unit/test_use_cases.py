@@ -253,6 +253,19 @@ async def test_an_escalation_read_before_its_dispatch_is_kept_and_told_with_the_
     assert uow.early == {}
 
 
+async def test_an_early_escalation_and_its_dispatch_delivered_again_tell_nothing_twice() -> None:
+    uow = FakeUnitOfWork()
+    complaint_id = uuid4()
+    referral = dispatched(complaint_id)
+    data = ReferralEscalated(
+        referral_id=referral.referral_id, complaint_id=complaint_id, level="kecamatan", at=T0
+    )
+    for _ in range(2):
+        await inbound.on_escalated(uow, data, wrap(data))
+        await inbound.on_dispatched(uow, referral, wrap(referral))
+    assert len(uow.events) == 2 and uow.early == {}
+
+
 @pytest.mark.parametrize("levels", [("kecamatan", "kabupaten"), ("kabupaten", "kecamatan")])
 async def test_of_two_early_escalations_the_higher_is_kept(levels: tuple[str, str]) -> None:
     uow = FakeUnitOfWork()
