@@ -169,7 +169,8 @@ async def test_referrals_reach_their_agency_with_the_allowed_data_in_either_orde
         == missing.json()
         == {"error": {"code": "not_found", "message": "No such referral."}}
     )
-    assert await listing(gateway, "BPJSKES") == {"items": [], "next_cursor": None}
+    empty = await listing(gateway, "BPJSKES")
+    assert (empty["items"], empty["next_cursor"]) == ([], None)
 
     # Each agency's topic carries its own copies, limited like the API.
     dp3a_copies = await eventually(

@@ -1,19 +1,31 @@
+import base64
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 
 from gateway.domain.disclosure import Resident, disclosed_fields, view_for_agency
-from gateway.domain.paging import InvalidCursorError, decode_cursor, encode_cursor
+from gateway.domain.paging import (
+    START,
+    InvalidCursorError,
+    LegacyPosition,
+    Position,
+    decode_cursor,
+    encode_cursor,
+)
 from gateway.domain.referrals import (
     ActionRefusedError,
     AgencyAction,
+    Escalation,
     InvalidOutcomeError,
     InvalidTransitionError,
     ReasonRequiredError,
     Referral,
     apply,
     escalate,
+    higher_level,
+    keep_early,
 )
 
 T0 = datetime(2025, 6, 23, 3, 0, tzinfo=UTC)
@@ -112,7 +124,30 @@ def test_notes_are_trimmed_and_a_blank_note_is_no_note() -> None:
 
 def test_an_escalation_keeps_the_status_and_records_the_level() -> None:
     escalated = escalate(referral("acknowledged"), "kecamatan", T1)
+    assert escalated is not None
     assert (escalated.status, escalated.escalation_level) == ("acknowledged", "kecamatan")
+    higher = escalate(escalated, "kabupaten", T1)
+    assert higher is not None and higher.escalation_level == "kabupaten"
+
+
+def test_a_referral_never_goes_down_the_ladder() -> None:
+    top = replace(referral(), escalation_level="kabupaten")
+    assert escalate(top, "kecamatan", T1) is None
+    assert escalate(top, "kabupaten", T1) is None
+    assert higher_level(None, "kecamatan") == "kecamatan"
+    assert higher_level("kabupaten", "kecamatan") == "kabupaten"
+    assert higher_level("kecamatan", "kabupaten") == "kabupaten"
+
+
+def test_of_two_early_escalations_only_a_higher_one_replaces_the_kept_one() -> None:
+    def early(level: str) -> Escalation:
+        return Escalation(uuid4(), uuid4(), level, T0, "id.slrt.referral.escalated.v1")  # type: ignore[arg-type]
+
+    low, high = early("kecamatan"), early("kabupaten")
+    assert keep_early(None, low) == low
+    assert keep_early(low, high) == high
+    assert keep_early(high, low) is None
+    assert keep_early(high, early("kabupaten")) is None
 
 
 RESIDENT = Resident(
@@ -153,15 +188,43 @@ def test_only_fields_with_a_value_count_as_disclosed() -> None:
 
 
 def test_cursors_round_trip_and_are_opaque() -> None:
-    for seq in (1, 1234, 2**62):
-        cursor = encode_cursor(seq)
-        assert str(seq) not in cursor
-        assert decode_cursor(cursor) == seq
-    assert decode_cursor(None) == 0
-    assert decode_cursor("") == 0
+    for xid, seq in ((0, 1), (837, 1234), (2**63 - 1, 2**62)):
+        cursor = encode_cursor(Position(xid, seq))
+        assert str(seq) not in cursor and len(cursor) <= 100
+        assert decode_cursor(cursor) == Position(xid, seq)
+    assert decode_cursor(None) == START == Position(0, 0)
+    assert decode_cursor("") == START
 
 
-@pytest.mark.parametrize("bad", ["garbage!", "Zm9vOjE", "czotMQ", "czox٣", "cw", "czo"])
+def test_cursors_handed_out_before_are_still_read() -> None:
+    assert decode_cursor(b64("s:1234")) == LegacyPosition(1234)
+
+
+def test_positions_follow_the_transaction_then_the_insertion() -> None:
+    assert Position(5, 900) < Position(6, 1) < Position(6, 2)
+
+
+def b64(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "garbage!",
+        "Zm9vOjE",
+        "czotMQ",
+        "czox٣",
+        "cw",
+        "czo",
+        b64("x:1"),
+        b64("x:1:2:3"),
+        b64("s:1:2"),
+        b64("x:-1:2"),
+        b64(f"x:{2**63}:1"),
+        b64(f"s:{2**63}"),
+    ],
+)
 def test_foreign_cursors_are_refused(bad: str) -> None:
     with pytest.raises(InvalidCursorError):
         decode_cursor(bad)

@@ -1,3 +1,4 @@
+import base64
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -6,8 +7,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from gateway.domain.disclosure import Resident
-from gateway.domain.paging import InvalidCursorError
-from gateway.domain.referrals import AgencyAction, InvalidTransitionError, Referral
+from gateway.domain.paging import InvalidCursorError, Position
+from gateway.domain.referrals import AgencyAction, Escalation, InvalidTransitionError, Referral
 from gateway.service_layer import inbound, views
 from gateway.service_layer.actions import (
     IdempotencyKeyReusedError,
@@ -32,6 +33,8 @@ class FakeUnitOfWork:
         self.events: list[tuple[str, CloudEvent]] = []
         self.hooks: dict[str, dict[str, Any]] = {}
         self.deliveries: list[tuple[UUID, str, UUID, str]] = []
+        self.locks: list[UUID] = []
+        self.early: dict[UUID, Escalation] = {}
 
     async def referral(
         self, referral_id: UUID, agency_code: str | None = None, *, for_update: bool = False
@@ -44,20 +47,44 @@ class FakeUnitOfWork:
     async def referrals_of_complaint(self, complaint_id: UUID) -> list[Referral]:
         return [r for r in self.referrals.values() if r.complaint_id == complaint_id]
 
+    async def lock_complaint(self, complaint_id: UUID) -> None:
+        self.locks.append(complaint_id)
+
     async def page(
-        self, agency_code: str, status: str | None, after: int, limit: int
+        self, agency_code: str, status: str | None, after: Position, limit: int
     ) -> list[Referral]:
+        # Each referral is its own finished transaction here: every one has settled.
         mine = [
             r
-            for r in sorted(self.referrals.values(), key=lambda r: r.seq)
-            if r.agency_code == agency_code and r.seq > after and status in (None, r.status)
+            for r in sorted(self.referrals.values(), key=lambda r: (r.xid, r.seq))
+            if r.agency_code == agency_code
+            and Position(r.xid, r.seq) > after
+            and status in (None, r.status)
         ]
         return mine[:limit]
+
+    async def legacy_position(self, agency_code: str, seq: int) -> Position:
+        later = [
+            Position(r.xid, r.seq - 1)
+            for r in self.referrals.values()
+            if r.agency_code == agency_code and r.seq > seq
+        ]
+        return min([Position(len(self.referrals) + 1, 0), *later])
+
+    async def early_escalation(self, referral_id: UUID) -> Escalation | None:
+        return self.early.get(referral_id)
+
+    async def keep_early_escalation(self, escalation: Escalation) -> None:
+        self.early[escalation.referral_id] = escalation
+
+    async def take_early_escalation(self, referral_id: UUID) -> Escalation | None:
+        return self.early.pop(referral_id, None)
 
     async def add_referral(self, referral: Referral) -> bool:
         if referral.id in self.referrals:
             return False
-        self.referrals[referral.id] = replace(referral, seq=len(self.referrals) + 1)
+        n = len(self.referrals) + 1
+        self.referrals[referral.id] = replace(referral, seq=n, xid=n)
         return True
 
     async def save(self, referral: Referral) -> None:
@@ -206,11 +233,88 @@ async def test_an_escalation_is_recorded_and_copied_to_the_agency() -> None:
     assert copy.data["change"] == "id.slrt.referral.escalated.v1"
 
 
-async def test_an_escalation_of_an_unknown_referral_changes_nothing() -> None:
+async def test_an_escalation_read_before_its_dispatch_is_kept_and_told_with_the_referral() -> None:
     uow = FakeUnitOfWork()
-    data = ReferralEscalated(referral_id=uuid4(), complaint_id=uuid4(), level="kabupaten", at=T0)
+    complaint_id = uuid4()
+    referral = dispatched(complaint_id)
+    data = ReferralEscalated(
+        referral_id=referral.referral_id, complaint_id=complaint_id, level="kecamatan", at=T0
+    )
     await inbound.on_escalated(uow, data, wrap(data))
     assert uow.events == [] and uow.referrals == {}
+
+    await inbound.on_dispatched(uow, referral, wrap(referral))
+    assert uow.referrals[referral.referral_id].escalation_level == "kecamatan"
+    changes = [(e.data["change"], e.data["escalation_level"]) for _, e in uow.events]
+    assert changes == [
+        ("id.slrt.referral.dispatched.v1", None),
+        ("id.slrt.referral.escalated.v1", "kecamatan"),
+    ]
+    assert uow.early == {}
+
+
+async def test_an_early_escalation_and_its_dispatch_delivered_again_tell_nothing_twice() -> None:
+    uow = FakeUnitOfWork()
+    complaint_id = uuid4()
+    referral = dispatched(complaint_id)
+    data = ReferralEscalated(
+        referral_id=referral.referral_id, complaint_id=complaint_id, level="kecamatan", at=T0
+    )
+    for _ in range(2):
+        await inbound.on_escalated(uow, data, wrap(data))
+        await inbound.on_dispatched(uow, referral, wrap(referral))
+    assert len(uow.events) == 2 and uow.early == {}
+
+
+@pytest.mark.parametrize("levels", [("kecamatan", "kabupaten"), ("kabupaten", "kecamatan")])
+async def test_of_two_early_escalations_the_higher_is_kept(levels: tuple[str, str]) -> None:
+    uow = FakeUnitOfWork()
+    complaint_id = uuid4()
+    referral = dispatched(complaint_id)
+    for level in levels:
+        data = ReferralEscalated(
+            referral_id=referral.referral_id,
+            complaint_id=complaint_id,
+            level=level,  # type: ignore[arg-type]
+            at=T0,
+        )
+        await inbound.on_escalated(uow, data, wrap(data))
+    await inbound.on_dispatched(uow, referral, wrap(referral))
+    assert uow.referrals[referral.referral_id].escalation_level == "kabupaten"
+    assert uow.events[-1][1].data["escalation_level"] == "kabupaten"
+
+
+async def test_an_escalation_below_the_referrals_level_changes_nothing() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    for level in ("kabupaten", "kecamatan", "kabupaten"):
+        data = ReferralEscalated(
+            referral_id=referral.id,
+            complaint_id=referral.complaint_id,
+            level=level,  # type: ignore[arg-type]
+            at=T0,
+        )
+        await inbound.on_escalated(uow, data, wrap(data))
+    assert uow.referrals[referral.id].escalation_level == "kabupaten"
+    assert [e.data["escalation_level"] for _, e in uow.events] == ["kabupaten"]
+
+
+async def test_every_change_of_a_complaint_takes_its_lock_first() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    data = ReferralEscalated(
+        referral_id=referral.id, complaint_id=referral.complaint_id, level="kecamatan", at=T0
+    )
+    await inbound.on_escalated(uow, data, wrap(data))
+    await act(
+        uow,
+        agency_code="DINSOS",
+        referral_id=referral.id,
+        request=AgencyAction("acknowledge"),
+        idempotency_key="k",
+    )
+    # pii and dispatch of given_referral, the escalation, the action
+    assert uow.locks == [referral.complaint_id] * 4
 
 
 async def test_acknowledging_announces_the_update_and_copies_it_to_the_agency() -> None:
@@ -415,3 +519,30 @@ async def test_the_list_filters_by_status_and_the_last_full_page_has_no_cursor()
 async def test_a_foreign_cursor_is_refused() -> None:
     with pytest.raises(InvalidCursorError):
         await views.list_referrals(FakeUnitOfWork(), "DINSOS", status=None, cursor="x", limit=5)
+
+
+async def test_every_page_ends_with_a_cursor_to_page_on_from_later() -> None:
+    uow = FakeUnitOfWork()
+    first = await given_referral(uow)
+    page = await views.list_referrals(uow, "DINSOS", status=None, cursor=None, limit=50)
+    assert [v.referral.id for v in page.items] == [first.id] and page.next_cursor is None
+    empty = await views.list_referrals(
+        uow, "DINSOS", status=None, cursor=page.resume_cursor, limit=50
+    )
+    assert empty.items == [] and empty.resume_cursor == page.resume_cursor
+    second = await given_referral(uow)
+    later = await views.list_referrals(
+        uow, "DINSOS", status=None, cursor=empty.resume_cursor, limit=50
+    )
+    assert [v.referral.id for v in later.items] == [second.id]
+
+
+async def test_a_cursor_handed_out_before_still_pages_on() -> None:
+    uow = FakeUnitOfWork()
+    mine = [await given_referral(uow) for _ in range(3)]
+    legacy = base64.urlsafe_b64encode(f"s:{mine[0].seq}".encode()).decode().rstrip("=")
+    page = await views.list_referrals(uow, "DINSOS", status=None, cursor=legacy, limit=50)
+    assert [v.referral.id for v in page.items] == [r.id for r in mine[1:]]
+    past_the_end = base64.urlsafe_b64encode(b"s:99").decode().rstrip("=")
+    none = await views.list_referrals(uow, "DINSOS", status=None, cursor=past_the_end, limit=5)
+    assert none.items == []

@@ -29,6 +29,9 @@ class FakeUnitOfWork:
         self.status = "received"
         self.closed_at: datetime | None = None
 
+    async def lock_complaint(self, complaint_id: UUID) -> None:
+        """One caller at a time here: nothing to serialise."""
+
     async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None:
         self.entries.setdefault(event_id, entry)
 

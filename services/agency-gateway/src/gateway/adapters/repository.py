@@ -8,13 +8,17 @@ from uuid import UUID
 
 from gateway.adapters.webhook_store import WebhookQueries
 from gateway.domain.disclosure import Resident
-from gateway.domain.referrals import Referral
+from gateway.domain.paging import Position
+from gateway.domain.referrals import Escalation, Referral
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 _REFERRAL_COLUMNS = (
     "id, complaint_id, ticket, village_code, service_code, agency_code, attempt, status,"
-    " dispatched_at, due_at, updated_at, escalation_level, outcome, note, seq"
+    " dispatched_at, due_at, updated_at, escalation_level, outcome, note, seq,"
+    " xid::text::bigint AS xid"
 )
+# The complaint lock's class: its own key space among the database's advisory locks.
+_COMPLAINT_LOCK = "slrt.gateway.complaint"
 
 
 class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries):
@@ -27,6 +31,14 @@ class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries):
             key_hash,
         )
         return str(value) if value else None
+
+    async def lock_complaint(self, complaint_id: UUID) -> None:
+        """Hold the complaint's lock until the transaction ends: its handlers run one by one."""
+        await self.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1::text), hashtext($2::text))",
+            _COMPLAINT_LOCK,
+            str(complaint_id),
+        )
 
     async def save_resident(self, resident: Resident) -> None:
         """Keep a resident's personal data; a later complaint.pii of the complaint replaces it."""
@@ -103,18 +115,77 @@ class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries):
         return [Referral(**dict(r)) for r in rows]
 
     async def page(
-        self, agency_code: str, status: str | None, after: int, limit: int
+        self, agency_code: str, status: str | None, after: Position, limit: int
     ) -> list[Referral]:
-        """The agency's referrals after a position, oldest first."""
+        """The agency's referrals after a position whose transactions have all settled.
+
+        A row is handed out only when its transaction is older than this snapshot's xmin:
+        every transaction before that has ended, so none can still commit a row before it.
+        """
         rows = await self.conn.fetch(
-            f"SELECT {_REFERRAL_COLUMNS} FROM referrals WHERE agency_code = $1 AND seq > $2"
-            " AND ($3::text IS NULL OR status = $3) ORDER BY seq LIMIT $4",
+            f"SELECT {_REFERRAL_COLUMNS} FROM referrals WHERE agency_code = $1"
+            " AND (xid, seq) > ($2::text::xid8, $3::bigint)"
+            " AND xid < pg_snapshot_xmin(pg_current_snapshot())"
+            " AND ($4::text IS NULL OR status = $4) ORDER BY xid, seq LIMIT $5",
             agency_code,
-            after,
+            str(after.xid),
+            after.seq,
             status,
             limit,
         )
         return [Referral(**dict(r)) for r in rows]
+
+    async def legacy_position(self, agency_code: str, seq: int) -> Position:
+        """Where an older cursor (after `seq`) stands now: before every referral after `seq`.
+
+        Referrals after `seq` that are still being written belong to transactions at or after
+        this snapshot's xmin; some already read may be shown again, none is skipped.
+        """
+        row = await self.conn.fetchrow(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,"
+            " (SELECT array[xid::text::bigint, seq] FROM referrals"
+            "  WHERE agency_code = $1 AND seq > $2 ORDER BY xid, seq LIMIT 1) AS first",
+            agency_code,
+            seq,
+        )
+        assert row is not None
+        candidates = [Position(row["xmin"], 0)]
+        if row["first"] is not None:
+            first_xid, first_seq = row["first"]
+            candidates.append(Position(first_xid, first_seq - 1))
+        return min(candidates)
+
+    async def early_escalation(self, referral_id: UUID) -> Escalation | None:
+        """The escalation kept for a referral that has not arrived."""
+        row = await self.conn.fetchrow(
+            "SELECT referral_id, complaint_id, level, at, change FROM pending_escalations"
+            " WHERE referral_id = $1",
+            referral_id,
+        )
+        return Escalation(**dict(row)) if row else None
+
+    async def keep_early_escalation(self, escalation: Escalation) -> None:
+        """Keep an escalation until its referral arrives (replacing a lower one)."""
+        await self.conn.execute(
+            "INSERT INTO pending_escalations (referral_id, complaint_id, level, at, change)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (referral_id) DO UPDATE SET"
+            " level = EXCLUDED.level, at = EXCLUDED.at, change = EXCLUDED.change,"
+            " received_at = now()",
+            escalation.referral_id,
+            escalation.complaint_id,
+            escalation.level,
+            escalation.at,
+            escalation.change,
+        )
+
+    async def take_early_escalation(self, referral_id: UUID) -> Escalation | None:
+        """Remove and return the escalation kept for a referral that has now arrived."""
+        row = await self.conn.fetchrow(
+            "DELETE FROM pending_escalations WHERE referral_id = $1"
+            " RETURNING referral_id, complaint_id, level, at, change",
+            referral_id,
+        )
+        return Escalation(**dict(row)) if row else None
 
     async def save(self, referral: Referral) -> None:
         """Write what can change of a referral."""

@@ -15,6 +15,8 @@ EscalationLevel = Literal["kecamatan", "kabupaten"]
 STATUSES: Final[frozenset[str]] = frozenset(get_args(Status))
 OUTCOMES: Final[frozenset[str]] = frozenset(get_args(Outcome))
 TERMINAL: Final[frozenset[Status]] = frozenset({"rejected", "resolved"})
+# The escalation ladder above the village, lowest first.
+LADDER: Final[tuple[EscalationLevel, ...]] = ("kecamatan", "kabupaten")
 
 LEADS_TO: Final[dict[Action, Status]] = {
     "acknowledge": "acknowledged",
@@ -80,6 +82,7 @@ class Referral:
     outcome: Outcome | None = None
     note: str | None = None
     seq: int = 0
+    xid: int = 0  # the inserting transaction: with seq, its place in the agency's list
 
     @property
     def terminal(self) -> bool:
@@ -117,9 +120,39 @@ def apply(referral: Referral, request: AgencyAction, at: datetime) -> Referral:
     )
 
 
-def escalate(referral: Referral, level: EscalationLevel, at: datetime) -> Referral:
-    """The referral after its SLA was breached and it went up the ladder."""
+def higher_level(current: EscalationLevel | None, level: EscalationLevel) -> EscalationLevel:
+    """The higher of two rungs of the ladder (escalations may be read in any order)."""
+    if current is not None and LADDER.index(current) >= LADDER.index(level):
+        return current
+    return level
+
+
+def escalate(referral: Referral, level: EscalationLevel, at: datetime) -> Referral | None:
+    """The referral after its SLA was breached and it went up the ladder; None if already there.
+
+    A referral never goes down: an escalation read after a higher one changes nothing.
+    """
+    if higher_level(referral.escalation_level, level) == referral.escalation_level:
+        return None
     return replace(referral, escalation_level=level, updated_at=at)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A referral's escalation as read: applied at once, or kept until the referral arrives."""
+
+    referral_id: UUID
+    complaint_id: UUID
+    level: EscalationLevel
+    at: datetime
+    change: str
+
+
+def keep_early(kept: Escalation | None, arriving: Escalation) -> Escalation | None:
+    """What to keep of an escalation that arrived early; None when the kept one is as high."""
+    if kept is not None and higher_level(kept.level, arriving.level) == kept.level:
+        return None
+    return arriving
 
 
 def _outcome(value: str | None) -> Outcome:

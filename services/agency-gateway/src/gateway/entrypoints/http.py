@@ -99,7 +99,11 @@ class ReferralPage(BaseModel):
     """A page of referrals, oldest first; follow next_cursor until it is null."""
 
     items: list[ReferralOut]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="The next page's cursor; null on the last page.")
+    resume_cursor: str = Field(
+        description="Where this page ends, on every page: save it and page on from it later"
+        " to get every referral that arrives after (none is ever skipped)."
+    )
 
 
 class NoteIn(BaseModel):
@@ -194,7 +198,9 @@ def router(runtime: ServiceRuntime) -> APIRouter:
                 raise ApiError(400, "invalid_cursor", "The cursor is not valid.") from exc
             await unit.commit()
         return ReferralPage(
-            items=[ReferralOut.of(v) for v in page.items], next_cursor=page.next_cursor
+            items=[ReferralOut.of(v) for v in page.items],
+            next_cursor=page.next_cursor,
+            resume_cursor=page.resume_cursor,
         )
 
     @api.get(

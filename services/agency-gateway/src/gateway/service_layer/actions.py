@@ -80,6 +80,12 @@ async def act(
         if earlier[0] != digest:
             raise IdempotencyKeyReusedError(idempotency_key)
         return ActionResult.from_json(earlier[1])
+    found = await uow.referral(referral_id, agency_code)
+    if found is None:
+        raise ReferralNotFoundError(str(referral_id))
+    # The complaint's lock, as the event handlers take it: a copy of this change and one that
+    # brings the resident's data cannot each be built without the other.
+    await uow.lock_complaint(found.complaint_id)
     referral = await uow.referral(referral_id, agency_code, for_update=True)
     if referral is None:
         raise ReferralNotFoundError(str(referral_id))

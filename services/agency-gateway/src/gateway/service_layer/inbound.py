@@ -1,11 +1,18 @@
-"""Events from the platform: residents' data, new referrals, escalations."""
+"""Events from the platform: residents' data, new referrals, escalations.
+
+They may be read in any order and side by side: with several replicas, partition N of
+complaint.pii, referral.dispatched and referral.escalated may belong to different members. So
+each handler first takes its complaint's lock (the transactions of one complaint run one after
+the other, and each sees what the one before it committed), and what comes early is kept: the
+resident's data until its referrals arrive, an escalation until its referral's dispatch.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from gateway.domain.disclosure import Resident
-from gateway.domain.referrals import Referral, escalate
+from gateway.domain.referrals import Escalation, Referral, escalate, keep_early
 from gateway.service_layer.ports import GatewayUnit
 from gateway.service_layer.views import publish_copy
 from slrt_shared.contracts.envelope import CloudEvent
@@ -16,6 +23,7 @@ log = logging.getLogger(__name__)
 
 async def on_pii(uow: GatewayUnit, data: ComplaintPii, event: CloudEvent) -> None:
     """Keep the resident's data; agencies already holding a referral get it on a new copy."""
+    await uow.lock_complaint(data.complaint_id)
     await uow.save_resident(
         Resident(
             complaint_id=data.complaint_id,
@@ -32,7 +40,8 @@ async def on_pii(uow: GatewayUnit, data: ComplaintPii, event: CloudEvent) -> Non
 
 
 async def on_dispatched(uow: GatewayUnit, data: ReferralDispatched, event: CloudEvent) -> None:
-    """Take a new referral into the agency's inbox and onto its topic."""
+    """Take a new referral into the agency's inbox and onto its topic, with what came early."""
+    await uow.lock_complaint(data.complaint_id)
     referral = Referral(
         id=data.referral_id,
         complaint_id=data.complaint_id,
@@ -46,19 +55,38 @@ async def on_dispatched(uow: GatewayUnit, data: ReferralDispatched, event: Cloud
         due_at=data.due_at,
         updated_at=data.dispatched_at,
     )
-    if await uow.add_referral(referral):
-        await publish_copy(uow, referral, event.type, data.dispatched_at)
+    if not await uow.add_referral(referral):
+        return
+    await publish_copy(uow, referral, event.type, data.dispatched_at)
+    early = await uow.take_early_escalation(referral.id)
+    if early is not None:
+        # The agency is told as if the escalation had come after the dispatch, as it did.
+        await _escalate(uow, referral, early)
 
 
 async def on_escalated(uow: GatewayUnit, data: ReferralEscalated, event: CloudEvent) -> None:
-    """Mark a referral escalated and tell its agency."""
+    """Mark a referral escalated and tell its agency; keep it if the referral is not here yet."""
+    await uow.lock_complaint(data.complaint_id)
+    escalation = Escalation(
+        referral_id=data.referral_id,
+        complaint_id=data.complaint_id,
+        level=data.level,
+        at=data.at,
+        change=event.type,
+    )
     referral = await uow.referral(data.referral_id, for_update=True)
     if referral is None:
-        # Dispatch and escalation share the complaint's partition number and are worked in
-        # publication order, so this is a referral the gateway never received (dispatched
-        # before it was deployed): nothing to tell anyone.
-        log.warning("escalation of unknown referral %s ignored", data.referral_id)
+        kept = keep_early(await uow.early_escalation(data.referral_id), escalation)
+        if kept is not None:
+            await uow.keep_early_escalation(kept)
+        log.info("escalation of referral %s kept until its dispatch arrives", data.referral_id)
         return
-    escalated = escalate(referral, data.level, data.at)
+    await _escalate(uow, referral, escalation)
+
+
+async def _escalate(uow: GatewayUnit, referral: Referral, escalation: Escalation) -> None:
+    escalated = escalate(referral, escalation.level, escalation.at)
+    if escalated is None:
+        return  # already as high: the agency was told
     await uow.save(escalated)
-    await publish_copy(uow, escalated, event.type, data.at)
+    await publish_copy(uow, escalated, escalation.change, escalation.at)

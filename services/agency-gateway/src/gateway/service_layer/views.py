@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from gateway.domain.disclosure import AgencyView, view_for_agency
-from gateway.domain.paging import decode_cursor, encode_cursor
+from gateway.domain.paging import LegacyPosition, Position, decode_cursor, encode_cursor
 from gateway.domain.referrals import Referral
 from gateway.service_layer.ports import GatewayUnit
 from slrt_shared.contracts.envelope import new_event
@@ -18,10 +18,15 @@ SOURCE = "/slrt/agency-gateway"
 
 @dataclass(frozen=True)
 class Page:
-    """A page of an agency's referrals; `next_cursor` is None on the last one."""
+    """A page of an agency's referrals.
+
+    `next_cursor` is None on the last page; `resume_cursor` is always set: the place after
+    this page, to page on from later for referrals that arrive in the meantime.
+    """
 
     items: list[AgencyView]
     next_cursor: str | None
+    resume_cursor: str
 
 
 async def agency_views(uow: GatewayUnit, referrals: list[Referral]) -> list[AgencyView]:
@@ -54,11 +59,15 @@ async def list_referrals(
     uow: GatewayUnit, agency_code: str, *, status: str | None, cursor: str | None, limit: int
 ) -> Page:
     """A page of the agency's referrals, oldest first; raises InvalidCursorError."""
-    rows = await uow.page(agency_code, status, decode_cursor(cursor), limit + 1)
-    views = await agency_views(uow, rows[:limit])
+    after = decode_cursor(cursor)
+    if isinstance(after, LegacyPosition):
+        after = await uow.legacy_position(agency_code, after.seq)
+    rows = await uow.page(agency_code, status, after, limit + 1)
+    shown = rows[:limit]
+    views = await agency_views(uow, shown)
     await _audit(uow, agency_code, views)
-    more = len(rows) > limit
-    return Page(views, encode_cursor(rows[limit - 1].seq) if more else None)
+    end = Position(shown[-1].xid, shown[-1].seq) if shown else after
+    return Page(views, encode_cursor(end) if len(rows) > limit else None, encode_cursor(end))
 
 
 async def publish_copy(uow: GatewayUnit, referral: Referral, change: str, at: datetime) -> None:

@@ -196,6 +196,10 @@ class IntakeUnitOfWork(PgUnitOfWork):
             ticket,
         )
 
+    async def lock_complaint(self, complaint_id: UUID) -> None:
+        """Hold a complaint's row until the transaction ends (its tracking runs one by one)."""
+        await self.conn.execute("SELECT 1 FROM complaints WHERE id = $1 FOR UPDATE", complaint_id)
+
     async def timeline(self, complaint_id: UUID) -> list[TimelineEntry]:
         """The complaint's timeline in time order."""
         rows = await self.conn.fetch(

@@ -1,4 +1,9 @@
-"""Keep each complaint's public timeline up to date from the events of other services."""
+"""Keep each complaint's public timeline up to date from the events of other services.
+
+The events of one complaint come from several topics, which replicas may read side by side
+and in any order: each handler holds the complaint's row first, so the status it derives from
+the timeline includes every entry committed before it.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from slrt_shared.contracts.events import (
 class TrackingUnitOfWork(Protocol):
     """What the timeline needs of a unit of work."""
 
+    async def lock_complaint(self, complaint_id: UUID) -> None: ...
     async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None: ...
     async def timeline(self, complaint_id: UUID) -> list[TimelineEntry]: ...
     async def set_status(self, complaint_id: UUID, status: str) -> None: ...
@@ -28,6 +34,7 @@ class TrackingUnitOfWork(Protocol):
 async def _record(
     uow: TrackingUnitOfWork, complaint_id: UUID, event: CloudEvent, entry: TimelineEntry
 ) -> None:
+    await uow.lock_complaint(complaint_id)
     await uow.append(complaint_id, event.id, entry)
     await uow.set_status(complaint_id, status(await uow.timeline(complaint_id)))
 
@@ -62,5 +69,6 @@ async def on_resolved(uow: TrackingUnitOfWork, data: CaseResolved, event: CloudE
 
 async def on_closed(uow: TrackingUnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:
     """Every need has an outcome: the complaint is closed."""
+    await uow.lock_complaint(data.complaint_id)
     await uow.append(data.complaint_id, event.id, TimelineEntry(data.closed_at, "closed"))
     await uow.close(data.complaint_id, data.closed_at)

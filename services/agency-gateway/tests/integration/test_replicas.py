@@ -1,0 +1,161 @@
+"""Two gateway replicas in one consumer group, on a real Kafka and Postgres.
+
+With three partitions per topic and two members, the group's round-robin assignor gives
+partition N of complaint.pii and partition N of referral.dispatched to different members: a
+complaint's personal data and its referral are handled by two processes at the same time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.protocol.group import MemberAssignment
+
+from gateway import seed
+from gateway.app import build
+from gateway.settings import GatewaySettings
+from slrt_devstack.testing import eventually, read_records
+from slrt_shared import reference
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.envelope import CloudEvent, new_event
+from slrt_shared.contracts.events import EventData, ReferralEscalated
+from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.tokens import new_token
+
+from .test_gateway_flow import NOW, dispatched, pii
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+COMPLAINTS = 40
+
+
+async def owners(bootstrap: str, group: str) -> dict[tuple[str, int], int] | None:
+    """Which member owns each partition, once the group is stable with two members."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [response] = await admin.describe_consumer_groups([group])
+    finally:
+        await admin.close()
+    [described] = response.groups
+    state, protocol, members = described[2], described[4], described[5]
+    if state != "Stable" or len(members) != 2:
+        return None
+    assert protocol == "roundrobin"
+    owned: dict[tuple[str, int], int] = {}
+    for n, member in enumerate(members):
+        assignment = MemberAssignment.decode(member[-1])
+        for topic, partitions in assignment.assignment:
+            owned.update({(topic, p): n for p in partitions})
+    return owned
+
+
+def wrap(data: EventData) -> CloudEvent:
+    return new_event(data, source="/slrt/test", subject=data.complaint_id)  # type: ignore[attr-defined]
+
+
+async def test_two_replicas_send_every_agency_copy_complete(test_env) -> None:  # type: ignore[no-untyped-def]
+    from slrt_devstack import provision
+
+    run = "r" + secrets.token_hex(4)
+    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    layout = TopicLayout(f"{test_env.topic_prefix}{run}.")
+    bootstrap = test_env.kafka_bootstrap_servers
+    await provision.create_topics(bootstrap, layout, list(reference.agencies()), partitions=3)
+    keys = {code: new_token("ak_") for code in reference.agencies()}
+    settings = GatewaySettings(
+        database_url=dsns["gateway"],
+        kafka_bootstrap_servers=bootstrap,
+        topic_prefix=layout.prefix,
+        log_json=False,
+    )
+    replicas = [build(settings), build(settings)]
+    try:
+        await replicas[0][0].migrate()
+        conn = await asyncpg.connect(dsns["gateway"])
+        try:
+            async with conn.transaction():
+                await seed.load(conn, {"agencies": keys}, "32.15")
+        finally:
+            await conn.close()
+        async with contextlib.AsyncExitStack() as running:
+            for runtime, _ in replicas:
+                await running.enter_async_context(runtime.running())
+            owned = await eventually(lambda: owners(bootstrap, replicas[0][0].group_id), within=60)
+            pii_topic, dispatch_topic = (
+                layout.name(topics.COMPLAINT_PII),
+                layout.name(topics.REFERRAL_DISPATCHED),
+            )
+            assert any(owned[(pii_topic, n)] != owned[(dispatch_topic, n)] for n in range(3))
+
+            referrals, escalated = [], {}
+            producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+            await producer.start()
+            try:
+                for i in range(COMPLAINTS):
+                    complaint_id = uuid.uuid4()
+                    referral = dispatched(complaint_id, "KEKERASAN", "DP3A")
+                    referrals.append(referral)
+                    events = [
+                        (topics.COMPLAINT_PII, wrap(pii(complaint_id, f"Warga {i}"))),
+                        (topics.REFERRAL_DISPATCHED, wrap(referral)),
+                    ]
+                    if i % 2:
+                        events.reverse()
+                    if i % 3 == 0:
+                        escalation = ReferralEscalated(
+                            referral_id=referral.referral_id,
+                            complaint_id=complaint_id,
+                            level="kecamatan",
+                            at=NOW + timedelta(days=8),
+                        )
+                        escalated[referral.referral_id] = "kecamatan"
+                        events.insert(0, (topics.REFERRAL_ESCALATED, wrap(escalation)))
+                    for topic, event in events:
+                        await producer.send(layout.name(topic), event.to_bytes(), key=event.key)
+                await producer.flush()
+            finally:
+                await producer.stop()
+
+            async def last_copies() -> dict[str, dict[str, Any]] | None:
+                last: dict[str, dict[str, Any]] = {}
+                counts: dict[str, int] = defaultdict(int)
+                for record in await read_records(bootstrap, layout.agency("DP3A")):
+                    copy = CloudEvent.model_validate_json(record.value).data
+                    last[copy["referral_id"]] = copy
+                    counts[copy["referral_id"]] += 1
+                done = all(
+                    str(r.referral_id) in last
+                    and last[str(r.referral_id)]["resident"] is not None
+                    and last[str(r.referral_id)]["escalation_level"] == escalated.get(r.referral_id)
+                    for r in referrals
+                )
+                return last if done else None
+
+            last = await eventually(last_copies, within=90)
+            for referral in referrals:
+                copy = last[str(referral.referral_id)]
+                assert copy["resident"]["description"], copy
+            transport = httpx.ASGITransport(app=replicas[1][1])
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+                for referral in referrals:
+                    response = await http.get(
+                        f"/v1/referrals/{referral.referral_id}",
+                        headers={"Authorization": f"Bearer {keys['DP3A']}"},
+                    )
+                    view = response.json()
+                    assert view["resident"]["name"].startswith("Warga"), view
+                    assert view["escalation_level"] == escalated.get(referral.referral_id)
+    finally:
+        await provision.delete_topics(bootstrap, layout.prefix)
+        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
