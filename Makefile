@@ -7,8 +7,10 @@ UV_VERSION := $(shell sed -n 's/^ARG UV_VERSION=//p' infra/docker/service.Docker
 UV_HOME ?= $(CURDIR)/.local/tools/uv-$(UV_VERSION)
 UV ?= $(UV_HOME)/bin/uv
 export UV
-# A Python uv would download cannot be fetched here: use the machine's Python 3.11.
+# A Python uv would download cannot be fetched here: use the machine's Python 3.11. Trust the
+# machine's certificate store, as pip and git do, rather than the one built into uv.
 export UV_PYTHON_DOWNLOADS ?= never
+export UV_NATIVE_TLS ?= true
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
