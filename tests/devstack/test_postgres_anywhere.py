@@ -38,10 +38,10 @@ def test_two_checkouts_under_a_home_of_mode_700_each_run_their_own_postgres(
     home.mkdir()
     home.chmod(0o700)  # as /root is: the postgres user cannot enter it
     checkouts = [StackPaths(home / "slrt"), StackPaths(home / "work" / "slrt")]
-    ports = [processes.free_port()]
-    while (other := processes.free_port()) == ports[0]:
-        pass
-    ports.append(other)
+    ports: list[int] = []
+    while len(ports) < 2:
+        if (number := processes.free_port()) not in ports:
+            ports.append(number)
     try:
         urls, data_dirs = [], []
         for paths, number in zip(checkouts, ports, strict=True):
@@ -49,6 +49,9 @@ def test_two_checkouts_under_a_home_of_mode_700_each_run_their_own_postgres(
             urls.append(postgres.start(paths))
             assert postgres.start(paths) == urls[-1]  # `make up` twice is harmless
             data_dirs.append(asyncio.run(data_directory(urls[-1])))
+            if paths is checkouts[0]:
+                # The second checkout starts as a copy of the first, `.local/` and all.
+                shutil.copytree(paths.local, checkouts[1].local, symlinks=True)
         assert len(set(data_dirs)) == 2
         # Both answer at once, each on its own port, from its own cluster.
         assert [asyncio.run(data_directory(url)) for url in urls] == data_dirs

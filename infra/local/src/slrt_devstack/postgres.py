@@ -36,14 +36,12 @@ def cluster_dir(paths: StackPaths) -> Path:
 
     Run as root, Postgres runs as the postgres user, who cannot enter a checkout under a home of
     mode 700: the cluster then lives in a folder of that user's own, named after the checkout,
-    and `.local/postgres/cluster` points to it. `.local/postgres` keeps the password (root only).
-    A cluster made under `.local/postgres/data` by an earlier version is used where it is.
+    and `.local/postgres/cluster` points to it (a copy of the checkout gets a cluster of its own).
+    `.local/postgres` keeps the password (root only). A cluster made under `.local/postgres/data`
+    by an earlier version is used where it is.
     """
     if os.geteuid() != 0 or (paths.postgres / "data" / "PG_VERSION").exists():
         return paths.postgres
-    pointer = paths.postgres / "cluster"
-    if pointer.is_symlink():
-        return Path(os.readlink(pointer))
     try:
         home: Path | None = Path(pwd.getpwnam(SUPERUSER).pw_dir)
     except KeyError:  # no postgres user yet: no cluster either, until the package is installed
