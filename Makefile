@@ -1,20 +1,34 @@
 # The README's commands. Everything runs inside the uv workspace's .venv.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv of the version the images are built with, installed from PyPI into .local/tools the first
+# time, whatever is on PATH: `make UV=/path/to/uv` to use another. Exported, so the tests and the
+# tools they start find the same uv without it being on PATH.
+UV_VERSION := $(shell sed -n 's/^ARG UV_VERSION=//p' infra/docker/service.Dockerfile)
+UV_HOME ?= $(CURDIR)/.local/tools/uv-$(UV_VERSION)
+UV ?= $(UV_HOME)/bin/uv
+export UV
+# A Python uv would download cannot be fetched here: use the machine's Python 3.11. Trust the
+# machine's certificate store, as pip and git do, rather than the one built into uv.
+export UV_PYTHON_DOWNLOADS ?= never
+export UV_NATIVE_TLS ?= true
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
-.PHONY: help install up down status logs test test-unit lint format contracts chart images bench bench-national
+.PHONY: help tools install up down clean status logs test test-unit lint format contracts chart images bench bench-national
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(UV):
-	@echo "uv not found: installing it from PyPI" >&2
-	python3 -m pip install --quiet --user uv
+$(UV_HOME)/bin/uv:
+	@echo "installing uv $(UV_VERSION) from PyPI into $(UV_HOME)" >&2
+	PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check \
+	  --target "$(UV_HOME)" "uv==$(UV_VERSION)"
+
+tools: $(filter $(UV_HOME)/bin/uv,$(UV)) ## Install uv (unless UV names another) and show it.
+	@echo "uv: $(UV) ($$("$(UV)" --version))"
 
 .venv/.synced: uv.lock pyproject.toml shared/pyproject.toml infra/local/pyproject.toml \
-		$(wildcard services/*/pyproject.toml) | $(UV)
+		$(wildcard services/*/pyproject.toml) | $(filter $(UV_HOME)/bin/uv,$(UV))
 	$(UV) sync --frozen --all-packages
 	@touch $@
 
@@ -25,6 +39,9 @@ up: install ## Start Kafka, Postgres and the four services with the Karawang dem
 
 down: ## Stop everything `make up` or the tests started.
 	@if [ -x .venv/bin/python ]; then .venv/bin/python -m slrt_devstack down; fi
+
+clean: ## Stop everything and delete the stack's data (databases, topics, logs, credentials).
+	@if [ -x .venv/bin/python ]; then .venv/bin/python -m slrt_devstack clean; fi
 
 status: install ## Show what is running.
 	$(RUN) python -m slrt_devstack status

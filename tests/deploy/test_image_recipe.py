@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from slrt_devstack import services
+from slrt_devstack import services, toolchain
 
 from .conftest import ROOT
 
@@ -33,9 +33,11 @@ def build_stage() -> list[str]:
 
 
 def replay(service: str, app: Path) -> None:
-    """Carry out the build stage for one service in `app`."""
+    """Carry out the build stage for one service in `app`, with the uv the Makefile runs."""
     env = {**os.environ, "SERVICE": service, "UV_PROJECT_ENVIRONMENT": str(app / ".venv")}
     env.pop("VIRTUAL_ENV", None)
+    # The image installs uv with pip onto its PATH; here it is the Makefile's, wherever that is.
+    env["PATH"] = os.pathsep.join([str(toolchain.uv(ROOT).parent), env.get("PATH", "")])
     for instruction in build_stage():
         op, _, rest = instruction.partition(" ")
         rest = rest.replace("${SERVICE}", service)
@@ -90,3 +92,17 @@ def test_the_build_stage_installs_the_service_from_the_lock_without_dev_tools(
     )
     assert probe.stdout.strip() == "False"
     assert not (app / "services" / spec.name / "tests").exists()
+
+
+def test_the_build_stage_replays_with_the_makefiles_uv_when_none_is_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fresh machine: uv is wherever the Makefile installed it, named by the UV it exports.
+    monkeypatch.setenv("UV", str(toolchain.uv(ROOT)))
+    bare = [d for d in os.environ["PATH"].split(os.pathsep) if d and not Path(d, "uv").exists()]
+    monkeypatch.setenv("PATH", os.pathsep.join(bare))
+    assert shutil.which("uv") is None
+    app = tmp_path / "app"
+    app.mkdir()
+    replay("intake", app)
+    assert (app / ".venv" / "bin" / "python").exists()

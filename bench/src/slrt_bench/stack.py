@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from slrt_devstack import processes, provision, services
+from slrt_devstack import postgres, processes, provision, services
 from slrt_devstack.credentials import generate
 from slrt_devstack.infra import ensure_infra
 from slrt_devstack.paths import StackPaths, repo_root
@@ -129,9 +129,9 @@ def pids(platform: Platform) -> dict[str, int]:
     kafka_pid = processes.pid_of(stack, "kafka")
     if kafka_pid is not None:
         found["kafka"] = kafka_pid
-    postmaster = stack.postgres / "data" / "postmaster.pid"
-    if postmaster.exists():
-        found["postgres"] = int(postmaster.read_text().splitlines()[0])
+    postmaster = postgres.pid(stack)
+    if postmaster is not None:
+        found["postgres"] = postmaster
     return found
 
 

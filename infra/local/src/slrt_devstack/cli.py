@@ -1,9 +1,10 @@
-"""`python -m slrt_devstack up|down|status|logs|infra-up`: the local stack's commands."""
+"""`python -m slrt_devstack up|down|clean|status|logs|infra-up`: the local stack's commands."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
 from pathlib import Path
 
@@ -100,10 +101,25 @@ def down(paths: StackPaths) -> None:
         print(f"stopped {name}")
 
 
+def clean(paths: StackPaths) -> None:
+    """Stop everything and delete the stack's state; downloaded jars and tools are kept."""
+    down(paths)
+    postgres.remove(paths)
+    kept = {paths.local / "tools", paths.kafka / "libs"}
+    for entry in (*paths.local.glob("*"), *paths.kafka.glob("*")):
+        if entry in kept or entry == paths.kafka:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink(missing_ok=True)
+    print(f"deleted the stack's data under {paths.local}")
+
+
 def status(paths: StackPaths) -> None:
     """Print what runs."""
     rows = [("kafka", processes.pid_of(paths, kafka.NAME), kafka.bootstrap())]
-    pg_pid = _postgres_pid(paths)
+    pg_pid = postgres.pid(paths)
     rows.append(("postgres", pg_pid, f"127.0.0.1:{postgres.port()}"))
     rows += [(s.name, processes.pid_of(paths, s.name), s.url) for s in services.SERVICES]
     known = {name for name, _, _ in rows}
@@ -122,15 +138,6 @@ def logs(paths: StackPaths, name: str | None, lines: int = 50) -> None:
             print("\n".join(log.read_text(errors="replace").splitlines()[-lines:]))
 
 
-def _postgres_pid(paths: StackPaths) -> int | None:
-    pid_file = paths.postgres / "data" / "postmaster.pid"
-    try:
-        pid = int(pid_file.read_text().splitlines()[0])
-    except (FileNotFoundError, ValueError, IndexError):
-        return None
-    return pid if Path(f"/proc/{pid}").exists() else None
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run a stack command."""
     parser = argparse.ArgumentParser(prog="slrt-stack", description=__doc__)
@@ -138,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("up", help="start Kafka, Postgres and the services; seed the demo district")
     sub.add_parser("infra-up", help="start Kafka and Postgres only")
     sub.add_parser("down", help="stop everything")
+    sub.add_parser("clean", help="stop everything and delete the stack's data")
     sub.add_parser("status", help="show what runs")
     logs_parser = sub.add_parser("logs", help="show the end of the logs")
     logs_parser.add_argument("name", nargs="?")
@@ -150,6 +158,8 @@ def main(argv: list[str] | None = None) -> None:
             infra_up(paths)
         elif args.command == "down":
             down(paths)
+        elif args.command == "clean":
+            clean(paths)
         elif args.command == "status":
             status(paths)
         else:

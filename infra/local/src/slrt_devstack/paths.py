@@ -42,8 +42,13 @@ class StackPaths:
 
     @property
     def postgres(self) -> Path:
-        """Postgres's cluster."""
+        """Postgres's password, and its cluster or a link to it (see `postgres.cluster_dir`)."""
         return self.local / "postgres"
+
+    @property
+    def tools(self) -> Path:
+        """Command-line tools the Makefile installs (uv)."""
+        return self.local / "tools"
 
     @property
     def infra_sources(self) -> Path:

@@ -1,7 +1,8 @@
-"""A Postgres cluster under .local/ from Debian's postgresql package, run as the postgres user."""
+"""A Postgres cluster from Debian's postgresql package, run as the postgres user."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import secrets
@@ -15,6 +16,8 @@ from slrt_devstack.errors import StackError
 from slrt_devstack.paths import StackPaths
 
 SUPERUSER = "postgres"
+# Under the postgres user's home (Debian: /var/lib/postgresql), one folder per checkout.
+CLUSTERS = "slrt-devstack"
 
 
 def port() -> int:
@@ -24,26 +27,60 @@ def port() -> int:
 
 def admin_url(paths: StackPaths, database: str = "postgres") -> str:
     """Superuser URL of the local cluster."""
-    password = (paths.postgres / "superuser.pw").read_text().strip()
+    password = _password_file(paths).read_text().strip()
     return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{port()}/{database}"
+
+
+def cluster_dir(paths: StackPaths) -> Path:
+    """The folder holding the cluster's data, socket and log.
+
+    Run as root, Postgres runs as the postgres user, who cannot enter a checkout under a home of
+    mode 700: the cluster then lives in a folder of that user's own, named after the checkout,
+    and `.local/postgres/cluster` points to it (a copy of the checkout gets a cluster of its own).
+    `.local/postgres` keeps the password (root only). A cluster made under `.local/postgres/data`
+    by an earlier version is used where it is.
+    """
+    if os.geteuid() != 0 or (paths.postgres / "data" / "PG_VERSION").exists():
+        return paths.postgres
+    try:
+        home: Path | None = Path(pwd.getpwnam(SUPERUSER).pw_dir)
+    except KeyError:  # no postgres user yet: no cluster either, until the package is installed
+        home = None
+    base = home if home is not None and home.is_dir() else Path("/var/tmp")
+    checkout = str(paths.root.resolve())
+    digest = hashlib.sha256(checkout.encode()).hexdigest()[:12]
+    return base / CLUSTERS / f"{paths.root.resolve().name}-{digest}"
+
+
+def pid(paths: StackPaths) -> int | None:
+    """The postmaster's pid if the cluster runs, else None."""
+    pid_file = cluster_dir(paths) / "data" / "postmaster.pid"
+    try:
+        number = int(pid_file.read_text().splitlines()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+    return number if Path(f"/proc/{number}").exists() else None
 
 
 def start(paths: StackPaths) -> str:
     """Create the cluster on first use and start it unless it runs; return the admin URL."""
     bin_dir = _binaries()
-    data = paths.postgres / "data"
+    cluster = cluster_dir(paths)
+    data = cluster / "data"
+    if (data / "PG_VERSION").exists() and not _password_file(paths).exists():
+        # Its password went with `.local/`: start afresh, as removing `.local/` always did.
+        remove(paths)
+        cluster = cluster_dir(paths)
+        data = cluster / "data"
     if not (data / "PG_VERSION").exists():
-        _init(paths, bin_dir, data)
+        _init(paths, bin_dir, cluster)
     if not _running(bin_dir, data):
+        log = _log(paths, cluster)
         if _port_open(port()):
             raise StackError(
                 f"port {port()} is taken by another process: stop it or set SLRT_PG_PORT"
             )
-        paths.logs.mkdir(parents=True, exist_ok=True)
-        log = paths.logs / "postgres.log"
-        log.touch()
-        _chown(log)
-        options = f"-c listen_addresses=127.0.0.1 -p {port()} -k {paths.postgres / 'socket'}"
+        options = f"-c listen_addresses=127.0.0.1 -p {port()} -k {cluster / 'socket'}"
         result = _as_postgres(
             [
                 str(bin_dir / "pg_ctl"),
@@ -67,7 +104,7 @@ def start(paths: StackPaths) -> str:
 
 def stop(paths: StackPaths) -> bool:
     """Stop the cluster (fast shutdown); True if it was running."""
-    data = paths.postgres / "data"
+    data = cluster_dir(paths) / "data"
     if not (data / "PG_VERSION").exists():
         return False
     bin_dir = _binaries()
@@ -77,18 +114,46 @@ def stop(paths: StackPaths) -> bool:
     return True
 
 
-def _init(paths: StackPaths, bin_dir: Path, data: Path) -> None:
+def remove(paths: StackPaths) -> None:
+    """Stop the cluster and delete it with its password: the next start makes a new one."""
+    stop(paths)
+    cluster = cluster_dir(paths)
+    if cluster == paths.postgres:
+        for part in ("data", "socket", "postgres.log"):
+            target = cluster / part
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink(missing_ok=True)
+    elif cluster.parent.name == CLUSTERS:
+        shutil.rmtree(cluster, ignore_errors=True)
+        (paths.postgres / "cluster").unlink(missing_ok=True)
+    _password_file(paths).unlink(missing_ok=True)
+    (paths.logs / "postgres.log").unlink(missing_ok=True)
+
+
+def _init(paths: StackPaths, bin_dir: Path, cluster: Path) -> None:
     paths.postgres.mkdir(parents=True, exist_ok=True)
-    (paths.postgres / "socket").mkdir(exist_ok=True)
-    pw_file = paths.postgres / "superuser.pw"
+    pw_file = _password_file(paths)
     if not pw_file.exists():
         pw_file.touch(mode=0o600)
         pw_file.write_text(secrets.token_urlsafe(24))
+    if cluster != paths.postgres:
+        for folder in (cluster.parent, cluster):
+            folder.mkdir(mode=0o700, exist_ok=True)
+            _chown(folder)
+            folder.chmod(0o700)
+        (cluster / "checkout").write_text(f"{paths.root.resolve()}\n")
+        pointer = paths.postgres / "cluster"
+        pointer.unlink(missing_ok=True)
+        pointer.symlink_to(cluster)
+    data = cluster / "data"
+    (cluster / "socket").mkdir(exist_ok=True)
     # initdb reads the password from a file the postgres user can read; removed right after.
-    initdb_pw = paths.postgres / "initdb.pw"
+    initdb_pw = cluster / "initdb.pw"
     shutil.copyfile(pw_file, initdb_pw)
     data.mkdir(exist_ok=True)
-    for path in (paths.postgres, paths.postgres / "socket", data, initdb_pw):
+    for path in (cluster, cluster / "socket", data, initdb_pw):
         _chown(path)
     data.chmod(0o700)
     try:
@@ -113,6 +178,32 @@ def _init(paths: StackPaths, bin_dir: Path, data: Path) -> None:
     if result.returncode != 0:
         shutil.rmtree(data, ignore_errors=True)
         raise StackError(f"initdb failed:\n{result.stdout}{result.stderr}")
+
+
+def _log(paths: StackPaths, cluster: Path) -> Path:
+    """The server's log, written by the postgres user in the cluster's folder, linked from logs/."""
+    log = cluster / "postgres.log"
+    log.touch()
+    _chown(log)
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    link = paths.logs / "postgres.log"
+    if not (link.is_symlink() and Path(os.readlink(link)) == log):
+        link.unlink(missing_ok=True)
+        link.symlink_to(log)
+    return log
+
+
+def _password_file(paths: StackPaths) -> Path:
+    return paths.postgres / "superuser.pw"
+
+
+def _postgres_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(SUPERUSER)
+    except KeyError as exc:
+        raise StackError(
+            f"there is no `{SUPERUSER}` user: install Debian's `postgresql` package"
+        ) from exc
 
 
 def _binaries() -> Path:
@@ -161,7 +252,7 @@ def _as_postgres(argv: list[str]) -> subprocess.CompletedProcess[str]:
 
 def _chown(path: Path) -> None:
     if os.geteuid() == 0:
-        user = pwd.getpwnam(SUPERUSER)
+        user = _postgres_user()
         os.chown(path, user.pw_uid, user.pw_gid)
 
 

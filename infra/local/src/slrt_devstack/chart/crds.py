@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 
 import yaml
 
+from slrt_devstack import toolchain
 from slrt_devstack.chart.tools import cache_dir, run
 
 _POM_NS = "{http://maven.apache.org/POM/4.0.0}"
@@ -90,7 +91,10 @@ def go_module_crds() -> list[Path]:
     files: list[Path] = []
     for (module, version), paths in GO_MODULE_CRDS.items():
         info = json.loads(
-            run(["go", "mod", "download", "-json", f"{module}@{version}"], cwd=cache_dir())
+            run(
+                [str(toolchain.go()), "mod", "download", "-json", f"{module}@{version}"],
+                cwd=cache_dir(),
+            )
         )
         files += [Path(info["Dir"]) / p for p in paths]
     return files

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from slrt_devstack import toolchain
 from slrt_devstack.errors import StackError
 
 GO_TOOLS = {
@@ -47,10 +48,9 @@ def go_tool(name: str) -> Path:
     target = cache_dir() / "bin" / f"{name}-{version}"
     if target.exists():
         return target
-    if shutil.which("go") is None:
-        raise StackError(f"{name} is built with Go, and `go` is not on PATH")
+    go = toolchain.go()
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as gobin:
-        run(["go", "install", f"{module}@{version}"], env={**os.environ, "GOBIN": gobin})
+        run([str(go), "install", f"{module}@{version}"], env={**os.environ, "GOBIN": gobin})
         shutil.move(str(Path(gobin) / name), target)
     return target
