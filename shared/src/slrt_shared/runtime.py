@@ -21,7 +21,6 @@ from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
 from slrt_shared.kafka_security import broker_security, client_options
-from slrt_shared.offset_commits import OffsetCommits
 from slrt_shared.openapi_errors import document_errors
 from slrt_shared.outbox import OutboxRelay, idempotent_producer
 from slrt_shared.request_guard import DEFAULT_MAX_BODY
@@ -60,7 +59,7 @@ class ServiceRuntime:
         self._retention: list[retention.RetentionRule] = [inbox_retention(settings)]
         self._handlers: dict[str, consumer.EventHandler] = {}
         self._subscribed = False
-        self._commits: OffsetCommits | None = None
+        self._subscription: consumer.Subscription | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -144,20 +143,22 @@ class ServiceRuntime:
             )
             tasks.append(asyncio.create_task(lag, name=f"{self.name}-consumer-lag"))
         if self._handlers and not self._subscribed:
-            self._commits = consumer.subscribe(
+            self._subscription = consumer.subscribe(
                 self.broker,
                 layout=self.layout,
                 handlers=self._handlers,
                 group_id=self.group_id,
                 max_attempts=self.settings.consumer_max_attempts,
+                backoff_initial=self.settings.consumer_backoff_initial_seconds,
+                backoff_max=self.settings.consumer_backoff_max_seconds,
             )
             self._subscribed = True
         try:
             await self.broker.start()
             yield
         finally:
-            if self._commits is not None:
-                await self._commits.flush()
+            if self._subscription is not None:
+                await self._subscription.stop()
             await self.broker.stop()
             relay.stop()
             for task in tasks[1:]:
