@@ -43,7 +43,7 @@ import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -134,7 +134,7 @@ class Waiting:
     since: datetime
     failures: int
     error: str
-    retry_in: float
+    retry_at: datetime
 
     def as_json(self) -> dict[str, Any]:
         """The entry as /readyz shows it."""
@@ -145,7 +145,7 @@ class Waiting:
             "since": self.since.isoformat(),
             "failures": self.failures,
             "error": self.error,
-            "retry_in_seconds": round(self.retry_in, 3),
+            "retry_at": self.retry_at.isoformat(),
         }
 
 
@@ -272,11 +272,13 @@ class Subscription:
         number = record.partition
         entry = self._waiting.get(number)
         if entry is None or (entry.topic, entry.offset) != (record.topic, record.offset):
-            entry = Waiting(record.topic, number, record.offset, datetime.now(UTC), 0, "", 0.0)
+            now = datetime.now(UTC)
+            entry = Waiting(record.topic, number, record.offset, now, 0, "", now)
             self._waiting[number] = entry
         entry.failures += 1
         entry.error = type(error).__name__
-        entry.retry_in = backoff_delay(entry.failures, *self._backoff)
+        delay = backoff_delay(entry.failures, *self._backoff)
+        entry.retry_at = datetime.now(UTC) + timedelta(seconds=delay)
         self._gauge.set(len(self._waiting))
         log.warning(
             "%s[%s]@%s failed (%s, %s in a row since %s); partition paused, retry in %.2fs: %s",
@@ -286,12 +288,12 @@ class Subscription:
             entry.error,
             entry.failures,
             entry.since.isoformat(),
-            entry.retry_in,
+            delay,
             error,
         )
         loop = asyncio.get_running_loop()
         self._timers[number] = loop.call_later(
-            entry.retry_in, self._retry, consumer, number, held, generation
+            delay, self._retry, consumer, number, held, generation
         )
 
     def _retry(
