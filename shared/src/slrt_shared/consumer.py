@@ -1,23 +1,61 @@
-"""Kafka subscriptions with inbox deduplication, bounded retries and a dead-letter topic."""
+"""Kafka subscriptions: inbox deduplication, error classes, backoff and a dead-letter topic.
+
+What a record's failure means decides what happens to it (`classify`):
+
+- **poison**: the record can never succeed. It cannot be decoded, breaks its schema, or is
+  domain-invalid: `InvalidEventError` and its subclasses, which use cases raise for, say, an
+  agency's event about a referral the service never stored. It goes to `<topic>.dlq` at once and
+  its offset is committed.
+- **transient**: the platform failed, not the record. Every Postgres error
+  (`asyncpg.PostgresError`: a read-only transaction during a failover, disk full, out of memory,
+  a cancelled statement, a lock or idle-in-transaction timeout, an admin shutdown,
+  serialization, deadlock ...), `asyncpg.InterfaceError`, `OSError` (connection errors and
+  timeouts) and every broker error (`KafkaError`), a failed dead-letter publish among them. The
+  record is tried again without a limit, after a backoff that doubles from `backoff_initial` to
+  `backoff_max` seconds, with jitter. Meanwhile its lane's partitions are paused
+  (`consumer.pause`) and every other partition keeps flowing. Each failure is counted in
+  `slrt_consumer_transient_failures_total{topic,error}`; `slrt_consumer_partitions_waiting` and
+  `Subscription.status()` (in `/readyz`) show what waits, since when and on what. A Postgres
+  error caused by a record's content would hold its partition too, so a use case that can tell
+  raises InvalidEventError instead.
+- **unexpected**: anything else, most likely a programming error. Tried `max_attempts` times in
+  a row, then dead-lettered: a bug must not stall a partition for good, and the dead-letter
+  topic keeps the record whole for a replay once the bug is fixed.
+
+Records of one partition number form a lane, worked in publication order across topics (a
+complaint's events share a key, hence that number in every topic). Each lane runs as a task of
+its own while its partitions are paused, and the poll loop goes on: a slow or waiting lane
+delays no other, and nothing raised in a lane leaves it. Offsets are marked only once a record
+is dealt with (processed or dead-lettered); a waiting record and everything after it on its
+partition are read again. On a rebalance every lane stops after its current record and is waited
+for (up to `revoke_grace` seconds) before the offsets are committed; the new assignment starts
+unpaused from the committed offsets, so nothing stays paused or is skipped.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import enum
 import heapq
 import logging
+import random
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import asyncpg
 from aiokafka import ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from aiokafka.errors import IllegalStateError, KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from opentelemetry import propagate, trace
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, decode
 from slrt_shared.contracts.events import EventData
@@ -32,22 +70,309 @@ D = TypeVar("D", bound=EventData)
 U = TypeVar("U", bound=PgUnitOfWork)
 
 CONSUMED = Counter("slrt_events_consumed_total", "Events consumed", ["topic", "result"])
+TRANSIENT_FAILURES = Counter(
+    "slrt_consumer_transient_failures_total",
+    "Records whose handling failed for a transient reason and will be tried again",
+    ["topic", "error"],
+)
+PARTITIONS_WAITING = Gauge(
+    "slrt_consumer_partitions_waiting",
+    "Partitions paused until a record that failed for a transient reason is tried again",
+    ["group"],
+)
 
-# Failures of the platform rather than of the event: retried until the dependency is back.
+# Failures of the platform rather than of the event: tried again until the dependency is back.
+# (ConnectionError and TimeoutError, asyncio's included, are OSErrors.)
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
+    asyncpg.PostgresError,
     asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.SerializationError,
-    asyncpg.DeadlockDetectedError,
-    asyncpg.AdminShutdownError,
-    KafkaConnectionError,
-    KafkaTimeoutError,
+    OSError,
+    KafkaError,
 )
 
 EventHandler = Callable[[CloudEvent], Awaitable[None]]
+
+
+class ErrorClass(enum.Enum):
+    """What a failure says about the record that caused it."""
+
+    POISON = "poison"
+    TRANSIENT = "transient"
+    UNEXPECTED = "unexpected"
+
+
+def classify(error: BaseException) -> ErrorClass:
+    """Tell a record that can never succeed from a platform failure and from a bug."""
+    if isinstance(error, BaseExceptionGroup):
+        kinds = {classify(inner) for inner in error.exceptions}
+        if ErrorClass.TRANSIENT in kinds:
+            return ErrorClass.TRANSIENT
+        return ErrorClass.POISON if kinds == {ErrorClass.POISON} else ErrorClass.UNEXPECTED
+    if isinstance(error, InvalidEventError):
+        return ErrorClass.POISON
+    if isinstance(error, TRANSIENT_ERRORS):
+        return ErrorClass.TRANSIENT
+    return ErrorClass.UNEXPECTED
+
+
+def backoff_delay(
+    failures: int, initial: float, cap: float, rng: random.Random | None = None
+) -> float:
+    """Seconds to wait after `failures` failures in a row: doubling up to `cap`, jittered."""
+    ceiling = min(cap, initial * 2.0 ** min(max(failures, 1) - 1, 64))
+    # Between half and all of the ceiling: replicas that failed together retry apart.
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+@dataclass
+class Waiting:
+    """A lane held back by a record that failed for a transient reason."""
+
+    topic: str
+    partition: int
+    offset: int
+    since: datetime
+    failures: int
+    error: str
+    retry_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        """The entry as /readyz shows it."""
+        return {
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "since": self.since.isoformat(),
+            "failures": self.failures,
+            "error": self.error,
+            "retry_at": self.retry_at.isoformat(),
+        }
+
+
+RecordWork = Callable[[ConsumerRecord], Awaitable[None]]
+
+
+class Subscription:
+    """The lanes of one consumer: in flight, waiting on a transient failure, and their offsets.
+
+    `work` deals with one record (processes or dead-letters it) and raises when the record
+    must be tried again later.
+    """
+
+    def __init__(
+        self,
+        group_id: str,
+        work: RecordWork,
+        *,
+        topics: Mapping[str, str] | None = None,
+        commit_interval: float = 0.1,
+        backoff_initial: float = 0.1,
+        backoff_max: float = 30.0,
+        revoke_grace: float = 10.0,
+    ) -> None:
+        self.group_id = group_id
+        self.commits = OffsetCommits(commit_interval, before_revoke=self._revoked)
+        self._work = work
+        self._topics = dict(topics or {})  # physical name -> contract topic, for the metrics
+        self._backoff = (backoff_initial, backoff_max)
+        self._revoke_grace = revoke_grace
+        # Bumped on every revocation and at stop: a lane of an older generation touches
+        # neither positions nor pauses of the partitions, which may belong to others by now.
+        self._generation = 0
+        self._lanes: dict[int, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting: dict[int, Waiting] = {}
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._stopping = False
+        self._gauge = PARTITIONS_WAITING.labels(group_id)
+        self._gauge.set(0)
+
+    def waiting(self) -> list[Waiting]:
+        """The lanes waiting on a transient failure, oldest first."""
+        return sorted(self._waiting.values(), key=lambda w: w.since)
+
+    def status(self) -> dict[str, Any]:
+        """What the consumer is doing, for /readyz."""
+        waiting = self.waiting()
+        return {
+            "group": self.group_id,
+            "lanes_in_flight": sum(1 for task in self._lanes.values() if not task.done()),
+            "partitions_waiting": len(waiting),
+            "waiting": [w.as_json() for w in waiting],
+        }
+
+    def dispatch(self, consumer: Any, records: Iterable[ConsumerRecord]) -> None:
+        """Start a lane task per partition number of a polled batch, its partitions paused."""
+        if self._stopping:
+            return  # not marked, so read again after the restart
+        owned = consumer.assignment()
+        streams: dict[int, dict[TopicPartition, list[ConsumerRecord]]] = defaultdict(dict)
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            if tp in owned:  # else given away since the poll: its new owner reads it
+                streams[record.partition].setdefault(tp, []).append(record)
+        for number, by_tp in streams.items():
+            # merge keeps each partition's own (offset) order whatever the timestamps
+            lane = list(heapq.merge(*by_tp.values(), key=lambda r: r.timestamp))
+            held = [tp for tp in owned if tp.partition == number]
+            self._pause(consumer, held)
+            task = asyncio.get_running_loop().create_task(
+                self._run(consumer, lane, held, self._lanes.get(number), self._generation),
+                name=f"{self.group_id}-lane-{number}",
+            )
+            self._lanes[number] = task
+            self._tasks.add(task)
+            task.add_done_callback(partial(self._lane_ended, number))
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Let every lane finish its current record, then commit what was dealt with."""
+        self._stopping = True
+        self._forget_waits()
+        await self._settle(grace, cancel=True)
+        await self.commits.flush()
+
+    async def _run(
+        self,
+        consumer: Any,
+        lane: Sequence[ConsumerRecord],
+        held: list[TopicPartition],
+        previous: asyncio.Task[None] | None,
+        generation: int,
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])  # one task per lane, even across a rebalance
+        for n, record in enumerate(lane):
+            if generation != self._generation:
+                return  # revoked or stopping: re-read from the committed offset
+            try:
+                await self._work(record)
+            except Exception as exc:  # noqa: BLE001 - what fails in a lane stays in the lane
+                self._wait(consumer, lane[n:], held, exc, generation)
+                return
+            self.commits.done(consumer, record.topic, record.partition, record.offset)
+            self._progressed(record)
+        if generation == self._generation:
+            self._resume(consumer, held)
+
+    def _wait(
+        self,
+        consumer: Any,
+        left: Sequence[ConsumerRecord],
+        held: list[TopicPartition],
+        error: Exception,
+        generation: int,
+    ) -> None:
+        """Read the lane again from its failed record once a backoff has passed."""
+        record = left[0]
+        topic = self._topics.get(record.topic, record.topic)
+        TRANSIENT_FAILURES.labels(topic, type(error).__name__).inc()
+        if generation != self._generation:
+            return
+        _rewind(consumer, left)
+        number = record.partition
+        entry = self._waiting.get(number)
+        if entry is None or (entry.topic, entry.offset) != (record.topic, record.offset):
+            now = datetime.now(UTC)
+            entry = Waiting(record.topic, number, record.offset, now, 0, "", now)
+            self._waiting[number] = entry
+        entry.failures += 1
+        entry.error = type(error).__name__
+        delay = backoff_delay(entry.failures, *self._backoff)
+        entry.retry_at = datetime.now(UTC) + timedelta(seconds=delay)
+        self._gauge.set(len(self._waiting))
+        log.warning(
+            "%s[%s]@%s failed (%s, %s in a row since %s); partition paused, retry in %.2fs: %s",
+            record.topic,
+            number,
+            record.offset,
+            entry.error,
+            entry.failures,
+            entry.since.isoformat(),
+            delay,
+            error,
+        )
+        loop = asyncio.get_running_loop()
+        self._timers[number] = loop.call_later(
+            delay, self._retry, consumer, number, held, generation
+        )
+
+    def _retry(
+        self, consumer: Any, number: int, held: list[TopicPartition], generation: int
+    ) -> None:
+        self._timers.pop(number, None)
+        if generation == self._generation and not self._stopping:
+            self._resume(consumer, held)
+
+    def _progressed(self, record: ConsumerRecord) -> None:
+        entry = self._waiting.get(record.partition)
+        if entry is not None and entry.topic == record.topic and record.offset >= entry.offset:
+            del self._waiting[record.partition]
+            self._gauge.set(len(self._waiting))
+            log.info(
+                "%s[%s]@%s dealt with after %s transient failures since %s",
+                record.topic,
+                record.partition,
+                record.offset,
+                entry.failures,
+                entry.since.isoformat(),
+            )
+
+    def _lane_ended(self, number: int, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if self._lanes.get(number) is task:
+            del self._lanes[number]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("lane %s ended by an error", number, exc_info=task.exception())
+
+    async def _revoked(self, _: list[TopicPartition]) -> None:
+        """Before partitions move: stop every lane after its record, forget what waited."""
+        self._forget_waits()
+        await self._settle(self._revoke_grace, cancel=False)
+
+    def _forget_waits(self) -> None:
+        self._generation += 1
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        self._waiting.clear()
+        self._gauge.set(0)
+
+    async def _settle(self, grace: float, *, cancel: bool) -> None:
+        running = [task for task in self._tasks if not task.done()]
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=grace)
+        if late and cancel:
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        elif late:
+            log.warning(
+                "%s lanes still busy after %.0fs; they stop after this record", len(late), grace
+            )
+
+    @staticmethod
+    def _pause(consumer: Any, partitions: list[TopicPartition]) -> None:
+        # revoked meanwhile: the new assignment starts unpaused
+        with contextlib.suppress(IllegalStateError):
+            consumer.pause(*partitions)
+
+    @staticmethod
+    def _resume(consumer: Any, partitions: list[TopicPartition]) -> None:
+        owned = consumer.assignment()
+        with contextlib.suppress(IllegalStateError):
+            consumer.resume(*[tp for tp in partitions if tp in owned])
+
+
+def _rewind(consumer: Any, left: Sequence[ConsumerRecord]) -> None:
+    """Read again from each partition's first record not dealt with."""
+    first: dict[TopicPartition, int] = {}
+    for record in left:
+        first.setdefault(TopicPartition(record.topic, record.partition), record.offset)
+    owned = consumer.assignment()
+    for tp, offset in first.items():
+        if tp in owned:
+            consumer.seek(tp, offset)
 
 
 async def _raw_body(msg: StreamMessage[Any]) -> Any:
@@ -63,21 +388,21 @@ def subscribe(
     group_id: str,
     max_attempts: int = 3,
     retry_delay: float = 0.2,
+    backoff_initial: float = 0.1,
+    backoff_max: float = 30.0,
     commit_interval: float = 0.1,
     max_records: int = 200,
     poll_ms: int = 25,
-) -> OffsetCommits:
+) -> Subscription:
     """Consume contract topics with one consumer: commit after processing, dead-letter poison.
 
     One consumer per service (not one per topic) so the group rebalances once when it starts.
-    Records come in batches; the records of a batch with one partition number are worked in
-    publication order (a complaint's events share a key, hence that number in every topic),
-    and the numbers side by side. Offsets of dealt-with records are committed together every
-    `commit_interval` seconds (a round trip to the broker per record would cost more than the
-    record's own work); flush the returned committer before stopping the broker.
+    Records come in batches and are worked in lanes (see the module's docstring). Offsets of
+    dealt-with records are committed together every `commit_interval` seconds (a round trip to
+    the broker per record would cost more than the record's own work); stop the returned
+    subscription before stopping the broker.
     """
     by_physical = {layout.name(topic): topic for topic in handlers}
-    commits = OffsetCommits(commit_interval)
 
     async def dead_letter(record: ConsumerRecord, topic: str, error: BaseException) -> None:
         headers = dict(record.headers or [])
@@ -91,6 +416,8 @@ def subscribe(
                 "dlq-group": group_id.encode(),
             }
         )
+        # A failed publish raises: the record waits like any transient failure and is tried
+        # again, so it reaches the dead-letter topic once it can.
         await broker.publish(
             record.value or b"",
             topic=layout.dlq(topic),
@@ -107,58 +434,8 @@ def subscribe(
             error,
         )
 
-    @broker.subscriber(
-        *by_physical,
-        group_id=group_id,
-        ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset="earliest",
-        batch=True,
-        max_records=max_records,
-        # an empty poll is followed by a pause as long as the poll: keep both short
-        batch_timeout_ms=poll_ms,
-        decoder=_raw_body,
-        listener=commits,
-        title=group_id,
-    )
-    async def consume(msg: KafkaMessage) -> None:
-        # A complaint's events share a key, hence the same partition number in every topic
-        # (all have the same count): records of one number form a lane worked in publication
-        # order across topics (a referral's dispatch before its escalation); lanes run side by
-        # side.
-        by_partition: dict[TopicPartition, list[ConsumerRecord]] = defaultdict(list)
-        for record in cast(tuple[ConsumerRecord, ...], msg.raw_message):
-            by_partition[TopicPartition(record.topic, record.partition)].append(record)
-        lanes: dict[int, list[list[ConsumerRecord]]] = defaultdict(list)
-        for tp, records in by_partition.items():
-            lanes[tp.partition].append(records)
-        async with asyncio.TaskGroup() as group:
-            for streams in lanes.values():
-                # merge keeps each partition's own (offset) order whatever the timestamps
-                lane = list(heapq.merge(*streams, key=lambda r: r.timestamp))
-                group.create_task(in_order(msg.consumer, lane))
-
-    async def in_order(consumer: Any, lane: list[ConsumerRecord]) -> None:
-        for n, record in enumerate(lane):
-            try:
-                again = await deal_with(record)
-            except BaseException:
-                rewind(consumer, lane[n:])  # nothing from here on is committed
-                raise
-            if again:
-                rewind(consumer, lane[n:])
-                return
-            commits.done(consumer, record.topic, record.partition, record.offset)
-
-    def rewind(consumer: Any, left: list[ConsumerRecord]) -> None:
-        """Read again from each partition's first record not dealt with."""
-        first: dict[TopicPartition, int] = {}
-        for record in left:
-            first.setdefault(TopicPartition(record.topic, record.partition), record.offset)
-        for tp, offset in first.items():
-            consumer.seek(tp, offset)
-
-    async def deal_with(record: ConsumerRecord) -> bool:
-        """Handle or dead-letter a record; True when it must be read again later."""
+    async def deal_with(record: ConsumerRecord) -> None:
+        """Handle or dead-letter a record; raise when it must be tried again later."""
         topic = by_physical[record.topic]
         carrier = {k: v.decode(errors="replace") for k, v in record.headers or []}
         with tracer.start_as_current_span(
@@ -173,37 +450,57 @@ def subscribe(
                 "messaging.kafka.offset": record.offset,
             },
         ):
-            return await handle_or_dead_letter(record, topic)
+            await handle_or_dead_letter(record, topic)
 
-    async def handle_or_dead_letter(record: ConsumerRecord, topic: str) -> bool:
+    async def handle_or_dead_letter(record: ConsumerRecord, topic: str) -> None:
         try:
             event = decode(record.value or b"")
         except InvalidEventError as exc:
             await dead_letter(record, topic, exc)
-            return False
+            return
         handler = handlers[topic]
         for attempt in range(1, max_attempts + 1):
             try:
                 await handler(event)
-                CONSUMED.labels(topic, "processed").inc()
-                return False
-            except TRANSIENT_ERRORS:
-                # Read again (the offset is not committed) once the dependency answers again.
-                log.warning("transient failure on %s, will redeliver", topic, exc_info=True)
-                await asyncio.sleep(1.0)
-                return True
-            except InvalidEventError as exc:
-                await dead_letter(record, topic, exc)
-                return False
-            except Exception as exc:  # noqa: BLE001 - one bad event must not stop the consumer
-                if attempt == max_attempts:
+            except Exception as exc:  # classified below: one bad event must not stop us
+                kind = classify(exc)
+                if kind is ErrorClass.TRANSIENT:
+                    raise
+                if kind is ErrorClass.POISON or attempt == max_attempts:
                     await dead_letter(record, topic, exc)
-                    return False
-                log.warning("attempt %s on %s failed: %s", attempt, topic, exc)
+                    return
+                log.warning("attempt %s on %s failed: %r", attempt, topic, exc)
                 await asyncio.sleep(retry_delay * attempt)
-        return False
+            else:
+                CONSUMED.labels(topic, "processed").inc()
+                return
 
-    return commits
+    subscription = Subscription(
+        group_id,
+        deal_with,
+        topics=by_physical,
+        commit_interval=commit_interval,
+        backoff_initial=backoff_initial,
+        backoff_max=backoff_max,
+    )
+
+    @broker.subscriber(
+        *by_physical,
+        group_id=group_id,
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+        batch=True,
+        max_records=max_records,
+        # an empty poll is followed by a pause as long as the poll: keep both short
+        batch_timeout_ms=poll_ms,
+        decoder=_raw_body,
+        listener=subscription.commits,
+        title=group_id,
+    )
+    async def consume(msg: KafkaMessage) -> None:
+        subscription.dispatch(msg.consumer, cast(tuple[ConsumerRecord, ...], msg.raw_message))
+
+    return subscription
 
 
 def with_inbox(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +22,7 @@ REQUESTS = Counter("slrt_http_requests_total", "HTTP requests", ["method", "rout
 LATENCY = Histogram("slrt_http_request_seconds", "HTTP request latency", ["method", "route"])
 
 ReadinessCheck = Callable[[], Awaitable[None]]
+ReadinessDetails = Callable[[], dict[str, Any]]
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -122,8 +123,19 @@ def add_service_defaults(
     checks: dict[str, ReadinessCheck],
     default_language: str = "en",
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    *,
+    required: Collection[str] | None = None,
+    details: ReadinessDetails | None = None,
 ) -> None:
-    """Add /healthz, /readyz, /metrics, request metrics and JSON error handlers to an app."""
+    """Add /healthz, /readyz, /metrics, request metrics and JSON error handlers to an app.
+
+    /readyz runs every check and reports each; it answers 503 only when one of `required`
+    (every check when None) fails. `details` adds what else the body should show.
+    """
+    needed = list(checks) if required is None else list(required)
+    unknown = set(needed) - set(checks)
+    if unknown:
+        raise ValueError(f"readiness requires unknown checks: {sorted(unknown)}")
     app.state.default_language = default_language
     app.add_middleware(
         RequestGuard,
@@ -138,22 +150,30 @@ def add_service_defaults(
     @app.get(
         "/readyz",
         tags=["operations"],
-        summary="Kafka and Postgres are reachable.",
-        responses={503: {"description": "Kafka or Postgres is not reachable."}},
+        summary="The service can serve its API: the dependencies it requires answer.",
+        description="Every check is reported under `checks`; those under `required` decide.",
+        responses={503: {"description": "A dependency the service requires does not answer."}},
     )
     async def readyz() -> JSONResponse:
-        results: dict[str, str] = {}
-        for name, check in checks.items():
+        async def run(check: ReadinessCheck) -> str:
             try:
                 await asyncio.wait_for(check(), timeout=3)
-                results[name] = "ok"
-            except Exception as exc:  # noqa: BLE001 - any failure means not ready
-                results[name] = f"unavailable: {type(exc).__name__}"
-        ready = all(v == "ok" for v in results.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not_ready", "checks": results},
-            status_code=200 if ready else 503,
-        )
+            except Exception as exc:  # noqa: BLE001 - any failure means unavailable
+                return f"unavailable: {type(exc).__name__}"
+            return "ok"
+
+        # side by side: a dependency that hangs must not push the answer past the probe's timeout
+        outcomes = await asyncio.gather(*(run(check) for check in checks.values()))
+        results = dict(zip(checks, outcomes, strict=True))
+        ready = all(results[name] == "ok" for name in needed)
+        body: dict[str, Any] = {
+            "status": "ready" if ready else "not_ready",
+            "checks": results,
+            "required": needed,
+        }
+        if details is not None:
+            body.update(details())
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get(
         "/metrics",

@@ -1,7 +1,8 @@
 """Offsets of dealt-with records, committed to Kafka in the background: one commit for many.
 
 A record is marked once its transaction has committed (or it went to the dead-letter topic),
-so only such offsets are ever committed. Whatever is marked but not yet committed when a
+so only such offsets are ever committed; a record waiting on a transient failure is not marked,
+nor is anything after it on its partition. Whatever is marked but not yet committed when a
 process dies is delivered again, and the inbox drops it: nothing is lost or done twice.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
@@ -19,8 +21,13 @@ log = logging.getLogger(__name__)
 class OffsetCommits(ConsumerRebalanceListener):  # type: ignore[misc]
     """Collects the next offset to read per partition and commits them every `interval`."""
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(
+        self,
+        interval: float = 0.1,
+        before_revoke: Callable[[list[TopicPartition]], Awaitable[None]] | None = None,
+    ) -> None:
         self._interval = interval
+        self._before_revoke = before_revoke
         self._pending: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._scheduled = False
@@ -55,10 +62,15 @@ class OffsetCommits(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         """Commit before the partitions move, so their new owner starts where we stopped."""
+        if self._before_revoke is not None:
+            try:
+                await self._before_revoke(list(revoked))
+            except Exception:  # the commit below matters more than whatever failed here
+                log.exception("preparing the revocation of %s failed", revoked)
         await self.flush()
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        """Nothing to do: reading resumes from the committed offsets."""
+        """Nothing to do: reading resumes, unpaused, from the committed offsets."""
 
     def _schedule(self) -> None:
         if self._scheduled:

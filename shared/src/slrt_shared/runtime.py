@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import uvicorn
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -22,7 +23,6 @@ from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
 from slrt_shared.kafka_security import broker_security, client_options
-from slrt_shared.offset_commits import OffsetCommits
 from slrt_shared.openapi_errors import document_errors
 from slrt_shared.outbox import OutboxRelay, idempotent_producer
 from slrt_shared.request_guard import DEFAULT_MAX_BODY
@@ -61,7 +61,7 @@ class ServiceRuntime:
         self._retention: list[retention.RetentionRule] = [inbox_retention(settings)]
         self._handlers: dict[str, consumer.EventHandler] = {}
         self._subscribed = False
-        self._commits: OffsetCommits | None = None
+        self._subscription: consumer.Subscription | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -120,30 +120,15 @@ class ServiceRuntime:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Open the pool, start the relay, background jobs and consumers; stop them on exit."""
+        """Open the pool, start the relay, background jobs and consumers; stop them on exit.
+
+        Kafka is not needed to start: when it does not answer, the service serves what
+        Postgres allows (its readiness says which checks it requires) and keeps connecting in
+        the background; the outbox keeps every event until the relay can publish it.
+        """
         await self.migrate()
         self._pool = await db.create_pool(self.settings.database_url, self.schema, max_size=20)
-
-        def new_producer() -> AIOKafkaProducer:
-            return idempotent_producer(
-                self.settings.kafka_bootstrap_servers,
-                f"slrt-{self.name}",
-                **client_options(self.settings),
-            )
-
-        producer = new_producer()
-        await producer.start()
-        relay = OutboxRelay(
-            self._pool,
-            producer,
-            schema=self.schema,
-            ack_timeout=self.settings.outbox_ack_timeout_seconds,
-            retry_first=self.settings.outbox_retry_first_seconds,
-            retry_max=self.settings.outbox_retry_max_seconds,
-            producer_factory=new_producer,
-        )
-        tasks = [asyncio.create_task(relay.run(), name=f"{self.name}-outbox")]
-        tasks += [asyncio.create_task(_forever(n, j), name=n) for n, j in self._jobs]
+        tasks = [asyncio.create_task(_forever(n, j), name=n) for n, j in self._jobs]
         prune = retention.prune_forever(
             self._pool, self._retention, interval=self.settings.retention_interval_seconds
         )
@@ -157,33 +142,52 @@ class ServiceRuntime:
             )
             tasks.append(asyncio.create_task(lag, name=f"{self.name}-consumer-lag"))
         if self._handlers and not self._subscribed:
-            self._commits = consumer.subscribe(
+            self._subscription = consumer.subscribe(
                 self.broker,
                 layout=self.layout,
                 handlers=self._handlers,
                 group_id=self.group_id,
                 max_attempts=self.settings.consumer_max_attempts,
+                backoff_initial=self.settings.consumer_backoff_initial_seconds,
+                backoff_max=self.settings.consumer_backoff_max_seconds,
             )
             self._subscribed = True
+        kafka = _KafkaSide(self)
+        if not await kafka.start():
+            tasks.append(asyncio.create_task(kafka.start_forever(), name=f"{self.name}-kafka"))
         try:
-            await self.broker.start()
             yield
         finally:
-            if self._commits is not None:
-                await self._commits.flush()
+            if self._subscription is not None:
+                await self._subscription.stop()
             await self.broker.stop()
-            relay.stop()
-            for task in tasks[1:]:
+            await kafka.stop_relay()
+            for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await relay.producer.stop()
+            await kafka.stop_producer()
             await self._pool.close()
             self._pool = None
 
+    @property
+    def subscription(self) -> consumer.Subscription | None:
+        """The service's consumer while it runs (None for a service that consumes nothing)."""
+        return self._subscription
+
     def http_app(
-        self, title: str, description: str, version: str = "0.1.0", default_language: str = "en"
+        self,
+        title: str,
+        description: str,
+        version: str = "0.1.0",
+        default_language: str = "en",
+        ready_requires: Collection[str] = ("postgres", "kafka"),
     ) -> FastAPI:
-        """Create the service's FastAPI app with the shared defaults and lifecycle."""
+        """Create the service's FastAPI app with the shared defaults and lifecycle.
+
+        `/readyz` runs every check (`postgres`, `kafka`) and shows the consumer's state, but
+        answers 503 only when a check named in `ready_requires` fails: a failing readiness
+        probe takes the pod out of its Service, so require only what the HTTP side needs.
+        """
 
         @contextlib.asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -196,6 +200,8 @@ class ServiceRuntime:
             {"postgres": self._check_postgres, "kafka": self._check_kafka},
             default_language,
             getattr(self.settings, "max_body_bytes", DEFAULT_MAX_BODY),
+            required=ready_requires,
+            details=self._readiness_details,
         )
         document_errors(app)
         FastAPIInstrumentor.instrument_app(
@@ -223,6 +229,79 @@ class ServiceRuntime:
     async def _check_kafka(self) -> None:
         if not await self.broker.ping(timeout=2):
             raise ConnectionError("Kafka broker did not answer")
+
+    def _readiness_details(self) -> dict[str, Any]:
+        # Shown, not required: a consumer held by a failing dependency is no reason to stop
+        # serving HTTP, which would not make the dependency come back.
+        if self._subscription is None:
+            return {}
+        return {"consumer": self._subscription.status()}
+
+
+class _KafkaSide:
+    """The outbox producer and relay and the broker's consumers, started once Kafka answers."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self._runtime = runtime
+        self._producer: AIOKafkaProducer | None = None
+        self._relay: OutboxRelay | None = None
+        self._relay_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> bool:
+        """Start the relay and the consumers; False (and nothing started) if Kafka is away."""
+        runtime = self._runtime
+
+        def new_producer() -> AIOKafkaProducer:
+            return idempotent_producer(
+                runtime.settings.kafka_bootstrap_servers,
+                f"slrt-{runtime.name}",
+                **client_options(runtime.settings),
+            )
+
+        producer = new_producer()
+        try:
+            await producer.start()
+            await runtime.broker.start()
+        except (KafkaError, OSError) as exc:
+            log.warning(
+                "%s: Kafka is not reachable yet (%r); serving without it", runtime.name, exc
+            )
+            await producer.stop()
+            await runtime.broker.stop()
+            return False
+        self._producer = producer
+        self._relay = OutboxRelay(
+            runtime.pool,
+            producer,
+            schema=runtime.schema,
+            ack_timeout=runtime.settings.outbox_ack_timeout_seconds,
+            retry_first=runtime.settings.outbox_retry_first_seconds,
+            retry_max=runtime.settings.outbox_retry_max_seconds,
+            producer_factory=new_producer,
+        )
+        self._relay_task = asyncio.create_task(self._relay.run(), name=f"{runtime.name}-outbox")
+        return True
+
+    async def start_forever(self) -> None:
+        """Try again, with a growing pause, until Kafka answers."""
+        failures = 0
+        while not await self.start():
+            failures += 1
+            await asyncio.sleep(consumer.backoff_delay(failures, 0.5, 30))
+        log.info("%s: connected to Kafka", self._runtime.name)
+
+    async def stop_relay(self) -> None:
+        """Let the relay finish its round."""
+        if self._relay is not None and self._relay_task is not None:
+            self._relay.stop()
+            await asyncio.gather(self._relay_task, return_exceptions=True)
+
+    async def stop_producer(self) -> None:
+        """Close the outbox producer (the relay's current one: it may have renewed it)."""
+        if self._relay is not None:
+            await self._relay.producer.stop()
+        elif self._producer is not None:
+            await self._producer.stop()
 
 
 def inbox_retention(settings: ServiceSettings) -> retention.RetentionRule:

@@ -43,7 +43,15 @@ class ServiceSettings(BaseSettings):
     otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP collector, if any.")
     log_level: str = "INFO"
     log_json: bool = True
-    consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    consumer_max_attempts: int = Field(
+        default=3, ge=1, le=20, description="Tries of a record failing unexpectedly (a bug)."
+    )
+    consumer_backoff_initial_seconds: float = Field(
+        default=0.1, gt=0, description="First wait before a transiently failed record is retried."
+    )
+    consumer_backoff_max_seconds: float = Field(
+        default=30, gt=0, description="Longest wait between two tries of a transient failure."
+    )
     inbox_retention_days: float = Field(
         default=90,
         gt=0,

@@ -25,6 +25,8 @@ def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, Fast
     app = runtime.http_app(
         "SLRT agency gateway",
         "The agencies' door: each agency's own referrals, and the actions it takes on them.",
+        # Agencies work on what Postgres holds; their actions wait in the outbox.
+        ready_requires=("postgres",),
     )
     app.include_router(http.router(runtime))
     app.include_router(webhooks_http.router(runtime))

@@ -23,6 +23,8 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
         "SLRT intake",
         "Complaint registration at the Puskesos and public tracking of complaints.",
         default_language="id",
+        # Registration needs Postgres only: with Kafka away, complaints wait in the outbox.
+        ready_requires=("postgres",),
     )
     http.limit_body_size(app, settings.max_body_bytes)
     app.include_router(http.router(runtime))

@@ -22,6 +22,8 @@ def build(settings: MonitoringSettings | None = None) -> tuple[ServiceRuntime, F
     app = runtime.http_app(
         "SLRT monitoring",
         "Performance of each Puskesos and agency, the public ranking. No personal data.",
+        # The public pages are served from the projections in Postgres.
+        ready_requires=("postgres",),
     )
     app.include_router(http.router(runtime, settings))
     return runtime, app

@@ -46,6 +46,8 @@ def build(
         "SLRT referral",
         "Routing each need to the right agency, SLA clocks, escalation and closing cases.",
         default_language="id",
+        # Cases, rules and the calendar are read and written in Postgres; events wait in the outbox.
+        ready_requires=("postgres",),
     )
     app.include_router(http.router(runtime))
     app.include_router(rules.router(runtime))

@@ -1,0 +1,146 @@
+"""Intake registers complaints while Kafka is away: it is ready as long as Postgres answers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from intake.app import build
+from intake.settings import IntakeSettings
+from slrt_devstack.processes import free_port
+from slrt_devstack.testing import eventually, read_records
+from slrt_shared import reference
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.tokens import new_token
+
+from .conftest import VILLAGE, seed
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+
+COMPLAINT = {
+    "village_code": VILLAGE,
+    "needs": ["JKN-PBI"],
+    "description": "BPJS PBI tidak aktif sejak Maret.",
+    "channel": "walk_in",
+    "recorded_at": "2025-06-26T09:15:00+07:00",
+    "resident": {
+        "nik": "3215024107800001",
+        "name": "Siti Aminah",
+        "phone": "081234567890",
+        "address": "Dusun Krajan RT 02/RW 01",
+    },
+}
+
+
+@contextlib.asynccontextmanager
+async def kafka_back_at(port: int, broker: str) -> AsyncIterator[None]:
+    """Let the broker answer at `port` again: a TCP relay to the real broker.
+
+    Only the bootstrap goes through it; the broker's metadata then sends every client to its
+    own advertised address, as after a broker's return.
+    """
+    host, _, broker_port = broker.partition(":")
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(host, int(broker_port))
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+
+    server = await asyncio.start_server(relay, "127.0.0.1", port)
+    try:
+        yield
+    finally:
+        server.close()
+
+
+async def test_intake_is_ready_and_accepts_complaints_with_kafka_unreachable(
+    test_env: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from slrt_devstack import provision
+
+    run = "r" + secrets.token_hex(4)
+    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    layout = TopicLayout(f"{test_env.topic_prefix}{run}.")
+    await provision.create_topics(
+        test_env.kafka_bootstrap_servers, layout, list(reference.agencies()), partitions=3
+    )
+    token = new_token("op_")
+    credentials = tmp_path_factory.mktemp("intake-no-kafka") / "credentials.json"
+    credentials.write_text(json.dumps({"operators": {VILLAGE: token}, "district": {}}))
+    await asyncio.to_thread(seed, dsns["intake"], credentials)
+    port = free_port()  # nothing listens there: Kafka is unreachable
+    settings = IntakeSettings(
+        database_url=dsns["intake"],
+        kafka_bootstrap_servers=f"127.0.0.1:{port}",
+        topic_prefix=layout.prefix,
+        log_json=False,
+    )
+    runtime, app = build(settings)
+    try:
+        async with runtime.running():
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+                ready = await http.get("/readyz")
+                assert ready.status_code == 200, ready.text
+                assert ready.json()["checks"]["postgres"] == "ok"
+                assert ready.json()["checks"]["kafka"].startswith("unavailable")
+                assert ready.json()["required"] == ["postgres"]
+                assert ready.json()["consumer"]["partitions_waiting"] == 0
+
+                response = await http.post(
+                    "/v1/complaints",
+                    json=COMPLAINT,
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Idempotency-Key": str(uuid.uuid4()),
+                    },
+                )
+                assert response.status_code == 201, response.text
+                complaint_id = response.json()["complaint_id"]
+                tracked = await http.get(f"/v1/track/{response.json()['ticket']}")
+                assert tracked.status_code == 200
+                conn = await asyncpg.connect(dsns["intake"])
+                try:
+                    kept = await conn.fetchval("SELECT count(*) FROM intake.outbox")
+                finally:
+                    await conn.close()
+                assert kept >= 2  # complaint.created and complaint.pii, waiting for Kafka
+
+                async with kafka_back_at(port, test_env.kafka_bootstrap_servers):
+
+                    async def delivered() -> bool:
+                        records = await read_records(
+                            test_env.kafka_bootstrap_servers,
+                            layout.name(topics.COMPLAINT_CREATED),
+                        )
+                        return any(json.loads(r.value)["subject"] == complaint_id for r in records)
+
+                    await eventually(delivered, within=90)
+
+                    async def kafka_ok() -> bool:
+                        answer = (await http.get("/readyz")).json()
+                        return bool(answer["checks"]["kafka"] == "ok")
+
+                    await eventually(kafka_ok, within=30)
+    finally:
+        await provision.delete_topics(test_env.kafka_bootstrap_servers, layout.prefix)
+        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
