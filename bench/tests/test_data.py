@@ -33,7 +33,8 @@ def test_a_child_process_is_counted_once_under_its_nearest_named_parent() -> Non
 
     from slrt_bench.cpu import cpu_times
 
-    burn = "import time; sum(range(30_000_000)); time.sleep(30)"
+    # burns a known amount of CPU however fast the machine is, then idles
+    burn = "import time\nwhile time.process_time() < 0.5: pass\ntime.sleep(30)"
     child = subprocess.Popen([sys.executable, "-c", burn])
     try:
         busy = psutil.Process(child.pid)

@@ -232,6 +232,8 @@ def test_the_public_page_in_a_real_browser(platform) -> None:  # type: ignore[no
         rows = page.locator("#ranking tbody tr")
         assert 0 < rows.count() < 309
         page.click(f"a[href^='/puskesos/{VILLAGE}']")
+        page.wait_for_url(f"**/puskesos/{VILLAGE}**")  # the click only starts the navigation
+        page.wait_for_load_state()
         assert "report card" in page.title()
         assert page.locator("svg rect").count() >= 2
         page.screenshot(path=str(SCREENSHOTS / "report-card.png"), full_page=True)

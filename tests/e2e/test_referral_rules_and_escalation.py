@@ -146,7 +146,7 @@ def test_an_escalation_reaches_the_agency_and_the_public_timeline(
                     f"{gateway}/v1/referrals/{referral['referral_id']}",
                     headers=platform.agency("DINKES"),
                 ).json()
-            )["escalation_level"]
+            ).get("escalation_level")  # the referral may not have reached the gateway yet
             and r
         )
     )
