@@ -163,6 +163,16 @@ class Failure:
     error: Exception
 
 
+async def measure_backlog(pool: asyncpg.Pool) -> Backlog:
+    """Count what waits in the outbox now and update the backlog gauges."""
+    row = await pool.fetchrow(_BACKLOG)
+    backlog = Backlog(row["pending"], row["parked"], float(row["oldest"] or 0))
+    PENDING.set(backlog.pending)
+    PARKED.set(backlog.parked)
+    OLDEST_AGE.set(backlog.oldest_age_seconds)
+    return backlog
+
+
 class OutboxRelay:
     """Publishes the outbox in commit order; one relay at a time per schema holds the lock."""
 
@@ -439,11 +449,7 @@ class OutboxRelay:
 
     async def _report_backlog(self) -> None:
         """Update the backlog gauges, whichever relay holds the lock."""
-        row = await self._pool.fetchrow(_BACKLOG)
-        self._backlog = Backlog(row["pending"], row["parked"], float(row["oldest"] or 0))
-        PENDING.set(self._backlog.pending)
-        PARKED.set(self._backlog.parked)
-        OLDEST_AGE.set(self._backlog.oldest_age_seconds)
+        self._backlog = await measure_backlog(self._pool)
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

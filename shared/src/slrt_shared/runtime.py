@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from slrt_shared import consumer, db, outbox_admin, retention
+from slrt_shared import consumer, db, outbox, outbox_admin, retention
 from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
@@ -33,6 +33,9 @@ from slrt_shared.unit_of_work import PgUnitOfWork
 log = logging.getLogger(__name__)
 
 BackgroundJob = Callable[[], Awaitable[None]]
+
+# Seconds between two measures of the outbox's backlog for /readyz and the gauges.
+BACKLOG_INTERVAL = 5.0
 
 
 class ServiceRuntime:
@@ -62,6 +65,7 @@ class ServiceRuntime:
         self._handlers: dict[str, consumer.EventHandler] = {}
         self._subscribed = False
         self._subscription: consumer.Subscription | None = None
+        self._backlog: outbox.Backlog | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -129,6 +133,9 @@ class ServiceRuntime:
         await self.migrate()
         self._pool = await db.create_pool(self.settings.database_url, self.schema, max_size=20)
         tasks = [asyncio.create_task(_forever(n, j), name=n) for n, j in self._jobs]
+        # measured apart from the relay, which does not run while Kafka is away
+        watch = _forever(f"{self.name}-outbox-backlog", self._watch_backlog)
+        tasks.append(asyncio.create_task(watch, name=f"{self.name}-outbox-backlog"))
         prune = retention.prune_forever(
             self._pool, self._retention, interval=self.settings.retention_interval_seconds
         )
@@ -230,12 +237,28 @@ class ServiceRuntime:
         if not await self.broker.ping(timeout=2):
             raise ConnectionError("Kafka broker did not answer")
 
+    async def _watch_backlog(self) -> None:
+        while True:
+            try:
+                self._backlog = await outbox.measure_backlog(self.pool)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("%s: outbox backlog not measured: %s", self.name, exc)
+            await asyncio.sleep(BACKLOG_INTERVAL)
+
     def _readiness_details(self) -> dict[str, Any]:
         # Shown, not required: a consumer held by a failing dependency is no reason to stop
-        # serving HTTP, which would not make the dependency come back.
-        if self._subscription is None:
-            return {}
-        return {"consumer": self._subscription.status()}
+        # serving HTTP, which would not make the dependency come back; nor is a backlog the
+        # outbox keeps safely until Kafka takes it.
+        details: dict[str, Any] = {}
+        if self._backlog is not None:
+            details["outbox"] = {
+                "pending": self._backlog.pending,
+                "parked": self._backlog.parked,
+                "oldest_age_seconds": round(self._backlog.oldest_age_seconds, 3),
+            }
+        if self._subscription is not None:
+            details["consumer"] = self._subscription.status()
+        return details
 
 
 class _KafkaSide:

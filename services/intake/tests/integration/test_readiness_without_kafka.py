@@ -125,6 +125,18 @@ async def test_intake_is_ready_and_accepts_complaints_with_kafka_unreachable(
                     await conn.close()
                 assert kept >= 2  # complaint.created and complaint.pii, waiting for Kafka
 
+                async def backlog_shown() -> bool:
+                    shown = (await http.get("/readyz")).json().get("outbox", {})
+                    metrics = (await http.get("/metrics")).text
+                    return (
+                        shown.get("pending", 0) >= 2
+                        and shown.get("oldest_age_seconds", 0) > 0
+                        and "slrt_outbox_pending 0.0" not in metrics
+                    )
+
+                # the relay does not run while Kafka is away; the backlog is measured anyway
+                await eventually(backlog_shown, within=30)
+
                 async with kafka_back_at(port, test_env.kafka_bootstrap_servers):
 
                     async def delivered() -> bool:
