@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateway.domain.audit import month_bounds
 from gateway.domain.webhooks import RetryPolicy, Verdict, after_attempt
+from slrt_shared.months import month_bounds
 
 POLICY = RetryPolicy(max_attempts=4, base_seconds=30, cap_seconds=3600)
 

@@ -10,8 +10,8 @@ import sys
 import asyncpg
 
 from intake.adapters.audit import pii_reads
-from intake.domain.audit import MONTH, month_bounds
 from intake.settings import IntakeSettings
+from slrt_shared.months import MONTH, month_bounds
 
 
 def main(argv: list[str]) -> None:

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from intake.domain.audit import month_bounds
+from slrt_shared.months import month_bounds
 
 
 def test_a_month_runs_from_its_first_instant_to_the_next_months_in_utc() -> None:

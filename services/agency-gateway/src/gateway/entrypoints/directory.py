@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from gateway.adapters.audit_store import audit_entries
-from gateway.domain.audit import month_bounds
 from gateway.entrypoints.http import Auth
 from slrt_shared import reference
 from slrt_shared.http import ApiError
+from slrt_shared.months import month_bounds
 from slrt_shared.runtime import ServiceRuntime
 from slrt_shared.tokens import is_admin
 

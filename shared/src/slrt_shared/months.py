@@ -1,4 +1,4 @@
-"""The log of personal-data reads is kept for good and read a month at a time."""
+"""Calendar months (YYYY-MM, UTC) as the audit logs and the rankings count them."""
 
 from __future__ import annotations
 
