@@ -257,14 +257,31 @@ class Escalator:
 
 
 async def _dead_letter_ends(env: Any) -> dict[str, int]:
-    """The end offset of each dead-letter topic (one partition each)."""
-    parts = [TopicPartition(env.layout.dlq(t), 0) for t in topics.EVENT_TOPICS]
-    consumer = AIOKafkaConsumer(bootstrap_servers=env.kafka_bootstrap_servers)
-    await consumer.start()
+    """The end offset of each dead-letter topic there is (one partition each)."""
+    return {
+        name: records[-1].offset + 1 if records else 0
+        for name, records in (
+            await read_topics(
+                env.kafka_bootstrap_servers, [env.layout.dlq(t) for t in topics.EVENT_TOPICS]
+            )
+        ).items()
+    }
+
+
+async def drop_topic(env: Any, name: str) -> None:
+    """Delete a topic and wait until the broker no longer lists it."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=env.kafka_bootstrap_servers)
+    await admin.start()
     try:
-        return {tp.topic: end for tp, end in (await consumer.end_offsets(parts)).items()}
+        if name in await admin.list_topics():
+            await admin.delete_topics([name])
+        for _ in range(150):
+            if name not in await admin.list_topics():
+                return
+            await asyncio.sleep(0.2)
+        raise AssertionError(f"{name} still exists")
     finally:
-        await consumer.stop()
+        await admin.close()
 
 
 async def read_topics(bootstrap: str, names: list[str]) -> dict[str, list[ConsumerRecord]]:

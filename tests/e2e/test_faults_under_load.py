@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from slrt_devstack import kafka, postgres
 from slrt_devstack.paths import StackPaths
 from slrt_devstack.testing import read_records
+from slrt_shared.contracts import topics
 
 from .faults import (
     CONSUMED_BY,
@@ -32,7 +33,9 @@ from .faults import (
     _observe,
     assert_truth,
     default_needs,
+    drop_topic,
     read_only,
+    read_topics,
     rewind_group,
     unconsumed_share,
     villages,
@@ -131,7 +134,7 @@ def test_bad_records_injected_mid_load_go_to_their_dlq_and_nothing_else_changes(
     marker = uuid.uuid4().hex
     district.injected.add(marker)
     load = SteadyLoad(district, villages(280, 4), total=40, per_second=4).start()
-    consumed = sorted({t for topics in CONSUMED_BY.values() for t in topics})
+    consumed = sorted({t for consumed_by in CONSUMED_BY.values() for t in consumed_by})
     layout = district.env.layout
 
     async def inject() -> None:
@@ -152,7 +155,7 @@ def test_bad_records_injected_mid_load_go_to_their_dlq_and_nothing_else_changes(
         asyncio.run(inject())
         assert_truth(district, load)
     for topic in consumed:
-        groups = sum(topic in topics for topics in CONSUMED_BY.values())
+        groups = sum(topic in consumed_by for consumed_by in CONSUMED_BY.values())
         records = asyncio.run(read_records(district.env.kafka_bootstrap_servers, layout.dlq(topic)))
         dead = [r for r in records if marker.encode() in (r.value or b"")]
         assert len(dead) == 3 * groups, topic  # each bad record once per consuming group
@@ -216,21 +219,7 @@ def test_a_copy_that_cannot_be_published_holds_up_only_its_own_complaint(  # typ
     env = district.env
     topic = env.layout.agency(LATE_AGENCY)
 
-    async def drop_topic() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=env.kafka_bootstrap_servers)
-        await admin.start()
-        try:
-            if topic in await admin.list_topics():
-                await admin.delete_topics([topic])
-            for _ in range(100):
-                if topic not in await admin.list_topics():
-                    return
-                await asyncio.sleep(0.2)
-            raise AssertionError(f"{topic} still exists")
-        finally:
-            await admin.close()
-
-    asyncio.run(drop_topic())
+    asyncio.run(drop_topic(env, topic))
     load = SteadyLoad(district, villages(120, 4), total=40, per_second=4, needs=late_needs)
     found_while_missing: list[str] = []
     with Escalator(district, load.start()):
@@ -270,4 +259,85 @@ def test_a_copy_that_cannot_be_published_holds_up_only_its_own_complaint(  # typ
             district,
             load,
             require=lambda obs: found_while_missing + copies_published_twice(obs),
+        )
+
+
+def test_a_missing_dead_letter_topic_blocks_no_other_partition_and_loses_nothing(  # type: ignore[no-untyped-def]
+    district,
+) -> None:
+    env = district.env
+    created = env.layout.name(topics.COMPLAINT_CREATED)
+    dlq = env.layout.dlq(topics.COMPLAINT_CREATED)
+    marker = uuid.uuid4().hex
+    district.injected.add(marker)
+    asyncio.run(drop_topic(env, dlq))
+    load = SteadyLoad(district, villages(40, 4), total=40, per_second=4)
+
+    async def poison() -> int:
+        producer = AIOKafkaProducer(bootstrap_servers=env.kafka_bootstrap_servers, acks="all")
+        await producer.start()
+        try:
+            sent = await producer.send_and_wait(created, f"not json {marker}".encode(), key=b"x")
+            return int(sent.partition)
+        finally:
+            await producer.stop()
+
+    async def partitions_of_complaints() -> dict[str, int]:
+        records = (await read_topics(env.kafka_bootstrap_servers, [created]))[created]
+        return {r.key.decode(): r.partition for r in records if r.key}
+
+    async def recreate_dlq() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=env.kafka_bootstrap_servers)
+        await admin.start()
+        try:
+            await admin.create_topics([NewTopic(dlq, 1, 1)])
+        finally:
+            await admin.close()
+
+    found_while_missing: list[str] = []
+    with Escalator(district, load.start()):
+        time.sleep(2)
+        held = asyncio.run(poison())
+        load.wait()
+        try:
+            # Referral and monitoring cannot dead-letter the poison record: only the complaints
+            # behind it on its partition may wait, every other one is routed.
+            deadline = time.monotonic() + 90
+            while True:
+                where = asyncio.run(partitions_of_complaints())
+                obs = asyncio.run(_observe(district, load))
+                unrouted = [
+                    c
+                    for c, sent in load.accepted.items()
+                    if where.get(c) != held and set(obs.dispatched.get(c, {})) != set(sent.needs)
+                ]
+                if not unrouted:
+                    break
+                if time.monotonic() > deadline:
+                    found_while_missing.append(
+                        f"with {dlq} missing, complaints on partitions other than the poison "
+                        f"record's ({held}) still unrouted after 90s: {len(unrouted)} "
+                        f"(e.g. {unrouted[:3]})"
+                    )
+                    break
+                time.sleep(2)
+        finally:
+            asyncio.run(recreate_dlq())
+
+        def poison_dead_lettered_once_per_group(obs: Observation) -> list[str]:
+            records = asyncio.run(read_records(env.kafka_bootstrap_servers, dlq))
+            groups = sorted(
+                dict(r.headers).get("dlq-group", b"?").decode()
+                for r in records
+                if marker.encode() in (r.value or b"")
+            )
+            want = sorted(f"{env.topic_prefix}slrt-{s}" for s in ("monitoring", "referral"))
+            return (
+                [] if groups == want else [f"{dlq}: the poison record from {groups}, want {want}"]
+            )
+
+        wait_for_truth(
+            district,
+            load,
+            require=lambda obs: found_while_missing + poison_dead_lettered_once_per_group(obs),
         )
