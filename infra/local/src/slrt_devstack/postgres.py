@@ -18,6 +18,7 @@ from slrt_devstack.paths import StackPaths
 SUPERUSER = "postgres"
 # Under the postgres user's home (Debian: /var/lib/postgresql), one folder per checkout.
 CLUSTERS = "slrt-devstack"
+MAX_CONNECTIONS = 300  # infra/helm/slrt/templates/postgres.yaml
 
 
 def port() -> int:
@@ -80,7 +81,12 @@ def start(paths: StackPaths) -> str:
             raise StackError(
                 f"port {port()} is taken by another process: stop it or set SLRT_PG_PORT"
             )
-        options = f"-c listen_addresses=127.0.0.1 -p {port()} -k {cluster / 'socket'}"
+        # As many connections as the chart's cluster allows: the fault tests run several
+        # processes of each service, each with a pool of its own.
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {port()} -k {cluster / 'socket'}"
+            f" -c max_connections={MAX_CONNECTIONS}"
+        )
         result = _as_postgres(
             [
                 str(bin_dir / "pg_ctl"),

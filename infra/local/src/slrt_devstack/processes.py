@@ -72,17 +72,46 @@ def start(
 
 def stop(paths: StackPaths, name: str, timeout: float = 20.0) -> bool:
     """Stop a process group: SIGTERM, then SIGKILL after the timeout. True if one was running."""
+    return bool(stop_all(paths, [name], timeout))
+
+
+def stop_all(paths: StackPaths, names: Sequence[str], timeout: float = 20.0) -> list[str]:
+    """Stop several process groups side by side, as `stop` does one; those that were running."""
+    running = {name: pid for name in names if (pid := pid_of(paths, name)) is not None}
+    for pid in running.values():
+        _signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_group_alive(p) for p in running.values()):
+        time.sleep(0.2)
+    left = [pid for pid in running.values() if _group_alive(pid)]
+    for pid in left:
+        _signal_group(pid, signal.SIGKILL)
+    if left:
+        time.sleep(0.5)
+    for name in running:
+        (paths.run / f"{name}.pid").unlink(missing_ok=True)
+    return list(running)
+
+
+def kill(paths: StackPaths, name: str) -> bool:
+    """Kill a process group with SIGKILL, as a power cut or an OOM kill would; True if it ran."""
     pid = pid_of(paths, name)
     if pid is None:
         return False
-    _signal_group(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
+    _signal_group(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline and _group_alive(pid):
-        time.sleep(0.2)
-    if _group_alive(pid):
-        _signal_group(pid, signal.SIGKILL)
-        time.sleep(0.5)
+        time.sleep(0.05)
     (paths.run / f"{name}.pid").unlink(missing_ok=True)
+    return True
+
+
+def send_signal(paths: StackPaths, name: str, sig: signal.Signals) -> bool:
+    """Signal a process group (SIGSTOP freezes it as a stalled node would, SIGCONT resumes it)."""
+    pid = pid_of(paths, name)
+    if pid is None:
+        return False
+    _signal_group(pid, sig)
     return True
 
 

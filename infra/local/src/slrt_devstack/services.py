@@ -6,7 +6,8 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -18,18 +19,32 @@ from slrt_devstack.paths import StackPaths
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """A service process: its name, Python package, schema, port and environment prefix."""
+    """A service process: its name, Python package, schema, port and environment prefix.
+
+    `member` numbers the processes of one service running side by side in one consumer group
+    (0: the only one); each has a port, a pid file and a log of its own.
+    """
 
     name: str
     package: str
     schema: str
     port: int
     env_prefix: str
+    member: int = 0
 
     @property
     def url(self) -> str:
         """Base URL on this machine."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def process(self) -> str:
+        """Name of the process (its pid and log files): the service's, numbered if a member."""
+        return self.name if self.member == 0 else f"{self.name}-{self.member}"
+
+    def as_member(self, number: int, port: int) -> ServiceSpec:
+        """The same service as member `number` of several, listening on its own port."""
+        return replace(self, member=number, port=port)
 
 
 SERVICES = (
@@ -79,25 +94,43 @@ def seed(spec: ServiceSpec, env: dict[str, str], credentials: Path, regency: str
 
 def start(paths: StackPaths, spec: ServiceSpec, env: dict[str, str]) -> None:
     """Start the service unless it runs; wait until /readyz answers 200."""
-    if processes.pid_of(paths, spec.name) is None:
-        processes.start(paths, spec.name, [sys.executable, "-m", spec.package, "serve"], env=env)
+    spawn(paths, spec, env)
     wait_ready(paths, spec)
+
+
+def start_all(paths: StackPaths, members: Sequence[tuple[ServiceSpec, dict[str, str]]]) -> None:
+    """Start several processes side by side, then wait until each is ready."""
+    for spec, env in members:
+        spawn(paths, spec, env)
+    for spec, _ in members:
+        wait_ready(paths, spec)
+
+
+def spawn(paths: StackPaths, spec: ServiceSpec, env: dict[str, str]) -> None:
+    """Start the service's process unless it runs, on the spec's port; do not wait for it."""
+    if processes.pid_of(paths, spec.process) is None:
+        processes.start(
+            paths,
+            spec.process,
+            [sys.executable, "-m", spec.package, "serve"],
+            env={**env, f"{spec.env_prefix}_HTTP_PORT": str(spec.port)},
+        )
 
 
 def wait_ready(paths: StackPaths, spec: ServiceSpec, timeout: float = 90.0) -> None:
     """Wait for /readyz; fail with the end of the service's log if it exits or never is ready."""
-    log = paths.logs / f"{spec.name}.log"
+    log = paths.logs / f"{spec.process}.log"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if processes.pid_of(paths, spec.name) is None:
-            raise StackError(f"{spec.name} exited during start:\n{_tail(log)}")
+        if processes.pid_of(paths, spec.process) is None:
+            raise StackError(f"{spec.process} exited during start:\n{_tail(log)}")
         try:
             if httpx.get(f"{spec.url}/readyz", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise StackError(f"{spec.name} was not ready after {timeout:.0f}s:\n{_tail(log)}")
+    raise StackError(f"{spec.process} was not ready after {timeout:.0f}s:\n{_tail(log)}")
 
 
 def _tail(log: Path, lines: int = 30) -> str:
