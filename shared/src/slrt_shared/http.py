@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -59,7 +60,31 @@ _INVALID_VALUE = ("invalid_value", "This value is not valid.", "Nilai ini tidak 
 _GENERIC = {
     "validation_failed": ("The request is not valid.", "Permintaan tidak sah."),
     "internal_error": ("Internal error.", "Terjadi kesalahan internal."),
+    "temporarily_unavailable": (
+        "The database is briefly unavailable; nothing was saved. Try again shortly.",
+        "Basis data sedang tidak tersedia sebentar; tidak ada yang tersimpan. Coba lagi sebentar"
+        " lagi.",
+    ),
 }
+
+# Postgres failing for a moment (a failover, a restart, a full pool, a lock wait cut short):
+# the request was rolled back, and the same request sent again will succeed.
+_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.ReadOnlySQLTransactionError,
+    asyncpg.QueryCanceledError,
+    asyncpg.LockNotAvailableError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.DiskFullError,
+    asyncpg.OutOfMemoryError,
+)
+RETRY_AFTER_SECONDS = 2
 
 
 def preferred_language(accept_language: str | None, default: str) -> str:
@@ -229,6 +254,19 @@ def add_service_defaults(
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable, answered 503: %s", type(exc).__name__)
+        en, id_ = _GENERIC["temporarily_unavailable"]
+        return JSONResponse(
+            error_body("temporarily_unavailable", id_ if request_language(request) == "id" else en),
+            503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+
+    # Handled by class, inside the middleware: an answer like any other, not a server error.
+    for error in _UNAVAILABLE:
+        app.add_exception_handler(error, unavailable)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -42,6 +42,8 @@ ANY_REQUEST = {
     404: "No such resource (or not yours).",
     422: "The request is not valid; details per field.",
     429: "Too many requests; see Retry-After.",
+    503: "The database is briefly unavailable (a failover or restart); nothing was saved, send"
+    " the same request again after Retry-After.",
 }
 WITH_BODY = {
     409: "Conflicts with the current state or a reused Idempotency-Key.",
