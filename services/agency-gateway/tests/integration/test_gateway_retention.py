@@ -197,3 +197,26 @@ async def test_the_audit_log_is_never_pruned_and_is_read_a_month_at_a_time(gatew
         )
     text = "\n".join(r[0] for r in plan)
     assert "audit_log_at" in text, f"a month is read without the index on time:\n{text}"
+
+
+async def test_an_escalation_kept_for_a_referral_that_never_came_goes_with_the_inbox(
+    gateway_db,
+) -> None:  # type: ignore[no-untyped-def]
+    young, stale = uuid.uuid4(), uuid.uuid4()
+    for referral_id, age in ((young, 89), (stale, 91)):
+        await gateway_db.pool.execute(
+            "INSERT INTO pending_escalations (referral_id, complaint_id, level, at, change,"
+            " received_at) VALUES ($1, $2, 'kecamatan', $3, 'id.slrt.referral.escalated.v1', $3)",
+            referral_id,
+            uuid.uuid4(),
+            NOW - timedelta(days=age),
+        )
+
+    pruned = await prune_once(gateway_db.pool, rules(gateway_db), now=NOW)
+
+    assert pruned["pending_escalations"] == 1
+    left = await gateway_db.pool.fetch(
+        "SELECT referral_id FROM pending_escalations WHERE referral_id = ANY($1::uuid[])",
+        [young, stale],
+    )
+    assert [r["referral_id"] for r in left] == [young]

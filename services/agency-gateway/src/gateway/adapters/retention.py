@@ -1,4 +1,4 @@
-"""What the gateway forgets, and when: idempotency records, and delivered webhook payloads.
+"""What the gateway forgets, and when: idempotency records, early escalations, webhook payloads.
 
 The audit log is never pruned. A delivery's log row stays; only its payload (which carries the
 resident's data) is emptied.
@@ -21,6 +21,15 @@ def retention_rules(settings: GatewaySettings) -> list[RetentionRule]:
             " SELECT agency_code, idempotency_key FROM action_requests WHERE created_at < $1"
             " ORDER BY created_at LIMIT $2) RETURNING 1",
             max_age=timedelta(days=settings.action_request_retention_days),
+        ),
+        RetentionRule(
+            # an escalation kept for a referral that never reached the gateway (dispatched
+            # before it was deployed, or lost upstream) is no use after the inbox forgot it
+            name="pending_escalations",
+            sql="DELETE FROM pending_escalations WHERE referral_id IN ("
+            " SELECT referral_id FROM pending_escalations WHERE received_at < $1 LIMIT $2)"
+            " RETURNING 1",
+            max_age=timedelta(days=settings.inbox_retention_days),
         ),
         RetentionRule(
             name="webhook_payloads_delivered",
