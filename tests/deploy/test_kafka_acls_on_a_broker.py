@@ -9,6 +9,7 @@ rendered ACLs, every rendered KafkaTopic a topic. The services' own client setti
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import subprocess
 import time
@@ -307,17 +308,33 @@ async def test_each_service_writes_only_what_it_publishes(secured_kafka: str) ->
     assert await can_write(secured_kafka, "slrt-monitoring", "complaint.closed.dlq")
 
 
-async def test_a_wrong_password_is_refused(
-    secured_kafka: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=secured_kafka,
-        security_protocol="SASL_PLAINTEXT",
-        sasl_mechanism="SCRAM-SHA-512",
-        sasl_plain_username="slrt-intake",
-        sasl_plain_password="guess",
-    )
-    with pytest.raises(KafkaConnectionError):
-        await producer.start()
-    await producer.stop()
-    assert "SaslAuthenticationFailed" in caplog.text
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+async def test_a_wrong_password_is_refused(secured_kafka: str) -> None:
+    # read from aiokafka's own logger: tests before this one may have set up the root logger
+    lines = _Lines()
+    kafka_log = logging.getLogger("aiokafka")
+    kafka_log.addHandler(lines)
+    level, kafka_log.level = kafka_log.level, logging.DEBUG
+    try:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=secured_kafka,
+            security_protocol="SASL_PLAINTEXT",
+            sasl_mechanism="SCRAM-SHA-512",
+            sasl_plain_username="slrt-intake",
+            sasl_plain_password="guess",
+        )
+        with pytest.raises(KafkaConnectionError):
+            await producer.start()
+        await producer.stop()
+    finally:
+        kafka_log.removeHandler(lines)
+        kafka_log.setLevel(level)
+    assert any("SaslAuthenticationFailed" in line for line in lines.lines), lines.lines

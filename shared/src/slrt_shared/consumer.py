@@ -86,6 +86,8 @@ PARTITIONS_WAITING = Gauge(
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    # a pooled connection cut mid-operation (a failover, a restart), found out by its next user
+    asyncpg.InternalClientError,
     OSError,
     KafkaError,
 )

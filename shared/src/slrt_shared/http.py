@@ -72,6 +72,8 @@ _GENERIC = {
 _UNAVAILABLE: tuple[type[Exception], ...] = (
     OSError,
     asyncpg.InterfaceError,
+    # a pooled connection cut mid-operation by the failover, found out by its next user
+    asyncpg.InternalClientError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,

@@ -56,6 +56,9 @@ def test_every_postgres_error_is_transient(error: type[Exception]) -> None:
         asyncpg.InterfaceError("connection is closed"),
         ConnectionRefusedError("database restarting"),
         ConnectionResetError(),
+        asyncpg.InternalClientError(
+            "cannot switch to state 15; another operation (2) is in progress"
+        ),
         TimeoutError("pool acquire timed out"),
         OSError("network unreachable"),
         KafkaConnectionError(),

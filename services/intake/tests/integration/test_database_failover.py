@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -55,10 +56,12 @@ async def test_a_complaint_sent_during_a_failover_is_refused_with_a_code_then_ac
     assert "Coba lagi" in answers[-1].json()["error"]["message"]
     assert "Try again" in english.json()["error"]["message"]
 
-    for _ in range(3):  # the pool's sessions were cut: the first tries may still meet one
+    for _ in range(20):  # the pool's sessions were cut: the first tries may still meet one
         accepted = await intake.http.post("/v1/complaints", json=complaint, headers=headers)
         if accepted.status_code != 503:
             break
+        assert accepted.json()["error"]["code"] == "temporarily_unavailable"
+        await asyncio.sleep(0.2)
     assert accepted.status_code == 201, accepted.text
     again = await intake.http.post("/v1/complaints", json=complaint, headers=headers)
     assert again.status_code == 200
