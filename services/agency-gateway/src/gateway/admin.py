@@ -116,7 +116,15 @@ async def create_agency_topic(settings: GatewaySettings, topic: str) -> AgencyTo
 
 
 async def _describe_topic(admin: AIOKafkaAdminClient, topic: str, *, created: bool) -> AgencyTopic:
-    (described,) = await admin.describe_topics([topic])
+    # A topic just created may be described before its partitions are known to the broker
+    # that answers: ask again for a little while.
+    for _ in range(50):
+        (described,) = await admin.describe_topics([topic])
+        if described["partitions"]:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise SystemExit(f"{topic} was created but its partitions did not show in 10 s")
     (response,) = await admin.describe_configs(
         [ConfigResource(ConfigResourceType.TOPIC, topic, {"min.insync.replicas": None})]
     )
