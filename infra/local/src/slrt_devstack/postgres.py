@@ -19,6 +19,15 @@ SUPERUSER = "postgres"
 # Under the postgres user's home (Debian: /var/lib/postgresql), one folder per checkout.
 CLUSTERS = "slrt-devstack"
 MAX_CONNECTIONS = 300  # infra/helm/slrt/templates/postgres.yaml
+# The server log as the chart's cluster writes it: slow statements with their text only. The
+# statements carry residents' data (NIK, name) as $n parameters, so no parameter value may be
+# logged (neither with a slow statement nor with a failed one), and no statement logged in full.
+LOG_SETTINGS = {
+    "log_min_duration_statement": "1000",
+    "log_parameter_max_length": "0",
+    "log_parameter_max_length_on_error": "0",
+    "log_statement": "none",
+}
 
 
 def port() -> int:
@@ -86,7 +95,7 @@ def start(paths: StackPaths) -> str:
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port()} -k {cluster / 'socket'}"
             f" -c max_connections={MAX_CONNECTIONS}"
-        )
+        ) + "".join(f" -c {name}={value}" for name, value in LOG_SETTINGS.items())
         result = _as_postgres(
             [
                 str(bin_dir / "pg_ctl"),
