@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from slrt_devstack.testing import eventually
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.events import ReferralDispatched
+
 from .conftest import OTHER_VILLAGE, REGENCY, VILLAGE, Intake
+from .test_intake_flow import event, produce
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -21,8 +27,8 @@ CASES = [
 ]
 
 
-async def register(intake: Intake, village: str, need: str) -> str:
-    """A complaint about one need, registered by the village's operator; its ticket."""
+async def complaint(intake: Intake, village: str, need: str) -> dict[str, Any]:
+    """A complaint about one need, registered by the village's operator; the answer."""
     response = await intake.http.post(
         "/v1/complaints",
         json={
@@ -36,7 +42,13 @@ async def register(intake: Intake, village: str, need: str) -> str:
         headers={**intake.operator(village), "Idempotency-Key": str(uuid.uuid4())},
     )
     assert response.status_code == 201, response.text
-    ticket: str = response.json()["ticket"]
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def register(intake: Intake, village: str, need: str) -> str:
+    """A complaint about one need; its ticket."""
+    ticket: str = (await complaint(intake, village, need))["ticket"]
     return ticket
 
 
@@ -132,3 +144,36 @@ async def test_the_tracker_shows_a_special_case_status_but_not_its_service(
         f"/v1/track/{known[(VILLAGE, 'JKN-PBI')]}", headers={"Accept-Language": language}
     )
     assert sensitive.json()["needs"] == ["JKN-PBI"]
+
+
+@pytest.mark.parametrize(("need", "agency"), [("KEKERASAN", None), ("JKN-PBI", "DINSOS")])
+async def test_the_tracker_names_no_agency_of_a_special_case(
+    intake: Intake, need: str, agency: str | None
+) -> None:
+    answer = await complaint(intake, VILLAGE, need)
+    complaint_id, ticket = answer["complaint_id"], answer["ticket"]
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    dispatched = ReferralDispatched(
+        referral_id=uuid.uuid4(),
+        complaint_id=complaint_id,
+        ticket=ticket,
+        village_code=VILLAGE,
+        service_code=need,
+        agency_code="DP3A" if need == "KEKERASAN" else "DINSOS",
+        attempt=1,
+        dispatched_at=start,
+        due_at=start + timedelta(days=1),
+    )
+    await produce(
+        intake, topics.REFERRAL_DISPATCHED, event(dispatched, complaint_id, "/slrt/referral")
+    )
+
+    async def referred() -> dict[str, Any] | None:
+        view: dict[str, Any] = (await intake.http.get(f"/v1/track/{ticket}")).json()
+        return view if view["status"] == "referred" else None
+
+    view = await eventually(referred)
+    assert [(e["kind"], e["agency_code"]) for e in view["timeline"]] == [
+        ("received", None),
+        ("referred", agency),
+    ]
