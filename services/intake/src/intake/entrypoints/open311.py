@@ -235,7 +235,8 @@ def _discovery(base_url: str) -> dict[str, Any]:
     return {
         "changeset": changed,
         "contact": "Sekretariat SLRT Kabupaten",
-        "key_service": "api_key is the Puskesos operator's token, issued by the district admin.",
+        "key_service": "api_key is the Puskesos operator's or district staff's token, issued by the"
+        " district admin; without it, only requests about basic services are listed.",
         "endpoints": [
             {
                 "specification": SPEC,
