@@ -100,13 +100,14 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
             raise Open311Error(404, f"jurisdiction_id must be one of {', '.join(regencies)}.")
         return given
 
-    async def reader_scope(unit: IntakeUnitOfWork, request: Request) -> str | None:
+    async def reader_scope(request: Request) -> str | None:
         # Without a key only complaints about basic services are listed; a key that is given
         # must be valid, so a typo is not silently answered with less.
         key = request.query_params.get("api_key")
         if not key:
             return None
-        caller = await authenticate(unit, f"Bearer {key}", rate_limit(runtime))
+        async with uow() as unit:
+            caller = await authenticate(unit, f"Bearer {key}", rate_limit(runtime))
         return caller_scope(caller.kind, caller.village_code, caller.regency_code)
 
     async def guarded(fmt_name: str, produce: Any) -> Response:
@@ -136,8 +137,8 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
                 return render([_service(s) for s in services], fmt, "services", "service")
             if base == "requests":
                 jurisdiction = check_jurisdiction(request)
+                scope = await reader_scope(request)
                 async with uow() as unit:
-                    scope = await reader_scope(unit, request)
                     found = await _requests(unit, jurisdiction, request.query_params, scope)
                 return render(found, fmt, "service_requests", "request")
             raise Open311Error(404, "Not found.")
@@ -165,8 +166,8 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
         async def produce(fmt: str) -> Response:
             jurisdiction = check_jurisdiction(request)
             ticket = name.rsplit(".", 1)[0]
+            scope = await reader_scope(request)
             async with uow() as unit:
-                scope = await reader_scope(unit, request)
                 found = await _requests(unit, jurisdiction, {"service_request_id": ticket}, scope)
             if not found:
                 raise Open311Error(404, "No such service request.")
