@@ -244,8 +244,15 @@ def test_operators_read_only_their_village_and_the_tracker_shows_nothing_persona
         "+6281234567890",
         "Krajan",
         "mengamuk",
+        "ODGJ",
+        "gangguan jiwa",
+        "mental",
     ):
         assert secret not in text
+    assert tracked.json()["needs"] == ["KHUSUS"]
+    assert tracked.json()["service_names"] == ["Layanan khusus"]
+    english = httpx.get(f"{intake}/v1/track/{ticket}", headers={"Accept-Language": "en"})
+    assert english.json()["service_names"] == ["Special service"]
 
 
 def operators(platform, *args: str) -> str:  # type: ignore[no-untyped-def]

@@ -387,6 +387,7 @@ async def test_events_from_referral_and_agencies_move_the_public_tracker(intake:
         "status",
         "village",
         "needs",
+        "service_names",
         "received_at",
         "closed_at",
         "timeline",

@@ -145,8 +145,14 @@ class IntakeUnitOfWork(PgUnitOfWork):
         start: datetime | None,
         end: datetime | None,
         limit: int,
+        public_codes: list[str],
+        scope: str | None,
     ) -> list[asyncpg.Record]:
-        """Public columns of complaints, filtered as Open311 GET requests asks."""
+        """Public columns of complaints, filtered as Open311 GET requests asks.
+
+        Only complaints whose every need is in `public_codes`, unless in the caller's `scope`
+        (a village, or a regency with all its villages).
+        """
         return await self.conn.fetch(
             "SELECT c.id, c.ticket, c.needs, c.received_at, s.name_id AS service_name"
             " FROM complaints c JOIN villages v ON v.code = c.village_code"
@@ -156,6 +162,8 @@ class IntakeUnitOfWork(PgUnitOfWork):
             " AND ($3::text IS NULL OR $3 = ANY(c.needs))"
             " AND ($4::timestamptz IS NULL OR c.received_at >= $4)"
             " AND ($5::timestamptz IS NULL OR c.received_at < $5)"
+            " AND (c.needs <@ $7::text[] OR c.village_code = $8"
+            " OR starts_with(c.village_code, $8 || '.'))"
             " ORDER BY c.received_at DESC LIMIT $6",
             regency,
             tickets,
@@ -163,6 +171,8 @@ class IntakeUnitOfWork(PgUnitOfWork):
             start,
             end,
             limit,
+            public_codes,
+            scope,
         )
 
     async def ticket_taken(self, ticket: str) -> bool:

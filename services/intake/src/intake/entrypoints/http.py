@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from intake.adapters.repository import Caller, IntakeUnitOfWork
 from intake.domain import tickets
 from intake.domain.complaints import NewComplaint, Resident, normalise_phone
+from intake.domain.disclosure import SPECIAL_NAME, is_special, tracked_needs
 from intake.domain.idempotency import KeySource
 from intake.domain.messages import message
 from intake.domain.rate_limit import RateLimit
@@ -38,6 +39,7 @@ from intake.service_layer.registration import (
     IdempotencyConflictError,
     register_complaint,
 )
+from slrt_shared import reference
 from slrt_shared.http import ApiError, error_body, request_language
 from slrt_shared.runtime import BackgroundJob, ServiceRuntime
 from slrt_shared.tokens import bearer, hash_token
@@ -316,7 +318,7 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         tags=["tracking"],
         summary="Public status and timeline of a complaint (no personal data).",
     )
-    async def track(ticket: str) -> TrackingOut:
+    async def track(ticket: str, request: Request) -> TrackingOut:
         async with uow() as unit:
             row = await unit.public_complaint(tickets.normalise(ticket))
             if row is None:
@@ -327,14 +329,29 @@ def router(runtime: ServiceRuntime) -> APIRouter:
                     message_id="Tidak ada pengaduan dengan tiket ini.",
                 )
             timeline = await unit.timeline(row["id"])
+        catalogue = reference.services()
+        levels = {code: s.pii_level for code, s in catalogue.items()}
+        language = request_language(request)
+        special = any(is_special(code, levels) for code in row["needs"])
+        names = [
+            SPECIAL_NAME.get(language, SPECIAL_NAME["en"])
+            if is_special(code, levels)
+            else (catalogue[code].name_id if language == "id" else catalogue[code].name_en)
+            for code in row["needs"]
+        ]
+        entries = [TimelineOut(**asdict(e)) for e in timeline]
+        if special:
+            # The agency a special service goes to (DP3A, say) would name the service itself.
+            entries = [e.model_copy(update={"agency_code": None}) for e in entries]
         return TrackingOut(
             ticket=row["ticket"],
             status=row["status"],
             village=VillageOut(code=row["village_code"], name=row["village_name"]),
-            needs=row["needs"],
+            needs=tracked_needs(row["needs"], levels),
+            service_names=names,
             received_at=row["received_at"],
             closed_at=row["closed_at"],
-            timeline=[TimelineOut(**asdict(e)) for e in timeline],
+            timeline=entries,
         )
 
     return api

@@ -2,7 +2,9 @@
 
 One Open311 service per SLRT catalogue service; `jurisdiction_id` is the regency code,
 `api_key` an operator token, `service_request_id` the public ticket. Public answers carry no
-personal data: no description, name, phone or address is ever returned.
+personal data: no description, name, phone or address is ever returned. Without an `api_key`
+only requests about `basic` services are listed; with one, also the others of the operator's
+village or of district staff's regency.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from intake.adapters.repository import IntakeUnitOfWork
+from intake.domain.disclosure import caller_scope, public_services
 from intake.domain.tracking import expected_at, status
 from intake.entrypoints.http import authenticate, rate_limit, register
 from intake.entrypoints.schemas import ComplaintIn
+from slrt_shared import reference
 from slrt_shared.http import ApiError
 from slrt_shared.runtime import ServiceRuntime
 
@@ -96,6 +100,16 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
             raise Open311Error(404, f"jurisdiction_id must be one of {', '.join(regencies)}.")
         return given
 
+    async def reader_scope(request: Request) -> str | None:
+        # Without a key only complaints about basic services are listed; a key that is given
+        # must be valid, so a typo is not silently answered with less.
+        key = request.query_params.get("api_key")
+        if not key:
+            return None
+        async with uow() as unit:
+            caller = await authenticate(unit, f"Bearer {key}", rate_limit(runtime))
+        return caller_scope(caller.kind, caller.village_code, caller.regency_code)
+
     async def guarded(fmt_name: str, produce: Any) -> Response:
         fmt = "json" if not fmt_name.endswith(".xml") else "xml"
         try:
@@ -123,8 +137,9 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
                 return render([_service(s) for s in services], fmt, "services", "service")
             if base == "requests":
                 jurisdiction = check_jurisdiction(request)
+                scope = await reader_scope(request)
                 async with uow() as unit:
-                    found = await _requests(unit, jurisdiction, request.query_params)
+                    found = await _requests(unit, jurisdiction, request.query_params, scope)
                 return render(found, fmt, "service_requests", "request")
             raise Open311Error(404, "Not found.")
 
@@ -151,8 +166,9 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
         async def produce(fmt: str) -> Response:
             jurisdiction = check_jurisdiction(request)
             ticket = name.rsplit(".", 1)[0]
+            scope = await reader_scope(request)
             async with uow() as unit:
-                found = await _requests(unit, jurisdiction, {"service_request_id": ticket})
+                found = await _requests(unit, jurisdiction, {"service_request_id": ticket}, scope)
             if not found:
                 raise Open311Error(404, "No such service request.")
             return render(found, fmt, "service_requests", "request")
@@ -220,7 +236,8 @@ def _discovery(base_url: str) -> dict[str, Any]:
     return {
         "changeset": changed,
         "contact": "Sekretariat SLRT Kabupaten",
-        "key_service": "api_key is the Puskesos operator's token, issued by the district admin.",
+        "key_service": "api_key is the Puskesos operator's or district staff's token, issued by the"
+        " district admin; without it, only requests about basic services are listed.",
         "endpoints": [
             {
                 "specification": SPEC,
@@ -273,7 +290,9 @@ def _definition(code: str, villages: list[Any]) -> dict[str, Any]:
     }
 
 
-async def _requests(unit: IntakeUnitOfWork, regency: str, params: Any) -> list[dict[str, Any]]:
+async def _requests(
+    unit: IntakeUnitOfWork, regency: str, params: Any, scope: str | None
+) -> list[dict[str, Any]]:
     ids = [t for t in (params.get("service_request_id") or "").split(",") if t]
     wanted_status = params.get("status")
     if wanted_status not in (None, "", "open", "closed"):
@@ -285,8 +304,16 @@ async def _requests(unit: IntakeUnitOfWork, regency: str, params: Any) -> list[d
         raise Open311Error(400, "start_date and end_date must be W3C datetimes.") from exc
     if not ids and start is None:
         start = datetime.now(UTC) - timedelta(days=90)
+    levels = {code: s.pii_level for code, s in reference.services().items()}
     rows = await unit.open311_requests(
-        regency, ids, params.get("service_code") or None, start, end, MAX_REQUESTS
+        regency,
+        ids,
+        params.get("service_code") or None,
+        start,
+        end,
+        MAX_REQUESTS,
+        public_services(levels),
+        scope,
     )
     answer = []
     for row in rows:

@@ -115,7 +115,14 @@ class TrackingOut(BaseModel):
     ticket: str
     status: str
     village: VillageOut
-    needs: list[str]
+    needs: list[str] = Field(
+        description="Service codes; a special service (health, violence...) shows as KHUSUS."
+    )
+    service_names: list[str] = Field(
+        default_factory=list,
+        description="The needs' names in the request's language; a special service as "
+        "'Layanan khusus' / 'Special service'.",
+    )
     received_at: datetime
     closed_at: datetime | None
     timeline: list[TimelineOut]
