@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -169,6 +170,20 @@ def router(
     def today() -> dt.date:
         return clock().astimezone(calendars.tz).date()
 
+    @contextlib.asynccontextmanager
+    async def staff_change(
+        authorization: str | None,
+    ) -> AsyncIterator[tuple[ReferralUnitOfWork, str]]:
+        """One change by district staff: authenticated, refused with its code, then shown."""
+        async with ReferralUnitOfWork(runtime.pool, runtime.layout) as uow:
+            by = await caller(uow, authorization)
+            try:
+                yield uow, by
+            except CalendarError as exc:
+                raise _refused(exc) from exc
+            await uow.commit()
+        await changed()
+
     @api.get("", response_model=CalendarOut, summary="The calendar's status and years.")
     async def get_calendar(
         request: Request, authorization: Annotated[str | None, Header()] = None
@@ -222,16 +237,10 @@ def router(
     async def add_holiday(
         body: HolidayIn, authorization: Annotated[str | None, Header()] = None
     ) -> HolidayOut:
-        async with ReferralUnitOfWork(runtime.pool, runtime.layout) as uow:
-            by = await caller(uow, authorization)
-            try:
-                entry = holidays.holiday(body.date, body.kind, body.name, body.source)
-                await calendar.add_holiday(uow.calendar, entry, by, VIA)
-            except CalendarError as exc:
-                raise _refused(exc) from exc
+        async with staff_change(authorization) as (uow, by):
+            entry = holidays.holiday(body.date, body.kind, body.name, body.source)
+            await calendar.add_holiday(uow.calendar, entry, by, VIA)
             stored = await uow.calendar.holiday(entry.day)
-            await uow.commit()
-        await changed()
         assert stored is not None
         return _holiday_out(stored)
 
@@ -243,16 +252,10 @@ def router(
     async def correct_holiday(
         day: str, body: HolidayCorrection, authorization: Annotated[str | None, Header()] = None
     ) -> HolidayOut:
-        async with ReferralUnitOfWork(runtime.pool, runtime.layout) as uow:
-            by = await caller(uow, authorization)
-            try:
-                entry = holidays.holiday(day, body.kind, body.name, body.source)
-                await calendar.correct_holiday(uow.calendar, entry, by, VIA)
-            except CalendarError as exc:
-                raise _refused(exc) from exc
+        async with staff_change(authorization) as (uow, by):
+            entry = holidays.holiday(day, body.kind, body.name, body.source)
+            await calendar.correct_holiday(uow.calendar, entry, by, VIA)
             stored = await uow.calendar.holiday(entry.day)
-            await uow.commit()
-        await changed()
         assert stored is not None
         return _holiday_out(stored)
 
@@ -260,14 +263,8 @@ def router(
     async def remove_holiday(
         day: str, authorization: Annotated[str | None, Header()] = None
     ) -> None:
-        async with ReferralUnitOfWork(runtime.pool, runtime.layout) as uow:
-            by = await caller(uow, authorization)
-            try:
-                await calendar.remove_holiday(uow.calendar, holidays.parse_date(day), by, VIA)
-            except CalendarError as exc:
-                raise _refused(exc) from exc
-            await uow.commit()
-        await changed()
+        async with staff_change(authorization) as (uow, by):
+            await calendar.remove_holiday(uow.calendar, holidays.parse_date(day), by, VIA)
 
     @api.put(
         "/years/{year}",
@@ -277,16 +274,10 @@ def router(
     async def complete_year(
         year: int, body: DecreeIn, authorization: Annotated[str | None, Header()] = None
     ) -> YearOut:
-        async with ReferralUnitOfWork(runtime.pool, runtime.layout) as uow:
-            by = await caller(uow, authorization)
-            try:
-                await calendar.complete_year(uow.calendar, year, body.decree, by, VIA)
-            except CalendarError as exc:
-                raise _refused(exc) from exc
+        async with staff_change(authorization) as (uow, by):
+            await calendar.complete_year(uow.calendar, year, body.decree, by, VIA)
             done = await uow.calendar.year(year)
             entries = await uow.calendar.holidays(year)
-            await uow.commit()
-        await changed()
         assert done is not None
         kinds = Counter(e.holiday.kind for e in entries)
         return YearOut(
@@ -301,14 +292,8 @@ def router(
 
     @api.delete("/years/{year}", status_code=204, summary="Mark a year not complete (reopen it).")
     async def reopen_year(year: int, authorization: Annotated[str | None, Header()] = None) -> None:
-        async with ReferralUnitOfWork(runtime.pool, runtime.layout) as uow:
-            by = await caller(uow, authorization)
-            try:
-                await calendar.reopen_year(uow.calendar, year, by, VIA)
-            except CalendarError as exc:
-                raise _refused(exc) from exc
-            await uow.commit()
-        await changed()
+        async with staff_change(authorization) as (uow, by):
+            await calendar.reopen_year(uow.calendar, year, by, VIA)
 
     @api.get("/audit", response_model=list[AuditOut], summary="Every change, newest first.")
     async def audit(
