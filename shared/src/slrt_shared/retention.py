@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,11 +24,16 @@ class RetentionRule:
     older than the cutoff `$1` and returns one row per row it touched, e.g.
     ``DELETE FROM inbox WHERE ctid IN (SELECT ctid FROM inbox WHERE processed_at < $1
     LIMIT $2) RETURNING 1``.
+
+    A rule whose rows cannot go in one statement (one that must also announce what it removed
+    through the outbox) gives `run` instead: called with the pool, the cutoff and the batch
+    size, it handles at most that many rows in a transaction of its own and returns how many.
     """
 
     name: str
     sql: str
     max_age: timedelta
+    run: Callable[[asyncpg.Pool, datetime, int], Awaitable[int]] | None = None
 
     def cutoff(self, now: datetime) -> datetime:
         """The oldest moment a row may be from and still be kept."""
@@ -49,10 +54,13 @@ async def prune_once(
         total = 0
         while True:
             # One short transaction a batch, so pruning never holds locks for long.
-            rows = await pool.fetch(rule.sql, rule.cutoff(moment), batch_size)
-            total += len(rows)
-            PRUNED.labels(rule.name).inc(len(rows))
-            if len(rows) < batch_size:
+            if rule.run is not None:
+                count = await rule.run(pool, rule.cutoff(moment), batch_size)
+            else:
+                count = len(await pool.fetch(rule.sql, rule.cutoff(moment), batch_size))
+            total += count
+            PRUNED.labels(rule.name).inc(count)
+            if count < batch_size:
                 break
         done[rule.name] = total
         if total:

@@ -83,6 +83,25 @@ class ComplaintPii(EventData):
     )
 
 
+class ComplaintPiiErased(EventData):
+    """The resident's personal data of a complaint was erased; holders of a copy erase theirs.
+
+    Published on complaint.pii, keyed by the complaint id, so it comes after that complaint's
+    personal record. A complaint.pii record read after it (a replay) must not bring the data back.
+    """
+
+    topic: ClassVar[str] = topics.COMPLAINT_PII
+    event_type: ClassVar[str] = "id.slrt.complaint.pii_erased.v1"
+
+    complaint_id: UUID = _COMPLAINT_ID
+    erased_at: datetime = Field(description="When intake erased the personal data.")
+    cause: Literal["retention", "request"] = Field(
+        description="retention: the case was closed longer than the retention period; "
+        "request: the resident asked for erasure (through district staff).",
+        examples=["retention"],
+    )
+
+
 class ReferralDispatched(EventData):
     """A need of a complaint was referred to an agency."""
 
@@ -242,6 +261,7 @@ class AgencyReferral(EventData):
 EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     ComplaintCreated,
     ComplaintPii,
+    ComplaintPiiErased,
     ReferralDispatched,
     ReferralUpdated,
     ReferralEscalated,
@@ -253,5 +273,5 @@ EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
 
 BY_EVENT_TYPE: dict[str, type[EventData]] = {m.event_type: m for m in EVENT_DATA_TYPES}
 BY_TOPIC: dict[str, type[EventData]] = {
-    m.topic: m for m in EVENT_DATA_TYPES if m is not AgencyReferral
+    m.topic: m for m in EVENT_DATA_TYPES if m not in (AgencyReferral, ComplaintPiiErased)
 }

@@ -45,11 +45,18 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 def asyncapi_document() -> dict[str, Any]:
     """Describe every topic and its record schema as an AsyncAPI 3.0 document."""
     broker = KafkaBroker("kafka:9092", description="SLRT platform Kafka cluster")
+    documented: set[str] = set()
     for model in EVENT_DATA_TYPES:
+        # A second event type on a topic (complaint.pii's erasure) gets a channel of its own
+        # with the same address; the first keeps the title it always had.
+        title = f"{model.topic}:publish"
+        if model.topic in documented:
+            title = f"{model.topic}:{model.event_type}:publish"
+        documented.add(model.topic)
         broker.publisher(
             model.topic,
             schema=envelope_model(model),
-            title=f"{model.topic}:publish",
+            title=title,
             description=(
                 f"Published by {PUBLISHERS[model.topic]}. Record key: the complaint id. "
                 f"Value: CloudEvent `{model.event_type}` in structured JSON mode "
