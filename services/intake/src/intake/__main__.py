@@ -1,6 +1,6 @@
-"""`python -m intake serve|migrate|seed|operators|audit`."""
+"""`python -m intake serve|migrate|seed|operators|audit|subjects`."""
 
-from intake import admin, audit, seed
+from intake import admin, audit, seed, subjects
 from intake.app import build
 from slrt_shared.runtime import run_cli, run_seed
 
@@ -13,6 +13,7 @@ def main() -> None:
             "seed": lambda argv: run_seed(build()[0], argv, seed.load),
             "operators": admin.main,
             "audit": audit.main,
+            "subjects": subjects.main,
         },
     )
 

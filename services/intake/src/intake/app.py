@@ -7,7 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from intake.adapters.repository import idempotency_retention
-from intake.entrypoints import http, kafka, open311
+from intake.entrypoints import http, kafka, open311, subjects_http
+from intake.service_layer.erasure import personal_data_retention
 from intake.settings import IntakeSettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -29,6 +30,10 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     http.limit_body_size(app, settings.max_body_bytes)
     app.include_router(http.router(runtime))
     app.include_router(open311.router(runtime, settings.regency_codes))
+    app.include_router(subjects_http.router(runtime, settings))
     runtime.add_job("request-windows", http.forget_closed_windows(runtime))
     runtime.add_retention(idempotency_retention(settings.idempotency_retention_days))
+    runtime.add_retention(
+        personal_data_retention(settings.personal_data_retention_days, runtime.layout)
+    )
     return runtime, app

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from slrt_shared.settings import ServiceSettings
@@ -28,6 +28,17 @@ class IntakeSettings(ServiceSettings):
         gt=0,
         description="How long an Idempotency-Key or device client id is remembered: longer "
         "than any device stays offline (villages without internet may sync weeks later).",
+    )
+    personal_data_retention_days: float = Field(
+        default=730,
+        gt=0,
+        description="How long a resident's personal data is kept after their complaint's case "
+        "closed; then it is erased and only the case record stays.",
+    )
+    subject_hash_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Secret of the keyed hash (HMAC-SHA256) under which access and erasure "
+        "requests record the NIK; without it such requests are refused.",
     )
 
     @field_validator("regency_codes", mode="before")

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
+from intake.adapters.erasure import ErasureQueries
 from intake.domain.complaints import Catalogue, Registered
 from intake.domain.idempotency import IdempotencyKey
 from intake.domain.tracking import TimelineEntry
@@ -27,7 +28,7 @@ class Caller:
     regency_code: str
 
 
-class IntakeUnitOfWork(PgUnitOfWork):
+class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries):
     """A transaction on the intake schema with its queries."""
 
     async def catalogue(self) -> Catalogue:
@@ -180,10 +181,10 @@ class IntakeUnitOfWork(PgUnitOfWork):
         return bool(await self.conn.fetchval("SELECT 1 FROM complaints WHERE ticket = $1", ticket))
 
     async def complaint(self, complaint_id: UUID) -> dict[str, Any] | None:
-        """A complaint with its resident's data (for the operator and staff)."""
+        """A complaint with its resident's data (for the operator and staff; None once erased)."""
         row = await self.conn.fetchrow(
             "SELECT c.*, r.nik, r.name, r.phone, r.address FROM complaints c"
-            " JOIN residents r ON r.complaint_id = c.id WHERE c.id = $1",
+            " LEFT JOIN residents r ON r.complaint_id = c.id WHERE c.id = $1",
             complaint_id,
         )
         return dict(row) if row else None

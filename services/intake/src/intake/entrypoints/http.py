@@ -293,7 +293,9 @@ def router(runtime: ServiceRuntime) -> APIRouter:
             if row is None or not allowed:
                 raise NOT_FOUND
             timeline = await unit.timeline(complaint_id)
-            await unit.log_pii_read(caller.token_hash, complaint_id, PII_FIELDS)
+            erased = row["erased_at"] is not None
+            if not erased:
+                await unit.log_pii_read(caller.token_hash, complaint_id, PII_FIELDS)
             await unit.commit()
         return ComplaintOut(
             complaint_id=row["id"],
@@ -306,9 +308,14 @@ def router(runtime: ServiceRuntime) -> APIRouter:
             recorded_at=row["recorded_at"],
             received_at=row["received_at"],
             closed_at=row["closed_at"],
-            resident=ResidentIn(
+            resident=None
+            if erased
+            else ResidentIn(
                 nik=row["nik"], name=row["name"], phone=row["phone"], address=row["address"]
             ),
+            personal_data_erased=erased,
+            erased_at=row["erased_at"],
+            erasure_cause=row["erasure_cause"],
             timeline=[TimelineOut(**asdict(e)) for e in timeline],
         )
 

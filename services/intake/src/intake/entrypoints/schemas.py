@@ -136,10 +136,85 @@ class ComplaintOut(BaseModel):
     status: str
     village_code: str
     needs: list[str]
-    description: str
+    description: str | None = Field(description="The complaint as told; null once erased.")
     channel: str
     recorded_at: datetime
     received_at: datetime
     closed_at: datetime | None
-    resident: ResidentIn
+    resident: ResidentIn | None = Field(description="The resident's data; null once erased.")
+    personal_data_erased: bool = Field(
+        default=False,
+        description="True once the personal data was erased (retention or the resident's "
+        "request): the case record stays, the resident's data is gone.",
+    )
+    erased_at: datetime | None = None
+    erasure_cause: str | None = Field(default=None, examples=["retention", "request"])
     timeline: list[TimelineOut]
+
+
+class SubjectIn(BaseModel):
+    """A resident's access or erasure request, answered by district staff (NIK in the body)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nik: str | None = Field(default=None, examples=["3215024107800001"])
+    reason: str | None = Field(
+        default=None,
+        description="Why the data is erased (required for an erasure); kept for good, so no "
+        "personal data in it.",
+        examples=["Permintaan warga tertulis 2026-11-30, formulir no. 12/SLRT/2026"],
+    )
+
+
+class SubjectRequestOut(BaseModel):
+    """An earlier access or erasure request about the same NIK."""
+
+    action: str
+    requested_by: str
+    via: str
+    reason: str | None
+    complaint_ids: list[UUID]
+    at: datetime
+
+
+class ReadOut(BaseModel):
+    """A read of the resident's data through the API."""
+
+    at: datetime
+    fields: list[str]
+    reader_kind: str
+    reader_label: str
+    reader_id: UUID
+
+
+class HeldComplaintOut(BaseModel):
+    """One complaint of the resident, with everything intake holds of it."""
+
+    complaint_id: UUID
+    ticket: str
+    status: str
+    village_code: str
+    needs: list[str]
+    description: str | None
+    channel: str
+    recorded_at: datetime
+    received_at: datetime
+    closed_at: datetime | None
+    possible_duplicate_of: list[UUID]
+    resident: ResidentIn
+    timeline: list[dict[str, Any]]
+    reads: list[ReadOut]
+
+
+class SubjectExportOut(BaseModel):
+    """Everything intake holds about a NIK: its complaints, and the requests about it."""
+
+    complaints: list[HeldComplaintOut]
+    earlier_requests: list[SubjectRequestOut]
+
+
+class SubjectErasedOut(BaseModel):
+    """The complaints whose personal data was erased on the request."""
+
+    erased_complaint_ids: list[UUID]
+    erased_at: datetime
