@@ -93,6 +93,9 @@ class FakeUnitOfWork:
     async def save_resident(self, resident: Resident) -> None:
         self.resident_data[resident.complaint_id] = resident
 
+    async def erased_among(self, complaint_ids: list[UUID]) -> set[UUID]:
+        return set()
+
     async def residents(self, complaint_ids: list[UUID]) -> dict[UUID, Resident]:
         return {c: self.resident_data[c] for c in complaint_ids if c in self.resident_data}
 

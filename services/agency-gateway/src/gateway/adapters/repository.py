@@ -6,6 +6,7 @@ import json
 from typing import Any
 from uuid import UUID
 
+from gateway.adapters.erasure import ErasureQueries
 from gateway.adapters.webhook_store import WebhookQueries
 from gateway.domain.disclosure import Resident
 from gateway.domain.paging import Position
@@ -21,7 +22,7 @@ _REFERRAL_COLUMNS = (
 _COMPLAINT_LOCK = "slrt.gateway.complaint"
 
 
-class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries):
+class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries, ErasureQueries):
     """A transaction on the gateway schema with its queries."""
 
     async def agency_of_key(self, key_hash: str) -> str | None:

@@ -44,6 +44,7 @@ class AgencyView:
 
     referral: Referral
     resident: dict[str, str | None] | None = None
+    personal_data_erased: bool = False
 
     @property
     def personal_fields(self) -> list[str]:
@@ -51,6 +52,10 @@ class AgencyView:
         return sorted(k for k, v in (self.resident or {}).items() if v is not None)
 
 
-def view_for_agency(referral: Referral, resident: Resident | None, pii_level: str) -> AgencyView:
-    """Build the agency's view of its referral."""
+def view_for_agency(
+    referral: Referral, resident: Resident | None, pii_level: str, erased: bool = False
+) -> AgencyView:
+    """Build the agency's view of its referral (an erased resident's data is never shown)."""
+    if erased:
+        return AgencyView(referral, None, personal_data_erased=True)
     return AgencyView(referral, disclose(resident, pii_level) if resident else None)

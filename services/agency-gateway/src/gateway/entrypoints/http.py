@@ -70,7 +70,12 @@ class ReferralOut(BaseModel):
     outcome: Outcome | None
     note: str | None
     resident: ResidentOut | None = Field(
-        description="Null until the resident's data has reached the gateway."
+        description="Null until the resident's data has reached the gateway, and once erased."
+    )
+    personal_data_erased: bool = Field(
+        default=False,
+        description="True once the resident's personal data was erased (retention or the "
+        "resident's request): it will not come back.",
     )
 
     @classmethod
@@ -92,6 +97,7 @@ class ReferralOut(BaseModel):
             outcome=r.outcome,
             note=r.note,
             resident=ResidentOut(**view.resident) if view.resident is not None else None,
+            personal_data_erased=view.personal_data_erased,
         )
 
 

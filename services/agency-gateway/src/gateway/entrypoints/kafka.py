@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from gateway.adapters.repository import GatewayUnitOfWork
-from gateway.service_layer import inbound
+from gateway.service_layer import erasure, inbound
 from slrt_shared.consumer import with_inbox
 from slrt_shared.contracts import topics
-from slrt_shared.contracts.events import ComplaintPii, ReferralDispatched, ReferralEscalated
+from slrt_shared.contracts.envelope import CloudEvent
+from slrt_shared.contracts.events import (
+    ComplaintPii,
+    ComplaintPiiErased,
+    ReferralDispatched,
+    ReferralEscalated,
+)
 from slrt_shared.runtime import ServiceRuntime
 
 
@@ -16,7 +22,14 @@ def subscribe(runtime: ServiceRuntime) -> None:
     def uow() -> GatewayUnitOfWork:
         return GatewayUnitOfWork(runtime.pool, runtime.layout)
 
-    runtime.subscribe(topics.COMPLAINT_PII, with_inbox(uow, ComplaintPii, inbound.on_pii))
+    personal = with_inbox(uow, ComplaintPii, erasure.on_pii_unless_erased)
+    erased = with_inbox(uow, ComplaintPiiErased, erasure.on_pii_erased)
+
+    async def on_complaint_pii(event: CloudEvent) -> None:
+        # complaint.pii carries two event types: a resident's record and its erasure.
+        await (erased if event.type == ComplaintPiiErased.event_type else personal)(event)
+
+    runtime.subscribe(topics.COMPLAINT_PII, on_complaint_pii)
     runtime.subscribe(
         topics.REFERRAL_DISPATCHED, with_inbox(uow, ReferralDispatched, inbound.on_dispatched)
     )

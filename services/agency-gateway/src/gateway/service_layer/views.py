@@ -31,10 +31,17 @@ class Page:
 
 async def agency_views(uow: GatewayUnit, referrals: list[Referral]) -> list[AgencyView]:
     """The agency's view of each referral, with the resident's data its service allows."""
-    residents = await uow.residents(sorted({r.complaint_id for r in referrals}))
+    complaints = sorted({r.complaint_id for r in referrals})
+    residents = await uow.residents(complaints)
+    erased = await uow.erased_among(complaints)
     levels = await uow.pii_levels(sorted({r.service_code for r in referrals}))
     return [
-        view_for_agency(r, residents.get(r.complaint_id), levels.get(r.service_code, "basic"))
+        view_for_agency(
+            r,
+            residents.get(r.complaint_id),
+            levels.get(r.service_code, "basic"),
+            r.complaint_id in erased,
+        )
         for r in referrals
     ]
 

@@ -1,0 +1,75 @@
+"""asyncpg queries of the erasure of a complaint's personal data (gateway schema only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+ERASED_DELIVERY = "personal data erased"
+
+
+class ErasureQueries:
+    """Erasure queries of a unit of work (mixed into GatewayUnitOfWork)."""
+
+    @property
+    def conn(self) -> asyncpg.Connection:
+        """The connection of the open transaction (the unit of work's)."""
+        raise NotImplementedError
+
+    async def is_erased(self, complaint_id: UUID) -> bool:
+        """Whether a complaint's personal data was erased (its tombstone is kept)."""
+        return bool(
+            await self.conn.fetchval(
+                "SELECT 1 FROM erased_complaints WHERE complaint_id = $1", complaint_id
+            )
+        )
+
+    async def erased_among(self, complaint_ids: list[UUID]) -> set[UUID]:
+        """Those of some complaints whose personal data was erased."""
+        rows = await self.conn.fetch(
+            "SELECT complaint_id FROM erased_complaints WHERE complaint_id = ANY($1::uuid[])",
+            complaint_ids,
+        )
+        return {r["complaint_id"] for r in rows}
+
+    async def erase_complaint(self, complaint_id: UUID, erased_at: datetime, cause: str) -> None:
+        """Erase what the gateway holds of a complaint's resident and keep its tombstone.
+
+        Gone: the resident's copy, the agencies' notes on its referrals, the stored answers of
+        their actions (they repeat the note), and the payloads of its webhook deliveries (a
+        delivery not yet made is parked: what it would carry no longer exists).
+        """
+        await self.conn.execute(
+            "INSERT INTO erased_complaints (complaint_id, erased_at, cause) VALUES ($1, $2, $3)"
+            " ON CONFLICT (complaint_id) DO NOTHING",
+            complaint_id,
+            erased_at,
+            cause,
+        )
+        await self.conn.execute("DELETE FROM residents WHERE complaint_id = $1", complaint_id)
+        referral_ids = [
+            r["id"]
+            for r in await self.conn.fetch(
+                "UPDATE referrals SET note = NULL WHERE complaint_id = $1 RETURNING id",
+                complaint_id,
+            )
+        ]
+        if not referral_ids:
+            return
+        await self.conn.execute(
+            "DELETE FROM action_requests WHERE response ->> 'referral_id' = ANY($1::text[])",
+            [str(r) for r in referral_ids],
+        )
+        # A lease is cleared so an attempt in flight cannot record itself over the park.
+        await self.conn.execute(
+            "UPDATE webhook_deliveries SET payload = NULL, purged_at = now(),"
+            " status = CASE WHEN status = 'pending' THEN 'parked' ELSE status END,"
+            " parked_at = CASE WHEN status = 'pending' THEN now() ELSE parked_at END,"
+            " last_error = CASE WHEN status = 'pending' THEN $2 ELSE last_error END,"
+            " leased_until = NULL, lease_token = NULL"
+            " WHERE referral_id = ANY($1::uuid[]) AND payload IS NOT NULL",
+            referral_ids,
+            ERASED_DELIVERY,
+        )

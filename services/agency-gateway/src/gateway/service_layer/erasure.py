@@ -1,0 +1,37 @@
+"""Erasure of a complaint's personal data, announced by intake on complaint.pii.
+
+Both event types of complaint.pii share the complaint's partition, so the erasure is read after
+the personal record it erases; a personal record read after its erasure (a replay of the
+topic, a redelivery) finds the tombstone and is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from gateway.adapters.repository import GatewayUnitOfWork
+from gateway.service_layer import inbound
+from slrt_shared.contracts.envelope import CloudEvent
+from slrt_shared.contracts.events import ComplaintPii, ComplaintPiiErased
+
+log = logging.getLogger(__name__)
+
+
+async def on_pii_erased(
+    uow: GatewayUnitOfWork, data: ComplaintPiiErased, event: CloudEvent
+) -> None:
+    """Erase the gateway's copy of a complaint's personal data and remember that it did."""
+    await uow.lock_complaint(data.complaint_id)
+    await uow.erase_complaint(data.complaint_id, data.erased_at, data.cause)
+    log.info("personal data of complaint %s erased (%s)", data.complaint_id, data.cause)
+
+
+async def on_pii_unless_erased(
+    uow: GatewayUnitOfWork, data: ComplaintPii, event: CloudEvent
+) -> None:
+    """Keep a resident's data, unless the complaint's data was erased already."""
+    await uow.lock_complaint(data.complaint_id)
+    if await uow.is_erased(data.complaint_id):
+        log.info("personal record of erased complaint %s dropped", data.complaint_id)
+        return
+    await inbound.on_pii(uow, data, event)
