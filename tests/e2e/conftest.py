@@ -223,6 +223,9 @@ def _launch(
     return platform
 
 
+# The secret of the keyed hash under which intake logs access and erasure requests.
+SUBJECT_KEY = "e2e-subject-hash-key"
+
 # Webhook retries in seconds rather than minutes, so retrying and parking can be watched;
 # rankings every second; no rate limit: the tests send far more from one Puskesos than a
 # person could (the limit has its own test).
@@ -233,7 +236,7 @@ TUNING = {
         "GATEWAY_WEBHOOK_POLL_SECONDS": "0.2",
     },
     "monitoring": {"MONITORING_RANKING_INTERVAL_SECONDS": "1"},
-    "intake": {"INTAKE_RATE_LIMIT_PER_MINUTE": "0"},
+    "intake": {"INTAKE_RATE_LIMIT_PER_MINUTE": "0", "INTAKE_SUBJECT_HASH_KEY": SUBJECT_KEY},
 }
 
 
