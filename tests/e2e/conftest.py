@@ -223,7 +223,7 @@ def _launch(
     return platform
 
 
-# The secret of the keyed hash under which intake logs access and erasure requests.
+# The secret of the keyed hash under which access and erasure requests are logged.
 SUBJECT_KEY = "e2e-subject-hash-key"
 
 # Webhook retries in seconds rather than minutes, so retrying and parking can be watched;
@@ -234,6 +234,7 @@ TUNING = {
         "GATEWAY_WEBHOOK_BACKOFF_SECONDS": "0.3",
         "GATEWAY_WEBHOOK_MAX_ATTEMPTS": "4",
         "GATEWAY_WEBHOOK_POLL_SECONDS": "0.2",
+        "GATEWAY_SUBJECT_HASH_KEY": SUBJECT_KEY,
     },
     "monitoring": {"MONITORING_RANKING_INTERVAL_SECONDS": "1"},
     "intake": {"INTAKE_RATE_LIMIT_PER_MINUTE": "0", "INTAKE_SUBJECT_HASH_KEY": SUBJECT_KEY},

@@ -142,6 +142,16 @@ def test_a_case_closed_past_the_retention_period_is_erased_from_intake_and_the_g
     assert asyncio.run(scan(platform.env.dsns["gateway"], "gateway", [person["nik"], note]))
     tracked_before = track(platform, ticket)
     report_before = eventually(lambda: village_report(platform))
+    # The gateway's side of an access request lists the resident, the referral and its note.
+    gateway_export = f"{platform.urls['agency-gateway']}/v1/admin/subjects/export"
+    admin = {"Authorization": f"Bearer {platform.creds['admin']}"}
+    asked = {"nik": person["nik"], "requested_by": "Staf Sekretariat"}
+    held = eventually(
+        lambda: (r := httpx.post(gateway_export, json=asked, headers=admin)).is_success and r
+    )
+    [case] = held.json()["complaints"]
+    assert (case["complaint_id"], case["name"]) == (complaint_id, person["name"])
+    assert [r["note"] for r in case["referrals"]] == [note]
 
     # Closed 731 days ago: past the default retention of 730 days.
     dsn = platform.env.dsns["intake"]
@@ -187,6 +197,12 @@ def test_a_case_closed_past_the_retention_period_is_erased_from_intake_and_the_g
     # Gateway: erased through the event, the agency sees the referral marked erased.
     eventually(lambda: gateway_erased(platform, [complaint_id]))
     assert asyncio.run(scan(platform.env.dsns["gateway"], "gateway", [*values, note])) == []
+    after_erasure = httpx.post(gateway_export, json=asked, headers=admin)
+    assert after_erasure.status_code == 404
+    logged = asyncio.run(
+        fetch(platform.env.dsns["gateway"], "SELECT t::text AS row FROM gateway.subject_requests t")
+    )
+    assert logged and not [r for r in logged if person["nik"] in r["row"]]
     seen = httpx.get(
         f"{platform.urls['agency-gateway']}/v1/referrals/{referral_id}",
         headers=platform.agency("DINKES"),
@@ -335,6 +351,28 @@ def test_the_admin_command_exports_and_erases_a_nik(platform, test_env, eventual
 
     exported = cli("export", "--nik", person["nik"], "--by", "Staf Sekretariat")
     assert exported.returncode == 0, exported.stderr
+
+    def gateway_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "gateway", "subjects", "export", *args],
+            env={
+                **os.environ,
+                "GATEWAY_DATABASE_URL": platform.env.dsns["gateway"],
+                "GATEWAY_SUBJECT_HASH_KEY": SUBJECT_KEY,
+                "GATEWAY_LOG_JSON": "false",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    # complaint.pii may reach the gateway after the referral: wait for the resident's data.
+    from_gateway = eventually(
+        lambda: (r := gateway_cli("--nik", person["nik"], "--by", "Staf")).returncode == 0 and r
+    )
+    [held] = json.loads(from_gateway.stdout)["complaints"]
+    assert held["name"] == person["name"] and held["referrals"][0]["agency_code"] == "DINKES"
     assert json.loads(exported.stdout)["complaints"][0]["name"] == person["name"]
     refused = cli("erase", "--nik", person["nik"], "--by", "Staf", "--reason", person["nik"])
     assert refused.returncode != 0 and "reason_contains_nik" in refused.stderr
@@ -351,29 +389,40 @@ def test_the_admin_command_exports_and_erases_a_nik(platform, test_env, eventual
     assert asyncio.run(scan(platform.env.dsns["gateway"], "gateway", values)) == []
     nothing = cli("export", "--nik", person["nik"], "--by", "Staf", "--lang", "en")
     assert nothing.returncode != 0 and "No personal data is held" in nothing.stderr
+    gone = gateway_cli("--nik", person["nik"], "--by", "Staf")
+    assert gone.returncode != 0 and "nothing_held" in gone.stderr
+
+
+def code(response: httpx.Response) -> tuple[int, str]:
+    return response.status_code, response.json()["error"]["code"]
 
 
 def test_requests_about_a_resident_get_coded_errors(platform) -> None:  # type: ignore[no-untyped-def]
+    unknown_nik = "3215024107809998"
     bad = subjects(platform, "export", {"nik": "12345"})
-    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_nik"
+    assert code(bad) == (422, "invalid_nik")
     assert bad.json()["error"]["message"] == "NIK harus terdiri dari 16 angka."
     english = subjects(
         platform, "export", {"nik": "12345"}, {**platform.district(), "Accept-Language": "en"}
     )
     assert english.json()["error"]["message"] == "A NIK has exactly 16 digits."
-    unknown = subjects(platform, "export", {"nik": "3215024107809998"})
-    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "nothing_held"
+    unknown = subjects(platform, "export", {"nik": unknown_nik})
+    assert code(unknown) == (404, "nothing_held")
     assert "Tidak ada data pribadi" in unknown.json()["error"]["message"]
-    wrong = subjects(
-        platform,
-        "erase",
-        {"nik": "3215024107809998", "reason": "x"},
-        {"Authorization": "Bearer ds_not-a-real-token"},
-    )
-    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "unauthenticated"
-    operator = subjects(platform, "export", {"nik": "3215024107809998"}, platform.operator(VILLAGE))
-    assert operator.status_code == 403 and operator.json()["error"]["code"] == "district_staff_only"
-    long_reason = subjects(platform, "erase", {"nik": "3215024107809998", "reason": "x" * 501})
-    assert long_reason.status_code == 422 and long_reason.json()["error"]["code"] == "reason_too_long"
+    stranger = {"Authorization": "Bearer ds_not-a-real-token"}
+    wrong = subjects(platform, "erase", {"nik": unknown_nik, "reason": "x"}, stranger)
+    assert code(wrong) == (401, "unauthenticated")
+    operator = subjects(platform, "export", {"nik": unknown_nik}, platform.operator(VILLAGE))
+    assert code(operator) == (403, "district_staff_only")
+    too_long = subjects(platform, "erase", {"nik": unknown_nik, "reason": "x" * 501})
+    assert code(too_long) == (422, "reason_too_long")
     # The NIK has no place in a URL: there is no GET to put it in.
     assert httpx.get(f"{platform.urls['intake']}/v1/subjects/export").status_code == 405
+
+    gateway = f"{platform.urls['agency-gateway']}/v1/admin/subjects/export"
+    admin = {"Authorization": f"Bearer {platform.creds['admin']}"}
+    body = {"nik": unknown_nik, "requested_by": "Staf"}
+    assert code(httpx.post(gateway, json=body, headers=admin)) == (404, "nothing_held")
+    assert code(httpx.post(gateway, json=body, headers=platform.district()))[0] == 401
+    invalid = httpx.post(gateway, json={**body, "nik": "1"}, headers=admin)
+    assert code(invalid) == (422, "invalid_nik")

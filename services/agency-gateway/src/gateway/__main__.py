@@ -1,6 +1,6 @@
-"""`python -m gateway serve|migrate|seed`."""
+"""`python -m gateway serve|migrate|seed|keys|agencies|subjects`."""
 
-from gateway import admin, seed
+from gateway import admin, seed, subjects
 from gateway.app import build
 from slrt_shared.runtime import run_cli, run_seed
 
@@ -13,6 +13,7 @@ def main() -> None:
             "seed": lambda argv: run_seed(build()[0], argv, seed.load),
             "keys": lambda argv: admin.main(["keys", *argv]),
             "agencies": lambda argv: admin.main(["agencies", *argv]),
+            "subjects": subjects.main,
         },
     )
 

@@ -7,7 +7,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gateway.adapters.retention import retention_rules
-from gateway.entrypoints import directory, http, kafka, webhook_worker, webhooks_http
+from gateway.entrypoints import (
+    directory,
+    http,
+    kafka,
+    subjects_http,
+    webhook_worker,
+    webhooks_http,
+)
 from gateway.settings import GatewaySettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -31,4 +38,5 @@ def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, Fast
     app.include_router(http.router(runtime))
     app.include_router(webhooks_http.router(runtime))
     app.include_router(directory.router(runtime))
+    app.include_router(subjects_http.router(runtime, settings))
     return runtime, app

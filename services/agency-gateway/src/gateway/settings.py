@@ -2,7 +2,7 @@
 
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from slrt_shared.settings import ServiceSettings
@@ -14,6 +14,11 @@ class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     http_port: int = 8003
+    subject_hash_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Secret of the keyed hash (HMAC-SHA256) under which exports by NIK record "
+        "the NIK; without it such exports are refused.",
+    )
     webhook_max_attempts: int = Field(default=10, ge=1, le=30)
     webhook_backoff_seconds: float = Field(default=30.0, gt=0, description="First retry wait.")
     webhook_timeout_seconds: float = Field(

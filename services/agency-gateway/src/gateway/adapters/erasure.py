@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -72,4 +73,58 @@ class ErasureQueries:
             " WHERE referral_id = ANY($1::uuid[]) AND payload IS NOT NULL",
             referral_ids,
             ERASED_DELIVERY,
+        )
+
+    async def held_about_nik(self, nik: str) -> list[dict[str, Any]]:
+        """Everything held of a NIK's complaints: the resident's data, the referrals with the
+        agencies' notes, the agencies' reads, the webhook deliveries (not their payloads)."""
+        residents = await self.conn.fetch(
+            "SELECT complaint_id, nik, name, phone, address, description, received_at"
+            " FROM residents WHERE nik = $1 ORDER BY received_at, complaint_id",
+            nik,
+        )
+        ids = [r["complaint_id"] for r in residents]
+        referrals = await self.conn.fetch(
+            "SELECT id AS referral_id, complaint_id, ticket, service_code, agency_code, status,"
+            " outcome, note, escalation_level, dispatched_at, updated_at FROM referrals"
+            " WHERE complaint_id = ANY($1::uuid[]) ORDER BY seq",
+            ids,
+        )
+        referral_ids = [r["referral_id"] for r in referrals]
+        reads = await self.conn.fetch(
+            "SELECT referral_id, agency_code, fields, at FROM audit_log"
+            " WHERE referral_id = ANY($1::uuid[]) ORDER BY at, id",
+            referral_ids,
+        )
+        deliveries = await self.conn.fetch(
+            "SELECT referral_id, agency_code, event_type, status, created_at, delivered_at,"
+            " payload IS NOT NULL AS payload_held FROM webhook_deliveries"
+            " WHERE referral_id = ANY($1::uuid[]) ORDER BY seq",
+            referral_ids,
+        )
+        held = []
+        for resident in residents:
+            mine = [dict(r) for r in referrals if r["complaint_id"] == resident["complaint_id"]]
+            for referral in mine:
+                rid = referral["referral_id"]
+                referral["reads"] = [dict(r) for r in reads if r["referral_id"] == rid]
+                referral["webhook_deliveries"] = [
+                    dict(d) for d in deliveries if d["referral_id"] == rid
+                ]
+                for row in (*referral["reads"], *referral["webhook_deliveries"]):
+                    del row["referral_id"]
+            held.append({**dict(resident), "referrals": mine})
+        return held
+
+    async def record_subject_export(
+        self, *, nik_hash: str, requested_by: str, via: str, complaint_ids: list[UUID]
+    ) -> None:
+        """Log an export by NIK (the NIK only as its keyed hash)."""
+        await self.conn.execute(
+            "INSERT INTO subject_requests (action, nik_hash, requested_by, via, complaint_ids)"
+            " VALUES ('export', $1, $2, $3, $4)",
+            nik_hash,
+            requested_by,
+            via,
+            complaint_ids,
         )
