@@ -106,6 +106,14 @@ Call with (list $ $name $svc).
     secretKeyRef:
       name: {{ include "slrt.credentialsSecret" $root }}
       key: admin-token
+{{- range list "INTAKE_SUBJECT_HASH_KEY" "GATEWAY_SUBJECT_HASH_KEY" }}
+- name: {{ . }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "slrt.credentialsSecret" $root }}
+      key: subject-hash-key
+      optional: true
+{{- end }}
 {{- with $root.Values.telemetry.otlpEndpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ . | quote }}
