@@ -108,6 +108,24 @@ ROWS = [
         lambda w: f"/v1/complaints/{w.complaint_id}",
         only({"operator": OK, "other_operator": HIDDEN, "district": OK}, 401),
     ),
+    # A resident's access and erasure requests: district staff only (the erasure here lacks its
+    # reason, so it is answered 422 and erases nothing).
+    Row(
+        "intake",
+        "POST",
+        "/v1/subjects/export",
+        lambda w: "/v1/subjects/export",
+        only({"district": OK, "operator": 403, "other_operator": 403}, 401),
+        body=lambda w: {"nik": "3215044107800002"},
+    ),
+    Row(
+        "intake",
+        "POST",
+        "/v1/subjects/erase",
+        lambda w: "/v1/subjects/erase",
+        only({"district": OK, "operator": 403, "other_operator": 403}, 401),
+        body=lambda w: {"nik": "3215044107800002"},
+    ),
     Row("intake", "GET", "/v1/track/{ticket}", lambda w: f"/v1/track/{w.ticket}", public()),
     Row("intake", "GET", "/open311/v2/{name}", lambda w: "/open311/v2/services.json", public()),
     Row(
@@ -310,6 +328,15 @@ ROWS = [
     ),
     Row("agency-gateway", "GET", "/v1/directory", lambda w: "/v1/directory", public()),
     Row("agency-gateway", "GET", "/v1/audit", lambda w: "/v1/audit", ADMIN),
+    Row(
+        "agency-gateway",
+        "POST",
+        "/v1/admin/subjects/export",
+        lambda w: "/v1/admin/subjects/export",
+        ADMIN,
+        # A NIK refused as malformed: the resident's data may not have reached the gateway yet.
+        body=lambda w: {"nik": "3215", "requested_by": "matrix"},
+    ),
     # monitoring: public, no personal data
     Row("monitoring", "GET", "/v1/rankings", lambda w: "/v1/rankings", public()),
     Row("monitoring", "GET", "/v1/rankings.csv", lambda w: "/v1/rankings.csv", public()),
