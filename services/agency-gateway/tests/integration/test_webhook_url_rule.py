@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import uuid
@@ -25,8 +29,10 @@ import asyncpg
 import httpx
 import pytest
 
+from gateway.adapters import webhook_sender
 from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.app import build
+from gateway.domain.webhook_urls import IPAddress, UrlPolicy
 from gateway.domain.webhooks import new_secret
 from gateway.entrypoints.webhook_worker import webhook_job
 from slrt_shared.contracts.topics import TopicLayout
@@ -298,3 +304,103 @@ async def test_old_delivery_records_are_reduced_to_their_classification(gateway_
     assert {name: found[ids[name]] for name in rows} == {
         name: expected for name, (_, _, expected) in rows.items()
     }
+
+
+class TlsReceiver:
+    """An https receiver on 127.0.0.1 whose certificate names `hooks.dinsos.test` only."""
+
+    def __init__(self, directory: Path) -> None:
+        self.cert, key = directory / "cert.pem", directory / "key.pem"
+        subprocess.run(
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=hooks.dinsos.test", "-addext", "subjectAltName=DNS:hooks.dinsos.test",
+                "-keyout", str(key), "-out", str(self.cert),
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        self.server_names: list[str | None] = []
+        self.hosts: list[str] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["content-length"]))
+                receiver.hosts.append(self.headers["host"])
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, key)
+        context.sni_callback = lambda _sock, name, _ctx: receiver.server_names.append(name)  # type: ignore[assignment,func-returns-value]
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def test_delivery_goes_to_the_vetted_address_with_the_name_as_host_and_tls_server_name(
+    tmp_path: Path,
+) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl to make the receiver's certificate")
+    receiver = TlsReceiver(tmp_path)
+    resolved: list[str] = []
+
+    async def resolver(host: str, port: int) -> list[IPAddress]:
+        # The only resolution: the client must not look the name up again.
+        resolved.append(host)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    local = UrlPolicy(allow_loopback=True)
+    verify = ssl.create_default_context(cafile=str(receiver.cert))
+    try:
+        async with httpx.AsyncClient(verify=verify, trust_env=False) as client:
+            sent = await webhook_sender.post(
+                client,
+                f"https://hooks.dinsos.test:{receiver.port}/slrt",
+                new_secret(),
+                "msg_1",
+                "{}",
+                deadline_seconds=10,
+                policy=local,
+                resolver=resolver,
+            )
+            # Another name on the same address: the certificate does not name it.
+            wrong = await webhook_sender.post(
+                client,
+                f"https://other.dinsos.test:{receiver.port}/slrt",
+                new_secret(),
+                "msg_2",
+                "{}",
+                deadline_seconds=10,
+                policy=local,
+                resolver=resolver,
+            )
+            refused = await webhook_sender.post(
+                client,
+                f"https://hooks.dinsos.test:{receiver.port}/slrt",
+                new_secret(),
+                "msg_3",
+                "{}",
+                deadline_seconds=10,
+                policy=UrlPolicy(),
+                resolver=resolver,
+            )
+    finally:
+        receiver.close()
+    assert (sent.status_code, sent.error) == (204, None)
+    assert receiver.hosts == [f"hooks.dinsos.test:{receiver.port}"]
+    assert receiver.server_names[0] == "hooks.dinsos.test"
+    assert (wrong.status_code, wrong.error) == (None, "tls_error")
+    assert (refused.status_code, refused.error) == (None, "address_refused")
+    assert resolved == ["hooks.dinsos.test", "other.dinsos.test", "hooks.dinsos.test"]
