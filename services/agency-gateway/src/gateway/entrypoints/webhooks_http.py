@@ -23,7 +23,11 @@ class WebhookIn(BaseModel):
     """Where to deliver (https, a public address); `rotate_secret` issues a new signing secret."""
 
     model_config = ConfigDict(extra="forbid")
-    url: HttpUrl = Field(examples=["https://sistem.dinsos.example.go.id/slrt/webhook"])
+    url: HttpUrl = Field(
+        description="https, no user:password, a host that is and resolves to public addresses"
+        " only (no loopback, private, link-local, CGNAT or cloud metadata address).",
+        examples=["https://sistem.dinsos.example.go.id/slrt/webhook"],
+    )
     rotate_secret: bool = False
 
 
@@ -56,7 +60,8 @@ class DeliveryOut(BaseModel):
 
 
 _URL_REFUSED = {
-    "description": "The URL breaks the webhook URL rule (https only, a public address).",
+    "description": "The request is not valid; details per field. A URL that breaks the webhook"
+    " URL rule (https only, public addresses only) is answered with its own code.",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
 }
 
