@@ -125,6 +125,8 @@ def test_a_service_reads_what_its_code_consumes_and_writes_what_it_publishes(
     )
     for topic in consumed:
         assert allowed(user, "Write", p + dlq(topic)), f"{service} cannot dead-letter {topic}"
+        # for its `dlq list` and `dlq replay` commands
+        assert allowed(user, "Read", p + dlq(topic)), f"{service} cannot list {dlq(topic)}"
     assert ("group", f"{p}slrt-{service}", "literal", "Read") in set(grants(user))
 
 

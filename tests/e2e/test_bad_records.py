@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -44,6 +47,18 @@ def bad_values(marker: str) -> list[bytes]:
     )
     broken = wrong.model_copy(update={"data": {**wrong.data, "status": f"lost-{marker}"}})
     return [f"not json {marker}".encode(), f'{{"hello": "{marker}"}}'.encode(), broken.to_bytes()]
+
+
+def dlq_command(platform: Any, *argv: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m gateway dlq ...` with the running gateway's settings."""
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", "dlq", *argv],
+        env=platform.envs["agency-gateway"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 def test_every_bad_record_reaches_the_dlq_and_the_platform_carries_on(  # type: ignore[no-untyped-def]
@@ -97,6 +112,22 @@ def test_every_bad_record_reaches_the_dlq_and_the_platform_carries_on(  # type: 
             assert not [v for v, h in found if marker.encode() in v + b"".join(h.values())]
         else:
             assert all(marker.encode() in v for v, _ in found)  # the operators' copy
+
+    # The gateway's own command lists its dead letters of complaint.pii by their coordinates,
+    # and a replay reads each original and finds it still failing (it can never succeed).
+    listed = dlq_command(platform, "list", "--topic", topics.COMPLAINT_PII)
+    assert listed.returncode == 0, listed.stderr
+    assert marker not in listed.stdout
+    letters = [line for line in listed.stdout.splitlines() if "InvalidEventError" in line]
+    assert len(letters) >= 3
+    replayed = dlq_command(platform, "replay", "--topic", topics.COMPLAINT_PII, "--all")
+    assert replayed.returncode == 1, replayed.stderr
+    outcomes = [
+        line for line in replayed.stdout.splitlines() if line.startswith(f"{topics.COMPLAINT_PII}[")
+    ]
+    assert len(outcomes) == len(letters)
+    assert all(": still failing: " in line and "InvalidEventError" in line for line in outcomes)
+    assert marker not in replayed.stdout
 
     # The platform still works: a new complaint goes all the way to its agency.
     accepted = platform.register(
