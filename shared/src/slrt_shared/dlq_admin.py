@@ -216,20 +216,17 @@ async def _fetch(reader: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> C
     first = (await reader.beginning_offsets([tp]))[tp]
     end = (await reader.end_offsets([tp]))[tp]
     if offset < first:
-        return (
-            f"no longer on the topic: its retention removed it (the partition now starts at"
-            f" offset {first})"
-        )
+        return f"its retention removed it (the partition now starts at offset {first})"
     if offset >= end:
-        return f"not on the topic: the partition ends before it (at offset {end})"
+        return f"the partition ends before it (at offset {end})"
     reader.seek(tp, offset)
     while await reader.position(tp) < end:
         for record in (await reader.getmany(tp, timeout_ms=1000)).get(tp, []):
             if record.offset == offset:
                 return record
             if record.offset > offset:
-                return "not on the topic: no record at that offset"
-    return "no longer on the topic: its retention removed it while it was read"
+                return "no record at that offset"
+    return "its retention removed it while it was read"
 
 
 def render(entries: Sequence[DeadLetterEntry]) -> str:
