@@ -1,4 +1,4 @@
-"""`python -m gateway serve|migrate|seed`."""
+"""`python -m gateway serve|migrate|outbox|dlq|seed`."""
 
 from gateway import admin, seed
 from gateway.app import build

@@ -1,4 +1,4 @@
-"""`python -m intake serve|migrate|seed|operators|audit`."""
+"""`python -m intake serve|migrate|outbox|dlq|seed|operators|audit`."""
 
 from intake import admin, audit, seed
 from intake.app import build
