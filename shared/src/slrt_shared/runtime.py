@@ -191,7 +191,7 @@ class ServiceRuntime:
         title: str,
         description: str,
         version: str = "0.1.0",
-        default_language: str = "en",
+        default_language: str = "id",
         ready_requires: Collection[str] = ("postgres", "kafka"),
     ) -> FastAPI:
         """Create the service's FastAPI app with the shared defaults and lifecycle.
