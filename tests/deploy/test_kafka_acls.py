@@ -81,8 +81,10 @@ def all_topics(chart: Rendered) -> list[str]:
 
 def test_complaint_pii_is_readable_by_the_agency_gateway_alone(chart: Rendered) -> None:
     pii = prefix(chart) + "complaint.pii"
-    readers = [u["metadata"]["name"] for u in chart.kind("KafkaUser") if allowed(u, "Read", pii)]
-    assert readers == ["slrt-agency-gateway"]
+    for topic in (pii, pii + ".dlq"):
+        users = chart.kind("KafkaUser")
+        readers = [u["metadata"]["name"] for u in users if allowed(u, "Read", topic)]
+        assert readers == ["slrt-agency-gateway"], topic
 
 
 def test_each_agency_topic_is_readable_by_that_agency_alone(chart: Rendered) -> None:
@@ -125,6 +127,8 @@ def test_a_service_reads_what_its_code_consumes_and_writes_what_it_publishes(
     )
     for topic in consumed:
         assert allowed(user, "Write", p + dlq(topic)), f"{service} cannot dead-letter {topic}"
+        # for its `dlq list` and `dlq replay` commands
+        assert allowed(user, "Read", p + dlq(topic)), f"{service} cannot list {dlq(topic)}"
     assert ("group", f"{p}slrt-{service}", "literal", "Read") in set(grants(user))
 
 

@@ -129,6 +129,8 @@ def test_cloudnativepg_logs_slow_statements_without_their_parameters(chart: Rend
     assert parameters["log_parameter_max_length"] == "0"
     assert parameters["log_parameter_max_length_on_error"] == "0"
     assert parameters.get("log_statement", "none") in {"none", "ddl"}
+    # An error's DETAIL would quote the row ("Key (nik)=(...) already exists").
+    assert parameters["log_error_verbosity"] == "terse"
     assert parameters["log_min_duration_statement"] == "1000"  # the slow-query log stays
 
 

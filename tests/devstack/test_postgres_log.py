@@ -1,4 +1,4 @@
-"""The local Postgres logs slow statements by their text, never a parameter's value."""
+"""The local Postgres logs slow and failing statements by their text, never a value they carry."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ NIK = "3215019876543210"
 NAME = "Siti Nurhaliza Wulandari"
 SLOW = "select pg_sleep(1.1), $1::text as nik, $2::text as nama"
 FAILING = "select $1::text as nik, 1 / 0 as nol"
+RESIDENTS = (
+    "create temporary table residents (nik text primary key, nama text check (nama <> $$x$$))"
+)
+INSERT = "insert into residents (nik, nama) values ($1, $2)"
 
 
 async def settings_and_statements(url: str) -> dict[str, str]:
@@ -30,12 +34,20 @@ async def settings_and_statements(url: str) -> dict[str, str]:
                 "log_parameter_max_length",
                 "log_parameter_max_length_on_error",
                 "log_statement",
+                "log_error_verbosity",
             )
         }
         # pg_sleep(1.1) lasts at least 1.1 s: always over the 1 s slow-query threshold.
         await connection.fetchrow(SLOW, NIK, NAME)
         with pytest.raises(asyncpg.DivisionByZeroError):
             await connection.fetchrow(FAILING, NIK)
+        # Constraint errors' DETAIL quotes the row: "Key (nik)=(...) already exists".
+        await connection.execute(RESIDENTS)
+        await connection.execute(INSERT, NIK, NAME)
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await connection.execute(INSERT, NIK, NAME)
+        with pytest.raises(asyncpg.CheckViolationError):
+            await connection.execute(INSERT, NIK[::-1], "x")
         return shown
     finally:
         await connection.close()
@@ -55,10 +67,12 @@ def test_slow_and_failing_statements_reach_the_log_without_their_parameters(
     # The slow-query log works: the statement's text is there, the failing one's too.
     assert "duration:" in log and SLOW in log
     assert "division by zero" in log and FAILING in log
+    assert "duplicate key value" in log and "violates check constraint" in log
     # ... and not a single value bound to it.
-    assert NIK not in log
+    assert NIK not in log and NIK[::-1] not in log
     assert NAME not in log
     assert shown["log_parameter_max_length"] == "0"
     assert shown["log_parameter_max_length_on_error"] == "0"
     assert shown["log_statement"] in {"none", "ddl"}
     assert shown["log_min_duration_statement"] == "1s"
+    assert shown["log_error_verbosity"] == "terse"

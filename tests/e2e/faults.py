@@ -354,9 +354,26 @@ async def _observe(platform: Any, load: SteadyLoad) -> Observation:
     dlqs = [env.layout.dlq(t) for t in topics.EVENT_TOPICS]
     dispatched_topic = env.layout.name(topics.REFERRAL_DISPATCHED)
     escalated_topic = env.layout.name(topics.REFERRAL_ESCALATED)
+    # A personal topic's dead letters point at the record: what was injected is read there.
+    personal = [env.layout.name(t) for t in sorted(topics.PERSONAL_DATA_TOPICS)]
     records = await read_topics(
-        env.kafka_bootstrap_servers, [dispatched_topic, escalated_topic, *agency_topics, *dlqs]
+        env.kafka_bootstrap_servers,
+        [dispatched_topic, escalated_topic, *agency_topics, *dlqs, *personal],
     )
+    originals = {
+        (r.topic, r.partition, r.offset): r.value or b"" for n in personal for r in records[n]
+    }
+
+    def content(letter: ConsumerRecord) -> bytes:
+        headers = dict(letter.headers)
+        if headers.get("dlq-topic", b"").decode() not in personal:
+            return letter.value or b""
+        at = (
+            headers["dlq-topic"].decode(),
+            int(headers["dlq-partition"]),
+            int(headers["dlq-offset"]),
+        )
+        return originals.get(at, b"")
 
     dispatched: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     referral_agency: dict[str, str] = {}
@@ -386,7 +403,7 @@ async def _observe(platform: Any, load: SteadyLoad) -> Observation:
         for name in dlqs
         for r in records[name]
         if r.offset >= load.dead_marks.get(name, 0)
-        and not any(marker.encode() in (r.value or b"") for marker in platform.injected)
+        and not any(marker.encode() in content(r) for marker in platform.injected)
     ]
 
     async with httpx.AsyncClient(timeout=20) as http:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
+from slrt_devstack.testing import dead_letter_contents, read_records
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ReferralUpdated
@@ -45,6 +49,18 @@ def bad_values(marker: str) -> list[bytes]:
     return [f"not json {marker}".encode(), f'{{"hello": "{marker}"}}'.encode(), broken.to_bytes()]
 
 
+def dlq_command(platform: Any, *argv: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m gateway dlq ...` with the running gateway's settings."""
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", "dlq", *argv],
+        env=platform.envs["agency-gateway"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
 def test_every_bad_record_reaches_the_dlq_and_the_platform_carries_on(  # type: ignore[no-untyped-def]
     platform, test_env, eventually
 ) -> None:
@@ -61,24 +77,16 @@ def test_every_bad_record_reaches_the_dlq_and_the_platform_carries_on(  # type: 
             await producer.stop()
 
     async def dead_letters(topic: str) -> list[tuple[bytes, dict[str, bytes]]]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=test_env.kafka_bootstrap_servers)
-        await consumer.start()
-        try:
-            part = TopicPartition(test_env.layout.dlq(topic), 0)
-            consumer.assign([part])
-            await consumer.seek_to_beginning(part)
-            end = (await consumer.end_offsets([part]))[part]
-            found = []
-            while await consumer.position(part) < end:
-                for batch in (await consumer.getmany(timeout_ms=500)).values():
-                    found += [
-                        (r.value, dict(r.headers))
-                        for r in batch
-                        if marker.encode() in (r.value or b"")
-                    ]
-            return found
-        finally:
-            await consumer.stop()
+        """The dead letters of the bad records: each one's own value and headers."""
+        letters = await read_records(test_env.kafka_bootstrap_servers, test_env.layout.dlq(topic))
+        contents = await dead_letter_contents(
+            test_env.kafka_bootstrap_servers, test_env.layout, topic, letters
+        )
+        return [
+            (letter.value or b"", dict(letter.headers))
+            for letter, original in zip(letters, contents, strict=True)
+            if marker.encode() in original
+        ]
 
     asyncio.run(inject())
     for topic in CONSUMED:
@@ -99,6 +107,27 @@ def test_every_bad_record_reaches_the_dlq_and_the_platform_carries_on(  # type: 
         assert len(found) == 3 * groups, topic
         assert all(h["dlq-topic"] == test_env.layout.name(topic).encode() for _, h in found)
         assert {h["dlq-error-type"] for _, h in found} == {b"InvalidEventError"}
+        if topics.carries_personal_data(topic):
+            # Only the coordinates: nothing of the record in the dead letter.
+            assert not [v for v, h in found if marker.encode() in v + b"".join(h.values())]
+        else:
+            assert all(marker.encode() in v for v, _ in found)  # the operators' copy
+
+    # The gateway's own command lists its dead letters of complaint.pii by their coordinates,
+    # and a replay reads each original and finds it still failing (it can never succeed).
+    listed = dlq_command(platform, "list", "--topic", topics.COMPLAINT_PII)
+    assert listed.returncode == 0, listed.stderr
+    assert marker not in listed.stdout
+    letters = [line for line in listed.stdout.splitlines() if "InvalidEventError" in line]
+    assert len(letters) >= 3
+    replayed = dlq_command(platform, "replay", "--topic", topics.COMPLAINT_PII, "--all")
+    assert replayed.returncode == 1, replayed.stderr
+    outcomes = [
+        line for line in replayed.stdout.splitlines() if line.startswith(f"{topics.COMPLAINT_PII}[")
+    ]
+    assert len(outcomes) == len(letters)
+    assert all(": still failing: " in line and "InvalidEventError" in line for line in outcomes)
+    assert marker not in replayed.stdout
 
     # The platform still works: a new complaint goes all the way to its agency.
     accepted = platform.register(

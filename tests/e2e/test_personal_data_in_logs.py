@@ -6,42 +6,16 @@ services and every public endpoint are then searched for it, and for any number 
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import httpx
 import pytest
 
-from intake.domain import nik
+from .personal_data import RESIDENT, SECRETS, plausible_niks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.security]
 
 VILLAGE = "32.15.08.2001"
-RESIDENT = {
-    "nik": "3215084507910006",
-    "name": "Kartini Wulandari",
-    "phone": "081298765432",
-    "address": "Blok Teratai-77 RT 03/RW 05",
-}
-SECRETS = [
-    RESIDENT["nik"],
-    "Kartini",
-    "Wulandari",
-    RESIDENT["phone"],
-    RESIDENT["phone"][1:],
-    "Teratai-77",
-    "penyandang disabilitas netra",
-]
-NIK_LIKE = re.compile(r"(?<![\d.])\d{16}(?![\d.])")
-
-
-def plausible_niks(text: str) -> list[str]:
-    """Every 16-digit run that a real NIK could be (province, region and birth date valid)."""
-    return [
-        m.group()
-        for m in NIK_LIKE.finditer(text)
-        if nik.problem(m.group(), frozenset(), frozenset()) in (None, "nik_dummy")
-    ]
 
 
 def test_a_complaints_whole_life_leaves_no_personal_data_in_logs_or_public_answers(  # type: ignore[no-untyped-def]

@@ -19,8 +19,14 @@ What a record's failure means decides what happens to it (`classify`):
   error caused by a record's content would hold its partition too, so a use case that can tell
   raises InvalidEventError instead.
 - **unexpected**: anything else, most likely a programming error. Tried `max_attempts` times in
-  a row, then dead-lettered: a bug must not stall a partition for good, and the dead-letter
-  topic keeps the record whole for a replay once the bug is fixed.
+  a row, then dead-lettered: a bug must not stall a partition for good, and `python -m
+  <service> dlq replay` processes the record once the bug is fixed (`dlq_admin`).
+
+A dead letter of a topic with personal data (`PERSONAL_DATA_TOPICS`) holds the error and the
+coordinates of the original record (`contracts.dead_letters.DeadLetter`), not a copy: the
+original stays on its own topic for as long as that topic keeps it. Other topics' dead letters
+copy the record whole (value, key, headers), which helps the operators. No error text, stored or
+logged, quotes a record's values (`describe_error`).
 
 Records of one partition number form a lane, worked in publication order across topics (a
 complaint's events share a key, hence that number in every topic). Each lane runs as a task of
@@ -40,6 +46,7 @@ import enum
 import heapq
 import logging
 import random
+import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,10 +63,12 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from opentelemetry import propagate, trace
 from prometheus_client import Counter, Gauge
+from pydantic import ValidationError
 
-from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, decode
+from slrt_shared.contracts import dead_letters
+from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, decode, problems
 from slrt_shared.contracts.events import EventData
-from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.contracts.topics import TopicLayout, carries_personal_data
 from slrt_shared.offset_commits import OffsetCommits
 from slrt_shared.unit_of_work import PgUnitOfWork
 
@@ -115,6 +124,39 @@ def classify(error: BaseException) -> ErrorClass:
     if isinstance(error, TRANSIENT_ERRORS):
         return ErrorClass.TRANSIENT
     return ErrorClass.UNEXPECTED
+
+
+def describe_error(error: BaseException, *, personal: bool) -> str:
+    """Say what went wrong without quoting the record's values, for logs and dead letters.
+
+    Pydantic's own message quotes the input and a Postgres error's DETAIL the failing row; on a
+    topic with personal data (`personal`) the text of any other error is withheld too, since a
+    handler's message may quote what it was given: only where it was raised is said.
+    """
+    if isinstance(error, BaseExceptionGroup):
+        return "; ".join(describe_error(inner, personal=personal) for inner in error.exceptions)
+    if isinstance(error, ValidationError):
+        return f"{error.title}: {problems(error)}"
+    if isinstance(error, InvalidEventError):
+        return str(error)  # worded by our own code, from locations and schema rules only
+    if isinstance(error, asyncpg.PostgresError):
+        state = getattr(error, "sqlstate", None) or "?"
+        if personal:
+            return f"SQLSTATE {state}, raised {_raised_at(error)}"
+        return f"{error.args[0] if error.args else ''} (SQLSTATE {state})"
+    if personal:
+        return f"raised {_raised_at(error)} (its text is withheld: the record has personal data)"
+    return str(error)
+
+
+def _raised_at(error: BaseException) -> str:
+    """Where an error was raised: the innermost frame of our own code, else the innermost."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return "at an unknown place"
+    ours = [f for f in frames if not any(lib in f.filename for lib in ("site-packages", "/lib/py"))]
+    frame = (ours or frames)[-1]
+    return f"at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} in {frame.name}"
 
 
 def backoff_delay(
@@ -279,6 +321,7 @@ class Subscription:
             self._waiting[number] = entry
         entry.failures += 1
         entry.error = type(error).__name__
+        text = describe_error(error, personal=carries_personal_data(topic))
         delay = backoff_delay(entry.failures, *self._backoff)
         entry.retry_at = datetime.now(UTC) + timedelta(seconds=delay)
         self._gauge.set(len(self._waiting))
@@ -291,7 +334,7 @@ class Subscription:
             entry.failures,
             entry.since.isoformat(),
             delay,
-            error,
+            text,
         )
         loop = asyncio.get_running_loop()
         self._timers[number] = loop.call_later(
@@ -407,33 +450,21 @@ def subscribe(
     by_physical = {layout.name(topic): topic for topic in handlers}
 
     async def dead_letter(record: ConsumerRecord, topic: str, error: BaseException) -> None:
-        headers = dict(record.headers or [])
-        headers.update(
-            {
-                "dlq-error": str(error)[:2000].encode(),
-                "dlq-error-type": type(error).__name__.encode(),
-                "dlq-topic": record.topic.encode(),
-                "dlq-partition": str(record.partition).encode(),
-                "dlq-offset": str(record.offset).encode(),
-                "dlq-group": group_id.encode(),
-            }
-        )
+        personal = carries_personal_data(topic)
+        text = describe_error(error, personal=personal)[:2000]
+        value, key, headers = dead_letter_record(record, group_id, error, text, personal=personal)
         # A failed publish raises: the record waits like any transient failure and is tried
         # again, so it reaches the dead-letter topic once it can.
-        await broker.publish(
-            record.value or b"",
-            topic=layout.dlq(topic),
-            key=record.key,
-            headers={k: v.decode(errors="replace") for k, v in headers.items()},
-        )
+        await broker.publish(value, topic=layout.dlq(topic), key=key, headers=headers)
         CONSUMED.labels(topic, "dead_lettered").inc()
         log.error(
-            "dead-lettered %s[%s]@%s to %s: %s",
+            "dead-lettered %s[%s]@%s to %s: %s: %s",
             record.topic,
             record.partition,
             record.offset,
             layout.dlq(topic),
-            error,
+            type(error).__name__,
+            text,
         )
 
     async def deal_with(record: ConsumerRecord) -> None:
@@ -471,7 +502,13 @@ def subscribe(
                 if kind is ErrorClass.POISON or attempt == max_attempts:
                     await dead_letter(record, topic, exc)
                     return
-                log.warning("attempt %s on %s failed: %r", attempt, topic, exc)
+                log.warning(
+                    "attempt %s on %s failed: %s: %s",
+                    attempt,
+                    topic,
+                    type(exc).__name__,
+                    describe_error(exc, personal=carries_personal_data(topic)),
+                )
                 await asyncio.sleep(retry_delay * attempt)
             else:
                 CONSUMED.labels(topic, "processed").inc()
@@ -503,6 +540,42 @@ def subscribe(
         subscription.dispatch(msg.consumer, cast(tuple[ConsumerRecord, ...], msg.raw_message))
 
     return subscription
+
+
+def dead_letter_record(
+    record: ConsumerRecord, group_id: str, error: BaseException, text: str, *, personal: bool
+) -> tuple[bytes, bytes | None, dict[str, str]]:
+    """Value, key and headers of a record's dead letter.
+
+    Of a personal-data topic: the coordinates and the error only, neither key nor headers of
+    the original (a producer may put anything there). Of any other topic: the record whole.
+    """
+    coordinates = {
+        dead_letters.ERROR: text,
+        dead_letters.ERROR_TYPE: type(error).__name__,
+        dead_letters.TOPIC: record.topic,
+        dead_letters.PARTITION: str(record.partition),
+        dead_letters.OFFSET: str(record.offset),
+        dead_letters.GROUP: group_id,
+    }
+    if personal:
+        letter = dead_letters.DeadLetter(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            group=group_id,
+            error_type=type(error).__name__,
+            error=text,
+            record_time=(
+                datetime.fromtimestamp(record.timestamp / 1000, UTC)
+                if record.timestamp is not None and record.timestamp >= 0
+                else None
+            ),
+            dead_lettered_at=datetime.now(UTC),
+        )
+        return letter.to_bytes(), None, coordinates
+    headers = {k: v.decode(errors="replace") for k, v in record.headers or []}
+    return record.value or b"", record.key, headers | coordinates
 
 
 def with_inbox(

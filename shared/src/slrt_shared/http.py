@@ -141,14 +141,14 @@ def error_body(code: str, message: str, details: Any | None = None) -> dict[str,
 
 def request_language(request: Request) -> str:
     """The language to answer a request in."""
-    default = getattr(request.app.state, "default_language", "en")
+    default = getattr(request.app.state, "default_language", "id")
     return preferred_language(request.headers.get("accept-language"), default)
 
 
 def add_service_defaults(
     app: FastAPI,
     checks: dict[str, ReadinessCheck],
-    default_language: str = "en",
+    default_language: str = "id",
     max_body_bytes: int = DEFAULT_MAX_BODY,
     *,
     required: Collection[str] | None = None,

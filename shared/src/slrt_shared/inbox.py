@@ -16,3 +16,8 @@ async def claim(conn: asyncpg.Connection, event_id: UUID, topic: str) -> bool:
         topic,
     )
     return bool(row)
+
+
+async def processed(conn: asyncpg.Connection | asyncpg.Pool, event_id: UUID) -> bool:
+    """Tell whether an event is recorded as processed."""
+    return bool(await conn.fetchval("SELECT true FROM inbox WHERE event_id = $1", event_id))

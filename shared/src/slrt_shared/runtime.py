@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-from slrt_shared import consumer, db, outbox, outbox_admin, retention
+from slrt_shared import consumer, db, dlq_admin, outbox, outbox_admin, retention
 from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
@@ -83,6 +83,11 @@ class ServiceRuntime:
     def consumed_topics(self) -> list[str]:
         """Contract topics this service consumes (what its Kafka read ACLs must allow)."""
         return sorted(self._handlers)
+
+    @property
+    def handlers(self) -> dict[str, consumer.EventHandler]:
+        """The handler of each consumed contract topic, as the consumer runs them."""
+        return dict(self._handlers)
 
     def uow(self) -> PgUnitOfWork:
         """Open a unit of work on the service's schema."""
@@ -186,7 +191,7 @@ class ServiceRuntime:
         title: str,
         description: str,
         version: str = "0.1.0",
-        default_language: str = "en",
+        default_language: str = "id",
         ready_requires: Collection[str] = ("postgres", "kafka"),
     ) -> FastAPI:
         """Create the service's FastAPI app with the shared defaults and lifecycle.
@@ -358,7 +363,7 @@ def run_cli(
     extra: dict[str, Callable[[list[str]], Any]] | None = None,
     argv: list[str] | None = None,
 ) -> None:
-    """Run `serve`, `migrate`, `outbox` or a service's own command."""
+    """Run `serve`, `migrate`, `outbox`, `dlq` or a service's own command."""
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -374,10 +379,13 @@ def run_cli(
     elif command == "outbox":
         runtime, _ = runtime_factory()
         outbox_admin.main(runtime.name, runtime.settings.database_url, runtime.schema, args)
+    elif command == "dlq":
+        runtime, _ = runtime_factory()
+        dlq_admin.main(runtime, args)
     elif extra and command in extra:
         extra[command](args)
     else:
-        known = ["serve", "migrate", "outbox", *sorted(extra or {})]
+        known = ["serve", "migrate", "outbox", "dlq", *sorted(extra or {})]
         raise SystemExit(f"unknown command {command!r}; expected one of {', '.join(known)}")
 
 

@@ -16,8 +16,9 @@ from aiokafka.errors import (
 )
 from pydantic import BaseModel, ValidationError
 
-from slrt_shared.consumer import ErrorClass, backoff_delay, classify
+from slrt_shared.consumer import ErrorClass, backoff_delay, classify, describe_error
 from slrt_shared.contracts.envelope import InvalidEventError
+from slrt_shared.contracts.events import ComplaintPii
 
 
 class UnknownReferralError(InvalidEventError):
@@ -110,3 +111,30 @@ def test_the_backoff_doubles_up_to_its_cap_and_never_reaches_zero() -> None:
 def test_the_backoff_is_jittered_so_replicas_retry_apart() -> None:
     rng = random.Random(1)
     assert len({backoff_delay(8, 0.1, 30.0, rng) for _ in range(20)}) == 20
+
+
+NIK = "3215024107800001"
+
+
+def test_a_validation_error_is_described_by_field_without_its_input() -> None:
+    with pytest.raises(ValidationError) as raised:
+        ComplaintPii.model_validate({"complaint_id": NIK, "nik": NIK, "name": 7})
+    assert NIK in str(raised.value)  # pydantic's own text quotes the input
+    for personal in (False, True):
+        text = describe_error(raised.value, personal=personal)
+        assert "complaint_id" in text and "name" in text
+        assert NIK not in text and "input_value" not in text
+
+
+def test_on_a_personal_topic_an_errors_own_text_is_withheld_but_not_where_it_was_raised() -> None:
+    def file_complaint() -> None:
+        raise ValueError(f"no village for NIK {NIK}")
+
+    with pytest.raises(ValueError) as raised:
+        file_complaint()
+    withheld = describe_error(raised.value, personal=True)
+    assert NIK not in withheld and "file_complaint" in withheld
+    group = ExceptionGroup("lanes", [raised.value, InvalidEventError("data.nik: Field required")])
+    assert NIK not in describe_error(group, personal=True)
+    # Elsewhere the text helps the operators and stays.
+    assert describe_error(raised.value, personal=False) == f"no village for NIK {NIK}"

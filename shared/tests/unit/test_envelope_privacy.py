@@ -4,6 +4,7 @@ import uuid
 import pytest
 
 from slrt_shared.contracts.envelope import InvalidEventError, decode
+from slrt_shared.contracts.events import ComplaintPii
 
 NIK = "3215254507810006"
 
@@ -31,3 +32,21 @@ def test_a_record_that_is_no_event_is_described_without_its_values() -> None:
         decode(json.dumps({"nik": NIK, "name": "Cucu Sumiati"}))
     assert "subject: Field required" in str(raised.value)
     assert NIK not in str(raised.value) and "Cucu" not in str(raised.value)
+
+
+def test_an_event_of_an_unknown_type_is_described_without_quoting_the_type() -> None:
+    record = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/slrt/intake",
+        "type": f"nik {NIK}",
+        "time": "2025-06-26T02:15:00Z",
+        "subject": str(uuid.uuid4()),
+        "datacontenttype": "application/json",
+        "data": {},
+    }
+    event = decode(json.dumps(record))
+    for parse in (event.payload, lambda: event.payload_as(ComplaintPii)):
+        with pytest.raises(InvalidEventError) as raised:
+            parse()
+        assert NIK not in str(raised.value)

@@ -1,6 +1,8 @@
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
-from slrt_shared.http import ApiError, preferred_language
+from slrt_shared.http import ApiError, add_service_defaults, preferred_language
 
 
 @pytest.mark.parametrize(
@@ -27,3 +29,17 @@ def test_an_error_without_an_indonesian_message_falls_back_to_english() -> None:
     english_only = ApiError(404, "not_found", "No such referral.")
     assert bilingual.text("id") == "Tidak ditemukan." and bilingual.text("en").startswith("No")
     assert english_only.text("id") == "No such referral."
+
+
+def test_a_service_answers_in_bahasa_indonesia_unless_asked_otherwise() -> None:
+    app = FastAPI()
+    add_service_defaults(app, {})
+
+    @app.get("/x")
+    async def refuse() -> None:
+        raise ApiError(404, "not_found", "No such referral.", message_id="Rujukan tidak ada.")
+
+    client = TestClient(app)
+    assert client.get("/x").json()["error"]["message"] == "Rujukan tidak ada."
+    english = client.get("/x", headers={"Accept-Language": "en"})
+    assert english.json()["error"]["message"] == "No such referral."

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from slrt_shared.contracts.topics import EVENT_TOPICS, TopicLayout
+from slrt_shared.contracts.topics import DAY_MS, EVENT_TOPICS, Retention, TopicLayout
 from slrt_shared.db import SHARED_MIGRATIONS, load_migrations
 
 
@@ -40,3 +40,12 @@ def test_shared_messaging_tables_are_a_migration() -> None:
     names = [m.name for m in load_migrations("slrt_shared", SHARED_MIGRATIONS)]
     assert names[0] == "001_messaging"
     assert "003_outbox_parking" in names
+
+
+@pytest.mark.parametrize("dead_letters_ms", [-1, 400 * DAY_MS, 30 * DAY_MS])
+def test_a_personal_topics_dead_letters_are_never_kept_longer_than_it(dead_letters_ms: int) -> None:
+    kept = Retention(personal_ms=30 * DAY_MS, dead_letters_ms=dead_letters_ms)
+    specs = {s.name: s.retention_ms for s in TopicLayout().all_topics(retention=kept)}
+    assert specs["complaint.pii.dlq"] == specs["complaint.pii"] == 30 * DAY_MS
+    assert specs["complaint.created.dlq"] == dead_letters_ms  # copies of non-personal records
+    assert Retention(dead_letters_ms=DAY_MS).of_dead_letters("complaint.pii") == DAY_MS

@@ -27,6 +27,7 @@ LOG_SETTINGS = {
     "log_parameter_max_length": "0",
     "log_parameter_max_length_on_error": "0",
     "log_statement": "none",
+    "log_error_verbosity": "terse",
 }
 
 

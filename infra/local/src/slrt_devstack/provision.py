@@ -11,7 +11,7 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
-from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.contracts.topics import TopicLayout, TopicSpec
 
 SCHEMAS = ("intake", "referral", "gateway", "monitoring")
 
@@ -24,8 +24,9 @@ async def create_topics(
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        # Each with the chart's retention: a personal topic's dead letters go when it does.
         missing = [
-            NewTopic(spec.name, spec.partitions, 1)
+            NewTopic(spec.name, spec.partitions, 1, topic_configs=_configs(spec))
             for spec in layout.all_topics(agency_codes, partitions)
             if spec.name not in existing
         ]
@@ -43,6 +44,10 @@ async def create_topics(
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+def _configs(spec: TopicSpec) -> dict[str, str]:
+    return {} if spec.retention_ms is None else {"retention.ms": str(spec.retention_ms)}
 
 
 async def wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:

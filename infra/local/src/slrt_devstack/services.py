@@ -55,11 +55,19 @@ SERVICES = (
 )
 
 
+# What only a stack on one machine may relax: the gateway delivers webhooks to receivers on
+# 127.0.0.1 over plain http (the demo's and the tests'). The chart sets neither.
+LOCAL_ONLY = {
+    "GATEWAY": {"GATEWAY_WEBHOOK_ALLOW_HTTP": "true", "GATEWAY_WEBHOOK_ALLOW_LOOPBACK": "true"},
+}
+
+
 def service_env(
     spec: ServiceSpec, dsn: str, bootstrap: str, admin_token: str, topic_prefix: str = ""
 ) -> dict[str, str]:
-    """Environment of one service process."""
+    """Environment of one service process (the local-only settings unless the caller's own)."""
     return {
+        **LOCAL_ONLY.get(spec.env_prefix, {}),
         **os.environ,
         f"{spec.env_prefix}_DATABASE_URL": dsn,
         f"{spec.env_prefix}_HTTP_PORT": str(spec.port),

@@ -10,6 +10,9 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from slrt_shared.contracts import dead_letters
+from slrt_shared.contracts.topics import TopicLayout, carries_personal_data
+
 T = TypeVar("T")
 
 
@@ -47,3 +50,25 @@ async def read_records(bootstrap: str, physical_topic: str) -> list[ConsumerReco
         return records
     finally:
         await consumer.stop()
+
+
+async def dead_letter_contents(
+    bootstrap: str, layout: TopicLayout, topic: str, letters: list[ConsumerRecord[Any, Any]]
+) -> list[bytes]:
+    """The original value each dead letter of a contract topic stands for.
+
+    A dead letter of a topic without personal data is a copy; one of a personal-data topic
+    holds only the coordinates, so the original is read from its topic (b"" once it is gone).
+    """
+    if not carries_personal_data(topic):
+        return [letter.value or b"" for letter in letters]
+    source = {
+        (r.partition, r.offset): r.value or b""
+        for r in await read_records(bootstrap, layout.name(topic))
+    }
+    found = []
+    for letter in letters:
+        headers = dict(letter.headers)
+        at = (int(headers[dead_letters.PARTITION]), int(headers[dead_letters.OFFSET]))
+        found.append(source.get(at, b""))
+    return found

@@ -1,4 +1,4 @@
-"""`python -m gateway serve|migrate|seed|keys|agencies|subjects`."""
+"""`python -m gateway serve|migrate|outbox|dlq|seed|keys|agencies|subjects`."""
 
 from gateway import admin, seed, subjects
 from gateway.app import build

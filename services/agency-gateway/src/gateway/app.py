@@ -36,7 +36,7 @@ def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, Fast
         ready_requires=("postgres",),
     )
     app.include_router(http.router(runtime))
-    app.include_router(webhooks_http.router(runtime))
+    app.include_router(webhooks_http.router(runtime, settings.webhook_url_policy))
     app.include_router(directory.router(runtime))
     app.include_router(subjects_http.router(runtime, settings))
     return runtime, app

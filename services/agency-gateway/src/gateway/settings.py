@@ -5,6 +5,7 @@ from typing import Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from gateway.domain.webhook_urls import UrlPolicy
 from slrt_shared.settings import ServiceSettings
 
 
@@ -25,6 +26,14 @@ class GatewaySettings(ServiceSettings):
         default=10.0, gt=0, description="Longest wait for a receiver's answer, all told."
     )
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_allow_http: bool = Field(
+        default=False, description="Accept plain http:// webhook URLs: local development only."
+    )
+    webhook_allow_loopback: bool = Field(
+        default=False,
+        description="Accept webhook receivers on loopback (127.0.0.0/8, ::1, localhost):"
+        " local development and tests only.",
+    )
     webhook_lease_seconds: float = Field(
         default=60.0,
         gt=0,
@@ -56,6 +65,11 @@ class GatewaySettings(ServiceSettings):
     agency_topic_retention_ms: int | None = Field(
         default=None, ge=-1, description="How long records stay (the broker's default if unset)."
     )
+
+    @property
+    def webhook_url_policy(self) -> UrlPolicy:
+        """What the webhook URL rule relaxes on this gateway (nothing unless set)."""
+        return UrlPolicy(self.webhook_allow_http, self.webhook_allow_loopback)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

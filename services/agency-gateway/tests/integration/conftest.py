@@ -17,6 +17,9 @@ from slrt_shared import reference
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.tokens import new_token
 
+# The tests' webhook receivers listen on 127.0.0.1 over plain http, as in local development.
+LOCAL_RECEIVERS = {"webhook_allow_http": True, "webhook_allow_loopback": True}
+
 
 @dataclass(frozen=True)
 class Gateway:
@@ -54,6 +57,7 @@ async def gateway(test_env) -> AsyncIterator[Gateway]:  # type: ignore[no-untype
         kafka_bootstrap_servers=test_env.kafka_bootstrap_servers,
         topic_prefix=layout.prefix,
         log_json=False,
+        **LOCAL_RECEIVERS,
     )
     runtime, app = build(settings)
     await runtime.migrate()
@@ -85,8 +89,10 @@ class GatewayDb:
     keys: dict[str, str]
 
     def settings(self, **overrides: object) -> GatewaySettings:
-        """Gateway settings on this database."""
-        return GatewaySettings(database_url=self.dsn, log_json=False, **overrides)  # type: ignore[arg-type]
+        """Gateway settings on this database (receivers on 127.0.0.1 allowed unless overridden)."""
+        return GatewaySettings(  # type: ignore[arg-type]
+            database_url=self.dsn, log_json=False, **{**LOCAL_RECEIVERS, **overrides}
+        )
 
 
 @pytest_asyncio.fixture(loop_scope="session")

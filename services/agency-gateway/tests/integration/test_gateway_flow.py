@@ -167,7 +167,7 @@ async def test_referrals_reach_their_agency_with_the_allowed_data_in_either_orde
     assert (
         theirs.json()
         == missing.json()
-        == {"error": {"code": "not_found", "message": "No such referral."}}
+        == {"error": {"code": "not_found", "message": "Rujukan tidak ditemukan."}}
     )
     empty = await listing(gateway, "BPJSKES")
     assert (empty["items"], empty["next_cursor"]) == ([], None)

@@ -1,4 +1,4 @@
-"""`python -m intake serve|migrate|seed|operators|audit|subjects`."""
+"""`python -m intake serve|migrate|outbox|dlq|seed|operators|audit|subjects`."""
 
 from intake import admin, audit, seed, subjects
 from intake.app import build

@@ -1,4 +1,4 @@
-"""`python -m monitoring serve|migrate|seed|rebuild`."""
+"""`python -m monitoring serve|migrate|outbox|dlq|seed|rebuild`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m referral serve|migrate|seed|holidays`."""
+"""`python -m referral serve|migrate|outbox|dlq|seed|holidays`."""
 
 from functools import partial
 

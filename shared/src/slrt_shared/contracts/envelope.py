@@ -59,7 +59,7 @@ class CloudEvent(BaseModel):
         """Parse `data` into the payload model of this event's type."""
         model = BY_EVENT_TYPE.get(self.type)
         if model is None:
-            raise InvalidEventError(f"unknown event type {self.type!r}")
+            raise InvalidEventError("unknown event type")  # which one is the record's content
         try:
             return model.model_validate(self.data)
         except ValidationError as exc:
@@ -68,7 +68,9 @@ class CloudEvent(BaseModel):
     def payload_as(self, model: builtins.type[D]) -> D:
         """Parse `data` as the given payload model, refusing an event of another type."""
         if self.type != model.event_type:
-            raise InvalidEventError(f"expected {model.event_type}, got {self.type}")
+            # a known type is the contract's word; any other is the record's content
+            got = self.type if self.type in BY_EVENT_TYPE else "an unknown type"
+            raise InvalidEventError(f"expected {model.event_type}, got {got}")
         try:
             return model.model_validate(self.data)
         except ValidationError as exc:

@@ -12,6 +12,7 @@ from faststream.specification import AsyncAPI
 from pydantic import create_model
 
 from slrt_shared.contracts import topics
+from slrt_shared.contracts.dead_letters import DeadLetter
 from slrt_shared.contracts.envelope import CloudEvent, TypedCloudEvent
 from slrt_shared.contracts.events import EVENT_DATA_TYPES, AgencyReferral, EventData
 
@@ -63,15 +64,29 @@ def asyncapi_document() -> dict[str, Any]:
                 "(content-type: application/cloudevents+json). " + (model.__doc__ or "")
             ),
         )
+    headers = (
+        "headers dlq-error (what went wrong, without the record's values), dlq-error-type, "
+        "dlq-topic, dlq-partition, dlq-offset and dlq-group"
+    )
     for topic in topics.EVENT_TOPICS:
+        if topics.carries_personal_data(topic):
+            broker.publisher(
+                topics.dlq(topic),
+                schema=DeadLetter,
+                title=f"{topics.dlq(topic)}:publish",
+                description=(
+                    f"Dead letters of {topic}, which carries personal data: no copy of the "
+                    "record (neither its value, key nor headers) but its coordinates and the "
+                    f"error, as the value (JSON) and as {headers}. Kept no longer than {topic} "
+                    "itself; `python -m <service> dlq replay` reads the original from there."
+                ),
+            )
+            continue
         broker.publisher(
             topics.dlq(topic),
             schema=bytes,
             title=f"{topics.dlq(topic)}:publish",
-            description=(
-                f"Dead letters of {topic}: the original record, with headers dlq-error, "
-                "dlq-error-type, dlq-topic, dlq-partition, dlq-offset and dlq-group."
-            ),
+            description=f"Dead letters of {topic}: the original record, with {headers}.",
         )
     spec = AsyncAPI(
         broker,

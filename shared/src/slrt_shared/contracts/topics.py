@@ -24,6 +24,11 @@ EVENT_TOPICS: tuple[str, ...] = (
     RANKING_UPDATED,
 )
 
+# Topics whose records carry a resident's personal data (besides each agency's own topic, which
+# the platform writes but never consumes). A dead letter of one of them holds the coordinates of
+# the record, not a copy, and is kept no longer than the record itself.
+PERSONAL_DATA_TOPICS: frozenset[str] = frozenset({COMPLAINT_PII})
+
 DLQ_SUFFIX = ".dlq"
 
 
@@ -37,12 +42,58 @@ def agency_topic(agency_code: str) -> str:
     return f"agency.{agency_code}.referrals"
 
 
+def carries_personal_data(topic: str) -> bool:
+    """Tell whether a contract topic's records carry personal data."""
+    return topic in PERSONAL_DATA_TOPICS
+
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def capped(retention_ms: int, limit_ms: int) -> int:
+    """The shorter of two retentions, where -1 means forever."""
+    if limit_ms < 0:
+        return retention_ms
+    if retention_ms < 0:
+        return limit_ms
+    return min(retention_ms, limit_ms)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long each kind of topic keeps its records (`retention.ms`, -1 forever).
+
+    The defaults are the chart's (`kafka.topics.*RetentionMs` in infra/helm/slrt/values.yaml).
+    """
+
+    events_ms: int = -1
+    personal_ms: int = 30 * DAY_MS
+    agency_ms: int = 30 * DAY_MS
+    dead_letters_ms: int = 90 * DAY_MS
+    ranking_ms: int = 7 * DAY_MS
+
+    def of(self, topic: str) -> int:
+        """The retention of a contract event topic."""
+        if carries_personal_data(topic):
+            return self.personal_ms
+        if topic == RANKING_UPDATED:
+            return self.ranking_ms
+        return self.events_ms
+
+    def of_dead_letters(self, topic: str) -> int:
+        """The retention of a topic's dead letters: never longer than a personal source's."""
+        if carries_personal_data(topic):
+            return capped(self.dead_letters_ms, self.of(topic))
+        return self.dead_letters_ms
+
+
 @dataclass(frozen=True)
 class TopicSpec:
-    """A topic to create: its name and partition count."""
+    """A topic to create: its name, partition count and retention (`retention.ms`)."""
 
     name: str
     partitions: int
+    retention_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,10 +115,14 @@ class TopicLayout:
         return self.name(agency_topic(agency_code))
 
     def all_topics(
-        self, agency_codes: list[str] | tuple[str, ...] = (), partitions: int = 6
+        self,
+        agency_codes: list[str] | tuple[str, ...] = (),
+        partitions: int = 6,
+        retention: Retention | None = None,
     ) -> list[TopicSpec]:
         """List every topic a deployment needs: events, their dead letters, agency topics."""
-        specs = [TopicSpec(self.name(t), partitions) for t in EVENT_TOPICS]
-        specs += [TopicSpec(self.dlq(t), 1) for t in EVENT_TOPICS]
-        specs += [TopicSpec(self.agency(code), partitions) for code in agency_codes]
+        kept = retention or Retention()
+        specs = [TopicSpec(self.name(t), partitions, kept.of(t)) for t in EVENT_TOPICS]
+        specs += [TopicSpec(self.dlq(t), 1, kept.of_dead_letters(t)) for t in EVENT_TOPICS]
+        specs += [TopicSpec(self.agency(code), partitions, kept.agency_ms) for code in agency_codes]
         return specs

@@ -57,7 +57,7 @@ class WebhookQueries:
         # Clearing the lease makes an attempt in flight unable to record itself over the park.
         await self.conn.execute(
             "UPDATE webhook_deliveries SET status = 'parked', parked_at = now(),"
-            " last_error = 'webhook removed', leased_until = NULL, lease_token = NULL"
+            " last_error = 'webhook_removed', leased_until = NULL, lease_token = NULL"
             " WHERE agency_code = $1 AND status = 'pending'",
             agency_code,
         )

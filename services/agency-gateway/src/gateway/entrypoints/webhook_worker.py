@@ -101,6 +101,7 @@ class WebhookWorker:
             str(delivery.id),
             delivery.payload,
             deadline_seconds=self._settings.webhook_timeout_seconds,
+            policy=self._settings.webhook_url_policy,
         )
         verdict = after_attempt(delivery.attempts, attempt.delivered, self._policy)
         ATTEMPTS.labels(verdict.status).inc()
@@ -157,9 +158,15 @@ def webhook_job(
     """A background job delivering webhooks for the life of the service."""
 
     async def run() -> None:
-        limits = httpx.Limits(max_connections=settings.webhook_max_in_flight)
+        # No connection is kept for reuse: requests go to an address with the name in the Host
+        # header and as TLS server name, and a pooled connection is keyed by the address alone,
+        # so two agencies' names on one address could otherwise share a TLS session. No proxy
+        # from the environment either: the vetted address is the one connected to.
+        limits = httpx.Limits(
+            max_connections=settings.webhook_max_in_flight, max_keepalive_connections=0
+        )
         timeout = httpx.Timeout(settings.webhook_timeout_seconds)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+        async with httpx.AsyncClient(timeout=timeout, limits=limits, trust_env=False) as client:
             await WebhookWorker(runtime.pool, settings, client).run()
 
     return run

@@ -9,8 +9,10 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from gateway.adapters import webhook_target
 from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.adapters.webhook_store import Requeue
+from gateway.domain.webhook_urls import Refusal, UrlPolicy, refusal_code, refusal_messages
 from gateway.domain.webhooks import new_secret
 from gateway.entrypoints.http import Auth, authenticate_agency
 from slrt_shared.http import ApiError
@@ -18,10 +20,14 @@ from slrt_shared.runtime import ServiceRuntime
 
 
 class WebhookIn(BaseModel):
-    """Where to deliver; `rotate_secret` issues a new signing secret."""
+    """Where to deliver (https, a public address); `rotate_secret` issues a new signing secret."""
 
     model_config = ConfigDict(extra="forbid")
-    url: HttpUrl = Field(examples=["https://sistem.dinsos.example.go.id/slrt/webhook"])
+    url: HttpUrl = Field(
+        description="https, no user:password, a host that is and resolves to public addresses"
+        " only (no loopback, private, link-local, CGNAT or cloud metadata address).",
+        examples=["https://sistem.dinsos.example.go.id/slrt/webhook"],
+    )
     rotate_secret: bool = False
 
 
@@ -53,15 +59,42 @@ class DeliveryOut(BaseModel):
     )
 
 
-def router(runtime: ServiceRuntime) -> APIRouter:
-    """Build the webhook routes."""
+_URL_REFUSED = {
+    "description": "The request is not valid; details per field. A URL that breaks the webhook"
+    " URL rule (https only, public addresses only) is answered with its own code.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+}
+
+
+async def vet_url(url: str, policy: UrlPolicy) -> None:
+    """Refuse a webhook URL, with a coded error, unless it and its addresses are allowed."""
+    pinned = await webhook_target.pin(url, policy)
+    if isinstance(pinned, Refusal):
+        message, message_id = refusal_messages(pinned)
+        details = {"field": "url", "reason": pinned.reason}
+        if pinned.address is not None:
+            details["address"] = pinned.address
+        raise ApiError(422, refusal_code(pinned), message, details, message_id=message_id)
+
+
+def router(runtime: ServiceRuntime, policy: UrlPolicy) -> APIRouter:
+    """Build the webhook routes; `policy` says what the URL rule relaxes here."""
     api = APIRouter(prefix="/v1/webhook", tags=["webhooks"])
 
     def uow() -> GatewayUnitOfWork:
         return GatewayUnitOfWork(runtime.pool, runtime.layout)
 
-    @api.put("", response_model=WebhookOut, summary="Register or change the agency's webhook.")
+    @api.put(
+        "",
+        response_model=WebhookOut,
+        summary="Register or change the agency's webhook.",
+        responses={422: _URL_REFUSED},
+    )
     async def put_webhook(body: WebhookIn, authorization: Auth = None) -> WebhookOut:
+        async with uow() as unit:
+            await authenticate_agency(unit, authorization)
+        # Resolving the name takes a while: outside any transaction.
+        await vet_url(str(body.url), policy)
         async with uow() as unit:
             code = await authenticate_agency(unit, authorization)
             current = await unit.webhook(code)
