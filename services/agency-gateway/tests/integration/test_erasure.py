@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -93,12 +94,23 @@ async def test_an_erasure_event_removes_the_residents_data_notes_answers_and_web
     assert await held(gateway_db, referral)
 
     erased = ComplaintPiiErased(complaint_id=referral.complaint_id, erased_at=NOW, cause="request")
+    outbox_before = await gateway_db.pool.fetchval("SELECT coalesce(max(id), 0) FROM outbox")
     async with GatewayUnitOfWork(gateway_db.pool, TopicLayout("")) as uow:
         await erasure.on_pii_erased(uow, erased, _event(erased))
         await erasure.on_pii_erased(uow, erased, _event(erased))  # a second time: no harm
         await uow.commit()
 
     assert await held(gateway_db, referral) == []
+    # The agency is told once, on its own topic, by a copy without the resident.
+    copies = await gateway_db.pool.fetch(
+        "SELECT topic, convert_from(value, 'UTF8')::jsonb -> 'data' AS data FROM outbox"
+        " WHERE id > $1 AND key = $2",
+        outbox_before,
+        str(referral.complaint_id).encode(),
+    )
+    assert [c["topic"] for c in copies] == ["agency.DP3A.referrals"]
+    copy = json.loads(copies[0]["data"])
+    assert copy["change"] == "id.slrt.complaint.pii_erased.v1" and copy["resident"] is None
     delivery = await gateway_db.pool.fetchrow(
         "SELECT status, payload, last_error FROM webhook_deliveries WHERE referral_id = $1",
         referral.id,

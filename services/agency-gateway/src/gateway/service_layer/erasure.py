@@ -11,6 +11,7 @@ import logging
 
 from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.service_layer import inbound
+from gateway.service_layer.views import publish_copy
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import ComplaintPii, ComplaintPiiErased
 
@@ -20,9 +21,17 @@ log = logging.getLogger(__name__)
 async def on_pii_erased(
     uow: GatewayUnitOfWork, data: ComplaintPiiErased, event: CloudEvent
 ) -> None:
-    """Erase the gateway's copy of a complaint's personal data and remember that it did."""
+    """Erase the gateway's copy of a complaint's personal data and remember that it did.
+
+    Each agency gets a new copy of its referrals without the resident (`change` is the erasure's
+    type), so an agency keeping copies of its own knows to erase them too.
+    """
     await uow.lock_complaint(data.complaint_id)
+    if await uow.is_erased(data.complaint_id):
+        return  # a second announcement (a request after retention): nothing left to do
     await uow.erase_complaint(data.complaint_id, data.erased_at, data.cause)
+    for referral in await uow.referrals_of_complaint(data.complaint_id):
+        await publish_copy(uow, referral, event.type, data.erased_at)
     log.info("personal data of complaint %s erased (%s)", data.complaint_id, data.cause)
 
 
