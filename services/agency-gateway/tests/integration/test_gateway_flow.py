@@ -242,10 +242,11 @@ async def test_acting_on_a_referral_announces_each_change_once(gateway) -> None:
     closed = await about(gateway, topics.CASE_RESOLVED, complaint_id)
     assert [e["data"]["status"] for e in updated] == ["acknowledged"]
     assert updated[0]["source"] == "/slrt/agency-gateway"
-    assert updated[0]["data"]["note"] == "Diterima"
+    # The agency's notes stay in the gateway: the events carry none.
+    assert updated[0]["data"].get("note") is None
     assert len(closed) == 1
     assert closed[0]["type"] == "id.slrt.case.resolved.v1"
-    assert (closed[0]["data"]["outcome"], closed[0]["data"]["note"]) == ("resolved", "Masuk panti")
+    assert (closed[0]["data"]["outcome"], closed[0]["data"].get("note")) == ("resolved", None)
     assert closed[0]["data"]["agency_code"] == "DINSOS"
 
     final_copies = await eventually(
@@ -259,6 +260,7 @@ async def test_acting_on_a_referral_announces_each_change_once(gateway) -> None:
 
     final = await gateway.http.get(f"/v1/referrals/{rid}", headers=gateway.agency("DINSOS"))
     assert (final.json()["status"], final.json()["outcome"]) == ("resolved", "resolved")
+    assert final.json()["note"] == "Masuk panti"
 
 
 async def test_an_escalation_reaches_the_agency(gateway) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from gateway.domain.referrals import (
     InvalidTransitionError,
     ReasonRequiredError,
     Referral,
+    UnknownReasonCodeError,
     apply,
     escalate,
     higher_level,
@@ -114,7 +115,39 @@ def test_a_bad_request_is_refused_before_the_status_is_considered() -> None:
 
 def test_every_refusal_carries_a_machine_readable_code() -> None:
     codes = {cls.code for cls in ActionRefusedError.__subclasses__()}
-    assert codes == {"invalid_transition", "reason_required", "invalid_outcome"}
+    assert codes == {
+        "invalid_transition",
+        "reason_required",
+        "invalid_outcome",
+        "unknown_reason_code",
+    }
+
+
+def test_a_rejection_with_a_code_keeps_the_code_and_the_note() -> None:
+    request = AgencyAction("reject", note="Sudah di Dinkes", reason_code="sudah_ditangani")
+    changed = apply(referral(), request, T1)
+    assert (changed.reason_code, changed.note) == ("sudah_ditangani", "Sudah di Dinkes")
+    only_code = apply(referral(), AgencyAction("reject", reason_code="di_luar_wilayah"), T1)
+    assert (only_code.reason_code, only_code.note) == ("di_luar_wilayah", None)
+
+
+def test_a_rejection_given_only_as_free_text_gets_the_code_lainnya() -> None:
+    changed = apply(referral(), AgencyAction("reject", note="Bukan wewenang kami"), T1)
+    assert changed.reason_code == "lainnya"
+
+
+@pytest.mark.parametrize("code", ["alasan_lain", "", "LAINNYA"])
+def test_a_reason_code_off_the_list_is_refused_in_both_languages(code: str) -> None:
+    with pytest.raises(UnknownReasonCodeError) as refused:
+        apply(referral(), AgencyAction("reject", note="x", reason_code=code), T1)
+    assert "bukan_kewenangan" in refused.value.message
+    assert refused.value.message_id is not None
+    assert refused.value.message_id.startswith("reason_code harus")
+
+
+def test_only_a_rejection_carries_a_reason_code() -> None:
+    assert apply(referral(), REQUESTS["progress"], T1).reason_code is None
+    assert apply(referral(), REQUESTS["resolve"], T1).reason_code is None
 
 
 def test_notes_are_trimmed_and_a_blank_note_is_no_note() -> None:

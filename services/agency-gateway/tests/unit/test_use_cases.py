@@ -1,4 +1,5 @@
 import base64
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -337,7 +338,9 @@ async def test_acknowledging_announces_the_update_and_copies_it_to_the_agency() 
     updated = uow.events[0][1]
     assert updated.source == "/slrt/agency-gateway"
     assert updated.subject == str(referral.complaint_id)
-    assert updated.data["status"] == "acknowledged" and updated.data["note"] == "Diterima"
+    assert updated.data["status"] == "acknowledged"
+    assert updated.data.get("note") is None and updated.data.get("reason_code") is None
+    assert uow.referrals[referral.id].note == "Diterima"
     assert uow.events[1][1].data["change"] == "id.slrt.referral.updated.v1"
 
 
@@ -356,9 +359,29 @@ async def test_resolving_announces_case_resolved_with_the_outcome() -> None:
     assert uow.topics() == ["t.case.resolved", "t.agency.DINSOS.referrals"]
     resolved = uow.events[0][1].data
     assert resolved["outcome"] == "partially_resolved"
-    assert resolved["note"] == "PBI aktif kembali"
+    assert resolved.get("note") is None
+    assert "PBI aktif kembali" not in json.dumps([e.data for _, e in uow.events])
+    assert uow.referrals[referral.id].note == "PBI aktif kembali"
     assert resolved["agency_code"] == "DINSOS"
     assert uow.events[1][1].data["outcome"] == "partially_resolved"
+
+
+async def test_rejecting_announces_the_reason_code_and_keeps_the_text_in_the_gateway() -> None:
+    uow = FakeUnitOfWork()
+    referral = await given_referral(uow)
+    result = await act(
+        uow,
+        agency_code="DINSOS",
+        referral_id=referral.id,
+        request=AgencyAction("reject", note="Ibu Sari menderita TBC paru"),
+        idempotency_key="k1",
+        now=T0,
+    )
+    assert (result.status, result.reason_code) == ("rejected", "lainnya")
+    rejected = uow.events[0][1].data
+    assert (rejected["status"], rejected["reason_code"]) == ("rejected", "lainnya")
+    assert "TBC" not in json.dumps([e.data for _, e in uow.events])
+    assert uow.referrals[referral.id].note == "Ibu Sari menderita TBC paru"
 
 
 async def test_a_repeat_with_the_same_key_returns_the_same_answer_and_announces_nothing() -> None:

@@ -25,6 +25,7 @@ from slrt_shared.contracts.events import (
     EventData,
     ReferralDispatched,
     ReferralOutcome,
+    ReferralUpdated,
 )
 
 from .conftest import REGENCY, Monitoring
@@ -350,3 +351,62 @@ async def test_public_answers_carry_no_personal_data(monitoring: Monitoring) -> 
     for text in answers:
         assert NIK not in text and NAME not in text
         assert not NIK_LIKE.search(text)
+
+
+async def test_rejections_are_counted_per_reason_code_and_no_note_is_kept(
+    monitoring: Monitoring,
+) -> None:
+    village, agency, note = "32.15.03.2004", "DISDIK", f"Ibu Sulastri {uuid.uuid4().hex}"
+    now = datetime.now(UTC)
+    # Two rejections with a code, one as events from before the codes were: free text only.
+    for reason_code, text in (("bukan_kewenangan", None), ("di_luar_wilayah", None), (None, note)):
+        first = created(uuid.uuid4(), village, now)
+        referral_id = uuid.uuid4()
+        await publish(monitoring, first, first.complaint_id)
+        dispatched = ReferralDispatched(
+            referral_id=referral_id,
+            complaint_id=first.complaint_id,
+            ticket=first.ticket,
+            village_code=village,
+            service_code="PIP",
+            agency_code=agency,
+            attempt=1,
+            dispatched_at=now,
+            due_at=now + timedelta(days=14),
+        )
+        rejected = ReferralUpdated(
+            referral_id=referral_id,
+            complaint_id=first.complaint_id,
+            agency_code=agency,
+            status="rejected",
+            reason_code=reason_code,
+            note=text,
+            at=now,
+        )
+        for data in (dispatched, rejected):
+            await publish(monitoring, data, first.complaint_id)
+
+    async def counted_by_reason() -> dict[str, int] | None:
+        row = (await rankings(monitoring, "agency", period="all")).get(agency)
+        by_reason: dict[str, int] = row["rejections_by_reason"] if row else {}
+        return by_reason if sum(by_reason.values()) == 3 else None
+
+    by_reason = await eventually(counted_by_reason)
+    assert by_reason == {"bukan_kewenangan": 1, "di_luar_wilayah": 1, "lainnya": 1}
+    conn = await asyncpg.connect(monitoring.dsn)
+    try:
+        tables = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        )
+        holding = [
+            t["table_name"]
+            for t in tables
+            if await conn.fetchval(
+                f'SELECT count(*) FROM "{t["table_name"]}" AS t WHERE t::text LIKE $1',
+                f"%{note}%",
+            )
+        ]
+    finally:
+        await conn.close()
+    assert holding == []

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -94,6 +95,19 @@ def test_an_agency_s_measures_on_a_known_sequence() -> None:
     assert a.rejection_rate == 0.25
     assert a.median_days_to_resolve == 6.5
     assert a.sla_compliance == 0.5
+    assert a.rejections_by_reason == {"lainnya": 1}  # a rejection read before reason codes
+
+
+def test_an_agency_s_rejections_are_counted_per_reason_code() -> None:
+    refs = [
+        replace(referral(rejected=True), reason_code="bukan_kewenangan"),
+        replace(referral(rejected=True), reason_code="bukan_kewenangan"),
+        replace(referral(rejected=True), reason_code="sudah_ditangani"),
+        referral(ack_day=1, resolved_day=2),
+    ]
+    a = measure_agency(refs, NOW)
+    assert a.rejections_by_reason == {"bukan_kewenangan": 2, "sudah_ditangani": 1}
+    assert a.rejection_rate == 0.75
 
 
 @pytest.mark.parametrize("when", [NOW, NOW + 100 * D])

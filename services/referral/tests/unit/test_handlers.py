@@ -123,26 +123,23 @@ class FakeUnitOfWork:
     async def referrals_of(self, complaint_id: UUID) -> list[Referral]:
         return self.tx.referrals_of(complaint_id)
 
-    async def set_status(self, referral_id: UUID, status: str, note: str | None) -> None:
+    async def set_status(self, referral_id: UUID, status: str, reason_code: str | None) -> None:
         r = self.tx.referrals[referral_id]
         over = status in ("rejected", "resolved")
         self.tx.referrals[referral_id] = replace(
             r,
             status=status,  # type: ignore[arg-type]
-            note=note if note is not None else r.note,
+            reason_code=reason_code if reason_code is not None else r.reason_code,
             next_breach_at=None if over else r.next_breach_at,
         )
 
-    async def resolve(
-        self, referral_id: UUID, outcome: Outcome, note: str | None, at: datetime
-    ) -> None:
+    async def resolve(self, referral_id: UUID, outcome: Outcome, at: datetime) -> None:
         r = self.tx.referrals[referral_id]
         status: Status = "resolved"
         self.tx.referrals[referral_id] = replace(
             r,
             status=status,
             outcome=outcome,
-            note=note if note is not None else r.note,
             resolved_at=at,
             next_breach_at=None,
         )
@@ -234,7 +231,7 @@ class Consumer:
                 complaint_id=r.complaint_id,
                 agency_code=agency or r.agency_code,
                 status=status,  # type: ignore[arg-type]
-                note=f"{status} oleh {agency or r.agency_code}",
+                reason_code="bukan_kewenangan" if status == "rejected" else None,
                 at=MONDAY,
             )
         )
@@ -246,7 +243,6 @@ class Consumer:
                 complaint_id=r.complaint_id,
                 agency_code=r.agency_code,
                 outcome=outcome,  # type: ignore[arg-type]
-                note=None,
                 resolved_at=at,
             )
         )
@@ -370,7 +366,7 @@ async def test_a_rejected_referral_goes_to_the_next_agency(
         ("DINSOS", 1, 0, "rejected"),
         ("BPJSKES", 2, 1, "dispatched"),
     ]
-    assert store.referrals[first.id].note == "rejected oleh DINSOS"
+    assert store.referrals[first.id].reason_code == "bukan_kewenangan"
     second = consumer.current(complaint_id, "JKN-PBI")
     assert second.id != first.id
     assert second.next_breach_at == second.due_at

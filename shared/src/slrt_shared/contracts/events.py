@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from slrt_shared.contracts import topics
+from slrt_shared.contracts import reasons, topics
 
 VillageCode = str
 ReferralStatus = Literal["acknowledged", "in_progress", "rejected"]
@@ -29,6 +29,12 @@ _AGENCY = Field(
     examples=["DINSOS"],
 )
 _TICKET = Field(description="Public ticket a resident uses to track the complaint.")
+# Agencies' free text stays in agency-gateway: an officer may type a name or a diagnosis in it,
+# and events are kept for good.
+_NOTE_NOT_FILLED = (
+    " No longer filled by the platform: always null or absent. The agency's own note stays in"
+    " agency-gateway, readable only by that agency; older events may still carry one."
+)
 
 
 class EventData(BaseModel):
@@ -135,7 +141,17 @@ class ReferralUpdated(EventData):
     complaint_id: UUID = _COMPLAINT_ID
     agency_code: str = _AGENCY
     status: ReferralStatus = Field(description="New status of the referral at the agency.")
-    note: str | None = Field(default=None, description="Agency's note; the reason on rejection.")
+    reason_code: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_]{2,40}$",
+        description="Why the agency rejected the referral, as a code; set on every rejection"
+        " (a rejection given only as free text: `lainnya`), null otherwise. One of: "
+        + reasons.describe()
+        + ". Codes are only ever added: treat one you do not know as `lainnya`."
+        " Absent in events from before the field.",
+        examples=["bukan_kewenangan"],
+    )
+    note: str | None = Field(default=None, description="Agency's note." + _NOTE_NOT_FILLED)
     at: datetime = Field(description="When the agency changed the status.")
 
 
@@ -161,7 +177,9 @@ class CaseResolved(EventData):
     complaint_id: UUID = _COMPLAINT_ID
     agency_code: str = _AGENCY
     outcome: Outcome = Field(description="What the agency achieved.")
-    note: str | None = Field(default=None, description="Agency's note on the outcome.")
+    note: str | None = Field(
+        default=None, description="Agency's note on the outcome." + _NOTE_NOT_FILLED
+    )
     resolved_at: datetime = Field(description="When the agency reported the outcome.")
 
 

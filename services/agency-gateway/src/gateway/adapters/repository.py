@@ -15,7 +15,7 @@ from slrt_shared.unit_of_work import PgUnitOfWork
 
 _REFERRAL_COLUMNS = (
     "id, complaint_id, ticket, village_code, service_code, agency_code, attempt, status,"
-    " dispatched_at, due_at, updated_at, escalation_level, outcome, note, seq,"
+    " dispatched_at, due_at, updated_at, escalation_level, outcome, note, reason_code, seq,"
     " xid::text::bigint AS xid"
 )
 # The complaint lock's class: its own key space among the database's advisory locks.
@@ -192,12 +192,13 @@ class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries, ErasureQueries):
         """Write what can change of a referral."""
         await self.conn.execute(
             "UPDATE referrals SET status = $2, escalation_level = $3, outcome = $4, note = $5,"
-            " updated_at = $6 WHERE id = $1",
+            " reason_code = $6, updated_at = $7 WHERE id = $1",
             referral.id,
             referral.status,
             referral.escalation_level,
             referral.outcome,
             referral.note,
+            referral.reason_code,
             referral.updated_at,
         )
 

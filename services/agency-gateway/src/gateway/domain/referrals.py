@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Final, Literal, cast, get_args
 from uuid import UUID
 
+from slrt_shared.contracts.reasons import FALLBACK, REASON_CODES
+
 Status = Literal["dispatched", "acknowledged", "in_progress", "rejected", "resolved"]
 Action = Literal["acknowledge", "progress", "reject", "resolve"]
 Outcome = Literal["resolved", "partially_resolved", "unresolvable"]
@@ -40,9 +42,10 @@ class ActionRefusedError(Exception):
 
     code = "action_refused"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, message_id: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.message_id = message_id
 
 
 class InvalidTransitionError(ActionRefusedError):
@@ -55,6 +58,12 @@ class ReasonRequiredError(ActionRefusedError):
     """A rejection without a reason."""
 
     code = "reason_required"
+
+
+class UnknownReasonCodeError(ActionRefusedError):
+    """A rejection with a reason code that is not on the list."""
+
+    code = "unknown_reason_code"
 
 
 class InvalidOutcomeError(ActionRefusedError):
@@ -80,7 +89,8 @@ class Referral:
     updated_at: datetime
     escalation_level: EscalationLevel | None = None
     outcome: Outcome | None = None
-    note: str | None = None
+    note: str | None = None  # the agency's own text: kept here, never put on an event
+    reason_code: str | None = None
     seq: int = 0
     xid: int = 0  # the inserting transaction: with seq, its place in the agency's list
 
@@ -97,6 +107,7 @@ class AgencyAction:
     action: Action
     note: str | None = None
     outcome: str | None = None
+    reason_code: str | None = None
 
 
 def check(status: Status, action: Action) -> None:
@@ -109,15 +120,42 @@ def check(status: Status, action: Action) -> None:
 def apply(referral: Referral, request: AgencyAction, at: datetime) -> Referral:
     """The referral after the agency's action; raises ActionRefusedError when not allowed."""
     note = request.note.strip() if request.note and request.note.strip() else None
-    if request.action == "reject" and note is None:
-        raise ReasonRequiredError("Say why the referral is rejected.")
+    reason_code: str | None = None
+    if request.action == "reject":
+        reason_code = reason_of(request.reason_code, note)
     outcome: Outcome | None = None
     if request.action == "resolve":
         outcome = _outcome(request.outcome)
     check(referral.status, request.action)
     return replace(
-        referral, status=LEADS_TO[request.action], outcome=outcome, note=note, updated_at=at
+        referral,
+        status=LEADS_TO[request.action],
+        outcome=outcome,
+        note=note,
+        reason_code=reason_code,
+        updated_at=at,
     )
+
+
+def reason_of(code: str | None, note: str | None) -> str:
+    """The reason code of a rejection: the one given, or FALLBACK for free text alone.
+
+    Raises ReasonRequiredError when neither is given, UnknownReasonCodeError for a code that
+    is not on the list.
+    """
+    if code is None:
+        if note is None:
+            raise ReasonRequiredError(
+                "Say why the referral is rejected: a reason_code, a reason, or both.",
+                "Sebutkan alasan penolakan: reason_code, reason, atau keduanya.",
+            )
+        return FALLBACK
+    if code not in REASON_CODES:
+        known = ", ".join(REASON_CODES)
+        raise UnknownReasonCodeError(
+            f"reason_code must be one of {known}.", f"reason_code harus salah satu dari {known}."
+        )
+    return code
 
 
 def higher_level(current: EscalationLevel | None, level: EscalationLevel) -> EscalationLevel:

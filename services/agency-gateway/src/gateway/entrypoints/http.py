@@ -27,6 +27,7 @@ from gateway.service_layer.actions import (
     ReferralNotFoundError,
     act,
 )
+from slrt_shared.contracts.reasons import REASON_CODES
 from slrt_shared.http import ApiError
 from slrt_shared.runtime import ServiceRuntime
 from slrt_shared.tokens import bearer, hash_token
@@ -68,7 +69,13 @@ class ReferralOut(BaseModel):
     updated_at: datetime
     escalation_level: EscalationLevel | None
     outcome: Outcome | None
-    note: str | None
+    note: str | None = Field(
+        description="The agency's own note of its last action; only this agency sees it, and"
+        " it is never put on an event."
+    )
+    reason_code: str | None = Field(
+        default=None, description="The reason code of a rejection.", examples=["sudah_ditangani"]
+    )
     resident: ResidentOut | None = Field(
         description="Null until the resident's data has reached the gateway, and once erased."
     )
@@ -96,6 +103,7 @@ class ReferralOut(BaseModel):
             escalation_level=r.escalation_level,
             outcome=r.outcome,
             note=r.note,
+            reason_code=r.reason_code,
             resident=ResidentOut(**view.resident) if view.resident is not None else None,
             personal_data_erased=view.personal_data_erased,
         )
@@ -119,11 +127,29 @@ class NoteIn(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
+_CODES = "; ".join(
+    f"`{code}`: {label_id} ({label_en})" for code, (label_id, label_en) in REASON_CODES.items()
+)
+
+
 class RejectIn(BaseModel):
-    """Why the referral is not for this agency."""
+    """Why the referral is not for this agency: a reason code, a free-text reason, or both."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=4000, examples=["Bukan wewenang kami."])
+    reason_code: str | None = Field(
+        default=None,
+        max_length=40,
+        description="One of the reason codes (what the events carry): " + _CODES + "."
+        " Without it, a rejection with a reason gets `lainnya`.",
+        examples=["bukan_kewenangan"],
+    )
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="Free text, kept in the gateway for this agency only; never on an event.",
+        examples=["Bukan wewenang kami."],
+    )
 
 
 class ResolveIn(BaseModel):
@@ -142,6 +168,7 @@ class ActionOut(BaseModel):
     outcome: str | None
     note: str | None
     at: datetime
+    reason_code: str | None = None
 
     @classmethod
     def of(cls, result: ActionResult) -> ActionOut:
@@ -152,6 +179,7 @@ class ActionOut(BaseModel):
             outcome=result.outcome,
             note=result.note,
             at=result.at,
+            reason_code=result.reason_code,
         )
 
 
@@ -172,7 +200,7 @@ async def authenticate_agency(unit: GatewayUnitOfWork, authorization: str | None
 def refused(exc: ActionRefusedError) -> ApiError:
     """The answer for an action the referral's rules do not allow."""
     status = 409 if isinstance(exc, InvalidTransitionError) else 422
-    return ApiError(status, exc.code, exc.message)
+    return ApiError(status, exc.code, exc.message, message_id=exc.message_id)
 
 
 def router(runtime: ServiceRuntime) -> APIRouter:
@@ -290,12 +318,12 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     @api.post(
         "/v1/referrals/{referral_id}/reject",
         response_model=ActionOut,
-        summary="Reject a referral that is not for this agency (reason required).",
+        summary="Reject a referral that is not for this agency (a reason_code, a reason, or both).",
     )
     async def reject(
         referral_id: UUID, body: RejectIn, authorization: Auth = None, idempotency_key: Key = None
     ) -> ActionOut:
-        request = AgencyAction("reject", note=body.reason)
+        request = AgencyAction("reject", note=body.reason, reason_code=body.reason_code)
         return await run(referral_id, request, authorization, idempotency_key)
 
     @api.post(

@@ -38,6 +38,7 @@ class ActionResult:
     outcome: str | None
     note: str | None
     at: datetime
+    reason_code: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The result as stored under its idempotency key."""
@@ -52,12 +53,17 @@ class ActionResult:
             outcome=stored.get("outcome"),
             note=stored.get("note"),
             at=datetime.fromisoformat(stored["at"]),
+            reason_code=stored.get("reason_code"),
         )
 
 
 def fingerprint(referral_id: UUID, request: AgencyAction) -> str:
     """Hash of a request, to tell a repeat from a different request under the same key."""
-    body = json.dumps([str(referral_id), request.action, request.note, request.outcome])
+    parts = [str(referral_id), request.action, request.note, request.outcome]
+    if request.reason_code is not None:
+        # Only when given: a request from before reason codes keeps the hash it was stored with.
+        parts.append(request.reason_code)
+    body = json.dumps(parts)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -93,6 +99,7 @@ async def act(
     changed = apply(referral, request, at)
     await uow.save(changed)
 
+    # The agency's note stays in the gateway's own table: events carry codes only.
     data: EventData
     if changed.outcome is not None:
         data = CaseResolved(
@@ -100,7 +107,6 @@ async def act(
             complaint_id=changed.complaint_id,
             agency_code=agency_code,
             outcome=changed.outcome,
-            note=changed.note,
             resolved_at=at,
         )
     else:
@@ -110,13 +116,15 @@ async def act(
             agency_code=agency_code,
             # An action never leads back to dispatched, and a resolution is announced above.
             status=cast(ReferralStatus, changed.status),
-            note=changed.note,
+            reason_code=changed.reason_code,
             at=at,
         )
     event = new_event(data, source=SOURCE, subject=changed.complaint_id, time=at)
     uow.emit(data.topic, event)
     await publish_copy(uow, changed, event.type, at)
 
-    result = ActionResult(changed.id, changed.status, changed.outcome, changed.note, at)
+    result = ActionResult(
+        changed.id, changed.status, changed.outcome, changed.note, at, changed.reason_code
+    )
     await uow.store_response(agency_code, idempotency_key, digest, result.to_json())
     return result

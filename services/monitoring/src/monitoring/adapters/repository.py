@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from monitoring.domain.measures import AgencyTally, ComplaintFact, ReferralFact, Tally
+from slrt_shared.contracts.reasons import FALLBACK
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 MICROSECONDS_PER_DAY = 86_400_000_000
@@ -143,7 +144,7 @@ class MonitoringUnitOfWork(PgUnitOfWork):
         moment = "c.received_at" if level != "agency" else "r.dispatched_at"
         rows = await self.conn.fetch(
             f"SELECT {area} AS area, r.agency_code, r.attempt, r.dispatched_at, r.due_at,"
-            " r.acknowledged_at, r.resolved_at, r.rejected, r.escalations"
+            " r.acknowledged_at, r.resolved_at, r.rejected, r.escalations, r.reason_code"
             " FROM referral_facts r JOIN complaint_facts c USING (complaint_id)"
             " WHERE c.regency_code = $1 AND c.received_at IS NOT NULL"
             f" AND ($2::timestamptz IS NULL OR {moment} >= $2)"
@@ -163,6 +164,7 @@ class MonitoringUnitOfWork(PgUnitOfWork):
                 r["resolved_at"],
                 r["rejected"],
                 r["escalations"],
+                r["reason_code"],
             )
             for r in rows
         ]
@@ -315,6 +317,20 @@ class MonitoringUnitOfWork(PgUnitOfWork):
             f" AND ($2::timestamptz IS NULL OR r.dispatched_at < $2){scope} GROUP BY 1, 2",
             *args,
         )
+        reasons: dict[tuple[str, str | None], dict[str, int]] = {}
+        for r in await self.conn.fetch(
+            "SELECT c.regency_code, r.agency_code, COALESCE(r.reason_code, $3) AS code,"
+            " count(*) AS n FROM referral_facts r JOIN complaint_facts c USING (complaint_id)"
+            " WHERE r.rejected AND c.received_at IS NOT NULL"
+            " AND ($1::timestamptz IS NULL OR r.dispatched_at >= $1)"
+            " AND ($2::timestamptz IS NULL OR r.dispatched_at < $2)"
+            f"{_scope('c.regency_code', regencies, 4)} GROUP BY 1, 2, 3",
+            start,
+            end,
+            FALLBACK,
+            *args[3:],
+        ):
+            reasons.setdefault((r["regency_code"], r["agency_code"]), {})[r["code"]] = r["n"]
         return {
             (r["regency_code"], r["agency_code"]): AgencyTally(
                 referrals=r["referrals"],
@@ -324,6 +340,7 @@ class MonitoringUnitOfWork(PgUnitOfWork):
                 days_to_resolve=_days(r["res"]),
                 sla_judged=r["judged"],
                 sla_met=r["met"],
+                rejections_by_reason=reasons.get((r["regency_code"], r["agency_code"]), {}),
             )
             for r in rows
         }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from slrt_shared.contracts.reasons import FALLBACK
 
 DAY = timedelta(days=1)
 
@@ -31,6 +34,7 @@ class ReferralFact:
     resolved_at: datetime | None
     rejected: bool
     escalations: int
+    reason_code: str | None = None  # of a rejection
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class AgencyMeasures:
     sla_compliance: float | None
     rejection_rate: float | None
     median_days_to_resolve: float | None
+    rejections_by_reason: dict[str, int] = field(default_factory=dict)
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -112,6 +117,7 @@ class AgencyTally:
     days_to_resolve: list[float]
     sla_judged: int
     sla_met: int
+    rejections_by_reason: dict[str, int] = field(default_factory=dict)
 
 
 def _judged(r: ReferralFact, now: datetime) -> bool:
@@ -181,6 +187,9 @@ def tally_agency(referrals: list[ReferralFact], now: datetime) -> AgencyTally:
         ],
         sla_judged=len(judged),
         sla_met=sum(1 for r in judged if _met(r)),
+        rejections_by_reason=dict(
+            Counter(r.reason_code or FALLBACK for r in referrals if r.rejected)
+        ),
     )
 
 
@@ -193,6 +202,7 @@ def measure_agency_tally(t: AgencyTally) -> AgencyMeasures:
         sla_compliance=_share(t.sla_met, t.sla_judged),
         rejection_rate=_share(t.rejected, t.referrals),
         median_days_to_resolve=percentile(t.days_to_resolve, 50),
+        rejections_by_reason=dict(sorted(t.rejections_by_reason.items())),
     )
 
 

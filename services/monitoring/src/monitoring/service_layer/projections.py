@@ -12,6 +12,7 @@ from slrt_shared.contracts.events import (
     ReferralEscalated,
     ReferralUpdated,
 )
+from slrt_shared.contracts.reasons import is_reason_code
 
 
 async def on_created(uow: MonitoringUnitOfWork, data: ComplaintCreated, event: CloudEvent) -> None:
@@ -47,11 +48,16 @@ async def on_dispatched(
 
 
 async def on_updated(uow: MonitoringUnitOfWork, data: ReferralUpdated, event: CloudEvent) -> None:
-    """Record an acknowledgement or a rejection."""
+    """Record an acknowledgement or a rejection (with its reason code, never a note)."""
     if data.status == "acknowledged":
         await uow.upsert_referral(data.referral_id, data.complaint_id, acknowledged_at=data.at)
     elif data.status == "rejected":
-        await uow.upsert_referral(data.referral_id, data.complaint_id, rejected=True)
+        # Only a code of the list is kept; a rejection from before reason codes (or with a code
+        # newer than this list) keeps none, and the reports count it as `lainnya`.
+        code = data.reason_code if data.reason_code and is_reason_code(data.reason_code) else None
+        await uow.upsert_referral(
+            data.referral_id, data.complaint_id, rejected=True, reason_code=code
+        )
 
 
 async def on_escalated(

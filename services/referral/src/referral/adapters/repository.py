@@ -197,27 +197,24 @@ class ReferralUnitOfWork(PgUnitOfWork):
         )
         return [_referral(r) for r in rows]
 
-    async def set_status(self, referral_id: UUID, status: str, note: str | None) -> None:
+    async def set_status(self, referral_id: UUID, status: str, reason_code: str | None) -> None:
         """Change a referral's status (one that is over no longer breaches)."""
         await self.conn.execute(
-            "UPDATE referrals SET status = $2, note = COALESCE($3, note),"
+            "UPDATE referrals SET status = $2, reason_code = COALESCE($3, reason_code),"
             " next_breach_at = CASE WHEN $2 IN ('rejected', 'resolved') THEN NULL"
             " ELSE next_breach_at END WHERE id = $1",
             referral_id,
             status,
-            note,
+            reason_code,
         )
 
-    async def resolve(
-        self, referral_id: UUID, outcome: Outcome, note: str | None, at: datetime
-    ) -> None:
+    async def resolve(self, referral_id: UUID, outcome: Outcome, at: datetime) -> None:
         """Record a referral's outcome."""
         await self.conn.execute(
-            "UPDATE referrals SET status = 'resolved', outcome = $2, note = COALESCE($3, note),"
-            " resolved_at = $4, next_breach_at = NULL WHERE id = $1",
+            "UPDATE referrals SET status = 'resolved', outcome = $2,"
+            " resolved_at = $3, next_breach_at = NULL WHERE id = $1",
             referral_id,
             outcome,
-            note,
             at,
         )
 

@@ -62,7 +62,7 @@ class Referral:
     due_at: datetime
     bounces: int = 0
     outcome: Outcome | None = None
-    note: str | None = None
+    reason_code: str | None = None  # of a rejection; the agency's free text never comes here
     resolved_at: datetime | None = None
     escalation_level: str | None = None
     escalated_at: datetime | None = None

@@ -42,7 +42,15 @@ class ReferralOut(BaseModel):
         " complete (its SKB 3 Menteri not loaded): due_at may be too early."
     )
     outcome: str | None
-    note: str | None
+    reason_code: str | None = Field(
+        default=None,
+        description="Why the agency rejected it, as a code (see the referral.updated event).",
+        examples=["bukan_kewenangan"],
+    )
+    note: str | None = Field(
+        default=None,
+        description="Always null: agencies' notes stay in agency-gateway, with the agency.",
+    )
     resolved_at: datetime | None
 
 

@@ -84,7 +84,7 @@ async def on_referral_updated(
     await uow.log_transition(referral.id, event.id, decision, context.clock())
     if not decision.accepted:
         return
-    await uow.set_status(referral.id, data.status, data.note)
+    await uow.set_status(referral.id, data.status, data.reason_code)
     if data.status == "rejected":
         case = await _case_of(uow, referral)
         calendar = await context.calendar_in(uow)
@@ -100,7 +100,7 @@ async def on_case_resolved(
     await uow.log_transition(referral.id, event.id, decision, context.clock())
     if not decision.accepted:
         return
-    await uow.resolve(referral.id, data.outcome, data.note, data.resolved_at)
+    await uow.resolve(referral.id, data.outcome, data.resolved_at)
     await _close_if_complete(uow, referral.complaint_id)
 
 

@@ -43,12 +43,10 @@ class UnitOfWork(Protocol):
     async def referrals_of(self, complaint_id: UUID) -> list[Referral]:
         """Every referral of a case, by need and attempt."""
 
-    async def set_status(self, referral_id: UUID, status: str, note: str | None) -> None:
-        """Change a referral's status."""
+    async def set_status(self, referral_id: UUID, status: str, reason_code: str | None) -> None:
+        """Change a referral's status (with the reason code of a rejection)."""
 
-    async def resolve(
-        self, referral_id: UUID, outcome: Outcome, note: str | None, at: datetime
-    ) -> None:
+    async def resolve(self, referral_id: UUID, outcome: Outcome, at: datetime) -> None:
         """Record a referral's outcome."""
 
     async def log_transition(

@@ -1,0 +1,28 @@
+"""The reason codes an agency gives when it rejects a referral: codes travel, free text does not."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Code -> (label in Bahasa Indonesia, label in English), for the agency API's docs and the UIs.
+# Only additions: a consumer treats a code it does not know yet as FALLBACK.
+REASON_CODES: Final[dict[str, tuple[str, str]]] = {
+    "bukan_kewenangan": ("Bukan kewenangan instansi ini", "Not this agency's responsibility"),
+    "data_tidak_lengkap": ("Data tidak lengkap", "Data incomplete"),
+    "sudah_ditangani": ("Sudah ditangani sebelumnya", "Already handled"),
+    "di_luar_wilayah": ("Di luar wilayah layanan", "Outside the service area"),
+    "tidak_memenuhi_syarat": ("Tidak memenuhi syarat layanan", "Not eligible for the service"),
+    "lainnya": ("Lainnya", "Other"),
+}
+# The code of a rejection given only as free text (the text itself stays in agency-gateway).
+FALLBACK: Final = "lainnya"
+
+
+def is_reason_code(code: str) -> bool:
+    """Whether a code is on the list."""
+    return code in REASON_CODES
+
+
+def describe() -> str:
+    """The list as Markdown-ish text for field descriptions: `code` (Bahasa / English)."""
+    return "; ".join(f"`{c}` ({i} / {e})" for c, (i, e) in REASON_CODES.items())
