@@ -1,4 +1,4 @@
-"""Demo credentials: one token per village operator, one key per agency, admin and district.
+"""Demo credentials: a token per village operator, a key per agency, admin, district, subject key.
 
 `python -m slrt_shared.demo_credentials --regency 32.15 --out credentials.json` writes them once.
 """
@@ -21,6 +21,8 @@ def generate(regency_code: str) -> dict[str, Any]:
         "agencies": {code: new_token("ak_") for code in reference.agencies()},
         "admin": new_token("adm_"),
         "district": {regency_code: new_token("ds_")},
+        # Keys the HMAC under which access and erasure requests remember a NIK.
+        "subject_hash_key": new_token("shk_"),
     }
 
 
@@ -28,8 +30,12 @@ def ensure(path: Path, regency_code: str) -> dict[str, Any]:
     """Load the credentials file, creating it on first use so re-runs keep the same tokens."""
     if path.exists():
         loaded: dict[str, Any] = json.loads(path.read_text())
-        return loaded
-    creds = generate(regency_code)
+        if "subject_hash_key" in loaded:
+            return loaded
+        # A file from before subject requests: keep its tokens, add the key.
+        creds = {**loaded, "subject_hash_key": generate(regency_code)["subject_hash_key"]}
+    else:
+        creds = generate(regency_code)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.write_text(json.dumps(creds, indent=2) + "\n")

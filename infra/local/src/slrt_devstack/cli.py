@@ -71,7 +71,11 @@ def up(paths: StackPaths) -> None:
     creds = credentials.ensure(creds_path, DEMO_REGENCY)
     for spec in services.SERVICES:
         env = services.service_env(
-            spec, dsns[spec.schema], endpoints.kafka_bootstrap_servers, creds["admin"]
+            spec,
+            dsns[spec.schema],
+            endpoints.kafka_bootstrap_servers,
+            creds["admin"],
+            subject_hash_key=creds["subject_hash_key"],
         )
         services.seed(spec, env, creds_path, DEMO_REGENCY)
         services.start(paths, spec, env)

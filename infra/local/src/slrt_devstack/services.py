@@ -62,12 +62,27 @@ LOCAL_ONLY = {
 }
 
 
+# The services that answer access and erasure requests, by the NIK's keyed hash.
+SUBJECT_KEYED = ("INTAKE", "GATEWAY")
+
+
 def service_env(
-    spec: ServiceSpec, dsn: str, bootstrap: str, admin_token: str, topic_prefix: str = ""
+    spec: ServiceSpec,
+    dsn: str,
+    bootstrap: str,
+    admin_token: str,
+    topic_prefix: str = "",
+    subject_hash_key: str | None = None,
 ) -> dict[str, str]:
     """Environment of one service process (the local-only settings unless the caller's own)."""
+    subject = (
+        {f"{spec.env_prefix}_SUBJECT_HASH_KEY": subject_hash_key}
+        if subject_hash_key and spec.env_prefix in SUBJECT_KEYED
+        else {}
+    )
     return {
         **LOCAL_ONLY.get(spec.env_prefix, {}),
+        **subject,
         **os.environ,
         f"{spec.env_prefix}_DATABASE_URL": dsn,
         f"{spec.env_prefix}_HTTP_PORT": str(spec.port),
