@@ -34,6 +34,8 @@ PUBLIC = {
         "/open311/v2/services/BPJS.json",
         "/open311/v2/requests.json",
         "/open311/v2/requests/SLRT-K7M2-9QXA.xml",
+        "/v1/subjects/export",
+        "/v1/subjects/erase",
     ],
     "agency-gateway": [
         "/v1/referrals",
@@ -56,7 +58,7 @@ PUBLIC = {
 # API documents of the services agencies do not integrate with.
 NOT_ROUTED = {
     "intake": ["/openapi.json"],
-    "agency-gateway": ["/v1/audit"],
+    "agency-gateway": ["/v1/audit", "/v1/admin/subjects/export"],
     "monitoring": ["/openapi.json"],
 }
 
