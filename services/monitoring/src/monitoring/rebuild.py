@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError
 from aiokafka.structs import OffsetAndMetadata
 
-from monitoring.app import build
+from monitoring.app import build, unit_of_work_factory
 from monitoring.entrypoints.kafka import handlers
 from slrt_shared.contracts.envelope import InvalidEventError, decode
 from slrt_shared.kafka_security import client_options
@@ -48,7 +48,10 @@ async def rebuild() -> int:
 
 async def _replay(runtime: ServiceRuntime, pool: asyncpg.Pool, consumer: AIOKafkaConsumer) -> int:
     await pool.execute(f"TRUNCATE {', '.join(PROJECTIONS)}")
-    by_topic = {runtime.layout.name(topic): handler for topic, handler in handlers(runtime).items()}
+    by_topic = {
+        runtime.layout.name(topic): handler
+        for topic, handler in handlers(unit_of_work_factory(runtime)).items()
+    }
     parts = [TopicPartition(t, p) for t in by_topic for p in sorted(await _partitions(consumer, t))]
     consumer.assign(parts)
     await consumer.seek_to_beginning(*parts)

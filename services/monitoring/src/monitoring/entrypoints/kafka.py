@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitoring.adapters.repository import MonitoringUnitOfWork
+from monitoring.adapters.unit_of_work import UnitOfWorkFactory
 from monitoring.service_layer import projections as p
 from slrt_shared.consumer import EventHandler, with_inbox
 from slrt_shared.contracts import topics
@@ -17,12 +17,8 @@ from slrt_shared.contracts.events import (
 from slrt_shared.runtime import ServiceRuntime
 
 
-def handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
+def handlers(uow: UnitOfWorkFactory) -> dict[str, EventHandler]:
     """Monitoring's handler of each consumed topic."""
-
-    def uow() -> MonitoringUnitOfWork:
-        return MonitoringUnitOfWork(runtime.pool, runtime.layout)
-
     return {
         topics.COMPLAINT_CREATED: with_inbox(uow, ComplaintCreated, p.on_created),
         topics.REFERRAL_DISPATCHED: with_inbox(uow, ReferralDispatched, p.on_dispatched),
@@ -33,7 +29,7 @@ def handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
     }
 
 
-def subscribe(runtime: ServiceRuntime) -> None:
+def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory) -> None:
     """Register monitoring's consumers."""
-    for topic, handler in handlers(runtime).items():
+    for topic, handler in handlers(uow).items():
         runtime.subscribe(topic, handler)
