@@ -12,12 +12,10 @@ import pytest_asyncio
 from monitoring.adapters.unit_of_work import MonitoringUnitOfWork
 from monitoring.domain.ranking import Policy
 from monitoring.service_layer import projections, reports
-from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import (
     CaseResolved,
     ComplaintClosed,
     ComplaintCreated,
-    EventData,
     ReferralDispatched,
     ReferralEscalated,
     ReferralOutcome,
@@ -57,11 +55,6 @@ async def uow(uow: MonitoringUnitOfWork) -> MonitoringUnitOfWork:
     return uow
 
 
-def event(data: EventData) -> CloudEvent:
-    """Wrap a payload as the producing service would."""
-    return new_event(data, source="/slrt/test", subject=str(getattr(data, "complaint_id", "")))
-
-
 class Case:
     """One complaint told through its events, each applied with the projection handlers."""
 
@@ -81,7 +74,7 @@ class Case:
             received_at=self.received_at,
             recorded_at=self.received_at,
         )
-        await projections.on_created(self.uow, data, event(data))
+        await projections.on_created(data, self.uow)
         return self
 
     async def referred(self, agency: str = "DINSOS", due_days: float = 5) -> UUID:
@@ -97,7 +90,7 @@ class Case:
             dispatched_at=self.received_at,
             due_at=self.received_at + due_days * DAY,
         )
-        await projections.on_dispatched(self.uow, data, event(data))
+        await projections.on_dispatched(data, self.uow)
         return referral
 
     async def resolved(self, referral: UUID, after_days: float, agency: str = "DINSOS") -> None:
@@ -108,7 +101,7 @@ class Case:
             outcome="resolved",
             resolved_at=self.received_at + after_days * DAY,
         )
-        await projections.on_resolved(self.uow, data, event(data))
+        await projections.on_resolved(data, self.uow)
 
     async def updated(self, referral: UUID, status: ReferralStatus) -> None:
         data = ReferralUpdated(
@@ -118,13 +111,13 @@ class Case:
             status=status,
             at=self.received_at + DAY,
         )
-        await projections.on_updated(self.uow, data, event(data))
+        await projections.on_updated(data, self.uow)
 
     async def escalated(self, referral: UUID) -> None:
         data = ReferralEscalated(
             referral_id=referral, complaint_id=self.id, level="kecamatan", at=self.received_at
         )
-        await projections.on_escalated(self.uow, data, event(data))
+        await projections.on_escalated(data, self.uow)
 
     async def closed(self, after_days: float, referral: UUID | None = None) -> None:
         data = ComplaintClosed(
@@ -141,7 +134,7 @@ class Case:
                 )
             ],
         )
-        await projections.on_closed(self.uow, data, event(data))
+        await projections.on_closed(data, self.uow)
 
 
 async def closed_case(uow: MonitoringUnitOfWork, village: str, when: datetime, days: float) -> None:
@@ -158,6 +151,24 @@ async def open_case(uow: MonitoringUnitOfWork, village: str, when: datetime) -> 
     await case.referred()
 
 
+async def ranking(
+    uow: MonitoringUnitOfWork, period: str | None, level: str
+) -> list[dict[str, Any]]:
+    """The regency's ranking at NOW."""
+    return await reports.ranking(
+        reports.Ranking(REGENCY, period, level), uow, policy=POLICY, now=NOW
+    )
+
+
+async def report_card(
+    uow: MonitoringUnitOfWork, village: str, period: str | None
+) -> dict[str, Any]:
+    """A village's report card at NOW."""
+    return await reports.report_card(
+        reports.ReportCard(village, period), uow, policy=POLICY, now=NOW
+    )
+
+
 def by_code(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r["code"]: r for r in rows}
 
@@ -169,10 +180,10 @@ async def test_facts_that_arrive_before_their_complaint_are_kept(uow: Monitoring
     await case.closed(2, referral)
     await case.created()
 
-    card = await reports.report_card(uow, BUSY, None, POLICY, NOW)
+    card = await report_card(uow, BUSY, None)
     assert (card["received"], card["closed"], card["open_backlog"]) == (1, 1, 0)
     assert card["sla_compliance"] == 1.0
-    agencies = await reports.ranking(uow, REGENCY, None, "agency", POLICY, NOW)
+    agencies = await ranking(uow, None, "agency")
     assert [(a["code"], a["referrals"], a["resolved"]) for a in agencies] == [("DINSOS", 1, 1)]
 
 
@@ -186,7 +197,7 @@ async def test_a_village_ranks_from_the_minimum_caseload_and_an_idle_one_is_not_
         await closed_case(uow, QUIET, JUNE, days=1)
     await open_case(uow, ELSEWHERE, JUNE)
 
-    rows = by_code(await reports.ranking(uow, REGENCY, "2025-06", "village", POLICY, NOW))
+    rows = by_code(await ranking(uow, "2025-06", "village"))
     assert (rows[BUSY]["rank"], rows[BUSY]["status"]) == (1, "ranked")
     assert (rows[BUSY]["received"], rows[BUSY]["closed"], rows[BUSY]["open_backlog"]) == (5, 4, 1)
     assert rows[BUSY]["resolution_rate"] == 0.8
@@ -207,7 +218,7 @@ async def test_a_kecamatan_counts_the_complaints_of_its_villages(uow: Monitoring
         await closed_case(uow, village, JUNE, days=1)
     await open_case(uow, ELSEWHERE, JUNE)
 
-    rows = by_code(await reports.ranking(uow, REGENCY, "all", "kecamatan", POLICY, NOW))
+    rows = by_code(await ranking(uow, "all", "kecamatan"))
     assert (rows[KEC_A]["received"], rows[KEC_A]["closed"]) == (3, 3)
     assert (rows[KEC_B]["received"], rows[KEC_B]["open_backlog"]) == (1, 1)
     assert {r["status"] for r in rows.values()} == {"too_few_cases"}
@@ -217,8 +228,8 @@ async def test_a_month_counts_only_the_complaints_received_in_it(uow: Monitoring
     await closed_case(uow, BUSY, MAY, days=3)
     await open_case(uow, BUSY, JUNE)
 
-    june = await reports.report_card(uow, BUSY, "2025-06", POLICY, NOW)
-    all_time = await reports.report_card(uow, BUSY, None, POLICY, NOW)
+    june = await report_card(uow, BUSY, "2025-06")
+    all_time = await report_card(uow, BUSY, None)
     assert (june["received"], june["closed"]) == (1, 0)
     assert (all_time["received"], all_time["closed"], all_time["period"]) == (2, 1, "all")
     assert [(p["period"], p["received"]) for p in june["trend"][-2:]] == [
@@ -238,9 +249,9 @@ async def test_rejections_and_escalations_are_counted_and_progress_changes_nothi
     await case.escalated(second)
     await case.escalated(second)
 
-    card = await reports.report_card(uow, BUSY, None, POLICY, NOW)
+    card = await report_card(uow, BUSY, None)
     assert card["escalations"] == 2
     assert card["sla_compliance"] == 0.0  # DINSOS's referral is past due and open
-    agencies = by_code(await reports.ranking(uow, REGENCY, "all", "agency", POLICY, NOW))
+    agencies = by_code(await ranking(uow, "all", "agency"))
     assert agencies["DINKES"]["rejection_rate"] == 1.0
     assert (agencies["DINSOS"]["referrals"], agencies["DINSOS"]["resolved"]) == (1, 0)

@@ -113,7 +113,9 @@ async def rankings(dsn: str, now: datetime) -> dict[str, Any]:
     try:
         async with MonitoringUnitOfWork(pool, TopicLayout()) as uow:
             return {
-                f"{level}:{period}": await reports.ranking(uow, REGENCY, period, level, POLICY, now)
+                f"{level}:{period}": await reports.ranking(
+                    reports.Ranking(REGENCY, period, level), uow, policy=POLICY, now=now
+                )
                 for level in LEVELS
                 for period in ("all", ROLLING, current_month(now))
             }
@@ -166,7 +168,9 @@ async def test_one_pass_over_every_regency_equals_each_regency_ranked_alone(
                 )
                 for regency in regencies:
                     for level in LEVELS:
-                        alone = await reports.ranking(uow, regency, period, level, POLICY, now)
+                        alone = await reports.ranking(
+                            reports.Ranking(regency, period, level), uow, policy=POLICY, now=now
+                        )
                         assert together.by_regency[(regency, level)] == alone
                 national = together.national["village"]
                 assert len(national) == len(await uow.regions(None, "village"))

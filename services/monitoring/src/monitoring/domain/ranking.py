@@ -24,6 +24,7 @@ from monitoring.domain.measures import (
     measure_agency_tally,
     measure_tally,
 )
+from slrt_shared.contracts.events import RankingRow
 
 LEVELS = ("village", "kecamatan", "agency")
 # Changes with the clock alone, so it does not make a ranking new.
@@ -171,3 +172,15 @@ def digest(rows: list[dict[str, Any]]) -> str:
     """A fingerprint of a ranking that changes only when its published content does."""
     stable = [{k: v for k, v in r.items() if k not in _UNSTABLE} for r in rows]
     return hashlib.sha256(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def announced_row(row: dict[str, Any]) -> RankingRow:
+    """A ranking row as `ranking.updated` carries it; an agency's score is its SLA compliance."""
+    return RankingRow(
+        rank=row["rank"],
+        code=row["code"],
+        name=row["name"],
+        score=row.get("score", (row.get("sla_compliance") or 0) * 100),
+        complaints=row.get("received", row.get("referrals", 0)),
+        closed=row.get("closed", row.get("resolved", 0)),
+    )

@@ -29,6 +29,10 @@ from monitoring.entrypoints.schemas import (
     Scope,
 )
 from monitoring.service_layer.reports import (
+    NationalRanking,
+    Ranking,
+    RegencyMeasures,
+    ReportCard,
     national_ranking,
     ranking,
     regency_measures,
@@ -57,7 +61,10 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
             raise errors.INVALID_LEVEL.error(levels=", ".join(LEVELS))
         async with uow() as unit:
             return await ranking(
-                unit, regency, period, level, settings.policy(), datetime.now(UTC), kecamatan
+                Ranking(regency, period, level, kecamatan),
+                unit,
+                policy=settings.policy(),
+                now=datetime.now(UTC),
             )
 
     async def national(
@@ -69,15 +76,10 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
             raise errors.INVALID_LEVEL.error(levels=", ".join(LEVELS))
         async with uow() as unit:
             return await national_ranking(
+                NationalRanking(settings.regency_codes, period, level, kecamatan, limit, offset),
                 unit,
-                settings.regency_codes,
-                period,
-                level,
-                settings.policy(),
-                datetime.now(UTC),
-                kecamatan,
-                limit,
-                offset,
+                policy=settings.policy(),
+                now=datetime.now(UTC),
             )
 
     @api.get("/v1/rankings", summary="Ranking of villages, kecamatan or agencies of a regency.")
@@ -105,7 +107,9 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
             }
         rows = await rows_for(level, regency, period, kecamatan)
         async with uow() as unit:
-            summary = await regency_measures(unit, regency, period, datetime.now(UTC))
+            summary = await regency_measures(
+                RegencyMeasures(regency, period), unit, now=datetime.now(UTC)
+            )
         return {
             "regency": regency,
             "level": level,
@@ -152,7 +156,10 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
             kecamatan = await unit.region(village["parent_code"])
             _, period = resolve(regency_of_village(village_code), period or ALL)
             card = await report_card(
-                unit, village_code, period, settings.policy(), datetime.now(UTC)
+                ReportCard(village_code, period),
+                unit,
+                policy=settings.policy(),
+                now=datetime.now(UTC),
             )
         return {
             **card,
@@ -211,10 +218,13 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         async with uow() as unit:
             region = await unit.region(regency)
             areas = await unit.regions([regency], "district")
+            policy = settings.policy()
             villages = await ranking(
-                unit, regency, period, "village", settings.policy(), now, kecamatan
+                Ranking(regency, period, "village", kecamatan), unit, policy=policy, now=now
             )
-            agencies = await ranking(unit, regency, period, "agency", settings.policy(), now)
+            agencies = await ranking(
+                Ranking(regency, period, "agency"), unit, policy=policy, now=now
+            )
         periods = [*months_before(current_month(now), 12)[::-1], ROLLING]
         params = {"regency": regency, "period": period, "kecamatan": kecamatan or ""}
         return HTMLResponse(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from prometheus_client import Histogram
 
 from monitoring.adapters.unit_of_work import UnitOfWorkFactory
-from monitoring.service_layer.reports import publish_changed
+from monitoring.service_layer.publishing import PublishRankings, publish_changed
 from monitoring.settings import MonitoringSettings
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,10 @@ def ranking_job(
                 if await uow.lock_publisher():
                     started = time.perf_counter()
                     count = await publish_changed(
+                        PublishRankings(settings.regency_codes, settings.national_ranking),
                         uow,
-                        settings.regency_codes,
-                        settings.policy(),
-                        datetime.now(UTC),
-                        national=settings.national_ranking,
+                        policy=settings.policy(),
+                        now=datetime.now(UTC),
                     )
                     await uow.commit()
                     took = time.perf_counter() - started

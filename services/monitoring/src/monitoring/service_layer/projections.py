@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from monitoring.domain.regions import areas_of_village
 from monitoring.service_layer.unit_of_work import UnitOfWork
-from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import (
     CaseResolved,
     ComplaintClosed,
@@ -16,7 +15,7 @@ from slrt_shared.contracts.events import (
 from slrt_shared.contracts.reasons import is_reason_code
 
 
-async def on_created(uow: UnitOfWork, data: ComplaintCreated, event: CloudEvent) -> None:
+async def on_created(data: ComplaintCreated, uow: UnitOfWork) -> None:
     """Count a complaint for its village."""
     kecamatan, regency = areas_of_village(data.village_code)
     await uow.add_complaint(
@@ -33,7 +32,7 @@ async def on_created(uow: UnitOfWork, data: ComplaintCreated, event: CloudEvent)
     )
 
 
-async def on_dispatched(uow: UnitOfWork, data: ReferralDispatched, event: CloudEvent) -> None:
+async def on_dispatched(data: ReferralDispatched, uow: UnitOfWork) -> None:
     """Record a referral and its deadline."""
     await uow.upsert_referral(
         data.referral_id,
@@ -46,7 +45,7 @@ async def on_dispatched(uow: UnitOfWork, data: ReferralDispatched, event: CloudE
     )
 
 
-async def on_updated(uow: UnitOfWork, data: ReferralUpdated, event: CloudEvent) -> None:
+async def on_updated(data: ReferralUpdated, uow: UnitOfWork) -> None:
     """Record an acknowledgement or a rejection (with its reason code, never a note)."""
     if data.status == "acknowledged":
         await uow.upsert_referral(data.referral_id, data.complaint_id, acknowledged_at=data.at)
@@ -59,19 +58,19 @@ async def on_updated(uow: UnitOfWork, data: ReferralUpdated, event: CloudEvent) 
         )
 
 
-async def on_escalated(uow: UnitOfWork, data: ReferralEscalated, event: CloudEvent) -> None:
+async def on_escalated(data: ReferralEscalated, uow: UnitOfWork) -> None:
     """Count an escalation."""
     await uow.escalate(data.referral_id, data.complaint_id)
 
 
-async def on_resolved(uow: UnitOfWork, data: CaseResolved, event: CloudEvent) -> None:
+async def on_resolved(data: CaseResolved, uow: UnitOfWork) -> None:
     """Record a referral's outcome."""
     await uow.upsert_referral(
         data.referral_id, data.complaint_id, resolved_at=data.resolved_at, outcome=data.outcome
     )
 
 
-async def on_closed(uow: UnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:
+async def on_closed(data: ComplaintClosed, uow: UnitOfWork) -> None:
     """Record when a complaint closed."""
     kecamatan, regency = areas_of_village(data.village_code)
     await uow.close_complaint(

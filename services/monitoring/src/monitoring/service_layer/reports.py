@@ -1,65 +1,86 @@
-"""Read measures, rankings and report cards; publish rankings when they change."""
+"""Read measures, rankings and report cards."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from monitoring.domain.measures import AgencyTally, by_kecamatan, combine, measure_tally
-from monitoring.domain.periods import ROLLING, current_month, period_bounds, trend_months
-from monitoring.domain.ranking import Policy, agency_rows, digest, ranked_rows
+from monitoring.domain.periods import ALL, ROLLING, current_month, period_bounds, trend_months
+from monitoring.domain.ranking import Policy, agency_rows, ranked_rows
 from monitoring.domain.regions import regency_of, regency_of_village, within
 from monitoring.service_layer.unit_of_work import UnitOfWork
 from slrt_shared import reference
-from slrt_shared.contracts import topics
-from slrt_shared.contracts.envelope import new_event
-from slrt_shared.contracts.events import RankingRow, RankingUpdated
 
 
 def _agency_names() -> dict[str, str]:
     return {a.code: a.name_id for a in reference.agencies().values()}
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """The ranking of a regency's villages, kecamatan or agencies (of one kecamatan, if named)."""
+
+    regency: str
+    period: str | None
+    level: str
+    kecamatan: str | None = None
+
+
+@dataclass(frozen=True)
+class RegencyMeasures:
+    """The measures of a whole regency over a period."""
+
+    regency: str
+    period: str | None
+
+
+@dataclass(frozen=True)
+class ReportCard:
+    """A Puskesos's report card for a period (all time when None)."""
+
+    village: str
+    period: str | None
+
+
+@dataclass(frozen=True)
+class NationalRanking:
+    """A page of the country-wide ranking of the served regencies' villages or kecamatan."""
+
+    regencies: list[str]
+    period: str
+    level: str
+    kecamatan: str | None
+    limit: int | None
+    offset: int
+
+
 async def regency_measures(
-    uow: UnitOfWork, regency: str, period: str | None, now: datetime
+    query: RegencyMeasures, uow: UnitOfWork, *, now: datetime
 ) -> dict[str, Any]:
     """The whole regency's measures."""
-    start, end = period_bounds(period, now)
-    tallies = await uow.tallies([regency], start, end, "village", now)
+    start, end = period_bounds(query.period, now)
+    tallies = await uow.tallies([query.regency], start, end, "village", now)
     return asdict(measure_tally(combine(list(tallies.values()))))
 
 
-async def agency_measures(
-    uow: UnitOfWork, regency: str, period: str | None, now: datetime
-) -> list[dict[str, Any]]:
-    """Every agency's measures, best SLA compliance first."""
-    start, end = period_bounds(period, now)
-    tallies = await uow.agency_tallies([regency], start, end, now)
-    return agency_rows({agency: t for (_, agency), t in tallies.items()}, _agency_names())
-
-
 async def ranking(
-    uow: UnitOfWork,
-    regency: str,
-    period: str | None,
-    level: str,
-    policy: Policy,
-    now: datetime,
-    kecamatan: str | None = None,
+    query: Ranking, uow: UnitOfWork, *, policy: Policy, now: datetime
 ) -> list[dict[str, Any]]:
     """Rows of the ranking of villages, kecamatan or agencies."""
-    if level == "agency":
-        return await agency_measures(uow, regency, period, now)
-    start, end = period_bounds(period, now)
-    tallies = await uow.tallies([regency], start, end, "village", now)
-    if level == "village":
-        rows = ranked_rows(await uow.regions([regency], "village"), tallies, policy)
+    start, end = period_bounds(query.period, now)
+    if query.level == "agency":
+        agencies = await uow.agency_tallies([query.regency], start, end, now)
+        return agency_rows({agency: t for (_, agency), t in agencies.items()}, _agency_names())
+    tallies = await uow.tallies([query.regency], start, end, "village", now)
+    if query.level == "village":
+        rows = ranked_rows(await uow.regions([query.regency], "village"), tallies, policy)
     else:
-        rows = ranked_rows(await uow.regions([regency], "district"), by_kecamatan(tallies), policy)
-    return [row for row in rows if within(row["code"], kecamatan)]
+        kecamatan = await uow.regions([query.regency], "district")
+        rows = ranked_rows(kecamatan, by_kecamatan(tallies), policy)
+    return [row for row in rows if within(row["code"], query.kecamatan)]
 
 
 @dataclass(frozen=True)
@@ -123,15 +144,19 @@ async def all_rankings(
 
 
 async def report_card(
-    uow: UnitOfWork, village: str, period: str | None, policy: Policy, now: datetime
+    query: ReportCard, uow: UnitOfWork, *, policy: Policy, now: datetime
 ) -> dict[str, Any]:
     """A Puskesos's measures for a period, its place, and six months of trend."""
-    regency = regency_of_village(village)
-    rows = {r["code"]: r for r in await ranking(uow, regency, period, "village", policy, now)}
+    regency = regency_of_village(query.village)
+
+    async def row_of(period: str | None) -> dict[str, Any]:
+        rows = await ranking(Ranking(regency, period, "village"), uow, policy=policy, now=now)
+        return {r["code"]: r for r in rows}[query.village]
+
+    card = await row_of(query.period)
     trend = []
-    for month in trend_months(period, now):
-        monthly = {r["code"]: r for r in await ranking(uow, regency, month, "village", policy, now)}
-        row = monthly[village]
+    for month in trend_months(query.period, now):
+        row = await row_of(month)
         trend.append(
             {
                 "period": month,
@@ -140,76 +165,25 @@ async def report_card(
                 "score": row["score"],
             }
         )
-    return {**rows[village], "period": period or "all", "trend": trend}
-
-
-async def publish_changed(
-    uow: UnitOfWork,
-    regencies: list[str],
-    policy: Policy,
-    now: datetime,
-    national: bool = False,
-) -> int:
-    """Recompute the current rankings; store and announce (ranking.updated) those that changed.
-
-    With `national`, also store the country-wide ranking, read a page at a time by
-    `/v1/rankings?regency=all` (it is not announced: one record could not carry it).
-    """
-    published = 0
-    for period in (current_month(now), ROLLING):
-        computed = await all_rankings(uow, regencies, period, policy, now, national)
-        digests = await uow.digests(period)
-        for (regency, level), rows in computed.by_regency.items():
-            fingerprint = digest(rows)
-            if digests.get((regency, level)) == fingerprint:
-                continue
-            payload = json.dumps(rows, default=str)
-            await uow.save_snapshot(regency, period, level, fingerprint, payload, now)
-            event = RankingUpdated(
-                regency_code=regency,
-                period=period,
-                level=level,
-                computed_at=now,
-                rows=[
-                    RankingRow(
-                        rank=r["rank"],
-                        code=r["code"],
-                        name=r["name"],
-                        score=r.get("score", (r.get("sla_compliance") or 0) * 100),
-                        complaints=r.get("received", r.get("referrals", 0)),
-                        closed=r.get("closed", r.get("resolved", 0)),
-                    )
-                    for r in rows
-                ],
-            )
-            uow.emit(
-                topics.RANKING_UPDATED,
-                new_event(event, source="/slrt/monitoring", subject=regency, time=now),
-            )
-            published += 1
-        for level, rows in computed.national.items():
-            await uow.save_national(period, level, computed.national_summary, rows, now)
-    return published
+    return {**card, "period": query.period or ALL, "trend": trend}
 
 
 async def national_ranking(
-    uow: UnitOfWork,
-    regencies: list[str],
-    period: str,
-    level: str,
-    policy: Policy,
-    now: datetime,
-    kecamatan: str | None,
-    limit: int | None,
-    offset: int,
+    query: NationalRanking, uow: UnitOfWork, *, policy: Policy, now: datetime
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A page of the country-wide ranking: as last stored by the job, else computed now."""
     # The job refreshes only the current periods; an older month's stored copy is outdated.
-    if period in (current_month(now), ROLLING):
-        stored = await uow.national(period, level, kecamatan, limit, offset)
+    if query.period in (current_month(now), ROLLING):
+        stored = await uow.national(
+            query.period, query.level, query.kecamatan, query.limit, query.offset
+        )
         if stored is not None:
             return stored
-    computed = await all_rankings(uow, regencies, period, policy, now, national=True)
-    rows = [row for row in computed.national[level] if within(row["code"], kecamatan)]
-    page = rows[offset : None if limit is None else offset + limit]
-    return {"summary": computed.national_summary, "total": len(rows), "computed_at": now}, page
+    computed = await all_rankings(uow, query.regencies, query.period, policy, now, national=True)
+    rows = [row for row in computed.national[query.level] if within(row["code"], query.kecamatan)]
+    end = None if query.limit is None else query.offset + query.limit
+    return {
+        "summary": computed.national_summary,
+        "total": len(rows),
+        "computed_at": now,
+    }, rows[query.offset : end]
