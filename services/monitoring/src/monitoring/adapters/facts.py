@@ -6,7 +6,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
+
 from slrt_shared.unit_of_work import PgUnitOfWork
+
+# Everything `rebuild` replays from the events.
+PROJECTIONS = ("complaint_facts", "referral_facts", "ranking_snapshots", "inbox")
+
+
+async def reset_projections(pool: asyncpg.Pool) -> None:
+    """Empty every projection, before the events are replayed into them."""
+    await pool.execute(f"TRUNCATE {', '.join(PROJECTIONS)}")
 
 
 class FactWrites(PgUnitOfWork):
