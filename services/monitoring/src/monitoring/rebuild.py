@@ -17,14 +17,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError
 from aiokafka.structs import OffsetAndMetadata
 
-from monitoring.app import build
+from monitoring.adapters.facts import reset_projections
+from monitoring.app import build, unit_of_work_factory
 from monitoring.entrypoints.kafka import handlers
 from slrt_shared.contracts.envelope import InvalidEventError, decode
 from slrt_shared.kafka_security import client_options
 from slrt_shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
-PROJECTIONS = ("complaint_facts", "referral_facts", "ranking_snapshots", "inbox")
 
 
 async def rebuild() -> int:
@@ -47,8 +47,11 @@ async def rebuild() -> int:
 
 
 async def _replay(runtime: ServiceRuntime, pool: asyncpg.Pool, consumer: AIOKafkaConsumer) -> int:
-    await pool.execute(f"TRUNCATE {', '.join(PROJECTIONS)}")
-    by_topic = {runtime.layout.name(topic): handler for topic, handler in handlers(runtime).items()}
+    await reset_projections(pool)
+    by_topic = {
+        runtime.layout.name(topic): handler
+        for topic, handler in handlers(unit_of_work_factory(runtime)).items()
+    }
     parts = [TopicPartition(t, p) for t in by_topic for p in sorted(await _partitions(consumer, t))]
     consumer.assign(parts)
     await consumer.seek_to_beginning(*parts)

@@ -7,13 +7,14 @@ from typing import Any
 
 import asyncpg
 
+from monitoring.adapters.regions import save_regions
 from slrt_shared import reference
 from slrt_shared.runtime import SeedLoader
 
 
-async def load_regions(conn: asyncpg.Connection, regencies: Iterable[str]) -> int:
-    """Upsert each regency with its kecamatan and villages; return the number of regions."""
-    rows = []
+def regions_of(regencies: Iterable[str]) -> list[tuple[str, str, str, str | None]]:
+    """Each regency with its kecamatan and villages, from the reference data, as region rows."""
+    rows: list[tuple[str, str, str, str | None]] = []
     for regency in sorted(set(regencies)):
         found = [
             r
@@ -23,12 +24,13 @@ async def load_regions(conn: asyncpg.Connection, regencies: Iterable[str]) -> in
         if not any(r.code == regency and r.level == "regency" for r in found):
             raise SystemExit(f"{regency} is not a regency of the reference data")
         rows += [(r.code, r.name, r.level, r.parent_code) for r in found]
-    await conn.executemany(
-        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,"
-        " parent_code = EXCLUDED.parent_code",
-        rows,
-    )
+    return rows
+
+
+async def load_regions(conn: asyncpg.Connection, regencies: Iterable[str]) -> int:
+    """Upsert each regency with its kecamatan and villages; return the number of regions."""
+    rows = regions_of(regencies)
+    await save_regions(conn, rows)
     return len(rows)
 
 

@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
-from monitoring.app import build
+from monitoring.adapters.unit_of_work import MonitoringUnitOfWork
+from monitoring.app import MIGRATIONS, build
 from monitoring.settings import MonitoringSettings
-from slrt_shared import reference
+from slrt_shared import db, reference
 from slrt_shared.contracts.topics import TopicLayout
 
 REGENCY = "32.15"
@@ -107,3 +109,26 @@ async def monitoring(
         if not os.environ.get("SLRT_KEEP_TEST_DATA"):
             await provision.delete_topics(test_env.kafka_bootstrap_servers, layout.prefix)
             await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def scratch_pool(test_env: Any) -> AsyncIterator[asyncpg.Pool]:
+    """A migrated monitoring schema of its own (no running service touches it)."""
+    from slrt_devstack import provision
+
+    run = "u" + secrets.token_hex(4)
+    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    await db.migrate(dsns["monitoring"], "monitoring", "monitoring", MIGRATIONS)
+    pool = await db.create_pool(dsns["monitoring"], "monitoring")
+    try:
+        yield pool
+    finally:
+        await pool.close()
+        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def uow(scratch_pool: asyncpg.Pool) -> AsyncIterator[MonitoringUnitOfWork]:
+    """One open transaction on the scratch schema, rolled back after the test."""
+    async with MonitoringUnitOfWork(scratch_pool, TopicLayout()) as unit:
+        yield unit

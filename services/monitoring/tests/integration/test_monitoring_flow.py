@@ -410,3 +410,47 @@ async def test_rejections_are_counted_per_reason_code_and_no_note_is_kept(
     finally:
         await conn.close()
     assert holding == []
+
+
+async def test_error_answers_are_in_bahasa_indonesia_unless_english_is_asked_for(
+    monitoring: Monitoring,
+) -> None:
+    cases = [
+        (
+            "/v1/rankings",
+            {"period": "June"},
+            "period harus berupa YYYY-MM, rolling-30d atau all.",
+            "period is YYYY-MM, rolling-30d or all.",
+        ),
+        (
+            "/v1/rankings",
+            {"level": "province"},
+            "level harus salah satu dari village, kecamatan, agency.",
+            "level is one of village, kecamatan, agency.",
+        ),
+        (
+            "/v1/rankings",
+            {"regency": "all", "level": "agency"},
+            "Dinas diperingkat di dalam satu kabupaten/kota: sebutkan kabupaten/kotanya.",
+            "Agencies are ranked within a regency: name the regency.",
+        ),
+        (
+            "/v1/rankings",
+            {"regency": "32.16"},
+            "Kabupaten/kota ini tidak dilayani di sini.",
+            "This regency is not served here.",
+        ),
+        (
+            "/v1/puskesos/32.15.99.9999",
+            {},
+            "Desa/kelurahan tidak ditemukan.",
+            "No such village.",
+        ),
+    ]
+    for path, params, indonesian, english in cases:
+        default = await monitoring.http.get(path, params=params)
+        asked = await monitoring.http.get(path, params=params, headers={"Accept-Language": "en"})
+        assert default.status_code == asked.status_code and default.status_code in (404, 422)
+        assert default.json()["error"]["code"] == asked.json()["error"]["code"]
+        assert default.json()["error"]["message"] == indonesian, path
+        assert asked.json()["error"]["message"] == english, path

@@ -19,10 +19,11 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from monitoring.adapters.repository import MonitoringUnitOfWork
+from monitoring.adapters.unit_of_work import MonitoringUnitOfWork
 from monitoring.app import MIGRATIONS
-from monitoring.domain.measures import tally
-from monitoring.domain.ranking import Policy
+from monitoring.domain.measures import ComplaintFact, ReferralFact, tally
+from monitoring.domain.periods import ROLLING, current_month, period_bounds
+from monitoring.domain.ranking import LEVELS, Policy
 from monitoring.service_layer import reports
 from slrt_bench.national.country import synthetic_regions
 from slrt_bench.national.events import case_events, publish
@@ -72,15 +73,51 @@ async def facts(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
         await conn.close()
 
 
+async def complaint_facts(
+    conn: asyncpg.Connection, regency: str, start: datetime | None, end: datetime | None
+) -> list[ComplaintFact]:
+    """The complaints received in a regency within [start, end), one fact a row, by village."""
+    rows = await conn.fetch(
+        "SELECT village_code, received_at, recorded_at, closed_at FROM complaint_facts"
+        " WHERE regency_code = $1 AND received_at IS NOT NULL"
+        " AND ($2::timestamptz IS NULL OR received_at >= $2)"
+        " AND ($3::timestamptz IS NULL OR received_at < $3)",
+        regency,
+        start,
+        end,
+    )
+    return [ComplaintFact(*r) for r in rows]
+
+
+async def referral_facts(
+    conn: asyncpg.Connection, regency: str, start: datetime | None, end: datetime | None
+) -> list[ReferralFact]:
+    """The referrals of those complaints, one fact a row, by village."""
+    rows = await conn.fetch(
+        "SELECT c.village_code, r.agency_code, r.attempt, r.dispatched_at, r.due_at,"
+        " r.acknowledged_at, r.resolved_at, r.rejected, r.escalations, r.reason_code"
+        " FROM referral_facts r JOIN complaint_facts c USING (complaint_id)"
+        " WHERE c.regency_code = $1 AND c.received_at IS NOT NULL"
+        " AND ($2::timestamptz IS NULL OR c.received_at >= $2)"
+        " AND ($3::timestamptz IS NULL OR c.received_at < $3)",
+        regency,
+        start,
+        end,
+    )
+    return [ReferralFact(*r) for r in rows]
+
+
 async def rankings(dsn: str, now: datetime) -> dict[str, Any]:
     """Every ranking of the served regency, by level and period."""
     pool = await db.create_pool(dsn, "monitoring")
     try:
         async with MonitoringUnitOfWork(pool, TopicLayout()) as uow:
             return {
-                f"{level}:{period}": await reports.ranking(uow, REGENCY, period, level, POLICY, now)
-                for level in reports.LEVELS
-                for period in ("all", reports.ROLLING, reports.current_month(now))
+                f"{level}:{period}": await reports.ranking(
+                    reports.Ranking(REGENCY, period, level), uow, policy=POLICY, now=now
+                )
+                for level in LEVELS
+                for period in ("all", ROLLING, current_month(now))
             }
     finally:
         await pool.close()
@@ -125,16 +162,18 @@ async def test_one_pass_over_every_regency_equals_each_regency_ranked_alone(
     pool = await db.create_pool(dsn, "monitoring")
     try:
         async with MonitoringUnitOfWork(pool, TopicLayout()) as uow:
-            for period in ("all", reports.ROLLING, reports.current_month(now)):
+            for period in ("all", ROLLING, current_month(now)):
                 together = await reports.all_rankings(
                     uow, regencies, period, POLICY, now, national=True
                 )
                 for regency in regencies:
-                    for level in reports.LEVELS:
-                        alone = await reports.ranking(uow, regency, period, level, POLICY, now)
+                    for level in LEVELS:
+                        alone = await reports.ranking(
+                            reports.Ranking(regency, period, level), uow, policy=POLICY, now=now
+                        )
                         assert together.by_regency[(regency, level)] == alone
                 national = together.national["village"]
-                assert len(national) == len(await uow.regions_of(None, "village"))
+                assert len(national) == len(await uow.regions(None, "village"))
                 assert [r["rank"] for r in national if r["rank"]] == list(
                     range(1, 1 + sum(1 for r in national if r["rank"]))
                 )
@@ -149,14 +188,14 @@ async def test_tallies_counted_by_postgres_equal_the_domain_s_tally_of_the_facts
     pool = await db.create_pool(dsn, "monitoring")
     try:
         async with MonitoringUnitOfWork(pool, TopicLayout()) as uow:
-            for period in ("all", reports.ROLLING):
-                start, end = reports.period_bounds(period, now)
+            for period in ("all", ROLLING):
+                start, end = period_bounds(period, now)
                 counted = await uow.tallies([REGENCY], start, end, "village", now)
                 complaints: dict[str, list[Any]] = defaultdict(list)
                 referrals: dict[str, list[Any]] = defaultdict(list)
-                for c in await uow.complaint_facts(REGENCY, start, end, "village"):
+                for c in await complaint_facts(uow.conn, REGENCY, start, end):
                     complaints[c.area].append(c)
-                for r in await uow.referral_facts(REGENCY, start, end, "village"):
+                for r in await referral_facts(uow.conn, REGENCY, start, end):
                     referrals[r.area].append(r)
                 assert set(counted) == set(complaints)
                 for area, t in counted.items():

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from monitoring.domain.regions import kecamatan_of
 from slrt_shared.contracts.reasons import FALLBACK
 
 DAY = timedelta(days=1)
@@ -86,12 +87,6 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def sla_compliance(referrals: list[ReferralFact], now: datetime) -> float | None:
-    """Share met of the referrals whose deadline has come: resolved by their due time."""
-    judged = [r for r in referrals if _judged(r, now)]
-    return _share(sum(1 for r in judged if _met(r)), len(judged))
-
-
 @dataclass(frozen=True)
 class Tally:
     """An area's facts reduced to what its measures need: counts and durations in days."""
@@ -120,24 +115,29 @@ class AgencyTally:
     rejections_by_reason: dict[str, int] = field(default_factory=dict)
 
 
-def _judged(r: ReferralFact, now: datetime) -> bool:
+def is_sla_judged(r: ReferralFact, now: datetime) -> bool:
+    """Whether a referral counts toward SLA compliance: not rejected, due, and resolved or late.
+
+    `adapters/aggregates.py` counts the same rule in SQL; an integration test pins the two.
+    """
     return r.due_at is not None and not r.rejected and (r.resolved_at is not None or r.due_at < now)
 
 
-def _met(r: ReferralFact) -> bool:
+def is_sla_met(r: ReferralFact) -> bool:
+    """Whether a judged referral met its SLA: resolved by its due time."""
     return bool(r.resolved_at and r.due_at and r.resolved_at <= r.due_at)
 
 
 def tally(complaints: list[ComplaintFact], referrals: list[ReferralFact], now: datetime) -> Tally:
     """Reduce an area's facts to counts and durations."""
-    judged = [r for r in referrals if _judged(r, now)]
+    judged = [r for r in referrals if is_sla_judged(r, now)]
     return Tally(
         received=len(complaints),
         registered_within_a_day=sum(1 for c in complaints if c.received_at - c.recorded_at <= DAY),
         days_to_close=[_days(c.closed_at - c.received_at) for c in complaints if c.closed_at],
         open_ages=[_days(now - c.received_at) for c in complaints if c.closed_at is None],
         sla_judged=len(judged),
-        sla_met=sum(1 for r in judged if _met(r)),
+        sla_met=sum(1 for r in judged if is_sla_met(r)),
         escalations=sum(r.escalations for r in referrals),
         re_referrals=sum(1 for r in referrals if r.attempt > 1),
     )
@@ -170,7 +170,7 @@ def measure(
 
 def tally_agency(referrals: list[ReferralFact], now: datetime) -> AgencyTally:
     """Reduce an agency's referrals to counts and durations."""
-    judged = [r for r in referrals if _judged(r, now)]
+    judged = [r for r in referrals if is_sla_judged(r, now)]
     return AgencyTally(
         referrals=len(referrals),
         resolved=sum(1 for r in referrals if r.resolved_at is not None and not r.rejected),
@@ -186,7 +186,7 @@ def tally_agency(referrals: list[ReferralFact], now: datetime) -> AgencyTally:
             if r.resolved_at and r.dispatched_at
         ],
         sla_judged=len(judged),
-        sla_met=sum(1 for r in judged if _met(r)),
+        sla_met=sum(1 for r in judged if is_sla_met(r)),
         rejections_by_reason=dict(
             Counter(r.reason_code or FALLBACK for r in referrals if r.rejected)
         ),
@@ -226,3 +226,11 @@ def combine(tallies: list[Tally]) -> Tally:
 
 
 EMPTY = Tally(0, 0, [], [], 0, 0, 0, 0)
+
+
+def by_kecamatan(villages: dict[str, Tally]) -> dict[str, Tally]:
+    """Kecamatan tallies from the tallies of their villages."""
+    grouped: dict[str, list[Tally]] = defaultdict(list)
+    for code, t in villages.items():
+        grouped[kecamatan_of(code)].append(t)
+    return {code: combine(parts) for code, parts in grouped.items()}

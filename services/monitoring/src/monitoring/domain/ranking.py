@@ -11,9 +11,24 @@ Ranked areas whose adjusted score is below `flag_below` are flagged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
 
-from monitoring.domain.measures import Measures
+from monitoring.domain.measures import (
+    EMPTY,
+    AgencyTally,
+    Measures,
+    Tally,
+    measure_agency_tally,
+    measure_tally,
+)
+from slrt_shared.contracts.events import RankingRow
+
+LEVELS = ("village", "kecamatan", "agency")
+# Changes with the clock alone, so it does not make a ranking new.
+_UNSTABLE = frozenset({"backlog_median_age_days"})
 
 
 @dataclass(frozen=True)
@@ -112,3 +127,60 @@ def rank(areas: dict[str, tuple[str, Measures]], policy: Policy) -> list[Ranked]
         status = "too_few_cases" if m.received else "not_active"
         result.append(Ranked(code, name, None, None, status, False, m))
     return result
+
+
+def ranked_rows(
+    regions: list[dict[str, Any]], tallies: dict[str, Tally], policy: Policy
+) -> list[dict[str, Any]]:
+    """Rank named areas (every one listed, active or not) from their tallies."""
+    areas = {a["code"]: (a["name"], measure_tally(tallies.get(a["code"], EMPTY))) for a in regions}
+    return [
+        {
+            "rank": r.rank,
+            "code": r.code,
+            "name": r.name,
+            "score": r.score,
+            "status": r.status,
+            "flagged": r.flagged,
+            **asdict(r.measures),
+        }
+        for r in rank(areas, policy)
+    ]
+
+
+def agency_rows(
+    tallies: dict[str | None, AgencyTally], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Every agency's measures, best SLA compliance first, named from `names` when known."""
+    rows = [
+        {
+            "code": code,
+            "name": names.get(code, code) if code else code,
+            **asdict(measure_agency_tally(t)),
+        }
+        for code, t in tallies.items()
+    ]
+    rows.sort(
+        key=lambda r: (-(r["sla_compliance"] or 0), r["median_days_to_resolve"] or 1e9, r["code"])
+    )
+    for position, row in enumerate(rows, start=1):
+        row["rank"] = position
+    return rows
+
+
+def digest(rows: list[dict[str, Any]]) -> str:
+    """A fingerprint of a ranking that changes only when its published content does."""
+    stable = [{k: v for k, v in r.items() if k not in _UNSTABLE} for r in rows]
+    return hashlib.sha256(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def announced_row(row: dict[str, Any]) -> RankingRow:
+    """A ranking row as `ranking.updated` carries it; an agency's score is its SLA compliance."""
+    return RankingRow(
+        rank=row["rank"],
+        code=row["code"],
+        name=row["name"],
+        score=row.get("score", (row.get("sla_compliance") or 0) * 100),
+        complaints=row.get("received", row.get("referrals", 0)),
+        closed=row.get("closed", row.get("resolved", 0)),
+    )

@@ -6,86 +6,80 @@ import asyncio
 import csv
 import io
 import json
-import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from monitoring.adapters.repository import MonitoringUnitOfWork
-from monitoring.entrypoints import page
+from monitoring.adapters.unit_of_work import UnitOfWorkFactory
+from monitoring.domain.periods import ALL, ROLLING, current_month, months_before
+from monitoring.domain.ranking import LEVELS
+from monitoring.domain.regions import regency_of_village
+from monitoring.entrypoints import errors, page
+from monitoring.entrypoints.schemas import (
+    NATIONAL,
+    PERIOD,
+    Kecamatan,
+    Limit,
+    Offset,
+    PageKecamatan,
+    Regency,
+    Scope,
+)
 from monitoring.service_layer.reports import (
-    LEVELS,
-    ROLLING,
-    current_month,
-    months_before,
+    NationalRanking,
+    Ranking,
+    RegencyMeasures,
+    ReportCard,
     national_ranking,
     ranking,
     regency_measures,
     report_card,
 )
 from monitoring.settings import MonitoringSettings
-from slrt_shared.http import ApiError
-from slrt_shared.runtime import ServiceRuntime
-
-_PERIOD = re.compile(r"^(\d{4}-(0[1-9]|1[0-2])|rolling-30d|all)$")
-Regency = Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}$")]
-# `all`: every served regency together (the country, when all are served).
-Scope = Annotated[str | None, Query(pattern=r"^(\d{2}\.\d{2}|all)$")]
-Limit = Annotated[int | None, Query(ge=1, le=10000, description="Rows per page (default: all).")]
-Offset = Annotated[int, Query(ge=0, description="Rows skipped before the page.")]
-NATIONAL = "all"
-Kecamatan = Annotated[str | None, Query(pattern=r"^\d{2}\.\d{2}\.\d{2}$")]
 
 
-def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
-    """Build the routes bound to a runtime."""
+def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
+    """Build the routes on units of work from `uow`."""
     api = APIRouter(tags=["performance"])
-
-    def uow() -> MonitoringUnitOfWork:
-        return MonitoringUnitOfWork(runtime.pool, runtime.layout)
 
     def resolve(regency: str | None, period: str | None) -> tuple[str, str]:
         regency = regency or settings.regency_codes[0]
         if regency != NATIONAL and regency not in settings.regency_codes:
-            raise ApiError(404, "unknown_regency", "This regency is not served here.")
+            raise errors.UNKNOWN_REGENCY.error()
         period = period or current_month(datetime.now(UTC))
-        if not _PERIOD.match(period):
-            raise ApiError(422, "invalid_period", "period is YYYY-MM, rolling-30d or all.")
+        if not PERIOD.match(period):
+            raise errors.INVALID_PERIOD.error()
         return regency, period
 
     async def rows_for(
         level: str, regency: str, period: str, kecamatan: str | None
     ) -> list[dict[str, Any]]:
         if level not in LEVELS:
-            raise ApiError(422, "invalid_level", f"level is one of {', '.join(LEVELS)}.")
+            raise errors.INVALID_LEVEL.error(levels=", ".join(LEVELS))
         async with uow() as unit:
             return await ranking(
-                unit, regency, period, level, settings.policy(), datetime.now(UTC), kecamatan
+                Ranking(regency, period, level, kecamatan),
+                unit,
+                policy=settings.policy(),
+                now=datetime.now(UTC),
             )
 
     async def national(
         level: str, period: str, kecamatan: str | None, limit: int | None, offset: int
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         if level == "agency":
-            raise ApiError(
-                422, "invalid_level", "Agencies are ranked within a regency: name the regency."
-            )
+            raise errors.AGENCIES_NEED_A_REGENCY.error()
         if level not in LEVELS:
-            raise ApiError(422, "invalid_level", f"level is one of {', '.join(LEVELS)}.")
+            raise errors.INVALID_LEVEL.error(levels=", ".join(LEVELS))
         async with uow() as unit:
             return await national_ranking(
+                NationalRanking(settings.regency_codes, period, level, kecamatan, limit, offset),
                 unit,
-                settings.regency_codes,
-                period,
-                level,
-                settings.policy(),
-                datetime.now(UTC),
-                kecamatan,
-                limit,
-                offset,
+                policy=settings.policy(),
+                now=datetime.now(UTC),
             )
 
     @api.get("/v1/rankings", summary="Ranking of villages, kecamatan or agencies of a regency.")
@@ -113,7 +107,9 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
             }
         rows = await rows_for(level, regency, period, kecamatan)
         async with uow() as unit:
-            summary = await regency_measures(unit, regency, period, datetime.now(UTC))
+            summary = await regency_measures(
+                RegencyMeasures(regency, period), unit, now=datetime.now(UTC)
+            )
         return {
             "regency": regency,
             "level": level,
@@ -156,11 +152,14 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
         async with uow() as unit:
             village = await unit.region(village_code)
             if village is None or village["level"] != "village":
-                raise ApiError(404, "not_found", "No such village.")
+                raise errors.NO_SUCH_VILLAGE.error()
             kecamatan = await unit.region(village["parent_code"])
-            _, period = resolve(village_code.rsplit(".", 2)[0], period or "all")
+            _, period = resolve(regency_of_village(village_code), period or ALL)
             card = await report_card(
-                unit, village_code, period, settings.policy(), datetime.now(UTC)
+                ReportCard(village_code, period),
+                unit,
+                policy=settings.policy(),
+                now=datetime.now(UTC),
             )
         return {
             **card,
@@ -185,11 +184,7 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
             while not await request.is_disconnected():
                 await asyncio.sleep(1)
                 async with uow() as unit:
-                    changed = await unit.conn.fetch(
-                        "SELECT regency_code, period, level, version, computed_at"
-                        " FROM ranking_snapshots WHERE version > $1 ORDER BY version",
-                        seen,
-                    )
+                    changed = await unit.snapshots_since(seen)
                 for row in changed:
                     seen = max(seen, row["version"])
                     data = {
@@ -214,7 +209,7 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
         lang: str = "id",
         period: str | None = None,
         regency: Regency = None,
-        kecamatan: Annotated[str | None, Query(max_length=8)] = None,
+        kecamatan: PageKecamatan = None,
     ) -> HTMLResponse:
         lang = "en" if lang == "en" else "id"
         regency, period = resolve(regency, period)
@@ -222,11 +217,14 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
         now = datetime.now(UTC)
         async with uow() as unit:
             region = await unit.region(regency)
-            areas = await unit.kecamatan(regency)
+            areas = await unit.regions([regency], "district")
+            policy = settings.policy()
             villages = await ranking(
-                unit, regency, period, "village", settings.policy(), now, kecamatan
+                Ranking(regency, period, "village", kecamatan), unit, policy=policy, now=now
             )
-            agencies = await ranking(unit, regency, period, "agency", settings.policy(), now)
+            agencies = await ranking(
+                Ranking(regency, period, "agency"), unit, policy=policy, now=now
+            )
         periods = [*months_before(current_month(now), 12)[::-1], ROLLING]
         params = {"regency": regency, "period": period, "kecamatan": kecamatan or ""}
         return HTMLResponse(
@@ -249,7 +247,7 @@ def router(runtime: ServiceRuntime, settings: MonitoringSettings) -> APIRouter:
     ) -> HTMLResponse:
         card = await puskesos(village_code, period)
         lang = "en" if lang == "en" else "id"
-        params = {"period": card["period"], "regency": village_code.rsplit(".", 2)[0]}
+        params = {"period": card["period"], "regency": regency_of_village(village_code)}
         kecamatan = card["kecamatan"]["name"] if card["kecamatan"] else ""
         return HTMLResponse(page.report_card_page(lang, card, kecamatan, params))
 

@@ -2,38 +2,53 @@
 
 from __future__ import annotations
 
-from monitoring.adapters.repository import MonitoringUnitOfWork
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from monitoring.adapters.unit_of_work import MonitoringUnitOfWork, UnitOfWorkFactory
 from monitoring.service_layer import projections as p
+from monitoring.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.consumer import EventHandler, with_inbox
 from slrt_shared.contracts import topics
+from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import (
     CaseResolved,
     ComplaintClosed,
     ComplaintCreated,
+    EventData,
     ReferralDispatched,
     ReferralEscalated,
     ReferralUpdated,
 )
 from slrt_shared.runtime import ServiceRuntime
 
+D = TypeVar("D", bound=EventData)
 
-def handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
+
+def _projection(
+    uow: UnitOfWorkFactory, model: type[D], handler: Callable[[D, UnitOfWork], Awaitable[None]]
+) -> EventHandler:
+    """Apply an event's payload with `handler(payload, uow)`, once per event (inbox)."""
+
+    async def use_case(unit: MonitoringUnitOfWork, data: D, _: CloudEvent) -> None:
+        await handler(data, unit)
+
+    return with_inbox(uow, model, use_case)
+
+
+def handlers(uow: UnitOfWorkFactory) -> dict[str, EventHandler]:
     """Monitoring's handler of each consumed topic."""
-
-    def uow() -> MonitoringUnitOfWork:
-        return MonitoringUnitOfWork(runtime.pool, runtime.layout)
-
     return {
-        topics.COMPLAINT_CREATED: with_inbox(uow, ComplaintCreated, p.on_created),
-        topics.REFERRAL_DISPATCHED: with_inbox(uow, ReferralDispatched, p.on_dispatched),
-        topics.REFERRAL_UPDATED: with_inbox(uow, ReferralUpdated, p.on_updated),
-        topics.REFERRAL_ESCALATED: with_inbox(uow, ReferralEscalated, p.on_escalated),
-        topics.CASE_RESOLVED: with_inbox(uow, CaseResolved, p.on_resolved),
-        topics.COMPLAINT_CLOSED: with_inbox(uow, ComplaintClosed, p.on_closed),
+        topics.COMPLAINT_CREATED: _projection(uow, ComplaintCreated, p.on_created),
+        topics.REFERRAL_DISPATCHED: _projection(uow, ReferralDispatched, p.on_dispatched),
+        topics.REFERRAL_UPDATED: _projection(uow, ReferralUpdated, p.on_updated),
+        topics.REFERRAL_ESCALATED: _projection(uow, ReferralEscalated, p.on_escalated),
+        topics.CASE_RESOLVED: _projection(uow, CaseResolved, p.on_resolved),
+        topics.COMPLAINT_CLOSED: _projection(uow, ComplaintClosed, p.on_closed),
     }
 
 
-def subscribe(runtime: ServiceRuntime) -> None:
+def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory) -> None:
     """Register monitoring's consumers."""
-    for topic, handler in handlers(runtime).items():
+    for topic, handler in handlers(uow).items():
         runtime.subscribe(topic, handler)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from monitoring.adapters.repository import MonitoringUnitOfWork
-from slrt_shared.contracts.envelope import CloudEvent
+from monitoring.domain.regions import areas_of_village
+from monitoring.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts.events import (
     CaseResolved,
     ComplaintClosed,
@@ -15,15 +15,15 @@ from slrt_shared.contracts.events import (
 from slrt_shared.contracts.reasons import is_reason_code
 
 
-async def on_created(uow: MonitoringUnitOfWork, data: ComplaintCreated, event: CloudEvent) -> None:
+async def on_created(data: ComplaintCreated, uow: UnitOfWork) -> None:
     """Count a complaint for its village."""
-    parts = data.village_code.split(".")
+    kecamatan, regency = areas_of_village(data.village_code)
     await uow.add_complaint(
         {
             "complaint_id": data.complaint_id,
             "village_code": data.village_code,
-            "kecamatan_code": ".".join(parts[:3]),
-            "regency_code": ".".join(parts[:2]),
+            "kecamatan_code": kecamatan,
+            "regency_code": regency,
             "needs": len(data.needs),
             "channel": data.channel,
             "received_at": data.received_at,
@@ -32,9 +32,7 @@ async def on_created(uow: MonitoringUnitOfWork, data: ComplaintCreated, event: C
     )
 
 
-async def on_dispatched(
-    uow: MonitoringUnitOfWork, data: ReferralDispatched, event: CloudEvent
-) -> None:
+async def on_dispatched(data: ReferralDispatched, uow: UnitOfWork) -> None:
     """Record a referral and its deadline."""
     await uow.upsert_referral(
         data.referral_id,
@@ -47,7 +45,7 @@ async def on_dispatched(
     )
 
 
-async def on_updated(uow: MonitoringUnitOfWork, data: ReferralUpdated, event: CloudEvent) -> None:
+async def on_updated(data: ReferralUpdated, uow: UnitOfWork) -> None:
     """Record an acknowledgement or a rejection (with its reason code, never a note)."""
     if data.status == "acknowledged":
         await uow.upsert_referral(data.referral_id, data.complaint_id, acknowledged_at=data.at)
@@ -60,20 +58,21 @@ async def on_updated(uow: MonitoringUnitOfWork, data: ReferralUpdated, event: Cl
         )
 
 
-async def on_escalated(
-    uow: MonitoringUnitOfWork, data: ReferralEscalated, event: CloudEvent
-) -> None:
+async def on_escalated(data: ReferralEscalated, uow: UnitOfWork) -> None:
     """Count an escalation."""
     await uow.escalate(data.referral_id, data.complaint_id)
 
 
-async def on_resolved(uow: MonitoringUnitOfWork, data: CaseResolved, event: CloudEvent) -> None:
+async def on_resolved(data: CaseResolved, uow: UnitOfWork) -> None:
     """Record a referral's outcome."""
     await uow.upsert_referral(
         data.referral_id, data.complaint_id, resolved_at=data.resolved_at, outcome=data.outcome
     )
 
 
-async def on_closed(uow: MonitoringUnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:
+async def on_closed(data: ComplaintClosed, uow: UnitOfWork) -> None:
     """Record when a complaint closed."""
-    await uow.close_complaint(data.complaint_id, data.village_code, data.closed_at)
+    kecamatan, regency = areas_of_village(data.village_code)
+    await uow.close_complaint(
+        data.complaint_id, data.village_code, kecamatan, regency, data.closed_at
+    )

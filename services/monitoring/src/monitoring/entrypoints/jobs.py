@@ -1,4 +1,4 @@
-"""Publishes rankings when they change: debounced, one replica at a time."""
+"""Background jobs: publish rankings when they change, debounced, one replica at a time."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 
 from prometheus_client import Histogram
 
-from monitoring.adapters.repository import MonitoringUnitOfWork
-from monitoring.service_layer.reports import publish_changed
+from monitoring.adapters.unit_of_work import UnitOfWorkFactory
+from monitoring.service_layer.publishing import PublishRankings, publish_changed
 from monitoring.settings import MonitoringSettings
-from slrt_shared.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -25,24 +24,20 @@ RECOMPUTE_SECONDS = Histogram(
 
 
 def ranking_job(
-    runtime: ServiceRuntime, settings: MonitoringSettings
+    uow_factory: UnitOfWorkFactory, settings: MonitoringSettings
 ) -> Callable[[], Awaitable[None]]:
     """Every interval, recompute the rankings and announce the ones that changed."""
 
     async def run() -> None:
         while True:
-            async with MonitoringUnitOfWork(runtime.pool, runtime.layout) as uow:
-                locked = await uow.conn.fetchval(
-                    "SELECT pg_try_advisory_xact_lock(hashtext('monitoring:publisher'))"
-                )
-                if locked:
+            async with uow_factory() as uow:
+                if await uow.lock_publisher():
                     started = time.perf_counter()
                     count = await publish_changed(
+                        PublishRankings(settings.regency_codes, settings.national_ranking),
                         uow,
-                        settings.regency_codes,
-                        settings.policy(),
-                        datetime.now(UTC),
-                        national=settings.national_ranking,
+                        policy=settings.policy(),
+                        now=datetime.now(UTC),
                     )
                     await uow.commit()
                     took = time.perf_counter() - started

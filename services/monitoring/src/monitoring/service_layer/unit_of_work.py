@@ -1,0 +1,90 @@
+"""What monitoring's use cases need of a unit of work; `adapters/` implements it on Postgres."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from monitoring.domain.measures import AgencyTally, Tally
+from slrt_shared.contracts.envelope import CloudEvent
+
+
+class UnitOfWork(Protocol):
+    """One transaction on monitoring's projections, with the events it will announce."""
+
+    def emit(self, topic: str, event: CloudEvent) -> None:
+        """Queue an event to be written with the transaction."""
+
+    async def add_complaint(self, row: dict[str, Any]) -> None:
+        """Record a complaint fact once, keeping a closing seen before it."""
+
+    async def close_complaint(
+        self,
+        complaint_id: UUID,
+        village_code: str,
+        kecamatan_code: str,
+        regency_code: str,
+        closed_at: datetime,
+    ) -> None:
+        """Record when a complaint closed, even before its creation is seen."""
+
+    async def upsert_referral(self, referral_id: UUID, complaint_id: UUID, **fields: Any) -> None:
+        """Create or update a referral fact with the given columns."""
+
+    async def escalate(self, referral_id: UUID, complaint_id: UUID) -> None:
+        """Count an escalation."""
+
+    async def region(self, code: str) -> dict[str, Any] | None:
+        """A region (code, name, level, parent_code) by code."""
+
+    async def regions(self, regencies: list[str] | None, level: str) -> list[dict[str, Any]]:
+        """Villages or kecamatan ('district') of some regencies (None: all), by code."""
+
+    async def tallies(
+        self,
+        regencies: list[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+        level: str,
+        now: datetime,
+    ) -> dict[str, Tally]:
+        """Each village's or kecamatan's tally over complaints received in [start, end)."""
+
+    async def agency_tallies(
+        self,
+        regencies: list[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+        now: datetime,
+    ) -> dict[tuple[str, str | None], AgencyTally]:
+        """Each (regency, agency)'s tally over referrals dispatched in [start, end)."""
+
+    async def digests(self, period: str) -> dict[tuple[str, str], str]:
+        """Digest of each published ranking of a period, by (regency, level)."""
+
+    async def save_snapshot(
+        self,
+        regency: str,
+        period: str,
+        level: str,
+        digest: str,
+        payload: str,
+        computed_at: datetime,
+    ) -> int:
+        """Store a newly published ranking; return its version."""
+
+    async def save_national(
+        self,
+        period: str,
+        level: str,
+        summary: dict[str, Any],
+        rows: list[dict[str, Any]],
+        computed_at: datetime,
+    ) -> None:
+        """Replace the stored country-wide ranking of a period and level."""
+
+    async def national(
+        self, period: str, level: str, prefix: str | None, limit: int | None, offset: int
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """A page of the stored country-wide ranking (rows whose code starts with `prefix`)."""
