@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 
+from slrt_devstack.fixtures import scratch_topics
 from slrt_devstack.testing import read_records
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, decode, new_event
@@ -83,16 +84,21 @@ async def test_an_event_without_a_topic_is_refused_before_anything_is_saved(
 
 
 async def test_the_relay_publishes_an_announced_event_on_its_topic(scratch, test_env) -> None:
-    event = escalation()
-    async with PgUnitOfWork(scratch.pool, test_env.layout) as uow:
-        physical = uow.announce(event)
-        await uow.commit()
-    producer = idempotent_producer(test_env.kafka_bootstrap_servers, "test-announce")
-    await producer.start()
-    try:
-        relay = OutboxRelay(scratch.pool, producer, schema="referral")
-        assert await relay.relay_once() == 1
-    finally:
-        await producer.stop()
-    records = await read_records(test_env.kafka_bootstrap_servers, physical)
-    assert event.id in {decode(r.value).id for r in records}
+    # Topics of its own: the session's are read by other tests that count what they find.
+    bootstrap = test_env.kafka_bootstrap_servers
+    run = "announce" + uuid4().hex[:6]
+    async with scratch_topics(bootstrap, test_env.topic_prefix, run) as layout:
+        event = escalation()
+        async with PgUnitOfWork(scratch.pool, layout) as uow:
+            physical = uow.announce(event)
+            await uow.commit()
+        assert physical == layout.name(topics.REFERRAL_ESCALATED)
+        producer = idempotent_producer(bootstrap, "test-announce")
+        await producer.start()
+        try:
+            relay = OutboxRelay(scratch.pool, producer, schema="referral")
+            assert await relay.relay_once() == 1
+        finally:
+            await producer.stop()
+        records = await read_records(bootstrap, physical)
+        assert [decode(r.value).id for r in records] == [event.id]
