@@ -25,7 +25,6 @@ from slrt_shared.http import add_service_defaults
 from slrt_shared.kafka_security import broker_security, client_options
 from slrt_shared.openapi_errors import document_errors
 from slrt_shared.outbox import OutboxRelay, idempotent_producer
-from slrt_shared.request_guard import DEFAULT_MAX_BODY
 from slrt_shared.settings import ServiceSettings
 from slrt_shared.telemetry import kafka_middleware, setup_logging, setup_tracing
 from slrt_shared.unit_of_work import PgUnitOfWork
@@ -211,7 +210,7 @@ class ServiceRuntime:
             app,
             {"postgres": self._check_postgres, "kafka": self._check_kafka},
             default_language,
-            getattr(self.settings, "max_body_bytes", DEFAULT_MAX_BODY),
+            self.settings.max_body_bytes,
             required=ready_requires,
             details=self._readiness_details,
         )

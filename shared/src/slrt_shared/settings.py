@@ -8,13 +8,14 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from slrt_shared.request_guard import DEFAULT_MAX_BODY
+
 # Read when a service's own prefixed variable is absent, so one stack.env serves all services.
 _SHARED_ENV = {
     "kafka_bootstrap_servers": "KAFKA_BOOTSTRAP_SERVERS",
     "topic_prefix": "SLRT_TOPIC_PREFIX",
     "otlp_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
     "admin_token": "SLRT_ADMIN_TOKEN",
-    "reference_data": "SLRT_REFERENCE_DATA",
     "kafka_security_protocol": "KAFKA_SECURITY_PROTOCOL",
     "kafka_sasl_mechanism": "KAFKA_SASL_MECHANISM",
     "kafka_sasl_username": "KAFKA_SASL_USERNAME",
@@ -40,6 +41,9 @@ class ServiceSettings(BaseSettings):
     kafka_ssl_cafile: str | None = Field(default=None, description="CA of the Kafka listener.")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY, gt=0, description="Largest request body the service accepts."
+    )
     otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP collector, if any.")
     log_level: str = "INFO"
     log_json: bool = True
@@ -73,7 +77,6 @@ class ServiceSettings(BaseSettings):
         default=300.0, gt=0, description="Longest wait between two tries of a parked event."
     )
     admin_token: str | None = Field(default=None, description="Token of the platform admin.")
-    reference_data: str | None = Field(default=None, description="Folder of reference CSVs.")
 
     @model_validator(mode="before")
     @classmethod

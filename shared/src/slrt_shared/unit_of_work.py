@@ -11,11 +11,26 @@ from asyncpg.transaction import Transaction
 
 from slrt_shared import inbox, outbox
 from slrt_shared.contracts.envelope import CloudEvent
+from slrt_shared.contracts.events import BY_EVENT_TYPE
 from slrt_shared.contracts.topics import TopicLayout
 
 
+def contract_topic(event: CloudEvent) -> str:
+    """The contract topic an event's type is published on (an agency's own, for its copies)."""
+    model = BY_EVENT_TYPE.get(event.type)
+    if model is None:
+        raise ValueError(f"no topic carries events of type {event.type!r}")
+    if "{" not in model.topic:
+        return model.topic
+    # A per-agency topic (agency.{agency_code}.referrals) is named by the event's own data.
+    try:
+        return model.topic.format_map(event.data)
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"{event.type}: no {exc} in the data to name its topic") from exc
+
+
 class PgUnitOfWork:
-    """Opens a transaction; `emit` queues events that reach the outbox at commit."""
+    """Opens a transaction; `announce` (or `emit`) queues events that reach the outbox at commit."""
 
     def __init__(self, pool: asyncpg.Pool, layout: TopicLayout) -> None:
         self._pool = pool
@@ -64,6 +79,12 @@ class PgUnitOfWork:
                 await self._pool.release(self._conn)
             self._conn = None
             self._tx = None
+
+    def announce(self, event: CloudEvent) -> str:
+        """Queue an event for the topic of its type; return the topic's physical name."""
+        physical = self.layout.name(contract_topic(event))
+        self._pending.append((physical, event))
+        return physical
 
     def emit(self, topic: str, event: CloudEvent) -> None:
         """Queue an event for the contract topic; it is saved with the transaction."""
