@@ -1,4 +1,4 @@
-"""Wiring of the agency gateway."""
+"""Wiring of the agency gateway: settings, one unit-of-work factory, and what runs on it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from gateway.adapters.repository import GatewayUnitOfWork, UnitOfWorkFactory
 from gateway.adapters.retention import retention_rules
 from gateway.entrypoints import (
     directory,
@@ -21,11 +22,21 @@ from slrt_shared.runtime import ServiceRuntime
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
+def unit_of_work_factory(runtime: ServiceRuntime) -> UnitOfWorkFactory:
+    """The one way the gateway opens a unit of work: on the runtime's pool and topic layout."""
+
+    def uow() -> GatewayUnitOfWork:
+        return GatewayUnitOfWork(runtime.pool, runtime.layout)
+
+    return uow
+
+
 def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
     """Create the runtime and the HTTP app of the agency gateway."""
     settings = settings or GatewaySettings()  # type: ignore[call-arg]
     runtime = ServiceRuntime("agency-gateway", "gateway", settings, MIGRATIONS)
-    kafka.subscribe(runtime)
+    uow = unit_of_work_factory(runtime)
+    kafka.subscribe(runtime, uow)
     runtime.add_job("webhooks", webhook_worker.webhook_job(runtime, settings))
     for rule in retention_rules(settings):
         runtime.add_retention(rule)
@@ -35,8 +46,8 @@ def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, Fast
         # Agencies work on what Postgres holds; their actions wait in the outbox.
         ready_requires=("postgres",),
     )
-    app.include_router(http.router(runtime))
-    app.include_router(webhooks_http.router(runtime, settings.webhook_url_policy))
-    app.include_router(directory.router(runtime))
-    app.include_router(subjects_http.router(runtime, settings))
+    app.include_router(http.router(uow))
+    app.include_router(webhooks_http.router(uow, settings.webhook_url_policy))
+    app.include_router(directory.router(uow, settings.admin_token))
+    app.include_router(subjects_http.router(uow, settings))
     return runtime, app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.adapters.repository import GatewayUnitOfWork
+from gateway.adapters.repository import UnitOfWorkFactory
 from gateway.service_layer import erasure, inbound
 from slrt_shared.consumer import with_inbox
 from slrt_shared.contracts import topics
@@ -16,11 +16,8 @@ from slrt_shared.contracts.events import (
 from slrt_shared.runtime import ServiceRuntime
 
 
-def subscribe(runtime: ServiceRuntime) -> None:
-    """Register the gateway's consumers."""
-
-    def uow() -> GatewayUnitOfWork:
-        return GatewayUnitOfWork(runtime.pool, runtime.layout)
+def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory) -> None:
+    """Register the gateway's consumers, each event handled in a unit of work of its own."""
 
     personal = with_inbox(uow, ComplaintPii, erasure.on_pii_unless_erased)
     erased = with_inbox(uow, ComplaintPiiErased, erasure.on_pii_erased)
