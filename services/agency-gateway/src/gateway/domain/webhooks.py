@@ -16,6 +16,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import Enum
 from typing import Literal
 
 SECRET_PREFIX = "whsec_"
@@ -72,3 +73,12 @@ def after_attempt(
     if attempts >= policy.max_attempts:
         return Verdict("parked")
     return Verdict("pending", backoff(attempts, policy.base_seconds, policy.cap_seconds, rng))
+
+
+class Requeue(Enum):
+    """What a resend came to."""
+
+    QUEUED = "queued"
+    NOT_FOUND = "not_found"
+    NOT_PARKED = "not_parked"
+    PURGED = "purged"

@@ -28,6 +28,7 @@ from gateway.entrypoints.schemas import (
 )
 from gateway.service_layer import views
 from gateway.service_layer.actions import (
+    ActOnReferral,
     IdempotencyKeyReusedError,
     ReferralNotFoundError,
     act,
@@ -71,7 +72,7 @@ def router(uow: UnitOfWorkFactory) -> APIRouter:
         async with uow() as unit:
             try:
                 page = await views.list_referrals(
-                    unit, code, status=status, cursor=cursor, limit=limit
+                    views.ListReferrals(code, status, cursor, limit), unit
                 )
             except InvalidCursorError as exc:
                 raise api_error("invalid_cursor") from exc
@@ -91,7 +92,7 @@ def router(uow: UnitOfWorkFactory) -> APIRouter:
     )
     async def get_referral(referral_id: UUID, code: Annotated[str, Depends(agency)]) -> ReferralOut:
         async with uow() as unit:
-            view = await views.read_referral(unit, code, referral_id)
+            view = await views.read_referral(views.ReadReferral(code, referral_id), unit)
             if view is None:
                 raise not_found()
             await unit.commit()
@@ -104,13 +105,7 @@ def router(uow: UnitOfWorkFactory) -> APIRouter:
             raise api_error("idempotency_key_required")
         async with uow() as unit:
             try:
-                result = await act(
-                    unit,
-                    agency_code=code,
-                    referral_id=referral_id,
-                    request=request,
-                    idempotency_key=key,
-                )
+                result = await act(ActOnReferral(code, referral_id, request, key), unit)
             except ReferralNotFoundError as exc:
                 raise not_found() from exc
             except ActionRefusedError as exc:

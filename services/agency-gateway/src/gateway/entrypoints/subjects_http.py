@@ -11,7 +11,7 @@ from gateway.adapters.repository import UnitOfWorkFactory
 from gateway.domain.subjects import MESSAGES, SubjectRequestError
 from gateway.entrypoints.auth import admin_dependency
 from gateway.entrypoints.schemas import SubjectExportIn, SubjectExportOut
-from gateway.service_layer.subjects import export_subject
+from gateway.service_layer.subjects import ExportSubject, export_subject
 from gateway.settings import GatewaySettings
 from slrt_shared.http import ApiError
 
@@ -44,7 +44,9 @@ def router(uow: UnitOfWorkFactory, settings: GatewaySettings) -> APIRouter:
     async def export(body: SubjectExportIn) -> SubjectExportOut:
         try:
             async with uow() as unit:
-                held = await export_subject(unit, body.nik, body.requested_by, "api", key)
+                held = await export_subject(
+                    ExportSubject(body.nik, body.requested_by, "api", key), unit
+                )
                 await unit.commit()
         except SubjectRequestError as exc:
             raise refusal(exc.code) from exc

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Query
 
 from gateway.adapters import webhook_target
 from gateway.adapters.repository import UnitOfWorkFactory
-from gateway.adapters.webhook_store import Requeue
 from gateway.domain.webhook_urls import Refusal, UrlPolicy, refusal_code, refusal_messages
-from gateway.domain.webhooks import new_secret
+from gateway.domain.webhooks import Requeue
 from gateway.entrypoints.auth import Authorization, agency_dependency
 from gateway.entrypoints.errors import api_error
 from gateway.entrypoints.schemas import DeliveryOut, WebhookIn, WebhookOut
+from gateway.service_layer.webhooks import RegisterWebhook, register_webhook
 from slrt_shared.http import ApiError
 
 _URL_REFUSED = {
@@ -55,16 +55,14 @@ def router(uow: UnitOfWorkFactory, policy: UrlPolicy) -> APIRouter:
         # The key again: it may have been revoked while the name was being resolved.
         code = await agency(authorization)
         async with uow() as unit:
-            current = await unit.webhook(code)
-            fresh = current is None or body.rotate_secret
-            secret = new_secret() if fresh else current["secret"]  # type: ignore[index]
-            await unit.save_webhook(code, str(body.url), secret)
-            saved = await unit.webhook(code)
+            registered = await register_webhook(
+                RegisterWebhook(code, str(body.url), body.rotate_secret), unit
+            )
             await unit.commit()
-        assert saved is not None
+        saved = registered.webhook
         return WebhookOut(
             url=saved["url"],
-            secret=secret if fresh else None,
+            secret=registered.new_secret,
             created_at=saved["created_at"],
             updated_at=saved["updated_at"],
         )
