@@ -154,7 +154,7 @@ def main(argv: list[str]) -> None:
     register.add_argument("--name-en", required=True)
     register.add_argument("--kind", default="opd")
     args = parser.parse_args(argv)
-    settings = GatewaySettings()  # type: ignore[call-arg]
+    settings = GatewaySettings()
 
     async def run() -> None:
         conn = await asyncpg.connect(

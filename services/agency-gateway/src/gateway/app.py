@@ -33,7 +33,7 @@ def unit_of_work_factory(runtime: ServiceRuntime) -> UnitOfWorkFactory:
 
 def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
     """Create the runtime and the HTTP app of the agency gateway."""
-    settings = settings or GatewaySettings()  # type: ignore[call-arg]
+    settings = settings or GatewaySettings()
     runtime = ServiceRuntime("agency-gateway", "gateway", settings, MIGRATIONS)
     uow = unit_of_work_factory(runtime)
     kafka.subscribe(runtime, uow)

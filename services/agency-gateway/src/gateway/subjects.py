@@ -29,7 +29,7 @@ def main(argv: list[str]) -> None:
     export.add_argument("--by", required=True, help="who answers the request")
     export.add_argument("--lang", choices=("id", "en"), default="id")
     args = parser.parse_args(argv)
-    settings = GatewaySettings()  # type: ignore[call-arg]
+    settings = GatewaySettings()
 
     async def run() -> list[dict[str, Any]]:
         pool = await db.create_pool(settings.database_url, "gateway")
