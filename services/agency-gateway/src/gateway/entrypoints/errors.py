@@ -1,59 +1,44 @@
-"""The gateway's HTTP error answers: each code with its status and its two texts.
+"""The gateway's HTTP error answers: the status of each code of the message catalogue.
 
-Bahasa Indonesia is the default; English is answered to `Accept-Language: en`. The texts of
-refusals decided by the domain (an action's rules, the webhook URL rule, a subject request)
-come from the domain's errors with the refusal itself.
+The words are in `domain/errors.py` (Bahasa Indonesia by default, English to
+`Accept-Language: en`); here only what the API answers with them.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
+from gateway.domain.errors import texts
 from slrt_shared.http import ApiError
 
-# code -> (HTTP status, Bahasa Indonesia, English)
-MESSAGES: Final[dict[str, tuple[int, str, str]]] = {
-    "unauthenticated": (
-        401,
-        "Diperlukan kunci instansi yang sah.",
-        "A valid agency key is required.",
-    ),
-    "admin_required": (401, "Token admin diperlukan.", "The admin token is required."),
-    "not_found": (404, "Rujukan tidak ditemukan.", "No such referral."),
-    "invalid_cursor": (400, "Kursor tidak sah.", "The cursor is not valid."),
-    "idempotency_key_required": (
-        400,
-        "Sertakan header Idempotency-Key.",
-        "Send an Idempotency-Key header.",
-    ),
-    "idempotency_key_reused": (
-        409,
-        "Idempotency-Key ini sudah dipakai untuk permintaan lain.",
-        "This Idempotency-Key was used for a different request.",
-    ),
-    "no_webhook": (404, "Belum ada webhook yang terdaftar.", "No webhook is registered."),
-    "no_parked_delivery": (
-        404,
-        "Tidak ada pengiriman tertahan dengan id ini.",
-        "No parked delivery with this id.",
-    ),
-    "delivery_purged": (
-        410,
-        "Isi pengiriman ini sudah dihapus setelah masa simpannya; baca rujukannya melalui API.",
-        "This delivery's payload was purged after the retention period;"
-        " read the referral from the API instead.",
-    ),
+# catalogue entry -> (HTTP status, the code answered)
+ANSWERS: Final[dict[str, tuple[int, str]]] = {
+    "unauthenticated": (401, "unauthenticated"),
+    "admin_required": (401, "unauthenticated"),
+    "not_found": (404, "not_found"),
+    "invalid_cursor": (400, "invalid_cursor"),
+    "idempotency_key_required": (400, "idempotency_key_required"),
+    "idempotency_key_reused": (409, "idempotency_key_reused"),
+    "invalid_transition": (409, "invalid_transition"),
+    "no_webhook": (404, "not_found"),
+    "no_parked_delivery": (404, "not_found"),
+    "delivery_purged": (410, "delivery_purged"),
+    "invalid_nik": (422, "invalid_nik"),
+    "requester_required": (422, "requester_required"),
+    "nothing_held": (404, "nothing_held"),
+    "subject_key_missing": (503, "subject_key_missing"),
 }
-
-# Entries whose answered code is not their key (two answers share a code, told apart by text).
-_ANSWERED_AS: Final[dict[str, str]] = {
-    "admin_required": "unauthenticated",
-    "no_webhook": "not_found",
-    "no_parked_delivery": "not_found",
-}
+# Any other entry is a refusal of the request's content.
+_REFUSED = 422
 
 
-def api_error(entry: str, details: Any | None = None) -> ApiError:
+def status_of(entry: str) -> int:
+    """The HTTP status a catalogue entry is answered with."""
+    return ANSWERS.get(entry, (_REFUSED, entry))[0]
+
+
+def api_error(entry: str, details: Any | None = None, **values: str) -> ApiError:
     """The coded error answer of a catalogue entry, in both languages."""
-    status, text_id, text_en = MESSAGES[entry]
-    return ApiError(status, _ANSWERED_AS.get(entry, entry), text_en, details, message_id=text_id)
+    status, code = ANSWERS.get(entry, (_REFUSED, entry))
+    text_id, text_en = texts(entry, **values)
+    return ApiError(status, code, text_en, details, message_id=text_id)

@@ -13,11 +13,10 @@ from gateway.domain.paging import InvalidCursorError
 from gateway.domain.referrals import (
     ActionRefusedError,
     AgencyAction,
-    InvalidTransitionError,
     Status,
 )
 from gateway.entrypoints.auth import agency_dependency
-from gateway.entrypoints.errors import api_error
+from gateway.entrypoints.errors import api_error, status_of
 from gateway.entrypoints.schemas import (
     ActionOut,
     NoteIn,
@@ -48,8 +47,7 @@ def not_found() -> ApiError:
 
 def refused(exc: ActionRefusedError) -> ApiError:
     """The answer for an action the referral's rules do not allow."""
-    status = 409 if isinstance(exc, InvalidTransitionError) else 422
-    return ApiError(status, exc.code, exc.message, message_id=exc.message_id)
+    return ApiError(status_of(exc.code), exc.code, exc.message, message_id=exc.message_id)
 
 
 def router(uow: UnitOfWorkFactory) -> APIRouter:

@@ -8,25 +8,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from gateway.adapters.repository import UnitOfWorkFactory
-from gateway.domain.subjects import MESSAGES, SubjectRequestError
+from gateway.domain.subjects import SubjectRequestError
 from gateway.entrypoints.auth import admin_dependency
+from gateway.entrypoints.errors import api_error
 from gateway.entrypoints.schemas import SubjectExportIn, SubjectExportOut
 from gateway.service_layer.subjects import ExportSubject, export_subject
 from gateway.settings import GatewaySettings
-from slrt_shared.http import ApiError
-
-STATUS = {
-    "invalid_nik": 422,
-    "requester_required": 422,
-    "nothing_held": 404,
-    "subject_key_missing": 503,
-}
-
-
-def refusal(code: str) -> ApiError:
-    """The coded error of an export that cannot be answered."""
-    id_, en = MESSAGES[code]
-    return ApiError(STATUS[code], code, en, message_id=id_)
 
 
 def router(uow: UnitOfWorkFactory, settings: GatewaySettings) -> APIRouter:
@@ -49,9 +36,9 @@ def router(uow: UnitOfWorkFactory, settings: GatewaySettings) -> APIRouter:
                 )
                 await unit.commit()
         except SubjectRequestError as exc:
-            raise refusal(exc.code) from exc
+            raise api_error(exc.code) from exc
         if not held:
-            raise refusal("nothing_held")
+            raise api_error("nothing_held")
         return SubjectExportOut(complaints=held)
 
     return api
