@@ -7,13 +7,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gateway.adapters.repository import GatewayUnitOfWork, UnitOfWorkFactory
-from gateway.adapters.retention import retention_rules
 from gateway.entrypoints import (
     directory,
     http,
+    jobs,
     kafka,
     subjects_http,
-    webhook_worker,
     webhooks_http,
 )
 from gateway.settings import GatewaySettings
@@ -37,9 +36,7 @@ def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, Fast
     runtime = ServiceRuntime("agency-gateway", "gateway", settings, MIGRATIONS)
     uow = unit_of_work_factory(runtime)
     kafka.subscribe(runtime, uow)
-    runtime.add_job("webhooks", webhook_worker.webhook_job(runtime, settings))
-    for rule in retention_rules(settings):
-        runtime.add_retention(rule)
+    jobs.schedule(runtime, settings)
     app = runtime.http_app(
         "SLRT agency gateway",
         "The agencies' door: each agency's own referrals, and the actions it takes on them.",

@@ -15,7 +15,7 @@ from gateway.domain.webhooks import Requeue
 from gateway.entrypoints.auth import Authorization, agency_dependency
 from gateway.entrypoints.errors import api_error
 from gateway.entrypoints.schemas import DeliveryOut, WebhookIn, WebhookOut
-from gateway.service_layer.webhooks import RegisterWebhook, register_webhook
+from gateway.service_layer import webhooks
 from slrt_shared.http import ApiError
 
 _URL_REFUSED = {
@@ -55,8 +55,8 @@ def router(uow: UnitOfWorkFactory, policy: UrlPolicy) -> APIRouter:
         # The key again: it may have been revoked while the name was being resolved.
         code = await agency(authorization)
         async with uow() as unit:
-            registered = await register_webhook(
-                RegisterWebhook(code, str(body.url), body.rotate_secret), unit
+            registered = await webhooks.register_webhook(
+                webhooks.RegisterWebhook(code, str(body.url), body.rotate_secret), unit
             )
             await unit.commit()
         saved = registered.webhook
@@ -70,7 +70,7 @@ def router(uow: UnitOfWorkFactory, policy: UrlPolicy) -> APIRouter:
     @api.get("", response_model=WebhookOut, summary="The agency's webhook (without its secret).")
     async def get_webhook(code: Annotated[str, Depends(agency)]) -> WebhookOut:
         async with uow() as unit:
-            saved = await unit.webhook(code)
+            saved = await webhooks.webhook_of(webhooks.ReadWebhook(code), unit)
         if saved is None:
             raise api_error("no_webhook")
         return WebhookOut(
@@ -80,7 +80,7 @@ def router(uow: UnitOfWorkFactory, policy: UrlPolicy) -> APIRouter:
     @api.delete("", status_code=204, summary="Stop webhook deliveries (pending ones are parked).")
     async def delete_webhook(code: Annotated[str, Depends(agency)]) -> None:
         async with uow() as unit:
-            removed = await unit.delete_webhook(code)
+            removed = await webhooks.remove_webhook(webhooks.RemoveWebhook(code), unit)
             await unit.commit()
         if not removed:
             raise api_error("no_webhook")
@@ -92,7 +92,7 @@ def router(uow: UnitOfWorkFactory, policy: UrlPolicy) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[DeliveryOut]:
         async with uow() as unit:
-            rows = await unit.deliveries(code, status, limit)
+            rows = await webhooks.delivery_log(webhooks.DeliveryLog(code, status, limit), unit)
         return [DeliveryOut(**r) for r in rows]
 
     @api.post(
@@ -110,7 +110,9 @@ def router(uow: UnitOfWorkFactory, policy: UrlPolicy) -> APIRouter:
     )
     async def retry(delivery_id: UUID, code: Annotated[str, Depends(agency)]) -> dict[str, str]:
         async with uow() as unit:
-            result = await unit.requeue(code, delivery_id)
+            result = await webhooks.resend_delivery(
+                webhooks.ResendDelivery(code, delivery_id), unit
+            )
             await unit.commit()
         if result is Requeue.PURGED:
             raise api_error("delivery_purged")
