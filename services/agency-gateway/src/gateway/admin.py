@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
+from gateway.adapters import registry
 from gateway.settings import GatewaySettings
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.kafka_security import client_options
@@ -20,36 +21,23 @@ from slrt_shared.tokens import hash_token, new_token
 
 async def issue_key(conn: asyncpg.Connection, agency_code: str) -> tuple[UUID, str]:
     """Issue a key for an agency; the key is returned once, only its hash is kept."""
-    if not await conn.fetchval("SELECT 1 FROM agencies WHERE code = $1", agency_code):
+    if not await registry.agency_exists(conn, agency_code):
         raise SystemExit(f"unknown agency {agency_code}")
     key = new_token("ak_")
-    key_id = await conn.fetchval(
-        "INSERT INTO agency_keys (key_hash, agency_code) VALUES ($1, $2) RETURNING id",
-        hash_token(key),
-        agency_code,
-    )
-    return key_id, key
+    return await registry.add_key(conn, hash_token(key), agency_code), key
 
 
 async def rotate_key(conn: asyncpg.Connection, agency_code: str) -> tuple[UUID, str]:
     """Issue a new key and revoke the agency's other keys at once."""
     async with conn.transaction():
         key_id, key = await issue_key(conn, agency_code)
-        await conn.execute(
-            "UPDATE agency_keys SET revoked_at = now() WHERE agency_code = $1 AND id <> $2"
-            " AND revoked_at IS NULL",
-            agency_code,
-            key_id,
-        )
+        await registry.revoke_other_keys(conn, agency_code, key_id)
     return key_id, key
 
 
 async def revoke_key(conn: asyncpg.Connection, key_id: UUID) -> bool:
     """Revoke one key at once."""
-    done = await conn.execute(
-        "UPDATE agency_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", key_id
-    )
-    return bool(done.endswith(" 1"))
+    return await registry.revoke_key(conn, key_id)
 
 
 @dataclass(frozen=True)
@@ -73,15 +61,7 @@ async def register_agency(
 ) -> AgencyTopic:
     """Create an agency's own Kafka topic (as the settings say) and add it to the registry."""
     topic = await create_agency_topic(settings, TopicLayout(settings.topic_prefix).agency(code))
-    await conn.execute(
-        "INSERT INTO agencies (code, name_id, name_en, kind) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (code) DO UPDATE SET name_id = EXCLUDED.name_id,"
-        " name_en = EXCLUDED.name_en, kind = EXCLUDED.kind",
-        code,
-        name_id,
-        name_en,
-        kind,
-    )
+    await registry.save_agencies(conn, [(code, name_id, name_en, kind)])
     return topic
 
 
@@ -154,7 +134,7 @@ def main(argv: list[str]) -> None:
     register.add_argument("--name-en", required=True)
     register.add_argument("--kind", default="opd")
     args = parser.parse_args(argv)
-    settings = GatewaySettings()  # type: ignore[call-arg]
+    settings = GatewaySettings()
 
     async def run() -> None:
         conn = await asyncpg.connect(
@@ -182,12 +162,7 @@ def main(argv: list[str]) -> None:
                     raise SystemExit(f"no active key with id {args.key_id}")
                 print(f"revoked {args.key_id}")
             else:
-                rows = await conn.fetch(
-                    "SELECT id, agency_code, created_at, revoked_at FROM agency_keys"
-                    " WHERE $1::text IS NULL OR agency_code = $1 ORDER BY created_at DESC",
-                    args.agency,
-                )
-                for r in rows:
+                for r in await registry.keys(conn, args.agency):
                     state = f"revoked {r['revoked_at']:%Y-%m-%d}" if r["revoked_at"] else "active"
                     print(f"{r['id']}  {r['agency_code']:<14} {state}")
         finally:

@@ -1,4 +1,4 @@
-"""Wiring of the agency gateway."""
+"""Wiring of the agency gateway: settings, one unit-of-work factory, and what runs on it."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway.adapters.retention import retention_rules
+from gateway.adapters.repository import GatewayUnitOfWork, UnitOfWorkFactory
 from gateway.entrypoints import (
     directory,
     http,
+    jobs,
     kafka,
     subjects_http,
-    webhook_worker,
     webhooks_http,
 )
 from gateway.settings import GatewaySettings
@@ -21,22 +21,30 @@ from slrt_shared.runtime import ServiceRuntime
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
+def unit_of_work_factory(runtime: ServiceRuntime) -> UnitOfWorkFactory:
+    """The one way the gateway opens a unit of work: on the runtime's pool and topic layout."""
+
+    def uow() -> GatewayUnitOfWork:
+        return GatewayUnitOfWork(runtime.pool, runtime.layout)
+
+    return uow
+
+
 def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
     """Create the runtime and the HTTP app of the agency gateway."""
-    settings = settings or GatewaySettings()  # type: ignore[call-arg]
+    settings = settings or GatewaySettings()
     runtime = ServiceRuntime("agency-gateway", "gateway", settings, MIGRATIONS)
-    kafka.subscribe(runtime)
-    runtime.add_job("webhooks", webhook_worker.webhook_job(runtime, settings))
-    for rule in retention_rules(settings):
-        runtime.add_retention(rule)
+    uow = unit_of_work_factory(runtime)
+    kafka.subscribe(runtime, uow)
+    jobs.schedule(runtime, settings)
     app = runtime.http_app(
         "SLRT agency gateway",
         "The agencies' door: each agency's own referrals, and the actions it takes on them.",
         # Agencies work on what Postgres holds; their actions wait in the outbox.
         ready_requires=("postgres",),
     )
-    app.include_router(http.router(runtime))
-    app.include_router(webhooks_http.router(runtime, settings.webhook_url_policy))
-    app.include_router(directory.router(runtime))
-    app.include_router(subjects_http.router(runtime, settings))
+    app.include_router(http.router(uow))
+    app.include_router(webhooks_http.router(uow, settings.webhook_url_policy))
+    app.include_router(directory.router(uow, settings.admin_token))
+    app.include_router(subjects_http.router(uow, settings))
     return runtime, app

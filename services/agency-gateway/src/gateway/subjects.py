@@ -14,7 +14,7 @@ from typing import Any
 
 from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.domain.subjects import SubjectRequestError
-from gateway.service_layer.subjects import export_subject
+from gateway.service_layer.subjects import ExportSubject, export_subject
 from gateway.settings import GatewaySettings
 from slrt_shared import db
 from slrt_shared.contracts.topics import TopicLayout
@@ -29,15 +29,14 @@ def main(argv: list[str]) -> None:
     export.add_argument("--by", required=True, help="who answers the request")
     export.add_argument("--lang", choices=("id", "en"), default="id")
     args = parser.parse_args(argv)
-    settings = GatewaySettings()  # type: ignore[call-arg]
+    settings = GatewaySettings()
 
     async def run() -> list[dict[str, Any]]:
         pool = await db.create_pool(settings.database_url, "gateway")
         try:
             async with GatewayUnitOfWork(pool, TopicLayout(settings.topic_prefix)) as uow:
-                held = await export_subject(
-                    uow, args.nik, args.by, "cli", settings.subject_hash_key.get_secret_value()
-                )
+                key = settings.subject_hash_key.get_secret_value()
+                held = await export_subject(ExportSubject(args.nik, args.by, "cli", key), uow)
                 await uow.commit()
             if not held:
                 raise SubjectRequestError("nothing_held")

@@ -22,6 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.domain.referrals import Referral
 from gateway.service_layer import inbound
+from gateway.service_layer.inbound import Announced
 from slrt_devstack.testing import eventually
 from slrt_shared import db
 from slrt_shared.contracts import topics
@@ -32,7 +33,7 @@ from .test_gateway_flow import NOW, dispatched, listing, pii, read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-Handler = Callable[[GatewayUnitOfWork, Any, CloudEvent], Awaitable[None]]
+Handler = Callable[[Announced[Any], GatewayUnitOfWork], Awaitable[None]]
 
 
 def wrap(data: EventData) -> CloudEvent:
@@ -107,7 +108,7 @@ async def handle(uow: GatewayUnitOfWork, handler: Handler, data: Any) -> None:
     """Work an event as the consumer does: claim it in the inbox, then run its use case."""
     event = wrap(data)
     assert await uow.claim(event.id, data.topic)
-    await handler(uow, data, event)
+    await handler(Announced.of(data, event), uow)
 
 
 async def waiting_for_a_lock(gateway, pid: int) -> bool:  # type: ignore[no-untyped-def]

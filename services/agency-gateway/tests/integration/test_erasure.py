@@ -11,8 +11,9 @@ import pytest
 from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.domain.referrals import AgencyAction, Referral
 from gateway.service_layer import erasure
-from gateway.service_layer.actions import act
-from gateway.service_layer.views import read_referral
+from gateway.service_layer.actions import ActOnReferral, act
+from gateway.service_layer.inbound import Announced
+from gateway.service_layer.views import ReadReferral, read_referral
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintPii, ComplaintPiiErased
 from slrt_shared.contracts.topics import TopicLayout
@@ -53,16 +54,18 @@ async def given_case(gateway_db) -> Referral:  # type: ignore[no-untyped-def]
     async with GatewayUnitOfWork(gateway_db.pool, TopicLayout("")) as uow:
         await uow.add_referral(referral)
         data = pii(referral.complaint_id)
-        await erasure.on_pii_unless_erased(uow, data, _event(data))
+        await erasure.on_pii_unless_erased(Announced.of(data, _event(data)), uow)
         await uow.enqueue_delivery(
             uuid.uuid4(), "DP3A", referral.id, "id.slrt.agency.referral.v1", f'{{"nik": "{NIK}"}}'
         )
         await act(
+            ActOnReferral(
+                agency_code="DP3A",
+                referral_id=referral.id,
+                request=AgencyAction("acknowledge", note="Ibu Siti Aminah dihubungi"),
+                idempotency_key=f"ack-{referral.id}",
+            ),
             uow,
-            agency_code="DP3A",
-            referral_id=referral.id,
-            request=AgencyAction("acknowledge", note="Ibu Siti Aminah dihubungi"),
-            idempotency_key=f"ack-{referral.id}",
         )
         await uow.commit()
     return referral
@@ -96,8 +99,10 @@ async def test_an_erasure_event_removes_the_residents_data_notes_answers_and_web
     erased = ComplaintPiiErased(complaint_id=referral.complaint_id, erased_at=NOW, cause="request")
     outbox_before = await gateway_db.pool.fetchval("SELECT coalesce(max(id), 0) FROM outbox")
     async with GatewayUnitOfWork(gateway_db.pool, TopicLayout("")) as uow:
-        await erasure.on_pii_erased(uow, erased, _event(erased))
-        await erasure.on_pii_erased(uow, erased, _event(erased))  # a second time: no harm
+        await erasure.on_pii_erased(Announced.of(erased, _event(erased)), uow)
+        await erasure.on_pii_erased(
+            Announced.of(erased, _event(erased)), uow
+        )  # a second time: no harm
         await uow.commit()
 
     assert await held(gateway_db, referral) == []
@@ -125,12 +130,12 @@ async def test_an_erasure_event_removes_the_residents_data_notes_answers_and_web
 
     # The agency reads the referral marked erased.
     async with GatewayUnitOfWork(gateway_db.pool, TopicLayout("")) as uow:
-        view = await read_referral(uow, "DP3A", referral.id)
+        view = await read_referral(ReadReferral("DP3A", referral.id), uow)
     assert view is not None and view.personal_data_erased and view.resident is None
 
     # A personal record read after the erasure (a replay) is dropped.
     replayed = pii(referral.complaint_id)
     async with GatewayUnitOfWork(gateway_db.pool, TopicLayout("")) as uow:
-        await erasure.on_pii_unless_erased(uow, replayed, _event(replayed))
+        await erasure.on_pii_unless_erased(Announced.of(replayed, _event(replayed)), uow)
         await uow.commit()
     assert await held(gateway_db, referral) == []

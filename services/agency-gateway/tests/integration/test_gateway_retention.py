@@ -11,7 +11,7 @@ import pytest
 from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.app import build
 from gateway.domain.referrals import AgencyAction, Referral
-from gateway.service_layer.actions import act
+from gateway.service_layer.actions import ActOnReferral, act
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.retention import prune_once
 
@@ -49,11 +49,13 @@ async def given_referral(gateway_db, agency: str = "DINSOS") -> Referral:  # typ
 async def acknowledge(gateway_db, referral: Referral, key: str):  # type: ignore[no-untyped-def]
     async with GatewayUnitOfWork(gateway_db.pool, TopicLayout("")) as uow:
         result = await act(
+            ActOnReferral(
+                agency_code=referral.agency_code,
+                referral_id=referral.id,
+                request=AgencyAction("acknowledge", note="diterima"),
+                idempotency_key=key,
+            ),
             uow,
-            agency_code=referral.agency_code,
-            referral_id=referral.id,
-            request=AgencyAction("acknowledge", note="diterima"),
-            idempotency_key=key,
         )
         await uow.commit()
     return result

@@ -12,10 +12,12 @@ from gateway.domain.paging import InvalidCursorError, Position
 from gateway.domain.referrals import AgencyAction, Escalation, InvalidTransitionError, Referral
 from gateway.service_layer import inbound, views
 from gateway.service_layer.actions import (
+    ActOnReferral,
     IdempotencyKeyReusedError,
     ReferralNotFoundError,
     act,
 )
+from gateway.service_layer.inbound import Announced
 from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import ComplaintPii, ReferralDispatched, ReferralEscalated
 from slrt_shared.contracts.topics import TopicLayout
@@ -169,9 +171,9 @@ async def given_referral(
 ) -> Referral:
     complaint_id = uuid4()
     if with_pii:
-        await inbound.on_pii(uow, pii(complaint_id), wrap(pii(complaint_id)))
+        await inbound.on_pii(Announced.of(pii(complaint_id), wrap(pii(complaint_id))), uow)
     data = dispatched(complaint_id, agency, service)
-    await inbound.on_dispatched(uow, data, wrap(data))
+    await inbound.on_dispatched(Announced.of(data, wrap(data)), uow)
     uow.events.clear()
     return uow.referrals[data.referral_id]
 
@@ -179,9 +181,9 @@ async def given_referral(
 async def test_a_dispatched_referral_reaches_the_agency_topic_with_only_its_allowed_data() -> None:
     uow = FakeUnitOfWork()
     complaint_id = uuid4()
-    await inbound.on_pii(uow, pii(complaint_id), wrap(pii(complaint_id)))
+    await inbound.on_pii(Announced.of(pii(complaint_id), wrap(pii(complaint_id))), uow)
     data = dispatched(complaint_id, "DISPERKIM", "RTLH")
-    await inbound.on_dispatched(uow, data, wrap(data))
+    await inbound.on_dispatched(Announced.of(data, wrap(data)), uow)
 
     assert uow.topics() == ["t.agency.DISPERKIM.referrals"]
     copy = uow.events[0][1]
@@ -196,8 +198,8 @@ async def test_a_dispatched_referral_reaches_the_agency_topic_with_only_its_allo
 async def test_a_redelivered_dispatch_adds_nothing() -> None:
     uow = FakeUnitOfWork()
     data = dispatched(uuid4())
-    await inbound.on_dispatched(uow, data, wrap(data))
-    await inbound.on_dispatched(uow, data, wrap(data))
+    await inbound.on_dispatched(Announced.of(data, wrap(data)), uow)
+    await inbound.on_dispatched(Announced.of(data, wrap(data)), uow)
     assert len(uow.referrals) == 1 and len(uow.events) == 1
 
 
@@ -205,10 +207,10 @@ async def test_personal_data_arriving_after_the_referral_reaches_the_agency_on_a
     uow = FakeUnitOfWork()
     complaint_id = uuid4()
     data = dispatched(complaint_id, "DP3A", "KEKERASAN")
-    await inbound.on_dispatched(uow, data, wrap(data))
+    await inbound.on_dispatched(Announced.of(data, wrap(data)), uow)
     assert uow.events[0][1].data["resident"] is None
 
-    await inbound.on_pii(uow, pii(complaint_id), wrap(pii(complaint_id)))
+    await inbound.on_pii(Announced.of(pii(complaint_id), wrap(pii(complaint_id))), uow)
     topic, copy = uow.events[1]
     assert topic == "t.agency.DP3A.referrals"
     assert copy.data["change"] == "id.slrt.complaint.pii.v1"
@@ -219,7 +221,9 @@ async def test_personal_data_is_not_resent_for_a_finished_referral() -> None:
     uow = FakeUnitOfWork()
     referral = await given_referral(uow, with_pii=False)
     uow.referrals[referral.id] = replace(referral, status="resolved", outcome="resolved")
-    await inbound.on_pii(uow, pii(referral.complaint_id), wrap(pii(referral.complaint_id)))
+    await inbound.on_pii(
+        Announced.of(pii(referral.complaint_id), wrap(pii(referral.complaint_id))), uow
+    )
     assert uow.events == [] and referral.complaint_id in uow.resident_data
 
 
@@ -229,7 +233,7 @@ async def test_an_escalation_is_recorded_and_copied_to_the_agency() -> None:
     data = ReferralEscalated(
         referral_id=referral.id, complaint_id=referral.complaint_id, level="kecamatan", at=T0
     )
-    await inbound.on_escalated(uow, data, wrap(data))
+    await inbound.on_escalated(Announced.of(data, wrap(data)), uow)
     assert uow.referrals[referral.id].escalation_level == "kecamatan"
     [(topic, copy)] = uow.events
     assert topic == "t.agency.DINSOS.referrals"
@@ -244,10 +248,10 @@ async def test_an_escalation_read_before_its_dispatch_is_kept_and_told_with_the_
     data = ReferralEscalated(
         referral_id=referral.referral_id, complaint_id=complaint_id, level="kecamatan", at=T0
     )
-    await inbound.on_escalated(uow, data, wrap(data))
+    await inbound.on_escalated(Announced.of(data, wrap(data)), uow)
     assert uow.events == [] and uow.referrals == {}
 
-    await inbound.on_dispatched(uow, referral, wrap(referral))
+    await inbound.on_dispatched(Announced.of(referral, wrap(referral)), uow)
     assert uow.referrals[referral.referral_id].escalation_level == "kecamatan"
     changes = [(e.data["change"], e.data["escalation_level"]) for _, e in uow.events]
     assert changes == [
@@ -265,8 +269,8 @@ async def test_an_early_escalation_and_its_dispatch_delivered_again_tell_nothing
         referral_id=referral.referral_id, complaint_id=complaint_id, level="kecamatan", at=T0
     )
     for _ in range(2):
-        await inbound.on_escalated(uow, data, wrap(data))
-        await inbound.on_dispatched(uow, referral, wrap(referral))
+        await inbound.on_escalated(Announced.of(data, wrap(data)), uow)
+        await inbound.on_dispatched(Announced.of(referral, wrap(referral)), uow)
     assert len(uow.events) == 2 and uow.early == {}
 
 
@@ -282,8 +286,8 @@ async def test_of_two_early_escalations_the_higher_is_kept(levels: tuple[str, st
             level=level,  # type: ignore[arg-type]
             at=T0,
         )
-        await inbound.on_escalated(uow, data, wrap(data))
-    await inbound.on_dispatched(uow, referral, wrap(referral))
+        await inbound.on_escalated(Announced.of(data, wrap(data)), uow)
+    await inbound.on_dispatched(Announced.of(referral, wrap(referral)), uow)
     assert uow.referrals[referral.referral_id].escalation_level == "kabupaten"
     assert uow.events[-1][1].data["escalation_level"] == "kabupaten"
 
@@ -298,7 +302,7 @@ async def test_an_escalation_below_the_referrals_level_changes_nothing() -> None
             level=level,  # type: ignore[arg-type]
             at=T0,
         )
-        await inbound.on_escalated(uow, data, wrap(data))
+        await inbound.on_escalated(Announced.of(data, wrap(data)), uow)
     assert uow.referrals[referral.id].escalation_level == "kabupaten"
     assert [e.data["escalation_level"] for _, e in uow.events] == ["kabupaten"]
 
@@ -309,13 +313,15 @@ async def test_every_change_of_a_complaint_takes_its_lock_first() -> None:
     data = ReferralEscalated(
         referral_id=referral.id, complaint_id=referral.complaint_id, level="kecamatan", at=T0
     )
-    await inbound.on_escalated(uow, data, wrap(data))
+    await inbound.on_escalated(Announced.of(data, wrap(data)), uow)
     await act(
+        ActOnReferral(
+            agency_code="DINSOS",
+            referral_id=referral.id,
+            request=AgencyAction("acknowledge"),
+            idempotency_key="k",
+        ),
         uow,
-        agency_code="DINSOS",
-        referral_id=referral.id,
-        request=AgencyAction("acknowledge"),
-        idempotency_key="k",
     )
     # pii and dispatch of given_referral, the escalation, the action
     assert uow.locks == [referral.complaint_id] * 4
@@ -325,12 +331,14 @@ async def test_acknowledging_announces_the_update_and_copies_it_to_the_agency() 
     uow = FakeUnitOfWork()
     referral = await given_referral(uow)
     result = await act(
+        ActOnReferral(
+            agency_code="DINSOS",
+            referral_id=referral.id,
+            request=AgencyAction("acknowledge", note="Diterima"),
+            idempotency_key="k1",
+            now=T0,
+        ),
         uow,
-        agency_code="DINSOS",
-        referral_id=referral.id,
-        request=AgencyAction("acknowledge", note="Diterima"),
-        idempotency_key="k1",
-        now=T0,
     )
     assert (result.status, result.note, result.at) == ("acknowledged", "Diterima", T0)
     assert uow.referrals[referral.id].status == "acknowledged"
@@ -348,12 +356,14 @@ async def test_resolving_announces_case_resolved_with_the_outcome() -> None:
     uow = FakeUnitOfWork()
     referral = await given_referral(uow)
     result = await act(
+        ActOnReferral(
+            agency_code="DINSOS",
+            referral_id=referral.id,
+            request=AgencyAction("resolve", note="PBI aktif kembali", outcome="partially_resolved"),
+            idempotency_key="k1",
+            now=T0,
+        ),
         uow,
-        agency_code="DINSOS",
-        referral_id=referral.id,
-        request=AgencyAction("resolve", note="PBI aktif kembali", outcome="partially_resolved"),
-        idempotency_key="k1",
-        now=T0,
     )
     assert (result.status, result.outcome) == ("resolved", "partially_resolved")
     assert uow.topics() == ["t.case.resolved", "t.agency.DINSOS.referrals"]
@@ -370,12 +380,14 @@ async def test_rejecting_announces_the_reason_code_and_keeps_the_text_in_the_gat
     uow = FakeUnitOfWork()
     referral = await given_referral(uow)
     result = await act(
+        ActOnReferral(
+            agency_code="DINSOS",
+            referral_id=referral.id,
+            request=AgencyAction("reject", note="Ibu Sari menderita TBC paru"),
+            idempotency_key="k1",
+            now=T0,
+        ),
         uow,
-        agency_code="DINSOS",
-        referral_id=referral.id,
-        request=AgencyAction("reject", note="Ibu Sari menderita TBC paru"),
-        idempotency_key="k1",
-        now=T0,
     )
     assert (result.status, result.reason_code) == ("rejected", "lainnya")
     rejected = uow.events[0][1].data
@@ -388,13 +400,9 @@ async def test_a_repeat_with_the_same_key_returns_the_same_answer_and_announces_
     uow = FakeUnitOfWork()
     referral = await given_referral(uow)
     request = AgencyAction("reject", note="Bukan wewenang kami")
-    first = await act(
-        uow, agency_code="DINSOS", referral_id=referral.id, request=request, idempotency_key="k"
-    )
+    first = await act(ActOnReferral("DINSOS", referral.id, request, "k"), uow)
     events = list(uow.events)
-    again = await act(
-        uow, agency_code="DINSOS", referral_id=referral.id, request=request, idempotency_key="k"
-    )
+    again = await act(ActOnReferral("DINSOS", referral.id, request, "k"), uow)
     assert again == first
     assert uow.events == events
 
@@ -403,19 +411,23 @@ async def test_a_key_reused_for_another_request_is_refused() -> None:
     uow = FakeUnitOfWork()
     referral = await given_referral(uow)
     await act(
+        ActOnReferral(
+            agency_code="DINSOS",
+            referral_id=referral.id,
+            request=AgencyAction("acknowledge"),
+            idempotency_key="k",
+        ),
         uow,
-        agency_code="DINSOS",
-        referral_id=referral.id,
-        request=AgencyAction("acknowledge"),
-        idempotency_key="k",
     )
     with pytest.raises(IdempotencyKeyReusedError):
         await act(
+            ActOnReferral(
+                agency_code="DINSOS",
+                referral_id=referral.id,
+                request=AgencyAction("progress", note="x"),
+                idempotency_key="k",
+            ),
             uow,
-            agency_code="DINSOS",
-            referral_id=referral.id,
-            request=AgencyAction("progress", note="x"),
-            idempotency_key="k",
         )
 
 
@@ -425,11 +437,13 @@ async def test_keys_belong_to_their_agency() -> None:
     theirs = await given_referral(uow, "DINKES")
     for agency, referral in (("DINSOS", mine), ("DINKES", theirs)):
         await act(
+            ActOnReferral(
+                agency_code=agency,
+                referral_id=referral.id,
+                request=AgencyAction("acknowledge"),
+                idempotency_key="same-key",
+            ),
             uow,
-            agency_code=agency,
-            referral_id=referral.id,
-            request=AgencyAction("acknowledge"),
-            idempotency_key="same-key",
         )
     assert {r.status for r in uow.referrals.values()} == {"acknowledged"}
 
@@ -438,20 +452,24 @@ async def test_an_invalid_transition_is_refused_and_announces_nothing() -> None:
     uow = FakeUnitOfWork()
     referral = await given_referral(uow)
     await act(
+        ActOnReferral(
+            agency_code="DINSOS",
+            referral_id=referral.id,
+            request=AgencyAction("acknowledge"),
+            idempotency_key="k1",
+        ),
         uow,
-        agency_code="DINSOS",
-        referral_id=referral.id,
-        request=AgencyAction("acknowledge"),
-        idempotency_key="k1",
     )
     uow.events.clear()
     with pytest.raises(InvalidTransitionError):
         await act(
+            ActOnReferral(
+                agency_code="DINSOS",
+                referral_id=referral.id,
+                request=AgencyAction("acknowledge"),
+                idempotency_key="k2",
+            ),
             uow,
-            agency_code="DINSOS",
-            referral_id=referral.id,
-            request=AgencyAction("acknowledge"),
-            idempotency_key="k2",
         )
     assert uow.events == [] and ("DINSOS", "k2") not in uow.responses
 
@@ -462,13 +480,15 @@ async def test_another_agencys_referral_is_as_missing_as_a_missing_one() -> None
     for referral_id in (referral.id, uuid4()):
         with pytest.raises(ReferralNotFoundError):
             await act(
+                ActOnReferral(
+                    agency_code="BPJSKES",
+                    referral_id=referral_id,
+                    request=AgencyAction("acknowledge"),
+                    idempotency_key=str(referral_id),
+                ),
                 uow,
-                agency_code="BPJSKES",
-                referral_id=referral_id,
-                request=AgencyAction("acknowledge"),
-                idempotency_key=str(referral_id),
             )
-        assert await views.read_referral(uow, "BPJSKES", referral_id) is None
+        assert await views.read_referral(views.ReadReferral("BPJSKES", referral_id), uow) is None
     assert uow.referrals[referral.id].status == "dispatched" and uow.audit_log == []
 
 
@@ -477,11 +497,13 @@ async def test_a_webhook_subscriber_gets_each_copy_queued_for_delivery() -> None
     uow.hooks["DINSOS"] = {"url": "https://example.invalid/hook"}
     referral = await given_referral(uow)
     await act(
+        ActOnReferral(
+            agency_code="DINSOS",
+            referral_id=referral.id,
+            request=AgencyAction("acknowledge"),
+            idempotency_key="k",
+        ),
         uow,
-        agency_code="DINSOS",
-        referral_id=referral.id,
-        request=AgencyAction("acknowledge"),
-        idempotency_key="k",
     )
     kinds = [d[3] for d in uow.deliveries]
     assert kinds == ["id.slrt.referral.dispatched.v1", "id.slrt.referral.updated.v1"]
@@ -492,7 +514,7 @@ async def test_a_webhook_subscriber_gets_each_copy_queued_for_delivery() -> None
 async def test_reading_a_referral_shows_its_allowed_data_and_audits_the_fields() -> None:
     uow = FakeUnitOfWork()
     referral = await given_referral(uow, "DINSOS", "JKN-PBI")
-    view = await views.read_referral(uow, "DINSOS", referral.id)
+    view = await views.read_referral(views.ReadReferral("DINSOS", referral.id), uow)
     assert view is not None and view.resident is not None
     assert view.resident["nik"] == "3215024107800001"
     assert "description" not in view.resident  # JKN-PBI is sensitive, not special
@@ -502,7 +524,7 @@ async def test_reading_a_referral_shows_its_allowed_data_and_audits_the_fields()
 async def test_a_referral_without_personal_data_is_read_without_an_audit_entry() -> None:
     uow = FakeUnitOfWork()
     referral = await given_referral(uow, with_pii=False)
-    view = await views.read_referral(uow, "DINSOS", referral.id)
+    view = await views.read_referral(views.ReadReferral("DINSOS", referral.id), uow)
     assert view is not None and view.resident is None
     assert uow.audit_log == []
 
@@ -515,7 +537,7 @@ async def test_the_list_pages_through_the_agencys_own_referrals_only() -> None:
     cursor = None
     pages = 0
     while True:
-        page = await views.list_referrals(uow, "DINSOS", status=None, cursor=cursor, limit=2)
+        page = await views.list_referrals(views.ListReferrals("DINSOS", None, cursor, 2), uow)
         seen += [v.referral.id for v in page.items]
         pages += 1
         if page.next_cursor is None:
@@ -524,7 +546,7 @@ async def test_the_list_pages_through_the_agencys_own_referrals_only() -> None:
     assert seen == [r.id for r in mine] and pages == 3
     assert {a[1] for a in uow.audit_log} == set(seen)
     assert all(a[0] == "DINSOS" for a in uow.audit_log)
-    empty = await views.list_referrals(uow, "BPJSKES", status=None, cursor=None, limit=50)
+    empty = await views.list_referrals(views.ListReferrals("BPJSKES", None, None, 50), uow)
     assert empty.items == [] and empty.next_cursor is None
 
 
@@ -532,33 +554,35 @@ async def test_the_list_filters_by_status_and_the_last_full_page_has_no_cursor()
     uow = FakeUnitOfWork()
     first, second = await given_referral(uow), await given_referral(uow)
     await act(
+        ActOnReferral(
+            agency_code="DINSOS",
+            referral_id=second.id,
+            request=AgencyAction("acknowledge"),
+            idempotency_key="k",
+        ),
         uow,
-        agency_code="DINSOS",
-        referral_id=second.id,
-        request=AgencyAction("acknowledge"),
-        idempotency_key="k",
     )
-    page = await views.list_referrals(uow, "DINSOS", status="dispatched", cursor=None, limit=1)
+    page = await views.list_referrals(views.ListReferrals("DINSOS", "dispatched", None, 1), uow)
     assert [v.referral.id for v in page.items] == [first.id] and page.next_cursor is None
 
 
 async def test_a_foreign_cursor_is_refused() -> None:
     with pytest.raises(InvalidCursorError):
-        await views.list_referrals(FakeUnitOfWork(), "DINSOS", status=None, cursor="x", limit=5)
+        await views.list_referrals(views.ListReferrals("DINSOS", None, "x", 5), FakeUnitOfWork())
 
 
 async def test_every_page_ends_with_a_cursor_to_page_on_from_later() -> None:
     uow = FakeUnitOfWork()
     first = await given_referral(uow)
-    page = await views.list_referrals(uow, "DINSOS", status=None, cursor=None, limit=50)
+    page = await views.list_referrals(views.ListReferrals("DINSOS", None, None, 50), uow)
     assert [v.referral.id for v in page.items] == [first.id] and page.next_cursor is None
     empty = await views.list_referrals(
-        uow, "DINSOS", status=None, cursor=page.resume_cursor, limit=50
+        views.ListReferrals("DINSOS", None, page.resume_cursor, 50), uow
     )
     assert empty.items == [] and empty.resume_cursor == page.resume_cursor
     second = await given_referral(uow)
     later = await views.list_referrals(
-        uow, "DINSOS", status=None, cursor=empty.resume_cursor, limit=50
+        views.ListReferrals("DINSOS", None, empty.resume_cursor, 50), uow
     )
     assert [v.referral.id for v in later.items] == [second.id]
 
@@ -567,8 +591,8 @@ async def test_a_cursor_handed_out_before_still_pages_on() -> None:
     uow = FakeUnitOfWork()
     mine = [await given_referral(uow) for _ in range(3)]
     legacy = base64.urlsafe_b64encode(f"s:{mine[0].seq}".encode()).decode().rstrip("=")
-    page = await views.list_referrals(uow, "DINSOS", status=None, cursor=legacy, limit=50)
+    page = await views.list_referrals(views.ListReferrals("DINSOS", None, legacy, 50), uow)
     assert [v.referral.id for v in page.items] == [r.id for r in mine[1:]]
     past_the_end = base64.urlsafe_b64encode(b"s:99").decode().rstrip("=")
-    none = await views.list_referrals(uow, "DINSOS", status=None, cursor=past_the_end, limit=5)
+    none = await views.list_referrals(views.ListReferrals("DINSOS", None, past_the_end, 5), uow)
     assert none.items == []

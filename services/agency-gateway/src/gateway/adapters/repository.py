@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from gateway.adapters.audit_store import AuditQueries
 from gateway.adapters.erasure import ErasureQueries
 from gateway.adapters.webhook_store import WebhookQueries
 from gateway.domain.disclosure import Resident
@@ -22,7 +24,7 @@ _REFERRAL_COLUMNS = (
 _COMPLAINT_LOCK = "slrt.gateway.complaint"
 
 
-class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries, ErasureQueries):
+class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries, ErasureQueries, AuditQueries):
     """A transaction on the gateway schema with its queries."""
 
     async def agency_of_key(self, key_hash: str) -> str | None:
@@ -238,3 +240,7 @@ class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries, ErasureQueries):
     async def agencies(self) -> list[dict[str, Any]]:
         """The agency registry."""
         return [dict(r) for r in await self.conn.fetch("SELECT * FROM agencies ORDER BY code")]
+
+
+UnitOfWorkFactory = Callable[[], GatewayUnitOfWork]
+"""What app.py hands to routers, subscribers and jobs: a new unit of work per call."""

@@ -17,7 +17,7 @@ import httpx
 from gateway.adapters import webhook_target
 from gateway.adapters.webhook_target import Resolver
 from gateway.domain.webhook_urls import Refusal, UrlPolicy
-from gateway.domain.webhooks import sign
+from gateway.domain.webhooks import answered_ok, sign
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Attempt:
     @property
     def delivered(self) -> bool:
         """A 2xx answer."""
-        return self.status_code is not None and 200 <= self.status_code < 300
+        return answered_ok(self.status_code)
 
 
 def refusal_outcome(refusal: Refusal) -> str:
@@ -101,4 +101,4 @@ async def post(
     except httpx.HTTPError as exc:
         return Attempt(None, error_outcome(exc))
     status = response.status_code
-    return Attempt(status, None if 200 <= status < 300 else f"http_{status}")
+    return Attempt(status, None if answered_ok(status) else f"http_{status}")

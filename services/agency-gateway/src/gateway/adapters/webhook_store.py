@@ -10,22 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 
-from gateway.domain.webhooks import Verdict
-
-
-class Requeue(Enum):
-    """What a resend came to."""
-
-    QUEUED = "queued"
-    NOT_FOUND = "not_found"
-    NOT_PARKED = "not_parked"
-    PURGED = "purged"
+from gateway.domain.webhooks import Requeue, Verdict
 
 
 class WebhookQueries:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Final, Literal, cast, get_args
 from uuid import UUID
 
+from gateway.domain.errors import texts
 from slrt_shared.contracts.reasons import FALLBACK, REASON_CODES
 
 Status = Literal["dispatched", "acknowledged", "in_progress", "rejected", "resolved"]
@@ -42,10 +43,10 @@ class ActionRefusedError(Exception):
 
     code = "action_refused"
 
-    def __init__(self, message: str, message_id: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.message_id = message_id
+    def __init__(self, **values: str) -> None:
+        """The refusal with its texts from the catalogue, the code's named values filled in."""
+        self.message_id, self.message = texts(self.code, **values)
+        super().__init__(self.message)
 
 
 class InvalidTransitionError(ActionRefusedError):
@@ -114,7 +115,7 @@ def check(status: Status, action: Action) -> None:
     """Raise InvalidTransitionError unless the action may be taken in this status."""
     target = LEADS_TO[action]
     if status not in ALLOWED_FROM[target]:
-        raise InvalidTransitionError(f"A referral that is {status} cannot become {target}.")
+        raise InvalidTransitionError(status=status, target=target)
 
 
 def apply(referral: Referral, request: AgencyAction, at: datetime) -> Referral:
@@ -145,16 +146,10 @@ def reason_of(code: str | None, note: str | None) -> str:
     """
     if code is None:
         if note is None:
-            raise ReasonRequiredError(
-                "Say why the referral is rejected: a reason_code, a reason, or both.",
-                "Sebutkan alasan penolakan: reason_code, reason, atau keduanya.",
-            )
+            raise ReasonRequiredError()
         return FALLBACK
     if code not in REASON_CODES:
-        known = ", ".join(REASON_CODES)
-        raise UnknownReasonCodeError(
-            f"reason_code must be one of {known}.", f"reason_code harus salah satu dari {known}."
-        )
+        raise UnknownReasonCodeError(known=", ".join(REASON_CODES))
     return code
 
 
@@ -196,4 +191,4 @@ def keep_early(kept: Escalation | None, arriving: Escalation) -> Escalation | No
 def _outcome(value: str | None) -> Outcome:
     if value in OUTCOMES:
         return cast(Outcome, value)
-    raise InvalidOutcomeError(f"outcome must be one of {', '.join(sorted(OUTCOMES))}.")
+    raise InvalidOutcomeError(known=", ".join(sorted(OUTCOMES)))

@@ -7,24 +7,9 @@ import hmac
 import re
 from typing import Final
 
-_NIK: Final = re.compile(r"^\d{16}$")
+from gateway.domain.errors import text
 
-# code -> (Bahasa Indonesia, English)
-MESSAGES: Final[dict[str, tuple[str, str]]] = {
-    "invalid_nik": ("NIK harus terdiri dari 16 angka.", "A NIK has exactly 16 digits."),
-    "nothing_held": (
-        "Gateway tidak menyimpan data pribadi untuk NIK ini.",
-        "The gateway holds no personal data for this NIK.",
-    ),
-    "requester_required": (
-        "Sebutkan siapa yang menjalankan permintaan ini.",
-        "Say who carries out this request.",
-    ),
-    "subject_key_missing": (
-        "Kunci hash subjek (GATEWAY_SUBJECT_HASH_KEY) belum disetel.",
-        "The subject hash key (GATEWAY_SUBJECT_HASH_KEY) is not configured.",
-    ),
-}
+_NIK: Final = re.compile(r"^\d{16}$")
 
 
 class SubjectRequestError(ValueError):
@@ -36,8 +21,7 @@ class SubjectRequestError(ValueError):
 
     def text(self, language: str) -> str:
         """The message in Bahasa Indonesia (`id`) or English."""
-        id_, en = MESSAGES[self.code]
-        return id_ if language == "id" else en
+        return text(self.code, language)
 
 
 def normalised_nik(nik: str | None) -> str:

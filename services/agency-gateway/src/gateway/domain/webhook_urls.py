@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from gateway.domain.errors import ADDRESS_KINDS, texts
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 AddressClass = Literal[
@@ -290,57 +292,28 @@ def vet_resolved(addresses: list[IPAddress], policy: UrlPolicy) -> IPAddress | R
     return addresses[0]
 
 
-# What the API answers for each refusal, in English and Indonesian.
-MESSAGES: dict[Reason, tuple[str, str]] = {
-    "not_https": (
-        "The webhook URL must use https.",
-        "URL webhook harus memakai https.",
-    ),
-    "userinfo": (
-        "The webhook URL must not contain a user name or password.",
-        "URL webhook tidak boleh memuat nama pengguna atau kata sandi.",
-    ),
-    "invalid": (
-        "The webhook URL is not a valid http(s) URL with a host name.",
-        "URL webhook bukan URL http(s) yang sah dengan nama host.",
-    ),
-    "unresolvable": (
-        "The webhook URL's host name does not resolve to an address.",
-        "Nama host URL webhook tidak dapat diterjemahkan ke alamat.",
-    ),
-}
-_ADDRESS_MESSAGE = (
-    "The webhook URL's host is or resolves to a {kind} address; only public addresses are allowed.",
-    "Host URL webhook adalah atau mengarah ke alamat {kind_id};"
-    " hanya alamat publik yang diizinkan.",
-)
-_KINDS: dict[str, tuple[str, str]] = {
-    "metadata": ("cloud metadata", "metadata cloud"),
-    "loopback": ("loopback", "loopback"),
-    "private": ("private", "privat"),
-    "link_local": ("link-local", "link-local"),
-    "shared": ("shared (CGNAT)", "bersama (CGNAT)"),
-    "unspecified": ("unspecified", "tak tertentu"),
-    "multicast": ("multicast", "multicast"),
-    "reserved": ("reserved", "cadangan"),
+# The refusals of the URL itself, by the code the API answers them with; any other refusal is
+# of an address (`webhook_address_refused`, naming the kind of address).
+_URL_REFUSALS: dict[str, str] = {
+    "not_https": "webhook_url_not_https",
+    "userinfo": "webhook_url_userinfo",
+    "invalid": "webhook_url_invalid",
+    "unresolvable": "webhook_host_unresolvable",
 }
 
 
 def refusal_code(refusal: Refusal) -> str:
     """The machine-readable error code of a refusal."""
-    if refusal.reason in MESSAGES:
-        return {
-            "not_https": "webhook_url_not_https",
-            "userinfo": "webhook_url_userinfo",
-            "invalid": "webhook_url_invalid",
-            "unresolvable": "webhook_host_unresolvable",
-        }[refusal.reason]
-    return "webhook_address_refused"
+    return _URL_REFUSALS.get(refusal.reason, "webhook_address_refused")
 
 
 def refusal_messages(refusal: Refusal) -> tuple[str, str]:
     """The refusal in English and in Indonesian."""
-    if refusal.reason in MESSAGES:
-        return MESSAGES[refusal.reason]
-    en, id_ = _KINDS[refusal.reason]
-    return _ADDRESS_MESSAGE[0].format(kind=en), _ADDRESS_MESSAGE[1].format(kind_id=id_)
+    code = refusal_code(refusal)
+    if refusal.reason in _URL_REFUSALS:
+        text_id, text_en = texts(code)
+    else:
+        kind_id, kind_en = ADDRESS_KINDS[refusal.reason]
+        # Each language names the kind of address in its own words.
+        text_id, text_en = texts(code, kind=kind_id)[0], texts(code, kind=kind_en)[1]
+    return text_en, text_id

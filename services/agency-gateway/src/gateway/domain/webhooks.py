@@ -16,6 +16,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import Enum
 from typing import Literal
 
 SECRET_PREFIX = "whsec_"
@@ -72,3 +73,47 @@ def after_attempt(
     if attempts >= policy.max_attempts:
         return Verdict("parked")
     return Verdict("pending", backoff(attempts, policy.base_seconds, policy.cap_seconds, rng))
+
+
+def answered_ok(status_code: int | None) -> bool:
+    """Whether a receiver took a delivery: a 2xx answer (None: no answer at all)."""
+    return status_code is not None and 200 <= status_code < 300
+
+
+def verdict_after(
+    attempts: int, status_code: int | None, policy: RetryPolicy, rng: random.Random | None = None
+) -> Verdict:
+    """A delivery's fate after its `attempts`-th try got `status_code` (None: no answer)."""
+    return after_attempt(attempts, answered_ok(status_code), policy, rng)
+
+
+def free_slots(max_in_flight: int, in_flight: int) -> int:
+    """How many more deliveries a worker may claim with `in_flight` of its own under way."""
+    return max(max_in_flight - in_flight, 0)
+
+
+def keep_trying_to_record(now: float, lease_ends: float) -> bool:
+    """Whether an outcome that could not be recorded is worth trying again.
+
+    Past the lease another replica claims the delivery and tries it again anyway: at least
+    once, as promised, so the outcome of this try is given up.
+    """
+    return now <= lease_ends
+
+
+def parked_gauges(shown: set[str], counts: dict[str, int]) -> dict[str, int]:
+    """What each agency's parked-deliveries gauge should read now.
+
+    `shown` are the agencies whose gauge was ever set: one with nothing parked any more reads 0
+    (a gauge left at its last count would keep an alert firing).
+    """
+    return {**dict.fromkeys(shown - counts.keys(), 0), **counts}
+
+
+class Requeue(Enum):
+    """What a resend came to."""
+
+    QUEUED = "queued"
+    NOT_FOUND = "not_found"
+    NOT_PARKED = "not_parked"
+    PURGED = "purged"

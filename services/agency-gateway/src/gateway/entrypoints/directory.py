@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query
 
-from gateway.adapters.audit_store import audit_entries
-from gateway.entrypoints.http import Auth
+from gateway.adapters.repository import UnitOfWorkFactory
+from gateway.entrypoints.auth import admin_dependency
+from gateway.entrypoints.schemas import AuditOut
 from slrt_shared import reference
-from slrt_shared.http import ApiError
 from slrt_shared.months import month_bounds
-from slrt_shared.runtime import ServiceRuntime
-from slrt_shared.tokens import is_admin
 
 NAMESPACE = uuid.UUID("5f0c3d52-8a4e-4c1b-9a61-2b7c0e4d9a10")
 
@@ -23,16 +19,6 @@ NAMESPACE = uuid.UUID("5f0c3d52-8a4e-4c1b-9a61-2b7c0e4d9a10")
 def hsds_id(kind: str, code: str) -> str:
     """A stable HSDS id (UUID) for an agency or service code."""
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{code}"))
-
-
-class AuditOut(BaseModel):
-    """One read of personal data."""
-
-    id: int
-    agency_code: str
-    referral_id: uuid.UUID
-    fields: list[str]
-    at: datetime
 
 
 def directory() -> dict[str, Any]:
@@ -70,7 +56,7 @@ def directory() -> dict[str, Any]:
     return {"version": "3.0", "organizations": organizations}
 
 
-def router(runtime: ServiceRuntime) -> APIRouter:
+def router(uow: UnitOfWorkFactory, admin_token: str | None) -> APIRouter:
     """Build the directory and audit routes."""
     api = APIRouter()
 
@@ -87,9 +73,9 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         response_model=list[AuditOut],
         tags=["audit"],
         summary="Reads of personal data, newest first (admin only). Kept for good.",
+        dependencies=[Depends(admin_dependency(admin_token))],
     )
     async def audit(
-        authorization: Auth = None,
         agency: Annotated[str | None, Query(max_length=32)] = None,
         referral_id: uuid.UUID | None = None,
         month: Annotated[
@@ -105,18 +91,16 @@ def router(runtime: ServiceRuntime) -> APIRouter:
         ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[AuditOut]:
-        if not is_admin(authorization, runtime.settings.admin_token):
-            raise ApiError(401, "unauthenticated", "The admin token is required.")
         since, until = month_bounds(month) if month else (None, None)
-        rows = await audit_entries(
-            runtime.pool,
-            agency_code=agency,
-            referral_id=referral_id,
-            since=since,
-            until=until,
-            before_id=before,
-            limit=limit,
-        )
+        async with uow() as unit:
+            rows = await unit.audit_entries(
+                agency_code=agency,
+                referral_id=referral_id,
+                since=since,
+                until=until,
+                before_id=before,
+                limit=limit,
+            )
         return [AuditOut(**r) for r in rows]
 
     return api

@@ -1,29 +1,46 @@
-"""The gateway's subscriptions."""
+"""The gateway's subscriptions: each event's use case in a unit of work with the inbox."""
 
 from __future__ import annotations
 
-from gateway.adapters.repository import GatewayUnitOfWork
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from gateway.adapters.repository import GatewayUnitOfWork, UnitOfWorkFactory
 from gateway.service_layer import erasure, inbound
-from slrt_shared.consumer import with_inbox
+from gateway.service_layer.inbound import Announced
+from gateway.service_layer.unit_of_work import GatewayUnit
+from slrt_shared.consumer import EventHandler, with_inbox
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import (
     ComplaintPii,
     ComplaintPiiErased,
+    EventData,
     ReferralDispatched,
     ReferralEscalated,
 )
 from slrt_shared.runtime import ServiceRuntime
 
+D = TypeVar("D", bound=EventData)
 
-def subscribe(runtime: ServiceRuntime) -> None:
-    """Register the gateway's consumers."""
 
-    def uow() -> GatewayUnitOfWork:
-        return GatewayUnitOfWork(runtime.pool, runtime.layout)
+def handled(
+    uow: UnitOfWorkFactory,
+    model: type[D],
+    use_case: Callable[[Announced[D], GatewayUnit], Awaitable[None]],
+) -> EventHandler:
+    """Run an event's use case once per event, in one transaction with its inbox record."""
 
-    personal = with_inbox(uow, ComplaintPii, erasure.on_pii_unless_erased)
-    erased = with_inbox(uow, ComplaintPiiErased, erasure.on_pii_erased)
+    async def run(unit: GatewayUnitOfWork, data: D, event: CloudEvent) -> None:
+        await use_case(Announced.of(data, event), unit)
+
+    return with_inbox(uow, model, run)
+
+
+def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory) -> None:
+    """Register the gateway's consumers, each event handled in a unit of work of its own."""
+    personal = handled(uow, ComplaintPii, erasure.on_pii_unless_erased)
+    erased = handled(uow, ComplaintPiiErased, erasure.on_pii_erased)
 
     async def on_complaint_pii(event: CloudEvent) -> None:
         # complaint.pii carries two event types: a resident's record and its erasure.
@@ -31,8 +48,8 @@ def subscribe(runtime: ServiceRuntime) -> None:
 
     runtime.subscribe(topics.COMPLAINT_PII, on_complaint_pii)
     runtime.subscribe(
-        topics.REFERRAL_DISPATCHED, with_inbox(uow, ReferralDispatched, inbound.on_dispatched)
+        topics.REFERRAL_DISPATCHED, handled(uow, ReferralDispatched, inbound.on_dispatched)
     )
     runtime.subscribe(
-        topics.REFERRAL_ESCALATED, with_inbox(uow, ReferralEscalated, inbound.on_escalated)
+        topics.REFERRAL_ESCALATED, handled(uow, ReferralEscalated, inbound.on_escalated)
     )

@@ -1,5 +1,8 @@
 """The webhook worker: agencies in parallel, each within its bound, no HTTP in a transaction.
 
+Only I/O here: what becomes of a delivery after a try, how many may be claimed and when to give
+up recording an outcome are decided in `domain.webhooks`.
+
 Each round claims due deliveries under a lease in a short transaction, posts each one in a task
 of its own outside any transaction, and records each outcome in a transaction of its own. A
 receiver that never answers holds only its own agency's slots, for at most the timeout.
@@ -20,7 +23,14 @@ from prometheus_client import Counter, Gauge
 
 from gateway.adapters import webhook_sender, webhook_store
 from gateway.adapters.webhook_store import Claimed
-from gateway.domain.webhooks import RetryPolicy, Verdict, after_attempt
+from gateway.domain.webhooks import (
+    RetryPolicy,
+    Verdict,
+    free_slots,
+    keep_trying_to_record,
+    parked_gauges,
+    verdict_after,
+)
 from gateway.settings import GatewaySettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -79,8 +89,8 @@ class WebhookWorker:
             log.error("webhook delivery task failed", exc_info=task.exception())
 
     async def _claim(self) -> list[Claimed]:
-        room = self._settings.webhook_max_in_flight - len(self._tasks)
-        if room <= 0:
+        room = free_slots(self._settings.webhook_max_in_flight, len(self._tasks))
+        if room == 0:
             return []
         try:
             return await webhook_store.claim_due(
@@ -103,7 +113,7 @@ class WebhookWorker:
             deadline_seconds=self._settings.webhook_timeout_seconds,
             policy=self._settings.webhook_url_policy,
         )
-        verdict = after_attempt(delivery.attempts, attempt.delivered, self._policy)
+        verdict = verdict_after(delivery.attempts, attempt.status_code, self._policy)
         ATTEMPTS.labels(verdict.status).inc()
         recorded = await self._record(delivery, verdict, attempt)
         if not recorded:
@@ -122,7 +132,7 @@ class WebhookWorker:
     async def _record(
         self, delivery: Claimed, verdict: Verdict, attempt: webhook_sender.Attempt
     ) -> bool:
-        deadline = time.monotonic() + self._settings.webhook_lease_seconds
+        lease_ends = time.monotonic() + self._settings.webhook_lease_seconds
         while True:
             try:
                 return await webhook_store.record_outcome(
@@ -133,8 +143,7 @@ class WebhookWorker:
                     error=attempt.error,
                 )
             except _DB_ERRORS as exc:
-                # Past the lease another replica tries again anyway: at least once, as promised.
-                if time.monotonic() > deadline:
+                if not keep_trying_to_record(time.monotonic(), lease_ends):
                     log.warning("could not record webhook delivery %s: %s", delivery.id, exc)
                     return False
                 await asyncio.sleep(1.0)
@@ -145,9 +154,7 @@ class WebhookWorker:
         except _DB_ERRORS as exc:
             log.warning("could not count parked webhook deliveries: %s", exc)
             return
-        for agency in self._parked_agencies - counts.keys():
-            PARKED.labels(agency).set(0)
-        for agency, count in counts.items():
+        for agency, count in parked_gauges(self._parked_agencies, counts).items():
             PARKED.labels(agency).set(count)
         self._parked_agencies |= counts.keys()
 

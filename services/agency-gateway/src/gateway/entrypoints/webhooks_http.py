@@ -1,63 +1,22 @@
 """An agency's webhook: register it, read its delivery log, resend what was parked."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations, and they name
+# a dependency built inside `router`.
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from fastapi import APIRouter, Depends, Query
 
 from gateway.adapters import webhook_target
-from gateway.adapters.repository import GatewayUnitOfWork
-from gateway.adapters.webhook_store import Requeue
+from gateway.adapters.repository import UnitOfWorkFactory
 from gateway.domain.webhook_urls import Refusal, UrlPolicy, refusal_code, refusal_messages
-from gateway.domain.webhooks import new_secret
-from gateway.entrypoints.http import Auth, authenticate_agency
+from gateway.domain.webhooks import Requeue
+from gateway.entrypoints.auth import Authorization, agency_dependency
+from gateway.entrypoints.errors import api_error
+from gateway.entrypoints.schemas import DeliveryOut, WebhookIn, WebhookOut
+from gateway.service_layer import webhooks
 from slrt_shared.http import ApiError
-from slrt_shared.runtime import ServiceRuntime
-
-
-class WebhookIn(BaseModel):
-    """Where to deliver (https, a public address); `rotate_secret` issues a new signing secret."""
-
-    model_config = ConfigDict(extra="forbid")
-    url: HttpUrl = Field(
-        description="https, no user:password, a host that is and resolves to public addresses"
-        " only (no loopback, private, link-local, CGNAT or cloud metadata address).",
-        examples=["https://sistem.dinsos.example.go.id/slrt/webhook"],
-    )
-    rotate_secret: bool = False
-
-
-class WebhookOut(BaseModel):
-    """The registered webhook; `secret` is shown only when it is new."""
-
-    url: str
-    secret: str | None = Field(default=None, description="whsec_...: keep it; shown once.")
-    created_at: datetime
-    updated_at: datetime
-
-
-class DeliveryOut(BaseModel):
-    """One delivery: its `id` is the webhook-id header the agency received."""
-
-    id: UUID
-    referral_id: UUID
-    event_type: str
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
-    parked_at: datetime | None = None
-    purged_at: datetime | None = Field(
-        default=None, description="When the payload was purged; the log row is kept."
-    )
-
 
 _URL_REFUSED = {
     "description": "The request is not valid; details per field. A URL that breaks the webhook"
@@ -77,12 +36,10 @@ async def vet_url(url: str, policy: UrlPolicy) -> None:
         raise ApiError(422, refusal_code(pinned), message, details, message_id=message_id)
 
 
-def router(runtime: ServiceRuntime, policy: UrlPolicy) -> APIRouter:
+def router(uow: UnitOfWorkFactory, policy: UrlPolicy) -> APIRouter:
     """Build the webhook routes; `policy` says what the URL rule relaxes here."""
     api = APIRouter(prefix="/v1/webhook", tags=["webhooks"])
-
-    def uow() -> GatewayUnitOfWork:
-        return GatewayUnitOfWork(runtime.pool, runtime.layout)
+    agency = agency_dependency(uow)
 
     @api.put(
         "",
@@ -90,56 +47,52 @@ def router(runtime: ServiceRuntime, policy: UrlPolicy) -> APIRouter:
         summary="Register or change the agency's webhook.",
         responses={422: _URL_REFUSED},
     )
-    async def put_webhook(body: WebhookIn, authorization: Auth = None) -> WebhookOut:
-        async with uow() as unit:
-            await authenticate_agency(unit, authorization)
+    async def put_webhook(
+        body: WebhookIn, code: Annotated[str, Depends(agency)], authorization: Authorization = None
+    ) -> WebhookOut:
         # Resolving the name takes a while: outside any transaction.
         await vet_url(str(body.url), policy)
+        # The key again: it may have been revoked while the name was being resolved.
+        code = await agency(authorization)
         async with uow() as unit:
-            code = await authenticate_agency(unit, authorization)
-            current = await unit.webhook(code)
-            fresh = current is None or body.rotate_secret
-            secret = new_secret() if fresh else current["secret"]  # type: ignore[index]
-            await unit.save_webhook(code, str(body.url), secret)
-            saved = await unit.webhook(code)
+            registered = await webhooks.register_webhook(
+                webhooks.RegisterWebhook(code, str(body.url), body.rotate_secret), unit
+            )
             await unit.commit()
-        assert saved is not None
+        saved = registered.webhook
         return WebhookOut(
             url=saved["url"],
-            secret=secret if fresh else None,
+            secret=registered.new_secret,
             created_at=saved["created_at"],
             updated_at=saved["updated_at"],
         )
 
     @api.get("", response_model=WebhookOut, summary="The agency's webhook (without its secret).")
-    async def get_webhook(authorization: Auth = None) -> WebhookOut:
+    async def get_webhook(code: Annotated[str, Depends(agency)]) -> WebhookOut:
         async with uow() as unit:
-            code = await authenticate_agency(unit, authorization)
-            saved = await unit.webhook(code)
+            saved = await webhooks.webhook_of(webhooks.ReadWebhook(code), unit)
         if saved is None:
-            raise ApiError(404, "not_found", "No webhook is registered.")
+            raise api_error("no_webhook")
         return WebhookOut(
             url=saved["url"], created_at=saved["created_at"], updated_at=saved["updated_at"]
         )
 
     @api.delete("", status_code=204, summary="Stop webhook deliveries (pending ones are parked).")
-    async def delete_webhook(authorization: Auth = None) -> None:
+    async def delete_webhook(code: Annotated[str, Depends(agency)]) -> None:
         async with uow() as unit:
-            code = await authenticate_agency(unit, authorization)
-            removed = await unit.delete_webhook(code)
+            removed = await webhooks.remove_webhook(webhooks.RemoveWebhook(code), unit)
             await unit.commit()
         if not removed:
-            raise ApiError(404, "not_found", "No webhook is registered.")
+            raise api_error("no_webhook")
 
     @api.get("/deliveries", response_model=list[DeliveryOut], summary="The delivery log.")
     async def deliveries(
-        authorization: Auth = None,
+        code: Annotated[str, Depends(agency)],
         status: Annotated[str | None, Query(pattern="^(pending|delivered|parked)$")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[DeliveryOut]:
         async with uow() as unit:
-            code = await authenticate_agency(unit, authorization)
-            rows = await unit.deliveries(code, status, limit)
+            rows = await webhooks.delivery_log(webhooks.DeliveryLog(code, status, limit), unit)
         return [DeliveryOut(**r) for r in rows]
 
     @api.post(
@@ -155,29 +108,16 @@ def router(runtime: ServiceRuntime, policy: UrlPolicy) -> APIRouter:
             }
         },
     )
-    async def retry(
-        delivery_id: UUID, authorization: Annotated[str | None, Header()] = None
-    ) -> dict[str, str]:
+    async def retry(delivery_id: UUID, code: Annotated[str, Depends(agency)]) -> dict[str, str]:
         async with uow() as unit:
-            code = await authenticate_agency(unit, authorization)
-            result = await unit.requeue(code, delivery_id)
+            result = await webhooks.resend_delivery(
+                webhooks.ResendDelivery(code, delivery_id), unit
+            )
             await unit.commit()
         if result is Requeue.PURGED:
-            raise ApiError(
-                410,
-                "delivery_purged",
-                "This delivery's payload was purged after the retention period;"
-                " read the referral from the API instead.",
-                message_id="Isi pengiriman ini sudah dihapus setelah masa simpannya;"
-                " baca rujukannya melalui API.",
-            )
+            raise api_error("delivery_purged")
         if result is not Requeue.QUEUED:
-            raise ApiError(
-                404,
-                "not_found",
-                "No parked delivery with this id.",
-                message_id="Tidak ada pengiriman tertahan dengan id ini.",
-            )
+            raise api_error("no_parked_delivery")
         return {"status": "pending"}
 
     return api

@@ -10,8 +10,8 @@ from typing import Any, cast
 from uuid import UUID
 
 from gateway.domain.referrals import AgencyAction, apply
-from gateway.service_layer.ports import GatewayUnit
-from gateway.service_layer.views import SOURCE, publish_copy
+from gateway.service_layer.agency_copy import SOURCE, publish_copy
+from gateway.service_layer.unit_of_work import GatewayUnit
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import (
     CaseResolved,
@@ -67,19 +67,24 @@ def fingerprint(referral_id: UUID, request: AgencyAction) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-async def act(
-    uow: GatewayUnit,
-    *,
-    agency_code: str,
-    referral_id: UUID,
-    request: AgencyAction,
-    idempotency_key: str,
-    now: datetime | None = None,
-) -> ActionResult:
+@dataclass(frozen=True)
+class ActOnReferral:
+    """An agency's action on one of its referrals, under the request's idempotency key."""
+
+    agency_code: str
+    referral_id: UUID
+    request: AgencyAction
+    idempotency_key: str
+    now: datetime | None = None
+
+
+async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
     """Apply an agency's action once per idempotency key, and announce it.
 
     Raises ReferralNotFoundError, IdempotencyKeyReusedError or the domain's ActionRefusedError.
     """
+    agency_code, referral_id = command.agency_code, command.referral_id
+    request, idempotency_key = command.request, command.idempotency_key
     digest = fingerprint(referral_id, request)
     earlier = await uow.stored_response(agency_code, idempotency_key)
     if earlier is not None:
@@ -95,7 +100,7 @@ async def act(
     referral = await uow.referral(referral_id, agency_code, for_update=True)
     if referral is None:
         raise ReferralNotFoundError(str(referral_id))
-    at = now or datetime.now(UTC)
+    at = command.now or datetime.now(UTC)
     changed = apply(referral, request, at)
     await uow.save(changed)
 

@@ -9,38 +9,36 @@ from __future__ import annotations
 
 import logging
 
-from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.service_layer import inbound
-from gateway.service_layer.views import publish_copy
-from slrt_shared.contracts.envelope import CloudEvent
+from gateway.service_layer.agency_copy import publish_copy
+from gateway.service_layer.inbound import Announced
+from gateway.service_layer.unit_of_work import GatewayUnit
 from slrt_shared.contracts.events import ComplaintPii, ComplaintPiiErased
 
 log = logging.getLogger(__name__)
 
 
-async def on_pii_erased(
-    uow: GatewayUnitOfWork, data: ComplaintPiiErased, event: CloudEvent
-) -> None:
+async def on_pii_erased(command: Announced[ComplaintPiiErased], uow: GatewayUnit) -> None:
     """Erase the gateway's copy of a complaint's personal data and remember that it did.
 
     Each agency gets a new copy of its referrals without the resident (`change` is the erasure's
     type), so an agency keeping copies of its own knows to erase them too.
     """
+    data = command.data
     await uow.lock_complaint(data.complaint_id)
     if await uow.is_erased(data.complaint_id):
         return  # a second announcement (a request after retention): nothing left to do
     await uow.erase_complaint(data.complaint_id, data.erased_at, data.cause)
     for referral in await uow.referrals_of_complaint(data.complaint_id):
-        await publish_copy(uow, referral, event.type, data.erased_at)
+        await publish_copy(uow, referral, command.type, data.erased_at)
     log.info("personal data of complaint %s erased (%s)", data.complaint_id, data.cause)
 
 
-async def on_pii_unless_erased(
-    uow: GatewayUnitOfWork, data: ComplaintPii, event: CloudEvent
-) -> None:
+async def on_pii_unless_erased(command: Announced[ComplaintPii], uow: GatewayUnit) -> None:
     """Keep a resident's data, unless the complaint's data was erased already."""
+    data = command.data
     await uow.lock_complaint(data.complaint_id)
     if await uow.is_erased(data.complaint_id):
         log.info("personal record of erased complaint %s dropped", data.complaint_id)
         return
-    await inbound.on_pii(uow, data, event)
+    await inbound.on_pii(command, uow)

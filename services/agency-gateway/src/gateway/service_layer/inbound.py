@@ -10,19 +10,44 @@ resident's data until its referrals arrive, an escalation until its referral's d
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
 
 from gateway.domain.disclosure import Resident
 from gateway.domain.referrals import Escalation, Referral, escalate, keep_early
-from gateway.service_layer.ports import GatewayUnit
-from gateway.service_layer.views import publish_copy
+from gateway.service_layer.agency_copy import publish_copy
+from gateway.service_layer.unit_of_work import GatewayUnit
 from slrt_shared.contracts.envelope import CloudEvent
-from slrt_shared.contracts.events import ComplaintPii, ReferralDispatched, ReferralEscalated
+from slrt_shared.contracts.events import (
+    ComplaintPii,
+    EventData,
+    ReferralDispatched,
+    ReferralEscalated,
+)
 
 log = logging.getLogger(__name__)
 
+D = TypeVar("D", bound=EventData)
 
-async def on_pii(uow: GatewayUnit, data: ComplaintPii, event: CloudEvent) -> None:
+
+@dataclass(frozen=True)
+class Announced(Generic[D]):
+    """The command of an event's use case: what the platform announced, of which type, when."""
+
+    data: D
+    type: str
+    time: datetime
+
+    @classmethod
+    def of(cls, data: D, event: CloudEvent) -> Announced[D]:
+        """The command of an event read from its topic, with its data already parsed."""
+        return cls(data, event.type, event.time)
+
+
+async def on_pii(command: Announced[ComplaintPii], uow: GatewayUnit) -> None:
     """Keep the resident's data; agencies already holding a referral get it on a new copy."""
+    data = command.data
     await uow.lock_complaint(data.complaint_id)
     await uow.save_resident(
         Resident(
@@ -36,11 +61,12 @@ async def on_pii(uow: GatewayUnit, data: ComplaintPii, event: CloudEvent) -> Non
     )
     for referral in await uow.referrals_of_complaint(data.complaint_id):
         if not referral.terminal:
-            await publish_copy(uow, referral, event.type, event.time)
+            await publish_copy(uow, referral, command.type, command.time)
 
 
-async def on_dispatched(uow: GatewayUnit, data: ReferralDispatched, event: CloudEvent) -> None:
+async def on_dispatched(command: Announced[ReferralDispatched], uow: GatewayUnit) -> None:
     """Take a new referral into the agency's inbox and onto its topic, with what came early."""
+    data = command.data
     await uow.lock_complaint(data.complaint_id)
     referral = Referral(
         id=data.referral_id,
@@ -57,22 +83,23 @@ async def on_dispatched(uow: GatewayUnit, data: ReferralDispatched, event: Cloud
     )
     if not await uow.add_referral(referral):
         return
-    await publish_copy(uow, referral, event.type, data.dispatched_at)
+    await publish_copy(uow, referral, command.type, data.dispatched_at)
     early = await uow.take_early_escalation(referral.id)
     if early is not None:
         # The agency is told as if the escalation had come after the dispatch, as it did.
         await _escalate(uow, referral, early)
 
 
-async def on_escalated(uow: GatewayUnit, data: ReferralEscalated, event: CloudEvent) -> None:
+async def on_escalated(command: Announced[ReferralEscalated], uow: GatewayUnit) -> None:
     """Mark a referral escalated and tell its agency; keep it if the referral is not here yet."""
+    data = command.data
     await uow.lock_complaint(data.complaint_id)
     escalation = Escalation(
         referral_id=data.referral_id,
         complaint_id=data.complaint_id,
         level=data.level,
         at=data.at,
-        change=event.type,
+        change=command.type,
     )
     referral = await uow.referral(data.referral_id, for_update=True)
     if referral is None:

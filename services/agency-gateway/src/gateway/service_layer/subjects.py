@@ -6,16 +6,31 @@ webhook deliveries live only here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.domain.subjects import SubjectRequestError, nik_hash, normalised_nik
+from gateway.service_layer.unit_of_work import GatewayUnit
 
 
-async def export_subject(
-    uow: GatewayUnitOfWork, raw_nik: str | None, requested_by: str, via: str, key: str
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ExportSubject:
+    """An access request: a NIK as given, who answers it, by which way, under which hash key."""
+
+    raw_nik: str | None
+    requested_by: str
+    via: str
+    key: str
+
+
+async def export_subject(command: ExportSubject, uow: GatewayUnit) -> list[dict[str, Any]]:
     """Everything held about a NIK, logged; an empty list when nothing is held."""
+    raw_nik, requested_by, via, key = (
+        command.raw_nik,
+        command.requested_by,
+        command.via,
+        command.key,
+    )
     if not requested_by.strip():
         raise SubjectRequestError("requester_required")
     nik = normalised_nik(raw_nik)

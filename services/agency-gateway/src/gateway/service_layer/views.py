@@ -1,19 +1,14 @@
-"""What an agency sees of its referrals (every read of personal data audited), and its copy."""
+"""Reads: what an agency sees of its referrals (every read of personal data audited)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 from gateway.domain.disclosure import AgencyView, view_for_agency
 from gateway.domain.paging import LegacyPosition, Position, decode_cursor, encode_cursor
 from gateway.domain.referrals import Referral
-from gateway.service_layer.ports import GatewayUnit
-from slrt_shared.contracts.envelope import new_event
-from slrt_shared.contracts.events import AgencyReferral, Resident
-
-SOURCE = "/slrt/agency-gateway"
+from gateway.service_layer.unit_of_work import GatewayUnit
 
 
 @dataclass(frozen=True)
@@ -52,8 +47,17 @@ async def _audit(uow: GatewayUnit, agency_code: str, views: list[AgencyView]) ->
         await uow.audit(agency_code, reads)
 
 
-async def read_referral(uow: GatewayUnit, agency_code: str, referral_id: UUID) -> AgencyView | None:
+@dataclass(frozen=True)
+class ReadReferral:
+    """An agency asks for one of its referrals."""
+
+    agency_code: str
+    referral_id: UUID
+
+
+async def read_referral(query: ReadReferral, uow: GatewayUnit) -> AgencyView | None:
     """One of the agency's referrals (None for a missing one and for another agency's)."""
+    agency_code, referral_id = query.agency_code, query.referral_id
     referral = await uow.referral(referral_id, agency_code)
     if referral is None:
         return None
@@ -62,10 +66,19 @@ async def read_referral(uow: GatewayUnit, agency_code: str, referral_id: UUID) -
     return view
 
 
-async def list_referrals(
-    uow: GatewayUnit, agency_code: str, *, status: str | None, cursor: str | None, limit: int
-) -> Page:
+@dataclass(frozen=True)
+class ListReferrals:
+    """An agency asks for a page of its referrals, after a cursor, of one status or all."""
+
+    agency_code: str
+    status: str | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+async def list_referrals(query: ListReferrals, uow: GatewayUnit) -> Page:
     """A page of the agency's referrals, oldest first; raises InvalidCursorError."""
+    agency_code, status, cursor, limit = query.agency_code, query.status, query.cursor, query.limit
     after = decode_cursor(cursor)
     if isinstance(after, LegacyPosition):
         after = await uow.legacy_position(agency_code, after.seq)
@@ -75,29 +88,3 @@ async def list_referrals(
     await _audit(uow, agency_code, views)
     end = Position(shown[-1].xid, shown[-1].seq) if shown else after
     return Page(views, encode_cursor(end) if len(rows) > limit else None, encode_cursor(end))
-
-
-async def publish_copy(uow: GatewayUnit, referral: Referral, change: str, at: datetime) -> None:
-    """Put the agency's own copy of a referral, as it now stands, on its topic and webhook."""
-    [view] = await agency_views(uow, [referral])
-    copy = AgencyReferral(
-        referral_id=referral.id,
-        complaint_id=referral.complaint_id,
-        ticket=referral.ticket,
-        village_code=referral.village_code,
-        service_code=referral.service_code,
-        agency_code=referral.agency_code,
-        status=referral.status,
-        change=change,
-        due_at=referral.due_at,
-        escalation_level=referral.escalation_level,
-        outcome=referral.outcome,
-        resident=Resident.model_validate(view.resident) if view.resident else None,
-        at=at,
-    )
-    event = new_event(copy, source=SOURCE, subject=referral.complaint_id, time=at)
-    uow.emit_raw(uow.layout.agency(referral.agency_code), event)
-    if await uow.webhook(referral.agency_code) is not None:
-        await uow.enqueue_delivery(
-            event.id, referral.agency_code, referral.id, change, event.to_bytes().decode()
-        )

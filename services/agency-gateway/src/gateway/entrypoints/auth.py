@@ -1,0 +1,44 @@
+"""Who calls: FastAPI dependencies, so a caller is known before the body is read.
+
+A request without a valid key is answered 401 whatever its body: a caller without a key
+learns nothing of what the body should have been.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Header
+
+from gateway.adapters.repository import UnitOfWorkFactory
+from gateway.entrypoints.errors import api_error
+from slrt_shared.tokens import bearer, hash_token, is_admin
+
+Authorization = Annotated[str | None, Header(description="`Bearer <agency key>`")]
+AdminAuthorization = Annotated[str | None, Header()]
+
+
+def agency_dependency(uow: UnitOfWorkFactory) -> Callable[..., Awaitable[str]]:
+    """A dependency answering the agency holding the bearer key; 401 for none or a revoked one."""
+
+    async def agency(authorization: Authorization = None) -> str:
+        key = bearer(authorization)
+        if key:
+            async with uow() as unit:
+                code = await unit.agency_of_key(hash_token(key))
+            if code is not None:
+                return code
+        raise api_error("unauthenticated")
+
+    return agency
+
+
+def admin_dependency(admin_token: str | None) -> Callable[..., Awaitable[None]]:
+    """A dependency letting through only the platform admin's token (401 otherwise)."""
+
+    async def admin(authorization: AdminAuthorization = None) -> None:
+        if not is_admin(authorization, admin_token):
+            raise api_error("admin_required")
+
+    return admin

@@ -1,0 +1,220 @@
+"""The HTTP request and response models of the gateway's API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from gateway.domain.disclosure import AgencyView
+from gateway.domain.referrals import EscalationLevel, Outcome, Status
+from gateway.service_layer.actions import ActionResult
+from slrt_shared.contracts.reasons import REASON_CODES
+
+
+class ResidentOut(BaseModel):
+    """The resident's data that the service's pii_level allows; other fields are absent."""
+
+    nik: str | None = Field(default=None, description="Only for sensitive and special services.")
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    description: str | None = Field(default=None, description="Only for special services.")
+
+
+class ReferralOut(BaseModel):
+    """A referral as its agency sees it."""
+
+    referral_id: UUID
+    complaint_id: UUID
+    ticket: str
+    village_code: str
+    service_code: str
+    attempt: int
+    status: Status
+    dispatched_at: datetime
+    due_at: datetime
+    updated_at: datetime
+    escalation_level: EscalationLevel | None
+    outcome: Outcome | None
+    note: str | None = Field(
+        description="The agency's own note of its last action; only this agency sees it, and"
+        " it is never put on an event."
+    )
+    reason_code: str | None = Field(
+        default=None, description="The reason code of a rejection.", examples=["sudah_ditangani"]
+    )
+    resident: ResidentOut | None = Field(
+        description="Null until the resident's data has reached the gateway, and once erased."
+    )
+    personal_data_erased: bool = Field(
+        default=False,
+        description="True once the resident's personal data was erased (retention or the "
+        "resident's request): it will not come back.",
+    )
+
+    @classmethod
+    def of(cls, view: AgencyView) -> ReferralOut:
+        """Render an agency's view of a referral; only its disclosed fields are present."""
+        r = view.referral
+        return cls(
+            referral_id=r.id,
+            complaint_id=r.complaint_id,
+            ticket=r.ticket,
+            village_code=r.village_code,
+            service_code=r.service_code,
+            attempt=r.attempt,
+            status=r.status,
+            dispatched_at=r.dispatched_at,
+            due_at=r.due_at,
+            updated_at=r.updated_at,
+            escalation_level=r.escalation_level,
+            outcome=r.outcome,
+            note=r.note,
+            reason_code=r.reason_code,
+            resident=ResidentOut(**view.resident) if view.resident is not None else None,
+            personal_data_erased=view.personal_data_erased,
+        )
+
+
+class ReferralPage(BaseModel):
+    """A page of referrals, oldest first; follow next_cursor until it is null."""
+
+    items: list[ReferralOut]
+    next_cursor: str | None = Field(description="The next page's cursor; null on the last page.")
+    resume_cursor: str = Field(
+        description="Where this page ends, on every page: save it and page on from it later"
+        " to get every referral that arrives after (none is ever skipped)."
+    )
+
+
+class NoteIn(BaseModel):
+    """An optional note."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=4000)
+
+
+_CODES = "; ".join(
+    f"`{code}`: {label_id} ({label_en})" for code, (label_id, label_en) in REASON_CODES.items()
+)
+
+
+class RejectIn(BaseModel):
+    """Why the referral is not for this agency: a reason code, a free-text reason, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason_code: str | None = Field(
+        default=None,
+        max_length=40,
+        description="One of the reason codes (what the events carry): " + _CODES + "."
+        " Without it, a rejection with a reason gets `lainnya`.",
+        examples=["bukan_kewenangan"],
+    )
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="Free text, kept in the gateway for this agency only; never on an event.",
+        examples=["Bukan wewenang kami."],
+    )
+
+
+class ResolveIn(BaseModel):
+    """The outcome of the agency's work."""
+
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["resolved", "partially_resolved", "unresolvable"]
+    note: str | None = Field(default=None, max_length=4000, examples=["PBI aktif kembali"])
+
+
+class ActionOut(BaseModel):
+    """The referral's status after the action (the same answer to every repeat of a key)."""
+
+    referral_id: UUID
+    status: str
+    outcome: str | None
+    note: str | None
+    at: datetime
+    reason_code: str | None = None
+
+    @classmethod
+    def of(cls, result: ActionResult) -> ActionOut:
+        """Render an action's result."""
+        return cls(
+            referral_id=result.referral_id,
+            status=result.status,
+            outcome=result.outcome,
+            note=result.note,
+            at=result.at,
+            reason_code=result.reason_code,
+        )
+
+
+class WebhookIn(BaseModel):
+    """Where to deliver (https, a public address); `rotate_secret` issues a new signing secret."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: HttpUrl = Field(
+        description="https, no user:password, a host that is and resolves to public addresses"
+        " only (no loopback, private, link-local, CGNAT or cloud metadata address).",
+        examples=["https://sistem.dinsos.example.go.id/slrt/webhook"],
+    )
+    rotate_secret: bool = False
+
+
+class WebhookOut(BaseModel):
+    """The registered webhook; `secret` is shown only when it is new."""
+
+    url: str
+    secret: str | None = Field(default=None, description="whsec_...: keep it; shown once.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeliveryOut(BaseModel):
+    """One delivery: its `id` is the webhook-id header the agency received."""
+
+    id: UUID
+    referral_id: UUID
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    parked_at: datetime | None = None
+    purged_at: datetime | None = Field(
+        default=None, description="When the payload was purged; the log row is kept."
+    )
+
+
+class SubjectExportIn(BaseModel):
+    """An access request: the resident's NIK, and who answers it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nik: str | None = Field(default=None, examples=["3215024107800001"])
+    requested_by: str = Field(
+        default="", max_length=200, description="Who answers the request (kept in the log)."
+    )
+
+
+class SubjectExportOut(BaseModel):
+    """Every complaint of the NIK the gateway holds data of, with its referrals."""
+
+    complaints: list[dict[str, Any]]
+
+
+class AuditOut(BaseModel):
+    """One read of personal data."""
+
+    id: int
+    agency_code: str
+    referral_id: UUID
+    fields: list[str]
+    at: datetime

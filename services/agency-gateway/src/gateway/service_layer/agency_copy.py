@@ -1,0 +1,44 @@
+"""The agency's own copy of a referral: the write every change of a referral ends with.
+
+Each use case that changes what an agency may see of a referral (an action, a new referral, an
+escalation, the resident's data arriving or being erased) puts the referral as it now stands
+on the agency's topic through the outbox, and queues it for the agency's webhook.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gateway.domain.referrals import Referral
+from gateway.service_layer.unit_of_work import GatewayUnit
+from gateway.service_layer.views import agency_views
+from slrt_shared.contracts.envelope import new_event
+from slrt_shared.contracts.events import AgencyReferral, Resident
+
+SOURCE = "/slrt/agency-gateway"
+
+
+async def publish_copy(uow: GatewayUnit, referral: Referral, change: str, at: datetime) -> None:
+    """Put the agency's own copy of a referral, as it now stands, on its topic and webhook."""
+    [view] = await agency_views(uow, [referral])
+    copy = AgencyReferral(
+        referral_id=referral.id,
+        complaint_id=referral.complaint_id,
+        ticket=referral.ticket,
+        village_code=referral.village_code,
+        service_code=referral.service_code,
+        agency_code=referral.agency_code,
+        status=referral.status,
+        change=change,
+        due_at=referral.due_at,
+        escalation_level=referral.escalation_level,
+        outcome=referral.outcome,
+        resident=Resident.model_validate(view.resident) if view.resident else None,
+        at=at,
+    )
+    event = new_event(copy, source=SOURCE, subject=referral.complaint_id, time=at)
+    uow.emit_raw(uow.layout.agency(referral.agency_code), event)
+    if await uow.webhook(referral.agency_code) is not None:
+        await uow.enqueue_delivery(
+            event.id, referral.agency_code, referral.id, change, event.to_bytes().decode()
+        )
