@@ -115,7 +115,7 @@ async def _print(uow: ReferralUnitOfWork, settings: ReferralSettings, year: int 
 def main(argv: list[str]) -> None:
     """Run a holidays command."""
     args = _parser().parse_args(argv)
-    settings = ReferralSettings()  # type: ignore[call-arg]
+    settings = ReferralSettings()
     try:
         asyncio.run(_run(args, settings))
     except CalendarError as exc:

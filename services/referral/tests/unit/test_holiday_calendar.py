@@ -8,6 +8,7 @@ import pytest
 
 from referral.domain import holidays
 from referral.domain.holidays import (
+    AuditEntry,
     CalendarError,
     CompleteYear,
     Holiday,
@@ -19,7 +20,7 @@ from referral.domain.holidays import (
 )
 from referral.domain.sla import JAKARTA, Calendar, Deadline
 from referral.service_layer import calendar as use
-from referral.service_layer.calendar import AuditEntry, StoredCalendar
+from referral.service_layer.calendar import StoredCalendar
 from referral.settings import NATIONAL_DECREES, NATIONAL_HOLIDAYS
 
 BUNDLED = parse_holiday_file(NATIONAL_HOLIDAYS.read_text(), default_source="bundled")

@@ -15,12 +15,14 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from referral.domain.sla import Calendar
 
 HolidayKind = Literal["holiday", "cuti_bersama"]
+AuditedEntity = Literal["holiday", "year"]
+AuditAction = Literal["add", "correct", "remove", "complete", "reopen"]
 KINDS: tuple[str, ...] = get_args(HolidayKind)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_NAME, MAX_SOURCE, MAX_DECREE = 200, 500, 500
@@ -37,6 +39,21 @@ class CalendarError(ValueError):
         self.code = code
         self.message = message
         self.message_id = message_id
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change to the calendar: what, before and after, who, how and when."""
+
+    id: int
+    entity: AuditedEntity
+    subject: str
+    action: AuditAction
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    by: str
+    via: str
+    at: datetime
 
 
 @dataclass(frozen=True)

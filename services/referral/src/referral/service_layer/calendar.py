@@ -4,83 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Literal, Protocol
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from referral.domain import holidays
-from referral.domain.holidays import CompleteYear, Holiday, StoredHoliday
+from referral.domain.holidays import CompleteYear, Holiday
 from referral.domain.sla import Calendar
-
-Entity = Literal["holiday", "year"]
-Action = Literal["add", "correct", "remove", "complete", "reopen"]
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One change to the calendar: what, before and after, who, how and when."""
-
-    id: int
-    entity: Entity
-    subject: str
-    action: Action
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    by: str
-    via: str
-    at: datetime
-
-
-class CalendarStore(Protocol):
-    """The stored calendar inside one transaction."""
-
-    async def version(self) -> int:
-        """A number that changes with every committed change to the calendar."""
-
-    async def holidays(self, year: int | None = None) -> list[StoredHoliday]:
-        """Every entry (of one year), by date."""
-
-    async def holiday(self, day: date, *, for_update: bool = False) -> StoredHoliday | None:
-        """The entry of a date."""
-
-    async def insert(self, entry: Holiday, by: str) -> bool:
-        """Store a new entry; False if its date has one already."""
-
-    async def update(self, entry: Holiday, by: str) -> None:
-        """Replace the entry of a date."""
-
-    async def delete(self, day: date) -> None:
-        """Remove the entry of a date."""
-
-    async def years(self) -> list[CompleteYear]:
-        """Every complete year, in order."""
-
-    async def year(self, year: int, *, for_update: bool = False) -> CompleteYear | None:
-        """A year's completion, if it is complete."""
-
-    async def complete(self, year: int, decree: str, by: str) -> None:
-        """Mark a year complete (or record another decree for it)."""
-
-    async def reopen(self, year: int) -> None:
-        """Mark a year not complete."""
-
-    async def audit(
-        self,
-        entity: Entity,
-        subject: str,
-        action: Action,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-        by: str,
-        via: str,
-    ) -> None:
-        """Record a change and move the calendar's version on."""
-
-    async def audit_log(self, limit: int, before_id: int | None = None) -> list[AuditEntry]:
-        """The changes, newest first."""
-
-    async def touched(self, entity: Entity) -> set[str]:
-        """Subjects (dates or years) with any recorded change."""
+from referral.service_layer.unit_of_work import CalendarStore
 
 
 async def add_holiday(store: CalendarStore, entry: Holiday, by: str, via: str) -> None:
