@@ -1,8 +1,7 @@
 """Referral's message catalogue: each refusal's code and its text in Bahasa Indonesia and English.
 
 The HTTP entrypoints answer with the Indonesian text unless the caller asks for English
-(`Accept-Language: en`). The holiday calendar's refusals carry their own pair of texts, built
-with the dates and years they name, in `domain/holidays.py`.
+(`Accept-Language: en`); the holidays CLI prints both.
 """
 
 from __future__ import annotations
@@ -77,3 +76,54 @@ RULE_SLA_OUT_OF_RANGE = Message(
     "sla_working_days must be between 1 and 90",
     "sla_working_days harus antara 1 dan 90",
 )
+
+# The holiday calendar
+INVALID_DATE = Message(
+    "invalid_date",
+    "{shown} is not a date written YYYY-MM-DD.",
+    "{shown} bukan tanggal yang sah (tulis YYYY-MM-DD).",
+)
+INVALID_YEAR = Message(
+    "invalid_year",
+    "The year must be between {first} and {last}.",
+    "Tahun harus antara {first} dan {last}.",
+)
+INVALID_KIND = Message(
+    "invalid_kind",
+    "kind must be one of {kinds}, not {kind}.",
+    "Jenis harus holiday (hari libur nasional) atau cuti_bersama, bukan {kind}.",
+)
+INVALID_NAME = Message(
+    "invalid_name",
+    "The name must have 1 to {longest} characters.",
+    "Nama hari libur harus 1 sampai {longest} karakter.",
+)
+INVALID_SOURCE = Message(
+    "invalid_source",
+    "The source (e.g. the decree's number) must have 1 to {longest} characters.",
+    "Sumber (misalnya nomor SKB) harus 1 sampai {longest} karakter.",
+)
+DECREE_REQUIRED = Message(
+    "decree_required",
+    "Name the year's decree (SKB 3 Menteri): 3 to {longest} characters.",
+    "Sebutkan SKB 3 Menteri tahun itu: 3 sampai {longest} karakter.",
+)
+HOLIDAY_EXISTS = Message(
+    "holiday_exists",
+    "{day} is already in the calendar ({name}); correct it instead.",
+    "{day} sudah ada di kalender ({name}); ubah entri itu.",
+)
+HOLIDAY_NOT_FOUND = Message(
+    "holiday_not_found", "{day} is not in the calendar.", "{day} tidak ada di kalender."
+)
+YEAR_EMPTY = Message(
+    "year_empty",
+    "No holiday of {year} is stored: load the decree's dates first.",
+    "Belum ada hari libur tahun {year}: muat dulu tanggal-tanggal dari SKB.",
+)
+YEAR_NOT_COMPLETE = Message(
+    "year_not_complete", "{year} is not marked complete.", "Tahun {year} belum ditandai lengkap."
+)
+BAD_DECREE_ROW = Message("invalid_file", "expected year,decree", "harus tahun,SKB")
+# A file's line: the refusal of the line (reason_en, reason_id) after its number.
+INVALID_LINE = Message("invalid_file", "line {number}: {reason_en}", "baris {number}: {reason_id}")
