@@ -47,7 +47,9 @@ async def load_calendar(
         holidays = parse_holiday_file(text, default_source=NATIONAL_HOLIDAYS.name)
     if decrees is None:
         decrees = parse_decree_file(NATIONAL_DECREES.read_text(encoding="utf-8"))
-    result = await calendar.load_bundled(PgCalendarStore(conn), holidays, decrees)
+    result = await calendar.load_bundled(
+        calendar.LoadBundled(tuple(holidays), tuple(decrees)), PgCalendarStore(conn)
+    )
     log.info(
         "holiday calendar: %s days added, %s kept as the district has them, %s years completed",
         result.added,

@@ -128,7 +128,7 @@ def router(
     async def add_holiday(body: HolidayIn, caller: Caller = staff) -> HolidayOut:
         async with staff_change(caller) as (tx, by):
             entry = holidays.holiday(body.date, body.kind, body.name, body.source)
-            await calendar.add_holiday(tx.calendar, entry, by, VIA)
+            await calendar.add_holiday(calendar.AddHoliday(entry, by, VIA), tx.calendar)
             stored = await tx.calendar.holiday(entry.day)
         assert stored is not None
         return _holiday_out(stored)
@@ -143,7 +143,7 @@ def router(
     ) -> HolidayOut:
         async with staff_change(caller) as (tx, by):
             entry = holidays.holiday(day, body.kind, body.name, body.source)
-            await calendar.correct_holiday(tx.calendar, entry, by, VIA)
+            await calendar.correct_holiday(calendar.CorrectHoliday(entry, by, VIA), tx.calendar)
             stored = await tx.calendar.holiday(entry.day)
         assert stored is not None
         return _holiday_out(stored)
@@ -151,7 +151,8 @@ def router(
     @api.delete("/holidays/{day}", status_code=204, summary="Remove the entry of a date.")
     async def remove_holiday(day: str, caller: Caller = staff) -> None:
         async with staff_change(caller) as (tx, by):
-            await calendar.remove_holiday(tx.calendar, holidays.parse_date(day), by, VIA)
+            command = calendar.RemoveHoliday(holidays.parse_date(day), by, VIA)
+            await calendar.remove_holiday(command, tx.calendar)
 
     @api.put(
         "/years/{year}",
@@ -160,7 +161,8 @@ def router(
     )
     async def complete_year(year: int, body: DecreeIn, caller: Caller = staff) -> YearOut:
         async with staff_change(caller) as (tx, by):
-            await calendar.complete_year(tx.calendar, year, body.decree, by, VIA)
+            command = calendar.MarkYearComplete(year, body.decree, by, VIA)
+            await calendar.mark_year_complete(command, tx.calendar)
             done = await tx.calendar.year(year)
             entries = await tx.calendar.holidays(year)
         assert done is not None
@@ -178,7 +180,7 @@ def router(
     @api.delete("/years/{year}", status_code=204, summary="Mark a year not complete (reopen it).")
     async def reopen_year(year: int, caller: Caller = staff) -> None:
         async with staff_change(caller) as (tx, by):
-            await calendar.reopen_year(tx.calendar, year, by, VIA)
+            await calendar.reopen_year(calendar.ReopenYear(year, by, VIA), tx.calendar)
 
     @api.get("/audit", response_model=list[AuditOut], summary="Every change, newest first.")
     async def audit(
