@@ -262,9 +262,8 @@ async def test_each_change_is_audited_with_before_and_after() -> None:
     assert duplicate.value.code == "holiday_exists"
     corrected = Holiday(NEW_YEAR.day, "holiday", NEW_YEAR.name, "SKB 2027")
     assert await use.correct_holiday(use.CorrectHoliday(corrected, "admin", "api"), store)
-    assert not await use.correct_holiday(
-        use.CorrectHoliday(corrected, "admin", "api"), store
-    )  # no change, no entry
+    # No change, no entry.
+    assert not await use.correct_holiday(use.CorrectHoliday(corrected, "admin", "api"), store)
     await use.mark_year_complete(
         use.MarkYearComplete(2027, "SKB Nomor 1 Tahun 2026", "admin", "cli"), store
     )

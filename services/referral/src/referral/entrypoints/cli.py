@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from referral.adapters.repository import ReferralUnitOfWork
-from referral.app import build
+from referral.app import build, unit_of_work_factory
 from referral.domain import holidays
 from referral.domain.holidays import CalendarError
 from referral.service_layer import calendar
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _run(args: argparse.Namespace, settings: ReferralSettings) -> None:
     runtime, _ = build(settings)
     by = args.by or f"cli:{getpass.getuser()}"
-    async with runtime.database() as pool, ReferralUnitOfWork(pool, runtime.layout) as uow:
+    async with runtime.database(), unit_of_work_factory(runtime)() as uow:
         store = uow.calendar
         if args.command == "list":
             await _print(uow, settings, args.year)
