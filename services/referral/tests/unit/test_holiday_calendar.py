@@ -357,3 +357,27 @@ async def test_the_stored_calendar_is_reloaded_only_after_a_change() -> None:
     off = StoredCalendar(JAKARTA, cuti_bersama_are_days_off=True)
     # Counting cuti bersama off skips 24 December 2026 and 4 January 2027 as well.
     assert (await off.current(store)).due_at(wib(2026, 12, 22), 7) == end_of(2027, 1, 6)
+
+
+def test_each_year_is_summed_up_by_kind_with_its_completion() -> None:
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+
+    def stored(day: date, kind: str) -> holidays.StoredHoliday:
+        return holidays.StoredHoliday(holidays.holiday(day, kind, "Libur", "SKB"), "seed", at)
+
+    entries = [
+        stored(date(2027, 1, 1), "holiday"),
+        stored(date(2026, 1, 1), "holiday"),
+        stored(date(2026, 3, 20), "cuti_bersama"),
+        stored(date(2026, 8, 17), "holiday"),
+    ]
+    done = holidays.CompleteYear(2026, "SKB Nomor 1 Tahun 2025", "admin", at)
+    # A completion without entries left (they were removed since) still shows its year.
+    orphan = holidays.CompleteYear(2024, "SKB Nomor 9 Tahun 2023", "admin", at)
+    summaries = holidays.year_summaries(entries, [done, orphan])
+    assert [(s.year, s.completion, s.holidays, s.cuti_bersama) for s in summaries] == [
+        (2024, orphan, 0, 0),
+        (2026, done, 2, 1),
+        (2027, None, 1, 0),
+    ]
+    assert holidays.year_summaries([], []) == []

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -170,6 +171,29 @@ def empty_year(year: int) -> CalendarError:
 def not_complete(year: int) -> CalendarError:
     """The refusal to reopen a year that is not complete."""
     return CalendarError(errors.YEAR_NOT_COMPLETE, year=year)
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """A year the calendar knows: its completion (None: not complete) and its entries' count."""
+
+    year: int
+    completion: CompleteYear | None
+    holidays: int
+    cuti_bersama: int
+
+
+def year_summaries(
+    entries: Iterable[StoredHoliday], complete: Iterable[CompleteYear]
+) -> list[YearSummary]:
+    """Every year with an entry or a completion, in order, with its counts by kind."""
+    counts = Counter((e.holiday.day.year, e.holiday.kind) for e in entries)
+    completions = {c.year: c for c in complete}
+    years = sorted({y for y, _ in counts} | set(completions))
+    return [
+        YearSummary(y, completions.get(y), counts[(y, "holiday")], counts[(y, "cuti_bersama")])
+        for y in years
+    ]
 
 
 def days_off(entries: Iterable[Holiday], cuti_bersama_are_days_off: bool) -> frozenset[date]:

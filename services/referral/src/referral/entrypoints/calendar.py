@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
@@ -12,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from referral.adapters.repository import ReferralUnitOfWork, UnitOfWorkFactory
 from referral.domain import holidays
-from referral.domain.holidays import CalendarError, StoredHoliday
+from referral.domain.holidays import CalendarError, StoredHoliday, YearSummary
 from referral.entrypoints import jobs
 from referral.entrypoints.auth import Authentication, Caller
 from referral.entrypoints.refusals import refused
@@ -43,6 +42,19 @@ def _holiday_out(stored: StoredHoliday) -> HolidayOut:
         added_at=stored.added_at,
         updated_by=stored.updated_by,
         updated_at=stored.updated_at,
+    )
+
+
+def _year_out(summary: YearSummary) -> YearOut:
+    done = summary.completion
+    return YearOut(
+        year=summary.year,
+        complete=done is not None,
+        decree=done.decree if done else None,
+        completed_by=done.completed_by if done else None,
+        completed_at=done.completed_at if done else None,
+        holidays=summary.holidays,
+        cuti_bersama=summary.cuti_bersama,
     )
 
 
@@ -79,16 +91,12 @@ def router(
         await changed()
 
     @api.get("", response_model=CalendarOut, summary="The calendar's status and years.")
-    async def get_calendar(
-        request: Request,
-    ) -> CalendarOut:
+    async def get_calendar(request: Request) -> CalendarOut:
         async with uow() as tx:
             current = await calendars.current(tx.calendar)
             entries = await tx.calendar.holidays()
-            complete = {y.year: y for y in await tx.calendar.years()}
+            complete = await tx.calendar.years()
         state = holidays.status(current, today(), warn_days)
-        counts = Counter((e.holiday.day.year, e.holiday.kind) for e in entries)
-        years = sorted({y for y, _ in counts} | set(complete))
         return CalendarOut(
             timezone=str(calendars.tz),
             today=state.today,
@@ -96,18 +104,7 @@ def router(
             days_left=state.days_left,
             warning=state.warning(request_language(request)),
             cuti_bersama_are_days_off=calendars.cuti_bersama_are_days_off,
-            years=[
-                YearOut(
-                    year=y,
-                    complete=y in complete,
-                    decree=complete[y].decree if y in complete else None,
-                    completed_by=complete[y].completed_by if y in complete else None,
-                    completed_at=complete[y].completed_at if y in complete else None,
-                    holidays=counts[(y, "holiday")],
-                    cuti_bersama=counts[(y, "cuti_bersama")],
-                )
-                for y in years
-            ],
+            years=[_year_out(y) for y in holidays.year_summaries(entries, complete)],
         )
 
     @api.get("/holidays", response_model=list[HolidayOut], summary="The stored days off.")
@@ -166,16 +163,8 @@ def router(
             done = await tx.calendar.year(year)
             entries = await tx.calendar.holidays(year)
         assert done is not None
-        kinds = Counter(e.holiday.kind for e in entries)
-        return YearOut(
-            year=year,
-            complete=True,
-            decree=done.decree,
-            completed_by=done.completed_by,
-            completed_at=done.completed_at,
-            holidays=kinds["holiday"],
-            cuti_bersama=kinds["cuti_bersama"],
-        )
+        [summary] = holidays.year_summaries(entries, [done])
+        return _year_out(summary)
 
     @api.delete("/years/{year}", status_code=204, summary="Mark a year not complete (reopen it).")
     async def reopen_year(year: int, caller: Caller = staff) -> None:
