@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from referral.domain import errors
@@ -12,6 +13,7 @@ SECRETARIAT = "SLRT"
 # A need without a rule still reaches a person: the secretariat, on the catalogue's SLA for
 # "other complaints" (LAINNYA).
 SECRETARIAT_SLA_WORKING_DAYS = 7
+_KECAMATAN = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,12 @@ def check_rule(agencies: list[str], sla_working_days: int, known_agencies: froze
         raise InvalidRuleError(errors.RULE_UNKNOWN_AGENCIES, agencies=", ".join(unknown))
     if not 1 <= sla_working_days <= 90:
         raise InvalidRuleError(errors.RULE_SLA_OUT_OF_RANGE)
+
+
+def check_kecamatan(kecamatan_code: str, known_regions: Collection[str]) -> None:
+    """Refuse an override's scope that is no kecamatan code (PP.KK.CC) of the known regions."""
+    if not _KECAMATAN.match(kecamatan_code) or kecamatan_code not in known_regions:
+        raise Refusal(errors.UNKNOWN_KECAMATAN, kecamatan_code=kecamatan_code)
 
 
 def secretariat_rule(service_code: str) -> RoutingRule:

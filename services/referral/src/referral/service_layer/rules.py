@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from referral.domain import errors
 from referral.domain.errors import Refusal
-from referral.domain.routing import check_rule
+from referral.domain.routing import check_kecamatan, check_rule
 from referral.service_layer.unit_of_work import UnitOfWork
 from slrt_shared import reference
 
 DISTRICT = ""  # the scope of a district-wide rule
-_KECAMATAN = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -48,16 +46,10 @@ class RuleHistory:
     service_code: str
 
 
-def check_kecamatan(kecamatan_code: str) -> None:
-    """Refuse a scope that is no kecamatan of the reference regions."""
-    if not _KECAMATAN.match(kecamatan_code) or kecamatan_code not in reference.regions():
-        raise Refusal(errors.UNKNOWN_KECAMATAN, kecamatan_code=kecamatan_code)
-
-
 async def save_rule(command: SaveRule, uow: UnitOfWork) -> dict[str, Any]:
     """Check the rule and save it as the next version; the rule as it now is."""
     if command.scope != DISTRICT:
-        check_kecamatan(command.scope)
+        check_kecamatan(command.scope, reference.regions())
     if command.service_code not in reference.services():
         raise Refusal(errors.UNKNOWN_SERVICE, service_code=command.service_code)
     check_rule(command.agencies, command.sla_working_days, frozenset(reference.agencies()))
