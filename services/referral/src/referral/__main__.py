@@ -2,8 +2,9 @@
 
 from functools import partial
 
-from referral import admin, seed
+from referral import seed
 from referral.app import build
+from referral.entrypoints import cli
 from referral.settings import ReferralSettings
 from slrt_shared.runtime import run_cli, run_seed
 
@@ -21,7 +22,7 @@ def seed_command(argv: list[str]) -> None:
 
 def main() -> None:
     """Run a referral command."""
-    run_cli(build, extra={"seed": seed_command, "holidays": admin.main})
+    run_cli(build, extra={"seed": seed_command, "holidays": cli.main})
 
 
 if __name__ == "__main__":

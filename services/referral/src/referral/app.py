@@ -1,4 +1,4 @@
-"""Wiring of the referral service."""
+"""Wiring of the referral service: settings, one unit-of-work factory, routers, consumers, jobs."""
 
 from __future__ import annotations
 
@@ -8,34 +8,45 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from referral.entrypoints import calendar, http, kafka, rules, scheduler
+from referral.adapters.repository import ReferralUnitOfWork, UnitOfWorkFactory
+from referral.entrypoints import calendar, http, jobs, kafka, rules
+from referral.entrypoints.auth import Authentication
 from referral.service_layer.calendar import StoredCalendar
-from referral.service_layer.handlers import Context, utcnow
+from referral.service_layer.context import Context, utcnow
 from referral.settings import ReferralSettings
 from slrt_shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
+def unit_of_work_factory(runtime: ServiceRuntime) -> UnitOfWorkFactory:
+    """Open units of work on the runtime's pool (once it is open) and topic layout."""
+
+    def uow() -> ReferralUnitOfWork:
+        return ReferralUnitOfWork(runtime.pool, runtime.layout)
+
+    return uow
+
+
 def build(
     settings: ReferralSettings | None = None, clock: Callable[[], datetime] = utcnow
 ) -> tuple[ServiceRuntime, FastAPI]:
     """Create the runtime and the HTTP app of referral (the clock is the real one but in tests)."""
-    settings = settings or ReferralSettings()  # type: ignore[call-arg]
+    settings = settings or ReferralSettings()
     runtime = ServiceRuntime("referral", "referral", settings, MIGRATIONS)
+    uow = unit_of_work_factory(runtime)
     calendars = StoredCalendar(
         settings.tz, cuti_bersama_are_days_off=settings.cuti_bersama_are_days_off
     )
     context = Context(calendars, clock)
-    kafka.subscribe(runtime, context)
+    kafka.subscribe(runtime, uow, context)
     runtime.add_job(
-        "escalation",
-        scheduler.escalation_job(runtime, context, settings.escalation_interval_seconds),
+        "escalation", jobs.escalation_job(uow, context, settings.escalation_interval_seconds)
     )
     runtime.add_job(
         "calendar-watch",
-        scheduler.calendar_watch_job(
-            runtime,
+        jobs.calendar_watch_job(
+            uow,
             calendars,
             context,
             interval=settings.calendar_check_interval_seconds,
@@ -49,11 +60,12 @@ def build(
         # Cases, rules and the calendar are read and written in Postgres; events wait in the outbox.
         ready_requires=("postgres",),
     )
-    app.include_router(http.router(runtime))
-    app.include_router(rules.router(runtime))
+    auth = Authentication(uow, settings.admin_token)
+    app.include_router(http.router(uow, auth))
+    app.include_router(rules.router(uow, auth))
     app.include_router(
         calendar.router(
-            runtime, calendars, warn_days=settings.calendar_warning_days, clock=context.clock
+            uow, auth, calendars, warn_days=settings.calendar_warning_days, clock=context.clock
         )
     )
     return runtime, app

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from referral.adapters import seed as store
 from referral.adapters.calendar import PgCalendarStore
 from referral.domain.holidays import CompleteYear, Holiday, parse_decree_file, parse_holiday_file
 from referral.service_layer import calendar
@@ -46,7 +47,9 @@ async def load_calendar(
         holidays = parse_holiday_file(text, default_source=NATIONAL_HOLIDAYS.name)
     if decrees is None:
         decrees = parse_decree_file(NATIONAL_DECREES.read_text(encoding="utf-8"))
-    result = await calendar.load_bundled(PgCalendarStore(conn), holidays, decrees)
+    result = await calendar.load_bundled(
+        calendar.LoadBundled(tuple(holidays), tuple(decrees)), PgCalendarStore(conn)
+    )
     log.info(
         "holiday calendar: %s days added, %s kept as the district has them, %s years completed",
         result.added,
@@ -57,15 +60,9 @@ async def load_calendar(
 
 async def load_rules(conn: asyncpg.Connection) -> None:
     """Insert the catalogue's rule of every service that has none; never overwrite one."""
-    await conn.executemany(
-        "INSERT INTO routing_rules (service_code, agencies, sla_working_days)"
-        " VALUES ($1, $2, $3) ON CONFLICT (service_code, scope) DO NOTHING",
+    await store.add_missing_rules(
+        conn,
         [(s.code, list(s.agencies), s.sla_working_days) for s in reference.services().values()],
-    )
-    await conn.execute(
-        "INSERT INTO routing_rule_history (service_code, scope, version, agencies,"
-        " sla_working_days, changed_by) SELECT service_code, scope, version, agencies,"
-        " sla_working_days, updated_by FROM routing_rules ON CONFLICT DO NOTHING"
     )
 
 
@@ -76,23 +73,7 @@ async def load_tokens(conn: asyncpg.Connection, credentials: dict[str, Any]) -> 
     replaced there stops working here, so rotating a token is editing the file and seeding.
     """
     district = {hash_token(t): code for code, t in credentials.get("district", {}).items()}
-    await conn.execute(
-        "DELETE FROM staff_tokens WHERE kind = 'district' AND regency_code = ANY($1::text[])"
-        " AND NOT token_hash = ANY($2::text[])",
-        list(set(district.values())),
-        list(district),
-    )
-    await conn.executemany(
-        "INSERT INTO staff_tokens (token_hash, kind, regency_code) VALUES ($1, 'district', $2)"
-        " ON CONFLICT (token_hash) DO UPDATE SET kind = 'district',"
-        " regency_code = EXCLUDED.regency_code",
-        list(district.items()),
-    )
+    await store.replace_district_tokens(conn, district)
     admin = credentials.get("admin")
     if admin:
-        await conn.execute("DELETE FROM staff_tokens WHERE kind = 'admin'")
-        await conn.execute(
-            "INSERT INTO staff_tokens (token_hash, kind, regency_code) VALUES ($1, 'admin', NULL)"
-            " ON CONFLICT (token_hash) DO UPDATE SET kind = 'admin', regency_code = NULL",
-            hash_token(admin),
-        )
+        await store.replace_admin_token(conn, hash_token(admin))

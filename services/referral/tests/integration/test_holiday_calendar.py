@@ -23,13 +23,13 @@ from fastapi import FastAPI
 
 from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
-from referral.app import MIGRATIONS, build
+from referral.app import MIGRATIONS, build, unit_of_work_factory
 from referral.domain.referrals import Referral
 from referral.domain.sla import JAKARTA, Calendar
-from referral.entrypoints import scheduler
-from referral.service_layer import handlers
+from referral.entrypoints import jobs
 from referral.service_layer.calendar import StoredCalendar
-from referral.service_layer.handlers import Context
+from referral.service_layer.context import Context
+from referral.service_layer.escalation import EscalateOverdue, escalate_overdue
 from referral.settings import ReferralSettings
 from slrt_shared import db
 from slrt_shared.contracts.topics import TopicLayout
@@ -129,10 +129,13 @@ async def test_the_watch_job_warns_and_the_metrics_follow_each_change(
     service: Service, caplog: pytest.LogCaptureFixture
 ) -> None:
     calendars = StoredCalendar(JAKARTA, cuti_bersama_are_days_off=False)
-    job = scheduler.calendar_watch_job(
-        service.runtime, calendars, Context(calendars, lambda: TODAY), interval=3600
+    job = jobs.calendar_watch_job(
+        unit_of_work_factory(service.runtime),
+        calendars,
+        Context(calendars, lambda: TODAY),
+        interval=3600,
     )
-    with caplog.at_level(logging.WARNING, logger="referral.entrypoints.scheduler"):
+    with caplog.at_level(logging.WARNING, logger="referral.entrypoints.jobs"):
         running = asyncio.create_task(job())
         try:
             for _ in range(200):
@@ -459,7 +462,12 @@ async def test_the_escalation_job_counts_the_next_breach_on_the_stored_calendar(
     calendars = StoredCalendar(JAKARTA, cuti_bersama_are_days_off=False)
     later = datetime(2027, 6, 24, 9, tzinfo=JAKARTA)
     async with ReferralUnitOfWork(service.pool, TopicLayout()) as uow:
-        assert await handlers.escalate_overdue(uow, context=Context(calendars, lambda: later)) == 1
+        assert (
+            await escalate_overdue(
+                EscalateOverdue(), uow, context=Context(calendars, lambda: later)
+            )
+            == 1
+        )
         await uow.commit()
     row = await service.pool.fetchrow(
         "SELECT escalation_level, next_breach_at, calendar_complete FROM referrals WHERE id = $1",

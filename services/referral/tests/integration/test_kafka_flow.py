@@ -448,7 +448,8 @@ async def test_a_referral_counted_over_an_incomplete_year_says_so_on_kafka_and_t
             # their own): the running service must not keep counting on its cached calendar.
             async with stack.pool.acquire() as conn, conn.transaction():
                 for y in years:
-                    await calendar_use.reopen_year(PgCalendarStore(conn), y, "cli:test", "cli")
+                    command = calendar_use.ReopenYear(y, "cli:test", "cli")
+                    await calendar_use.reopen_year(command, PgCalendarStore(conn))
             incomplete = await dispatch()
             assert incomplete["calendar_complete"] is False
             calendar = await stored_calendar(stack)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -15,8 +14,8 @@ from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
 from referral.app import MIGRATIONS
 from referral.domain.sla import JAKARTA, Calendar
-from referral.service_layer import handlers
-from referral.service_layer.handlers import Context
+from referral.entrypoints import kafka
+from referral.service_layer.context import Context
 from slrt_shared import db
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import CaseResolved, ComplaintCreated, EventData, ReferralUpdated
@@ -50,7 +49,7 @@ async def created(pool, context: Context, village: str, needs: list[str]) -> UUI
         received_at=MONDAY,
         recorded_at=MONDAY,
     )
-    await run(pool, partial(handlers.on_complaint_created, context=context), data, complaint_id)
+    await run(pool, kafka.on_complaint_created(context), data, complaint_id)
     return complaint_id
 
 
@@ -69,7 +68,7 @@ async def test_events_from_before_reason_codes_leave_no_note_in_referral(referra
     # As such an event still lies on the topic: free text, no reason code.
     await run(
         referral_pool,
-        partial(handlers.on_referral_updated, context=context),
+        kafka.on_referral_updated(context),
         ReferralUpdated(
             referral_id=first["id"],
             complaint_id=complaint_id,
@@ -83,7 +82,7 @@ async def test_events_from_before_reason_codes_leave_no_note_in_referral(referra
     second = (await referrals(referral_pool, complaint_id))[-1]
     await run(
         referral_pool,
-        partial(handlers.on_case_resolved, context=context),
+        kafka.on_case_resolved(context),
         CaseResolved(
             referral_id=second["id"],
             complaint_id=complaint_id,
@@ -108,7 +107,7 @@ async def test_a_rejection_with_a_code_keeps_the_code(referral_pool) -> None:
     [first] = await referrals(referral_pool, complaint_id)
     await run(
         referral_pool,
-        partial(handlers.on_referral_updated, context=context),
+        kafka.on_referral_updated(context),
         ReferralUpdated(
             referral_id=first["id"],
             complaint_id=complaint_id,

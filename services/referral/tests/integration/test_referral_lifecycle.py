@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
-from functools import partial
 from uuid import UUID, uuid4
 
 import pytest
@@ -13,8 +12,9 @@ import pytest
 from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
 from referral.domain.sla import JAKARTA, Calendar
-from referral.service_layer import handlers
-from referral.service_layer.handlers import Context
+from referral.entrypoints import kafka
+from referral.service_layer.context import Context
+from referral.service_layer.escalation import EscalateOverdue, escalate_overdue
 from slrt_shared import reference
 from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, new_event
 from slrt_shared.contracts.events import (
@@ -61,7 +61,7 @@ async def created(pool, context: Context, village: str, needs: list[str]) -> UUI
         received_at=MONDAY,
         recorded_at=MONDAY,
     )
-    await run(pool, partial(handlers.on_complaint_created, context=context), data, complaint_id)
+    await run(pool, kafka.on_complaint_created(context), data, complaint_id)
     return complaint_id
 
 
@@ -118,7 +118,7 @@ async def test_overdue_referrals_escalate_once_each_with_two_schedulers(referral
     resolved_one = (await referrals(referral_pool, ids[0]))[0]
     await run(
         referral_pool,
-        partial(handlers.on_case_resolved, context=context),
+        kafka.on_case_resolved(context),
         CaseResolved(
             referral_id=resolved_one["id"],
             complaint_id=ids[0],
@@ -134,7 +134,7 @@ async def test_overdue_referrals_escalate_once_each_with_two_schedulers(referral
     async def sweep() -> int:
         async def one(replica: Context) -> int:
             async with ReferralUnitOfWork(referral_pool, TopicLayout()) as uow:
-                count = await handlers.escalate_overdue(uow, context=replica, limit=7)
+                count = await escalate_overdue(EscalateOverdue(7), uow, context=replica)
                 await uow.commit()
                 return count
 
@@ -178,7 +178,7 @@ async def test_rejections_walk_the_routing_order_then_stay_with_the_secretariat(
         current = (await referrals(referral_pool, complaint_id))[-1]
         await run(
             referral_pool,
-            partial(handlers.on_referral_updated, context=context),
+            kafka.on_referral_updated(context),
             ReferralUpdated(
                 referral_id=current["id"],
                 complaint_id=complaint_id,
@@ -218,20 +218,14 @@ async def test_the_case_closes_once_with_every_outcome_and_late_events_are_refus
             resolved_at=MONDAY,
         ),
     ]
-    await run(
-        referral_pool, partial(handlers.on_case_resolved, context=context), resolve[0], complaint_id
-    )
+    await run(referral_pool, kafka.on_case_resolved(context), resolve[0], complaint_id)
     assert await outbox(referral_pool, "complaint.closed", complaint_id) == []
-    await run(
-        referral_pool, partial(handlers.on_case_resolved, context=context), resolve[1], complaint_id
-    )
+    await run(referral_pool, kafka.on_case_resolved(context), resolve[1], complaint_id)
     # The same outcome reported again, and an acknowledgement arriving after the outcome.
-    await run(
-        referral_pool, partial(handlers.on_case_resolved, context=context), resolve[1], complaint_id
-    )
+    await run(referral_pool, kafka.on_case_resolved(context), resolve[1], complaint_id)
     await run(
         referral_pool,
-        partial(handlers.on_referral_updated, context=context),
+        kafka.on_referral_updated(context),
         ReferralUpdated(
             referral_id=adminduk["id"],
             complaint_id=complaint_id,
@@ -265,7 +259,7 @@ async def test_an_event_for_an_unknown_referral_is_a_dead_letter_not_a_crash(
     with pytest.raises(InvalidEventError):
         await run(
             referral_pool,
-            partial(handlers.on_case_resolved, context=context),
+            kafka.on_case_resolved(context),
             CaseResolved(
                 referral_id=uuid4(),
                 complaint_id=complaint_id,
@@ -288,7 +282,7 @@ async def test_outcomes_of_two_needs_committed_side_by_side_close_the_case_once(
     referral_pool,
 ) -> None:
     context = Context(CALENDAR, Clock(MONDAY))
-    resolve = partial(handlers.on_case_resolved, context=context)
+    resolve = kafka.on_case_resolved(context)
     for _ in range(5):
         complaint_id = await created(
             referral_pool, context, "32.15.08.2001", ["LANSIA", "ADMINDUK"]

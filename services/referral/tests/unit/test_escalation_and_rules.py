@@ -2,8 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from referral.domain.errors import Refusal
 from referral.domain.escalation import escalate, next_level
-from referral.domain.routing import InvalidRuleError, check_rule
+from referral.domain.routing import InvalidRuleError, check_kecamatan, check_rule
 
 T = datetime(2025, 7, 1, tzinfo=UTC)
 LATER = T + timedelta(days=7)
@@ -55,3 +56,17 @@ def test_bad_rules_are_refused(agencies: list[str], sla: int, message: str) -> N
 
 def test_a_good_rule_passes() -> None:
     check_rule(["BPJSKES", "DINSOS"], 5, KNOWN)
+
+
+@pytest.mark.parametrize("scope", ["32.15.02", "32.15.03"])
+def test_an_override_is_for_a_known_kecamatan(scope: str) -> None:
+    check_kecamatan(scope, {"32.15", "32.15.02", "32.15.03", "32.15.02.2001"})
+
+
+@pytest.mark.parametrize("scope", ["32.15", "32.15.02.2001", "32.15.99", "32.15.2", " 32.15.02"])
+def test_an_override_for_no_known_kecamatan_is_refused_in_both_languages(scope: str) -> None:
+    with pytest.raises(Refusal) as refused:
+        check_kecamatan(scope, {"32.15", "32.15.02", "32.15.02.2001"})
+    assert refused.value.code == "unknown_kecamatan"
+    assert refused.value.message == f"No kecamatan {scope}."
+    assert refused.value.message_id == f"Kecamatan {scope} tidak dikenal."

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from types import TracebackType
 from typing import Any, Self
 from uuid import UUID, uuid4
@@ -15,8 +14,9 @@ import pytest
 from referral.domain.referrals import Case, Outcome, Referral, Status, Transition
 from referral.domain.routing import RoutingRule
 from referral.domain.sla import JAKARTA, Calendar
-from referral.service_layer import handlers
-from referral.service_layer.handlers import Context
+from referral.entrypoints import kafka
+from referral.service_layer.context import Context
+from referral.service_layer.escalation import EscalateOverdue, escalate_overdue
 from slrt_shared import reference
 from slrt_shared.consumer import with_inbox
 from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, new_event
@@ -200,17 +200,17 @@ class Consumer:
             ComplaintCreated: with_inbox(
                 uow,  # type: ignore[arg-type, type-var]
                 ComplaintCreated,
-                partial(handlers.on_complaint_created, context=context),
+                kafka.on_complaint_created(context),
             ),
             ReferralUpdated: with_inbox(
                 uow,  # type: ignore[arg-type, type-var]
                 ReferralUpdated,
-                partial(handlers.on_referral_updated, context=context),
+                kafka.on_referral_updated(context),
             ),
             CaseResolved: with_inbox(
                 uow,  # type: ignore[arg-type, type-var]
                 CaseResolved,
-                partial(handlers.on_case_resolved, context=context),
+                kafka.on_case_resolved(context),
             ),
         }
 
@@ -508,7 +508,7 @@ async def test_an_overdue_referral_is_escalated_up_the_ladder_once(
     async def sweep(now: datetime) -> int:
         context = Context(CONTEXT.calendar, lambda: now)
         async with FakeUnitOfWork(store) as uow:
-            count = await handlers.escalate_overdue(uow, context=context)  # type: ignore[arg-type]
+            count = await escalate_overdue(EscalateOverdue(), uow, context=context)  # type: ignore[arg-type]
             await uow.commit()
         return count
 

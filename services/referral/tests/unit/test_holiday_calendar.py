@@ -8,6 +8,7 @@ import pytest
 
 from referral.domain import holidays
 from referral.domain.holidays import (
+    AuditEntry,
     CalendarError,
     CompleteYear,
     Holiday,
@@ -19,7 +20,7 @@ from referral.domain.holidays import (
 )
 from referral.domain.sla import JAKARTA, Calendar, Deadline
 from referral.service_layer import calendar as use
-from referral.service_layer.calendar import AuditEntry, StoredCalendar
+from referral.service_layer.calendar import StoredCalendar
 from referral.settings import NATIONAL_DECREES, NATIONAL_HOLIDAYS
 
 BUNDLED = parse_holiday_file(NATIONAL_HOLIDAYS.read_text(), default_source="bundled")
@@ -255,16 +256,19 @@ NEW_YEAR = Holiday(date(2027, 1, 1), "holiday", "Tahun Baru 2027 Masehi", "Keppr
 
 async def test_each_change_is_audited_with_before_and_after() -> None:
     store = FakeStore()
-    await use.add_holiday(store, NEW_YEAR, "district 32.15", "api")
+    await use.add_holiday(use.AddHoliday(NEW_YEAR, "district 32.15", "api"), store)
     with pytest.raises(CalendarError) as duplicate:
-        await use.add_holiday(store, NEW_YEAR, "district 32.15", "api")
+        await use.add_holiday(use.AddHoliday(NEW_YEAR, "district 32.15", "api"), store)
     assert duplicate.value.code == "holiday_exists"
     corrected = Holiday(NEW_YEAR.day, "holiday", NEW_YEAR.name, "SKB 2027")
-    assert await use.correct_holiday(store, corrected, "admin", "api")
-    assert not await use.correct_holiday(store, corrected, "admin", "api")  # no change, no entry
-    await use.complete_year(store, 2027, "SKB Nomor 1 Tahun 2026", "admin", "cli")
-    await use.reopen_year(store, 2027, "admin", "cli")
-    await use.remove_holiday(store, NEW_YEAR.day, "admin", "cli")
+    assert await use.correct_holiday(use.CorrectHoliday(corrected, "admin", "api"), store)
+    # No change, no entry.
+    assert not await use.correct_holiday(use.CorrectHoliday(corrected, "admin", "api"), store)
+    await use.mark_year_complete(
+        use.MarkYearComplete(2027, "SKB Nomor 1 Tahun 2026", "admin", "cli"), store
+    )
+    await use.reopen_year(use.ReopenYear(2027, "admin", "cli"), store)
+    await use.remove_holiday(use.RemoveHoliday(NEW_YEAR.day, "admin", "cli"), store)
     assert [(e.action, e.subject, e.by, e.via) for e in store.log] == [
         ("add", "2027-01-01", "district 32.15", "api"),
         ("correct", "2027-01-01", "admin", "api"),
@@ -281,27 +285,29 @@ async def test_each_change_is_audited_with_before_and_after() -> None:
 async def test_a_year_is_complete_only_with_its_entries_and_a_decree() -> None:
     store = FakeStore()
     with pytest.raises(CalendarError) as empty:
-        await use.complete_year(store, 2027, "SKB Nomor 1 Tahun 2026", "admin", "api")
+        await use.mark_year_complete(
+            use.MarkYearComplete(2027, "SKB Nomor 1 Tahun 2026", "admin", "api"), store
+        )
     assert empty.value.code == "year_empty"
-    await use.add_holiday(store, NEW_YEAR, "admin", "api")
+    await use.add_holiday(use.AddHoliday(NEW_YEAR, "admin", "api"), store)
     with pytest.raises(CalendarError) as no_decree:
-        await use.complete_year(store, 2027, " ", "admin", "api")
+        await use.mark_year_complete(use.MarkYearComplete(2027, " ", "admin", "api"), store)
     assert no_decree.value.code == "decree_required"
     with pytest.raises(CalendarError) as not_complete:
-        await use.reopen_year(store, 2027, "admin", "api")
+        await use.reopen_year(use.ReopenYear(2027, "admin", "api"), store)
     assert not_complete.value.code == "year_not_complete"
     with pytest.raises(CalendarError) as missing:
-        await use.remove_holiday(store, date(2027, 5, 6), "admin", "api")
+        await use.remove_holiday(use.RemoveHoliday(date(2027, 5, 6), "admin", "api"), store)
     assert missing.value.code == "holiday_not_found"
 
 
 async def test_the_bundled_list_is_loaded_once_and_the_district_changes_stay() -> None:
     store = FakeStore()
-    first = await use.load_bundled(store, BUNDLED, DECREES)
+    first = await use.load_bundled(use.LoadBundled(tuple(BUNDLED), tuple(DECREES)), store)
     assert (first.added, first.completed) == (len(BUNDLED), 2)
-    await use.remove_holiday(store, date(2027, 5, 6), "district 32.15", "api")
-    await use.reopen_year(store, 2026, "district 32.15", "api")
-    again = await use.load_bundled(store, BUNDLED, DECREES)
+    await use.remove_holiday(use.RemoveHoliday(date(2027, 5, 6), "district 32.15", "api"), store)
+    await use.reopen_year(use.ReopenYear(2026, "district 32.15", "api"), store)
+    again = await use.load_bundled(use.LoadBundled(tuple(BUNDLED), tuple(DECREES)), store)
     assert (again.added, again.completed, again.skipped) == (0, 0, len(BUNDLED))
     assert date(2027, 5, 6) not in store.days
     assert 2026 not in store.complete_years
@@ -309,22 +315,27 @@ async def test_the_bundled_list_is_loaded_once_and_the_district_changes_stay() -
 
 async def test_an_import_adds_new_dates_corrects_changed_ones_and_keeps_the_rest() -> None:
     store = FakeStore()
-    await use.add_holiday(store, NEW_YEAR, "bundled", "seed")
+    await use.add_holiday(use.AddHoliday(NEW_YEAR, "bundled", "seed"), store)
     await use.add_holiday(
-        store, Holiday(date(2027, 5, 1), "holiday", "Hari Buruh Internasional", "X"), "b", "seed"
+        use.AddHoliday(
+            Holiday(date(2027, 5, 1), "holiday", "Hari Buruh Internasional", "X"), "b", "seed"
+        ),
+        store,
     )
     skb = [
         NEW_YEAR,
         Holiday(date(2027, 5, 1), "holiday", "Hari Buruh Internasional", "SKB 2027"),
         Holiday(date(2027, 2, 8), "cuti_bersama", "Cuti bersama Imlek", "SKB 2027"),
     ]
-    result = await use.import_holidays(store, skb, "cli:rina", "import skb.csv")
+    result = await use.import_holidays(
+        use.ImportHolidays(tuple(skb), "cli:rina", "import skb.csv"), store
+    )
     assert (result.added, result.corrected, result.unchanged) == (1, 1, 1)
 
 
 async def test_the_stored_calendar_is_reloaded_only_after_a_change() -> None:
     store = FakeStore()
-    await use.load_bundled(store, BUNDLED, DECREES)
+    await use.load_bundled(use.LoadBundled(tuple(BUNDLED), tuple(DECREES)), store)
     calendars = StoredCalendar(JAKARTA, cuti_bersama_are_days_off=False)
     first = await calendars.current(store)
     reads = store.reads
@@ -332,8 +343,12 @@ async def test_the_stored_calendar_is_reloaded_only_after_a_change() -> None:
     assert store.reads == reads
     assert first.deadline(wib(2026, 12, 22), 7).calendar_complete is False
 
-    await use.add_holiday(store, Holiday(date(2027, 1, 4), "cuti_bersama", "C", "S"), "a", "api")
-    await use.complete_year(store, 2027, "SKB Nomor 1 Tahun 2026", "admin", "api")
+    await use.add_holiday(
+        use.AddHoliday(Holiday(date(2027, 1, 4), "cuti_bersama", "C", "S"), "a", "api"), store
+    )
+    await use.mark_year_complete(
+        use.MarkYearComplete(2027, "SKB Nomor 1 Tahun 2026", "admin", "api"), store
+    )
     after = await calendars.current(store)
     assert after is not first
     # A cuti bersama is a working day by default: the deadline stays, now complete.
@@ -342,3 +357,27 @@ async def test_the_stored_calendar_is_reloaded_only_after_a_change() -> None:
     off = StoredCalendar(JAKARTA, cuti_bersama_are_days_off=True)
     # Counting cuti bersama off skips 24 December 2026 and 4 January 2027 as well.
     assert (await off.current(store)).due_at(wib(2026, 12, 22), 7) == end_of(2027, 1, 6)
+
+
+def test_each_year_is_summed_up_by_kind_with_its_completion() -> None:
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+
+    def stored(day: date, kind: str) -> holidays.StoredHoliday:
+        return holidays.StoredHoliday(holidays.holiday(day, kind, "Libur", "SKB"), "seed", at)
+
+    entries = [
+        stored(date(2027, 1, 1), "holiday"),
+        stored(date(2026, 1, 1), "holiday"),
+        stored(date(2026, 3, 20), "cuti_bersama"),
+        stored(date(2026, 8, 17), "holiday"),
+    ]
+    done = holidays.CompleteYear(2026, "SKB Nomor 1 Tahun 2025", "admin", at)
+    # A completion without entries left (they were removed since) still shows its year.
+    orphan = holidays.CompleteYear(2024, "SKB Nomor 9 Tahun 2023", "admin", at)
+    summaries = holidays.year_summaries(entries, [done, orphan])
+    assert [(s.year, s.completion, s.holidays, s.cuti_bersama) for s in summaries] == [
+        (2024, orphan, 0, 0),
+        (2026, done, 2, 1),
+        (2027, None, 1, 0),
+    ]
+    assert holidays.year_summaries([], []) == []

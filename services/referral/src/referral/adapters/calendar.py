@@ -8,8 +8,14 @@ from typing import Any
 
 import asyncpg
 
-from referral.domain.holidays import CompleteYear, Holiday, StoredHoliday
-from referral.service_layer.calendar import Action, AuditEntry, Entity
+from referral.domain.holidays import (
+    AuditAction,
+    AuditedEntity,
+    AuditEntry,
+    CompleteYear,
+    Holiday,
+    StoredHoliday,
+)
 
 
 class PgCalendarStore:
@@ -94,9 +100,9 @@ class PgCalendarStore:
 
     async def audit(
         self,
-        entity: Entity,
+        entity: AuditedEntity,
         subject: str,
-        action: Action,
+        action: AuditAction,
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
         by: str,
@@ -139,7 +145,7 @@ class PgCalendarStore:
             for r in rows
         ]
 
-    async def touched(self, entity: Entity) -> set[str]:
+    async def touched(self, entity: AuditedEntity) -> set[str]:
         """Subjects (dates or years) with any recorded change."""
         rows = await self.conn.fetch(
             "SELECT DISTINCT subject FROM calendar_audit WHERE entity = $1", entity

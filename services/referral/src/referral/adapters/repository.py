@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -268,3 +269,6 @@ def _referral(row: asyncpg.Record) -> Referral:
 
 
 _REFERRAL_FIELDS = tuple(f.name for f in fields(Referral))
+
+
+UnitOfWorkFactory = Callable[[], ReferralUnitOfWork]

@@ -12,15 +12,20 @@ import csv
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
+from referral.domain import errors
+from referral.domain.errors import Refusal
 from referral.domain.sla import Calendar
 
 HolidayKind = Literal["holiday", "cuti_bersama"]
+AuditedEntity = Literal["holiday", "year"]
+AuditAction = Literal["add", "correct", "remove", "complete", "reopen"]
 KINDS: tuple[str, ...] = get_args(HolidayKind)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_NAME, MAX_SOURCE, MAX_DECREE = 200, 500, 500
@@ -29,14 +34,23 @@ CSV_HEADER = ("date", "kind", "name", "source")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
-class CalendarError(ValueError):
-    """A change the calendar refuses: a machine-readable code, in English and Indonesian."""
+class CalendarError(Refusal, ValueError):
+    """A change the calendar refuses: a code of the catalogue, in English and Indonesian."""
 
-    def __init__(self, code: str, message: str, message_id: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.message_id = message_id
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change to the calendar: what, before and after, who, how and when."""
+
+    id: int
+    entity: AuditedEntity
+    subject: str
+    action: AuditAction
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    by: str
+    via: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -93,11 +107,7 @@ def parse_date(text: str) -> date:
             day = None
     if day is None:
         shown = repr(text[:40])
-        raise CalendarError(
-            "invalid_date",
-            f"{shown} is not a date written YYYY-MM-DD.",
-            f"{shown} bukan tanggal yang sah (tulis YYYY-MM-DD).",
-        )
+        raise CalendarError(errors.INVALID_DATE, shown=shown)
     check_year(day.year)
     return day
 
@@ -105,11 +115,7 @@ def parse_date(text: str) -> date:
 def check_year(year: int) -> int:
     """Refuse a year outside 2000-2100."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise CalendarError(
-            "invalid_year",
-            f"The year must be between {FIRST_YEAR} and {LAST_YEAR}.",
-            f"Tahun harus antara {FIRST_YEAR} dan {LAST_YEAR}.",
-        )
+        raise CalendarError(errors.INVALID_YEAR, first=FIRST_YEAR, last=LAST_YEAR)
     return year
 
 
@@ -121,25 +127,13 @@ def holiday(day: str | date, kind: str, name: str, source: str) -> Holiday:
     else:
         parsed = parse_date(day)
     if kind not in KINDS:
-        raise CalendarError(
-            "invalid_kind",
-            f"kind must be one of {', '.join(KINDS)}, not {kind!r}.",
-            f"Jenis harus holiday (hari libur nasional) atau cuti_bersama, bukan {kind!r}.",
-        )
+        raise CalendarError(errors.INVALID_KIND, kinds=", ".join(KINDS), kind=repr(kind))
     name = _text(name)
     if not 1 <= len(name) <= MAX_NAME:
-        raise CalendarError(
-            "invalid_name",
-            f"The name must have 1 to {MAX_NAME} characters.",
-            f"Nama hari libur harus 1 sampai {MAX_NAME} karakter.",
-        )
+        raise CalendarError(errors.INVALID_NAME, longest=MAX_NAME)
     source = _text(source)
     if not 1 <= len(source) <= MAX_SOURCE:
-        raise CalendarError(
-            "invalid_source",
-            f"The source (e.g. the decree's number) must have 1 to {MAX_SOURCE} characters.",
-            f"Sumber (misalnya nomor SKB) harus 1 sampai {MAX_SOURCE} karakter.",
-        )
+        raise CalendarError(errors.INVALID_SOURCE, longest=MAX_SOURCE)
     return Holiday(parsed, kind, name, source)  # type: ignore[arg-type]
 
 
@@ -155,49 +149,51 @@ def check_decree(decree: str) -> str:
     """The reference of a year's decree, e.g. 'SKB Nomor 1497 Tahun 2025, ...'."""
     decree = _text(decree)
     if not 3 <= len(decree) <= MAX_DECREE:
-        raise CalendarError(
-            "decree_required",
-            f"Name the year's decree (SKB 3 Menteri): 3 to {MAX_DECREE} characters.",
-            f"Sebutkan SKB 3 Menteri tahun itu: 3 sampai {MAX_DECREE} karakter.",
-        )
+        raise CalendarError(errors.DECREE_REQUIRED, longest=MAX_DECREE)
     return decree
 
 
 def exists(entry: Holiday) -> CalendarError:
     """The refusal of an entry for a date that is already in the calendar."""
-    day = entry.day.isoformat()
-    return CalendarError(
-        "holiday_exists",
-        f"{day} is already in the calendar ({entry.name}); correct it instead.",
-        f"{day} sudah ada di kalender ({entry.name}); ubah entri itu.",
-    )
+    return CalendarError(errors.HOLIDAY_EXISTS, day=entry.day.isoformat(), name=entry.name)
 
 
 def not_found(day: date) -> CalendarError:
     """The refusal of a change to a date that is not in the calendar."""
-    return CalendarError(
-        "holiday_not_found",
-        f"{day.isoformat()} is not in the calendar.",
-        f"{day.isoformat()} tidak ada di kalender.",
-    )
+    return CalendarError(errors.HOLIDAY_NOT_FOUND, day=day.isoformat())
 
 
 def empty_year(year: int) -> CalendarError:
     """The refusal to mark complete a year with no entry."""
-    return CalendarError(
-        "year_empty",
-        f"No holiday of {year} is stored: load the decree's dates first.",
-        f"Belum ada hari libur tahun {year}: muat dulu tanggal-tanggal dari SKB.",
-    )
+    return CalendarError(errors.YEAR_EMPTY, year=year)
 
 
 def not_complete(year: int) -> CalendarError:
     """The refusal to reopen a year that is not complete."""
-    return CalendarError(
-        "year_not_complete",
-        f"{year} is not marked complete.",
-        f"Tahun {year} belum ditandai lengkap.",
-    )
+    return CalendarError(errors.YEAR_NOT_COMPLETE, year=year)
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """A year the calendar knows: its completion (None: not complete) and its entries' count."""
+
+    year: int
+    completion: CompleteYear | None
+    holidays: int
+    cuti_bersama: int
+
+
+def year_summaries(
+    entries: Iterable[StoredHoliday], complete: Iterable[CompleteYear]
+) -> list[YearSummary]:
+    """Every year with an entry or a completion, in order, with its counts by kind."""
+    counts = Counter((e.holiday.day.year, e.holiday.kind) for e in entries)
+    completions = {c.year: c for c in complete}
+    years = sorted({y for y, _ in counts} | set(completions))
+    return [
+        YearSummary(y, completions.get(y), counts[(y, "holiday")], counts[(y, "cuti_bersama")])
+        for y in years
+    ]
 
 
 def days_off(entries: Iterable[Holiday], cuti_bersama_are_days_off: bool) -> frozenset[date]:
@@ -219,7 +215,7 @@ def calendar_of(
 def _invalid_line(number: int, error: CalendarError | str) -> CalendarError:
     en = error.message if isinstance(error, CalendarError) else error
     id_ = error.message_id if isinstance(error, CalendarError) else error
-    return CalendarError("invalid_file", f"line {number}: {en}", f"baris {number}: {id_}")
+    return CalendarError(errors.INVALID_LINE, number=number, reason_en=en, reason_id=id_)
 
 
 def parse_holiday_file(text: str, default_source: str) -> list[Holiday]:
@@ -292,7 +288,7 @@ def parse_decree_file(text: str) -> list[CompleteYear]:
         values = next(csv.reader(io.StringIO(line)))
         try:
             if len(values) != 2 or not values[0].strip().isdigit():
-                raise CalendarError("invalid_file", "expected year,decree", "harus tahun,SKB")
+                raise CalendarError(errors.BAD_DECREE_ROW)
             years.append(CompleteYear(check_year(int(values[0])), check_decree(values[1])))
         except CalendarError as exc:
             raise _invalid_line(number, exc) from exc

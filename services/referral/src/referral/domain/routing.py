@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+
+from referral.domain import errors
+from referral.domain.errors import Refusal
 
 SECRETARIAT = "SLRT"
 # A need without a rule still reaches a person: the secretariat, on the catalogue's SLA for
 # "other complaints" (LAINNYA).
 SECRETARIAT_SLA_WORKING_DAYS = 7
+_KECAMATAN = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -22,21 +27,27 @@ class RoutingRule:
     scope: str = ""
 
 
-class InvalidRuleError(ValueError):
+class InvalidRuleError(Refusal, ValueError):
     """A rule an admin may not save."""
 
 
 def check_rule(agencies: list[str], sla_working_days: int, known_agencies: frozenset[str]) -> None:
     """Refuse an empty, repeating or unknown agency order, or an SLA outside 1-90 working days."""
     if not agencies:
-        raise InvalidRuleError("a rule needs at least one agency")
+        raise InvalidRuleError(errors.RULE_WITHOUT_AGENCY)
     if len(set(agencies)) != len(agencies):
-        raise InvalidRuleError("an agency appears twice in the order")
+        raise InvalidRuleError(errors.RULE_REPEATS_AGENCY)
     unknown = sorted(set(agencies) - known_agencies)
     if unknown:
-        raise InvalidRuleError(f"unknown agencies: {', '.join(unknown)}")
+        raise InvalidRuleError(errors.RULE_UNKNOWN_AGENCIES, agencies=", ".join(unknown))
     if not 1 <= sla_working_days <= 90:
-        raise InvalidRuleError("sla_working_days must be between 1 and 90")
+        raise InvalidRuleError(errors.RULE_SLA_OUT_OF_RANGE)
+
+
+def check_kecamatan(kecamatan_code: str, known_regions: Collection[str]) -> None:
+    """Refuse an override's scope that is no kecamatan code (PP.KK.CC) of the known regions."""
+    if not _KECAMATAN.match(kecamatan_code) or kecamatan_code not in known_regions:
+        raise Refusal(errors.UNKNOWN_KECAMATAN, kecamatan_code=kecamatan_code)
 
 
 def secretariat_rule(service_code: str) -> RoutingRule:

@@ -1,1 +1,1 @@
-"""Referral's HTTP routes and Kafka subscriptions."""
+"""Referral's edges: HTTP routes, Kafka subscriptions, background jobs, the holidays command."""

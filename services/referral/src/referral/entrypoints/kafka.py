@@ -2,32 +2,66 @@
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Awaitable, Callable
 
-from referral.adapters.repository import ReferralUnitOfWork
-from referral.service_layer import handlers
-from referral.service_layer.handlers import Context
+from referral.adapters.repository import UnitOfWorkFactory
+from referral.service_layer.agency_updates import (
+    ApplyStatusChange,
+    RecordOutcome,
+    apply_status_change,
+    record_outcome,
+)
+from referral.service_layer.context import Context
+from referral.service_layer.routing import RouteComplaint, route_complaint
+from referral.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.consumer import with_inbox
 from slrt_shared.contracts import topics
+from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import CaseResolved, ComplaintCreated, ReferralUpdated
 from slrt_shared.runtime import ServiceRuntime
 
 
-def subscribe(runtime: ServiceRuntime, context: Context) -> None:
+def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory, context: Context) -> None:
     """Register referral's consumers."""
+    runtime.subscribe(
+        topics.COMPLAINT_CREATED, with_inbox(uow, ComplaintCreated, on_complaint_created(context))
+    )
+    runtime.subscribe(
+        topics.REFERRAL_UPDATED, with_inbox(uow, ReferralUpdated, on_referral_updated(context))
+    )
+    runtime.subscribe(
+        topics.CASE_RESOLVED, with_inbox(uow, CaseResolved, on_case_resolved(context))
+    )
 
-    def uow() -> ReferralUnitOfWork:
-        return ReferralUnitOfWork(runtime.pool, runtime.layout)
 
-    runtime.subscribe(
-        topics.COMPLAINT_CREATED,
-        with_inbox(uow, ComplaintCreated, partial(handlers.on_complaint_created, context=context)),
-    )
-    runtime.subscribe(
-        topics.REFERRAL_UPDATED,
-        with_inbox(uow, ReferralUpdated, partial(handlers.on_referral_updated, context=context)),
-    )
-    runtime.subscribe(
-        topics.CASE_RESOLVED,
-        with_inbox(uow, CaseResolved, partial(handlers.on_case_resolved, context=context)),
-    )
+def on_complaint_created(
+    context: Context,
+) -> Callable[[UnitOfWork, ComplaintCreated, CloudEvent], Awaitable[None]]:
+    """complaint.created: route the complaint."""
+
+    async def handle(uow: UnitOfWork, data: ComplaintCreated, event: CloudEvent) -> None:
+        await route_complaint(RouteComplaint(data), uow, context=context)
+
+    return handle
+
+
+def on_referral_updated(
+    context: Context,
+) -> Callable[[UnitOfWork, ReferralUpdated, CloudEvent], Awaitable[None]]:
+    """referral.updated: apply the agency's status change."""
+
+    async def handle(uow: UnitOfWork, data: ReferralUpdated, event: CloudEvent) -> None:
+        await apply_status_change(ApplyStatusChange(data, event.id), uow, context=context)
+
+    return handle
+
+
+def on_case_resolved(
+    context: Context,
+) -> Callable[[UnitOfWork, CaseResolved, CloudEvent], Awaitable[None]]:
+    """case.resolved: record the agency's outcome, closing the case when it is the last."""
+
+    async def handle(uow: UnitOfWork, data: CaseResolved, event: CloudEvent) -> None:
+        await record_outcome(RecordOutcome(data, event.id), uow, context=context)
+
+    return handle

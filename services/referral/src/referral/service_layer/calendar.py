@@ -2,142 +2,78 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Literal, Protocol
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from referral.domain import holidays
-from referral.domain.holidays import CompleteYear, Holiday, StoredHoliday
+from referral.domain.holidays import CompleteYear, Holiday
 from referral.domain.sla import Calendar
-
-Entity = Literal["holiday", "year"]
-Action = Literal["add", "correct", "remove", "complete", "reopen"]
+from referral.service_layer.unit_of_work import CalendarStore
 
 
 @dataclass(frozen=True)
-class AuditEntry:
-    """One change to the calendar: what, before and after, who, how and when."""
+class AddHoliday:
+    """Add an entry for a date that has none; `by` who, `via` how (api, cli, seed, import)."""
 
-    id: int
-    entity: Entity
-    subject: str
-    action: Action
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    entry: Holiday
     by: str
     via: str
-    at: datetime
 
 
-class CalendarStore(Protocol):
-    """The stored calendar inside one transaction."""
+@dataclass(frozen=True)
+class CorrectHoliday:
+    """Replace the entry of a date."""
 
-    async def version(self) -> int:
-        """A number that changes with every committed change to the calendar."""
-
-    async def holidays(self, year: int | None = None) -> list[StoredHoliday]:
-        """Every entry (of one year), by date."""
-
-    async def holiday(self, day: date, *, for_update: bool = False) -> StoredHoliday | None:
-        """The entry of a date."""
-
-    async def insert(self, entry: Holiday, by: str) -> bool:
-        """Store a new entry; False if its date has one already."""
-
-    async def update(self, entry: Holiday, by: str) -> None:
-        """Replace the entry of a date."""
-
-    async def delete(self, day: date) -> None:
-        """Remove the entry of a date."""
-
-    async def years(self) -> list[CompleteYear]:
-        """Every complete year, in order."""
-
-    async def year(self, year: int, *, for_update: bool = False) -> CompleteYear | None:
-        """A year's completion, if it is complete."""
-
-    async def complete(self, year: int, decree: str, by: str) -> None:
-        """Mark a year complete (or record another decree for it)."""
-
-    async def reopen(self, year: int) -> None:
-        """Mark a year not complete."""
-
-    async def audit(
-        self,
-        entity: Entity,
-        subject: str,
-        action: Action,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-        by: str,
-        via: str,
-    ) -> None:
-        """Record a change and move the calendar's version on."""
-
-    async def audit_log(self, limit: int, before_id: int | None = None) -> list[AuditEntry]:
-        """The changes, newest first."""
-
-    async def touched(self, entity: Entity) -> set[str]:
-        """Subjects (dates or years) with any recorded change."""
+    entry: Holiday
+    by: str
+    via: str
 
 
-async def add_holiday(store: CalendarStore, entry: Holiday, by: str, via: str) -> None:
-    """Add an entry for a date that has none."""
-    holidays.check_year(entry.day.year)
-    if not await store.insert(entry, by):
-        existing = await store.holiday(entry.day)
-        raise holidays.exists(existing.holiday if existing else entry)
-    await store.audit("holiday", entry.day.isoformat(), "add", None, entry.as_dict(), by, via)
-
-
-async def correct_holiday(store: CalendarStore, entry: Holiday, by: str, via: str) -> bool:
-    """Replace the entry of a date; False when it was the same already."""
-    existing = await store.holiday(entry.day, for_update=True)
-    if existing is None:
-        raise holidays.not_found(entry.day)
-    if existing.holiday == entry:
-        return False
-    await store.update(entry, by)
-    before, after = existing.holiday.as_dict(), entry.as_dict()
-    await store.audit("holiday", entry.day.isoformat(), "correct", before, after, by, via)
-    return True
-
-
-async def remove_holiday(store: CalendarStore, day: date, by: str, via: str) -> None:
+@dataclass(frozen=True)
+class RemoveHoliday:
     """Remove the entry of a date."""
-    existing = await store.holiday(day, for_update=True)
-    if existing is None:
-        raise holidays.not_found(day)
-    await store.delete(day)
-    before = existing.holiday.as_dict()
-    await store.audit("holiday", day.isoformat(), "remove", before, None, by, via)
+
+    day: date
+    by: str
+    via: str
 
 
-async def complete_year(store: CalendarStore, year: int, decree: str, by: str, via: str) -> None:
-    """Mark a year complete with the reference of its decree (a year with entries only)."""
-    holidays.check_year(year)
-    decree = holidays.check_decree(decree)
-    if not await store.holidays(year):
-        raise holidays.empty_year(year)
-    existing = await store.year(year, for_update=True)
-    if existing is not None and existing.decree == decree:
-        return
-    await store.complete(year, decree, by)
-    before = existing.as_dict() if existing else None
-    after = CompleteYear(year, decree).as_dict()
-    await store.audit("year", str(year), "complete", before, after, by, via)
+@dataclass(frozen=True)
+class MarkYearComplete:
+    """Mark a year complete with the reference of its decree."""
+
+    year: int
+    decree: str
+    by: str
+    via: str
 
 
-async def reopen_year(store: CalendarStore, year: int, by: str, via: str) -> None:
-    """Mark a complete year not complete (its decree was wrong, or is being replaced)."""
-    holidays.check_year(year)
-    existing = await store.year(year, for_update=True)
-    if existing is None:
-        raise holidays.not_complete(year)
-    await store.reopen(year)
-    await store.audit("year", str(year), "reopen", existing.as_dict(), None, by, via)
+@dataclass(frozen=True)
+class ReopenYear:
+    """Mark a complete year not complete."""
+
+    year: int
+    by: str
+    via: str
+
+
+@dataclass(frozen=True)
+class ImportHolidays:
+    """Add a file's new dates and correct those that differ."""
+
+    entries: tuple[Holiday, ...]
+    by: str
+    via: str
+
+
+@dataclass(frozen=True)
+class LoadBundled:
+    """Load the shipped list once per date and per year."""
+
+    entries: tuple[Holiday, ...]
+    years: tuple[CompleteYear, ...]
+    by: str = "bundled"
 
 
 @dataclass(frozen=True)
@@ -151,44 +87,105 @@ class ImportResult:
     completed: int = 0
 
 
-async def import_holidays(
-    store: CalendarStore, entries: Iterable[Holiday], by: str, via: str
-) -> ImportResult:
+async def add_holiday(command: AddHoliday, store: CalendarStore) -> None:
+    """Add an entry for a date that has none."""
+    entry = command.entry
+    holidays.check_year(entry.day.year)
+    if not await store.insert(entry, command.by):
+        existing = await store.holiday(entry.day)
+        raise holidays.exists(existing.holiday if existing else entry)
+    await store.audit(
+        "holiday", entry.day.isoformat(), "add", None, entry.as_dict(), command.by, command.via
+    )
+
+
+async def correct_holiday(command: CorrectHoliday, store: CalendarStore) -> bool:
+    """Replace the entry of a date; False when it was the same already."""
+    entry = command.entry
+    existing = await store.holiday(entry.day, for_update=True)
+    if existing is None:
+        raise holidays.not_found(entry.day)
+    if existing.holiday == entry:
+        return False
+    await store.update(entry, command.by)
+    before, after = existing.holiday.as_dict(), entry.as_dict()
+    await store.audit(
+        "holiday", entry.day.isoformat(), "correct", before, after, command.by, command.via
+    )
+    return True
+
+
+async def remove_holiday(command: RemoveHoliday, store: CalendarStore) -> None:
+    """Remove the entry of a date."""
+    day = command.day
+    existing = await store.holiday(day, for_update=True)
+    if existing is None:
+        raise holidays.not_found(day)
+    await store.delete(day)
+    before = existing.holiday.as_dict()
+    await store.audit("holiday", day.isoformat(), "remove", before, None, command.by, command.via)
+
+
+async def mark_year_complete(command: MarkYearComplete, store: CalendarStore) -> None:
+    """Mark a year complete with the reference of its decree (a year with entries only)."""
+    year = holidays.check_year(command.year)
+    decree = holidays.check_decree(command.decree)
+    if not await store.holidays(year):
+        raise holidays.empty_year(year)
+    existing = await store.year(year, for_update=True)
+    if existing is not None and existing.decree == decree:
+        return
+    await store.complete(year, decree, command.by)
+    before = existing.as_dict() if existing else None
+    after = CompleteYear(year, decree).as_dict()
+    await store.audit("year", str(year), "complete", before, after, command.by, command.via)
+
+
+async def reopen_year(command: ReopenYear, store: CalendarStore) -> None:
+    """Mark a complete year not complete (its decree was wrong, or is being replaced)."""
+    year = holidays.check_year(command.year)
+    existing = await store.year(year, for_update=True)
+    if existing is None:
+        raise holidays.not_complete(year)
+    await store.reopen(year)
+    await store.audit(
+        "year", str(year), "reopen", existing.as_dict(), None, command.by, command.via
+    )
+
+
+async def import_holidays(command: ImportHolidays, store: CalendarStore) -> ImportResult:
     """Add the file's new dates and correct those that differ; the rest stays."""
     added = corrected = unchanged = 0
-    for entry in entries:
+    for entry in command.entries:
         if await store.holiday(entry.day) is None:
-            await add_holiday(store, entry, by, via)
+            await add_holiday(AddHoliday(entry, command.by, command.via), store)
             added += 1
-        elif await correct_holiday(store, entry, by, via):
+        elif await correct_holiday(CorrectHoliday(entry, command.by, command.via), store):
             corrected += 1
         else:
             unchanged += 1
     return ImportResult(added, corrected, unchanged)
 
 
-async def load_bundled(
-    store: CalendarStore,
-    entries: Iterable[Holiday],
-    years: Iterable[CompleteYear],
-    by: str = "bundled",
-) -> ImportResult:
+async def load_bundled(command: LoadBundled, store: CalendarStore) -> ImportResult:
     """Load the shipped list once per date and per year: what the district changed stays."""
     touched_days = await store.touched("holiday")
     added = skipped = completed = 0
-    for entry in entries:
+    for entry in command.entries:
         if entry.day.isoformat() in touched_days or await store.holiday(entry.day):
             skipped += 1
             continue
-        await add_holiday(store, entry, by, "seed")
+        await add_holiday(AddHoliday(entry, command.by, "seed"), store)
         added += 1
     touched_years = await store.touched("year")
-    for year in years:
+    for year in command.years:
         if str(year.year) in touched_years or await store.year(year.year):
             continue
         if not await store.holidays(year.year):
             continue  # a district file without that year: nothing to call complete
-        await complete_year(store, year.year, year.decree, by, "seed")
+        await mark_year_complete(
+            MarkYearComplete(year.year, year.decree, command.by, "seed"), store
+        )
         completed += 1
     return ImportResult(added=added, skipped=skipped, completed=completed)
 

@@ -1,15 +1,79 @@
-"""What the use cases need of a unit of work; Postgres implements it, tests fake it."""
+"""The referral service's one port: what the use cases need of a transaction on its storage.
+
+Postgres implements it (`adapters/repository.py`, `adapters/calendar.py`); unit tests fake it.
+The entrypoint that runs a use case opens the transaction and commits it.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
+from datetime import date, datetime
+from typing import Any, Protocol
 from uuid import UUID
 
+from referral.domain.holidays import (
+    AuditAction,
+    AuditedEntity,
+    AuditEntry,
+    CompleteYear,
+    Holiday,
+    StoredHoliday,
+)
 from referral.domain.referrals import Case, Outcome, Referral, Transition
 from referral.domain.routing import RoutingRule
-from referral.service_layer.calendar import CalendarStore
+from referral.domain.staff import Staff
 from slrt_shared.contracts.envelope import CloudEvent
+
+
+class CalendarStore(Protocol):
+    """The stored holiday calendar, in the unit of work's transaction."""
+
+    async def version(self) -> int:
+        """A number that changes with every committed change to the calendar."""
+
+    async def holidays(self, year: int | None = None) -> list[StoredHoliday]:
+        """Every entry (of one year), by date."""
+
+    async def holiday(self, day: date, *, for_update: bool = False) -> StoredHoliday | None:
+        """The entry of a date."""
+
+    async def insert(self, entry: Holiday, by: str) -> bool:
+        """Store a new entry; False if its date has one already."""
+
+    async def update(self, entry: Holiday, by: str) -> None:
+        """Replace the entry of a date."""
+
+    async def delete(self, day: date) -> None:
+        """Remove the entry of a date."""
+
+    async def years(self) -> list[CompleteYear]:
+        """Every complete year, in order."""
+
+    async def year(self, year: int, *, for_update: bool = False) -> CompleteYear | None:
+        """A year's completion, if it is complete."""
+
+    async def complete(self, year: int, decree: str, by: str) -> None:
+        """Mark a year complete (or record another decree for it)."""
+
+    async def reopen(self, year: int) -> None:
+        """Mark a year not complete."""
+
+    async def audit(
+        self,
+        entity: AuditedEntity,
+        subject: str,
+        action: AuditAction,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        by: str,
+        via: str,
+    ) -> None:
+        """Record a change and move the calendar's version on."""
+
+    async def audit_log(self, limit: int, before_id: int | None = None) -> list[AuditEntry]:
+        """The changes, newest first."""
+
+    async def touched(self, entity: AuditedEntity) -> set[str]:
+        """Subjects (dates or years) with any recorded change."""
 
 
 class UnitOfWork(Protocol):
@@ -22,8 +86,25 @@ class UnitOfWork(Protocol):
     def calendar(self) -> CalendarStore:
         """The stored holiday calendar, in this transaction."""
 
+    async def staff(self, token_hash: str) -> Staff | None:
+        """District staff or admin holding a token."""
+
     async def rule(self, service_code: str, kecamatan_code: str = "") -> RoutingRule | None:
         """The rule of a service: the kecamatan's override if any, else the district's."""
+
+    async def rules(self) -> list[dict[str, Any]]:
+        """Every current rule, overrides after the district rule of each service."""
+
+    async def rule_history(self, service_code: str) -> list[dict[str, Any]]:
+        """Every version of a service's rules, newest first."""
+
+    async def save_rule(
+        self, service_code: str, scope: str, agencies: list[str], sla_working_days: int, by: str
+    ) -> int:
+        """Save a new version of a rule; return its version."""
+
+    async def remove_override(self, service_code: str, scope: str, by: str) -> bool:
+        """Remove a kecamatan's override, keeping its history; False if there was none."""
 
     async def open_case(self, case: Case) -> bool:
         """Open a case; False if it exists already."""
@@ -53,6 +134,9 @@ class UnitOfWork(Protocol):
         self, referral_id: UUID, event_id: UUID, decision: Transition, at: datetime
     ) -> None:
         """Record a status change asked of a referral, accepted or refused."""
+
+    async def transitions(self, referral_id: UUID) -> list[dict[str, Any]]:
+        """Every status change asked of a referral, oldest first."""
 
     async def overdue(self, now: datetime, limit: int) -> list[Referral]:
         """Open referrals past their next breach, locked; rows another replica holds skipped."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from referral.adapters.repository import ReferralUnitOfWork
-from referral.app import build
+from referral.app import build, unit_of_work_factory
 from referral.domain import holidays
 from referral.domain.holidays import CalendarError
 from referral.service_layer import calendar
@@ -55,33 +55,37 @@ def _parser() -> argparse.ArgumentParser:
 async def _run(args: argparse.Namespace, settings: ReferralSettings) -> None:
     runtime, _ = build(settings)
     by = args.by or f"cli:{getpass.getuser()}"
-    async with runtime.database() as pool, ReferralUnitOfWork(pool, runtime.layout) as uow:
+    async with runtime.database(), unit_of_work_factory(runtime)() as uow:
         store = uow.calendar
         if args.command == "list":
             await _print(uow, settings, args.year)
             return
         if args.command == "add":
             entry = holidays.holiday(args.date, args.kind, args.name, args.source)
-            await calendar.add_holiday(store, entry, by, VIA)
+            await calendar.add_holiday(calendar.AddHoliday(entry, by, VIA), store)
             done = f"added {entry.day} ({entry.kind}: {entry.name})"
         elif args.command == "correct":
             entry = holidays.holiday(args.date, args.kind, args.name, args.source)
-            changed = await calendar.correct_holiday(store, entry, by, VIA)
+            changed = await calendar.correct_holiday(calendar.CorrectHoliday(entry, by, VIA), store)
             done = f"corrected {entry.day}" if changed else f"{entry.day} was already so"
         elif args.command == "remove":
             day = holidays.parse_date(args.date)
-            await calendar.remove_holiday(store, day, by, VIA)
+            await calendar.remove_holiday(calendar.RemoveHoliday(day, by, VIA), store)
             done = f"removed {day}"
         elif args.command == "complete-year":
-            await calendar.complete_year(store, args.year, args.decree, by, VIA)
+            await calendar.mark_year_complete(
+                calendar.MarkYearComplete(args.year, args.decree, by, VIA), store
+            )
             done = f"{args.year} is complete ({holidays.check_decree(args.decree)})"
         elif args.command == "reopen-year":
-            await calendar.reopen_year(store, args.year, by, VIA)
+            await calendar.reopen_year(calendar.ReopenYear(args.year, by, VIA), store)
             done = f"{args.year} is no longer complete"
         else:
             text = args.file.read_text(encoding="utf-8")
             entries = holidays.parse_holiday_file(text, args.source or f"file {args.file.name}")
-            result = await calendar.import_holidays(store, entries, by, f"import {args.file.name}")
+            result = await calendar.import_holidays(
+                calendar.ImportHolidays(tuple(entries), by, f"import {args.file.name}"), store
+            )
             done = (
                 f"imported {args.file.name}: {result.added} added, {result.corrected} corrected,"
                 f" {result.unchanged} unchanged"
@@ -115,7 +119,7 @@ async def _print(uow: ReferralUnitOfWork, settings: ReferralSettings, year: int 
 def main(argv: list[str]) -> None:
     """Run a holidays command."""
     args = _parser().parse_args(argv)
-    settings = ReferralSettings()  # type: ignore[call-arg]
+    settings = ReferralSettings()
     try:
         asyncio.run(_run(args, settings))
     except CalendarError as exc:

@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 
 from prometheus_client import Gauge
 
-from referral.adapters.repository import ReferralUnitOfWork
+from referral.adapters.repository import UnitOfWorkFactory
 from referral.domain import holidays
 from referral.domain.holidays import CalendarStatus
 from referral.domain.sla import END_OF_DAY
-from referral.service_layer import handlers
 from referral.service_layer.calendar import StoredCalendar
-from referral.service_layer.handlers import Context
-from slrt_shared.runtime import ServiceRuntime
+from referral.service_layer.context import Context
+from referral.service_layer.escalation import EscalateOverdue, escalate_overdue
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +38,15 @@ CALENDAR_DAYS_LEFT = Gauge(
 
 
 def escalation_job(
-    runtime: ServiceRuntime, context: Context, interval: float
+    uow: UnitOfWorkFactory, context: Context, interval: float
 ) -> Callable[[], Awaitable[None]]:
     """A background job that escalates overdue referrals every `interval` seconds."""
 
     async def run() -> None:
         while True:
-            async with ReferralUnitOfWork(runtime.pool, runtime.layout) as uow:
-                escalated = await handlers.escalate_overdue(uow, context=context, limit=BATCH)
-                await uow.commit()
+            async with uow() as tx:
+                escalated = await escalate_overdue(EscalateOverdue(BATCH), tx, context=context)
+                await tx.commit()
             if escalated:
                 log.info("escalated %s overdue referrals", escalated)
             if escalated < BATCH:
@@ -68,7 +67,7 @@ def report_calendar(status: CalendarStatus, tz: ZoneInfo) -> None:
 
 
 def calendar_watch_job(
-    runtime: ServiceRuntime,
+    uow: UnitOfWorkFactory,
     calendars: StoredCalendar,
     context: Context,
     *,
@@ -80,8 +79,8 @@ def calendar_watch_job(
     async def run() -> None:
         warned_at: float | None = None
         while True:
-            async with ReferralUnitOfWork(runtime.pool, runtime.layout) as uow:
-                calendar = await calendars.current(uow.calendar)
+            async with uow() as tx:
+                calendar = await calendars.current(tx.calendar)
             today = context.clock().astimezone(calendars.tz).date()
             status = holidays.status(calendar, today, warn_days)
             report_calendar(status, calendars.tz)

@@ -1,0 +1,129 @@
+"""Referral's message catalogue: each refusal's code and its text in Bahasa Indonesia and English.
+
+The HTTP entrypoints answer with the Indonesian text unless the caller asks for English
+(`Accept-Language: en`); the holidays CLI prints both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Message:
+    """A refusal: its machine-readable code and its text in each language."""
+
+    code: str
+    en: str
+    id: str
+
+    def texts(self, **values: Any) -> tuple[str, str]:
+        """The English and Indonesian texts with the named values filled in."""
+        return self.en.format(**values), self.id.format(**values)
+
+
+class Refusal(Exception):  # noqa: N818 - a refusal is an answer, not a failure
+    """A request the rules refuse: its code and its texts from the catalogue."""
+
+    def __init__(self, message: Message, **values: Any) -> None:
+        self.code = message.code
+        self.message, self.message_id = message.texts(**values)
+        super().__init__(self.message)
+
+
+# Authentication (401)
+STAFF_OR_ADMIN_REQUIRED = Message(
+    "unauthenticated",
+    "A district staff or admin token is required.",
+    "Diperlukan token staf kabupaten atau admin.",
+)
+ADMIN_REQUIRED = Message(
+    "unauthenticated", "The admin token is required.", "Diperlukan token admin."
+)
+
+# Cases and referrals (404: another regency's case is answered as one that does not exist)
+NO_CASE = Message("not_found", "No such case.", "Kasus tidak ditemukan.")
+NO_REFERRAL = Message("not_found", "No such referral.", "Rujukan tidak ditemukan.")
+
+# Routing rules
+UNKNOWN_SERVICE = Message(
+    "unknown_service",
+    "No service {service_code} in the catalogue.",
+    "Layanan {service_code} tidak ada di katalog.",
+)
+UNKNOWN_KECAMATAN = Message(
+    "unknown_kecamatan",
+    "No kecamatan {kecamatan_code}.",
+    "Kecamatan {kecamatan_code} tidak dikenal.",
+)
+NO_OVERRIDE = Message(
+    "not_found", "No such override.", "Aturan khusus kecamatan ini tidak ditemukan."
+)
+RULE_WITHOUT_AGENCY = Message(
+    "invalid_rule", "a rule needs at least one agency", "aturan memerlukan sedikitnya satu instansi"
+)
+RULE_REPEATS_AGENCY = Message(
+    "invalid_rule",
+    "an agency appears twice in the order",
+    "sebuah instansi muncul dua kali dalam urutan",
+)
+RULE_UNKNOWN_AGENCIES = Message(
+    "invalid_rule", "unknown agencies: {agencies}", "instansi tidak dikenal: {agencies}"
+)
+RULE_SLA_OUT_OF_RANGE = Message(
+    "invalid_rule",
+    "sla_working_days must be between 1 and 90",
+    "sla_working_days harus antara 1 dan 90",
+)
+
+# The holiday calendar
+INVALID_DATE = Message(
+    "invalid_date",
+    "{shown} is not a date written YYYY-MM-DD.",
+    "{shown} bukan tanggal yang sah (tulis YYYY-MM-DD).",
+)
+INVALID_YEAR = Message(
+    "invalid_year",
+    "The year must be between {first} and {last}.",
+    "Tahun harus antara {first} dan {last}.",
+)
+INVALID_KIND = Message(
+    "invalid_kind",
+    "kind must be one of {kinds}, not {kind}.",
+    "Jenis harus holiday (hari libur nasional) atau cuti_bersama, bukan {kind}.",
+)
+INVALID_NAME = Message(
+    "invalid_name",
+    "The name must have 1 to {longest} characters.",
+    "Nama hari libur harus 1 sampai {longest} karakter.",
+)
+INVALID_SOURCE = Message(
+    "invalid_source",
+    "The source (e.g. the decree's number) must have 1 to {longest} characters.",
+    "Sumber (misalnya nomor SKB) harus 1 sampai {longest} karakter.",
+)
+DECREE_REQUIRED = Message(
+    "decree_required",
+    "Name the year's decree (SKB 3 Menteri): 3 to {longest} characters.",
+    "Sebutkan SKB 3 Menteri tahun itu: 3 sampai {longest} karakter.",
+)
+HOLIDAY_EXISTS = Message(
+    "holiday_exists",
+    "{day} is already in the calendar ({name}); correct it instead.",
+    "{day} sudah ada di kalender ({name}); ubah entri itu.",
+)
+HOLIDAY_NOT_FOUND = Message(
+    "holiday_not_found", "{day} is not in the calendar.", "{day} tidak ada di kalender."
+)
+YEAR_EMPTY = Message(
+    "year_empty",
+    "No holiday of {year} is stored: load the decree's dates first.",
+    "Belum ada hari libur tahun {year}: muat dulu tanggal-tanggal dari SKB.",
+)
+YEAR_NOT_COMPLETE = Message(
+    "year_not_complete", "{year} is not marked complete.", "Tahun {year} belum ditandai lengkap."
+)
+BAD_DECREE_ROW = Message("invalid_file", "expected year,decree", "harus tahun,SKB")
+# A file's line: the refusal of the line (reason_en, reason_id) after its number.
+INVALID_LINE = Message("invalid_file", "line {number}: {reason_en}", "baris {number}: {reason_id}")

@@ -1,0 +1,199 @@
+"""Referral's HTTP models: what the routes read and answer (cases, rules, the calendar)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ReferralOut(BaseModel):
+    """A referral as district staff see it."""
+
+    referral_id: UUID
+    complaint_id: UUID
+    service_code: str
+    agency_code: str
+    attempt: int = Field(description="1 for the first agency, +1 after each rejection.")
+    current: bool = Field(description="False once a rejection has passed the need on.")
+    status: str = Field(examples=["dispatched", "acknowledged", "in_progress", "resolved"])
+    rule_version: int = Field(description="Version of the routing rule that chose the agency.")
+    rule_scope: str = Field(description="'' for the district rule, or the kecamatan overriding.")
+    bounces: int = Field(description="Rejections this need went through before this referral.")
+    escalation_level: str | None
+    escalated_at: dt.datetime | None
+    dispatched_at: dt.datetime
+    due_at: dt.datetime = Field(description="End of the last working day of the SLA.")
+    calendar_complete: bool = Field(
+        description="False when the SLA was counted over a year whose holiday calendar is not"
+        " complete (its SKB 3 Menteri not loaded): due_at may be too early."
+    )
+    outcome: str | None
+    reason_code: str | None = Field(
+        default=None,
+        description="Why the agency rejected it, as a code (see the referral.updated event).",
+        examples=["bukan_kewenangan"],
+    )
+    note: str | None = Field(
+        default=None,
+        description="Always null: agencies' notes stay in agency-gateway, with the agency.",
+    )
+    resolved_at: dt.datetime | None
+
+
+class TransitionOut(BaseModel):
+    """A status change an agency asked for, and whether it was accepted."""
+
+    from_status: str | None
+    to_status: str
+    accepted: bool
+    reason: str
+    at: dt.datetime
+
+
+class CaseOut(BaseModel):
+    """A case and all its referrals, every attempt of each need."""
+
+    complaint_id: UUID
+    ticket: str
+    village_code: str
+    status: str = Field(examples=["open", "closed"])
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    referrals: list[ReferralOut]
+
+
+class ReferralDetailOut(ReferralOut):
+    """A referral with every status change asked of it."""
+
+    transitions: list[TransitionOut]
+
+
+class RuleIn(BaseModel):
+    """A routing rule: agencies in the order they receive the referral, and the SLA."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agencies: list[str] = Field(min_length=1, max_length=10, examples=[["DINSOS", "BPJSKES"]])
+    sla_working_days: int = Field(examples=[5])
+
+
+class RuleOut(BaseModel):
+    """A current rule; scope is '' for the district or a kecamatan code for an override."""
+
+    service_code: str
+    scope: str
+    agencies: list[str]
+    sla_working_days: int
+    version: int
+    updated_at: dt.datetime
+    updated_by: str
+
+
+class RuleVersionOut(BaseModel):
+    """One version in a rule's history."""
+
+    service_code: str
+    scope: str
+    version: int
+    agencies: list[str] | None
+    sla_working_days: int | None
+    removed: bool
+    changed_by: str
+    changed_at: dt.datetime
+
+
+class HolidayIn(BaseModel):
+    """A day off to add: a national holiday or a cuti bersama, with its name and source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: str = Field(description="YYYY-MM-DD.", examples=["2027-03-26"])
+    kind: str = Field(
+        description="`holiday` (hari libur nasional) or `cuti_bersama`.", examples=["holiday"]
+    )
+    name: str = Field(description="Its name in Bahasa Indonesia.", examples=["Wafat Yesus Kristus"])
+    source: str = Field(
+        description="Where it comes from, e.g. the decree's number.",
+        examples=["SKB 3 Menteri 2027 (Nomor .../2026)"],
+    )
+
+
+class HolidayCorrection(BaseModel):
+    """The corrected entry of a date (every field; to move a day, remove it and add another)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(description="`holiday` or `cuti_bersama`.", examples=["cuti_bersama"])
+    name: str = Field(examples=["Cuti bersama Idulfitri 1448 H"])
+    source: str = Field(examples=["SKB 3 Menteri 2027 (Nomor .../2026)"])
+
+
+class DecreeIn(BaseModel):
+    """The decree whose holidays and cuti bersama of the year are now all loaded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decree: str = Field(
+        description="Reference of the year's SKB 3 Menteri.",
+        examples=["SKB Nomor 1497 Tahun 2025, Nomor 2 Tahun 2025, Nomor 5 Tahun 2025"],
+    )
+
+
+class HolidayOut(BaseModel):
+    """A day off in the stored calendar."""
+
+    date: dt.date
+    kind: str = Field(examples=["holiday", "cuti_bersama"])
+    name: str
+    source: str
+    added_by: str
+    added_at: dt.datetime
+    updated_by: str | None
+    updated_at: dt.datetime | None
+
+
+class YearOut(BaseModel):
+    """A year of the calendar: complete (its decree loaded) or not, and what it holds."""
+
+    year: int
+    complete: bool
+    decree: str | None = Field(description="The decree recorded when the year was completed.")
+    completed_by: str | None
+    completed_at: dt.datetime | None
+    holidays: int = Field(description="National holidays stored for the year.")
+    cuti_bersama: int = Field(description="Cuti bersama stored for the year.")
+
+
+class CalendarOut(BaseModel):
+    """How far the calendar is complete, and each year it knows."""
+
+    timezone: str
+    today: dt.date
+    complete_until: dt.date | None = Field(
+        description="Last day of the run of complete years from today's on (null: none)."
+    )
+    days_left: int | None = Field(description="Days from today to complete_until.")
+    warning: str | None = Field(
+        description="Set when fewer days than the warning threshold (90) remain."
+    )
+    cuti_bersama_are_days_off: bool = Field(
+        description="Whether SLAs skip cuti bersama (otherwise they count as working days)."
+    )
+    years: list[YearOut]
+
+
+class AuditOut(BaseModel):
+    """One change to the calendar."""
+
+    id: int
+    entity: str = Field(examples=["holiday", "year"])
+    subject: str = Field(description="The date or the year changed.", examples=["2027-01-01"])
+    action: str = Field(examples=["add", "correct", "remove", "complete", "reopen"])
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    by: str
+    via: str = Field(examples=["api", "cli", "seed"])
+    at: dt.datetime

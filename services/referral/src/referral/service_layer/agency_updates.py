@@ -1,0 +1,80 @@
+"""Agency updates: a status change of a referral, or its outcome, as the agency reported it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from referral.domain.referrals import Case, Referral, decide
+from referral.service_layer.closing import close_if_complete
+from referral.service_layer.context import Context
+from referral.service_layer.routing import dispatch
+from referral.service_layer.unit_of_work import UnitOfWork
+from slrt_shared.contracts.envelope import InvalidEventError
+from slrt_shared.contracts.events import CaseResolved, ReferralUpdated
+
+
+@dataclass(frozen=True)
+class ApplyStatusChange:
+    """An agency's status change of a referral, with the id of the event that carried it."""
+
+    update: ReferralUpdated
+    event_id: UUID
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """An agency's outcome of a referral, with the id of the event that carried it."""
+
+    outcome: CaseResolved
+    event_id: UUID
+
+
+async def apply_status_change(
+    command: ApplyStatusChange, uow: UnitOfWork, *, context: Context
+) -> None:
+    """Apply an agency's status change; a rejection goes on to the next agency."""
+    data = command.update
+    referral = await _known_referral(uow, data.referral_id)
+    decision = decide(referral, data.status, data.agency_code, data.complaint_id)
+    await uow.log_transition(referral.id, command.event_id, decision, context.clock())
+    if not decision.accepted:
+        return
+    await uow.set_status(referral.id, data.status, data.reason_code)
+    if data.status == "rejected":
+        case = await _case_of(uow, referral)
+        calendar = await context.calendar_in(uow)
+        await dispatch(uow, case, referral.service_code, referral, context, calendar)
+
+
+async def record_outcome(command: RecordOutcome, uow: UnitOfWork, *, context: Context) -> None:
+    """Record a referral's outcome; close the case when every current referral has one."""
+    data = command.outcome
+    referral = await _known_referral(uow, data.referral_id)
+    decision = decide(referral, "resolved", data.agency_code, data.complaint_id)
+    await uow.log_transition(referral.id, command.event_id, decision, context.clock())
+    if not decision.accepted:
+        return
+    await uow.resolve(referral.id, data.outcome, data.resolved_at)
+    await close_if_complete(uow, referral.complaint_id)
+
+
+async def _known_referral(uow: UnitOfWork, referral_id: UUID) -> Referral:
+    """The referral an agency's event is about, locked for this transaction.
+
+    An unknown referral is dead-lettered rather than ignored: the referral row is committed
+    before its referral.dispatched leaves the outbox, so no agency can answer a referral this
+    service has not stored yet. Such an event is misaddressed, or this database lost data;
+    the dead-letter topic keeps it whole, counted and replayable, where a log row would not.
+    """
+    referral = await uow.referral(referral_id, for_update=True)
+    if referral is None:
+        raise InvalidEventError(f"unknown referral {referral_id}")
+    return referral
+
+
+async def _case_of(uow: UnitOfWork, referral: Referral) -> Case:
+    case = await uow.case(referral.complaint_id)
+    if case is None:
+        raise RuntimeError(f"referral {referral.id} has no case")
+    return case

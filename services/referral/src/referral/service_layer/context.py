@@ -1,0 +1,36 @@
+"""What the use cases depend on besides the unit of work: the district calendar and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from referral.domain.sla import Calendar
+from referral.service_layer.calendar import StoredCalendar
+from referral.service_layer.unit_of_work import UnitOfWork
+
+SOURCE = "/slrt/referral"
+
+
+def utcnow() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The calendar to count deadlines with and the clock, injected into the use cases.
+
+    The calendar is the stored one (read in each transaction, cached) or, in tests, a fixed
+    value.
+    """
+
+    calendar: Calendar | StoredCalendar = field(default_factory=Calendar)
+    clock: Callable[[], datetime] = utcnow
+
+    async def calendar_in(self, uow: UnitOfWork) -> Calendar:
+        """The calendar to count deadlines with in this transaction."""
+        if isinstance(self.calendar, Calendar):
+            return self.calendar
+        return await self.calendar.current(uow.calendar)

@@ -1,0 +1,91 @@
+"""Routing a complaint: open its case and send each need to the first agency of its rule."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from uuid import uuid4
+
+from referral.domain.referrals import Case, Referral
+from referral.domain.routing import agency_for, secretariat_rule
+from referral.domain.sla import Calendar
+from referral.service_layer.context import SOURCE, Context
+from referral.service_layer.unit_of_work import UnitOfWork
+from slrt_shared.contracts import topics
+from slrt_shared.contracts.envelope import new_event
+from slrt_shared.contracts.events import ComplaintCreated, ReferralDispatched
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RouteComplaint:
+    """A complaint intake recorded, to be referred need by need."""
+
+    complaint: ComplaintCreated
+
+
+async def route_complaint(command: RouteComplaint, uow: UnitOfWork, *, context: Context) -> None:
+    """Open the case and refer each need to the first agency of its rule."""
+    data = command.complaint
+    case = Case(data.complaint_id, data.ticket, data.village_code, "open", data.received_at)
+    if not await uow.open_case(case):
+        # The same complaint announced again under another event id: already routed.
+        return
+    calendar = await context.calendar_in(uow)
+    for need in dict.fromkeys(data.needs):
+        await dispatch(uow, case, need, None, context, calendar)
+    log.info("complaint %s routed: %s", data.complaint_id, ",".join(dict.fromkeys(data.needs)))
+
+
+async def dispatch(
+    uow: UnitOfWork,
+    case: Case,
+    service_code: str,
+    rejected: Referral | None,
+    context: Context,
+    calendar: Calendar,
+) -> Referral:
+    """Send a need to its next agency: the first attempt, or the one after a rejection."""
+    rule = await uow.rule(service_code, case.kecamatan_code) or secretariat_rule(service_code)
+    earlier = [
+        r for r in await uow.referrals_of(case.complaint_id) if r.service_code == service_code
+    ]
+    refused_by = [r.agency_code for r in earlier if r.status == "rejected"]
+    now = context.clock()
+    deadline = calendar.deadline(now, rule.sla_working_days)
+    due = deadline.due_at
+    referral = Referral(
+        id=uuid4(),
+        complaint_id=case.complaint_id,
+        service_code=service_code,
+        agency_code=agency_for(rule, refused_by),
+        attempt=rejected.attempt + 1 if rejected else 1,
+        status="dispatched",
+        rule_version=rule.version,
+        rule_scope=rule.scope,
+        sla_working_days=rule.sla_working_days,
+        dispatched_at=now,
+        due_at=due,
+        bounces=rejected.bounces + 1 if rejected else 0,
+        next_breach_at=due,
+        calendar_complete=deadline.calendar_complete,
+    )
+    await uow.add_referral(referral)
+    dispatched = ReferralDispatched(
+        referral_id=referral.id,
+        complaint_id=case.complaint_id,
+        ticket=case.ticket,
+        village_code=case.village_code,
+        service_code=service_code,
+        agency_code=referral.agency_code,
+        attempt=referral.attempt,
+        dispatched_at=now,
+        due_at=due,
+        calendar_complete=deadline.calendar_complete,
+    )
+    uow.emit(
+        topics.REFERRAL_DISPATCHED,
+        new_event(dispatched, source=SOURCE, subject=case.complaint_id, time=now),
+    )
+    return referral
