@@ -10,6 +10,7 @@ village or of district staff's regency.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -19,14 +20,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from intake.adapters.repository import IntakeUnitOfWork
 from intake.domain.disclosure import caller_scope, public_services
+from intake.domain.rate_limit import RateLimit
 from intake.domain.tracking import expected_at, status
-from intake.entrypoints.http import authenticate, rate_limit, register
-from intake.entrypoints.schemas import ComplaintIn
+from intake.entrypoints.auth import caller_of
+from intake.entrypoints.http import registered
+from intake.entrypoints.schemas import ComplaintIn, to_domain
+from intake.service_layer.registration import RegisterComplaint
+from intake.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from slrt_shared import reference
 from slrt_shared.http import ApiError
-from slrt_shared.runtime import ServiceRuntime
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json", "xml": "text/xml"}
@@ -79,12 +82,9 @@ def error(fmt: str, status_code: int, description: str) -> Response:
     )
 
 
-def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
+def router(uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str]) -> APIRouter:
     """Build the GeoReport v2 routes."""
     api = APIRouter(prefix="/open311/v2", tags=["open311"])
-
-    def uow() -> IntakeUnitOfWork:
-        return IntakeUnitOfWork(runtime.pool, runtime.layout)
 
     def fmt_of(name: str) -> str:
         fmt = name.rsplit(".", 1)[-1] if "." in name else ""
@@ -106,11 +106,10 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
         key = request.query_params.get("api_key")
         if not key:
             return None
-        async with uow() as unit:
-            caller = await authenticate(unit, f"Bearer {key}", rate_limit(runtime))
+        caller = await caller_of(f"Bearer {key}", uow, limit)
         return caller_scope(caller.kind, caller.village_code, caller.regency_code)
 
-    async def guarded(fmt_name: str, produce: Any) -> Response:
+    async def guarded(fmt_name: str, produce: Callable[[str], Awaitable[Response]]) -> Response:
         fmt = "json" if not fmt_name.endswith(".xml") else "xml"
         try:
             fmt = fmt_of(fmt_name)
@@ -184,16 +183,16 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
                 parse_qsl((await request.body()).decode(errors="replace"), keep_blank_values=True)
             )
             check_jurisdiction(request, form)
-            async with uow() as unit:
-                caller = await authenticate(
-                    unit, f"Bearer {form.get('api_key', '')}", rate_limit(runtime)
-                )
+            caller = await caller_of(f"Bearer {form.get('api_key', '')}", uow, limit)
             body = _complaint(form)
             # Open311 has no idempotency key: an identical form is a resend of the same request.
             digest = hashlib.sha256(
                 repr(sorted((k, v) for k, v in form.items() if k != "api_key")).encode()
             ).hexdigest()
-            _, row = await register(runtime, caller, body, digest, "en", digest, source="open311")
+            command = RegisterComplaint(
+                caller, to_domain(body), digest, datetime.now(UTC), "open311", digest
+            )
+            row = (await registered(command, uow, "en")).row
             answer = [
                 {
                     "service_request_id": row["ticket"],
@@ -291,7 +290,7 @@ def _definition(code: str, villages: list[Any]) -> dict[str, Any]:
 
 
 async def _requests(
-    unit: IntakeUnitOfWork, regency: str, params: Any, scope: str | None
+    unit: UnitOfWork, regency: str, params: Any, scope: str | None
 ) -> list[dict[str, Any]]:
     ids = [t for t in (params.get("service_request_id") or "").split(",") if t]
     wanted_status = params.get("status")
@@ -315,9 +314,10 @@ async def _requests(
         public_services(levels),
         scope,
     )
+    timelines = await unit.timelines([row["id"] for row in rows])
     answer = []
     for row in rows:
-        timeline = await unit.timeline(row["id"])
+        timeline = timelines[row["id"]]
         state = "closed" if status(timeline) == "closed" else "open"
         if wanted_status and wanted_status != state:
             continue

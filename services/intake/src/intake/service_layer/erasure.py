@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-import asyncpg
-
-from intake.adapters.repository import IntakeUnitOfWork
 from intake.domain.subjects import (
     SubjectRequestError,
     Via,
@@ -23,11 +20,10 @@ from intake.domain.subjects import (
     nik_hash,
     normalised_nik,
 )
+from intake.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintPiiErased
-from slrt_shared.contracts.topics import TopicLayout
-from slrt_shared.retention import RetentionRule
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +32,7 @@ Cause = Literal["retention", "request"]
 
 
 async def erase_complaints(
-    unit: IntakeUnitOfWork, complaint_ids: list[UUID], cause: Cause, now: datetime
+    unit: UnitOfWork, complaint_ids: list[UUID], cause: Cause, now: datetime
 ) -> list[UUID]:
     """Erase the personal data of complaints and announce it; those not erased before."""
     erased = await unit.erase_personal_data(
@@ -50,19 +46,15 @@ async def erase_complaints(
     return erased
 
 
-def personal_data_retention(days: float, layout: TopicLayout) -> RetentionRule:
-    """Personal data of complaints whose case closed more than `days` ago, erased in batches."""
-
-    async def run(pool: asyncpg.Pool, cutoff: datetime, limit: int) -> int:
-        async with IntakeUnitOfWork(pool, layout) as unit:
-            due = await unit.closed_before(cutoff, limit)
-            erased = await erase_complaints(unit, due, "retention", datetime.now(UTC))
-            await unit.commit()
-        if erased:
-            log.info("personal data of %s complaints closed before %s erased", len(erased), cutoff)
-        return len(due)
-
-    return RetentionRule(name="personal_data", sql="", max_age=timedelta(days=days), run=run)
+async def erase_closed_before(cutoff: datetime, limit: int, uow: UnitOfWork) -> int:
+    """Erase the personal data of at most `limit` complaints closed before `cutoff`; how many."""
+    async with uow:
+        due = await uow.closed_before(cutoff, limit)
+        erased = await erase_complaints(uow, due, "retention", datetime.now(UTC))
+        await uow.commit()
+    if erased:
+        log.info("personal data of %s complaints closed before %s erased", len(erased), cutoff)
+    return len(due)
 
 
 @dataclass(frozen=True)
@@ -83,7 +75,7 @@ class SubjectExport:
 
 
 async def export_subject(
-    unit: IntakeUnitOfWork, raw_nik: str | None, requester: Requester, key: str, now: datetime
+    unit: UnitOfWork, raw_nik: str | None, requester: Requester, key: str, now: datetime
 ) -> SubjectExport:
     """Export what is held about a NIK, logged; raises SubjectRequestError (nothing_held...)."""
     nik = normalised_nik(raw_nik)
@@ -103,7 +95,7 @@ async def export_subject(
 
 
 async def erase_subject(
-    unit: IntakeUnitOfWork,
+    unit: UnitOfWork,
     raw_nik: str | None,
     raw_reason: str | None,
     requester: Requester,
@@ -130,8 +122,6 @@ async def erase_subject(
     return erased
 
 
-async def earlier_requests(
-    unit: IntakeUnitOfWork, raw_nik: str | None, key: str
-) -> list[dict[str, Any]]:
+async def earlier_requests(unit: UnitOfWork, raw_nik: str | None, key: str) -> list[dict[str, Any]]:
     """The requests recorded about a NIK (answers "was it erased, when, by whom")."""
     return await unit.subject_requests(nik_hash(key, normalised_nik(raw_nik)))
