@@ -38,12 +38,13 @@ async def issue(
 
 async def listing(conn: asyncpg.Connection, village: str | None) -> list[asyncpg.Record]:
     """Every token (never the secret), newest first."""
-    return await conn.fetch(
+    rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT id, kind, COALESCE(village_code, regency_code) AS scope, label, created_at,"
         " revoked_at FROM operators WHERE $1::text IS NULL OR village_code = $1"
         " ORDER BY created_at DESC",
         village,
     )
+    return rows
 
 
 async def revoke(conn: asyncpg.Connection, token_id: UUID) -> bool:
@@ -68,7 +69,7 @@ def main(argv: list[str]) -> None:
     revoke_p = sub.add_parser("revoke", help="revoke a token by its id")
     revoke_p.add_argument("token_id", type=UUID)
     args = parser.parse_args(argv)
-    settings = IntakeSettings()  # type: ignore[call-arg]
+    settings = IntakeSettings()
 
     async def run() -> None:
         conn = await asyncpg.connect(

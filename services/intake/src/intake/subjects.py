@@ -45,7 +45,7 @@ def main(argv: list[str]) -> None:
             p.add_argument("--reason", required=True, help="why (no personal data in it)")
         p.add_argument("--lang", choices=("id", "en"), default="id")
     args = parser.parse_args(argv)
-    settings = IntakeSettings()  # type: ignore[call-arg]
+    settings = IntakeSettings()
     key = settings.subject_hash_key.get_secret_value()
 
     async def run() -> object:
