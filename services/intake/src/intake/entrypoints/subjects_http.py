@@ -16,8 +16,14 @@ from intake.domain.subjects import SubjectRequestError
 from intake.entrypoints import auth
 from intake.entrypoints.errors import subject_refusal as refusal
 from intake.entrypoints.schemas import SubjectErasedOut, SubjectExportOut, SubjectIn
-from intake.service_layer.erasure import Requester, erase_subject, export_subject
-from intake.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from intake.service_layer.erasure import (
+    EraseSubject,
+    ExportSubject,
+    erase_subject,
+    export_subject,
+    staff_requester,
+)
+from intake.service_layer.unit_of_work import UnitOfWorkFactory
 
 
 def _earlier(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -32,9 +38,6 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, key: str) -> APIRouter:
     api = APIRouter(tags=["residents' rights"])
     staff = Depends(auth.district_staff(uow, limit))
 
-    async def requester(unit: UnitOfWork, caller: Caller) -> Requester:
-        return Requester(await unit.requester(caller.token_hash), "api", caller.regency_code)
-
     @api.post(
         "/v1/subjects/export",
         response_model=SubjectExportOut,
@@ -42,11 +45,10 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, key: str) -> APIRouter:
     )
     async def export(body: SubjectIn, request: Request, caller: Caller = staff) -> SubjectExportOut:
         try:
-            async with uow() as unit:
-                found = await export_subject(
-                    unit, body.nik, await requester(unit, caller), key, datetime.now(UTC)
-                )
-                await unit.commit()
+            who = await staff_requester(caller, uow())
+            found = await export_subject(
+                ExportSubject(body.nik, who, key, datetime.now(UTC)), uow()
+            )
         except SubjectRequestError as exc:
             raise refusal(exc.code) from exc
         if not found.complaints:
@@ -71,11 +73,8 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, key: str) -> APIRouter:
     async def erase(body: SubjectIn, request: Request, caller: Caller = staff) -> SubjectErasedOut:
         now = datetime.now(UTC)
         try:
-            async with uow() as unit:
-                erased = await erase_subject(
-                    unit, body.nik, body.reason, await requester(unit, caller), key, now
-                )
-                await unit.commit()
+            who = await staff_requester(caller, uow())
+            erased = await erase_subject(EraseSubject(body.nik, body.reason, who, key, now), uow())
         except SubjectRequestError as exc:
             raise refusal(exc.code) from exc
         return SubjectErasedOut(erased_complaint_ids=erased, erased_at=now)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from intake.domain.access import Caller
 from intake.domain.subjects import (
     SubjectRequestError,
     Via,
@@ -74,54 +75,83 @@ class SubjectExport:
     requests: list[dict[str, Any]]
 
 
-async def export_subject(
-    unit: UnitOfWork, raw_nik: str | None, requester: Requester, key: str, now: datetime
-) -> SubjectExport:
-    """Export what is held about a NIK, logged; raises SubjectRequestError (nothing_held...)."""
-    nik = normalised_nik(raw_nik)
-    hashed = nik_hash(key, nik)
-    ids = await unit.complaints_of_nik(nik, requester.regency)
-    earlier = await unit.subject_requests(hashed)
-    await unit.record_subject_request(
-        action="export",
-        nik_hash=hashed,
-        requested_by=requester.name,
-        via=requester.via,
-        reason=None,
-        complaint_ids=ids,
-        at=now,
-    )
-    return SubjectExport(await unit.held_about(ids) if ids else [], earlier)
+@dataclass(frozen=True)
+class ExportSubject:
+    """A resident asks what is held about their NIK; `key` is the NIK hash's secret."""
+
+    nik: str | None
+    requester: Requester
+    key: str
+    now: datetime
 
 
-async def erase_subject(
-    unit: UnitOfWork,
-    raw_nik: str | None,
-    raw_reason: str | None,
-    requester: Requester,
-    key: str,
-    now: datetime,
-) -> list[UUID]:
+async def export_subject(command: ExportSubject, uow: UnitOfWork) -> SubjectExport:
+    """Export what is held about a NIK, logged; raises SubjectRequestError (invalid_nik...).
+
+    An export that finds nothing is logged too, and answers the requests made before.
+    """
+    nik = normalised_nik(command.nik)
+    hashed = nik_hash(command.key, nik)
+    async with uow:
+        ids = await uow.complaints_of_nik(nik, command.requester.regency)
+        earlier = await uow.subject_requests(hashed)
+        await uow.record_subject_request(
+            action="export",
+            nik_hash=hashed,
+            requested_by=command.requester.name,
+            via=command.requester.via,
+            reason=None,
+            complaint_ids=ids,
+            at=command.now,
+        )
+        held = await uow.held_about(ids) if ids else []
+        await uow.commit()
+    return SubjectExport(held, earlier)
+
+
+@dataclass(frozen=True)
+class EraseSubject:
+    """A resident asks that their NIK's personal data be erased, for a reason kept for good."""
+
+    nik: str | None
+    reason: str | None
+    requester: Requester
+    key: str
+    now: datetime
+
+
+async def erase_subject(command: EraseSubject, uow: UnitOfWork) -> list[UUID]:
     """Erase every complaint's personal data of a NIK on request, logged without the data."""
-    nik = normalised_nik(raw_nik)
-    reason = erasure_reason(raw_reason, nik)
-    hashed = nik_hash(key, nik)
-    ids = await unit.complaints_of_nik(nik, requester.regency)
-    if not ids:
-        raise SubjectRequestError("nothing_held")
-    erased = await erase_complaints(unit, ids, "request", now)
-    await unit.record_subject_request(
-        action="erase",
-        nik_hash=hashed,
-        requested_by=requester.name,
-        via=requester.via,
-        reason=reason,
-        complaint_ids=erased,
-        at=now,
-    )
+    nik = normalised_nik(command.nik)
+    reason = erasure_reason(command.reason, nik)
+    hashed = nik_hash(command.key, nik)
+    async with uow:
+        ids = await uow.complaints_of_nik(nik, command.requester.regency)
+        if not ids:
+            raise SubjectRequestError("nothing_held")
+        erased = await erase_complaints(uow, ids, "request", command.now)
+        await uow.record_subject_request(
+            action="erase",
+            nik_hash=hashed,
+            requested_by=command.requester.name,
+            via=command.requester.via,
+            reason=reason,
+            complaint_ids=erased,
+            at=command.now,
+        )
+        await uow.commit()
     return erased
 
 
-async def earlier_requests(unit: UnitOfWork, raw_nik: str | None, key: str) -> list[dict[str, Any]]:
+async def earlier_requests(raw_nik: str | None, key: str, uow: UnitOfWork) -> list[dict[str, Any]]:
     """The requests recorded about a NIK (answers "was it erased, when, by whom")."""
-    return await unit.subject_requests(nik_hash(key, normalised_nik(raw_nik)))
+    hashed = nik_hash(key, normalised_nik(raw_nik))
+    async with uow:
+        return await uow.subject_requests(hashed)
+
+
+async def staff_requester(caller: Caller, uow: UnitOfWork) -> Requester:
+    """District staff answering through the API, as the request log names them."""
+    async with uow:
+        name = await uow.requester(caller.token_hash)
+    return Requester(name, "api", caller.regency_code)
