@@ -36,12 +36,8 @@ from intake.entrypoints.schemas import (
     VillageOut,
     to_domain,
 )
-from intake.service_layer.reading import (
-    ComplaintNotFoundError,
-    ReadComplaint,
-    read_complaint,
-    track,
-)
+from intake.service_layer import reading, registration
+from intake.service_layer.reading import ComplaintNotFoundError, ReadComplaint, read_complaint
 from intake.service_layer.registration import (
     ComplaintRejectedError,
     IdempotencyConflictError,
@@ -51,7 +47,6 @@ from intake.service_layer.registration import (
     SyncBatch,
     WrongVillageError,
     register,
-    sync_batch,
 )
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
 from slrt_shared import reference
@@ -116,10 +111,12 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         tags=["complaints"],
         summary="Sync complaints recorded offline; a result per item; safe to resend.",
     )
-    async def sync(body: BatchIn, request: Request, caller: Caller = signed_in_caller) -> BatchOut:
+    async def sync_batch(
+        body: BatchIn, request: Request, caller: Caller = signed_in_caller
+    ) -> BatchOut:
         language = request_language(request)
         items = tuple(_offline(raw) for raw in body.complaints)
-        results = await sync_batch(SyncBatch(caller, items), uow)
+        results = await registration.sync_batch(SyncBatch(caller, items), uow)
         return BatchOut(
             results=[
                 BatchItemResult(
@@ -184,9 +181,9 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         tags=["tracking"],
         summary="Public status and timeline of a complaint (no personal data).",
     )
-    async def tracking(ticket: str, request: Request) -> TrackingOut:
+    async def track(ticket: str, request: Request) -> TrackingOut:
         try:
-            found = await track(ticket, uow())
+            found = await reading.track(ticket, uow())
         except ComplaintNotFoundError as exc:
             raise errors.TICKET_NOT_FOUND from exc
         row = found.row
