@@ -1,6 +1,7 @@
 """`python -m intake serve|migrate|outbox|dlq|seed|operators|audit|subjects`."""
 
-from intake import admin, audit, seed, subjects
+from intake import admin, audit, subjects
+from intake.adapters import seed
 from intake.app import build
 from slrt_shared.runtime import run_cli, run_seed
 

@@ -1,4 +1,4 @@
-"""Wiring of the intake service."""
+"""Wiring of the intake service: settings, the unit-of-work factory, routes, consumers, jobs."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from intake.adapters.repository import idempotency_retention
-from intake.entrypoints import http, kafka, open311, subjects_http
-from intake.service_layer.erasure import personal_data_retention
+from intake.adapters.repository import IntakeUnitOfWork, idempotency_retention
+from intake.domain.rate_limit import RateLimit
+from intake.entrypoints import http, jobs, kafka, open311, subjects_http
 from intake.settings import IntakeSettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -17,9 +17,15 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastAPI]:
     """Create the runtime and the HTTP app of intake."""
-    settings = settings or IntakeSettings()  # type: ignore[call-arg]
+    settings = settings or IntakeSettings()
     runtime = ServiceRuntime("intake", "intake", settings, MIGRATIONS)
-    kafka.subscribe(runtime)
+
+    def uow() -> IntakeUnitOfWork:
+        """A unit of work on the runtime's pool and topic layout: the one every use case gets."""
+        return IntakeUnitOfWork(runtime.pool, runtime.layout)
+
+    limit = RateLimit(settings.rate_limit_per_minute)
+    kafka.subscribe(runtime, uow)
     app = runtime.http_app(
         "SLRT intake",
         "Complaint registration at the Puskesos and public tracking of complaints.",
@@ -27,13 +33,20 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
         # Registration needs Postgres only: with Kafka away, complaints wait in the outbox.
         ready_requires=("postgres",),
     )
-    http.limit_body_size(app, settings.max_body_bytes)
-    app.include_router(http.router(runtime))
-    app.include_router(open311.router(runtime, settings.regency_codes))
-    app.include_router(subjects_http.router(runtime, settings))
-    runtime.add_job("request-windows", http.forget_closed_windows(runtime))
+    # The body's size is limited by the runtime's request guard, at settings.max_body_bytes.
+    http.accept_json_only(app)
+    app.include_router(http.router(uow, limit))
+    app.include_router(open311.router(uow, limit, settings.regency_codes))
+    app.include_router(
+        subjects_http.router(uow, limit, settings.subject_hash_key.get_secret_value())
+    )
+    runtime.add_job("request-windows", jobs.forget_closed_windows(uow))
     runtime.add_retention(idempotency_retention(settings.idempotency_retention_days))
     runtime.add_retention(
-        personal_data_retention(settings.personal_data_retention_days, runtime.layout)
+        jobs.personal_data_retention(
+            settings.personal_data_retention_days,
+            # on the pool the pruner hands in: `prune` runs it while the service does not
+            lambda pool: IntakeUnitOfWork(pool, runtime.layout),
+        )
     )
     return runtime, app

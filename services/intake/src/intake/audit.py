@@ -22,7 +22,7 @@ def main(argv: list[str]) -> None:
     if not MONTH.match(args.month):
         parser.error(f"--month must be YYYY-MM, not {args.month!r}")
     since, until = month_bounds(args.month)
-    settings = IntakeSettings()  # type: ignore[call-arg]
+    settings = IntakeSettings()
 
     async def run() -> None:
         conn = await asyncpg.connect(

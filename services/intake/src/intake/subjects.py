@@ -18,6 +18,8 @@ import asyncpg
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.domain.subjects import SubjectRequestError
 from intake.service_layer.erasure import (
+    EraseSubject,
+    ExportSubject,
     Requester,
     earlier_requests,
     erase_subject,
@@ -45,7 +47,7 @@ def main(argv: list[str]) -> None:
             p.add_argument("--reason", required=True, help="why (no personal data in it)")
         p.add_argument("--lang", choices=("id", "en"), default="id")
     args = parser.parse_args(argv)
-    settings = IntakeSettings()  # type: ignore[call-arg]
+    settings = IntakeSettings()
     key = settings.subject_hash_key.get_secret_value()
 
     async def run() -> object:
@@ -56,22 +58,21 @@ def main(argv: list[str]) -> None:
             server_settings={"search_path": "intake"},
         )
         try:
-            async with IntakeUnitOfWork(pool, TopicLayout(settings.topic_prefix)) as unit:
-                if args.command == "history":
-                    return await earlier_requests(unit, args.nik, key)
-                if not args.by.strip():
-                    raise SubjectRequestError("requester_required")
-                who = Requester(args.by.strip(), "cli", args.regency)
-                now = datetime.now(UTC)
-                if args.command == "export":
-                    found = await export_subject(unit, args.nik, who, key, now)
-                    await unit.commit()
-                    if not found.complaints:
-                        raise SubjectRequestError("nothing_held")
-                    return {"complaints": found.complaints, "earlier_requests": found.requests}
-                erased = await erase_subject(unit, args.nik, args.reason, who, key, now)
-                await unit.commit()
-                return {"erased_complaint_ids": erased, "erased_at": now}
+            unit = IntakeUnitOfWork(pool, TopicLayout(settings.topic_prefix))
+            if args.command == "history":
+                return await earlier_requests(args.nik, key, unit)
+            if not args.by.strip():
+                raise SubjectRequestError("requester_required")
+            who = Requester(args.by.strip(), "cli", args.regency)
+            now = datetime.now(UTC)
+            if args.command == "export":
+                found = await export_subject(ExportSubject(args.nik, who, key, now), unit)
+                if not found.complaints:
+                    raise SubjectRequestError("nothing_held")
+                return {"complaints": found.complaints, "earlier_requests": found.requests}
+            command = EraseSubject(args.nik, args.reason, who, key, now)
+            erased = await erase_subject(command, unit)
+            return {"erased_complaint_ids": erased, "erased_at": now}
         finally:
             await pool.close()
 

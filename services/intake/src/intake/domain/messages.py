@@ -1,8 +1,18 @@
-"""What each problem code says to an operator, in Bahasa Indonesia and English."""
+"""Intake's message catalogue: what each code says, in Bahasa Indonesia and English.
+
+Every text intake answers with comes from here: the problems of a complaint, the errors of the
+HTTP API and the refusals of residents' requests. A code names its message; the HTTP error code
+it travels under may be shared (two "not_found" answers say different things).
+"""
 
 from __future__ import annotations
 
-MESSAGES: dict[str, tuple[str, str]] = {  # code -> (id, en)
+from typing import Final
+
+from intake.domain.subjects import MAX_REASON
+
+MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
+    # Problems of a complaint, one per field (POST /v1/complaints, the batch, Open311).
     "unknown_village": (
         "Desa/kelurahan tidak dilayani platform ini.",
         "Not a village this platform serves.",
@@ -49,10 +59,80 @@ MESSAGES: dict[str, tuple[str, str]] = {  # code -> (id, en)
         "Setiap pengaduan luring memerlukan client_id.",
         "Each offline complaint needs its client_id.",
     ),
+    # Problems of an offline complaint's shape, found before its rules are checked.
+    "unknown_field": ("Kolom ini tidak dikenal.", "This field is not allowed."),
+    "field_required": ("Kolom ini wajib diisi.", "This field is required."),
+    "invalid_value": ("Nilai ini tidak sah.", "This value is not valid."),
+    # Errors of the HTTP API.
+    "unauthenticated": (
+        "Token operator yang sah diperlukan.",
+        "A valid operator token is required.",
+    ),
+    "rate_limited": (
+        "Terlalu banyak permintaan dengan token ini: coba lagi {wait} detik.",
+        "Too many requests with this token: try again in {wait} seconds.",
+    ),
+    "idempotency_key_required": (
+        "Sertakan header Idempotency-Key.",
+        "Send an Idempotency-Key header.",
+    ),
+    "idempotency_key_reused": (
+        "Idempotency-Key ini sudah dipakai untuk permintaan lain.",
+        "This Idempotency-Key was used for a different request.",
+    ),
+    "wrong_village": (
+        "Anda hanya dapat mencatat pengaduan untuk desa Anda.",
+        "You may register only for your own village.",
+    ),
+    "invalid_complaint": ("Pengaduan tidak sah.", "The complaint is not valid."),
+    "complaint_not_found": ("Pengaduan tidak ditemukan.", "No such complaint."),
+    "ticket_not_found": (
+        "Tidak ada pengaduan dengan tiket ini.",
+        "No complaint has this ticket.",
+    ),
+    "unsupported_media_type": (
+        "Kirim isi permintaan sebagai application/json.",
+        "Send the body as application/json.",
+    ),
+    # Refusals of a resident's access or erasure request.
+    "reason_required": (
+        "Sebutkan alasan penghapusan (misalnya permintaan warga dan tanggalnya).",
+        "Give the reason for the erasure (e.g. the resident's request and its date).",
+    ),
+    "reason_too_long": (
+        f"Alasan paling banyak {MAX_REASON} karakter.",
+        f"The reason has at most {MAX_REASON} characters.",
+    ),
+    "reason_contains_nik": (
+        "Alasan tidak boleh memuat NIK: alasan disimpan selamanya, NIK tidak.",
+        "The reason may not contain the NIK: the reason is kept for good, the NIK is not.",
+    ),
+    "requester_required": (
+        "Sebutkan siapa yang menjalankan permintaan ini.",
+        "Say who carries out this request.",
+    ),
+    "nothing_held": (
+        "Tidak ada data pribadi yang disimpan untuk NIK ini.",
+        "No personal data is held for this NIK.",
+    ),
+    "district_staff_only": (
+        "Hanya staf kabupaten yang dapat menjawab permintaan akses atau penghapusan data.",
+        "Only district staff can answer access and erasure requests.",
+    ),
+    "subject_key_missing": (
+        "Kunci hash subjek (INTAKE_SUBJECT_HASH_KEY) belum disetel.",
+        "The subject hash key (INTAKE_SUBJECT_HASH_KEY) is not configured.",
+    ),
 }
 
 
-def message(code: str, language: str) -> str:
-    """The message of a problem code in 'id' or 'en'."""
+def message(code: str, language: str, **values: object) -> str:
+    """The message of a code in 'id' or 'en' (English for any other), with its values filled in."""
     id_, en = MESSAGES.get(code, (code, code))
-    return id_ if language == "id" else en
+    text = id_ if language == "id" else en
+    return text.format(**values) if values else text
+
+
+def texts(code: str, **values: object) -> tuple[str, str]:
+    """The (Bahasa Indonesia, English) texts of a code, with its values filled in."""
+    return message(code, "id", **values), message(code, "en", **values)

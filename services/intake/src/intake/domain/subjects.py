@@ -17,39 +17,6 @@ Via = Literal["api", "cli"]
 _NIK: Final = re.compile(r"^\d{16}$")
 MAX_REASON: Final = 500
 
-# code -> (Bahasa Indonesia, English)
-MESSAGES: Final[dict[str, tuple[str, str]]] = {
-    "invalid_nik": ("NIK harus terdiri dari 16 angka.", "A NIK has exactly 16 digits."),
-    "reason_required": (
-        "Sebutkan alasan penghapusan (misalnya permintaan warga dan tanggalnya).",
-        "Give the reason for the erasure (e.g. the resident's request and its date).",
-    ),
-    "reason_too_long": (
-        f"Alasan paling banyak {MAX_REASON} karakter.",
-        f"The reason has at most {MAX_REASON} characters.",
-    ),
-    "reason_contains_nik": (
-        "Alasan tidak boleh memuat NIK: alasan disimpan selamanya, NIK tidak.",
-        "The reason may not contain the NIK: the reason is kept for good, the NIK is not.",
-    ),
-    "requester_required": (
-        "Sebutkan siapa yang menjalankan permintaan ini.",
-        "Say who carries out this request.",
-    ),
-    "nothing_held": (
-        "Tidak ada data pribadi yang disimpan untuk NIK ini.",
-        "No personal data is held for this NIK.",
-    ),
-    "district_staff_only": (
-        "Hanya staf kabupaten yang dapat menjawab permintaan akses atau penghapusan data.",
-        "Only district staff can answer access and erasure requests.",
-    ),
-    "subject_key_missing": (
-        "Kunci hash subjek (INTAKE_SUBJECT_HASH_KEY) belum disetel.",
-        "The subject hash key (INTAKE_SUBJECT_HASH_KEY) is not configured.",
-    ),
-}
-
 
 class SubjectRequestError(ValueError):
     """A request about a resident that cannot be answered; `code` says why."""
@@ -60,8 +27,10 @@ class SubjectRequestError(ValueError):
 
     def text(self, language: str) -> str:
         """The message in Bahasa Indonesia (`id`) or English."""
-        id_, en = MESSAGES[self.code]
-        return id_ if language == "id" else en
+        # imported here: the catalogue imports this module for MAX_REASON
+        from intake.domain.messages import message
+
+        return message(self.code, language)
 
 
 def normalised_nik(nik: str | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.service_layer import tracking
 from slrt_shared.consumer import with_inbox
@@ -16,12 +18,12 @@ from slrt_shared.contracts.events import (
 from slrt_shared.runtime import ServiceRuntime
 
 
-def subscribe(runtime: ServiceRuntime) -> None:
-    """Register intake's consumers."""
+def subscribe(runtime: ServiceRuntime, uow: Callable[[], IntakeUnitOfWork]) -> None:
+    """Register intake's consumers, each running in a unit of work of `uow` with the inbox.
 
-    def uow() -> IntakeUnitOfWork:
-        return IntakeUnitOfWork(runtime.pool, runtime.layout)
-
+    The factory is typed with the adapter: the shared inbox claims the event in the same
+    Postgres transaction.
+    """
     runtime.subscribe(
         topics.REFERRAL_DISPATCHED, with_inbox(uow, ReferralDispatched, tracking.on_dispatched)
     )

@@ -10,6 +10,7 @@ village or of district staff's regency.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -19,18 +20,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from intake.adapters.repository import IntakeUnitOfWork
-from intake.domain.disclosure import caller_scope, public_services
-from intake.domain.tracking import expected_at, status
-from intake.entrypoints.http import authenticate, rate_limit, register
-from intake.entrypoints.schemas import ComplaintIn
-from slrt_shared import reference
+from intake.domain.disclosure import caller_scope
+from intake.domain.rate_limit import RateLimit
+from intake.domain.tracking import expected_at
+from intake.entrypoints.auth import caller_of
+from intake.entrypoints.http import registered
+from intake.entrypoints.schemas import ComplaintIn, to_domain
+from intake.service_layer import open311 as reads
+from intake.service_layer.open311 import ListedRequest, ListRequests
+from intake.service_layer.registration import RegisterComplaint
+from intake.service_layer.unit_of_work import UnitOfWorkFactory
 from slrt_shared.http import ApiError
-from slrt_shared.runtime import ServiceRuntime
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json", "xml": "text/xml"}
-MAX_REQUESTS = 1000
 
 
 class Open311Error(Exception):
@@ -79,12 +82,9 @@ def error(fmt: str, status_code: int, description: str) -> Response:
     )
 
 
-def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
+def router(uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str]) -> APIRouter:
     """Build the GeoReport v2 routes."""
     api = APIRouter(prefix="/open311/v2", tags=["open311"])
-
-    def uow() -> IntakeUnitOfWork:
-        return IntakeUnitOfWork(runtime.pool, runtime.layout)
 
     def fmt_of(name: str) -> str:
         fmt = name.rsplit(".", 1)[-1] if "." in name else ""
@@ -106,11 +106,10 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
         key = request.query_params.get("api_key")
         if not key:
             return None
-        async with uow() as unit:
-            caller = await authenticate(unit, f"Bearer {key}", rate_limit(runtime))
+        caller = await caller_of(f"Bearer {key}", uow, limit)
         return caller_scope(caller.kind, caller.village_code, caller.regency_code)
 
-    async def guarded(fmt_name: str, produce: Any) -> Response:
+    async def guarded(fmt_name: str, produce: Callable[[str], Awaitable[Response]]) -> Response:
         fmt = "json" if not fmt_name.endswith(".xml") else "xml"
         try:
             fmt = fmt_of(fmt_name)
@@ -132,14 +131,13 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
                 return render(_discovery(str(request.base_url)), fmt, "discovery", "discovery")
             if base == "services":
                 check_jurisdiction(request)
-                async with uow() as unit:
-                    services = await unit.services()
-                return render([_service(s) for s in services], fmt, "services", "service")
+                found = await reads.services(uow())
+                return render([_service(s) for s in found], fmt, "services", "service")
             if base == "requests":
                 jurisdiction = check_jurisdiction(request)
                 scope = await reader_scope(request)
-                async with uow() as unit:
-                    found = await _requests(unit, jurisdiction, request.query_params, scope)
+                search = _search(jurisdiction, request.query_params, scope)
+                found = [_request(r) for r in await reads.list_requests(search, uow())]
                 return render(found, fmt, "service_requests", "request")
             raise Open311Error(404, "Not found.")
 
@@ -150,13 +148,11 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
         async def produce(fmt: str) -> Response:
             jurisdiction = check_jurisdiction(request)
             code = name.rsplit(".", 1)[0]
-            async with uow() as unit:
-                services = {s["code"]: s for s in await unit.services()}
-                villages = await unit.villages_of(jurisdiction)
-            if code not in services:
+            offered = await reads.catalogue(jurisdiction, uow())
+            if code not in offered.services:
                 raise Open311Error(404, f"No service {code}.")
             return render(
-                _definition(code, villages), fmt, "service_definition", "service_definition"
+                _definition(code, offered.villages), fmt, "service_definition", "service_definition"
             )
 
         return await guarded(name, produce)
@@ -167,8 +163,8 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
             jurisdiction = check_jurisdiction(request)
             ticket = name.rsplit(".", 1)[0]
             scope = await reader_scope(request)
-            async with uow() as unit:
-                found = await _requests(unit, jurisdiction, {"service_request_id": ticket}, scope)
+            search = _search(jurisdiction, {"service_request_id": ticket}, scope)
+            found = [_request(r) for r in await reads.list_requests(search, uow())]
             if not found:
                 raise Open311Error(404, "No such service request.")
             return render(found, fmt, "service_requests", "request")
@@ -184,16 +180,16 @@ def router(runtime: ServiceRuntime, regencies: list[str]) -> APIRouter:
                 parse_qsl((await request.body()).decode(errors="replace"), keep_blank_values=True)
             )
             check_jurisdiction(request, form)
-            async with uow() as unit:
-                caller = await authenticate(
-                    unit, f"Bearer {form.get('api_key', '')}", rate_limit(runtime)
-                )
+            caller = await caller_of(f"Bearer {form.get('api_key', '')}", uow, limit)
             body = _complaint(form)
             # Open311 has no idempotency key: an identical form is a resend of the same request.
             digest = hashlib.sha256(
                 repr(sorted((k, v) for k, v in form.items() if k != "api_key")).encode()
             ).hexdigest()
-            _, row = await register(runtime, caller, body, digest, "en", digest, source="open311")
+            command = RegisterComplaint(
+                caller, to_domain(body), digest, datetime.now(UTC), "open311", digest
+            )
+            row = (await registered(command, uow, "en")).row
             answer = [
                 {
                     "service_request_id": row["ticket"],
@@ -290,9 +286,8 @@ def _definition(code: str, villages: list[Any]) -> dict[str, Any]:
     }
 
 
-async def _requests(
-    unit: IntakeUnitOfWork, regency: str, params: Any, scope: str | None
-) -> list[dict[str, Any]]:
+def _search(regency: str, params: Any, scope: str | None) -> ListRequests:
+    """The search an Open311 query string asks for; Open311Error when it cannot be read."""
     ids = [t for t in (params.get("service_request_id") or "").split(",") if t]
     wanted_status = params.get("status")
     if wanted_status not in (None, "", "open", "closed"):
@@ -304,46 +299,39 @@ async def _requests(
         raise Open311Error(400, "start_date and end_date must be W3C datetimes.") from exc
     if not ids and start is None:
         start = datetime.now(UTC) - timedelta(days=90)
-    levels = {code: s.pii_level for code, s in reference.services().items()}
-    rows = await unit.open311_requests(
+    return ListRequests(
         regency,
         ids,
         params.get("service_code") or None,
         start,
         end,
-        MAX_REQUESTS,
-        public_services(levels),
+        wanted_status or None,
         scope,
     )
-    answer = []
-    for row in rows:
-        timeline = await unit.timeline(row["id"])
-        state = "closed" if status(timeline) == "closed" else "open"
-        if wanted_status and wanted_status != state:
-            continue
-        referred = [e for e in timeline if e.kind == "referred"]
-        due = expected_at(timeline)
-        answer.append(
-            {
-                "service_request_id": row["ticket"],
-                "status": state,
-                "status_notes": timeline[-1].kind if timeline else "received",
-                "service_name": row["service_name"],
-                "service_code": row["needs"][0],
-                "agency_responsible": referred[-1].agency_code if referred else None,
-                "service_notice": None,
-                "requested_datetime": _w3c(row["received_at"]),
-                "updated_datetime": _w3c(timeline[-1].at if timeline else row["received_at"]),
-                "expected_datetime": _w3c(due) if due else None,
-                "address": None,
-                "address_id": None,
-                "zipcode": None,
-                "lat": None,
-                "long": None,
-                "media_url": None,
-            }
-        )
-    return answer
+
+
+def _request(found: ListedRequest) -> dict[str, Any]:
+    row, timeline = found.row, found.timeline
+    referred = [e for e in timeline if e.kind == "referred"]
+    due = expected_at(timeline)
+    return {
+        "service_request_id": row["ticket"],
+        "status": found.state,
+        "status_notes": timeline[-1].kind if timeline else "received",
+        "service_name": row["service_name"],
+        "service_code": row["needs"][0],
+        "agency_responsible": referred[-1].agency_code if referred else None,
+        "service_notice": None,
+        "requested_datetime": _w3c(row["received_at"]),
+        "updated_datetime": _w3c(timeline[-1].at if timeline else row["received_at"]),
+        "expected_datetime": _w3c(due) if due else None,
+        "address": None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
+    }
 
 
 def _date(value: str | None) -> datetime | None:

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from intake.domain.complaints import NewComplaint, Resident, normalise_phone
+
 
 class ResidentIn(BaseModel):
     """The resident's personal data."""
@@ -218,3 +220,21 @@ class SubjectErasedOut(BaseModel):
 
     erased_complaint_ids: list[UUID]
     erased_at: datetime
+
+
+def to_domain(body: ComplaintIn) -> NewComplaint:
+    """Translate a request body into the domain's complaint."""
+    resident = body.resident
+    return NewComplaint(
+        village_code=body.village_code,
+        needs=tuple(body.needs),
+        description=body.description,
+        channel=body.channel,
+        recorded_at=body.recorded_at,
+        resident=Resident(
+            nik=resident.nik.strip(),
+            name=resident.name.strip(),
+            phone=normalise_phone(resident.phone) if resident.phone else None,
+            address=resident.address,
+        ),
+    )

@@ -6,35 +6,24 @@ The NIK travels in a POST body, never in a path or query: those reach access log
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 
-from intake.adapters.repository import Caller, IntakeUnitOfWork
-from intake.domain.subjects import MESSAGES, SubjectRequestError
-from intake.entrypoints.http import authenticate, rate_limit
+from intake.domain.access import Caller
+from intake.domain.rate_limit import RateLimit
+from intake.domain.subjects import SubjectRequestError
+from intake.entrypoints import auth
+from intake.entrypoints.errors import subject_refusal as refusal
 from intake.entrypoints.schemas import SubjectErasedOut, SubjectExportOut, SubjectIn
-from intake.service_layer.erasure import Requester, erase_subject, export_subject
-from intake.settings import IntakeSettings
-from slrt_shared.http import ApiError
-from slrt_shared.runtime import ServiceRuntime
-
-STATUS = {
-    "invalid_nik": 422,
-    "reason_required": 422,
-    "reason_too_long": 422,
-    "reason_contains_nik": 422,
-    "requester_required": 422,
-    "nothing_held": 404,
-    "district_staff_only": 403,
-    "subject_key_missing": 503,
-}
-
-
-def refusal(code: str, details: Any | None = None) -> ApiError:
-    """The coded error of a request about a resident that cannot be answered."""
-    id_, en = MESSAGES[code]
-    return ApiError(STATUS[code], code, en, details, message_id=id_)
+from intake.service_layer.erasure import (
+    EraseSubject,
+    ExportSubject,
+    erase_subject,
+    export_subject,
+    staff_requester,
+)
+from intake.service_layer.unit_of_work import UnitOfWorkFactory
 
 
 def _earlier(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -44,22 +33,10 @@ def _earlier(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def router(runtime: ServiceRuntime, settings: IntakeSettings) -> APIRouter:
-    """Build the routes of access and erasure requests."""
+def router(uow: UnitOfWorkFactory, limit: RateLimit, key: str) -> APIRouter:
+    """Build the routes of access and erasure requests (`key`: the NIK hash's secret)."""
     api = APIRouter(tags=["residents' rights"])
-    key = settings.subject_hash_key.get_secret_value()
-
-    async def district_staff(authorization: Annotated[str | None, Header()] = None) -> Caller:
-        async with IntakeUnitOfWork(runtime.pool, runtime.layout) as unit:
-            caller = await authenticate(unit, authorization, rate_limit(runtime))
-        if caller.kind != "district":
-            raise refusal("district_staff_only")
-        return caller
-
-    staff = Depends(district_staff)
-
-    async def requester(unit: IntakeUnitOfWork, caller: Caller) -> Requester:
-        return Requester(await unit.requester(caller.token_hash), "api", caller.regency_code)
+    staff = Depends(auth.district_staff(uow, limit))
 
     @api.post(
         "/v1/subjects/export",
@@ -68,11 +45,10 @@ def router(runtime: ServiceRuntime, settings: IntakeSettings) -> APIRouter:
     )
     async def export(body: SubjectIn, request: Request, caller: Caller = staff) -> SubjectExportOut:
         try:
-            async with IntakeUnitOfWork(runtime.pool, runtime.layout) as unit:
-                found = await export_subject(
-                    unit, body.nik, await requester(unit, caller), key, datetime.now(UTC)
-                )
-                await unit.commit()
+            who = await staff_requester(caller, uow())
+            found = await export_subject(
+                ExportSubject(body.nik, who, key, datetime.now(UTC)), uow()
+            )
         except SubjectRequestError as exc:
             raise refusal(exc.code) from exc
         if not found.complaints:
@@ -97,11 +73,8 @@ def router(runtime: ServiceRuntime, settings: IntakeSettings) -> APIRouter:
     async def erase(body: SubjectIn, request: Request, caller: Caller = staff) -> SubjectErasedOut:
         now = datetime.now(UTC)
         try:
-            async with IntakeUnitOfWork(runtime.pool, runtime.layout) as unit:
-                erased = await erase_subject(
-                    unit, body.nik, body.reason, await requester(unit, caller), key, now
-                )
-                await unit.commit()
+            who = await staff_requester(caller, uow())
+            erased = await erase_subject(EraseSubject(body.nik, body.reason, who, key, now), uow())
         except SubjectRequestError as exc:
             raise refusal(exc.code) from exc
         return SubjectErasedOut(erased_complaint_ids=erased, erased_at=now)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-import asyncpg
-
-from intake.adapters.repository import IntakeUnitOfWork
+from intake.domain.access import Caller
 from intake.domain.subjects import (
     SubjectRequestError,
     Via,
@@ -23,11 +21,10 @@ from intake.domain.subjects import (
     nik_hash,
     normalised_nik,
 )
+from intake.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintPiiErased
-from slrt_shared.contracts.topics import TopicLayout
-from slrt_shared.retention import RetentionRule
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +33,7 @@ Cause = Literal["retention", "request"]
 
 
 async def erase_complaints(
-    unit: IntakeUnitOfWork, complaint_ids: list[UUID], cause: Cause, now: datetime
+    unit: UnitOfWork, complaint_ids: list[UUID], cause: Cause, now: datetime
 ) -> list[UUID]:
     """Erase the personal data of complaints and announce it; those not erased before."""
     erased = await unit.erase_personal_data(
@@ -50,19 +47,15 @@ async def erase_complaints(
     return erased
 
 
-def personal_data_retention(days: float, layout: TopicLayout) -> RetentionRule:
-    """Personal data of complaints whose case closed more than `days` ago, erased in batches."""
-
-    async def run(pool: asyncpg.Pool, cutoff: datetime, limit: int) -> int:
-        async with IntakeUnitOfWork(pool, layout) as unit:
-            due = await unit.closed_before(cutoff, limit)
-            erased = await erase_complaints(unit, due, "retention", datetime.now(UTC))
-            await unit.commit()
-        if erased:
-            log.info("personal data of %s complaints closed before %s erased", len(erased), cutoff)
-        return len(due)
-
-    return RetentionRule(name="personal_data", sql="", max_age=timedelta(days=days), run=run)
+async def erase_closed_before(cutoff: datetime, limit: int, uow: UnitOfWork) -> int:
+    """Erase the personal data of at most `limit` complaints closed before `cutoff`; how many."""
+    async with uow:
+        due = await uow.closed_before(cutoff, limit)
+        erased = await erase_complaints(uow, due, "retention", datetime.now(UTC))
+        await uow.commit()
+    if erased:
+        log.info("personal data of %s complaints closed before %s erased", len(erased), cutoff)
+    return len(due)
 
 
 @dataclass(frozen=True)
@@ -82,56 +75,83 @@ class SubjectExport:
     requests: list[dict[str, Any]]
 
 
-async def export_subject(
-    unit: IntakeUnitOfWork, raw_nik: str | None, requester: Requester, key: str, now: datetime
-) -> SubjectExport:
-    """Export what is held about a NIK, logged; raises SubjectRequestError (nothing_held...)."""
-    nik = normalised_nik(raw_nik)
-    hashed = nik_hash(key, nik)
-    ids = await unit.complaints_of_nik(nik, requester.regency)
-    earlier = await unit.subject_requests(hashed)
-    await unit.record_subject_request(
-        action="export",
-        nik_hash=hashed,
-        requested_by=requester.name,
-        via=requester.via,
-        reason=None,
-        complaint_ids=ids,
-        at=now,
-    )
-    return SubjectExport(await unit.held_about(ids) if ids else [], earlier)
+@dataclass(frozen=True)
+class ExportSubject:
+    """A resident asks what is held about their NIK; `key` is the NIK hash's secret."""
+
+    nik: str | None
+    requester: Requester
+    key: str
+    now: datetime
 
 
-async def erase_subject(
-    unit: IntakeUnitOfWork,
-    raw_nik: str | None,
-    raw_reason: str | None,
-    requester: Requester,
-    key: str,
-    now: datetime,
-) -> list[UUID]:
+async def export_subject(command: ExportSubject, uow: UnitOfWork) -> SubjectExport:
+    """Export what is held about a NIK, logged; raises SubjectRequestError (invalid_nik...).
+
+    An export that finds nothing is logged too, and answers the requests made before.
+    """
+    nik = normalised_nik(command.nik)
+    hashed = nik_hash(command.key, nik)
+    async with uow:
+        ids = await uow.complaints_of_nik(nik, command.requester.regency)
+        earlier = await uow.subject_requests(hashed)
+        await uow.record_subject_request(
+            action="export",
+            nik_hash=hashed,
+            requested_by=command.requester.name,
+            via=command.requester.via,
+            reason=None,
+            complaint_ids=ids,
+            at=command.now,
+        )
+        held = await uow.held_about(ids) if ids else []
+        await uow.commit()
+    return SubjectExport(held, earlier)
+
+
+@dataclass(frozen=True)
+class EraseSubject:
+    """A resident asks that their NIK's personal data be erased, for a reason kept for good."""
+
+    nik: str | None
+    reason: str | None
+    requester: Requester
+    key: str
+    now: datetime
+
+
+async def erase_subject(command: EraseSubject, uow: UnitOfWork) -> list[UUID]:
     """Erase every complaint's personal data of a NIK on request, logged without the data."""
-    nik = normalised_nik(raw_nik)
-    reason = erasure_reason(raw_reason, nik)
-    hashed = nik_hash(key, nik)
-    ids = await unit.complaints_of_nik(nik, requester.regency)
-    if not ids:
-        raise SubjectRequestError("nothing_held")
-    erased = await erase_complaints(unit, ids, "request", now)
-    await unit.record_subject_request(
-        action="erase",
-        nik_hash=hashed,
-        requested_by=requester.name,
-        via=requester.via,
-        reason=reason,
-        complaint_ids=erased,
-        at=now,
-    )
+    nik = normalised_nik(command.nik)
+    reason = erasure_reason(command.reason, nik)
+    hashed = nik_hash(command.key, nik)
+    async with uow:
+        ids = await uow.complaints_of_nik(nik, command.requester.regency)
+        if not ids:
+            raise SubjectRequestError("nothing_held")
+        erased = await erase_complaints(uow, ids, "request", command.now)
+        await uow.record_subject_request(
+            action="erase",
+            nik_hash=hashed,
+            requested_by=command.requester.name,
+            via=command.requester.via,
+            reason=reason,
+            complaint_ids=erased,
+            at=command.now,
+        )
+        await uow.commit()
     return erased
 
 
-async def earlier_requests(
-    unit: IntakeUnitOfWork, raw_nik: str | None, key: str
-) -> list[dict[str, Any]]:
+async def earlier_requests(raw_nik: str | None, key: str, uow: UnitOfWork) -> list[dict[str, Any]]:
     """The requests recorded about a NIK (answers "was it erased, when, by whom")."""
-    return await unit.subject_requests(nik_hash(key, normalised_nik(raw_nik)))
+    hashed = nik_hash(key, normalised_nik(raw_nik))
+    async with uow:
+        return await uow.subject_requests(hashed)
+
+
+async def staff_requester(caller: Caller, uow: UnitOfWork) -> Requester:
+    """District staff answering through the API, as the request log names them."""
+    async with uow:
+        name = await uow.requester(caller.token_hash)
+    return Requester(name, "api", caller.regency_code)

@@ -1,19 +1,24 @@
-"""Register a complaint: validate, save with its events, and answer repeats the same way."""
+"""Register complaints, one at a time or a device's offline batch; repeats answer the same way."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from intake.domain import tickets
-from intake.domain.complaints import Catalogue, NewComplaint, Problem, Registered, check
+from intake.domain.access import Caller, may_register_for
+from intake.domain.complaints import NewComplaint, Problem, Registered, check
 from intake.domain.idempotency import IdempotencyKey, KeySource
 from intake.domain.tracking import TimelineEntry
+from intake.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from slrt_shared.contracts import topics
-from slrt_shared.contracts.envelope import CloudEvent, new_event
+from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintCreated, ComplaintPii
+
+log = logging.getLogger(__name__)
 
 SOURCE = "/slrt/intake"
 
@@ -30,19 +35,8 @@ class IdempotencyConflictError(Exception):
     """The idempotency key was used before with a different request."""
 
 
-class RegistrationUnitOfWork(Protocol):
-    """What registration needs of a unit of work."""
-
-    async def catalogue(self) -> Catalogue: ...
-    async def lock_key(self, key: IdempotencyKey) -> None: ...
-    async def idempotent(self, key: IdempotencyKey) -> tuple[str, UUID] | None: ...
-    async def ticket_taken(self, ticket: str) -> bool: ...
-    async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]: ...
-    async def add(
-        self, registered: Registered, recorded_by: str, key: IdempotencyKey, fingerprint: str
-    ) -> None: ...
-    async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None: ...
-    def emit(self, topic: str, event: CloudEvent) -> None: ...
+class WrongVillageError(Exception):
+    """The caller is not the operator of the complaint's village."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +49,7 @@ class Outcome:
 
 
 async def register_complaint(
-    uow: RegistrationUnitOfWork,
+    uow: UnitOfWork,
     complaint: NewComplaint,
     *,
     operator: str,
@@ -93,7 +87,7 @@ async def register_complaint(
     return Outcome(registered.complaint_id, created=True, registered=registered)
 
 
-def _announce(uow: RegistrationUnitOfWork, registered: Registered) -> UUID:
+def _announce(uow: UnitOfWork, registered: Registered) -> UUID:
     c = registered.complaint
     created = ComplaintCreated(
         complaint_id=registered.complaint_id,
@@ -121,3 +115,117 @@ def _announce(uow: RegistrationUnitOfWork, registered: Registered) -> UUID:
         new_event(pii, source=SOURCE, subject=subject, time=registered.received_at),
     )
     return created_event.id
+
+
+@dataclass(frozen=True)
+class RegisterComplaint:
+    """A caller registers a complaint under a key of its village, in the namespace `source`.
+
+    `fingerprint` identifies the request when the complaint's own fields cannot.
+    """
+
+    caller: Caller
+    complaint: NewComplaint
+    key: str
+    now: datetime
+    source: KeySource = "header"
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The complaint's row, and whether this request created it (False: a repeat)."""
+
+    created: bool
+    row: dict[str, Any]
+
+
+async def register(command: RegisterComplaint, uow: UnitOfWork) -> Registration:
+    """Register a complaint for the operator of its village, or find the one its key made."""
+    complaint = command.complaint
+    if not may_register_for(command.caller, complaint.village_code):
+        raise WrongVillageError(complaint.village_code)
+    async with uow:
+        outcome = await register_complaint(
+            uow,
+            complaint,
+            operator=command.caller.token_hash,
+            idempotency_key=command.key,
+            now=command.now,
+            source=command.source,
+            fingerprint=command.fingerprint,
+        )
+        row = await uow.complaint(outcome.complaint_id)
+        await uow.commit()
+    assert row is not None
+    if outcome.created:
+        # Identifiers only: the log never carries the resident's data.
+        log.info(
+            "complaint %s registered as %s in village %s, needs %s",
+            outcome.complaint_id,
+            row["ticket"],
+            complaint.village_code,
+            ",".join(complaint.needs),
+        )
+    return Registration(outcome.created, row)
+
+
+@dataclass(frozen=True)
+class OfflineComplaint:
+    """One item of a device's batch: its client id and the complaint, or why it is unreadable."""
+
+    client_id: str | None
+    complaint: NewComplaint | None
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class SyncBatch:
+    """A caller sends the complaints a device recorded offline."""
+
+    caller: Caller
+    items: tuple[OfflineComplaint, ...]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What became of one offline complaint: registered (or found again), or rejected."""
+
+    client_id: str | None
+    result: Literal["created", "existing", "rejected"]
+    row: dict[str, Any] | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+async def sync_batch(command: SyncBatch, uow: UnitOfWorkFactory) -> list[ItemResult]:
+    """Register each item in a transaction of its own under its client id; a result per item.
+
+    Safe to resend: an item sent before is answered `existing`. A rejected item does not stop
+    the others.
+    """
+    results = []
+    for item in command.items:
+        if item.complaint is None or item.client_id is None:
+            results.append(ItemResult(item.client_id, "rejected", problems=item.problems))
+            continue
+        try:
+            done = await register(
+                RegisterComplaint(
+                    command.caller, item.complaint, item.client_id, datetime.now(UTC), "batch"
+                ),
+                uow(),
+            )
+        except ComplaintRejectedError as exc:
+            results.append(ItemResult(item.client_id, "rejected", problems=tuple(exc.problems)))
+            continue
+        except WrongVillageError:
+            problem = Problem("wrong_village", "")
+            results.append(ItemResult(item.client_id, "rejected", problems=(problem,)))
+            continue
+        except IdempotencyConflictError:
+            problem = Problem("idempotency_key_reused", "")
+            results.append(ItemResult(item.client_id, "rejected", problems=(problem,)))
+            continue
+        result: Literal["created", "existing"] = "created" if done.created else "existing"
+        results.append(ItemResult(item.client_id, result, done.row))
+    return results

@@ -7,10 +7,10 @@ the timeline includes every entry committed before it.
 
 from __future__ import annotations
 
-from typing import Protocol
 from uuid import UUID
 
 from intake.domain.tracking import TimelineEntry, status
+from intake.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import (
     CaseResolved,
@@ -21,53 +21,41 @@ from slrt_shared.contracts.events import (
 )
 
 
-class TrackingUnitOfWork(Protocol):
-    """What the timeline needs of a unit of work."""
-
-    async def lock_complaint(self, complaint_id: UUID) -> None: ...
-    async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None: ...
-    async def timeline(self, complaint_id: UUID) -> list[TimelineEntry]: ...
-    async def set_status(self, complaint_id: UUID, status: str) -> None: ...
-    async def close(self, complaint_id: UUID, closed_at: object) -> None: ...
-
-
 async def _record(
-    uow: TrackingUnitOfWork, complaint_id: UUID, event: CloudEvent, entry: TimelineEntry
+    uow: UnitOfWork, complaint_id: UUID, event: CloudEvent, entry: TimelineEntry
 ) -> None:
     await uow.lock_complaint(complaint_id)
     await uow.append(complaint_id, event.id, entry)
     await uow.set_status(complaint_id, status(await uow.timeline(complaint_id)))
 
 
-async def on_dispatched(
-    uow: TrackingUnitOfWork, data: ReferralDispatched, event: CloudEvent
-) -> None:
+async def on_dispatched(uow: UnitOfWork, data: ReferralDispatched, event: CloudEvent) -> None:
     """A need was referred to an agency."""
     entry = TimelineEntry(data.dispatched_at, "referred", data.agency_code, due_at=data.due_at)
     await _record(uow, data.complaint_id, event, entry)
 
 
-async def on_updated(uow: TrackingUnitOfWork, data: ReferralUpdated, event: CloudEvent) -> None:
+async def on_updated(uow: UnitOfWork, data: ReferralUpdated, event: CloudEvent) -> None:
     """An agency acknowledged, worked on or passed on a referral."""
     await _record(
         uow, data.complaint_id, event, TimelineEntry(data.at, data.status, data.agency_code)
     )
 
 
-async def on_escalated(uow: TrackingUnitOfWork, data: ReferralEscalated, event: CloudEvent) -> None:
+async def on_escalated(uow: UnitOfWork, data: ReferralEscalated, event: CloudEvent) -> None:
     """A referral was escalated."""
     await _record(
         uow, data.complaint_id, event, TimelineEntry(data.at, "escalated", level=data.level)
     )
 
 
-async def on_resolved(uow: TrackingUnitOfWork, data: CaseResolved, event: CloudEvent) -> None:
+async def on_resolved(uow: UnitOfWork, data: CaseResolved, event: CloudEvent) -> None:
     """An agency reported an outcome."""
     entry = TimelineEntry(data.resolved_at, "resolved", data.agency_code, data.outcome)
     await _record(uow, data.complaint_id, event, entry)
 
 
-async def on_closed(uow: TrackingUnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:
+async def on_closed(uow: UnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:
     """Every need has an outcome: the complaint is closed."""
     await uow.lock_complaint(data.complaint_id)
     await uow.append(data.complaint_id, event.id, TimelineEntry(data.closed_at, "closed"))

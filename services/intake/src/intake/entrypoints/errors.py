@@ -1,0 +1,67 @@
+"""Intake's coded HTTP errors, their texts from the catalogue `domain.messages`.
+
+Each refusal of a use case becomes one answer here, the same whichever door (the JSON API,
+Open311) it came through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intake.domain.messages import message, texts
+from intake.service_layer.authentication import RateLimitedError
+from intake.service_layer.registration import ComplaintRejectedError
+from slrt_shared.http import ApiError
+
+SUBJECT_STATUS = {
+    "invalid_nik": 422,
+    "reason_required": 422,
+    "reason_too_long": 422,
+    "reason_contains_nik": 422,
+    "requester_required": 422,
+    "nothing_held": 404,
+    "district_staff_only": 403,
+    "subject_key_missing": 503,
+}
+
+
+def api_error(
+    status: int,
+    code: str,
+    *,
+    text: str | None = None,
+    details: Any | None = None,
+    headers: dict[str, str] | None = None,
+    **values: object,
+) -> ApiError:
+    """The ApiError of `code`, saying the catalogue's `text` (the code's own by default)."""
+    indonesian, english = texts(text or code, **values)
+    return ApiError(status, code, english, details, message_id=indonesian, headers=headers)
+
+
+UNAUTHENTICATED = api_error(401, "unauthenticated")
+IDEMPOTENCY_KEY_REQUIRED = api_error(400, "idempotency_key_required")
+IDEMPOTENCY_KEY_REUSED = api_error(409, "idempotency_key_reused")
+WRONG_VILLAGE = api_error(403, "wrong_village")
+COMPLAINT_NOT_FOUND = api_error(404, "not_found", text="complaint_not_found")
+TICKET_NOT_FOUND = api_error(404, "not_found", text="ticket_not_found")
+
+
+def rate_limited(exc: RateLimitedError) -> ApiError:
+    """Too many requests with one token: when to try again."""
+    headers = {"Retry-After": str(exc.wait)}
+    return api_error(429, "rate_limited", headers=headers, wait=exc.wait)
+
+
+def invalid_complaint(exc: ComplaintRejectedError, language: str) -> ApiError:
+    """The complaint's problems, each with its field, code and message in `language`."""
+    details = [
+        {"field": p.field, "code": p.code, "message": message(p.code, language)}
+        for p in exc.problems
+    ]
+    return api_error(422, "invalid_complaint", details=details)
+
+
+def subject_refusal(code: str, details: Any | None = None) -> ApiError:
+    """A resident's access or erasure request that cannot be answered."""
+    return api_error(SUBJECT_STATUS[code], code, details=details)
