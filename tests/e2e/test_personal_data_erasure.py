@@ -139,7 +139,9 @@ def test_a_case_closed_past_the_retention_period_is_erased_from_intake_and_the_g
     note = f"Ibu {person['name']} sudah dilayani"
     referral_id = close_case(platform, eventually, complaint_id, ticket, note)
     # The gateway holds the resident (and the agency's note naming her).
-    assert asyncio.run(scan(platform.env.dsns["gateway"], "gateway", [person["nik"], note]))
+    eventually(
+        lambda: asyncio.run(scan(platform.env.dsns["gateway"], "gateway", [person["nik"], note]))
+    )
     tracked_before = track(platform, ticket)
     report_before = eventually(lambda: village_report(platform))
     # The gateway's side of an access request lists the resident, the referral and its note.
@@ -367,10 +369,13 @@ def test_the_admin_command_exports_and_erases_a_nik(platform, test_env, eventual
             check=False,
         )
 
-    # complaint.pii may reach the gateway after the referral: wait for the resident's data.
-    from_gateway = eventually(
-        lambda: (r := gateway_cli("--nik", person["nik"], "--by", "Staf")).returncode == 0 and r
-    )
+    # complaint.pii and referral.dispatched reach the gateway in either order: wait for both.
+    def gateway_holds_both() -> subprocess.CompletedProcess[str] | None:
+        r = gateway_cli("--nik", person["nik"], "--by", "Staf")
+        complaints = json.loads(r.stdout)["complaints"] if r.returncode == 0 else []
+        return r if complaints and complaints[0]["referrals"] else None
+
+    from_gateway = eventually(gateway_holds_both)
     [held] = json.loads(from_gateway.stdout)["complaints"]
     assert held["name"] == person["name"] and held["referrals"][0]["agency_code"] == "DINKES"
     assert json.loads(exported.stdout)["complaints"][0]["name"] == person["name"]
