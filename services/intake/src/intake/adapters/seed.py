@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from slrt_shared import reference
+from slrt_shared import reference, regions
 from slrt_shared.tokens import hash_token
 
 
@@ -26,7 +26,7 @@ async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: s
     operators = [
         (hash_token(token), "operator", village, regency, f"operator {village}")
         for village, token in credentials.get("operators", {}).items()
-        if village.startswith(regency + ".")
+        if _strictly_inside(village, regency)
     ]
     staff = [
         (hash_token(token), "district", None, code, f"district staff {code}")
@@ -37,4 +37,14 @@ async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: s
         "INSERT INTO operators (token_hash, kind, village_code, regency_code, label)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (token_hash) DO NOTHING",
         operators + staff,
+    )
+
+
+def _strictly_inside(code: str, area: str) -> bool:
+    """Tell whether `code` lies inside `area` (not `area` itself); malformed codes lie nowhere."""
+    return (
+        regions.is_valid(code)
+        and regions.is_valid(area)
+        and code != area
+        and regions.within(code, area)
     )

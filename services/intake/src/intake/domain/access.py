@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slrt_shared import regions
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -24,4 +26,11 @@ def may_read_complaint(caller: Caller, village_code: str) -> bool:
     """A complaint is read by its village's operator or by district staff of its regency."""
     if caller.kind == "operator":
         return caller.village_code == village_code
-    return caller.kind == "district" and village_code.startswith(caller.regency_code + ".")
+    # Codes the shared parser refuses (an empty regency) lie in no region, as before.
+    return (
+        caller.kind == "district"
+        and regions.is_valid(caller.regency_code)
+        and regions.is_valid(village_code)
+        and village_code != caller.regency_code
+        and regions.within(village_code, caller.regency_code)
+    )

@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from intake.domain import nik
+from slrt_shared import regions
 
 CHANNELS = frozenset({"walk_in", "phone", "home_visit", "outreach", "open311", "offline_sync"})
 MAX_DESCRIPTION = 4000
@@ -62,12 +63,12 @@ class Catalogue:
     @property
     def kecamatan(self) -> frozenset[str]:
         """Kecamatan of the served villages."""
-        return frozenset(v.rsplit(".", 1)[0] for v in self.villages)
+        return frozenset(regions.kecamatan_of(v) for v in self.villages)
 
     @property
     def regencies(self) -> frozenset[str]:
         """Regencies served."""
-        return frozenset(v.rsplit(".", 2)[0] for v in self.villages)
+        return frozenset(regions.regency_of(v) for v in self.villages)
 
 
 @dataclass(frozen=True)
