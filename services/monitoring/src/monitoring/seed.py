@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from monitoring.adapters.regions import save_regions
-from slrt_shared import reference
+from slrt_shared import reference, regions
 from slrt_shared.runtime import SeedLoader
 
 
@@ -19,7 +19,7 @@ def regions_of(regencies: Iterable[str]) -> list[tuple[str, str, str, str | None
         found = [
             r
             for r in reference.regions().values()
-            if r.code == regency or r.code.startswith(regency + ".")
+            if regions.is_valid(regency) and regions.within(r.code, regency)
         ]
         if not any(r.code == regency and r.level == "regency" for r in found):
             raise SystemExit(f"{regency} is not a regency of the reference data")
