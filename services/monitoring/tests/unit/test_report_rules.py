@@ -104,3 +104,11 @@ def test_a_ranking_whose_backlog_only_aged_keeps_its_digest() -> None:
     row = {"code": "32.15.02.2001", "score": 80.0, "backlog_median_age_days": 1.0}
     assert digest([row]) == digest([{**row, "backlog_median_age_days": 2.5}])
     assert digest([row]) != digest([{**row, "score": 81.0}])
+
+
+def test_codes_the_shared_parser_refuses_are_counted_and_filtered_as_before() -> None:
+    # The events' contract admits a `00` segment; a query's kecamatan filter may be any text.
+    assert areas_of_village("32.15.00.2001") == ("32.15.00", "32.15")
+    assert kecamatan_of("32.15.00.2001") == "32.15.00"
+    assert not within("32.15.02.2001", "32.15.02 ") and not within("32.15.02", "32.15.02")
+    assert within("32.15.02.2001", "32.15")

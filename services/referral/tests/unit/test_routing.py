@@ -37,3 +37,17 @@ def test_a_need_without_a_rule_goes_to_the_secretariat() -> None:
         SECRETARIAT_SLA_WORKING_DAYS,
         0,
     )
+
+
+def test_a_case_is_routed_by_the_kecamatan_of_its_village_even_one_the_parser_refuses() -> None:
+    # The events' contract admits a `00` segment; such a case keeps its textual kecamatan.
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    from referral.domain.referrals import Case
+
+    def case(village: str) -> Case:
+        return Case(uuid4(), "SLRT-AAAA-BBBB", village, "open", datetime(2025, 1, 1, tzinfo=UTC))
+
+    assert case("32.15.02.2001").kecamatan_code == "32.15.02"
+    assert case("32.15.00.2001").kecamatan_code == "32.15.00"

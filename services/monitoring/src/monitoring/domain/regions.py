@@ -10,22 +10,34 @@ from slrt_shared import regions
 
 def kecamatan_of(village: str) -> str:
     """The kecamatan code of a village code."""
-    return regions.kecamatan_of(village)
+    return _at(village, "district")
 
 
 def regency_of(code: str) -> str:
     """The regency code of a kecamatan or village code."""
-    return regions.regency_of(code)
+    return _at(code, "regency")
 
 
 def regency_of_village(village: str) -> str:
     """The regency code of a village code."""
-    return regions.regency_of(village)
+    return _at(village, "regency")
 
 
 def areas_of_village(village: str) -> tuple[str, str]:
     """The (kecamatan, regency) codes a village's facts are counted under."""
-    return regions.kecamatan_of(village), regions.regency_of(village)
+    return _at(village, "district"), _at(village, "regency")
+
+
+def _at(code: str, level: regions.Level) -> str:
+    """The region of `level` holding `code`, by the shared parser where it accepts the code.
+
+    The events' contract admits village codes the shared parser refuses (a `00` segment, other
+    Unicode digits); their facts are still counted under the leading segments, as before.
+    """
+    try:
+        return str(regions.parse(code).at(level))
+    except regions.InvalidRegionCodeError:
+        return ".".join(code.split(".")[: regions.LEVELS.index(level) + 1])
 
 
 def within(code: str, kecamatan: str | None) -> bool:

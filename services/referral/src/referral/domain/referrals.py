@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Literal, get_args
 from uuid import UUID
 
+from slrt_shared import regions
+
 Status = Literal["dispatched", "acknowledged", "in_progress", "rejected", "resolved"]
 Outcome = Literal["resolved", "partially_resolved", "unresolvable"]
 CaseStatus = Literal["open", "closed"]
@@ -42,7 +44,12 @@ class Case:
     @property
     def kecamatan_code(self) -> str:
         """The kecamatan of the case's village (`32.15.02` of `32.15.02.2001`)."""
-        return self.village_code.rsplit(".", 1)[0]
+        try:
+            return regions.kecamatan_of(self.village_code)
+        except regions.InvalidRegionCodeError:
+            # The events' contract admits codes the shared parser refuses (a `00` segment);
+            # such a case is still routed by its leading segments, as before.
+            return self.village_code.rsplit(".", 1)[0]
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from referral.domain import errors
 from referral.domain.errors import Refusal
+from slrt_shared import regions
 
 SECRETARIAT = "SLRT"
 # A need without a rule still reaches a person: the secretariat, on the catalogue's SLA for
 # "other complaints" (LAINNYA).
 SECRETARIAT_SLA_WORKING_DAYS = 7
-_KECAMATAN = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def check_rule(agencies: list[str], sla_working_days: int, known_agencies: froze
 
 def check_kecamatan(kecamatan_code: str, known_regions: Collection[str]) -> None:
     """Refuse an override's scope that is no kecamatan code (PP.KK.CC) of the known regions."""
-    if not _KECAMATAN.match(kecamatan_code) or kecamatan_code not in known_regions:
+    if not regions.is_valid(kecamatan_code, "district") or kecamatan_code not in known_regions:
         raise Refusal(errors.UNKNOWN_KECAMATAN, kecamatan_code=kecamatan_code)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from slrt_shared import regions
+
 StaffKind = Literal["district", "admin"]
 
 
@@ -19,4 +21,11 @@ class Staff:
         """Whether the holder may read a case of this village."""
         if self.kind == "admin":
             return True
-        return bool(self.regency_code) and village_code.startswith(f"{self.regency_code}.")
+        area = self.regency_code
+        if not area:
+            return False
+        if regions.is_valid(village_code) and regions.is_valid(area):
+            return village_code != area and regions.within(village_code, area)
+        # The events' contract admits codes the shared parser refuses (a `00` segment): those
+        # keep the character test they always had.
+        return village_code.startswith(f"{area}.")
