@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from slrt_shared import reference
+from slrt_shared import reference, regions
 
 FIRST = ["Siti", "Dewi", "Sri", "Nur", "Ahmad", "Budi", "Agus", "Rina", "Yanti", "Dedi"]
 LAST = ["Aminah", "Rahayu", "Wahyuni", "Hidayat", "Saputra", "Lestari", "Kurniawan", "Sari"]
@@ -28,7 +28,7 @@ class District:
 
 def nik_for(village: str, rng: random.Random) -> str:
     """A NIK registered in the village's kecamatan, with a real birth date (women: day + 40)."""
-    province, regency, kecamatan = village.split(".")[:3]
+    province, regency, kecamatan = regions.parse(village).segments[:3]
     day = rng.randint(1, 28) + (40 if rng.random() < 0.6 else 0)
     month, year = rng.randint(1, 12), rng.randint(40, 99)
     serial = rng.randint(1, 9999)

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from slrt_shared import reference
 from slrt_shared.reference import Region
+from slrt_shared.regions import kecamatan_of
 
 # Kemendagri province codes of Indonesia's 38 provinces.
 PROVINCES = [
@@ -116,7 +117,7 @@ def village_plan(regions: Sequence[Region], complaints: int, seed: int) -> list[
     plan, first = [], 1
     for village, n in zip(villages, counts, strict=True):
         quality = rng.betavariate(4, 2)
-        kecamatan = village.code.rsplit(".", 1)[0]
+        kecamatan = kecamatan_of(village.code)
         plan.append(VillagePlan(village.code, kecamatan, village.regency_code, n, first, quality))
         first += n
     return plan

@@ -33,6 +33,7 @@ from slrt_shared.consumer_lag import group_lag
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.events import EventData
 from slrt_shared.reference import Region
+from slrt_shared.regions import kecamatan_of, regency_of
 
 # Monitoring reads every event topic but the personal data and its own announcements.
 CONSUMED = [
@@ -54,13 +55,13 @@ class Probe:
 
     def query(self, regency: str, month: str) -> dict[str, str]:
         """The month's ranking of its kecamatan's villages, within a regency or "all"."""
-        kecamatan = self.village.rsplit(".", 1)[0]
+        kecamatan = kecamatan_of(self.village)
         return {"level": "village", "regency": regency, "kecamatan": kecamatan, "period": month}
 
     @property
     def regency(self) -> str:
         """Its village's regency."""
-        return ".".join(self.village.split(".")[:2])
+        return regency_of(self.village)
 
 
 class Stream:
