@@ -193,6 +193,11 @@ class OutboxRelay:
         self._producer = producer
         self._producer_factory = producer_factory
         self._lock_key = f"outbox:{schema}"
+        self._in_flight_key = f"outbox-in-flight:{schema}"
+        # Held (a session lock on a connection of its own) while sends of this relay's producer
+        # are still unacknowledged: no other member may relay until they end, or its sends of
+        # the same rows and the rows behind them could reach the topic before this producer's.
+        self._in_flight_lease: asyncpg.pool.PoolConnectionProxy | None = None
         self._channel = notify_channel(schema)
         self._batch_size = batch_size
         self._idle_wait = idle_wait
@@ -232,6 +237,7 @@ class OutboxRelay:
                 await listener.remove_listener(self._channel, self._on_notify)
             finally:
                 await self._pool.release(listener)
+                await self._end_lease()
 
     @property
     def backlog(self) -> Backlog:
@@ -257,7 +263,38 @@ class OutboxRelay:
         try:
             return await self._pass()
         finally:
+            await self._hold_lease_while_in_flight()
             await self._report_backlog()
+
+    async def _hold_lease_while_in_flight(self) -> None:
+        """Keep other members from relaying while a send of this producer may still land."""
+        in_flight = any(not delivery.done() for delivery in self._unconfirmed.values())
+        try:
+            if in_flight and self._in_flight_lease is None:
+                lease = await self._pool.acquire()
+                if await lease.fetchval(
+                    "SELECT pg_try_advisory_lock(hashtext($1))", self._in_flight_key
+                ):
+                    self._in_flight_lease = lease
+                else:
+                    await self._pool.release(lease)
+            elif not in_flight and self._in_flight_lease is not None:
+                await self._end_lease()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # A lost connection ends its session lock with it; the next pass takes a new one.
+            log.warning("outbox in-flight lease not updated: %s", exc)
+            await self._end_lease()
+
+    async def _end_lease(self) -> None:
+        """Give the in-flight lock up and its connection back (the pool keeps session state)."""
+        lease, self._in_flight_lease = self._in_flight_lease, None
+        if lease is None:
+            return
+        try:
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await lease.execute("SELECT pg_advisory_unlock_all()")
+        finally:
+            await self._pool.release(lease)
 
     async def _pass(self) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
@@ -266,6 +303,10 @@ class OutboxRelay:
             )
             if not locked:
                 return 0
+            if self._in_flight_lease is None and not await conn.fetchval(
+                "SELECT pg_try_advisory_xact_lock_shared(hashtext($1))", self._in_flight_key
+            ):
+                return 0  # another member's sends are still under way
             rows = await conn.fetch(_DUE_ROWS, self._batch_size)
             if not rows:
                 return 0

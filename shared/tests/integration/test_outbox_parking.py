@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -291,3 +292,73 @@ async def test_a_parked_row_is_retried_by_itself_once_its_topic_exists(scratch, 
 
     published = await records_of(bootstrap, missing, {waiting_for_topic.id, behind_it.id})
     assert ids_of(published) == [waiting_for_topic.id, behind_it.id]
+
+
+class LateFirstSend:
+    """A producer whose first send is taken but acknowledged only when the test says so.
+
+    It stands for a broker that went away with a record in flight: the producer keeps it and
+    writes it when the broker is back, maybe long after the relay stopped waiting for it.
+    """
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self._producer = producer
+        self._held: tuple[str, dict[str, Any]] | None = None
+        self._ack: asyncio.Future[Any] | None = None
+
+    @property
+    def client(self) -> Any:
+        return self._producer.client
+
+    async def send(self, topic: str, **record: Any) -> asyncio.Future[Any]:
+        if self._ack is None:
+            self._held, self._ack = (topic, record), asyncio.get_running_loop().create_future()
+            return self._ack
+        return await self._producer.send(topic, **record)
+
+    async def land(self) -> None:
+        """The broker is back: the held record is written now, then acknowledged."""
+        assert self._held is not None and self._ack is not None
+        topic, record = self._held
+        self._ack.set_result(await (await self._producer.send(topic, **record)))
+
+
+async def test_no_member_relays_while_another_members_send_may_still_land(
+    scratch, test_env
+) -> None:
+    bootstrap = test_env.kafka_bootstrap_servers
+    topic = test_env.layout.agency(f"ORD{secrets.token_hex(3).upper()}")
+    await create_topic(bootstrap, topic, partitions=1)
+    complaint = uuid4()
+    older, newer = escalation(complaint), escalation(complaint)
+    await commit(scratch.pool, [(topic, older), (topic, newer)])
+
+    producers = [idempotent_producer(bootstrap, f"test-relay-order-{n}") for n in (1, 2)]
+    for producer in producers:
+        await producer.start()
+    late = LateFirstSend(producers[0])
+    # Member A's send of the older copy is not acknowledged in time; its row is due again at once.
+    member_a = OutboxRelay(
+        scratch.pool,
+        late,
+        schema="referral",
+        ack_timeout=0.3,
+        retry_first=0,  # type: ignore[arg-type]
+    )
+    member_b = OutboxRelay(scratch.pool, producers[1], schema="referral", retry_first=0)
+    try:
+        assert await member_a.relay_once() == 1  # parked, its send still under way
+        # Member B must not send the older copy and the newer one behind it: A's older copy
+        # would then land last, and the agency's last copy would be the older state.
+        assert await member_b.relay_once() == 0
+        await late.land()
+        assert await member_a.relay_once() == 2
+        assert await member_b.relay_once() == 0
+        assert await scratch.pool.fetchval("SELECT count(*) FROM outbox") == 0
+    finally:
+        await member_a.relay_once()  # gives its lease up, as its run() would on stopping
+        for producer in producers:
+            await producer.stop()
+
+    published = await records_of(bootstrap, topic, {older.id, newer.id})
+    assert ids_of(published) == [older.id, newer.id]

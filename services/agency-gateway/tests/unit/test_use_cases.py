@@ -21,6 +21,7 @@ from gateway.service_layer.inbound import Announced
 from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import ComplaintPii, ReferralDispatched, ReferralEscalated
 from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.unit_of_work import contract_topic
 
 T0 = datetime(2025, 6, 23, 3, 0, tzinfo=UTC)
 LEVELS = {"JKN-PBI": "sensitive", "RTLH": "basic", "KEKERASAN": "special"}
@@ -125,11 +126,10 @@ class FakeUnitOfWork:
     ) -> None:
         self.deliveries.append((delivery_id, agency_code, referral_id, event_type))
 
-    def emit(self, topic: str, event: CloudEvent) -> None:
-        self.events.append((self.layout.name(topic), event))
-
-    def emit_raw(self, physical_topic: str, event: CloudEvent) -> None:
-        self.events.append((physical_topic, event))
+    def announce(self, event: CloudEvent) -> str:
+        physical = self.layout.name(contract_topic(event))
+        self.events.append((physical, event))
+        return physical
 
     def topics(self) -> list[str]:
         return [t for t, _ in self.events]

@@ -13,6 +13,7 @@ from intake.service_layer.registration import (
     register_complaint,
 )
 from slrt_shared.contracts.envelope import CloudEvent
+from slrt_shared.unit_of_work import contract_topic
 
 from .test_complaints import CATALOGUE, GOOD
 
@@ -55,8 +56,10 @@ class FakeUnitOfWork:
     async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None:
         self.timeline.append((complaint_id, entry))
 
-    def emit(self, topic: str, event: CloudEvent) -> None:
+    def announce(self, event: CloudEvent) -> str:
+        topic = contract_topic(event)
         self.events.append((topic, event))
+        return topic
 
 
 async def test_registering_announces_the_complaint_without_personal_data_and_apart_its_pii() -> (

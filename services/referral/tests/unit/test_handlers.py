@@ -26,6 +26,7 @@ from slrt_shared.contracts.events import (
     EventData,
     ReferralUpdated,
 )
+from slrt_shared.unit_of_work import contract_topic
 
 
 @dataclass
@@ -84,8 +85,10 @@ class FakeUnitOfWork:
         self.store.__dict__.update(tx.__dict__)
         self._tx = None
 
-    def emit(self, topic: str, event: CloudEvent) -> None:
+    def announce(self, event: CloudEvent) -> str:
+        topic = contract_topic(event)
         self._pending.append((topic, event))
+        return topic
 
     async def claim(self, event_id: UUID, topic: str) -> bool:
         if event_id in self.tx.inbox:

@@ -125,7 +125,7 @@ async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
             at=at,
         )
     event = new_event(data, source=SOURCE, subject=changed.complaint_id, time=at)
-    uow.emit(data.topic, event)
+    uow.announce(event)
     await publish_copy(uow, changed, event.type, at)
 
     result = ActionResult(

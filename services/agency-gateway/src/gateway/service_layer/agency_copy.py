@@ -37,7 +37,7 @@ async def publish_copy(uow: GatewayUnit, referral: Referral, change: str, at: da
         at=at,
     )
     event = new_event(copy, source=SOURCE, subject=referral.complaint_id, time=at)
-    uow.emit_raw(uow.layout.agency(referral.agency_code), event)
+    uow.announce(event)
     if await uow.webhook(referral.agency_code) is not None:
         await uow.enqueue_delivery(
             event.id, referral.agency_code, referral.id, change, event.to_bytes().decode()

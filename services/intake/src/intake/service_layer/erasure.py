@@ -41,9 +41,7 @@ async def erase_complaints(
     )
     for complaint_id in erased:
         data = ComplaintPiiErased(complaint_id=complaint_id, erased_at=now, cause=cause)
-        unit.emit(
-            topics.COMPLAINT_PII, new_event(data, source=SOURCE, subject=complaint_id, time=now)
-        )
+        unit.announce(new_event(data, source=SOURCE, subject=complaint_id, time=now))
     return erased
 
 

@@ -14,7 +14,6 @@ from intake.domain.complaints import NewComplaint, Problem, Registered, check
 from intake.domain.idempotency import IdempotencyKey, KeySource
 from intake.domain.tracking import TimelineEntry
 from intake.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintCreated, ComplaintPii
 
@@ -109,11 +108,8 @@ def _announce(uow: UnitOfWork, registered: Registered) -> UUID:
     )
     subject = registered.complaint_id
     created_event = new_event(created, source=SOURCE, subject=subject, time=registered.received_at)
-    uow.emit(topics.COMPLAINT_CREATED, created_event)
-    uow.emit(
-        topics.COMPLAINT_PII,
-        new_event(pii, source=SOURCE, subject=subject, time=registered.received_at),
-    )
+    uow.announce(created_event)
+    uow.announce(new_event(pii, source=SOURCE, subject=subject, time=registered.received_at))
     return created_event.id
 
 

@@ -2,7 +2,7 @@
 
 `adapters.repository.IntakeUnitOfWork` implements it over Postgres; unit tests pass fakes of
 the part a use case touches. Entering opens the transaction, `commit` saves it together with
-the events queued by `emit`, leaving without a commit rolls it back.
+the events queued by `announce`, leaving without a commit rolls it back.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
     async def commit(self) -> None: ...
-    def emit(self, topic: str, event: CloudEvent) -> None: ...
+    def announce(self, event: CloudEvent) -> str: ...
 
     # operators and the rate limit
     async def caller(self, token_hash: str) -> Caller | None: ...

@@ -10,7 +10,6 @@ from monitoring.domain.periods import ROLLING, current_month
 from monitoring.domain.ranking import Policy, announced_row, digest
 from monitoring.service_layer.reports import all_rankings
 from monitoring.service_layer.unit_of_work import UnitOfWork
-from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import RankingUpdated
 
@@ -48,10 +47,7 @@ async def publish_changed(
                 computed_at=now,
                 rows=[announced_row(r) for r in rows],
             )
-            uow.emit(
-                topics.RANKING_UPDATED,
-                new_event(event, source="/slrt/monitoring", subject=regency, time=now),
-            )
+            uow.announce(new_event(event, source="/slrt/monitoring", subject=regency, time=now))
             published += 1
         for level, rows in computed.national.items():
             await uow.save_national(period, level, computed.national_summary, rows, now)

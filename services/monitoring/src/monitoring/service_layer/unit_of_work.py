@@ -13,8 +13,8 @@ from slrt_shared.contracts.envelope import CloudEvent
 class UnitOfWork(Protocol):
     """One transaction on monitoring's projections, with the events it will announce."""
 
-    def emit(self, topic: str, event: CloudEvent) -> None:
-        """Queue an event to be written with the transaction."""
+    def announce(self, event: CloudEvent) -> str:
+        """Queue an event for the topic of its type; return the topic's physical name."""
 
     async def add_complaint(self, row: dict[str, Any]) -> None:
         """Record a complaint fact once, keeping a closing seen before it."""

@@ -7,7 +7,6 @@ from uuid import UUID
 from referral.domain.referrals import closing
 from referral.service_layer.context import SOURCE
 from referral.service_layer.unit_of_work import UnitOfWork
-from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintClosed, ReferralOutcome
 
@@ -38,4 +37,4 @@ async def close_if_complete(uow: UnitOfWork, complaint_id: UUID) -> None:
             for o in closed.outcomes
         ],
     )
-    uow.emit(topics.COMPLAINT_CLOSED, new_event(data, source=SOURCE, subject=complaint_id))
+    uow.announce(new_event(data, source=SOURCE, subject=complaint_id))

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from referral.domain import escalation
 from referral.service_layer.context import SOURCE, Context
 from referral.service_layer.unit_of_work import UnitOfWork
-from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ReferralEscalated
 
@@ -43,9 +42,6 @@ async def escalate_overdue(command: EscalateOverdue, uow: UnitOfWork, *, context
             level=decision.level,
             at=now,
         )
-        uow.emit(
-            topics.REFERRAL_ESCALATED,
-            new_event(data, source=SOURCE, subject=referral.complaint_id, time=now),
-        )
+        uow.announce(new_event(data, source=SOURCE, subject=referral.complaint_id, time=now))
         escalated += 1
     return escalated

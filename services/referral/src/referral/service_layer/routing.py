@@ -11,7 +11,6 @@ from referral.domain.routing import agency_for, secretariat_rule
 from referral.domain.sla import Calendar
 from referral.service_layer.context import SOURCE, Context
 from referral.service_layer.unit_of_work import UnitOfWork
-from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintCreated, ReferralDispatched
 
@@ -84,8 +83,5 @@ async def dispatch(
         due_at=due,
         calendar_complete=deadline.calendar_complete,
     )
-    uow.emit(
-        topics.REFERRAL_DISPATCHED,
-        new_event(dispatched, source=SOURCE, subject=case.complaint_id, time=now),
-    )
+    uow.announce(new_event(dispatched, source=SOURCE, subject=case.complaint_id, time=now))
     return referral

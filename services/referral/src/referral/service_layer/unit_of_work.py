@@ -79,8 +79,8 @@ class CalendarStore(Protocol):
 class UnitOfWork(Protocol):
     """One transaction of the referral service, with the events it will announce."""
 
-    def emit(self, topic: str, event: CloudEvent) -> None:
-        """Queue an event to be written with the transaction."""
+    def announce(self, event: CloudEvent) -> str:
+        """Queue an event for the topic of its type; return the topic's physical name."""
 
     @property
     def calendar(self) -> CalendarStore:
