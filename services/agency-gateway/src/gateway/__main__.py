@@ -1,7 +1,8 @@
 """`python -m gateway serve|migrate|outbox|dlq|seed|keys|agencies|subjects`."""
 
-from gateway import admin, seed, subjects
+from gateway import seed
 from gateway.app import build
+from gateway.entrypoints import cli_agencies, cli_subjects
 from slrt_shared.runtime import run_cli, run_seed
 
 
@@ -11,9 +12,9 @@ def main() -> None:
         build,
         extra={
             "seed": lambda argv: run_seed(build()[0], argv, seed.load),
-            "keys": lambda argv: admin.main(["keys", *argv]),
-            "agencies": lambda argv: admin.main(["agencies", *argv]),
-            "subjects": subjects.main,
+            "keys": lambda argv: cli_agencies.main(["keys", *argv]),
+            "agencies": lambda argv: cli_agencies.main(["agencies", *argv]),
+            "subjects": cli_subjects.main,
         },
     )
 

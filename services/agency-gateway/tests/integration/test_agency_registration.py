@@ -13,8 +13,8 @@ import pytest_asyncio
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from gateway import admin
 from gateway.app import build
+from gateway.entrypoints import cli_agencies as admin
 from gateway.settings import GatewaySettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]

@@ -1,8 +1,8 @@
 """`python -m intake serve|migrate|outbox|dlq|seed|operators|audit|subjects`."""
 
-from intake import admin, audit, subjects
 from intake.adapters import seed
 from intake.app import build
+from intake.entrypoints import cli_audit, cli_operators, cli_subjects
 from slrt_shared.runtime import run_cli, run_seed
 
 
@@ -12,9 +12,9 @@ def main() -> None:
         build,
         extra={
             "seed": lambda argv: run_seed(build()[0], argv, seed.load),
-            "operators": admin.main,
-            "audit": audit.main,
-            "subjects": subjects.main,
+            "operators": cli_operators.main,
+            "audit": cli_audit.main,
+            "subjects": cli_subjects.main,
         },
     )
 

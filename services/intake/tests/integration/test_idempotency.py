@@ -14,8 +14,8 @@ import asyncpg
 import httpx
 import pytest
 
-from intake import admin
 from intake.app import MIGRATIONS, build
+from intake.entrypoints import cli_operators as admin
 from intake.settings import IntakeSettings
 from slrt_shared import db
 from slrt_shared.retention import prune_once

@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from intake import admin
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.domain.tracking import TimelineEntry
+from intake.entrypoints import cli_operators as admin
 from slrt_devstack.testing import eventually, read_records
 from slrt_shared import db, reference
 from slrt_shared.contracts import topics

@@ -97,7 +97,7 @@ def test_nik_rules(nik: str, code: str | None) -> None:
 
 
 def test_every_problem_code_has_a_message_in_both_languages() -> None:
-    from intake.domain.messages import MESSAGES, message
+    from intake.domain.errors import MESSAGES, message
 
     for code, (id_, en) in MESSAGES.items():
         assert id_ and en and id_ != en

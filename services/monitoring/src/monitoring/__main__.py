@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import cast
 
-from monitoring import rebuild, seed
+from monitoring import seed
 from monitoring.app import build
+from monitoring.entrypoints import cli
 from monitoring.settings import MonitoringSettings
 from slrt_shared.runtime import run_cli, run_seed
 
@@ -19,7 +20,7 @@ def seed_command(argv: list[str]) -> None:
 
 def main() -> None:
     """Run a monitoring command."""
-    run_cli(build, extra={"seed": seed_command, "rebuild": rebuild.main})
+    run_cli(build, extra={"seed": seed_command, "rebuild": cli.main})
 
 
 if __name__ == "__main__":

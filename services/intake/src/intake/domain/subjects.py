@@ -28,7 +28,7 @@ class SubjectRequestError(ValueError):
     def text(self, language: str) -> str:
         """The message in Bahasa Indonesia (`id`) or English."""
         # imported here: the catalogue imports this module for MAX_REASON
-        from intake.domain.messages import message
+        from intake.domain.errors import message
 
         return message(self.code, language)
 

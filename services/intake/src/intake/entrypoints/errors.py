@@ -1,4 +1,4 @@
-"""Intake's coded HTTP errors, their texts from the catalogue `domain.messages`.
+"""Intake's coded HTTP errors, their texts from the catalogue `domain.errors`.
 
 Each refusal of a use case becomes one answer here, the same whichever door (the JSON API,
 Open311) it came through.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from intake.domain.messages import message, texts
+from intake.domain.errors import message, texts
 from intake.service_layer.authentication import RateLimitedError
 from intake.service_layer.registration import ComplaintRejectedError
 from slrt_shared.http import ApiError

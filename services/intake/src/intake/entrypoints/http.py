@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from intake.domain.access import Caller
 from intake.domain.complaints import Problem
 from intake.domain.disclosure import SPECIAL_NAME, is_special, tracked_needs
-from intake.domain.messages import message
+from intake.domain.errors import message
 from intake.domain.rate_limit import RateLimit
 from intake.entrypoints import auth, errors
 from intake.entrypoints.schemas import (

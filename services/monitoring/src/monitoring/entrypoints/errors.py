@@ -1,53 +1,33 @@
-"""Monitoring's error answers: each code with its text in Bahasa Indonesia and in English."""
+"""Monitoring's HTTP error answers: the status of each message of the catalogue.
+
+The words are in `domain/errors.py` (Bahasa Indonesia by default, English to
+`Accept-Language: en`); here only what the API answers with them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from monitoring.domain import errors as catalogue
+from monitoring.domain.errors import Message
 from slrt_shared.http import ApiError
 
 
 @dataclass(frozen=True)
-class Message:
-    """An error answer: status, code, and its text in both languages (`{name}` fills in)."""
+class Answer:
+    """A catalogue message as the API answers it: with its HTTP status."""
 
     status: int
-    code: str
-    en: str
-    id: str
+    message: Message
 
     def error(self, **values: str) -> ApiError:
         """The error to raise, its texts filled in with `values`."""
-        return ApiError(
-            self.status,
-            self.code,
-            self.en.format(**values),
-            message_id=self.id.format(**values),
-        )
+        text_id, text_en = self.message.texts(**values)
+        return ApiError(self.status, self.message.code, text_en, message_id=text_id)
 
 
-UNKNOWN_REGENCY = Message(
-    404,
-    "unknown_regency",
-    "This regency is not served here.",
-    "Kabupaten/kota ini tidak dilayani di sini.",
-)
-INVALID_PERIOD = Message(
-    422,
-    "invalid_period",
-    "period is YYYY-MM, rolling-30d or all.",
-    "period harus berupa YYYY-MM, rolling-30d atau all.",
-)
-INVALID_LEVEL = Message(
-    422,
-    "invalid_level",
-    "level is one of {levels}.",
-    "level harus salah satu dari {levels}.",
-)
-AGENCIES_NEED_A_REGENCY = Message(
-    422,
-    "invalid_level",
-    "Agencies are ranked within a regency: name the regency.",
-    "Dinas diperingkat di dalam satu kabupaten/kota: sebutkan kabupaten/kotanya.",
-)
-NO_SUCH_VILLAGE = Message(404, "not_found", "No such village.", "Desa/kelurahan tidak ditemukan.")
+UNKNOWN_REGENCY = Answer(404, catalogue.UNKNOWN_REGENCY)
+INVALID_PERIOD = Answer(422, catalogue.INVALID_PERIOD)
+INVALID_LEVEL = Answer(422, catalogue.INVALID_LEVEL)
+AGENCIES_NEED_A_REGENCY = Answer(422, catalogue.AGENCIES_NEED_A_REGENCY)
+NO_SUCH_VILLAGE = Answer(404, catalogue.NO_SUCH_VILLAGE)

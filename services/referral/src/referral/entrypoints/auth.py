@@ -15,7 +15,7 @@ from fastapi import Header
 from referral.adapters.repository import UnitOfWorkFactory
 from referral.domain import errors
 from referral.domain.staff import Staff
-from referral.entrypoints.refusals import answer
+from referral.entrypoints.errors import answer
 from slrt_shared.tokens import bearer, hash_token, is_admin
 
 ADMIN = Staff("admin")

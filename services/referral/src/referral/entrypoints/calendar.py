@@ -14,7 +14,7 @@ from referral.domain import holidays
 from referral.domain.holidays import CalendarError, StoredHoliday, YearSummary
 from referral.entrypoints import jobs
 from referral.entrypoints.auth import Authentication, Caller
-from referral.entrypoints.refusals import refused
+from referral.entrypoints.errors import refused
 from referral.entrypoints.schemas import (
     AuditOut,
     CalendarOut,

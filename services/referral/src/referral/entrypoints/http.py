@@ -12,7 +12,7 @@ from referral.adapters.repository import UnitOfWorkFactory
 from referral.domain.errors import Refusal
 from referral.domain.referrals import Referral
 from referral.entrypoints.auth import Authentication, Caller
-from referral.entrypoints.refusals import refused
+from referral.entrypoints.errors import refused
 from referral.entrypoints.schemas import CaseOut, ReferralDetailOut, ReferralOut, TransitionOut
 from referral.service_layer.cases import ReadCase, ReadReferral, read_case, read_referral
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path
 from referral.adapters.repository import UnitOfWorkFactory
 from referral.domain.errors import Refusal
 from referral.entrypoints.auth import Authentication
-from referral.entrypoints.refusals import refused
+from referral.entrypoints.errors import refused
 from referral.entrypoints.schemas import RuleIn, RuleOut, RuleVersionOut
 from referral.service_layer import rules
 from referral.service_layer.rules import ListRules, RemoveOverride, RuleHistory, SaveRule
