@@ -143,7 +143,18 @@ def test_a_case_closed_past_the_retention_period_is_erased_from_intake_and_the_g
         lambda: asyncio.run(scan(platform.env.dsns["gateway"], "gateway", [person["nik"], note]))
     )
     tracked_before = track(platform, ticket)
-    report_before = eventually(lambda: village_report(platform))
+    # Monitoring reads complaint.closed on its own: the report counts the case once it has.
+    eventually(
+        lambda: asyncio.run(
+            fetch(
+                platform.env.dsns["monitoring"],
+                "SELECT 1 FROM monitoring.complaint_facts"
+                " WHERE complaint_id = $1::uuid AND closed_at IS NOT NULL",
+                complaint_id,
+            )
+        )
+    )
+    report_before = village_report(platform)
     # The gateway's side of an access request lists the resident, the referral and its note.
     gateway_export = f"{platform.urls['agency-gateway']}/v1/admin/subjects/export"
     admin = {"Authorization": f"Bearer {platform.creds['admin']}"}
