@@ -10,8 +10,10 @@ import uuid
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+
+from .redelivery import deliver_again, records_about
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -224,38 +226,10 @@ async def _replay(test_env, complaint_id: str) -> int:  # type: ignore[no-untype
             "complaint.closed",
         )
     ]
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=test_env.kafka_bootstrap_servers, enable_auto_commit=False
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=test_env.kafka_bootstrap_servers, acks="all")
-    await consumer.start()
-    await producer.start()
-    try:
-        parts = [
-            TopicPartition(t, p)
-            for t in topics
-            for p in (consumer.partitions_for_topic(t) or await _partitions(consumer, t))
-        ]
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        ends = await consumer.end_offsets(parts)
-        mine = []
-        while [p for p in parts if await consumer.position(p) < ends[p]]:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                mine += [r for r in records if r.key == complaint_id.encode()]
-        for record in mine:
-            await producer.send_and_wait(
-                record.topic, record.value, key=record.key, headers=list(record.headers)
-            )
-        return len(mine)
-    finally:
-        await consumer.stop()
-        await producer.stop()
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    await consumer._client.force_metadata_update()
-    return consumer.partitions_for_topic(topic) or set()
+    bootstrap = test_env.kafka_bootstrap_servers
+    mine = await records_about(bootstrap, topics, complaint_id)
+    await deliver_again(bootstrap, mine)
+    return len(mine)
 
 
 async def _wait_caught_up(test_env, group: str) -> None:  # type: ignore[no-untyped-def]

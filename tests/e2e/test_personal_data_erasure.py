@@ -23,14 +23,14 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from intake.app import build
 from intake.settings import IntakeSettings
 from slrt_shared.retention import prune_once
 
 from .conftest import SUBJECT_KEY
-from .test_complaint_flow import _partitions, _wait_caught_up, act, referrals_of, track
+from .redelivery import deliver_again, records_about
+from .test_complaint_flow import _wait_caught_up, act, referrals_of, track
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -241,37 +241,14 @@ def test_a_case_closed_past_the_retention_period_is_erased_from_intake_and_the_g
 
 async def _replay_pii(test_env, complaint_id: str) -> list[str]:  # type: ignore[no-untyped-def]
     """Produce the complaint's personal records of complaint.pii again; their types."""
-    topic = test_env.layout.name("complaint.pii")
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=test_env.kafka_bootstrap_servers, enable_auto_commit=False
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=test_env.kafka_bootstrap_servers, acks="all")
-    await consumer.start()
-    await producer.start()
-    try:
-        parts = [
-            TopicPartition(topic, p)
-            for p in (consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))
-        ]
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        ends = await consumer.end_offsets(parts)
-        mine = []
-        while [p for p in parts if await consumer.position(p) < ends[p]]:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                mine += [r for r in records if r.key == complaint_id.encode()]
-        kinds = [json.loads(r.value)["type"] for r in mine]
-        assert kinds == ["id.slrt.complaint.pii.v1", "id.slrt.complaint.pii_erased.v1"], kinds
-        erased = json.loads(mine[1].value)["data"]
-        assert erased["cause"] in ("retention", "request")
-        for record in mine[:1]:
-            await producer.send_and_wait(
-                record.topic, record.value, key=record.key, headers=list(record.headers)
-            )
-        return kinds[:1]
-    finally:
-        await consumer.stop()
-        await producer.stop()
+    bootstrap = test_env.kafka_bootstrap_servers
+    mine = await records_about(bootstrap, [test_env.layout.name("complaint.pii")], complaint_id)
+    kinds = [json.loads(r.value)["type"] for r in mine]
+    assert kinds == ["id.slrt.complaint.pii.v1", "id.slrt.complaint.pii_erased.v1"], kinds
+    erased = json.loads(mine[1].value)["data"]
+    assert erased["cause"] in ("retention", "request")
+    await deliver_again(bootstrap, mine[:1])
+    return kinds[:1]
 
 
 def subjects(platform, action: str, body: dict[str, Any], headers=None) -> httpx.Response:  # type: ignore[no-untyped-def]
