@@ -12,7 +12,7 @@ async def partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     return consumer.partitions_for_topic(topic) or set()
 
 
-async def records_about(bootstrap: str, topics: list[str], key: str) -> list[ConsumerRecord]:  # type: ignore[type-arg]
+async def records_about(bootstrap: str, topics: list[str], key: str) -> list[ConsumerRecord]:
     """Every record of the topics keyed by `key` (a complaint id), read up to their ends now."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
@@ -34,7 +34,7 @@ async def records_about(bootstrap: str, topics: list[str], key: str) -> list[Con
         await consumer.stop()
 
 
-async def deliver_again(bootstrap: str, records: list[ConsumerRecord]) -> None:  # type: ignore[type-arg]
+async def deliver_again(bootstrap: str, records: list[ConsumerRecord]) -> None:
     """Produce the records again, as they were, to their own topics."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
