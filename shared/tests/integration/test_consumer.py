@@ -165,6 +165,15 @@ async def test_one_consumer_serves_several_topics_and_dead_letters_to_each_ones_
             [(good.key, good.to_bytes())],
         )
         await wait_for(lambda: f"escalated:{good.id}" in seen)
+        # The poison is another partition's lane: stopping now could end it before its dead letter.
+        deadline = asyncio.get_running_loop().time() + 30
+        dlq = test_env.layout.dlq(topics.REFERRAL_UPDATED)
+        while not any(
+            r.value.endswith(marker)
+            for r in await dead_letters(test_env.kafka_bootstrap_servers, dlq, wanted=1)
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "no dead letter of the poison"
+            await asyncio.sleep(0.2)
     finally:
         await broker.stop()
     records = await dead_letters(
