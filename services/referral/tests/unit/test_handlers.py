@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from referral.domain.referrals import Case, Outcome, Referral, Status, Transition
+from referral.domain.referrals import Case, Referral, Transition
 from referral.domain.routing import RoutingRule
 from referral.domain.sla import JAKARTA, Calendar
 from referral.entrypoints import kafka
@@ -26,6 +26,7 @@ from slrt_shared.contracts.events import (
     EventData,
     ReferralUpdated,
 )
+from slrt_shared.contracts.referral_states import Outcome, Status
 from slrt_shared.unit_of_work import contract_topic
 
 

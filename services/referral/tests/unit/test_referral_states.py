@@ -7,12 +7,12 @@ import pytest
 from referral.domain.referrals import (
     Case,
     Referral,
-    Status,
     case_complete,
     closing,
     decide,
     transition,
 )
+from slrt_shared.contracts.referral_states import Status
 
 T = datetime(2025, 6, 23, 3, 0, tzinfo=UTC)
 

@@ -9,11 +9,11 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from slrt_shared.contracts import reasons, topics
+from slrt_shared.contracts.referral_states import EscalationLevel, Outcome
 
 VillageCode = str
+# The statuses referral.updated reports; dispatch and resolution have events of their own.
 ReferralStatus = Literal["acknowledged", "in_progress", "rejected"]
-Outcome = Literal["resolved", "partially_resolved", "unresolvable"]
-EscalationLevel = Literal["kecamatan", "kabupaten"]
 RankingLevel = Literal["village", "kecamatan", "agency"]
 
 _VILLAGE = Field(

@@ -4,37 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Final, Literal, cast, get_args
+from typing import Final, Literal, cast
 from uuid import UUID
 
 from gateway.domain.errors import texts
 from slrt_shared.contracts.reasons import FALLBACK, REASON_CODES
+from slrt_shared.contracts.referral_states import (
+    LADDER,
+    OUTCOMES,
+    TERMINAL,
+    EscalationLevel,
+    Outcome,
+    Status,
+    may_become,
+)
 
-Status = Literal["dispatched", "acknowledged", "in_progress", "rejected", "resolved"]
 Action = Literal["acknowledge", "progress", "reject", "resolve"]
-Outcome = Literal["resolved", "partially_resolved", "unresolvable"]
-EscalationLevel = Literal["kecamatan", "kabupaten"]
-
-STATUSES: Final[frozenset[str]] = frozenset(get_args(Status))
-OUTCOMES: Final[frozenset[str]] = frozenset(get_args(Outcome))
-TERMINAL: Final[frozenset[Status]] = frozenset({"rejected", "resolved"})
-# The escalation ladder above the village, lowest first.
-LADDER: Final[tuple[EscalationLevel, ...]] = ("kecamatan", "kabupaten")
 
 LEADS_TO: Final[dict[Action, Status]] = {
     "acknowledge": "acknowledged",
     "progress": "in_progress",
     "reject": "rejected",
     "resolve": "resolved",
-}
-# Forward only. Steps may be skipped (a simple need is resolved straight from the inbox, as the
-# referral service accepts), progress may be reported again and again, and nothing leaves a
-# terminal status.
-ALLOWED_FROM: Final[dict[Status, frozenset[Status]]] = {
-    "acknowledged": frozenset({"dispatched"}),
-    "in_progress": frozenset({"dispatched", "acknowledged", "in_progress"}),
-    "rejected": frozenset({"dispatched", "acknowledged", "in_progress"}),
-    "resolved": frozenset({"dispatched", "acknowledged", "in_progress"}),
 }
 
 
@@ -114,7 +105,7 @@ class AgencyAction:
 def check(status: Status, action: Action) -> None:
     """Raise InvalidTransitionError unless the action may be taken in this status."""
     target = LEADS_TO[action]
-    if status not in ALLOWED_FROM[target]:
+    if not may_become(status, target):
         raise InvalidTransitionError(status=status, target=target)
 
 

@@ -13,7 +13,6 @@ from gateway.domain.paging import InvalidCursorError
 from gateway.domain.referrals import (
     ActionRefusedError,
     AgencyAction,
-    Status,
 )
 from gateway.entrypoints.auth import agency_dependency
 from gateway.entrypoints.errors import api_error, status_of
@@ -32,6 +31,7 @@ from gateway.service_layer.actions import (
     ReferralNotFoundError,
     act,
 )
+from slrt_shared.contracts.referral_states import Status
 from slrt_shared.http import ApiError
 
 Key = Annotated[

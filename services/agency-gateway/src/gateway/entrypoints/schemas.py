@@ -9,9 +9,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from gateway.domain.disclosure import AgencyView
-from gateway.domain.referrals import EscalationLevel, Outcome, Status
 from gateway.service_layer.actions import ActionResult
 from slrt_shared.contracts.reasons import REASON_CODES
+from slrt_shared.contracts.referral_states import EscalationLevel, Outcome, Status
 
 
 class ResidentOut(BaseModel):

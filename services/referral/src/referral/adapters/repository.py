@@ -11,9 +11,10 @@ from uuid import UUID
 import asyncpg
 
 from referral.adapters.calendar import PgCalendarStore
-from referral.domain.referrals import Case, Outcome, Referral, Transition
+from referral.domain.referrals import Case, Referral, Transition
 from referral.domain.routing import RoutingRule
 from referral.domain.staff import Staff
+from slrt_shared.contracts.referral_states import Outcome
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 

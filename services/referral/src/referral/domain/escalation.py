@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
-from referral.domain.referrals import OPEN
-
-Level = Literal["kecamatan", "kabupaten"]
-LADDER: tuple[Level, ...] = ("kecamatan", "kabupaten")
+from slrt_shared.contracts.referral_states import LADDER, OPEN
+from slrt_shared.contracts.referral_states import EscalationLevel as Level
 
 
 @dataclass(frozen=True)

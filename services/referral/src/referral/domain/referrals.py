@@ -5,29 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Literal
 from uuid import UUID
 
 from slrt_shared import regions
+from slrt_shared.contracts.referral_states import (
+    STATUSES,
+    TERMINAL,
+    Outcome,
+    Status,
+    may_become,
+)
 
-Status = Literal["dispatched", "acknowledged", "in_progress", "rejected", "resolved"]
-Outcome = Literal["resolved", "partially_resolved", "unresolvable"]
 CaseStatus = Literal["open", "closed"]
-
-STATUSES: frozenset[str] = frozenset(get_args(Status))
-OPEN: frozenset[Status] = frozenset({"dispatched", "acknowledged", "in_progress"})
-TERMINAL: frozenset[Status] = frozenset({"rejected", "resolved"})
-
-# The way forward is dispatched -> acknowledged -> in_progress -> resolved; an agency may skip
-# steps forward (resolve straight away) or reject while the referral is open. in_progress ->
-# in_progress is a further progress note, as the agency gateway lets agencies send it.
-ALLOWED: dict[Status, frozenset[Status]] = {
-    "dispatched": frozenset({"acknowledged", "in_progress", "resolved", "rejected"}),
-    "acknowledged": frozenset({"in_progress", "resolved", "rejected"}),
-    "in_progress": frozenset({"in_progress", "resolved", "rejected"}),
-    "rejected": frozenset(),
-    "resolved": frozenset(),
-}
 
 
 @dataclass(frozen=True)
@@ -94,7 +84,7 @@ def transition(current: Status, requested: str) -> Transition:
         return Transition(current, requested, False, f"referral is {current}; no further change")
     if requested not in STATUSES:
         return Transition(current, requested, False, f"unknown status {requested!r}")
-    if requested in ALLOWED[current]:
+    if may_become(current, requested):
         return Transition(current, requested, True)
     if requested == current:
         return Transition(current, requested, False, f"already {current}")

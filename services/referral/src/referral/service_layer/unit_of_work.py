@@ -18,10 +18,11 @@ from referral.domain.holidays import (
     Holiday,
     StoredHoliday,
 )
-from referral.domain.referrals import Case, Outcome, Referral, Transition
+from referral.domain.referrals import Case, Referral, Transition
 from referral.domain.routing import RoutingRule
 from referral.domain.staff import Staff
 from slrt_shared.contracts.envelope import CloudEvent
+from slrt_shared.contracts.referral_states import Outcome
 
 
 class CalendarStore(Protocol):
