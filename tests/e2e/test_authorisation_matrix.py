@@ -450,3 +450,33 @@ def test_a_batch_for_another_village_creates_nothing(platform, role: str) -> Non
     assert response.status_code == 200, response.text
     (item,) = response.json()["results"]
     assert item["result"] == "rejected" and item["complaint_id"] is None, item
+
+
+GUARDED_BODIES = [r for r in ROWS if r.body is not None and r.expect["anonymous"] == 401]
+
+
+@pytest.mark.parametrize(
+    "row", GUARDED_BODIES, ids=[f"{r.service} {r.method} {r.template}" for r in GUARDED_BODIES]
+)
+def test_a_body_that_is_not_json_is_refused_for_the_caller_first(  # type: ignore[no-untyped-def]
+    platform, world: World, row: Row
+) -> None:
+    # A stranger learns nothing about the endpoint, not even how it parses: 401 before the body.
+    url = platform.urls[row.service] + row.path(world)
+    for role in ("anonymous", "unknown"):
+        token = tokens(platform)[role]
+        headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = httpx.request(row.method, url, headers=headers, content=b"{not json", timeout=15)
+        assert response.status_code == 401, (role, response.text)
+    # Past authentication, the body is what is wrong, whether or not the object is there.
+    allowed = next(role for role, expected in row.expect.items() if expected in (OK, HIDDEN))
+    headers = {
+        "Content-Type": "application/json",
+        "Idempotency-Key": str(uuid.uuid4()),
+        "Authorization": f"Bearer {tokens(platform)[allowed]}",
+    }
+    response = httpx.request(row.method, url, headers=headers, content=b"{not json", timeout=15)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "malformed_json"

@@ -6,12 +6,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
+from contextlib import AsyncExitStack
 from typing import Any
 
 import asyncpg
 from fastapi import FastAPI, Request
+from fastapi.dependencies.utils import solve_dependencies
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -139,6 +142,22 @@ def error_body(code: str, message: str, details: Any | None = None) -> dict[str,
     return {"error": body}
 
 
+async def _run_dependencies(request: Request) -> None:
+    """Solve the matched route's dependencies without its body (their refusals raise)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    async with AsyncExitStack() as stack:
+        await solve_dependencies(
+            request=request,
+            dependant=route.dependant,
+            body=None,
+            dependency_overrides_provider=route.dependency_overrides_provider,
+            async_exit_stack=stack,
+            embed_body_fields=route._embed_body_fields,
+        )
+
+
 def request_language(request: Request) -> str:
     """The language to answer a request in."""
     default = getattr(request.app.state, "default_language", "id")
@@ -229,6 +248,15 @@ def add_service_defaults(
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            # The framework reads a body that is not JSON before the route's dependencies run;
+            # the caller is authenticated first all the same, as for any other bad body.
+            try:
+                await _run_dependencies(request)
+            except ApiError as refused:
+                return await api_error(request, refused)
+            except StarletteHTTPException as refused:
+                return await http_error(request, refused)
         language = request_language(request)
         details = []
         for e in exc.errors():
