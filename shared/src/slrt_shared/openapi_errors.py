@@ -6,6 +6,8 @@ from the document should know each status and that body, not FastAPI's default 4
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,15 +28,6 @@ ERROR_SCHEMA: dict[str, Any] = {
         }
     },
 }
-OPEN311_ERROR_SCHEMA: dict[str, Any] = {
-    "title": "Open311Errors",
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["code", "description"],
-        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
-    },
-}
 ANY_REQUEST = {
     400: "Malformed request.",
     401: "Missing, unknown or revoked credentials.",
@@ -53,23 +46,38 @@ WITH_BODY = {
 FIXED = {"/healthz", "/readyz", "/metrics"}
 
 
-def _content(path: str) -> dict[str, Any]:
-    if path.startswith("/open311/"):
-        return {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Open311Errors"}},
-            "text/xml": {"schema": {"type": "string"}},
-        }
-    return {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """An error body as a group of paths writes it: its schema's name, the schema, other media."""
+
+    name: str
+    schema: dict[str, Any]
+    other_media: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def content(self) -> dict[str, Any]:
+        """The `content` of a response carrying this error body."""
+        json = {"application/json": {"schema": {"$ref": f"#/components/schemas/{self.name}"}}}
+        return json | {media: {"schema": schema} for media, schema in self.other_media.items()}
 
 
-def with_errors(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema with the shared error answers added to every operation."""
+ERROR_BODY = ErrorAnswer("ErrorBody", ERROR_SCHEMA)
+
+
+def with_errors(
+    schema: dict[str, Any], answers: Mapping[str, ErrorAnswer] | None = None
+) -> dict[str, Any]:
+    """The schema with the error answers added to every operation.
+
+    `answers` maps a path prefix to the error body its paths answer with instead of ErrorBody.
+    """
+    answers = answers or {}
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components["ErrorBody"] = ERROR_SCHEMA
-    components["Open311Errors"] = OPEN311_ERROR_SCHEMA
+    for answer in (ERROR_BODY, *answers.values()):
+        components[answer.name] = answer.schema
     for path, operations in schema.get("paths", {}).items():
         if path in FIXED:
             continue
+        answer = next((a for p, a in answers.items() if path.startswith(p)), ERROR_BODY)
         for method, operation in operations.items():
             statuses = dict(ANY_REQUEST)
             if method in ("post", "put", "patch"):
@@ -85,20 +93,20 @@ def with_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 if declared is None or default_422:
                     responses[str(status)] = {
                         "description": description,
-                        "content": _content(path),
+                        "content": answer.content(),
                     }
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
     return schema
 
 
-def document_errors(app: FastAPI) -> None:
-    """Make the app's /openapi.json list the shared error answers of every operation."""
+def document_errors(app: FastAPI, answers: Mapping[str, ErrorAnswer] | None = None) -> None:
+    """Make the app's /openapi.json list the error answers of every operation."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = with_errors(generate())
+            app.openapi_schema = with_errors(generate(), answers)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
 from slrt_shared.kafka_security import broker_security, client_options
-from slrt_shared.openapi_errors import document_errors
+from slrt_shared.openapi_errors import ErrorAnswer, document_errors
 from slrt_shared.outbox import OutboxRelay, idempotent_producer
 from slrt_shared.settings import ServiceSettings
 from slrt_shared.telemetry import kafka_middleware, setup_logging, setup_tracing
@@ -192,8 +192,11 @@ class ServiceRuntime:
         version: str = "0.1.0",
         default_language: str = "id",
         ready_requires: Collection[str] = ("postgres", "kafka"),
+        error_answers: Mapping[str, ErrorAnswer] | None = None,
     ) -> FastAPI:
         """Create the service's FastAPI app with the shared defaults and lifecycle.
+
+        `error_answers` names the paths (by prefix) whose errors are not the shared ErrorBody.
 
         `/readyz` runs every check (`postgres`, `kafka`) and shows the consumer's state, but
         answers 503 only when a check named in `ready_requires` fails: a failing readiness
@@ -214,7 +217,7 @@ class ServiceRuntime:
             required=ready_requires,
             details=self._readiness_details,
         )
-        document_errors(app)
+        document_errors(app, error_answers)
         FastAPIInstrumentor.instrument_app(
             app,
             tracer_provider=self.tracer_provider,

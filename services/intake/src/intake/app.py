@@ -32,6 +32,7 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
         default_language="id",
         # Registration needs Postgres only: with Kafka away, complaints wait in the outbox.
         ready_requires=("postgres",),
+        error_answers={f"{open311.PREFIX}/": open311.ERRORS},
     )
     # The body's size is limited by the runtime's request guard, at settings.max_body_bytes.
     http.accept_json_only(app)

@@ -31,9 +31,25 @@ from intake.service_layer.open311 import ListedRequest, ListRequests
 from intake.service_layer.registration import RegisterComplaint
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
 from slrt_shared.http import ApiError
+from slrt_shared.openapi_errors import ErrorAnswer
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json", "xml": "text/xml"}
+PREFIX = "/open311/v2"
+# How the GeoReport paths answer errors in the OpenAPI document: the spec's list, or its XML.
+ERRORS = ErrorAnswer(
+    "Open311Errors",
+    {
+        "title": "Open311Errors",
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["code", "description"],
+            "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+        },
+    },
+    {"text/xml": {"type": "string"}},
+)
 
 
 class Open311Error(Exception):
@@ -84,7 +100,7 @@ def error(fmt: str, status_code: int, description: str) -> Response:
 
 def router(uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str]) -> APIRouter:
     """Build the GeoReport v2 routes."""
-    api = APIRouter(prefix="/open311/v2", tags=["open311"])
+    api = APIRouter(prefix=PREFIX, tags=["open311"])
 
     def fmt_of(name: str) -> str:
         fmt = name.rsplit(".", 1)[-1] if "." in name else ""
