@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 
+from slrt_devstack.fixtures import ScratchSchema
 from slrt_devstack.testing import eventually, read_records
 from slrt_shared.consumer import subscribe, with_inbox
 from slrt_shared.contracts import topics
@@ -34,7 +35,7 @@ from slrt_shared.runtime import ServiceRuntime, run_cli
 from slrt_shared.settings import ServiceSettings
 from slrt_shared.unit_of_work import PgUnitOfWork
 
-from .conftest import SCHEMA, Scratch
+from .conftest import SCHEMA
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -121,7 +122,7 @@ class Service:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def service(test_env, scratch: Scratch, tmp_path: Path) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
+async def service(test_env, scratch: ScratchSchema, tmp_path: Path) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
     migrations = tmp_path / "dlqtest"
     migrations.mkdir()
     (migrations / "001_handled.sql").write_text("CREATE TABLE handled (complaint_id uuid);")
@@ -300,7 +301,9 @@ async def test_a_dead_letter_without_personal_data_keeps_the_record_but_its_erro
     assert "dead-lettered" in logged and note not in logged
 
 
-async def test_a_postgres_error_is_described_without_the_failing_row(scratch: Scratch) -> None:
+async def test_a_postgres_error_is_described_without_the_failing_row(
+    scratch: ScratchSchema,
+) -> None:
     from slrt_shared.consumer import describe_error
 
     async with scratch.pool.acquire() as conn:
@@ -314,7 +317,7 @@ async def test_a_postgres_error_is_described_without_the_failing_row(scratch: Sc
 
 
 async def test_replay_processes_a_dead_lettered_personal_record_once_its_cause_is_fixed(
-    service: Service, scratch: Scratch, capsys: pytest.CaptureFixture[str]
+    service: Service, scratch: ScratchSchema, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = pii_event()
     layout = TopicLayout(service.settings.topic_prefix)
@@ -359,7 +362,7 @@ async def test_replay_processes_a_dead_lettered_personal_record_once_its_cause_i
 
 
 async def test_replay_of_a_record_its_topic_no_longer_holds_says_so(
-    service: Service, scratch: Scratch, capsys: pytest.CaptureFixture[str]
+    service: Service, scratch: ScratchSchema, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = pii_event()
     layout = TopicLayout(service.settings.topic_prefix)
