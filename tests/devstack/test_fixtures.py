@@ -174,3 +174,13 @@ async def test_a_scratch_schema_is_migrated_seeded_and_pooled_then_dropped(
         ledger = await scratch.pool.fetch("SELECT component, version FROM schema_migrations")
         assert ("referral", 1) in {tuple(r) for r in ledger}
     assert not await database_exists(test_env.admin_url, scratch.database.name)
+
+
+def test_the_migrations_before_a_number_are_copied_and_no_later_one(tmp_path: Path) -> None:
+    service = tmp_path / "migrations"
+    service.mkdir()
+    for name in ("001_cases.sql", "002_referrals.sql", "010_notes.sql"):
+        (service / name).write_text(f"-- {name}")
+    before = fixtures.migrations_before(service, 10, tmp_path / "before")
+    assert sorted(p.name for p in before.iterdir()) == ["001_cases.sql", "002_referrals.sql"]
+    assert (before / "002_referrals.sql").read_text() == "-- 002_referrals.sql"

@@ -192,6 +192,15 @@ async def migrate(dsn: str, schema: str, name: str, migrations: Path) -> list[st
     return await db.migrate(dsn, schema, name, migrations)
 
 
+def migrations_before(migrations: Path, number: int, folder: Path) -> Path:
+    """A copy of the migrations numbered below `number`: a schema as it was before that one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(migrations.glob("*.sql")):
+        if int(path.name.split("_", 1)[0]) < number:
+            (folder / path.name).write_text(path.read_text())
+    return folder
+
+
 async def seed(
     dsn: str, schema: str, load: Loader, credentials: dict[str, Any], regency: str
 ) -> None:

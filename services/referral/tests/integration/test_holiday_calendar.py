@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import secrets
-import shutil
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -31,6 +30,8 @@ from referral.service_layer.calendar import StoredCalendar
 from referral.service_layer.context import Context
 from referral.service_layer.escalation import EscalateOverdue, escalate_overdue
 from referral.settings import ReferralSettings
+from slrt_devstack import fixtures
+from slrt_devstack.fixtures import REGENCY
 from slrt_shared import db
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.runtime import ServiceRuntime
@@ -61,27 +62,22 @@ class Service:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def service(test_env) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
-    from slrt_devstack import provision
-
-    run = "c" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    settings = ReferralSettings(database_url=dsns["referral"], admin_token=ADMIN)
-    runtime, app = build(settings, clock=lambda: TODAY)
-    try:
+    # The same credentials every service is seeded with: operators and agencies have tokens
+    # too, none of them known to referral.
+    credentials = {
+        "district": {REGENCY: DISTRICT},
+        "admin": ADMIN,
+        "operators": {"32.15.02.2001": OPERATOR},
+        "agencies": {"DINSOS": AGENCY},
+    }
+    async with fixtures.scratch_database(test_env.admin_url, "c") as scratch:
+        dsn = scratch.dsn("referral")
+        runtime, app = build(
+            ReferralSettings(database_url=dsn, admin_token=ADMIN), clock=lambda: TODAY
+        )
         async with runtime.database() as pool:
-            async with pool.acquire() as conn, conn.transaction():
-                # The same credentials every service is seeded with: operators and agencies
-                # have tokens too, none of them known to referral.
-                credentials = {
-                    "district": {"32.15": DISTRICT},
-                    "admin": ADMIN,
-                    "operators": {"32.15.02.2001": OPERATOR},
-                    "agencies": {"DINSOS": AGENCY},
-                }
-                await seed.load(conn, credentials, "32.15")
-            yield Service(app, pool, dsns["referral"], runtime)
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+            await fixtures.seed(dsn, "referral", seed.load, credentials, REGENCY)
+            yield Service(app, pool, dsn, runtime)
 
 
 def bearer(token: str, language: str | None = None) -> dict[str, str]:
@@ -484,18 +480,11 @@ async def test_the_escalation_job_counts_the_next_breach_on_the_stored_calendar(
 async def test_the_migration_marks_deadlines_already_counted_into_2027(
     test_env, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from slrt_devstack import provision
-
-    run = "m" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    try:
-        before = tmp_path / "migrations"
-        before.mkdir()
-        for path in sorted(MIGRATIONS.glob("*.sql")):
-            if int(path.name[:3]) < 4:
-                shutil.copy(path, before / path.name)
-        await db.migrate(dsns["referral"], "referral", "referral", before)
-        conn = await asyncpg.connect(dsns["referral"], server_settings={"search_path": "referral"})
+    async with fixtures.scratch_database(test_env.admin_url, "m") as scratch:
+        dsn = scratch.dsn("referral")
+        before = fixtures.migrations_before(MIGRATIONS, 4, tmp_path / "migrations")
+        await db.migrate(dsn, "referral", "referral", before)
+        conn = await asyncpg.connect(dsn, server_settings={"search_path": "referral"})
         try:
             complaint_id = uuid4()
             await conn.execute(
@@ -517,7 +506,7 @@ async def test_the_migration_marks_deadlines_already_counted_into_2027(
                     service_code,
                     due,
                 )
-            await db.migrate(dsns["referral"], "referral", "referral", MIGRATIONS)
+            await db.migrate(dsn, "referral", "referral", MIGRATIONS)
             rows = await conn.fetch("SELECT service_code, calendar_complete FROM referrals")
         finally:
             await conn.close()
@@ -525,5 +514,3 @@ async def test_the_migration_marks_deadlines_already_counted_into_2027(
             "ADMINDUK": True,
             "JKN-PBI": False,
         }
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")

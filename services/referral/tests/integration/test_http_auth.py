@@ -17,6 +17,8 @@ from fastapi import FastAPI
 from referral import seed
 from referral.app import build
 from referral.settings import ReferralSettings
+from slrt_devstack import fixtures
+from slrt_devstack.fixtures import REGENCY
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -41,24 +43,17 @@ class Service:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def service(test_env) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
-    from slrt_devstack import provision
-
-    run = "a" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    settings = ReferralSettings(database_url=dsns["referral"], admin_token=ENV_ADMIN)
-    runtime, app = build(settings)
-    try:
-        async with runtime.database() as pool:
-            async with pool.acquire() as conn, conn.transaction():
-                credentials = {
-                    "district": {"32.15": DISTRICT},
-                    "admin": STORED_ADMIN,
-                    "operators": {"32.15.02.2001": OPERATOR},
-                }
-                await seed.load(conn, credentials, "32.15")
+    credentials = {
+        "district": {REGENCY: DISTRICT},
+        "admin": STORED_ADMIN,
+        "operators": {"32.15.02.2001": OPERATOR},
+    }
+    async with fixtures.scratch_database(test_env.admin_url, "a") as scratch:
+        dsn = scratch.dsn("referral")
+        runtime, app = build(ReferralSettings(database_url=dsn, admin_token=ENV_ADMIN))
+        async with runtime.database():
+            await fixtures.seed(dsn, "referral", seed.load, credentials, REGENCY)
             yield Service(app)
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
 
 
 def bearer(token: str) -> dict[str, str]:
