@@ -176,7 +176,7 @@ async def test_a_scratch_schema_is_migrated_seeded_and_pooled_then_dropped(
     assert not await database_exists(test_env.admin_url, scratch.database.name)
 
 
-def test_the_migrations_before_a_number_are_copied_and_no_later_one(tmp_path: Path) -> None:
+async def test_the_migrations_before_a_number_are_copied_and_no_later_one(tmp_path: Path) -> None:
     service = tmp_path / "migrations"
     service.mkdir()
     for name in ("001_cases.sql", "002_referrals.sql", "010_notes.sql"):
