@@ -8,6 +8,7 @@ record from being handled twice, and a source partition whose start moved past t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -66,6 +67,28 @@ async def own_topics(test_env: Any, name: str) -> TopicLayout:
     layout = TopicLayout(f"{test_env.topic_prefix}{name}{uuid4().hex[:6]}.")
     await provision.create_topics(test_env.kafka_bootstrap_servers, layout, [], partitions=1)
     return layout
+
+
+@contextlib.asynccontextmanager
+async def consuming(
+    bootstrap: str, layout: TopicLayout, group: str, handlers: dict[str, Any]
+) -> AsyncIterator[None]:
+    """The handlers subscribed in one group, tried twice before a record is dead-lettered."""
+    broker = KafkaBroker(bootstrap)
+    subscription = subscribe(
+        broker,
+        layout=layout,
+        handlers=handlers,
+        group_id=group,
+        max_attempts=2,
+        retry_delay=0.01,
+    )
+    await broker.start()
+    try:
+        yield
+    finally:
+        await subscription.stop()
+        await broker.stop()
 
 
 async def produce(
@@ -138,29 +161,18 @@ async def service(test_env, scratch: ScratchSchema, tmp_path: Path) -> AsyncIter
 async def consume_until_dead_lettered(service: Service, wanted: int) -> list[ConsumerRecord]:
     """Run the service's consumer until `wanted` dead letters of complaint.pii are there."""
     runtime, _ = service.build()
-    broker = KafkaBroker(service.settings.kafka_bootstrap_servers)
-    async with runtime.database():
-        subscription = subscribe(
-            broker,
-            layout=runtime.layout,
-            handlers=runtime.handlers,
-            group_id=runtime.group_id,
-            max_attempts=2,
-            retry_delay=0.01,
-        )
-        await broker.start()
-        try:
-            dlq = runtime.layout.dlq(topics.COMPLAINT_PII)
-            bootstrap = service.settings.kafka_bootstrap_servers
+    bootstrap = service.settings.kafka_bootstrap_servers
+    async with (
+        runtime.database(),
+        consuming(bootstrap, runtime.layout, runtime.group_id, runtime.handlers),
+    ):
+        dlq = runtime.layout.dlq(topics.COMPLAINT_PII)
 
-            async def dead() -> list[ConsumerRecord]:
-                found = await read_records(bootstrap, dlq)
-                return found if len(found) >= wanted else []
+        async def dead() -> list[ConsumerRecord]:
+            found = await read_records(bootstrap, dlq)
+            return found if len(found) >= wanted else []
 
-            return await eventually(dead)
-        finally:
-            await subscription.stop()
-            await broker.stop()
+        return await eventually(dead)
 
 
 async def test_a_personal_record_is_dead_lettered_by_its_coordinates_without_its_data(
@@ -183,32 +195,16 @@ async def test_a_personal_record_is_dead_lettered_by_its_coordinates_without_its
         (NIK.encode(), pii_event(phone=None).to_bytes(), resident),  # a handler's own message
         (NIK.encode(), f'{{"nik": "{NIK}", "name": "{NAME}"}}'.encode(), resident),  # no event
     ]
-    broker = KafkaBroker(test_env.kafka_bootstrap_servers)
-    subscription = subscribe(
-        broker,
-        layout=layout,
-        handlers={topics.COMPLAINT_PII: on_pii},
-        group_id=group,
-        max_attempts=2,
-        retry_delay=0.01,
-    )
+    bootstrap = test_env.kafka_bootstrap_servers
     caplog.set_level(logging.DEBUG, logger="slrt_shared")
-    await broker.start()
-    try:
-        sent = await produce(
-            test_env.kafka_bootstrap_servers, layout.name(topics.COMPLAINT_PII), records
-        )
+    async with consuming(bootstrap, layout, group, {topics.COMPLAINT_PII: on_pii}):
+        sent = await produce(bootstrap, layout.name(topics.COMPLAINT_PII), records)
 
         async def dead() -> list[ConsumerRecord]:
-            found = await read_records(
-                test_env.kafka_bootstrap_servers, layout.dlq(topics.COMPLAINT_PII)
-            )
+            found = await read_records(bootstrap, layout.dlq(topics.COMPLAINT_PII))
             return found if len(found) >= len(records) else []
 
         letters = await eventually(dead)
-    finally:
-        await subscription.stop()
-        await broker.stop()
 
     assert len(letters) == len(records)
     for letter in letters:
@@ -265,28 +261,16 @@ async def test_a_dead_letter_without_personal_data_keeps_the_record_but_its_erro
         source="/slrt/agency-gateway",
         subject=complaint_id,
     )
-    broker = KafkaBroker(test_env.kafka_bootstrap_servers)
-    subscription = subscribe(
-        broker,
-        layout=layout,
-        handlers={topics.REFERRAL_UPDATED: on_updated},
-        group_id=group,
-        max_attempts=2,
-        retry_delay=0.01,
-    )
+    bootstrap = test_env.kafka_bootstrap_servers
     caplog.set_level(logging.DEBUG, logger="slrt_shared")
-    await broker.start()
-    try:
+    async with consuming(bootstrap, layout, group, {topics.REFERRAL_UPDATED: on_updated}):
         await produce(
-            test_env.kafka_bootstrap_servers,
+            bootstrap,
             layout.name(topics.REFERRAL_UPDATED),
             [(event.key, event.to_bytes(), [("traceparent", b"00-abc-def-01")])],
         )
         dlq = layout.dlq(topics.REFERRAL_UPDATED)
-        [letter] = await eventually(lambda: read_records(test_env.kafka_bootstrap_servers, dlq))
-    finally:
-        await subscription.stop()
-        await broker.stop()
+        [letter] = await eventually(lambda: read_records(bootstrap, dlq))
 
     # The operators' copy, whole.
     assert letter.value == event.to_bytes() and letter.key == event.key
