@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
+import httpx
 import pytest_asyncio
+from fastapi import FastAPI
 
 from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
-from referral.app import MIGRATIONS
+from referral.app import MIGRATIONS, build
 from referral.domain.sla import JAKARTA, Calendar
 from referral.entrypoints import kafka
-from referral.service_layer.context import Context
+from referral.service_layer.context import Context, utcnow
+from referral.settings import ReferralSettings
 from slrt_devstack import fixtures
 from slrt_shared.contracts.envelope import new_event
-from slrt_shared.contracts.events import ComplaintCreated, EventData
+from slrt_shared.contracts.events import CaseResolved, ComplaintCreated, EventData, ReferralUpdated
 from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.runtime import ServiceRuntime
 
 MONDAY = datetime(2025, 6, 23, 10, 0, tzinfo=JAKARTA)
 CALENDAR = Calendar(frozenset(), JAKARTA)
@@ -32,6 +38,39 @@ async def referral_pool(test_env) -> AsyncIterator[asyncpg.Pool]:  # type: ignor
         test_env.admin_url, "r", "referral", MIGRATIONS, seed.load
     ) as scratch:
         yield scratch.pool
+
+
+@dataclass
+class ReferralApp:
+    """Referral's HTTP app on a database of its own (no Kafka), migrated and seeded."""
+
+    app: FastAPI
+    pool: asyncpg.Pool
+    dsn: str
+    runtime: ServiceRuntime
+
+    def client(self) -> httpx.AsyncClient:
+        """A client of the app, in process."""
+        transport = httpx.ASGITransport(app=self.app)
+        return httpx.AsyncClient(transport=transport, base_url="http://referral")
+
+
+@contextlib.asynccontextmanager
+async def referral_app(
+    admin_url: str,
+    tag: str,
+    credentials: dict[str, Any],
+    admin_token: str,
+    clock: Callable[[], datetime] = utcnow,
+) -> AsyncIterator[ReferralApp]:
+    """Build referral on a scratch database, migrate it and seed it with these credentials."""
+    async with fixtures.scratch_database(admin_url, tag) as scratch:
+        dsn = scratch.dsn("referral")
+        settings = ReferralSettings(database_url=dsn, admin_token=admin_token)
+        runtime, app = build(settings, clock=clock)
+        async with runtime.database() as pool:
+            await fixtures.seed(dsn, "referral", seed.load, credentials, fixtures.REGENCY)
+            yield ReferralApp(app, pool, dsn, runtime)
 
 
 async def run(pool: asyncpg.Pool, handler: Any, data: EventData, complaint_id: UUID) -> None:
@@ -64,3 +103,31 @@ async def referrals(pool: asyncpg.Pool, complaint_id: UUID) -> list[dict[str, An
         complaint_id,
     )
     return [dict(r) for r in rows]
+
+
+async def updated(
+    pool: asyncpg.Pool, context: Context, referral: dict[str, Any], **change: Any
+) -> None:
+    """The agency of a stored referral reports a change of it on MONDAY (status, note, reason)."""
+    data = ReferralUpdated(
+        referral_id=referral["id"],
+        complaint_id=referral["complaint_id"],
+        agency_code=referral["agency_code"],
+        at=MONDAY,
+        **change,
+    )
+    await run(pool, kafka.on_referral_updated(context), data, referral["complaint_id"])
+
+
+async def resolved(
+    pool: asyncpg.Pool, context: Context, referral: dict[str, Any], **outcome: Any
+) -> None:
+    """The agency of a stored referral reports its outcome on MONDAY."""
+    data = CaseResolved(
+        referral_id=referral["id"],
+        complaint_id=referral["complaint_id"],
+        agency_code=referral["agency_code"],
+        resolved_at=MONDAY,
+        **outcome,
+    )
+    await run(pool, kafka.on_case_resolved(context), data, referral["complaint_id"])

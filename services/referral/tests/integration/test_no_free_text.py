@@ -11,14 +11,12 @@ import pytest
 
 from referral import seed
 from referral.app import MIGRATIONS
-from referral.entrypoints import kafka
 from referral.service_layer.context import Context
 from slrt_devstack import fixtures
 from slrt_devstack.fixtures import REGENCY
 from slrt_shared import db
-from slrt_shared.contracts.events import CaseResolved, ReferralUpdated
 
-from .conftest import CALENDAR, MONDAY, created, referrals, run
+from .conftest import CALENDAR, MONDAY, created, referrals, resolved, updated
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -34,32 +32,16 @@ async def test_events_from_before_reason_codes_leave_no_note_in_referral(referra
     complaint_id = await created(referral_pool, context, "32.15.03.2001", ["JKN-PBI"])
     [first] = await referrals(referral_pool, complaint_id)
     # As such an event still lies on the topic: free text, no reason code.
-    await run(
+    await updated(
         referral_pool,
-        kafka.on_referral_updated(context),
-        ReferralUpdated(
-            referral_id=first["id"],
-            complaint_id=complaint_id,
-            agency_code=first["agency_code"],
-            status="rejected",
-            note=f"Bukan wewenang; Ibu Sulastri NIK {NIK_IN_NOTE}",
-            at=MONDAY,
-        ),
-        complaint_id,
+        context,
+        first,
+        status="rejected",
+        note=f"Bukan wewenang; Ibu Sulastri NIK {NIK_IN_NOTE}",
     )
     second = (await referrals(referral_pool, complaint_id))[-1]
-    await run(
-        referral_pool,
-        kafka.on_case_resolved(context),
-        CaseResolved(
-            referral_id=second["id"],
-            complaint_id=complaint_id,
-            agency_code=second["agency_code"],
-            outcome="resolved",
-            note="Diagnosis: skizofrenia paranoid",
-            resolved_at=MONDAY,
-        ),
-        complaint_id,
+    await resolved(
+        referral_pool, context, second, outcome="resolved", note="Diagnosis: skizofrenia paranoid"
     )
     rows = await referral_pool.fetch(
         "SELECT t::text AS row FROM referrals t WHERE complaint_id = $1", complaint_id
@@ -73,19 +55,7 @@ async def test_a_rejection_with_a_code_keeps_the_code(referral_pool) -> None:
     context = Context(CALENDAR, at_monday)
     complaint_id = await created(referral_pool, context, "32.15.04.2001", ["JKN-PBI"])
     [first] = await referrals(referral_pool, complaint_id)
-    await run(
-        referral_pool,
-        kafka.on_referral_updated(context),
-        ReferralUpdated(
-            referral_id=first["id"],
-            complaint_id=complaint_id,
-            agency_code=first["agency_code"],
-            status="rejected",
-            reason_code="di_luar_wilayah",
-            at=MONDAY,
-        ),
-        complaint_id,
-    )
+    await updated(referral_pool, context, first, status="rejected", reason_code="di_luar_wilayah")
     rejected, _ = await referrals(referral_pool, complaint_id)
     assert (rejected["status"], rejected["reason_code"]) == ("rejected", "di_luar_wilayah")
 

@@ -21,7 +21,7 @@ from slrt_shared.contracts.events import CaseResolved, ReferralUpdated
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.tokens import hash_token
 
-from .conftest import CALENDAR, MONDAY, created, referrals, run
+from .conftest import CALENDAR, MONDAY, created, referrals, run, updated
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -137,18 +137,8 @@ async def test_rejections_walk_the_routing_order_then_stay_with_the_secretariat(
     expected = [("DISDIK", 0), ("KEMENAG", 1), ("SLRT", 2), ("SLRT", 3)]
     for step in range(len(expected) - 1):
         current = (await referrals(referral_pool, complaint_id))[-1]
-        await run(
-            referral_pool,
-            kafka.on_referral_updated(context),
-            ReferralUpdated(
-                referral_id=current["id"],
-                complaint_id=complaint_id,
-                agency_code=current["agency_code"],
-                status="rejected",
-                note=f"bukan wewenang ({step})",
-                at=MONDAY,
-            ),
-            complaint_id,
+        await updated(
+            referral_pool, context, current, status="rejected", note=f"bukan wewenang ({step})"
         )
     chain = [(r["agency_code"], r["bounces"]) for r in await referrals(referral_pool, complaint_id)]
     assert chain == expected
