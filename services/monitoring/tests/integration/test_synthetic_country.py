@@ -9,7 +9,6 @@ per-regency path.
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from monitoring.service_layer import reports
 from slrt_bench.national.country import synthetic_regions
 from slrt_bench.national.events import case_events, publish
 from slrt_bench.national.load import load_country
+from slrt_devstack import fixtures
 from slrt_devstack.testing import eventually
 from slrt_shared import db
 from slrt_shared.contracts.topics import TopicLayout
@@ -43,19 +43,14 @@ POLICY = Policy()
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def loaded(test_env: Any) -> AsyncIterator[tuple[str, datetime]]:
     """A database of its own holding the bulk-loaded synthetic cases of the three regencies."""
-    from slrt_devstack import provision
-
-    run = "s" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    await db.migrate(dsns["monitoring"], "monitoring", "monitoring", MIGRATIONS)
-    now = datetime.now(UTC)
-    # Only the reference data's regions: the same ones `seed` gives the running monitoring.
-    regions = synthetic_regions(0, seed=7)
-    await load_country(dsns["monitoring"], regions, COMPLAINTS, now, seed=7)
-    try:
-        yield dsns["monitoring"], now
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    async with fixtures.scratch_database(test_env.admin_url, "s") as scratch:
+        dsn = scratch.dsn("monitoring")
+        await fixtures.migrate(dsn, "monitoring", "monitoring", MIGRATIONS)
+        now = datetime.now(UTC)
+        # Only the reference data's regions: the same ones `seed` gives the running monitoring.
+        regions = synthetic_regions(0, seed=7)
+        await load_country(dsn, regions, COMPLAINTS, now, seed=7)
+        yield dsn, now
 
 
 async def facts(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
