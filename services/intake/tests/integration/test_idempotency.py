@@ -193,14 +193,11 @@ async def test_a_key_within_the_retention_window_still_answers_and_one_past_it_i
         await conn.close()
     # The rules the service itself registers, with the default age of 90 days.
     runtime, _ = build(IntakeSettings(database_url=intake.dsn, log_json=False))
-    pool = await db.create_pool(intake.dsn, "intake")
-    try:
+    async with fixtures.pool(intake.dsn, "intake") as pool:
         pruned = await prune_once(pool, runtime.retention_rules, now=datetime.now(UTC))
         kept = await pool.fetchval(
             "SELECT count(*) FROM idempotency_keys WHERE key = ANY($1)", [recent_key, old_key]
         )
-    finally:
-        await pool.close()
 
     assert pruned["idempotency_keys"] == 1
     assert kept == 1

@@ -15,8 +15,8 @@ import pytest
 
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.service_layer import tracking
+from slrt_devstack import fixtures
 from slrt_devstack.testing import eventually
-from slrt_shared import db
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ReferralDispatched, ReferralUpdated
 
@@ -62,34 +62,31 @@ async def test_a_dispatch_handled_beside_its_acknowledgement_does_not_set_the_st
         status="acknowledged",
         at=start + timedelta(minutes=1),
     )
-    pool = await db.create_pool(intake.dsn, "intake")
-    try:
-        async with (
-            IntakeUnitOfWork(pool, intake.layout) as first,
-            IntakeUnitOfWork(pool, intake.layout) as second,
-        ):
-            # The acknowledgement is worked first, and the dispatch before it commits.
-            event = new_event(acknowledged, source="/slrt/agency-gateway", subject=complaint_id)
-            assert await first.claim(event.id, acknowledged.topic)
-            await tracking.on_updated(first, acknowledged, event)
+    async with (
+        fixtures.pool(intake.dsn, "intake") as pool,
+        IntakeUnitOfWork(pool, intake.layout) as first,
+        IntakeUnitOfWork(pool, intake.layout) as second,
+    ):
+        # The acknowledgement is worked first, and the dispatch before it commits.
+        event = new_event(acknowledged, source="/slrt/agency-gateway", subject=complaint_id)
+        assert await first.claim(event.id, acknowledged.topic)
+        await tracking.on_updated(first, acknowledged, event)
 
-            async def dispatch() -> None:
-                event = new_event(dispatched, source="/slrt/referral", subject=complaint_id)
-                assert await second.claim(event.id, dispatched.topic)
-                await tracking.on_dispatched(second, dispatched, event)
+        async def dispatch() -> None:
+            event = new_event(dispatched, source="/slrt/referral", subject=complaint_id)
+            assert await second.claim(event.id, dispatched.topic)
+            await tracking.on_dispatched(second, dispatched, event)
 
-            later = asyncio.create_task(dispatch())
-            pid = second.conn.get_server_pid()
+        later = asyncio.create_task(dispatch())
+        pid = second.conn.get_server_pid()
 
-            async def finished_or_waiting() -> bool:
-                return later.done() or await waiting_for_a_lock(intake, pid)
+        async def finished_or_waiting() -> bool:
+            return later.done() or await waiting_for_a_lock(intake, pid)
 
-            await eventually(finished_or_waiting)
-            await first.commit()
-            await later
-            await second.commit()
-    finally:
-        await pool.close()
+        await eventually(finished_or_waiting)
+        await first.commit()
+        await later
+        await second.commit()
 
     tracked = (await intake.http.get(f"/v1/track/{ticket}")).json()
     assert [e["kind"] for e in tracked["timeline"]] == ["received", "referred", "acknowledged"]
