@@ -140,8 +140,7 @@ async def four_outboxes(test_env, tmp_path: Path) -> AsyncIterator[dict[str, str
 async def test_every_service_has_the_outbox_command(four_outboxes, schema: str) -> None:
     package, prefix = SERVICES[schema]
     dsn = four_outboxes[schema]
-    pool = await db.create_pool(dsn, schema)
-    try:
+    async with fixtures.pool(dsn, schema) as pool:
         parked = await park(pool, f"{schema}.topic", str(uuid4()), "TopicAuthorizationFailedError")
         env = {**os.environ, f"{prefix}_DATABASE_URL": dsn}
         listed = await asyncio.to_thread(command, package, env, "list")
@@ -149,5 +148,3 @@ async def test_every_service_has_the_outbox_command(four_outboxes, schema: str) 
         retried = await asyncio.to_thread(command, package, env, "retry", "--all")
         assert retried.strip() == f"1 parked event(s) due now: {parked}"
         assert await pool.fetchval("SELECT next_attempt_at <= now() FROM outbox")
-    finally:
-        await pool.close()
