@@ -105,17 +105,20 @@ async def referrals(pool: asyncpg.Pool, complaint_id: UUID) -> list[dict[str, An
     return [dict(r) for r in rows]
 
 
+def about(referral: dict[str, Any]) -> dict[str, Any]:
+    """The fields by which an agency's event names a stored referral."""
+    return {
+        "referral_id": referral["id"],
+        "complaint_id": referral["complaint_id"],
+        "agency_code": referral["agency_code"],
+    }
+
+
 async def updated(
     pool: asyncpg.Pool, context: Context, referral: dict[str, Any], **change: Any
 ) -> None:
     """The agency of a stored referral reports a change of it on MONDAY (status, note, reason)."""
-    data = ReferralUpdated(
-        referral_id=referral["id"],
-        complaint_id=referral["complaint_id"],
-        agency_code=referral["agency_code"],
-        at=MONDAY,
-        **change,
-    )
+    data = ReferralUpdated(**about(referral), at=MONDAY, **change)
     await run(pool, kafka.on_referral_updated(context), data, referral["complaint_id"])
 
 
@@ -123,11 +126,5 @@ async def resolved(
     pool: asyncpg.Pool, context: Context, referral: dict[str, Any], **outcome: Any
 ) -> None:
     """The agency of a stored referral reports its outcome on MONDAY."""
-    data = CaseResolved(
-        referral_id=referral["id"],
-        complaint_id=referral["complaint_id"],
-        agency_code=referral["agency_code"],
-        resolved_at=MONDAY,
-        **outcome,
-    )
+    data = CaseResolved(**about(referral), resolved_at=MONDAY, **outcome)
     await run(pool, kafka.on_case_resolved(context), data, referral["complaint_id"])
