@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import asyncpg
 import httpx
@@ -11,6 +13,7 @@ import pytest_asyncio
 
 from gateway import seed
 from gateway.app import MIGRATIONS, build
+from gateway.domain.referrals import Referral
 from gateway.settings import GatewaySettings
 from slrt_devstack import fixtures
 from slrt_shared import reference
@@ -80,3 +83,20 @@ async def gateway_db(test_env) -> AsyncIterator[GatewayDb]:  # type: ignore[no-u
         test_env.admin_url, "w", "gateway", MIGRATIONS, seed.load, {"agencies": keys}, name=NAME
     ) as scratch:
         yield GatewayDb(scratch.dsn, test_env.admin_url, scratch.database.name, scratch.pool, keys)
+
+
+def stored_referral(service: str, agency: str, at: datetime) -> Referral:
+    """A referral as the gateway keeps it once dispatched at `at` (due a week later)."""
+    return Referral(
+        id=uuid.uuid4(),
+        complaint_id=uuid.uuid4(),
+        ticket="SLRT-2506-AB12",
+        village_code="32.15.02.2001",
+        service_code=service,
+        agency_code=agency,
+        attempt=1,
+        status="dispatched",
+        dispatched_at=at,
+        due_at=at + timedelta(days=7),
+        updated_at=at,
+    )
