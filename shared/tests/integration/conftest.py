@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
+from uuid import uuid4
 
 import pytest_asyncio
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
+from slrt_devstack import provision
 from slrt_devstack.fixtures import ScratchSchema, scratch_schema
+from slrt_shared.contracts.topics import TopicLayout
 
 SCHEMA = "referral"  # any service schema: these tests use a database of their own
 
@@ -18,3 +24,25 @@ async def scratch(test_env, tmp_path: Path) -> AsyncIterator[ScratchSchema]:  # 
     (tmp_path / "001_notes.sql").write_text("CREATE TABLE notes (id int PRIMARY KEY, body text);")
     async with scratch_schema(test_env.admin_url, "s", SCHEMA, tmp_path, name="test") as made:
         yield made
+
+
+async def own_topics(test_env: Any, name: str, partitions: int = 3) -> TopicLayout:
+    """Every contract topic under a prefix of the test's own: no other test's records there."""
+    layout = TopicLayout(f"{test_env.topic_prefix}{name}{uuid4().hex[:6]}.")
+    await provision.create_topics(test_env.kafka_bootstrap_servers, layout, [], partitions)
+    return layout
+
+
+async def committed_to_end(bootstrap: str, group: str) -> bool:
+    """Whether the group's committed offsets are the end of every partition it read."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await reader.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        ends = await reader.end_offsets(list(committed))
+    finally:
+        await admin.close()
+        await reader.stop()
+    return bool(committed) and {tp: m.offset for tp, m in committed.items()} == ends

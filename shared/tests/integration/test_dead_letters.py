@@ -36,7 +36,7 @@ from slrt_shared.runtime import ServiceRuntime, run_cli
 from slrt_shared.settings import ServiceSettings
 from slrt_shared.unit_of_work import PgUnitOfWork
 
-from .conftest import SCHEMA
+from .conftest import SCHEMA, own_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -58,15 +58,6 @@ def pii_event(**changes: Any) -> CloudEvent:
     data = ComplaintPii(complaint_id=complaint_id, nik=NIK, name=NAME, phone=PHONE)
     event = new_event(data, source="/slrt/intake", subject=complaint_id)
     return event.model_copy(update={"data": {**event.data, **changes}}) if changes else event
-
-
-async def own_topics(test_env: Any, name: str) -> TopicLayout:
-    """Every contract topic under a prefix of the test's own, one partition each."""
-    from slrt_devstack import provision
-
-    layout = TopicLayout(f"{test_env.topic_prefix}{name}{uuid4().hex[:6]}.")
-    await provision.create_topics(test_env.kafka_bootstrap_servers, layout, [], partitions=1)
-    return layout
 
 
 @contextlib.asynccontextmanager
@@ -149,7 +140,7 @@ async def service(test_env, scratch: ScratchSchema, tmp_path: Path) -> AsyncIter
     migrations = tmp_path / "dlqtest"
     migrations.mkdir()
     (migrations / "001_handled.sql").write_text("CREATE TABLE handled (complaint_id uuid);")
-    layout = await own_topics(test_env, "replay")
+    layout = await own_topics(test_env, "replay", partitions=1)
     settings = ServiceSettings(
         database_url=scratch.dsn,
         kafka_bootstrap_servers=test_env.kafka_bootstrap_servers,
@@ -178,7 +169,7 @@ async def consume_until_dead_lettered(service: Service, wanted: int) -> list[Con
 async def test_a_personal_record_is_dead_lettered_by_its_coordinates_without_its_data(
     test_env, caplog: pytest.LogCaptureFixture
 ) -> None:
-    layout = await own_topics(test_env, "pii")
+    layout = await own_topics(test_env, "pii", partitions=1)
     group = f"{layout.prefix}slrt-gateway"
 
     async def on_pii(event: CloudEvent) -> None:
@@ -240,7 +231,7 @@ async def test_a_personal_record_is_dead_lettered_by_its_coordinates_without_its
 async def test_a_dead_letter_without_personal_data_keeps_the_record_but_its_error_no_values(
     test_env, caplog: pytest.LogCaptureFixture
 ) -> None:
-    layout = await own_topics(test_env, "copy")
+    layout = await own_topics(test_env, "copy", partitions=1)
     group = f"{layout.prefix}slrt-intake"
     note = "ibu Siti Aminah mengamuk di rumah"
 
