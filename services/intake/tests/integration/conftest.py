@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -12,6 +14,7 @@ import pytest_asyncio
 from intake.app import build
 from intake.settings import IntakeSettings
 from slrt_devstack import fixtures
+from slrt_shared.contracts.events import ReferralDispatched
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.tokens import new_token
 
@@ -58,3 +61,26 @@ async def intake(test_env, tmp_path_factory: pytest.TempPathFactory) -> AsyncIte
         runtime, app = build(IntakeSettings(**stack.settings("intake")))
         async with fixtures.running_service(runtime, app, "intake") as http:
             yield Intake(http, stack.layout, stack.kafka_bootstrap_servers, dsn, credentials)
+
+
+def dispatch_of(
+    referral_id: uuid.UUID,
+    complaint_id: uuid.UUID,
+    ticket: str,
+    at: datetime,
+    service: str = "JKN-PBI",
+    agency: str = "BPJSKES",
+    due_in: timedelta = timedelta(days=5),
+) -> ReferralDispatched:
+    """Referral's first dispatch of a complaint of VILLAGE, at `at`."""
+    return ReferralDispatched(
+        referral_id=referral_id,
+        complaint_id=complaint_id,
+        ticket=ticket,
+        village_code=VILLAGE,
+        service_code=service,
+        agency_code=agency,
+        attempt=1,
+        dispatched_at=at,
+        due_at=at + due_in,
+    )

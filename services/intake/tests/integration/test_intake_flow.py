@@ -23,12 +23,11 @@ from slrt_shared.contracts.events import (
     CaseResolved,
     ComplaintClosed,
     EventData,
-    ReferralDispatched,
     ReferralOutcome,
     ReferralUpdated,
 )
 
-from .conftest import OTHER_VILLAGE, VILLAGE, Intake
+from .conftest import OTHER_VILLAGE, VILLAGE, Intake, dispatch_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -314,17 +313,7 @@ async def test_events_from_referral_and_agencies_move_the_public_tracker(intake:
         return kind in [e["kind"] for e in (await tracker())["timeline"]]
 
     dispatched = event(
-        ReferralDispatched(
-            referral_id=referral_id,
-            complaint_id=complaint_id,
-            ticket=ticket,
-            village_code=VILLAGE,
-            service_code="JKN-PBI",
-            agency_code="BPJSKES",
-            attempt=1,
-            dispatched_at=start,
-            due_at=start + timedelta(days=5),
-        ),
+        dispatch_of(referral_id, complaint_id, ticket, start),
         complaint_id,
         source="/slrt/referral",
     )

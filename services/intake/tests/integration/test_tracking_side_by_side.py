@@ -18,9 +18,9 @@ from intake.service_layer import tracking
 from slrt_devstack import fixtures
 from slrt_devstack.testing import eventually
 from slrt_shared.contracts.envelope import new_event
-from slrt_shared.contracts.events import ReferralDispatched, ReferralUpdated
+from slrt_shared.contracts.events import ReferralUpdated
 
-from .conftest import VILLAGE, Intake
+from .conftest import Intake, dispatch_of
 from .test_intake_flow import register
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -44,17 +44,7 @@ async def test_a_dispatch_handled_beside_its_acknowledgement_does_not_set_the_st
     complaint_id, ticket = uuid.UUID(answer["complaint_id"]), answer["ticket"]
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
     referral_id = uuid.uuid4()
-    dispatched = ReferralDispatched(
-        referral_id=referral_id,
-        complaint_id=complaint_id,
-        ticket=ticket,
-        village_code=VILLAGE,
-        service_code="JKN-PBI",
-        agency_code="BPJSKES",
-        attempt=1,
-        dispatched_at=start,
-        due_at=start + timedelta(days=5),
-    )
+    dispatched = dispatch_of(referral_id, complaint_id, ticket, start)
     acknowledged = ReferralUpdated(
         referral_id=referral_id,
         complaint_id=complaint_id,
