@@ -280,6 +280,17 @@ async def district(infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIter
             running.stop()
 
 
+def referrals_of(platform: Platform, agency: str, complaint_id: str) -> list[dict[str, Any]]:
+    """The agency's referrals of the complaint, as the gateway lists them to the agency."""
+    answer = httpx.get(
+        f"{platform.urls['agency-gateway']}/v1/referrals",
+        headers=platform.agency(agency),
+        params={"limit": 200},
+    )
+    assert answer.status_code == 200, answer.text
+    return [r for r in answer.json()["items"] if r["complaint_id"] == complaint_id]
+
+
 def _eventually(probe, timeout: float = 30, interval: float = 0.25):  # type: ignore[no-untyped-def]
     """Poll until the probe returns something truthy; return it."""
     deadline = time.monotonic() + timeout
