@@ -134,3 +134,53 @@ async def test_a_built_service_runs_and_answers_through_its_asgi_app(
             assert await runtime.pool.fetchval("SELECT count(*) FROM notes") == 0
         with pytest.raises(RuntimeError, match="pool is not open"):
             _ = runtime.pool
+
+
+async def test_a_stack_beside_the_sessions_has_a_database_and_topics_of_its_own(
+    test_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(fixtures.KEEP, raising=False)
+    bootstrap = test_env.kafka_bootstrap_servers
+    async with test_env.beside("fs") as stack:
+        assert stack.database != test_env.database and stack.run.startswith("fs")
+        assert stack.topic_prefix == f"{test_env.topic_prefix}{stack.run}."
+        assert stack.layout.agency("DINSOS") in await topic_names(bootstrap, stack.topic_prefix)
+        assert stack.settings("intake") == {
+            "database_url": stack.dsn("intake"),
+            "kafka_bootstrap_servers": bootstrap,
+            "topic_prefix": stack.topic_prefix,
+            "log_json": False,
+        }
+        conn = await asyncpg.connect(stack.database_admin_url)
+        try:
+            assert await conn.fetchval("SELECT current_database()") == stack.database
+        finally:
+            await conn.close()
+    assert not await database_exists(test_env.admin_url, stack.database)
+
+
+async def test_a_scratch_schema_is_migrated_seeded_and_pooled_then_dropped(
+    test_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(fixtures.KEEP, raising=False)
+    credentials = {"operators": {"32.15.02.2001": "op_a"}}
+    async with fixtures.scratch_schema(
+        test_env.admin_url, "f", "referral", notes_migrations(tmp_path), load_notes, credentials
+    ) as scratch:
+        assert scratch.dsn == scratch.database.dsn("referral")
+        rows = await scratch.pool.fetch("SELECT code, by FROM notes")
+        assert [tuple(r) for r in rows] == [("32.15.02.2001", fixtures.REGENCY)]
+        # recorded under the schema's name unless told another
+        ledger = await scratch.pool.fetch("SELECT component, version FROM schema_migrations")
+        assert ("referral", 1) in {tuple(r) for r in ledger}
+    assert not await database_exists(test_env.admin_url, scratch.database.name)
+
+
+async def test_the_migrations_before_a_number_are_copied_and_no_later_one(tmp_path: Path) -> None:
+    service = tmp_path / "migrations"
+    service.mkdir()
+    for name in ("001_cases.sql", "002_referrals.sql", "010_notes.sql"):
+        (service / name).write_text(f"-- {name}")
+    before = fixtures.migrations_before(service, 10, tmp_path / "before")
+    assert sorted(p.name for p in before.iterdir()) == ["001_cases.sql", "002_referrals.sql"]
+    assert (before / "002_referrals.sql").read_text() == "-- 002_referrals.sql"

@@ -9,50 +9,28 @@ the chart gives them. Its counts come from SLRT_FAULT_REPLICAS
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import os
-import secrets
 import signal
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 
-from slrt_devstack import credentials, processes, provision, services
+from slrt_devstack import credentials, processes, services
+from slrt_devstack.fixtures import ScratchStack, scratch_stack
 from slrt_devstack.otlp_receiver import OtlpReceiver
 from slrt_devstack.paths import StackPaths
-from slrt_shared import reference
-from slrt_shared.contracts.topics import TopicLayout
 
 REGENCY = "32.15"
 DISTRICT_REPLICAS = "intake=2,referral=3,agency-gateway=5,monitoring=2"
 DISTRICT_PARTITIONS = 12
-
-
-@dataclass(frozen=True)
-class StackEnv:
-    """A database with one role per service, and topics under a prefix (as the session's)."""
-
-    kafka_bootstrap_servers: str
-    admin_url: str
-    database: str
-    dsns: dict[str, str]
-    topic_prefix: str
-    layout: TopicLayout = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "layout", TopicLayout(self.topic_prefix))
-
-    @property
-    def database_admin_url(self) -> str:
-        """The admin URL, on this database."""
-        return self.admin_url.rsplit("/", 1)[0] + f"/{self.database}"
 
 
 @dataclass
@@ -67,7 +45,7 @@ class Platform:
 
     creds: dict[str, Any]
     paths: StackPaths
-    env: Any  # the session's TestEnv or a district's StackEnv
+    env: ScratchStack  # the session's or a district's database and topics
     specs: dict[str, services.ServiceSpec]  # each service as configured (its first member)
     envs: dict[str, dict[str, str]]
     members: dict[str, list[services.ServiceSpec]]
@@ -178,7 +156,7 @@ class Platform:
 
 
 def _launch(
-    env: Any,
+    env: ScratchStack,
     paths: StackPaths,
     replicas: dict[str, int],
     extra_env: dict[str, str],
@@ -280,39 +258,37 @@ def district_partitions() -> int:
     return int(os.environ.get("SLRT_FAULT_PARTITIONS") or DISTRICT_PARTITIONS)
 
 
-@pytest.fixture(scope="module")
-def district(infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:  # type: ignore[no-untyped-def]
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def district(infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:  # type: ignore[no-untyped-def]
     """Several members of every service in one group each, on a database and topics of their own.
 
     Referral escalates every half second here: the fault tests make referrals overdue and
     watch their escalations go through.
     """
-    run = "d" + secrets.token_hex(4)
-    bootstrap = infra.kafka_bootstrap_servers
-    admin = infra.database_url
-    layout = TopicLayout(f"{run}.")
-    database = f"slrt_{run}"
-    dsns = asyncio.run(provision.create_database(admin, database, role_prefix=f"{run}_"))
-    asyncio.run(
-        provision.create_topics(
-            bootstrap, layout, list(reference.agencies()), partitions=district_partitions()
-        )
-    )
-    env = StackEnv(bootstrap, admin, database, dsns, layout.prefix)
     tuning = {
         **TUNING,
         "referral": {"REFERRAL_ESCALATION_INTERVAL_SECONDS": "0.5"},
     }
     paths = StackPaths(tmp_path_factory.mktemp("district"))
-    running = _launch(env, paths, district_replicas(), {}, tuning)
-    try:
-        yield running
-    finally:
-        running.stop()
-        if not os.environ.get("SLRT_KEEP_TEST_DATA"):
-            asyncio.run(provision.delete_topics(bootstrap, layout.prefix))
-            time.sleep(0.5)
-            asyncio.run(provision.drop_database(admin, database, role_prefix=f"{run}_"))
+    async with scratch_stack(
+        infra.database_url, infra.kafka_bootstrap_servers, "d", partitions=district_partitions()
+    ) as env:
+        running = _launch(env, paths, district_replicas(), {}, tuning)
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+def referrals_of(platform: Platform, agency: str, complaint_id: str) -> list[dict[str, Any]]:
+    """The agency's referrals of the complaint, as the gateway lists them to the agency."""
+    answer = httpx.get(
+        f"{platform.urls['agency-gateway']}/v1/referrals",
+        headers=platform.agency(agency),
+        params={"limit": 200},
+    )
+    assert answer.status_code == 200, answer.text
+    return [r for r in answer.json()["items"] if r["complaint_id"] == complaint_id]
 
 
 def _eventually(probe, timeout: float = 30, interval: float = 0.25):  # type: ignore[no-untyped-def]

@@ -14,6 +14,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from .conftest import referrals_of
+
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 VILLAGE = "32.15.03.2001"
@@ -40,16 +42,6 @@ def secrets_of_an_officer() -> dict[str, str]:
         "name": f"Sulastri{run}",
         "diagnosis": f"skizofrenia-paranoid-{run}",
     }
-
-
-def referrals_of(platform, agency: str, complaint_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
-    response = httpx.get(
-        f"{platform.urls['agency-gateway']}/v1/referrals",
-        headers=platform.agency(agency),
-        params={"limit": 200},
-    )
-    assert response.status_code == 200, response.text
-    return [r for r in response.json()["items"] if r["complaint_id"] == complaint_id]
 
 
 def act(platform, agency: str, referral_id: str, action: str, body, **headers) -> httpx.Response:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from .conftest import referrals_of
 from .redelivery import deliver_again, records_about
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -39,16 +40,6 @@ def complaint(needs: list[str]) -> dict[str, object]:
 
 def register(platform, needs: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return platform.register(complaint(needs))
-
-
-def referrals_of(platform, agency: str, complaint_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
-    response = httpx.get(
-        f"{platform.urls['agency-gateway']}/v1/referrals",
-        headers=platform.agency(agency),
-        params={"limit": 200},
-    )
-    assert response.status_code == 200, response.text
-    return [r for r in response.json()["items"] if r["complaint_id"] == complaint_id]
 
 
 def act(platform, agency: str, referral_id: str, action: str, body=None) -> httpx.Response:  # type: ignore[no-untyped-def]

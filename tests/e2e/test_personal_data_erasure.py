@@ -28,9 +28,9 @@ from intake.app import build
 from intake.settings import IntakeSettings
 from slrt_shared.retention import prune_once
 
-from .conftest import SUBJECT_KEY
+from .conftest import SUBJECT_KEY, referrals_of
 from .redelivery import deliver_again, records_about
-from .test_complaint_flow import _wait_caught_up, act, referrals_of, track
+from .test_complaint_flow import _wait_caught_up, act, track
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 

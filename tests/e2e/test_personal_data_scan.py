@@ -38,6 +38,7 @@ from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintPii
 
+from .conftest import referrals_of
 from .personal_data import RESIDENT, SECRETS, leaks
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.security]
@@ -375,17 +376,6 @@ def gateway_action(platform: Any, agency: str, referral_id: str, action: str, bo
         headers={**platform.agency(agency), "Idempotency-Key": str(uuid.uuid4())},
     )
     assert answer.status_code == 200, (action, answer.text)
-
-
-def referrals_of(platform: Any, agency: str, complaint_id: str) -> list[dict[str, Any]]:
-    """The agency's referrals of the complaint."""
-    answer = httpx.get(
-        f"{platform.urls['agency-gateway']}/v1/referrals",
-        headers=platform.agency(agency),
-        params={"limit": 200},
-    )
-    assert answer.status_code == 200, answer.text
-    return [r for r in answer.json()["items"] if r["complaint_id"] == complaint_id]
 
 
 def deliveries(platform: Any) -> httpx.Response:

@@ -14,17 +14,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 SERVICES = {"slrt-intake", "slrt-referral", "slrt-agency-gateway", "slrt-monitoring"}
 
 
-def test_one_trace_id_spans_all_four_services_for_one_complaint(  # type: ignore[no-untyped-def]
-    platform, otlp, eventually
-) -> None:
+def register_traced(platform, village: str, need: str, description: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """Register a complaint whose request already carries a trace, as a browser or an agency's
+    system would when it traces its own work; the trace id and the complaint's id."""
     trace_id = secrets.token_hex(16)
-    village = "32.15.02.2001"
     response = httpx.post(
         f"{platform.urls['intake']}/v1/complaints",
         json={
             "village_code": village,
-            "needs": ["JKN-PBI"],
-            "description": "Kartu BPJS PBI tidak aktif.",
+            "needs": [need],
+            "description": description,
             "channel": "walk_in",
             "recorded_at": "2025-06-26T09:15:00+07:00",
             "resident": {"nik": "3215024107800001", "name": "Siti Aminah"},
@@ -32,11 +31,19 @@ def test_one_trace_id_spans_all_four_services_for_one_complaint(  # type: ignore
         headers={
             **platform.operator(village),
             "Idempotency-Key": str(uuid.uuid4()),
-            # As a browser or an agency's system would, when it already traces its own work.
             "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01",
         },
     )
     assert response.status_code == 201, response.text
+    return trace_id, response.json()["complaint_id"]
+
+
+def test_one_trace_id_spans_all_four_services_for_one_complaint(  # type: ignore[no-untyped-def]
+    platform, otlp, eventually
+) -> None:
+    trace_id, _ = register_traced(
+        platform, "32.15.02.2001", "JKN-PBI", "Kartu BPJS PBI tidak aktif."
+    )
 
     services = eventually(
         lambda: (found := otlp.services_by_trace().get(trace_id, set())) >= SERVICES and found,
@@ -52,26 +59,7 @@ def test_one_trace_id_spans_all_four_services_for_one_complaint(  # type: ignore
 def test_the_json_logs_of_a_complaint_carry_its_trace_id(  # type: ignore[no-untyped-def]
     platform, eventually
 ) -> None:
-    trace_id = secrets.token_hex(16)
-    village = "32.15.02.2002"
-    response = httpx.post(
-        f"{platform.urls['intake']}/v1/complaints",
-        json={
-            "village_code": village,
-            "needs": ["ADMINDUK"],
-            "description": "KK hilang.",
-            "channel": "walk_in",
-            "recorded_at": "2025-06-26T09:15:00+07:00",
-            "resident": {"nik": "3215024107800001", "name": "Siti Aminah"},
-        },
-        headers={
-            **platform.operator(village),
-            "Idempotency-Key": str(uuid.uuid4()),
-            "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01",
-        },
-    )
-    assert response.status_code == 201, response.text
-    complaint_id = response.json()["complaint_id"]
+    trace_id, complaint_id = register_traced(platform, "32.15.02.2002", "ADMINDUK", "KK hilang.")
 
     def lines_of(service: str) -> list[dict]:
         log = platform.paths.logs / f"{service}.log"

@@ -1,36 +1,48 @@
+"""A scratch database of a test's own, its one schema holding the messaging tables and `notes`."""
+
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from uuid import uuid4
 
-import asyncpg
 import pytest_asyncio
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
-from slrt_shared import db
+from slrt_devstack import provision
+from slrt_devstack.fixtures import ScratchSchema, scratch_schema
+from slrt_shared.contracts.topics import TopicLayout
 
 SCHEMA = "referral"  # any service schema: these tests use a database of their own
 
 
-@dataclass(frozen=True)
-class Scratch:
-    dsn: str
-    pool: asyncpg.Pool
-
-
 @pytest_asyncio.fixture(loop_scope="session")
-async def scratch(test_env, tmp_path: Path) -> AsyncIterator[Scratch]:  # type: ignore[no-untyped-def]
+async def scratch(test_env, tmp_path: Path) -> AsyncIterator[ScratchSchema]:  # type: ignore[no-untyped-def]
     """A fresh database whose `referral` schema holds the messaging tables and a `notes` table."""
-    from slrt_devstack import provision
-
-    run = "s" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
     (tmp_path / "001_notes.sql").write_text("CREATE TABLE notes (id int PRIMARY KEY, body text);")
-    await db.migrate(dsns[SCHEMA], SCHEMA, "test", tmp_path)
-    pool = await db.create_pool(dsns[SCHEMA], SCHEMA)
+    async with scratch_schema(test_env.admin_url, "s", SCHEMA, tmp_path, name="test") as made:
+        yield made
+
+
+async def own_topics(test_env: Any, name: str, partitions: int = 3) -> TopicLayout:
+    """Every contract topic under a prefix of the test's own: no other test's records there."""
+    layout = TopicLayout(f"{test_env.topic_prefix}{name}{uuid4().hex[:6]}.")
+    await provision.create_topics(test_env.kafka_bootstrap_servers, layout, [], partitions)
+    return layout
+
+
+async def committed_to_end(bootstrap: str, group: str) -> bool:
+    """Whether the group's committed offsets are the end of every partition it read."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await reader.start()
     try:
-        yield Scratch(dsns[SCHEMA], pool)
+        committed = await admin.list_consumer_group_offsets(group)
+        ends = await reader.end_offsets(list(committed))
     finally:
-        await pool.close()
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+        await admin.close()
+        await reader.stop()
+    return bool(committed) and {tp: m.offset for tp, m in committed.items()} == ends

@@ -7,15 +7,15 @@ from uuid import uuid4
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 
 from slrt_shared.consumer import subscribe, with_inbox
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import ReferralEscalated
-from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.unit_of_work import PgUnitOfWork
+
+from .conftest import committed_to_end, own_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -105,17 +105,7 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_consumer_goes_
 
     assert attempts[str(poison.id)] == 3
     # Every record, the dead-lettered ones included, is committed once it was dealt with.
-    admin = AIOKafkaAdminClient(bootstrap_servers=test_env.kafka_bootstrap_servers)
-    reader = AIOKafkaConsumer(bootstrap_servers=test_env.kafka_bootstrap_servers)
-    await admin.start()
-    await reader.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(group)
-        ends = await reader.end_offsets(list(committed))
-    finally:
-        await admin.close()
-        await reader.stop()
-    assert {tp: meta.offset for tp, meta in committed.items()} == ends
+    assert await committed_to_end(test_env.kafka_bootstrap_servers, group)
     records = await dead_letters(
         test_env.kafka_bootstrap_servers, test_env.layout.dlq(topic), wanted=2
     )
@@ -265,12 +255,10 @@ async def test_a_redelivered_event_changes_nothing(test_env, scratch) -> None:
 
 
 async def test_partitions_are_worked_side_by_side_each_in_its_own_order(test_env) -> None:
-    from slrt_devstack import provision
 
     group = f"{test_env.topic_prefix}order-{uuid4().hex[:6]}"
     # topics of its own: records other tests left would interleave with these
-    layout = TopicLayout(f"{test_env.topic_prefix}order{uuid4().hex[:6]}.")
-    await provision.create_topics(test_env.kafka_bootstrap_servers, layout, [], partitions=3)
+    layout = await own_topics(test_env, "order")
     topic = topics.REFERRAL_ESCALATED
     complaints = [uuid4() for _ in range(12)]
     events: dict[object, tuple[int, int]] = {}
@@ -321,11 +309,9 @@ async def test_partitions_are_worked_side_by_side_each_in_its_own_order(test_env
 async def test_a_complaints_events_on_two_topics_are_worked_in_publication_order(
     test_env,
 ) -> None:
-    from slrt_devstack import provision
 
     group = f"{test_env.topic_prefix}lanes-{uuid4().hex[:6]}"
-    layout = TopicLayout(f"{test_env.topic_prefix}lanes{uuid4().hex[:6]}.")
-    await provision.create_topics(test_env.kafka_bootstrap_servers, layout, [], partitions=3)
+    layout = await own_topics(test_env, "lanes")
     first, then = topics.REFERRAL_DISPATCHED, topics.REFERRAL_ESCALATED
     complaints = [uuid4() for _ in range(9)]
 

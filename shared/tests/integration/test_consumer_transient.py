@@ -18,7 +18,7 @@ from uuid import uuid4
 import asyncpg
 import pytest
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import MessageSizeTooLargeError
@@ -32,6 +32,8 @@ from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import ReferralEscalated
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.unit_of_work import PgUnitOfWork
+
+from .conftest import committed_to_end, own_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -57,30 +59,6 @@ async def produce(bootstrap: str, topic: str, partition: int, values: list[bytes
             await producer.send_and_wait(topic, value=value, key=b"k", partition=partition)
     finally:
         await producer.stop()
-
-
-async def own_topics(test_env: Any, name: str) -> TopicLayout:
-    """Topics of a test's own (three partitions): no other test's records among them."""
-    from slrt_devstack import provision
-
-    layout = TopicLayout(f"{test_env.topic_prefix}{name}{uuid4().hex[:6]}.")
-    await provision.create_topics(test_env.kafka_bootstrap_servers, layout, [], partitions=3)
-    return layout
-
-
-async def committed_to_end(bootstrap: str, group: str) -> bool:
-    """Whether the group's committed offsets are the end of every partition it read."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await admin.start()
-    await reader.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(group)
-        ends = await reader.end_offsets(list(committed))
-    finally:
-        await admin.close()
-        await reader.stop()
-    return bool(committed) and {tp: m.offset for tp, m in committed.items()} == ends
 
 
 async def dead_lettered(bootstrap: str, layout: TopicLayout, group: str) -> list[bytes]:

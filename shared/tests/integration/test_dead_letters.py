@@ -8,6 +8,7 @@ record from being handled twice, and a source partition whose start moved past t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -24,6 +25,7 @@ from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 
+from slrt_devstack.fixtures import ScratchSchema
 from slrt_devstack.testing import eventually, read_records
 from slrt_shared.consumer import subscribe, with_inbox
 from slrt_shared.contracts import topics
@@ -34,7 +36,7 @@ from slrt_shared.runtime import ServiceRuntime, run_cli
 from slrt_shared.settings import ServiceSettings
 from slrt_shared.unit_of_work import PgUnitOfWork
 
-from .conftest import SCHEMA, Scratch
+from .conftest import SCHEMA, own_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -58,13 +60,26 @@ def pii_event(**changes: Any) -> CloudEvent:
     return event.model_copy(update={"data": {**event.data, **changes}}) if changes else event
 
 
-async def own_topics(test_env: Any, name: str) -> TopicLayout:
-    """Every contract topic under a prefix of the test's own, one partition each."""
-    from slrt_devstack import provision
-
-    layout = TopicLayout(f"{test_env.topic_prefix}{name}{uuid4().hex[:6]}.")
-    await provision.create_topics(test_env.kafka_bootstrap_servers, layout, [], partitions=1)
-    return layout
+@contextlib.asynccontextmanager
+async def consuming(
+    bootstrap: str, layout: TopicLayout, group: str, handlers: dict[str, Any]
+) -> AsyncIterator[None]:
+    """The handlers subscribed in one group, tried twice before a record is dead-lettered."""
+    broker = KafkaBroker(bootstrap)
+    subscription = subscribe(
+        broker,
+        layout=layout,
+        handlers=handlers,
+        group_id=group,
+        max_attempts=2,
+        retry_delay=0.01,
+    )
+    await broker.start()
+    try:
+        yield
+    finally:
+        await subscription.stop()
+        await broker.stop()
 
 
 async def produce(
@@ -121,11 +136,11 @@ class Service:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def service(test_env, scratch: Scratch, tmp_path: Path) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
+async def service(test_env, scratch: ScratchSchema, tmp_path: Path) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
     migrations = tmp_path / "dlqtest"
     migrations.mkdir()
     (migrations / "001_handled.sql").write_text("CREATE TABLE handled (complaint_id uuid);")
-    layout = await own_topics(test_env, "replay")
+    layout = await own_topics(test_env, "replay", partitions=1)
     settings = ServiceSettings(
         database_url=scratch.dsn,
         kafka_bootstrap_servers=test_env.kafka_bootstrap_servers,
@@ -137,35 +152,24 @@ async def service(test_env, scratch: Scratch, tmp_path: Path) -> AsyncIterator[S
 async def consume_until_dead_lettered(service: Service, wanted: int) -> list[ConsumerRecord]:
     """Run the service's consumer until `wanted` dead letters of complaint.pii are there."""
     runtime, _ = service.build()
-    broker = KafkaBroker(service.settings.kafka_bootstrap_servers)
-    async with runtime.database():
-        subscription = subscribe(
-            broker,
-            layout=runtime.layout,
-            handlers=runtime.handlers,
-            group_id=runtime.group_id,
-            max_attempts=2,
-            retry_delay=0.01,
-        )
-        await broker.start()
-        try:
-            dlq = runtime.layout.dlq(topics.COMPLAINT_PII)
-            bootstrap = service.settings.kafka_bootstrap_servers
+    bootstrap = service.settings.kafka_bootstrap_servers
+    async with (
+        runtime.database(),
+        consuming(bootstrap, runtime.layout, runtime.group_id, runtime.handlers),
+    ):
+        dlq = runtime.layout.dlq(topics.COMPLAINT_PII)
 
-            async def dead() -> list[ConsumerRecord]:
-                found = await read_records(bootstrap, dlq)
-                return found if len(found) >= wanted else []
+        async def dead() -> list[ConsumerRecord]:
+            found = await read_records(bootstrap, dlq)
+            return found if len(found) >= wanted else []
 
-            return await eventually(dead)
-        finally:
-            await subscription.stop()
-            await broker.stop()
+        return await eventually(dead)
 
 
 async def test_a_personal_record_is_dead_lettered_by_its_coordinates_without_its_data(
     test_env, caplog: pytest.LogCaptureFixture
 ) -> None:
-    layout = await own_topics(test_env, "pii")
+    layout = await own_topics(test_env, "pii", partitions=1)
     group = f"{layout.prefix}slrt-gateway"
 
     async def on_pii(event: CloudEvent) -> None:
@@ -182,32 +186,16 @@ async def test_a_personal_record_is_dead_lettered_by_its_coordinates_without_its
         (NIK.encode(), pii_event(phone=None).to_bytes(), resident),  # a handler's own message
         (NIK.encode(), f'{{"nik": "{NIK}", "name": "{NAME}"}}'.encode(), resident),  # no event
     ]
-    broker = KafkaBroker(test_env.kafka_bootstrap_servers)
-    subscription = subscribe(
-        broker,
-        layout=layout,
-        handlers={topics.COMPLAINT_PII: on_pii},
-        group_id=group,
-        max_attempts=2,
-        retry_delay=0.01,
-    )
+    bootstrap = test_env.kafka_bootstrap_servers
     caplog.set_level(logging.DEBUG, logger="slrt_shared")
-    await broker.start()
-    try:
-        sent = await produce(
-            test_env.kafka_bootstrap_servers, layout.name(topics.COMPLAINT_PII), records
-        )
+    async with consuming(bootstrap, layout, group, {topics.COMPLAINT_PII: on_pii}):
+        sent = await produce(bootstrap, layout.name(topics.COMPLAINT_PII), records)
 
         async def dead() -> list[ConsumerRecord]:
-            found = await read_records(
-                test_env.kafka_bootstrap_servers, layout.dlq(topics.COMPLAINT_PII)
-            )
+            found = await read_records(bootstrap, layout.dlq(topics.COMPLAINT_PII))
             return found if len(found) >= len(records) else []
 
         letters = await eventually(dead)
-    finally:
-        await subscription.stop()
-        await broker.stop()
 
     assert len(letters) == len(records)
     for letter in letters:
@@ -243,7 +231,7 @@ async def test_a_personal_record_is_dead_lettered_by_its_coordinates_without_its
 async def test_a_dead_letter_without_personal_data_keeps_the_record_but_its_error_no_values(
     test_env, caplog: pytest.LogCaptureFixture
 ) -> None:
-    layout = await own_topics(test_env, "copy")
+    layout = await own_topics(test_env, "copy", partitions=1)
     group = f"{layout.prefix}slrt-intake"
     note = "ibu Siti Aminah mengamuk di rumah"
 
@@ -264,28 +252,16 @@ async def test_a_dead_letter_without_personal_data_keeps_the_record_but_its_erro
         source="/slrt/agency-gateway",
         subject=complaint_id,
     )
-    broker = KafkaBroker(test_env.kafka_bootstrap_servers)
-    subscription = subscribe(
-        broker,
-        layout=layout,
-        handlers={topics.REFERRAL_UPDATED: on_updated},
-        group_id=group,
-        max_attempts=2,
-        retry_delay=0.01,
-    )
+    bootstrap = test_env.kafka_bootstrap_servers
     caplog.set_level(logging.DEBUG, logger="slrt_shared")
-    await broker.start()
-    try:
+    async with consuming(bootstrap, layout, group, {topics.REFERRAL_UPDATED: on_updated}):
         await produce(
-            test_env.kafka_bootstrap_servers,
+            bootstrap,
             layout.name(topics.REFERRAL_UPDATED),
             [(event.key, event.to_bytes(), [("traceparent", b"00-abc-def-01")])],
         )
         dlq = layout.dlq(topics.REFERRAL_UPDATED)
-        [letter] = await eventually(lambda: read_records(test_env.kafka_bootstrap_servers, dlq))
-    finally:
-        await subscription.stop()
-        await broker.stop()
+        [letter] = await eventually(lambda: read_records(bootstrap, dlq))
 
     # The operators' copy, whole.
     assert letter.value == event.to_bytes() and letter.key == event.key
@@ -300,7 +276,9 @@ async def test_a_dead_letter_without_personal_data_keeps_the_record_but_its_erro
     assert "dead-lettered" in logged and note not in logged
 
 
-async def test_a_postgres_error_is_described_without_the_failing_row(scratch: Scratch) -> None:
+async def test_a_postgres_error_is_described_without_the_failing_row(
+    scratch: ScratchSchema,
+) -> None:
     from slrt_shared.consumer import describe_error
 
     async with scratch.pool.acquire() as conn:
@@ -314,7 +292,7 @@ async def test_a_postgres_error_is_described_without_the_failing_row(scratch: Sc
 
 
 async def test_replay_processes_a_dead_lettered_personal_record_once_its_cause_is_fixed(
-    service: Service, scratch: Scratch, capsys: pytest.CaptureFixture[str]
+    service: Service, scratch: ScratchSchema, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = pii_event()
     layout = TopicLayout(service.settings.topic_prefix)
@@ -359,7 +337,7 @@ async def test_replay_processes_a_dead_lettered_personal_record_once_its_cause_i
 
 
 async def test_replay_of_a_record_its_topic_no_longer_holds_says_so(
-    service: Service, scratch: Scratch, capsys: pytest.CaptureFixture[str]
+    service: Service, scratch: ScratchSchema, capsys: pytest.CaptureFixture[str]
 ) -> None:
     event = pii_event()
     layout = TopicLayout(service.settings.topic_prefix)

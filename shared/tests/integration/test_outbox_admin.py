@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -16,6 +15,7 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
+from slrt_devstack import fixtures
 from slrt_shared import db
 from slrt_shared.runtime import ServiceRuntime, run_cli
 from slrt_shared.settings import ServiceSettings
@@ -130,24 +130,17 @@ def command(package: str, env: dict[str, str], *argv: str) -> str:
 @pytest_asyncio.fixture(loop_scope="session")
 async def four_outboxes(test_env, tmp_path: Path) -> AsyncIterator[dict[str, str]]:  # type: ignore[no-untyped-def]
     """A database whose four service schemas hold the shared messaging tables."""
-    from slrt_devstack import provision
-
-    run = "o" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    for schema, dsn in dsns.items():
-        await db.migrate(dsn, schema, "test", tmp_path)
-    try:
-        yield dsns
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    async with fixtures.scratch_database(test_env.admin_url, "o") as scratch:
+        for schema, dsn in scratch.dsns.items():
+            await db.migrate(dsn, schema, "test", tmp_path)
+        yield scratch.dsns
 
 
 @pytest.mark.parametrize("schema", list(SERVICES))
 async def test_every_service_has_the_outbox_command(four_outboxes, schema: str) -> None:
     package, prefix = SERVICES[schema]
     dsn = four_outboxes[schema]
-    pool = await db.create_pool(dsn, schema)
-    try:
+    async with fixtures.pool(dsn, schema) as pool:
         parked = await park(pool, f"{schema}.topic", str(uuid4()), "TopicAuthorizationFailedError")
         env = {**os.environ, f"{prefix}_DATABASE_URL": dsn}
         listed = await asyncio.to_thread(command, package, env, "list")
@@ -155,5 +148,3 @@ async def test_every_service_has_the_outbox_command(four_outboxes, schema: str) 
         retried = await asyncio.to_thread(command, package, env, "retry", "--all")
         assert retried.strip() == f"1 parked event(s) due now: {parked}"
         assert await pool.fetchval("SELECT next_attempt_at <= now() FROM outbox")
-    finally:
-        await pool.close()

@@ -1,12 +1,18 @@
 """Integration-test building blocks written once: scratch database, topics, seed, running service.
 
 Each is an async context manager (or a plain call), free of pytest, so a service's conftest wraps
-it in a fixture of the scope it needs:
+it in a fixture of the scope it needs. A running service gets a stack of its own beside the
+session's (its database, and topics under the session's prefix):
 
-    async with scratch_database(test_env.admin_url, "g") as scratch, scratch_topics(
-        test_env.kafka_bootstrap_servers, test_env.topic_prefix, scratch.run
-    ) as layout:
-        ...
+    async with test_env.beside("i") as stack:
+        runtime, app = build(IntakeSettings(**stack.settings("intake")))
+        async with running_service(runtime, app, "intake") as http:
+            ...
+
+A use case or adapter test gets a migrated (and seeded) schema with a pool on it:
+
+    async with scratch_schema(test_env.admin_url, "r", "referral", MIGRATIONS, seed.load) as s:
+        ...  # s.pool, s.dsn
 
 Everything made is removed on exit unless `SLRT_KEEP_TEST_DATA` is set (to look at it after).
 """
@@ -21,7 +27,8 @@ import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +46,7 @@ if TYPE_CHECKING:
     from slrt_shared.runtime import ServiceRuntime
 
 KEEP = "SLRT_KEEP_TEST_DATA"
+REGENCY = "32.15"  # the regency the local stack and the tests seed
 Loader = Callable[[asyncpg.Connection, dict[str, Any], str], Awaitable[None]]
 
 
@@ -88,9 +96,109 @@ async def scratch_topics(
             await provision.delete_topics(bootstrap, layout.prefix)
 
 
+@dataclass(frozen=True)
+class ScratchStack:
+    """A scratch database with every service's role, and every topic under a prefix of its own."""
+
+    kafka_bootstrap_servers: str
+    admin_url: str
+    database: str
+    run: str
+    dsns: dict[str, str]
+    layout: TopicLayout
+
+    @property
+    def topic_prefix(self) -> str:
+        """The prefix of this stack's topics."""
+        return self.layout.prefix
+
+    @property
+    def database_admin_url(self) -> str:
+        """The admin URL, on this database."""
+        return self.admin_url.rsplit("/", 1)[0] + f"/{self.database}"
+
+    def dsn(self, schema: str) -> str:
+        """DSN of a service's role (its schema only)."""
+        return self.dsns[schema]
+
+    def settings(self, schema: str) -> dict[str, Any]:
+        """What a service's settings need to run on this stack: its DSN, the broker, the prefix."""
+        return {
+            "database_url": self.dsns[schema],
+            "kafka_bootstrap_servers": self.kafka_bootstrap_servers,
+            "topic_prefix": self.topic_prefix,
+            "log_json": False,
+        }
+
+    def beside(self, tag: str, partitions: int = 3) -> AbstractAsyncContextManager[ScratchStack]:
+        """Another stack on the same Kafka and Postgres, its topics under this one's prefix."""
+        return scratch_stack(
+            self.admin_url, self.kafka_bootstrap_servers, tag, self.topic_prefix, partitions
+        )
+
+
+@contextlib.asynccontextmanager
+async def scratch_stack(
+    admin_url: str, bootstrap: str, tag: str, base_prefix: str = "", partitions: int = 3
+) -> AsyncIterator[ScratchStack]:
+    """A scratch database and topics under `<base_prefix><run>.`; both removed after."""
+    async with (
+        scratch_database(admin_url, tag) as scratch,
+        scratch_topics(bootstrap, base_prefix, scratch.run, partitions) as layout,
+    ):
+        yield ScratchStack(bootstrap, admin_url, scratch.name, scratch.run, scratch.dsns, layout)
+
+
+@dataclass(frozen=True)
+class ScratchSchema:
+    """One service's schema in a scratch database, migrated (and seeded), with a pool on it."""
+
+    database: ScratchDatabase
+    schema: str
+    pool: asyncpg.Pool = field(repr=False)
+
+    @property
+    def dsn(self) -> str:
+        """DSN of the schema's role."""
+        return self.database.dsn(self.schema)
+
+
+@contextlib.asynccontextmanager
+async def scratch_schema(
+    admin_url: str,
+    tag: str,
+    schema: str,
+    migrations: Path,
+    load: Loader | None = None,
+    credentials: dict[str, Any] | None = None,
+    *,
+    name: str | None = None,
+) -> AsyncIterator[ScratchSchema]:
+    """A scratch database whose `schema` is migrated and seeded (`load`, for REGENCY), pooled.
+
+    `name` is the migrations' name in the ledger (the schema's by default).
+    """
+    async with scratch_database(admin_url, tag) as scratch:
+        dsn = scratch.dsn(schema)
+        await migrate(dsn, schema, name or schema, migrations)
+        if load is not None:
+            await seed(dsn, schema, load, credentials or {}, REGENCY)
+        async with pool(dsn, schema) as opened:
+            yield ScratchSchema(scratch, schema, opened)
+
+
 async def migrate(dsn: str, schema: str, name: str, migrations: Path) -> list[str]:
     """Apply a service's migrations (and the shared messaging tables) to its schema."""
     return await db.migrate(dsn, schema, name, migrations)
+
+
+def migrations_before(migrations: Path, number: int, folder: Path) -> Path:
+    """A copy of the migrations numbered below `number`: a schema as it was before that one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(migrations.glob("*.sql")):
+        if int(path.name.split("_", 1)[0]) < number:
+            (folder / path.name).write_text(path.read_text())
+    return folder
 
 
 async def seed(

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import secrets
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import asyncpg
 import httpx
 import pytest_asyncio
 
 from gateway import seed
-from gateway.app import build
+from gateway.app import MIGRATIONS, build
+from gateway.domain.referrals import Referral
 from gateway.settings import GatewaySettings
+from slrt_devstack import fixtures
 from slrt_shared import reference
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.tokens import new_token
 
 # The tests' webhook receivers listen on 127.0.0.1 over plain http, as in local development.
 LOCAL_RECEIVERS = {"webhook_allow_http": True, "webhook_allow_loopback": True}
+NAME = "agency-gateway"  # the service's name, under which its migrations are recorded
 
 
 @dataclass(frozen=True)
@@ -38,44 +42,20 @@ class Gateway:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def gateway(test_env) -> AsyncIterator[Gateway]:  # type: ignore[no-untyped-def]
-    """Seed and run the gateway (consumers, outbox relay) with the ASGI app to call.
+    """Seed (twice: the seed is idempotent) and run the gateway with the ASGI app to call.
 
     Its own database and topic prefix keep these events away from the other services that the
     end-to-end tests run on the session's topics.
     """
-    from slrt_devstack import provision
-
-    run = "g" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    layout = TopicLayout(f"{test_env.topic_prefix}{run}.")
-    await provision.create_topics(
-        test_env.kafka_bootstrap_servers, layout, list(reference.agencies()), partitions=3
-    )
     keys = {code: new_token("ak_") for code in reference.agencies()}
-    settings = GatewaySettings(
-        database_url=dsns["gateway"],
-        kafka_bootstrap_servers=test_env.kafka_bootstrap_servers,
-        topic_prefix=layout.prefix,
-        log_json=False,
-        **LOCAL_RECEIVERS,
-    )
-    runtime, app = build(settings)
-    await runtime.migrate()
-    conn = await asyncpg.connect(dsns["gateway"])
-    try:
-        async with conn.transaction():
-            await seed.load(conn, {"agencies": keys}, "32.15")
-            await seed.load(conn, {"agencies": keys}, "32.15")  # the seed is idempotent
-    finally:
-        await conn.close()
-    try:
-        async with runtime.running():
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-                yield Gateway(http, layout, test_env.kafka_bootstrap_servers, dsns["gateway"], keys)
-    finally:
-        await provision.delete_topics(test_env.kafka_bootstrap_servers, layout.prefix)
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    async with test_env.beside("g") as stack:
+        dsn = stack.dsn("gateway")
+        runtime, app = build(GatewaySettings(**stack.settings("gateway"), **LOCAL_RECEIVERS))
+        await runtime.migrate()
+        for _ in range(2):
+            await fixtures.seed(dsn, "gateway", seed.load, {"agencies": keys}, fixtures.REGENCY)
+        async with fixtures.running_service(runtime, app, "gateway") as http:
+            yield Gateway(http, stack.layout, stack.kafka_bootstrap_servers, dsn, keys)
 
 
 @dataclass(frozen=True)
@@ -98,20 +78,25 @@ class GatewayDb:
 @pytest_asyncio.fixture(loop_scope="session")
 async def gateway_db(test_env) -> AsyncIterator[GatewayDb]:  # type: ignore[no-untyped-def]
     """A fresh gateway database, seeded with the agencies and a key for each."""
-    from slrt_devstack import provision
-    from slrt_shared import db
-
-    run = "w" + secrets.token_hex(4)
-    database = f"slrt_{run}"
-    dsns = await provision.create_database(test_env.admin_url, database, role_prefix=f"{run}_")
     keys = {code: new_token("ak_") for code in reference.agencies()}
-    runtime, _ = build(GatewaySettings(database_url=dsns["gateway"], log_json=False))
-    await runtime.migrate()
-    pool = await db.create_pool(dsns["gateway"], "gateway")
-    try:
-        async with pool.acquire() as conn, conn.transaction():
-            await seed.load(conn, {"agencies": keys}, "32.15")
-        yield GatewayDb(dsns["gateway"], test_env.admin_url, database, pool, keys)
-    finally:
-        await pool.close()
-        await provision.drop_database(test_env.admin_url, database, role_prefix=f"{run}_")
+    async with fixtures.scratch_schema(
+        test_env.admin_url, "w", "gateway", MIGRATIONS, seed.load, {"agencies": keys}, name=NAME
+    ) as scratch:
+        yield GatewayDb(scratch.dsn, test_env.admin_url, scratch.database.name, scratch.pool, keys)
+
+
+def stored_referral(service: str, agency: str, at: datetime) -> Referral:
+    """A referral as the gateway keeps it once dispatched at `at` (due a week later)."""
+    return Referral(
+        id=uuid.uuid4(),
+        complaint_id=uuid.uuid4(),
+        ticket="SLRT-2506-AB12",
+        village_code="32.15.02.2001",
+        service_code=service,
+        agency_code=agency,
+        attempt=1,
+        status="dispatched",
+        dispatched_at=at,
+        due_at=at + timedelta(days=7),
+        updated_at=at,
+    )

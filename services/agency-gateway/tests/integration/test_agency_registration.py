@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from gateway.app import build
 from gateway.entrypoints import cli_agencies as admin
 from gateway.settings import GatewaySettings
+from slrt_devstack import fixtures
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -35,25 +35,24 @@ async def registry(test_env) -> AsyncIterator[Registry]:  # type: ignore[no-unty
     """A migrated gateway schema of its own, and topics under a prefix of its own."""
     from slrt_devstack import provision
 
-    run = "r" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    settings = GatewaySettings(
-        database_url=dsns["gateway"],
-        kafka_bootstrap_servers=test_env.kafka_bootstrap_servers,
-        topic_prefix=f"{test_env.topic_prefix}{run}.",
-        agency_topic_partitions=4,
-        # One local broker: a district's chart sets 3 and 2 (see values.yaml, kafka.topics).
-        agency_topic_replicas=1,
-        agency_topic_min_insync_replicas=1,
-        agency_topic_retention_ms=THIRTY_DAYS_MS,
-        log_json=False,
-    )
-    await build(settings)[0].migrate()
-    try:
-        yield Registry(settings, dsns["gateway"])
-    finally:
-        await provision.delete_topics(test_env.kafka_bootstrap_servers, settings.topic_prefix)
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    async with fixtures.scratch_database(test_env.admin_url, "r") as scratch:
+        settings = GatewaySettings(
+            database_url=scratch.dsn("gateway"),
+            kafka_bootstrap_servers=test_env.kafka_bootstrap_servers,
+            topic_prefix=f"{test_env.topic_prefix}{scratch.run}.",
+            agency_topic_partitions=4,
+            # One local broker: a district's chart sets 3 and 2 (see values.yaml, kafka.topics).
+            agency_topic_replicas=1,
+            agency_topic_min_insync_replicas=1,
+            agency_topic_retention_ms=THIRTY_DAYS_MS,
+            log_json=False,
+        )
+        await build(settings)[0].migrate()
+        try:
+            yield Registry(settings, scratch.dsn("gateway"))
+        finally:
+            # the gateway makes the agencies' topics itself: only they are there to delete
+            await provision.delete_topics(test_env.kafka_bootstrap_servers, settings.topic_prefix)
 
 
 async def topic_as_the_broker_has_it(bootstrap: str, topic: str) -> tuple[list[int], dict]:

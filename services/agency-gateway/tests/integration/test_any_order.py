@@ -23,8 +23,8 @@ from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.domain.referrals import Referral
 from gateway.service_layer import inbound
 from gateway.service_layer.inbound import Announced
+from slrt_devstack import fixtures
 from slrt_devstack.testing import eventually
-from slrt_shared import db
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import EventData, ReferralDispatched, ReferralEscalated
@@ -128,25 +128,22 @@ async def side_by_side(gateway, first: tuple[Handler, Any], second: tuple[Handle
     Without a lock both read what was committed before either began; with one, the second
     waits for the first's commit.
     """
-    pool = await db.create_pool(gateway.dsn, "gateway")
-    try:
-        async with (
-            GatewayUnitOfWork(pool, gateway.layout) as one,
-            GatewayUnitOfWork(pool, gateway.layout) as two,
-        ):
-            await handle(one, *first)
-            pid = two.conn.get_server_pid()
-            later = asyncio.create_task(handle(two, *second))
+    async with (
+        fixtures.pool(gateway.dsn, "gateway") as pool,
+        GatewayUnitOfWork(pool, gateway.layout) as one,
+        GatewayUnitOfWork(pool, gateway.layout) as two,
+    ):
+        await handle(one, *first)
+        pid = two.conn.get_server_pid()
+        later = asyncio.create_task(handle(two, *second))
 
-            async def finished_or_waiting() -> bool:
-                return later.done() or await waiting_for_a_lock(gateway, pid)
+        async def finished_or_waiting() -> bool:
+            return later.done() or await waiting_for_a_lock(gateway, pid)
 
-            await eventually(finished_or_waiting)
-            await one.commit()
-            await later
-            await two.commit()
-    finally:
-        await pool.close()
+        await eventually(finished_or_waiting)
+        await one.commit()
+        await later
+        await two.commit()
 
 
 @pytest.mark.parametrize("first", ["pii", "dispatched"])
@@ -279,32 +276,29 @@ async def shows(gateway, agency: str, ids: list[uuid.UUID] | set[uuid.UUID]) -> 
 async def test_a_saved_cursor_never_skips_a_referral_that_committed_late(gateway) -> None:  # type: ignore[no-untyped-def]
     agency = "KEMENAG"
     one, two, three = (referral_row(agency) for _ in range(3))
-    pool = await db.create_pool(gateway.dsn, "gateway")
-    try:
-        async with (
-            GatewayUnitOfWork(pool, gateway.layout) as a,
-            GatewayUnitOfWork(pool, gateway.layout) as b,
-            GatewayUnitOfWork(pool, gateway.layout) as c,
-        ):
-            # B and C start their work (claiming their events) before A; A inserts first.
-            assert await b.claim(uuid.uuid4(), topics.REFERRAL_DISPATCHED)
-            assert await c.claim(uuid.uuid4(), topics.REFERRAL_DISPATCHED)
-            assert await a.add_referral(one)
-            assert await b.add_referral(two)
-            await b.commit()
-            assert await c.add_referral(three)
-            await c.commit()
+    async with (
+        fixtures.pool(gateway.dsn, "gateway") as pool,
+        GatewayUnitOfWork(pool, gateway.layout) as a,
+        GatewayUnitOfWork(pool, gateway.layout) as b,
+        GatewayUnitOfWork(pool, gateway.layout) as c,
+    ):
+        # B and C start their work (claiming their events) before A; A inserts first.
+        assert await b.claim(uuid.uuid4(), topics.REFERRAL_DISPATCHED)
+        assert await c.claim(uuid.uuid4(), topics.REFERRAL_DISPATCHED)
+        assert await a.add_referral(one)
+        assert await b.add_referral(two)
+        await b.commit()
+        assert await c.add_referral(three)
+        await c.commit()
 
-            # The agency pages to the end while A is still open, keeping its cursors. (The
-            # list waits for every older transaction of the cluster, other tests' too.)
-            await eventually(lambda: shows(gateway, agency, [two.id, three.id]))
-            first = await page_ids(gateway, agency, None, limit=1)
-            assert first["ids"] == [two.id] and first["next_cursor"]
-            last = await page_ids(gateway, agency, first["next_cursor"], limit=1)
-            assert last["ids"] == [three.id] and last["next_cursor"] is None
-            await a.commit()
-    finally:
-        await pool.close()
+        # The agency pages to the end while A is still open, keeping its cursors. (The
+        # list waits for every older transaction of the cluster, other tests' too.)
+        await eventually(lambda: shows(gateway, agency, [two.id, three.id]))
+        first = await page_ids(gateway, agency, None, limit=1)
+        assert first["ids"] == [two.id] and first["next_cursor"]
+        last = await page_ids(gateway, agency, first["next_cursor"], limit=1)
+        assert last["ids"] == [three.id] and last["next_cursor"] is None
+        await a.commit()
 
     # Paging again from either saved cursor brings the referral that committed late.
     await eventually(lambda: shows(gateway, agency, {one.id, two.id, three.id}))
@@ -319,25 +313,20 @@ async def test_a_saved_cursor_never_skips_a_referral_that_committed_late(gateway
 async def test_a_referral_is_held_back_while_an_older_transaction_may_still_commit(gateway) -> None:  # type: ignore[no-untyped-def]
     agency = "DISKOPUKM"
     one, two = referral_row(agency), referral_row(agency)
-    pool = await db.create_pool(gateway.dsn, "gateway")
-    try:
-        async with (
-            GatewayUnitOfWork(pool, gateway.layout) as a,
-            GatewayUnitOfWork(pool, gateway.layout) as b,
-        ):
-            assert await a.add_referral(one)
-            assert await b.add_referral(two)
-            await b.commit()
-            # B's referral is committed, but A began first and may still commit one before it.
-            held = await page_ids(gateway, agency, None, limit=50)
-            assert held["ids"] == [] and held["next_cursor"] is None
-            single = await gateway.http.get(
-                f"/v1/referrals/{two.id}", headers=gateway.agency(agency)
-            )
-            assert single.status_code == 200  # a referral is always readable by its id
-            await a.commit()
-    finally:
-        await pool.close()
+    async with (
+        fixtures.pool(gateway.dsn, "gateway") as pool,
+        GatewayUnitOfWork(pool, gateway.layout) as a,
+        GatewayUnitOfWork(pool, gateway.layout) as b,
+    ):
+        assert await a.add_referral(one)
+        assert await b.add_referral(two)
+        await b.commit()
+        # B's referral is committed, but A began first and may still commit one before it.
+        held = await page_ids(gateway, agency, None, limit=50)
+        assert held["ids"] == [] and held["next_cursor"] is None
+        single = await gateway.http.get(f"/v1/referrals/{two.id}", headers=gateway.agency(agency))
+        assert single.status_code == 200  # a referral is always readable by its id
+        await a.commit()
 
     await eventually(lambda: shows(gateway, agency, [one.id, two.id]))
     resumed = await page_ids(gateway, agency, held["resume_cursor"], limit=50)
@@ -349,16 +338,13 @@ async def test_a_cursor_handed_out_before_the_change_still_pages_on(gateway) -> 
 
     agency = "BPJSTK"
     rows = [referral_row(agency) for _ in range(3)]
-    pool = await db.create_pool(gateway.dsn, "gateway")
-    try:
+    async with fixtures.pool(gateway.dsn, "gateway") as pool:
         for row in rows:
             async with GatewayUnitOfWork(pool, gateway.layout) as uow:
                 assert await uow.add_referral(row)
                 await uow.commit()
         async with GatewayUnitOfWork(pool, gateway.layout) as uow:
             seq = (await uow.referral(rows[0].id)).seq  # type: ignore[union-attr]
-    finally:
-        await pool.close()
     legacy = base64.urlsafe_b64encode(f"s:{seq}".encode()).decode().rstrip("=")
 
     await eventually(lambda: shows(gateway, agency, [r.id for r in rows]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,6 +17,8 @@ from gateway.service_layer.views import ReadReferral, read_referral
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintPii, ComplaintPiiErased
 from slrt_shared.contracts.topics import TopicLayout
+
+from .conftest import stored_referral
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -38,19 +40,7 @@ def pii(complaint_id: uuid.UUID) -> ComplaintPii:
 
 async def given_case(gateway_db) -> Referral:  # type: ignore[no-untyped-def]
     """A referral of a special service with its resident, a note and a queued webhook."""
-    referral = Referral(
-        id=uuid.uuid4(),
-        complaint_id=uuid.uuid4(),
-        ticket="SLRT-2506-AB12",
-        village_code="32.15.02.2001",
-        service_code="KEKERASAN",
-        agency_code="DP3A",
-        attempt=1,
-        status="dispatched",
-        dispatched_at=NOW,
-        due_at=NOW + timedelta(days=7),
-        updated_at=NOW,
-    )
+    referral = stored_referral("KEKERASAN", "DP3A", NOW)
     async with GatewayUnitOfWork(gateway_db.pool, TopicLayout("")) as uow:
         await uow.add_referral(referral)
         data = pii(referral.complaint_id)

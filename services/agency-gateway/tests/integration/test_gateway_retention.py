@@ -15,6 +15,8 @@ from gateway.service_layer.actions import ActOnReferral, act
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.retention import prune_once
 
+from .conftest import stored_referral
+
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 NOW = datetime.now(UTC)
@@ -27,19 +29,7 @@ def rules(gateway_db):  # type: ignore[no-untyped-def]
 
 
 async def given_referral(gateway_db, agency: str = "DINSOS") -> Referral:  # type: ignore[no-untyped-def]
-    referral = Referral(
-        id=uuid.uuid4(),
-        complaint_id=uuid.uuid4(),
-        ticket="SLRT-2506-AB12",
-        village_code="32.15.02.2001",
-        service_code="JKN-PBI",
-        agency_code=agency,
-        attempt=1,
-        status="dispatched",
-        dispatched_at=NOW,
-        due_at=NOW + timedelta(days=7),
-        updated_at=NOW,
-    )
+    referral = stored_referral("JKN-PBI", agency, NOW)
     async with GatewayUnitOfWork(gateway_db.pool, TopicLayout("")) as uow:
         await uow.add_referral(referral)
         await uow.commit()

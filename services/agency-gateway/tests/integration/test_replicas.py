@@ -8,13 +8,11 @@ complaint's personal data and its referral are handled by two processes at the s
 from __future__ import annotations
 
 import contextlib
-import secrets
 import uuid
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -24,12 +22,13 @@ from aiokafka.protocol.group import MemberAssignment
 from gateway import seed
 from gateway.app import build
 from gateway.settings import GatewaySettings
+from slrt_devstack import fixtures
+from slrt_devstack.fixtures import REGENCY
 from slrt_devstack.testing import eventually, read_records
 from slrt_shared import reference
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import EventData, ReferralEscalated
-from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.tokens import new_token
 
 from .test_gateway_flow import NOW, dispatched, pii
@@ -65,29 +64,13 @@ def wrap(data: EventData) -> CloudEvent:
 
 
 async def test_two_replicas_send_every_agency_copy_complete(test_env) -> None:  # type: ignore[no-untyped-def]
-    from slrt_devstack import provision
-
-    run = "r" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    layout = TopicLayout(f"{test_env.topic_prefix}{run}.")
-    bootstrap = test_env.kafka_bootstrap_servers
-    await provision.create_topics(bootstrap, layout, list(reference.agencies()), partitions=3)
     keys = {code: new_token("ak_") for code in reference.agencies()}
-    settings = GatewaySettings(
-        database_url=dsns["gateway"],
-        kafka_bootstrap_servers=bootstrap,
-        topic_prefix=layout.prefix,
-        log_json=False,
-    )
-    replicas = [build(settings), build(settings)]
-    try:
+    async with test_env.beside("r") as stack:
+        layout, bootstrap = stack.layout, stack.kafka_bootstrap_servers
+        settings = GatewaySettings(**stack.settings("gateway"))
+        replicas = [build(settings), build(settings)]
         await replicas[0][0].migrate()
-        conn = await asyncpg.connect(dsns["gateway"])
-        try:
-            async with conn.transaction():
-                await seed.load(conn, {"agencies": keys}, "32.15")
-        finally:
-            await conn.close()
+        await fixtures.seed(stack.dsn("gateway"), "gateway", seed.load, {"agencies": keys}, REGENCY)
         async with contextlib.AsyncExitStack() as running:
             for runtime, _ in replicas:
                 await running.enter_async_context(runtime.running())
@@ -156,6 +139,3 @@ async def test_two_replicas_send_every_agency_copy_complete(test_env) -> None:  
                     view = response.json()
                     assert view["resident"]["name"].startswith("Warga"), view
                     assert view["escalation_level"] == escalated.get(referral.referral_id)
-    finally:
-        await provision.delete_topics(bootstrap, layout.prefix)
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")

@@ -12,6 +12,7 @@ from gateway.domain.paging import InvalidCursorError, Position
 from gateway.domain.referrals import AgencyAction, Escalation, InvalidTransitionError, Referral
 from gateway.service_layer import inbound, views
 from gateway.service_layer.actions import (
+    ActionResult,
     ActOnReferral,
     IdempotencyKeyReusedError,
     ReferralNotFoundError,
@@ -178,6 +179,17 @@ async def given_referral(
     return uow.referrals[data.referral_id]
 
 
+async def dinsos_acts(
+    uow: FakeUnitOfWork,
+    referral: Referral,
+    request: AgencyAction,
+    key: str = "k",
+    now: datetime | None = None,
+) -> ActionResult:
+    """DINSOS acts on its referral (as `given_referral` makes it) under an idempotency key."""
+    return await act(ActOnReferral("DINSOS", referral.id, request, key, now), uow)
+
+
 async def test_a_dispatched_referral_reaches_the_agency_topic_with_only_its_allowed_data() -> None:
     uow = FakeUnitOfWork()
     complaint_id = uuid4()
@@ -314,15 +326,7 @@ async def test_every_change_of_a_complaint_takes_its_lock_first() -> None:
         referral_id=referral.id, complaint_id=referral.complaint_id, level="kecamatan", at=T0
     )
     await inbound.on_escalated(Announced.of(data, wrap(data)), uow)
-    await act(
-        ActOnReferral(
-            agency_code="DINSOS",
-            referral_id=referral.id,
-            request=AgencyAction("acknowledge"),
-            idempotency_key="k",
-        ),
-        uow,
-    )
+    await dinsos_acts(uow, referral, AgencyAction("acknowledge"))
     # pii and dispatch of given_referral, the escalation, the action
     assert uow.locks == [referral.complaint_id] * 4
 
@@ -330,15 +334,8 @@ async def test_every_change_of_a_complaint_takes_its_lock_first() -> None:
 async def test_acknowledging_announces_the_update_and_copies_it_to_the_agency() -> None:
     uow = FakeUnitOfWork()
     referral = await given_referral(uow)
-    result = await act(
-        ActOnReferral(
-            agency_code="DINSOS",
-            referral_id=referral.id,
-            request=AgencyAction("acknowledge", note="Diterima"),
-            idempotency_key="k1",
-            now=T0,
-        ),
-        uow,
+    result = await dinsos_acts(
+        uow, referral, AgencyAction("acknowledge", note="Diterima"), "k1", T0
     )
     assert (result.status, result.note, result.at) == ("acknowledged", "Diterima", T0)
     assert uow.referrals[referral.id].status == "acknowledged"
@@ -355,15 +352,12 @@ async def test_acknowledging_announces_the_update_and_copies_it_to_the_agency() 
 async def test_resolving_announces_case_resolved_with_the_outcome() -> None:
     uow = FakeUnitOfWork()
     referral = await given_referral(uow)
-    result = await act(
-        ActOnReferral(
-            agency_code="DINSOS",
-            referral_id=referral.id,
-            request=AgencyAction("resolve", note="PBI aktif kembali", outcome="partially_resolved"),
-            idempotency_key="k1",
-            now=T0,
-        ),
+    result = await dinsos_acts(
         uow,
+        referral,
+        AgencyAction("resolve", note="PBI aktif kembali", outcome="partially_resolved"),
+        "k1",
+        T0,
     )
     assert (result.status, result.outcome) == ("resolved", "partially_resolved")
     assert uow.topics() == ["t.case.resolved", "t.agency.DINSOS.referrals"]
@@ -379,15 +373,8 @@ async def test_resolving_announces_case_resolved_with_the_outcome() -> None:
 async def test_rejecting_announces_the_reason_code_and_keeps_the_text_in_the_gateway() -> None:
     uow = FakeUnitOfWork()
     referral = await given_referral(uow)
-    result = await act(
-        ActOnReferral(
-            agency_code="DINSOS",
-            referral_id=referral.id,
-            request=AgencyAction("reject", note="Ibu Sari menderita TBC paru"),
-            idempotency_key="k1",
-            now=T0,
-        ),
-        uow,
+    result = await dinsos_acts(
+        uow, referral, AgencyAction("reject", note="Ibu Sari menderita TBC paru"), "k1", T0
     )
     assert (result.status, result.reason_code) == ("rejected", "lainnya")
     rejected = uow.events[0][1].data
@@ -496,15 +483,7 @@ async def test_a_webhook_subscriber_gets_each_copy_queued_for_delivery() -> None
     uow = FakeUnitOfWork()
     uow.hooks["DINSOS"] = {"url": "https://example.invalid/hook"}
     referral = await given_referral(uow)
-    await act(
-        ActOnReferral(
-            agency_code="DINSOS",
-            referral_id=referral.id,
-            request=AgencyAction("acknowledge"),
-            idempotency_key="k",
-        ),
-        uow,
-    )
+    await dinsos_acts(uow, referral, AgencyAction("acknowledge"))
     kinds = [d[3] for d in uow.deliveries]
     assert kinds == ["id.slrt.referral.dispatched.v1", "id.slrt.referral.updated.v1"]
     copy_ids = [e.id for t, e in uow.events if t.startswith("t.agency.")]
@@ -553,15 +532,7 @@ async def test_the_list_pages_through_the_agencys_own_referrals_only() -> None:
 async def test_the_list_filters_by_status_and_the_last_full_page_has_no_cursor() -> None:
     uow = FakeUnitOfWork()
     first, second = await given_referral(uow), await given_referral(uow)
-    await act(
-        ActOnReferral(
-            agency_code="DINSOS",
-            referral_id=second.id,
-            request=AgencyAction("acknowledge"),
-            idempotency_key="k",
-        ),
-        uow,
-    )
+    await dinsos_acts(uow, second, AgencyAction("acknowledge"))
     page = await views.list_referrals(views.ListReferrals("DINSOS", "dispatched", None, 1), uow)
     assert [v.referral.id for v in page.items] == [first.id] and page.next_cursor is None
 

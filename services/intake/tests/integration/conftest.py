@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import secrets
-import subprocess
-import sys
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -18,13 +13,14 @@ import pytest_asyncio
 
 from intake.app import build
 from intake.settings import IntakeSettings
-from slrt_shared import reference
+from slrt_devstack import fixtures
+from slrt_shared.contracts.events import ReferralDispatched
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.tokens import new_token
 
 VILLAGE = "32.15.02.2001"
 OTHER_VILLAGE = "32.15.02.2002"
-REGENCY = "32.15"
+REGENCY = fixtures.REGENCY
 
 
 @dataclass(frozen=True)
@@ -46,27 +42,6 @@ class Intake:
         return {"Authorization": f"Bearer {self.credentials['district'][REGENCY]}"}
 
 
-def seed(dsn: str, credentials_file: Path) -> subprocess.CompletedProcess[str]:
-    """Run `python -m intake seed` as `make up` does."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "intake",
-            "seed",
-            "--credentials",
-            str(credentials_file),
-            "--regency",
-            REGENCY,
-        ],
-        env={**os.environ, "INTAKE_DATABASE_URL": dsn, "INTAKE_LOG_JSON": "false"},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def intake(test_env, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Intake]:  # type: ignore[no-untyped-def]
     """Seed (twice: the seed is idempotent) and run intake with the ASGI app to call.
@@ -74,37 +49,38 @@ async def intake(test_env, tmp_path_factory: pytest.TempPathFactory) -> AsyncIte
     Its own database and topic prefix keep its consumer group and events apart from the
     end-to-end tests, which run the four services on the session's topics.
     """
-    from slrt_devstack import provision
-
-    run = "i" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    layout = TopicLayout(f"{test_env.topic_prefix}{run}.")
-    await provision.create_topics(
-        test_env.kafka_bootstrap_servers, layout, list(reference.agencies()), partitions=3
-    )
     credentials = {
         "operators": {v: new_token("op_") for v in (VILLAGE, OTHER_VILLAGE)},
         "district": {REGENCY: new_token("ds_")},
     }
-    credentials_file = tmp_path_factory.mktemp("intake") / "credentials.json"
-    credentials_file.write_text(json.dumps(credentials))
-    for _ in range(2):
-        await asyncio.to_thread(seed, dsns["intake"], credentials_file)
-    settings = IntakeSettings(
-        database_url=dsns["intake"],
-        kafka_bootstrap_servers=test_env.kafka_bootstrap_servers,
-        topic_prefix=layout.prefix,
-        log_json=False,
+    folder = tmp_path_factory.mktemp("intake")
+    async with test_env.beside("i") as stack:
+        dsn = stack.dsn("intake")
+        for _ in range(2):
+            await fixtures.seed_by_command("intake", dsn, credentials, REGENCY, folder)
+        runtime, app = build(IntakeSettings(**stack.settings("intake")))
+        async with fixtures.running_service(runtime, app, "intake") as http:
+            yield Intake(http, stack.layout, stack.kafka_bootstrap_servers, dsn, credentials)
+
+
+def dispatch_of(
+    referral_id: uuid.UUID,
+    complaint_id: uuid.UUID,
+    ticket: str,
+    at: datetime,
+    service: str = "JKN-PBI",
+    agency: str = "BPJSKES",
+    due_in: timedelta = timedelta(days=5),
+) -> ReferralDispatched:
+    """Referral's first dispatch of a complaint of VILLAGE, at `at`."""
+    return ReferralDispatched(
+        referral_id=referral_id,
+        complaint_id=complaint_id,
+        ticket=ticket,
+        village_code=VILLAGE,
+        service_code=service,
+        agency_code=agency,
+        attempt=1,
+        dispatched_at=at,
+        due_at=at + due_in,
     )
-    runtime, app = build(settings)
-    try:
-        async with runtime.running():
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
-                yield Intake(
-                    http, layout, test_env.kafka_bootstrap_servers, dsns["intake"], credentials
-                )
-    finally:
-        if not os.environ.get("SLRT_KEEP_TEST_DATA"):
-            await provision.delete_topics(test_env.kafka_bootstrap_servers, layout.prefix)
-            await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +15,7 @@ import pytest
 from intake.app import MIGRATIONS, build
 from intake.entrypoints import cli_operators as admin
 from intake.settings import IntakeSettings
+from slrt_devstack import fixtures
 from slrt_shared import db
 from slrt_shared.retention import prune_once
 
@@ -194,14 +193,11 @@ async def test_a_key_within_the_retention_window_still_answers_and_one_past_it_i
         await conn.close()
     # The rules the service itself registers, with the default age of 90 days.
     runtime, _ = build(IntakeSettings(database_url=intake.dsn, log_json=False))
-    pool = await db.create_pool(intake.dsn, "intake")
-    try:
+    async with fixtures.pool(intake.dsn, "intake") as pool:
         pruned = await prune_once(pool, runtime.retention_rules, now=datetime.now(UTC))
         kept = await pool.fetchval(
             "SELECT count(*) FROM idempotency_keys WHERE key = ANY($1)", [recent_key, old_key]
         )
-    finally:
-        await pool.close()
 
     assert pruned["idempotency_keys"] == 1
     assert kept == 1
@@ -216,17 +212,12 @@ async def test_a_key_within_the_retention_window_still_answers_and_one_past_it_i
 @pytest.fixture
 async def old_schema(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """A database whose intake schema stands at migration 004; its DSN."""
-    from slrt_devstack import provision
-
-    run = "m" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    for sql in sorted(MIGRATIONS.glob("00[1-4]_*.sql")):
-        shutil.copy(sql, tmp_path / sql.name)
-    await db.migrate(dsns["intake"], "intake", "intake", tmp_path)
-    try:
-        yield dsns["intake"]
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    async with fixtures.scratch_database(test_env.admin_url, "m") as scratch:
+        dsn = scratch.dsn("intake")
+        await db.migrate(
+            dsn, "intake", "intake", fixtures.migrations_before(MIGRATIONS, 5, tmp_path)
+        )
+        yield dsn
 
 
 async def test_keys_kept_by_token_move_to_their_village_and_source(old_schema: str) -> None:

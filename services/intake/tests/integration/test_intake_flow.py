@@ -14,20 +14,20 @@ from aiokafka import AIOKafkaProducer
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.domain.tracking import TimelineEntry
 from intake.entrypoints import cli_operators as admin
+from slrt_devstack import fixtures
 from slrt_devstack.testing import eventually, read_records
-from slrt_shared import db, reference
+from slrt_shared import reference
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CONTENT_TYPE, CloudEvent, new_event
 from slrt_shared.contracts.events import (
     CaseResolved,
     ComplaintClosed,
     EventData,
-    ReferralDispatched,
     ReferralOutcome,
     ReferralUpdated,
 )
 
-from .conftest import OTHER_VILLAGE, VILLAGE, Intake
+from .conftest import OTHER_VILLAGE, VILLAGE, Intake, dispatch_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -313,17 +313,7 @@ async def test_events_from_referral_and_agencies_move_the_public_tracker(intake:
         return kind in [e["kind"] for e in (await tracker())["timeline"]]
 
     dispatched = event(
-        ReferralDispatched(
-            referral_id=referral_id,
-            complaint_id=complaint_id,
-            ticket=ticket,
-            village_code=VILLAGE,
-            service_code="JKN-PBI",
-            agency_code="BPJSKES",
-            attempt=1,
-            dispatched_at=start,
-            due_at=start + timedelta(days=5),
-        ),
+        dispatch_of(referral_id, complaint_id, ticket, start),
         complaint_id,
         source="/slrt/referral",
     )
@@ -401,16 +391,13 @@ async def test_a_timeline_entry_is_kept_once_per_event_even_past_the_inbox(intak
     complaint_id = uuid.UUID((await register(intake))["complaint_id"])
     event_id = uuid.uuid4()
     later = datetime.now(UTC) + timedelta(minutes=1)
-    pool = await db.create_pool(intake.dsn, "intake")
-    try:
+    async with fixtures.pool(intake.dsn, "intake") as pool:
         for _ in range(2):
             async with IntakeUnitOfWork(pool, intake.layout) as uow:
                 await uow.append(complaint_id, event_id, TimelineEntry(later, "escalated"))
                 await uow.commit()
         async with IntakeUnitOfWork(pool, intake.layout) as uow:
             kinds = [e.kind for e in await uow.timeline(complaint_id)]
-    finally:
-        await pool.close()
     assert kinds == ["received", "escalated"]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.domain.tracking import TimelineEntry
-from slrt_shared import db
+from slrt_devstack import fixtures
 
 from .conftest import REGENCY, VILLAGE, Intake
 from .test_intake_flow import register
@@ -21,8 +21,7 @@ async def test_timelines_answer_each_complaint_as_timeline_does(intake: Intake) 
     first = uuid.UUID((await register(intake))["complaint_id"])
     second = uuid.UUID((await register(intake))["complaint_id"])
     start = datetime.now(UTC).replace(microsecond=0)
-    pool = await db.create_pool(intake.dsn, "intake")
-    try:
+    async with fixtures.pool(intake.dsn, "intake") as pool:
         async with IntakeUnitOfWork(pool, intake.layout) as unit:
             # appended out of time order, and interleaved between the two complaints
             await unit.append(
@@ -50,8 +49,6 @@ async def test_timelines_answer_each_complaint_as_timeline_does(intake: Intake) 
         async with IntakeUnitOfWork(pool, intake.layout) as unit:
             one_by_one = {c: await unit.timeline(c) for c in (first, second, never_registered)}
             together = await unit.timelines([first, second, never_registered])
-    finally:
-        await pool.close()
     assert together == one_by_one
     assert [e.kind for e in together[first]] == ["received", "referred", "acknowledged"]
     assert together[never_registered] == []

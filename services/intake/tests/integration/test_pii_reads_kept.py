@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import subprocess
 import sys
 import uuid
@@ -19,6 +18,7 @@ import pytest_asyncio
 
 from intake.app import build
 from intake.settings import IntakeSettings
+from slrt_devstack import fixtures
 from slrt_shared.retention import prune_once
 from slrt_shared.tokens import hash_token, new_token
 
@@ -37,45 +37,30 @@ MOMENTS = [
 @pytest_asyncio.fixture(loop_scope="session")
 async def intake_db(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """A seeded intake database holding one complaint read at each of MOMENTS."""
-    from slrt_devstack import provision
-
-    run = "p" + secrets.token_hex(4)
-    database = f"slrt_{run}"
-    dsns = await provision.create_database(test_env.admin_url, database, role_prefix=f"{run}_")
     token = new_token("op_")
-    credentials = tmp_path / "credentials.json"
-    credentials.write_text(json.dumps({"operators": {VILLAGE: token}}))
-    seed = ["seed", "--credentials", str(credentials), "--regency", "32.15"]
-    await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "intake", *seed],
-        env={**os.environ, "INTAKE_DATABASE_URL": dsns["intake"], "INTAKE_LOG_JSON": "false"},
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    conn = await asyncpg.connect(dsns["intake"], server_settings={"search_path": "intake"})
-    try:
-        complaint = uuid.uuid4()
-        await conn.execute(
-            "INSERT INTO complaints (id, ticket, village_code, needs, description, channel,"
-            " recorded_at, received_at, recorded_by)"
-            " VALUES ($1, 'SLRT-AAAA-BBBB', $2, '{JKN-PBI}', 'x', 'walk_in', $3, $3, $4)",
-            complaint,
-            VILLAGE,
-            MOMENTS[0],
-            hash_token(token),
-        )
-        await conn.executemany(
-            "INSERT INTO pii_reads (reader, complaint_id, fields, at) VALUES ($1, $2, $3, $4)",
-            [(hash_token(token), complaint, ["nik", "name"], at) for at in MOMENTS],
-        )
-    finally:
-        await conn.close()
-    try:
-        yield dsns["intake"]
-    finally:
-        await provision.drop_database(test_env.admin_url, database, role_prefix=f"{run}_")
+    credentials = {"operators": {VILLAGE: token}}
+    async with fixtures.scratch_database(test_env.admin_url, "p") as scratch:
+        dsn = scratch.dsn("intake")
+        await fixtures.seed_by_command("intake", dsn, credentials, fixtures.REGENCY, tmp_path)
+        conn = await asyncpg.connect(dsn, server_settings={"search_path": "intake"})
+        try:
+            complaint = uuid.uuid4()
+            await conn.execute(
+                "INSERT INTO complaints (id, ticket, village_code, needs, description, channel,"
+                " recorded_at, received_at, recorded_by)"
+                " VALUES ($1, 'SLRT-AAAA-BBBB', $2, '{JKN-PBI}', 'x', 'walk_in', $3, $3, $4)",
+                complaint,
+                VILLAGE,
+                MOMENTS[0],
+                hash_token(token),
+            )
+            await conn.executemany(
+                "INSERT INTO pii_reads (reader, complaint_id, fields, at) VALUES ($1, $2, $3, $4)",
+                [(hash_token(token), complaint, ["nik", "name"], at) for at in MOMENTS],
+            )
+        finally:
+            await conn.close()
+        yield dsn
 
 
 async def test_no_retention_rule_of_intake_touches_the_reads_of_personal_data(intake_db) -> None:  # type: ignore[no-untyped-def]

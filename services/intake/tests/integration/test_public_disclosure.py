@@ -10,9 +10,8 @@ import pytest
 
 from slrt_devstack.testing import eventually
 from slrt_shared.contracts import topics
-from slrt_shared.contracts.events import ReferralDispatched
 
-from .conftest import OTHER_VILLAGE, REGENCY, VILLAGE, Intake
+from .conftest import OTHER_VILLAGE, REGENCY, VILLAGE, Intake, dispatch_of
 from .test_intake_flow import event, produce
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -153,17 +152,8 @@ async def test_the_tracker_names_no_agency_of_a_special_case(
     answer = await complaint(intake, VILLAGE, need)
     complaint_id, ticket = answer["complaint_id"], answer["ticket"]
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
-    dispatched = ReferralDispatched(
-        referral_id=uuid.uuid4(),
-        complaint_id=complaint_id,
-        ticket=ticket,
-        village_code=VILLAGE,
-        service_code=need,
-        agency_code="DP3A" if need == "KEKERASAN" else "DINSOS",
-        attempt=1,
-        dispatched_at=start,
-        due_at=start + timedelta(days=1),
-    )
+    to = "DP3A" if need == "KEKERASAN" else "DINSOS"
+    dispatched = dispatch_of(uuid.uuid4(), complaint_id, ticket, start, need, to, timedelta(days=1))
     await produce(
         intake, topics.REFERRAL_DISPATCHED, event(dispatched, complaint_id, "/slrt/referral")
     )

@@ -5,25 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import secrets
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 
 from intake.app import build
 from intake.settings import IntakeSettings
+from slrt_devstack import fixtures
 from slrt_devstack.processes import free_port
 from slrt_devstack.testing import eventually, read_records
-from slrt_shared import reference
 from slrt_shared.contracts import topics
-from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.tokens import new_token
 
-from .conftest import VILLAGE, seed
+from .conftest import REGENCY, VILLAGE
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -75,84 +72,70 @@ async def kafka_back_at(port: int, broker: str) -> AsyncIterator[None]:
 async def test_intake_is_ready_and_accepts_complaints_with_kafka_unreachable(
     test_env: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    from slrt_devstack import provision
-
-    run = "r" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    layout = TopicLayout(f"{test_env.topic_prefix}{run}.")
-    await provision.create_topics(
-        test_env.kafka_bootstrap_servers, layout, list(reference.agencies()), partitions=3
-    )
     token = new_token("op_")
-    credentials = tmp_path_factory.mktemp("intake-no-kafka") / "credentials.json"
-    credentials.write_text(json.dumps({"operators": {VILLAGE: token}, "district": {}}))
-    await asyncio.to_thread(seed, dsns["intake"], credentials)
-    port = free_port()  # nothing listens there: Kafka is unreachable
-    settings = IntakeSettings(
-        database_url=dsns["intake"],
-        kafka_bootstrap_servers=f"127.0.0.1:{port}",
-        topic_prefix=layout.prefix,
-        log_json=False,
-    )
-    runtime, app = build(settings)
-    try:
-        async with runtime.running():
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
-                ready = await http.get("/readyz")
-                assert ready.status_code == 200, ready.text
-                assert ready.json()["checks"]["postgres"] == "ok"
-                assert ready.json()["checks"]["kafka"].startswith("unavailable")
-                assert ready.json()["required"] == ["postgres"]
-                assert ready.json()["consumer"]["partitions_waiting"] == 0
+    credentials = {"operators": {VILLAGE: token}, "district": {}}
+    folder = tmp_path_factory.mktemp("intake-no-kafka")
+    async with test_env.beside("r") as stack:
+        dsn = stack.dsn("intake")
+        await fixtures.seed_by_command("intake", dsn, credentials, REGENCY, folder)
+        layout = stack.layout
+        port = free_port()  # nothing listens there: Kafka is unreachable
+        settings = IntakeSettings(
+            **{**stack.settings("intake"), "kafka_bootstrap_servers": f"127.0.0.1:{port}"}
+        )
+        runtime, app = build(settings)
+        async with fixtures.running_service(runtime, app, "intake") as http:
+            ready = await http.get("/readyz")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["checks"]["postgres"] == "ok"
+            assert ready.json()["checks"]["kafka"].startswith("unavailable")
+            assert ready.json()["required"] == ["postgres"]
+            assert ready.json()["consumer"]["partitions_waiting"] == 0
 
-                response = await http.post(
-                    "/v1/complaints",
-                    json=COMPLAINT,
-                    headers={
-                        "Authorization": f"Bearer {token}",
-                        "Idempotency-Key": str(uuid.uuid4()),
-                    },
+            response = await http.post(
+                "/v1/complaints",
+                json=COMPLAINT,
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Idempotency-Key": str(uuid.uuid4()),
+                },
+            )
+            assert response.status_code == 201, response.text
+            complaint_id = response.json()["complaint_id"]
+            tracked = await http.get(f"/v1/track/{response.json()['ticket']}")
+            assert tracked.status_code == 200
+            conn = await asyncpg.connect(dsn)
+            try:
+                kept = await conn.fetchval("SELECT count(*) FROM intake.outbox")
+            finally:
+                await conn.close()
+            assert kept >= 2  # complaint.created and complaint.pii, waiting for Kafka
+
+            async def backlog_shown() -> bool:
+                shown = (await http.get("/readyz")).json().get("outbox", {})
+                metrics = (await http.get("/metrics")).text
+                return (
+                    shown.get("pending", 0) >= 2
+                    and shown.get("oldest_age_seconds", 0) > 0
+                    and "slrt_outbox_pending 0.0" not in metrics
                 )
-                assert response.status_code == 201, response.text
-                complaint_id = response.json()["complaint_id"]
-                tracked = await http.get(f"/v1/track/{response.json()['ticket']}")
-                assert tracked.status_code == 200
-                conn = await asyncpg.connect(dsns["intake"])
-                try:
-                    kept = await conn.fetchval("SELECT count(*) FROM intake.outbox")
-                finally:
-                    await conn.close()
-                assert kept >= 2  # complaint.created and complaint.pii, waiting for Kafka
 
-                async def backlog_shown() -> bool:
-                    shown = (await http.get("/readyz")).json().get("outbox", {})
-                    metrics = (await http.get("/metrics")).text
-                    return (
-                        shown.get("pending", 0) >= 2
-                        and shown.get("oldest_age_seconds", 0) > 0
-                        and "slrt_outbox_pending 0.0" not in metrics
+            # the relay does not run while Kafka is away; the backlog is measured anyway
+            await eventually(backlog_shown, within=30)
+
+            async with kafka_back_at(port, test_env.kafka_bootstrap_servers):
+
+                async def delivered() -> bool:
+                    records = await read_records(
+                        test_env.kafka_bootstrap_servers,
+                        layout.name(topics.COMPLAINT_CREATED),
                     )
+                    return any(json.loads(r.value)["subject"] == complaint_id for r in records)
 
-                # the relay does not run while Kafka is away; the backlog is measured anyway
-                await eventually(backlog_shown, within=30)
+                await eventually(delivered, within=90)
 
-                async with kafka_back_at(port, test_env.kafka_bootstrap_servers):
+                async def kafka_ok() -> bool:
+                    answer = (await http.get("/readyz")).json()
+                    return bool(answer["checks"]["kafka"] == "ok")
 
-                    async def delivered() -> bool:
-                        records = await read_records(
-                            test_env.kafka_bootstrap_servers,
-                            layout.name(topics.COMPLAINT_CREATED),
-                        )
-                        return any(json.loads(r.value)["subject"] == complaint_id for r in records)
-
-                    await eventually(delivered, within=90)
-
-                    async def kafka_ok() -> bool:
-                        answer = (await http.get("/readyz")).json()
-                        return bool(answer["checks"]["kafka"] == "ok")
-
-                    await eventually(kafka_ok, within=30)
-    finally:
-        await provision.delete_topics(test_env.kafka_bootstrap_servers, layout.prefix)
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+                await eventually(kafka_ok, within=30)

@@ -15,12 +15,12 @@ import pytest
 
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.service_layer import tracking
+from slrt_devstack import fixtures
 from slrt_devstack.testing import eventually
-from slrt_shared import db
 from slrt_shared.contracts.envelope import new_event
-from slrt_shared.contracts.events import ReferralDispatched, ReferralUpdated
+from slrt_shared.contracts.events import ReferralUpdated
 
-from .conftest import VILLAGE, Intake
+from .conftest import Intake, dispatch_of
 from .test_intake_flow import register
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -44,17 +44,7 @@ async def test_a_dispatch_handled_beside_its_acknowledgement_does_not_set_the_st
     complaint_id, ticket = uuid.UUID(answer["complaint_id"]), answer["ticket"]
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
     referral_id = uuid.uuid4()
-    dispatched = ReferralDispatched(
-        referral_id=referral_id,
-        complaint_id=complaint_id,
-        ticket=ticket,
-        village_code=VILLAGE,
-        service_code="JKN-PBI",
-        agency_code="BPJSKES",
-        attempt=1,
-        dispatched_at=start,
-        due_at=start + timedelta(days=5),
-    )
+    dispatched = dispatch_of(referral_id, complaint_id, ticket, start)
     acknowledged = ReferralUpdated(
         referral_id=referral_id,
         complaint_id=complaint_id,
@@ -62,34 +52,31 @@ async def test_a_dispatch_handled_beside_its_acknowledgement_does_not_set_the_st
         status="acknowledged",
         at=start + timedelta(minutes=1),
     )
-    pool = await db.create_pool(intake.dsn, "intake")
-    try:
-        async with (
-            IntakeUnitOfWork(pool, intake.layout) as first,
-            IntakeUnitOfWork(pool, intake.layout) as second,
-        ):
-            # The acknowledgement is worked first, and the dispatch before it commits.
-            event = new_event(acknowledged, source="/slrt/agency-gateway", subject=complaint_id)
-            assert await first.claim(event.id, acknowledged.topic)
-            await tracking.on_updated(first, acknowledged, event)
+    async with (
+        fixtures.pool(intake.dsn, "intake") as pool,
+        IntakeUnitOfWork(pool, intake.layout) as first,
+        IntakeUnitOfWork(pool, intake.layout) as second,
+    ):
+        # The acknowledgement is worked first, and the dispatch before it commits.
+        event = new_event(acknowledged, source="/slrt/agency-gateway", subject=complaint_id)
+        assert await first.claim(event.id, acknowledged.topic)
+        await tracking.on_updated(first, acknowledged, event)
 
-            async def dispatch() -> None:
-                event = new_event(dispatched, source="/slrt/referral", subject=complaint_id)
-                assert await second.claim(event.id, dispatched.topic)
-                await tracking.on_dispatched(second, dispatched, event)
+        async def dispatch() -> None:
+            event = new_event(dispatched, source="/slrt/referral", subject=complaint_id)
+            assert await second.claim(event.id, dispatched.topic)
+            await tracking.on_dispatched(second, dispatched, event)
 
-            later = asyncio.create_task(dispatch())
-            pid = second.conn.get_server_pid()
+        later = asyncio.create_task(dispatch())
+        pid = second.conn.get_server_pid()
 
-            async def finished_or_waiting() -> bool:
-                return later.done() or await waiting_for_a_lock(intake, pid)
+        async def finished_or_waiting() -> bool:
+            return later.done() or await waiting_for_a_lock(intake, pid)
 
-            await eventually(finished_or_waiting)
-            await first.commit()
-            await later
-            await second.commit()
-    finally:
-        await pool.close()
+        await eventually(finished_or_waiting)
+        await first.commit()
+        await later
+        await second.commit()
 
     tracked = (await intake.http.get(f"/v1/track/{ticket}")).json()
     assert [e["kind"] for e in tracked["timeline"]] == ["received", "referred", "acknowledged"]

@@ -9,7 +9,6 @@ per-regency path.
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -28,8 +27,8 @@ from monitoring.service_layer import reports
 from slrt_bench.national.country import synthetic_regions
 from slrt_bench.national.events import case_events, publish
 from slrt_bench.national.load import load_country
+from slrt_devstack import fixtures
 from slrt_devstack.testing import eventually
-from slrt_shared import db
 from slrt_shared.contracts.topics import TopicLayout
 
 from .conftest import REGENCY, Monitoring
@@ -43,19 +42,14 @@ POLICY = Policy()
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def loaded(test_env: Any) -> AsyncIterator[tuple[str, datetime]]:
     """A database of its own holding the bulk-loaded synthetic cases of the three regencies."""
-    from slrt_devstack import provision
-
-    run = "s" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    await db.migrate(dsns["monitoring"], "monitoring", "monitoring", MIGRATIONS)
-    now = datetime.now(UTC)
-    # Only the reference data's regions: the same ones `seed` gives the running monitoring.
-    regions = synthetic_regions(0, seed=7)
-    await load_country(dsns["monitoring"], regions, COMPLAINTS, now, seed=7)
-    try:
-        yield dsns["monitoring"], now
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    async with fixtures.scratch_database(test_env.admin_url, "s") as scratch:
+        dsn = scratch.dsn("monitoring")
+        await fixtures.migrate(dsn, "monitoring", "monitoring", MIGRATIONS)
+        now = datetime.now(UTC)
+        # Only the reference data's regions: the same ones `seed` gives the running monitoring.
+        regions = synthetic_regions(0, seed=7)
+        await load_country(dsn, regions, COMPLAINTS, now, seed=7)
+        yield dsn, now
 
 
 async def facts(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -109,18 +103,17 @@ async def referral_facts(
 
 async def rankings(dsn: str, now: datetime) -> dict[str, Any]:
     """Every ranking of the served regency, by level and period."""
-    pool = await db.create_pool(dsn, "monitoring")
-    try:
-        async with MonitoringUnitOfWork(pool, TopicLayout()) as uow:
-            return {
-                f"{level}:{period}": await reports.ranking(
-                    reports.Ranking(REGENCY, period, level), uow, policy=POLICY, now=now
-                )
-                for level in LEVELS
-                for period in ("all", ROLLING, current_month(now))
-            }
-    finally:
-        await pool.close()
+    async with (
+        fixtures.pool(dsn, "monitoring") as pool,
+        MonitoringUnitOfWork(pool, TopicLayout()) as uow,
+    ):
+        return {
+            f"{level}:{period}": await reports.ranking(
+                reports.Ranking(REGENCY, period, level), uow, policy=POLICY, now=now
+            )
+            for level in LEVELS
+            for period in ("all", ROLLING, current_month(now))
+        }
 
 
 async def test_bulk_loaded_cases_equal_the_same_cases_sent_as_events(
@@ -159,55 +152,53 @@ async def test_one_pass_over_every_regency_equals_each_regency_ranked_alone(
 ) -> None:
     dsn, now = loaded
     regencies = ["32.15", "33.24", "62.03"]
-    pool = await db.create_pool(dsn, "monitoring")
-    try:
-        async with MonitoringUnitOfWork(pool, TopicLayout()) as uow:
-            for period in ("all", ROLLING, current_month(now)):
-                together = await reports.all_rankings(
-                    uow, regencies, period, POLICY, now, national=True
-                )
-                for regency in regencies:
-                    for level in LEVELS:
-                        alone = await reports.ranking(
-                            reports.Ranking(regency, period, level), uow, policy=POLICY, now=now
-                        )
-                        assert together.by_regency[(regency, level)] == alone
-                national = together.national["village"]
-                assert len(national) == len(await uow.regions(None, "village"))
-                assert [r["rank"] for r in national if r["rank"]] == list(
-                    range(1, 1 + sum(1 for r in national if r["rank"]))
-                )
-    finally:
-        await pool.close()
+    async with (
+        fixtures.pool(dsn, "monitoring") as pool,
+        MonitoringUnitOfWork(pool, TopicLayout()) as uow,
+    ):
+        for period in ("all", ROLLING, current_month(now)):
+            together = await reports.all_rankings(
+                uow, regencies, period, POLICY, now, national=True
+            )
+            for regency in regencies:
+                for level in LEVELS:
+                    alone = await reports.ranking(
+                        reports.Ranking(regency, period, level), uow, policy=POLICY, now=now
+                    )
+                    assert together.by_regency[(regency, level)] == alone
+            national = together.national["village"]
+            assert len(national) == len(await uow.regions(None, "village"))
+            assert [r["rank"] for r in national if r["rank"]] == list(
+                range(1, 1 + sum(1 for r in national if r["rank"]))
+            )
 
 
 async def test_tallies_counted_by_postgres_equal_the_domain_s_tally_of_the_facts(
     loaded: tuple[str, datetime],
 ) -> None:
     dsn, now = loaded
-    pool = await db.create_pool(dsn, "monitoring")
-    try:
-        async with MonitoringUnitOfWork(pool, TopicLayout()) as uow:
-            for period in ("all", ROLLING):
-                start, end = period_bounds(period, now)
-                counted = await uow.tallies([REGENCY], start, end, "village", now)
-                complaints: dict[str, list[Any]] = defaultdict(list)
-                referrals: dict[str, list[Any]] = defaultdict(list)
-                for c in await complaint_facts(uow.conn, REGENCY, start, end):
-                    complaints[c.area].append(c)
-                for r in await referral_facts(uow.conn, REGENCY, start, end):
-                    referrals[r.area].append(r)
-                assert set(counted) == set(complaints)
-                for area, t in counted.items():
-                    expected = tally(complaints[area], referrals[area], now)
-                    assert t.received == expected.received
-                    assert t.registered_within_a_day == expected.registered_within_a_day
-                    assert sorted(t.days_to_close) == sorted(expected.days_to_close)
-                    assert sorted(t.open_ages) == sorted(expected.open_ages)
-                    assert (t.sla_judged, t.sla_met) == (expected.sla_judged, expected.sla_met)
-                    assert (t.escalations, t.re_referrals) == (
-                        expected.escalations,
-                        expected.re_referrals,
-                    )
-    finally:
-        await pool.close()
+    async with (
+        fixtures.pool(dsn, "monitoring") as pool,
+        MonitoringUnitOfWork(pool, TopicLayout()) as uow,
+    ):
+        for period in ("all", ROLLING):
+            start, end = period_bounds(period, now)
+            counted = await uow.tallies([REGENCY], start, end, "village", now)
+            complaints: dict[str, list[Any]] = defaultdict(list)
+            referrals: dict[str, list[Any]] = defaultdict(list)
+            for c in await complaint_facts(uow.conn, REGENCY, start, end):
+                complaints[c.area].append(c)
+            for r in await referral_facts(uow.conn, REGENCY, start, end):
+                referrals[r.area].append(r)
+            assert set(counted) == set(complaints)
+            for area, t in counted.items():
+                expected = tally(complaints[area], referrals[area], now)
+                assert t.received == expected.received
+                assert t.registered_within_a_day == expected.registered_within_a_day
+                assert sorted(t.days_to_close) == sorted(expected.days_to_close)
+                assert sorted(t.open_ages) == sorted(expected.open_ages)
+                assert (t.sla_judged, t.sla_met) == (expected.sla_judged, expected.sla_met)
+                assert (t.escalations, t.re_referrals) == (
+                    expected.escalations,
+                    expected.re_referrals,
+                )

@@ -6,34 +6,32 @@ import asyncio
 import logging
 import os
 import secrets
-import shutil
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import asyncpg
-import httpx
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
 
 from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
-from referral.app import MIGRATIONS, build, unit_of_work_factory
+from referral.app import MIGRATIONS, unit_of_work_factory
 from referral.domain.referrals import Referral
 from referral.domain.sla import JAKARTA, Calendar
 from referral.entrypoints import jobs
 from referral.service_layer.calendar import StoredCalendar
 from referral.service_layer.context import Context
 from referral.service_layer.escalation import EscalateOverdue, escalate_overdue
-from referral.settings import ReferralSettings
+from slrt_devstack import fixtures
+from slrt_devstack.fixtures import REGENCY
 from slrt_shared import db
 from slrt_shared.contracts.topics import TopicLayout
-from slrt_shared.runtime import ServiceRuntime
+
+from .conftest import ReferralApp, referral_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -45,43 +43,18 @@ AGENCY = "ak_" + secrets.token_hex(8)
 TODAY = datetime(2026, 12, 1, 10, 0, tzinfo=JAKARTA)
 
 
-@dataclass
-class Service:
-    """Referral's HTTP app on a database of its own (no Kafka: the calendar needs none)."""
-
-    app: FastAPI
-    pool: asyncpg.Pool
-    dsn: str
-    runtime: ServiceRuntime
-
-    def client(self) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.app)
-        return httpx.AsyncClient(transport=transport, base_url="http://referral")
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def service(test_env) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
-    from slrt_devstack import provision
-
-    run = "c" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    settings = ReferralSettings(database_url=dsns["referral"], admin_token=ADMIN)
-    runtime, app = build(settings, clock=lambda: TODAY)
-    try:
-        async with runtime.database() as pool:
-            async with pool.acquire() as conn, conn.transaction():
-                # The same credentials every service is seeded with: operators and agencies
-                # have tokens too, none of them known to referral.
-                credentials = {
-                    "district": {"32.15": DISTRICT},
-                    "admin": ADMIN,
-                    "operators": {"32.15.02.2001": OPERATOR},
-                    "agencies": {"DINSOS": AGENCY},
-                }
-                await seed.load(conn, credentials, "32.15")
-            yield Service(app, pool, dsns["referral"], runtime)
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+async def service(test_env) -> AsyncIterator[ReferralApp]:  # type: ignore[no-untyped-def]
+    # The same credentials every service is seeded with: operators and agencies have tokens
+    # too, none of them known to referral.
+    credentials = {
+        "district": {REGENCY: DISTRICT},
+        "admin": ADMIN,
+        "operators": {"32.15.02.2001": OPERATOR},
+        "agencies": {"DINSOS": AGENCY},
+    }
+    async with referral_app(test_env.admin_url, "c", credentials, ADMIN, lambda: TODAY) as app:
+        yield app
 
 
 def bearer(token: str, language: str | None = None) -> dict[str, str]:
@@ -101,7 +74,7 @@ ENTRY = {
 
 
 async def test_the_seeded_calendar_is_complete_for_2025_and_2026_and_warns_before_2027(
-    service: Service,
+    service: ReferralApp,
 ) -> None:
     async with service.client() as http:
         body = (await http.get("/v1/calendar", headers=STAFF)).json()
@@ -126,7 +99,7 @@ def metric(text: str, name: str) -> float:
 
 
 async def test_the_watch_job_warns_and_the_metrics_follow_each_change(
-    service: Service, caplog: pytest.LogCaptureFixture
+    service: ReferralApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     calendars = StoredCalendar(JAKARTA, cuti_bersama_are_days_off=False)
     job = jobs.calendar_watch_job(
@@ -166,7 +139,7 @@ async def test_the_watch_job_warns_and_the_metrics_follow_each_change(
 
 
 async def test_district_staff_add_correct_and_remove_days_and_each_change_is_audited(
-    service: Service,
+    service: ReferralApp,
 ) -> None:
     async with service.client() as http:
         added = await http.post("/v1/calendar/holidays", json=ENTRY, headers=STAFF)
@@ -204,7 +177,7 @@ async def test_district_staff_add_correct_and_remove_days_and_each_change_is_aud
     assert all(datetime.fromisoformat(a["at"]) for a in audit)
 
 
-async def test_a_year_is_completed_with_its_decree_and_reopened(service: Service) -> None:
+async def test_a_year_is_completed_with_its_decree_and_reopened(service: ReferralApp) -> None:
     async with service.client() as http:
         done = await http.put(
             "/v1/calendar/years/2027",
@@ -273,7 +246,12 @@ async def test_a_year_is_completed_with_its_decree_and_reopened(service: Service
     ],
 )
 async def test_bad_dates_duplicates_and_missing_days_get_coded_errors_in_both_languages(
-    service: Service, method: str, path: str, body: dict[str, Any] | None, status: int, code: str
+    service: ReferralApp,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    status: int,
+    code: str,
 ) -> None:
     async with service.client() as http:
         versions = []
@@ -290,7 +268,7 @@ async def test_bad_dates_duplicates_and_missing_days_get_coded_errors_in_both_la
     assert versions[0] == versions[1] == await calendar_version(service)  # nothing changed
 
 
-async def calendar_version(service: Service) -> int:
+async def calendar_version(service: ReferralApp) -> int:
     return int(await service.pool.fetchval("SELECT version FROM calendar_version"))
 
 
@@ -308,7 +286,7 @@ ENDPOINTS = [
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
 async def test_operators_agencies_and_strangers_may_neither_read_nor_change_the_calendar(
-    service: Service, method: str, path: str, body: dict[str, Any] | None
+    service: ReferralApp, method: str, path: str, body: dict[str, Any] | None
 ) -> None:
     before = await calendar_version(service)
     async with service.client() as http:
@@ -323,7 +301,7 @@ async def test_operators_agencies_and_strangers_may_neither_read_nor_change_the_
     assert await calendar_version(service) == before
 
 
-async def cli(service: Service, *args: str) -> tuple[int, str, str]:
+async def cli(service: ReferralApp, *args: str) -> tuple[int, str, str]:
     """Run `python -m referral holidays ...` as district staff would."""
     env = {**os.environ, "REFERRAL_DATABASE_URL": service.dsn}
     process = await asyncio.create_subprocess_exec(
@@ -343,7 +321,7 @@ async def cli(service: Service, *args: str) -> tuple[int, str, str]:
 
 
 async def test_the_cli_adds_imports_completes_and_removes_and_the_audit_names_it(
-    service: Service, tmp_path: Path
+    service: ReferralApp, tmp_path: Path
 ) -> None:
     rc, out, err = await cli(
         service,
@@ -406,7 +384,7 @@ async def test_the_cli_adds_imports_completes_and_removes_and_the_audit_names_it
     assert {a["by"] for a in audit} == {"cli:rina"}
 
 
-async def test_seeding_again_keeps_what_the_district_changed(service: Service) -> None:
+async def test_seeding_again_keeps_what_the_district_changed(service: ReferralApp) -> None:
     async with service.client() as http:
         gone = await http.delete("/v1/calendar/holidays/2027-05-06", headers=STAFF)
         assert gone.status_code == 204
@@ -420,7 +398,7 @@ async def test_seeding_again_keeps_what_the_district_changed(service: Service) -
 
 
 async def test_the_escalation_job_counts_the_next_breach_on_the_stored_calendar(
-    service: Service,
+    service: ReferralApp,
 ) -> None:
     # A referral due Wednesday 23 June 2027 breaches; the kecamatan then gets 2 more working
     # days. A day off the district adds on Thursday 24 June 2027 is skipped by that count.
@@ -484,18 +462,11 @@ async def test_the_escalation_job_counts_the_next_breach_on_the_stored_calendar(
 async def test_the_migration_marks_deadlines_already_counted_into_2027(
     test_env, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from slrt_devstack import provision
-
-    run = "m" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    try:
-        before = tmp_path / "migrations"
-        before.mkdir()
-        for path in sorted(MIGRATIONS.glob("*.sql")):
-            if int(path.name[:3]) < 4:
-                shutil.copy(path, before / path.name)
-        await db.migrate(dsns["referral"], "referral", "referral", before)
-        conn = await asyncpg.connect(dsns["referral"], server_settings={"search_path": "referral"})
+    async with fixtures.scratch_database(test_env.admin_url, "m") as scratch:
+        dsn = scratch.dsn("referral")
+        before = fixtures.migrations_before(MIGRATIONS, 4, tmp_path / "migrations")
+        await db.migrate(dsn, "referral", "referral", before)
+        conn = await asyncpg.connect(dsn, server_settings={"search_path": "referral"})
         try:
             complaint_id = uuid4()
             await conn.execute(
@@ -517,7 +488,7 @@ async def test_the_migration_marks_deadlines_already_counted_into_2027(
                     service_code,
                     due,
                 )
-            await db.migrate(dsns["referral"], "referral", "referral", MIGRATIONS)
+            await db.migrate(dsn, "referral", "referral", MIGRATIONS)
             rows = await conn.fetch("SELECT service_code, calendar_complete FROM referrals")
         finally:
             await conn.close()
@@ -525,5 +496,3 @@ async def test_the_migration_marks_deadlines_already_counted_into_2027(
             "ADMINDUK": True,
             "JKN-PBI": False,
         }
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")

@@ -6,17 +6,15 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from uuid import uuid4
 
-import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
-from referral import seed
-from referral.app import build
-from referral.settings import ReferralSettings
+from slrt_devstack.fixtures import REGENCY
+
+from .conftest import ReferralApp, referral_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -28,37 +26,15 @@ DISTRICT = "dst_" + secrets.token_hex(8)
 OPERATOR = "op_" + secrets.token_hex(8)
 
 
-@dataclass
-class Service:
-    """Referral's HTTP app on a database of its own."""
-
-    app: FastAPI
-
-    def client(self) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.app)
-        return httpx.AsyncClient(transport=transport, base_url="http://referral")
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def service(test_env) -> AsyncIterator[Service]:  # type: ignore[no-untyped-def]
-    from slrt_devstack import provision
-
-    run = "a" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    settings = ReferralSettings(database_url=dsns["referral"], admin_token=ENV_ADMIN)
-    runtime, app = build(settings)
-    try:
-        async with runtime.database() as pool:
-            async with pool.acquire() as conn, conn.transaction():
-                credentials = {
-                    "district": {"32.15": DISTRICT},
-                    "admin": STORED_ADMIN,
-                    "operators": {"32.15.02.2001": OPERATOR},
-                }
-                await seed.load(conn, credentials, "32.15")
-            yield Service(app)
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+async def service(test_env) -> AsyncIterator[ReferralApp]:  # type: ignore[no-untyped-def]
+    credentials = {
+        "district": {REGENCY: DISTRICT},
+        "admin": STORED_ADMIN,
+        "operators": {"32.15.02.2001": OPERATOR},
+    }
+    async with referral_app(test_env.admin_url, "a", credentials, ENV_ADMIN) as app:
+        yield app
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -82,7 +58,7 @@ def malformed(path: str) -> str:
 
 
 async def test_a_request_without_a_valid_token_gets_401_on_every_route_whatever_its_body(
-    service: Service,
+    service: ReferralApp,
 ) -> None:
     routes = authenticated_routes(service.app)
     # The whole API: cases, referrals, rules and the calendar.
@@ -96,7 +72,7 @@ async def test_a_request_without_a_valid_token_gets_401_on_every_route_whatever_
                     assert answer.json()["error"]["code"] == "unauthenticated"
 
 
-async def test_the_rules_need_the_admin_not_district_staff(service: Service) -> None:
+async def test_the_rules_need_the_admin_not_district_staff(service: ReferralApp) -> None:
     async with service.client() as http:
         for method, path in authenticated_routes(service.app):
             if path.startswith("/v1/rules"):
@@ -108,7 +84,9 @@ async def test_the_rules_need_the_admin_not_district_staff(service: Service) -> 
 
 
 @pytest.mark.parametrize("admin", [ENV_ADMIN, STORED_ADMIN], ids=["environment", "stored"])
-async def test_both_admin_tokens_are_accepted_on_every_router(service: Service, admin: str) -> None:
+async def test_both_admin_tokens_are_accepted_on_every_router(
+    service: ReferralApp, admin: str
+) -> None:
     async with service.client() as http:
         rules = await http.get("/v1/rules", headers=bearer(admin))
         assert rules.status_code == 200, rules.text
@@ -126,7 +104,7 @@ async def test_both_admin_tokens_are_accepted_on_every_router(service: Service, 
 
 
 async def test_errors_are_in_bahasa_indonesia_unless_english_is_asked_for(
-    service: Service,
+    service: ReferralApp,
 ) -> None:
     refusals = [
         ("GET", f"/v1/cases/{uuid4()}", None, 404, "Kasus tidak ditemukan.", "No such case."),

@@ -27,7 +27,8 @@ from referral.domain.sla import Calendar
 from referral.service_layer import calendar as calendar_use
 from referral.service_layer.calendar import StoredCalendar
 from referral.settings import ReferralSettings
-from slrt_shared import reference
+from slrt_devstack import fixtures
+from slrt_devstack.fixtures import REGENCY
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, decode, new_event
 from slrt_shared.contracts.events import (
@@ -139,49 +140,36 @@ async def tap_topics(bootstrap: str, tap: Tap, names: list[str]) -> None:
 async def stack(test_env) -> AsyncIterator[Stack]:  # type: ignore[no-untyped-def]
     """Referral on a database and topic prefix of its own, so no other test's service shares
     its consumer group; seeded as `make up` seeds it."""
-    from slrt_devstack import provision
-
-    run = "k" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    layout = TopicLayout(f"{run}.")
     bootstrap = test_env.kafka_bootstrap_servers
-    await provision.create_topics(bootstrap, layout, list(reference.agencies()), PARTITIONS)
-    settings = ReferralSettings(
-        database_url=dsns["referral"],
-        kafka_bootstrap_servers=bootstrap,
-        topic_prefix=layout.prefix,
-        admin_token=ADMIN,
-        escalation_interval_seconds=3600,
-    )
-    runtime, app = build(settings)
-    await runtime.migrate()
-    conn = await asyncpg.connect(dsns["referral"])
-    try:
-        async with conn.transaction():
-            credentials = {"district": {"32.15": DISTRICT, "32.16": ELSEWHERE}, "admin": ADMIN}
-            await seed.load(conn, credentials, "32.15")
-    finally:
-        await conn.close()
+    credentials = {"district": {REGENCY: DISTRICT, "32.16": ELSEWHERE}, "admin": ADMIN}
+    async with fixtures.scratch_stack(
+        test_env.admin_url, bootstrap, "k", partitions=PARTITIONS
+    ) as space:
+        dsn = space.dsn("referral")
+        settings = ReferralSettings(
+            **space.settings("referral"), admin_token=ADMIN, escalation_interval_seconds=3600
+        )
+        runtime, app = build(settings)
+        await runtime.migrate()
+        await fixtures.seed(dsn, "referral", seed.load, credentials, REGENCY)
 
-    tap = Tap(layout)
-    watched = [layout.name(t) for t in WATCHED] + [layout.dlq(topics.CASE_RESOLVED)]
-    reader = asyncio.create_task(tap_topics(bootstrap, tap, watched))
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    pool = await asyncpg.create_pool(
-        dsns["referral"], min_size=1, max_size=2, server_settings={"search_path": "referral"}
-    )
-    try:
-        async with runtime.running():
-            yield Stack(runtime, app, settings, pool, producer, tap, bootstrap)
-    finally:
-        await pool.close()
-        await producer.stop()
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
-        await provision.delete_topics(bootstrap, layout.prefix)
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+        tap = Tap(space.layout)
+        watched = [space.layout.name(t) for t in WATCHED] + [space.layout.dlq(topics.CASE_RESOLVED)]
+        reader = asyncio.create_task(tap_topics(bootstrap, tap, watched))
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        await producer.start()
+        pool = await asyncpg.create_pool(
+            dsn, min_size=1, max_size=2, server_settings={"search_path": "referral"}
+        )
+        try:
+            async with runtime.running():
+                yield Stack(runtime, app, settings, pool, producer, tap, bootstrap)
+        finally:
+            await pool.close()
+            await producer.stop()
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
 
 
 def event(data: EventData, complaint_id: UUID, source: str) -> CloudEvent:

@@ -11,25 +11,19 @@ import pytest
 
 from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
-from referral.domain.sla import JAKARTA, Calendar
+from referral.domain.sla import JAKARTA
 from referral.entrypoints import kafka
 from referral.service_layer.context import Context
 from referral.service_layer.escalation import EscalateOverdue, escalate_overdue
 from slrt_shared import reference
-from slrt_shared.contracts.envelope import CloudEvent, InvalidEventError, new_event
-from slrt_shared.contracts.events import (
-    CaseResolved,
-    ComplaintCreated,
-    EventData,
-    ReferralUpdated,
-)
+from slrt_shared.contracts.envelope import InvalidEventError
+from slrt_shared.contracts.events import CaseResolved, ReferralUpdated
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.tokens import hash_token
 
-pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
+from .conftest import CALENDAR, MONDAY, created, referrals, run, updated
 
-MONDAY = datetime(2025, 6, 23, 10, 0, tzinfo=JAKARTA)
-CALENDAR = Calendar(frozenset(), JAKARTA)
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 
 class Clock:
@@ -38,39 +32,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def event(data: EventData, complaint_id: UUID) -> CloudEvent:
-    return new_event(data, source="/slrt/test", subject=complaint_id)
-
-
-async def run(pool, handler, data: EventData, complaint_id: UUID) -> None:  # type: ignore[no-untyped-def]
-    async with ReferralUnitOfWork(pool, TopicLayout()) as uow:
-        await handler(uow, data, event(data, complaint_id))
-        await uow.commit()
-
-
-async def created(pool, context: Context, village: str, needs: list[str]) -> UUID:  # type: ignore[no-untyped-def]
-    complaint_id = uuid4()
-    data = ComplaintCreated(
-        complaint_id=complaint_id,
-        ticket=f"SLRT-{uuid4().hex[:4].upper()}",
-        village_code=village,
-        needs=needs,
-        channel="walk_in",
-        received_at=MONDAY,
-        recorded_at=MONDAY,
-    )
-    await run(pool, kafka.on_complaint_created(context), data, complaint_id)
-    return complaint_id
-
-
-async def referrals(pool, complaint_id: UUID) -> list[dict]:  # type: ignore[no-untyped-def]
-    rows = await pool.fetch(
-        "SELECT * FROM referrals WHERE complaint_id = $1 ORDER BY service_code, attempt",
-        complaint_id,
-    )
-    return [dict(r) for r in rows]
 
 
 async def outbox(pool, topic: str, complaint_id: UUID | None = None) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -176,18 +137,8 @@ async def test_rejections_walk_the_routing_order_then_stay_with_the_secretariat(
     expected = [("DISDIK", 0), ("KEMENAG", 1), ("SLRT", 2), ("SLRT", 3)]
     for step in range(len(expected) - 1):
         current = (await referrals(referral_pool, complaint_id))[-1]
-        await run(
-            referral_pool,
-            kafka.on_referral_updated(context),
-            ReferralUpdated(
-                referral_id=current["id"],
-                complaint_id=complaint_id,
-                agency_code=current["agency_code"],
-                status="rejected",
-                note=f"bukan wewenang ({step})",
-                at=MONDAY,
-            ),
-            complaint_id,
+        await updated(
+            referral_pool, context, current, status="rejected", note=f"bukan wewenang ({step})"
         )
     chain = [(r["agency_code"], r["bounces"]) for r in await referrals(referral_pool, complaint_id)]
     assert chain == expected
