@@ -1,4 +1,8 @@
-"""Load the agency registry, the services' pii levels and the demo agency keys (idempotent)."""
+"""Load the agency registry (announced), the services, the catalogue's rules, the demo keys.
+
+Idempotent. The catalogue (CSV) is read here only: once loaded, the registry and the rules
+referral announces are what the gateway goes by.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,43 @@ from typing import Any
 import asyncpg
 
 from gateway.adapters import registry
+from gateway.adapters.directory_store import RegistryOnConnection
+from gateway.domain.directory import Agency
+from gateway.service_layer.directory import RegisterAgencies, register_agencies
 from slrt_shared import reference
+from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.tokens import hash_token
 
 
-async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: str) -> None:
-    """Upsert agencies and services; add the key hashes of credentials.json's agencies."""
-    await registry.save_agencies(
-        conn, [(a.code, a.name_id, a.name_en, a.kind) for a in reference.agencies().values()]
+async def load(
+    conn: asyncpg.Connection,
+    credentials: dict[str, Any],
+    regency: str,
+    *,
+    layout: TopicLayout | None = None,
+) -> None:
+    """Upsert and announce agencies, upsert services, add missing rules and credentials' keys."""
+    unit = RegistryOnConnection(conn, layout or TopicLayout())
+    catalogue = reference.agencies()
+    await register_agencies(
+        RegisterAgencies(
+            tuple(Agency(a.code, a.name_id, a.name_en, a.kind) for a in catalogue.values())
+        ),
+        unit,
     )
-    await registry.save_pii_levels(
-        conn, [(s.code, s.pii_level) for s in reference.services().values()]
+    await unit.flush()
+    services = reference.services().values()
+    await registry.save_services(
+        conn, [(s.code, s.pii_level, s.name_id, s.name_en) for s in services]
+    )
+    await registry.add_missing_rules(
+        conn, [(s.code, list(s.agencies), s.sla_working_days) for s in services]
     )
     await registry.add_key_hashes(
         conn,
         [
             (hash_token(key), code)
             for code, key in credentials.get("agencies", {}).items()
-            if code in reference.agencies()
+            if code in catalogue
         ],
     )

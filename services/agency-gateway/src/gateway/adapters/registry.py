@@ -11,26 +11,28 @@ from uuid import UUID
 
 import asyncpg
 
-_UPSERT_AGENCY = (
-    "INSERT INTO agencies (code, name_id, name_en, kind) VALUES ($1, $2, $3, $4)"
-    " ON CONFLICT (code) DO UPDATE SET name_id = EXCLUDED.name_id,"
-    " name_en = EXCLUDED.name_en, kind = EXCLUDED.kind"
-)
 
-
-async def save_agencies(
-    conn: asyncpg.Connection, agencies: Iterable[tuple[str, str, str, str]]
+async def save_services(
+    conn: asyncpg.Connection, services: Iterable[tuple[str, str, str, str]]
 ) -> None:
-    """Add or update agencies: (code, Indonesian name, English name, kind) each."""
-    await conn.executemany(_UPSERT_AGENCY, list(agencies))
-
-
-async def save_pii_levels(conn: asyncpg.Connection, levels: Iterable[tuple[str, str]]) -> None:
-    """Add or update the catalogue's services: (service code, pii_level) each."""
+    """Add or update the catalogue's services: (code, pii_level, name_id, name_en) each."""
     await conn.executemany(
-        "INSERT INTO services (code, pii_level) VALUES ($1, $2)"
-        " ON CONFLICT (code) DO UPDATE SET pii_level = EXCLUDED.pii_level",
-        list(levels),
+        "INSERT INTO services (code, pii_level, name_id, name_en) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (code) DO UPDATE SET pii_level = EXCLUDED.pii_level,"
+        " name_id = EXCLUDED.name_id, name_en = EXCLUDED.name_en",
+        list(services),
+    )
+
+
+async def add_missing_rules(
+    conn: asyncpg.Connection, rules: Iterable[tuple[str, list[str], int]]
+) -> None:
+    """Keep the catalogue's district rule (service, agencies, SLA) of each service without one,
+    as version 0: the first version referral announces replaces it."""
+    await conn.executemany(
+        "INSERT INTO routing_rules (service_code, scope, agencies, sla_working_days, version,"
+        " changed_at) VALUES ($1, '', $2, $3, 0, now()) ON CONFLICT DO NOTHING",
+        list(rules),
     )
 
 
