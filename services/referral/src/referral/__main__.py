@@ -15,7 +15,10 @@ def seed_command(argv: list[str]) -> None:
     settings = runtime.settings
     assert isinstance(settings, ReferralSettings)
     load = partial(
-        seed.load, holidays=settings.bundled_holidays(), decrees=settings.bundled_decrees()
+        seed.load,
+        holidays=settings.bundled_holidays(),
+        decrees=settings.bundled_decrees(),
+        layout=runtime.layout,
     )
     run_seed(runtime, argv, load)
 

@@ -138,8 +138,10 @@ async def test_the_migration_clears_the_notes_stored_before(test_env, tmp_path: 
         await db.migrate(dsns["referral"], "referral", "referral", before)
         conn = await asyncpg.connect(dsns["referral"])
         try:
+            # The seed of that schema: the rules and the calendar (agencies came with 006).
             async with conn.transaction():
-                await seed.load(conn, {}, "32.15")
+                await seed.load_rules(conn)
+                await seed.load_calendar(conn)
             complaint_id, now = uuid4(), datetime.now(UTC)
             await conn.execute(
                 "INSERT INTO cases (complaint_id, ticket, village_code, opened_at)"
