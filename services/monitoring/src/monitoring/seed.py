@@ -1,4 +1,7 @@
-"""Load the regions of the served regencies from the reference data (idempotent)."""
+"""Load the served regencies' regions and the agencies' names from the reference data.
+
+Idempotent. The agencies' names are kept up to date afterwards from directory.agencies.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from monitoring.adapters.agencies import save_agencies
 from monitoring.adapters.regions import save_regions
 from slrt_shared import reference, regions
 from slrt_shared.runtime import SeedLoader
@@ -41,5 +45,8 @@ def loader(configured: Iterable[str]) -> SeedLoader:
     async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: str) -> None:
         # Monitoring is public: it checks no token, so the credentials carry nothing for it.
         await load_regions(conn, [regency, *served])
+        await save_agencies(
+            conn, [(a.code, a.name_id, a.name_en, a.kind) for a in reference.agencies().values()]
+        )
 
     return load
