@@ -18,10 +18,14 @@ async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: s
         [(v.code, v.name, v.kecamatan_code, v.regency_code) for v in reference.villages(regency)],
     )
     await conn.executemany(
-        "INSERT INTO services (code, name_id, name_en, sla_working_days) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (code) DO UPDATE SET name_id = EXCLUDED.name_id,"
-        " name_en = EXCLUDED.name_en, sla_working_days = EXCLUDED.sla_working_days",
-        [(s.code, s.name_id, s.name_en, s.sla_working_days) for s in reference.services().values()],
+        "INSERT INTO services (code, name_id, name_en, sla_working_days, pii_level)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET"
+        " name_id = EXCLUDED.name_id, name_en = EXCLUDED.name_en,"
+        " sla_working_days = EXCLUDED.sla_working_days, pii_level = EXCLUDED.pii_level",
+        [
+            (s.code, s.name_id, s.name_en, s.sla_working_days, s.pii_level)
+            for s in reference.services().values()
+        ],
     )
     operators = [
         (hash_token(token), "operator", village, regency, f"operator {village}")
