@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from monitoring.adapters.agencies import save_agencies
+from monitoring.adapters.seed import save_agencies
 from slrt_bench.national.country import catalogue, village_plan
 from slrt_shared import reference
 from slrt_shared.reference import Region

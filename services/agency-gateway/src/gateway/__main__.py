@@ -1,17 +1,8 @@
 """`python -m gateway serve|migrate|outbox|dlq|seed|keys|agencies|subjects`."""
 
-from functools import partial
-
-from gateway import seed
 from gateway.app import build
-from gateway.entrypoints import cli_agencies, cli_subjects
-from slrt_shared.runtime import run_cli, run_seed
-
-
-def seed_command(argv: list[str]) -> None:
-    """`seed`: what it registers is announced on the topics of the service's layout."""
-    runtime = build()[0]
-    run_seed(runtime, argv, partial(seed.load, layout=runtime.layout))
+from gateway.entrypoints import cli_agencies, cli_seed, cli_subjects
+from slrt_shared.runtime import run_cli
 
 
 def main() -> None:
@@ -19,7 +10,7 @@ def main() -> None:
     run_cli(
         build,
         extra={
-            "seed": lambda argv: seed_command(argv),
+            "seed": cli_seed.main,
             "keys": lambda argv: cli_agencies.main(["keys", *argv]),
             "agencies": lambda argv: cli_agencies.main(["agencies", *argv]),
             "subjects": cli_subjects.main,

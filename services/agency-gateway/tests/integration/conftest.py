@@ -10,8 +10,8 @@ import asyncpg
 import httpx
 import pytest_asyncio
 
-from gateway import seed
 from gateway.app import build
+from gateway.entrypoints import cli_seed as seed
 from gateway.settings import GatewaySettings
 from slrt_shared import reference
 from slrt_shared.contracts.topics import TopicLayout

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest_asyncio
 
-from referral import seed
 from referral.app import MIGRATIONS
+from referral.entrypoints import cli_seed as seed
 from slrt_shared import db
 
 

@@ -21,11 +21,11 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
-from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
 from referral.app import MIGRATIONS, build, unit_of_work_factory
 from referral.domain.referrals import Referral
 from referral.domain.sla import JAKARTA, Calendar
+from referral.entrypoints import cli_seed as seed
 from referral.entrypoints import jobs
 from referral.service_layer.calendar import StoredCalendar
 from referral.service_layer.context import Context

@@ -14,8 +14,8 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
-from referral import seed
 from referral.app import build
+from referral.entrypoints import cli_seed as seed
 from referral.settings import ReferralSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]

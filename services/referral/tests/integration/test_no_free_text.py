@@ -10,10 +10,10 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
 from referral.app import MIGRATIONS
 from referral.domain.sla import JAKARTA, Calendar
+from referral.entrypoints import cli_seed as seed
 from referral.entrypoints import kafka
 from referral.service_layer.context import Context
 from slrt_shared import db

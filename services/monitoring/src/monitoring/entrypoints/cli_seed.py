@@ -1,4 +1,4 @@
-"""Load the served regencies' regions and the agencies' names from the reference data.
+"""`python -m monitoring seed`: the served regencies' regions and the agencies' names.
 
 Idempotent. The agencies' names are kept up to date afterwards from directory.agencies.
 """
@@ -6,14 +6,15 @@ Idempotent. The agencies' names are kept up to date afterwards from directory.ag
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
-from monitoring.adapters.agencies import save_agencies
-from monitoring.adapters.regions import save_regions
+from monitoring.adapters.seed import save_agencies, save_regions
+from monitoring.app import build
+from monitoring.settings import MonitoringSettings
 from slrt_shared import reference, regions
-from slrt_shared.runtime import SeedLoader
+from slrt_shared.runtime import SeedLoader, run_seed
 
 
 def regions_of(regencies: Iterable[str]) -> list[tuple[str, str, str, str | None]]:
@@ -50,3 +51,10 @@ def loader(configured: Iterable[str]) -> SeedLoader:
         )
 
     return load
+
+
+def main(argv: list[str]) -> None:
+    """`seed --credentials FILE --regency CODE`: migrate, then load the served regions."""
+    runtime, _ = build()
+    settings = cast(MonitoringSettings, runtime.settings)
+    run_seed(runtime, argv, loader(settings.regency_codes))

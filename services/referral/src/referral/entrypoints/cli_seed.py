@@ -1,4 +1,5 @@
-"""Load agencies, routing rules, the bundled holiday calendar and the staff tokens (idempotent).
+"""`python -m referral seed`: agencies, routing rules, the bundled holiday calendar and the staff
+tokens (idempotent).
 
 The catalogue (CSV) is read here only: afterwards agency-gateway's announcements keep the
 agencies, and the rules are what the admin saves. The seed announces every rule in force on
@@ -10,18 +11,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import asyncpg
 
 from referral.adapters import seed as store
 from referral.adapters.calendar import PgCalendarStore
+from referral.app import build
 from referral.domain.holidays import CompleteYear, Holiday, parse_decree_file, parse_holiday_file
 from referral.service_layer import calendar
 from referral.service_layer.rules import rule_changed
-from referral.settings import NATIONAL_DECREES, NATIONAL_HOLIDAYS
+from referral.settings import NATIONAL_DECREES, NATIONAL_HOLIDAYS, ReferralSettings
 from slrt_shared import reference
 from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.runtime import run_seed
 from slrt_shared.tokens import hash_token
 from slrt_shared.unit_of_work import ConnectionAnnouncer
 
@@ -109,3 +113,17 @@ async def load_tokens(conn: asyncpg.Connection, credentials: dict[str, Any]) -> 
     admin = credentials.get("admin")
     if admin:
         await store.replace_admin_token(conn, hash_token(admin))
+
+
+def main(argv: list[str]) -> None:
+    """`seed --credentials FILE --regency CODE`: rules, the holiday calendar, staff tokens."""
+    runtime, _ = build()
+    settings = runtime.settings
+    assert isinstance(settings, ReferralSettings)
+    loader = partial(
+        load,
+        holidays=settings.bundled_holidays(),
+        decrees=settings.bundled_decrees(),
+        layout=runtime.layout,
+    )
+    run_seed(runtime, argv, loader)
