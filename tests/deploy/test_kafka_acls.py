@@ -18,8 +18,8 @@ pytestmark = pytest.mark.integration
 # DESIGN.md, "Services and what each owns".
 PUBLISHES = {
     "intake": {"complaint.created", "complaint.pii"},
-    "referral": {"referral.dispatched", "referral.escalated", "complaint.closed"},
-    "agency-gateway": {"referral.updated", "case.resolved"},
+    "referral": {"referral.dispatched", "referral.escalated", "complaint.closed", "routing.rules"},
+    "agency-gateway": {"referral.updated", "case.resolved", "directory.agencies"},
     "monitoring": {"ranking.updated"},
 }
 PACKAGES = {

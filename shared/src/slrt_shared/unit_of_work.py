@@ -116,3 +116,32 @@ class PgUnitOfWork:
         if self._tx is not None and not self._finished:
             await self._tx.rollback()
         self._finished = True
+
+
+class ConnectionAnnouncer:
+    """`announce` for a transaction a command already holds on a connection (a seed, an admin
+    command): the events reach the outbox with `flush`, before that transaction commits."""
+
+    def __init__(self, conn: asyncpg.Connection, layout: TopicLayout) -> None:
+        self._connection = conn
+        self.layout = layout
+        self._pending: list[tuple[str, CloudEvent]] = []
+
+    @property
+    def conn(self) -> asyncpg.Connection:
+        """The command's connection, its transaction open."""
+        return self._connection
+
+    def announce(self, event: CloudEvent) -> str:
+        """Queue an event for the topic of its type; return the topic's physical name."""
+        physical = self.layout.name(contract_topic(event))
+        self._pending.append((physical, event))
+        return physical
+
+    async def flush(self) -> None:
+        """Write the queued events to the outbox in the connection's transaction."""
+        for topic, event in self._pending:
+            await outbox.enqueue(self.conn, topic, event)
+        if self._pending:
+            await outbox.notify(self.conn)
+        self._pending = []

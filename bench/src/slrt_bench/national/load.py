@@ -15,7 +15,9 @@ from typing import Any
 
 import asyncpg
 
+from monitoring.adapters.seed import save_agencies
 from slrt_bench.national.country import catalogue, village_plan
+from slrt_shared import reference
 from slrt_shared.reference import Region
 
 GENERATE_CASES = Path(__file__).with_name("generate_cases.sql")
@@ -38,6 +40,10 @@ async def load_country(
     try:
         started = time.perf_counter()
         bounds = await _plan(conn, regions, complaints, seed)
+        # The agencies' names, as monitoring's seed gives them.
+        await save_agencies(
+            conn, [(a.code, a.name_id, a.name_en, a.kind) for a in reference.agencies().values()]
+        )
         timings["plan_s"] = time.perf_counter() - started
         indexes = await _drop_indexes(conn)
         started = time.perf_counter()

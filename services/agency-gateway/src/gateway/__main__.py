@@ -1,9 +1,8 @@
 """`python -m gateway serve|migrate|outbox|dlq|seed|keys|agencies|subjects`."""
 
-from gateway import seed
 from gateway.app import build
-from gateway.entrypoints import cli_agencies, cli_subjects
-from slrt_shared.runtime import run_cli, run_seed
+from gateway.entrypoints import cli_agencies, cli_seed, cli_subjects
+from slrt_shared.runtime import run_cli
 
 
 def main() -> None:
@@ -11,7 +10,7 @@ def main() -> None:
     run_cli(
         build,
         extra={
-            "seed": lambda argv: run_seed(build()[0], argv, seed.load),
+            "seed": cli_seed.main,
             "keys": lambda argv: cli_agencies.main(["keys", *argv]),
             "agencies": lambda argv: cli_agencies.main(["agencies", *argv]),
             "subjects": cli_subjects.main,

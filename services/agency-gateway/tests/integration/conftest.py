@@ -11,9 +11,9 @@ import asyncpg
 import httpx
 import pytest_asyncio
 
-from gateway import seed
 from gateway.app import MIGRATIONS, build
 from gateway.domain.referrals import Referral
+from gateway.entrypoints import cli_seed as seed
 from gateway.settings import GatewaySettings
 from slrt_devstack import fixtures
 from slrt_shared import reference

@@ -16,6 +16,8 @@ from gateway.app import build
 from gateway.entrypoints import cli_agencies as admin
 from gateway.settings import GatewaySettings
 from slrt_devstack import fixtures
+from slrt_shared.contracts.envelope import decode
+from slrt_shared.contracts.events import AgencyRegistered
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -123,3 +125,33 @@ async def test_the_command_reads_the_topic_settings_from_the_environment(
     await asyncio.to_thread(admin.main, [*argv, "--name-en", "Transport Agency"])
     warning = capsys.readouterr().out.splitlines()[1]
     assert warning.startswith(f"warning: {topic} already existed with 1 replica(s)")
+
+
+async def test_a_registered_agency_is_announced_on_directory_agencies(registry) -> None:
+    settings = registry.settings
+    conn = await asyncpg.connect(registry.dsn)
+    try:
+        await admin.register_agency(
+            conn,
+            settings,
+            "DINSOSPROV",
+            "Dinas Sosial Provinsi",
+            "Provincial Social Affairs",
+            "opd",
+        )
+        rows = await conn.fetch(
+            "SELECT topic, key, value FROM outbox WHERE topic = $1",
+            f"{settings.topic_prefix}directory.agencies",
+        )
+    finally:
+        await conn.close()
+    (row,) = [r for r in rows if bytes(r["key"]) == b"DINSOSPROV"]
+    event = decode(bytes(row["value"]))
+    assert event.subject == "DINSOSPROV"
+    assert event.payload() == AgencyRegistered(
+        code="DINSOSPROV",
+        name_id="Dinas Sosial Provinsi",
+        name_en="Provincial Social Affairs",
+        kind="opd",
+        registered_at=event.payload_as(AgencyRegistered).registered_at,
+    )

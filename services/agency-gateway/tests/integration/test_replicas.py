@@ -19,8 +19,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.group import MemberAssignment
 
-from gateway import seed
 from gateway.app import build
+from gateway.entrypoints import cli_seed as seed
 from gateway.settings import GatewaySettings
 from slrt_devstack import fixtures
 from slrt_devstack.fixtures import REGENCY

@@ -1,9 +1,8 @@
 """`python -m intake serve|migrate|outbox|dlq|seed|operators|audit|subjects`."""
 
-from intake.adapters import seed
 from intake.app import build
-from intake.entrypoints import cli_audit, cli_operators, cli_subjects
-from slrt_shared.runtime import run_cli, run_seed
+from intake.entrypoints import cli_audit, cli_operators, cli_seed, cli_subjects
+from slrt_shared.runtime import run_cli
 
 
 def main() -> None:
@@ -11,7 +10,7 @@ def main() -> None:
     run_cli(
         build,
         extra={
-            "seed": lambda argv: run_seed(build()[0], argv, seed.load),
+            "seed": cli_seed.main,
             "operators": cli_operators.main,
             "audit": cli_audit.main,
             "subjects": cli_subjects.main,

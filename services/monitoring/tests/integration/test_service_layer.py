@@ -13,6 +13,7 @@ from monitoring.adapters.unit_of_work import MonitoringUnitOfWork
 from monitoring.domain.ranking import Policy
 from monitoring.service_layer import projections, reports
 from slrt_shared.contracts.events import (
+    AgencyRegistered,
     CaseResolved,
     ComplaintClosed,
     ComplaintCreated,
@@ -255,3 +256,25 @@ async def test_rejections_and_escalations_are_counted_and_progress_changes_nothi
     agencies = by_code(await ranking(uow, "all", "agency"))
     assert agencies["DINKES"]["rejection_rate"] == 1.0
     assert (agencies["DINSOS"]["referrals"], agencies["DINSOS"]["resolved"]) == (1, 0)
+
+
+async def test_an_agency_announced_on_directory_agencies_is_named_in_the_ranking(
+    uow: MonitoringUnitOfWork,
+) -> None:
+    case = await Case(uow, BUSY, JUNE).created()
+    await case.referred(agency="DINSOSKAB")
+    before = by_code(await ranking(uow, "all", "agency"))
+    assert before["DINSOSKAB"]["name"] == "DINSOSKAB"  # not known yet: shown by its code
+
+    registered = AgencyRegistered(
+        code="DINSOSKAB",
+        name_id="Dinas Sosial Kabupaten",
+        name_en="Regency Social Affairs",
+        kind="opd",
+        registered_at=NOW,
+    )
+    await projections.on_agency_registered(registered, uow)
+    await projections.on_agency_registered(registered, uow)  # an upsert by code
+    after = by_code(await ranking(uow, "all", "agency"))
+    assert after["DINSOSKAB"]["name"] == "Dinas Sosial Kabupaten"
+    assert await uow.conn.fetchval("SELECT count(*) FROM agencies WHERE code = 'DINSOSKAB'") == 1

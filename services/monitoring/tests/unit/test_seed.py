@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from monitoring import seed
+from monitoring.entrypoints import cli_seed as seed
 
 
 class RecordingConnection:

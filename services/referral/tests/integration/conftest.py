@@ -14,10 +14,10 @@ import httpx
 import pytest_asyncio
 from fastapi import FastAPI
 
-from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
 from referral.app import MIGRATIONS, build
 from referral.domain.sla import JAKARTA, Calendar
+from referral.entrypoints import cli_seed as seed
 from referral.entrypoints import kafka
 from referral.service_layer.context import Context, utcnow
 from referral.settings import ReferralSettings

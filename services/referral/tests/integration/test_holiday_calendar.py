@@ -17,11 +17,11 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
 from referral.app import MIGRATIONS, unit_of_work_factory
 from referral.domain.referrals import Referral
 from referral.domain.sla import JAKARTA, Calendar
+from referral.entrypoints import cli_seed as seed
 from referral.entrypoints import jobs
 from referral.service_layer.calendar import StoredCalendar
 from referral.service_layer.context import Context

@@ -20,10 +20,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import RecordMetadata
 from fastapi import FastAPI
 
-from referral import seed
 from referral.adapters.calendar import PgCalendarStore
 from referral.app import build
 from referral.domain.sla import Calendar
+from referral.entrypoints import cli_seed as seed
 from referral.service_layer import calendar as calendar_use
 from referral.service_layer.calendar import StoredCalendar
 from referral.settings import ReferralSettings

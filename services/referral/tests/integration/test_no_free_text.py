@@ -9,11 +9,10 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
-from referral import seed
 from referral.app import MIGRATIONS
+from referral.entrypoints import cli_seed as seed
 from referral.service_layer.context import Context
 from slrt_devstack import fixtures
-from slrt_devstack.fixtures import REGENCY
 from slrt_shared import db
 
 from .conftest import CALENDAR, MONDAY, created, referrals, resolved, updated
@@ -67,8 +66,10 @@ async def test_the_migration_clears_the_notes_stored_before(test_env, tmp_path: 
         await db.migrate(dsn, "referral", "referral", before)
         conn = await asyncpg.connect(dsn)
         try:
+            # The seed of that schema: the rules and the calendar (agencies came with 006).
             async with conn.transaction():
-                await seed.load(conn, {}, REGENCY)
+                await seed.load_rules(conn)
+                await seed.load_calendar(conn)
             complaint_id, now = uuid4(), datetime.now(UTC)
             await conn.execute(
                 "INSERT INTO cases (complaint_id, ticket, village_code, opened_at)"

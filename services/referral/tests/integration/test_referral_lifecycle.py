@@ -9,9 +9,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from referral import seed
 from referral.adapters.repository import ReferralUnitOfWork
 from referral.domain.sla import JAKARTA
+from referral.entrypoints import cli_seed as seed
 from referral.entrypoints import kafka
 from referral.service_layer.context import Context
 from referral.service_layer.escalation import EscalateOverdue, escalate_overdue

@@ -46,13 +46,16 @@ class CloudEvent(BaseModel):
     )
     type: str = Field(description="Event type.", examples=["id.slrt.complaint.created.v1"])
     time: datetime = Field(description="When the event happened.")
-    subject: str = Field(description="The complaint id: also the record key.")
+    subject: str = Field(
+        description="The record key: the complaint id (on directory.agencies the agency code,"
+        " on routing.rules the rule's service code and kecamatan)."
+    )
     datacontenttype: Literal["application/json"] = "application/json"
     data: dict[str, Any] = Field(description="The event payload.")
 
     @property
     def key(self) -> bytes:
-        """Return the Kafka record key: the complaint id."""
+        """Return the Kafka record key: the subject (mostly the complaint id)."""
         return self.subject.encode()
 
     def payload(self) -> EventData:

@@ -276,6 +276,72 @@ class AgencyReferral(EventData):
     at: datetime = Field(description="When the change happened.")
 
 
+class AgencyRegistered(EventData):
+    """An agency was registered (or its names or kind changed) in agency-gateway's registry.
+
+    Published on directory.agencies, keyed by the agency code: the services that need to know
+    the agencies (referral's routing rules, monitoring's names) keep their own copy of it.
+    """
+
+    topic: ClassVar[str] = topics.DIRECTORY_AGENCIES
+    event_type: ClassVar[str] = "id.slrt.agency.registered.v1"
+
+    code: str = _AGENCY
+    name_id: str = Field(min_length=1, description="Name in Bahasa Indonesia.")
+    name_en: str = Field(min_length=1, description="Name in English.")
+    kind: str = Field(
+        description="What kind of body it is.", examples=["opd", "secretariat", "bpjs"]
+    )
+    registered_at: datetime = Field(description="When the registry recorded it.")
+
+    @property
+    def record_key(self) -> str:
+        """The record key (and CloudEvents subject): the agency code."""
+        return self.code
+
+
+class RoutingRuleChanged(EventData):
+    """A routing rule in force changed in referral: saved as a new version, or removed.
+
+    Published on routing.rules, keyed by the service code (district rule) or the service code
+    and kecamatan (`JKN-PBI/32.15.02`, an override), so one rule's versions stay in order.
+    A consumer keeps the highest version it has seen of each (service_code, scope).
+    """
+
+    topic: ClassVar[str] = topics.ROUTING_RULES
+    event_type: ClassVar[str] = "id.slrt.routing.rule_changed.v1"
+
+    service_code: str = Field(description="Service code of the catalogue.", examples=["JKN-PBI"])
+    scope: str = Field(
+        pattern=r"^(\d{2}\.\d{2}\.\d{2})?$",
+        description="'' for the district-wide rule, else the Kemendagri code of the kecamatan"
+        " whose override it is.",
+        examples=["", "32.15.02"],
+    )
+    agencies: list[str] = Field(
+        description="Agency codes in routing order (first is tried first); empty once removed.",
+        examples=[["DINSOS", "BPJSKES"]],
+    )
+    sla_working_days: int | None = Field(
+        ge=1, description="Working days the agency has for a referral; null once removed."
+    )
+    version: int = Field(ge=1, description="Version of the rule; higher is newer.")
+    removed: bool = Field(
+        default=False, description="True when a kecamatan's override was removed."
+    )
+    at: datetime = Field(description="When the rule changed.")
+
+    @property
+    def record_key(self) -> str:
+        """The record key (and CloudEvents subject): service code, and kecamatan if any."""
+        return routing_rule_key(self.service_code, self.scope)
+
+
+def routing_rule_key(service_code: str, scope: str) -> str:
+    """The record key of a rule: `JKN-PBI` district-wide, `JKN-PBI/32.15.02` an override."""
+    return f"{service_code}/{scope}" if scope else service_code
+
+
 EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     ComplaintCreated,
     ComplaintPii,
@@ -287,6 +353,8 @@ EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     ComplaintClosed,
     RankingUpdated,
     AgencyReferral,
+    AgencyRegistered,
+    RoutingRuleChanged,
 )
 
 BY_EVENT_TYPE: dict[str, type[EventData]] = {m.event_type: m for m in EVENT_DATA_TYPES}

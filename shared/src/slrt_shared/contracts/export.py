@@ -14,7 +14,13 @@ from pydantic import create_model
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.dead_letters import DeadLetter
 from slrt_shared.contracts.envelope import CloudEvent, TypedCloudEvent
-from slrt_shared.contracts.events import EVENT_DATA_TYPES, AgencyReferral, EventData
+from slrt_shared.contracts.events import (
+    EVENT_DATA_TYPES,
+    AgencyReferral,
+    AgencyRegistered,
+    EventData,
+    RoutingRuleChanged,
+)
 
 # Which service publishes each topic (DESIGN.md), for the AsyncAPI document.
 PUBLISHERS: dict[str, str] = {
@@ -27,6 +33,17 @@ PUBLISHERS: dict[str, str] = {
     topics.CASE_RESOLVED: "agency-gateway",
     topics.RANKING_UPDATED: "monitoring",
     AgencyReferral.topic: "agency-gateway",
+    topics.DIRECTORY_AGENCIES: "agency-gateway",
+    topics.ROUTING_RULES: "referral",
+}
+
+# The record key of each event type that is not keyed by the complaint id.
+RECORD_KEYS: dict[type[EventData], str] = {
+    AgencyRegistered: "the agency code",
+    RoutingRuleChanged: (
+        "the rule's service code, and `/` and the kecamatan code for an override"
+        " (`JKN-PBI`, `JKN-PBI/32.15.02`)"
+    ),
 }
 
 
@@ -59,7 +76,8 @@ def asyncapi_document() -> dict[str, Any]:
             schema=envelope_model(model),
             title=title,
             description=(
-                f"Published by {PUBLISHERS[model.topic]}. Record key: the complaint id. "
+                f"Published by {PUBLISHERS[model.topic]}. "
+                f"Record key: {RECORD_KEYS.get(model, 'the complaint id')}. "
                 f"Value: CloudEvent `{model.event_type}` in structured JSON mode "
                 "(content-type: application/cloudevents+json). " + (model.__doc__ or "")
             ),

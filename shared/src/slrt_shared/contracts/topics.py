@@ -12,6 +12,9 @@ REFERRAL_ESCALATED = "referral.escalated"
 CASE_RESOLVED = "case.resolved"
 COMPLAINT_CLOSED = "complaint.closed"
 RANKING_UPDATED = "ranking.updated"
+# The registries' own topics: not named `agency.…`, the prefix of the agencies' topics and ACLs.
+DIRECTORY_AGENCIES = "directory.agencies"
+ROUTING_RULES = "routing.rules"
 
 EVENT_TOPICS: tuple[str, ...] = (
     COMPLAINT_CREATED,
@@ -22,6 +25,8 @@ EVENT_TOPICS: tuple[str, ...] = (
     CASE_RESOLVED,
     COMPLAINT_CLOSED,
     RANKING_UPDATED,
+    DIRECTORY_AGENCIES,
+    ROUTING_RULES,
 )
 
 # Topics whose records carry a resident's personal data (besides each agency's own topic, which

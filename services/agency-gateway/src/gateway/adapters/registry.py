@@ -1,46 +1,14 @@
 """asyncpg queries of the agency registry and the agencies' keys (gateway schema only).
 
-The admin's command line and the seed run them on a connection of their own.
+The admin's command line runs them on a connection of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
 import asyncpg
-
-_UPSERT_AGENCY = (
-    "INSERT INTO agencies (code, name_id, name_en, kind) VALUES ($1, $2, $3, $4)"
-    " ON CONFLICT (code) DO UPDATE SET name_id = EXCLUDED.name_id,"
-    " name_en = EXCLUDED.name_en, kind = EXCLUDED.kind"
-)
-
-
-async def save_agencies(
-    conn: asyncpg.Connection, agencies: Iterable[tuple[str, str, str, str]]
-) -> None:
-    """Add or update agencies: (code, Indonesian name, English name, kind) each."""
-    await conn.executemany(_UPSERT_AGENCY, list(agencies))
-
-
-async def save_pii_levels(conn: asyncpg.Connection, levels: Iterable[tuple[str, str]]) -> None:
-    """Add or update the catalogue's services: (service code, pii_level) each."""
-    await conn.executemany(
-        "INSERT INTO services (code, pii_level) VALUES ($1, $2)"
-        " ON CONFLICT (code) DO UPDATE SET pii_level = EXCLUDED.pii_level",
-        list(levels),
-    )
-
-
-async def add_key_hashes(conn: asyncpg.Connection, keys: Iterable[tuple[str, str]]) -> None:
-    """Add agencies' keys by their hash, (key hash, agency code) each; known ones stay."""
-    await conn.executemany(
-        "INSERT INTO agency_keys (key_hash, agency_code) VALUES ($1, $2)"
-        " ON CONFLICT (key_hash) DO NOTHING",
-        list(keys),
-    )
 
 
 async def agency_exists(conn: asyncpg.Connection, agency_code: str) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from gateway.adapters.audit_store import AuditQueries
+from gateway.adapters.directory_store import DirectoryQueries
 from gateway.adapters.erasure import ErasureQueries
 from gateway.adapters.webhook_store import WebhookQueries
 from gateway.domain.disclosure import Resident
@@ -24,7 +25,9 @@ _REFERRAL_COLUMNS = (
 _COMPLAINT_LOCK = "slrt.gateway.complaint"
 
 
-class GatewayUnitOfWork(PgUnitOfWork, WebhookQueries, ErasureQueries, AuditQueries):
+class GatewayUnitOfWork(
+    PgUnitOfWork, WebhookQueries, ErasureQueries, AuditQueries, DirectoryQueries
+):
     """A transaction on the gateway schema with its queries."""
 
     async def agency_of_key(self, key_hash: str) -> str | None:

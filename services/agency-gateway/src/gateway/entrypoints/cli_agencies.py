@@ -13,6 +13,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from gateway.adapters import registry
+from gateway.adapters.directory_store import RegistryOnConnection
+from gateway.domain.directory import Agency
+from gateway.service_layer.directory import RegisterAgencies, register_agencies
 from gateway.settings import GatewaySettings
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.kafka_security import client_options
@@ -59,9 +62,14 @@ async def register_agency(
     name_en: str,
     kind: str,
 ) -> AgencyTopic:
-    """Create an agency's own Kafka topic (as the settings say) and add it to the registry."""
-    topic = await create_agency_topic(settings, TopicLayout(settings.topic_prefix).agency(code))
-    await registry.save_agencies(conn, [(code, name_id, name_en, kind)])
+    """Create an agency's own Kafka topic (as the settings say), add it to the registry and
+    announce it on directory.agencies, so that a routing rule may name it."""
+    layout = TopicLayout(settings.topic_prefix)
+    topic = await create_agency_topic(settings, layout.agency(code))
+    async with conn.transaction():
+        unit = RegistryOnConnection(conn, layout)
+        await register_agencies(RegisterAgencies((Agency(code, name_id, name_en, kind),)), unit)
+        await unit.flush()
     return topic
 
 

@@ -10,50 +10,8 @@ from fastapi import APIRouter, Depends, Query
 from gateway.adapters.repository import UnitOfWorkFactory
 from gateway.entrypoints.auth import admin_dependency
 from gateway.entrypoints.schemas import AuditOut
-from slrt_shared import reference
+from gateway.service_layer.directory import ReadDirectory, read_directory
 from slrt_shared.months import month_bounds
-
-NAMESPACE = uuid.UUID("5f0c3d52-8a4e-4c1b-9a61-2b7c0e4d9a10")
-
-
-def hsds_id(kind: str, code: str) -> str:
-    """A stable HSDS id (UUID) for an agency or service code."""
-    return str(uuid.uuid5(NAMESPACE, f"{kind}:{code}"))
-
-
-def directory() -> dict[str, Any]:
-    """Agencies as HSDS organizations, each with the catalogue services it handles."""
-    services = reference.services()
-    organizations = []
-    for agency in reference.agencies().values():
-        handled = [s for s in services.values() if agency.code in s.agencies]
-        organizations.append(
-            {
-                "id": hsds_id("organization", agency.code),
-                "name": agency.name_id,
-                "alternate_name": agency.code,
-                "description": agency.name_en,
-                "services": [
-                    {
-                        "id": hsds_id("service", s.code),
-                        "organization_id": hsds_id("organization", agency.code),
-                        "name": s.name_id,
-                        "alternate_name": s.code,
-                        "description": s.name_en,
-                        "status": "active",
-                        "attributes": [
-                            {"tag": "sla_working_days", "value": str(s.sla_working_days)},
-                            {
-                                "tag": "routing_position",
-                                "value": str(s.agencies.index(agency.code) + 1),
-                            },
-                        ],
-                    }
-                    for s in handled
-                ],
-            }
-        )
-    return {"version": "3.0", "organizations": organizations}
 
 
 def router(uow: UnitOfWorkFactory, admin_token: str | None) -> APIRouter:
@@ -66,7 +24,8 @@ def router(uow: UnitOfWorkFactory, admin_token: str | None) -> APIRouter:
         summary="Agencies and the services they handle, as Open Referral HSDS 3.0 JSON.",
     )
     async def get_directory() -> dict[str, Any]:
-        return directory()
+        async with uow() as unit:
+            return await read_directory(ReadDirectory(), unit)
 
     @api.get(
         "/v1/audit",

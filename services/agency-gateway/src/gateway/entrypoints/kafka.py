@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from gateway.adapters.repository import GatewayUnitOfWork, UnitOfWorkFactory
-from gateway.service_layer import erasure, inbound
+from gateway.service_layer import directory, erasure, inbound
 from gateway.service_layer.inbound import Announced
 from gateway.service_layer.unit_of_work import GatewayUnit
 from slrt_shared.consumer import EventHandler, with_inbox
@@ -18,6 +18,7 @@ from slrt_shared.contracts.events import (
     EventData,
     ReferralDispatched,
     ReferralEscalated,
+    RoutingRuleChanged,
 )
 from slrt_shared.runtime import ServiceRuntime
 
@@ -52,4 +53,7 @@ def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory) -> None:
     )
     runtime.subscribe(
         topics.REFERRAL_ESCALATED, handled(uow, ReferralEscalated, inbound.on_escalated)
+    )
+    runtime.subscribe(
+        topics.ROUTING_RULES, handled(uow, RoutingRuleChanged, directory.on_rule_changed)
     )

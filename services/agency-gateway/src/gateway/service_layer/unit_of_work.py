@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from gateway.domain.directory import Agency, RuleInForce
 from gateway.domain.disclosure import Resident
 from gateway.domain.paging import Position
 from gateway.domain.referrals import Escalation, Referral
@@ -71,5 +72,23 @@ class GatewayUnit(Protocol):
         self, delivery_id: UUID, agency_code: str, referral_id: UUID, event_type: str, payload: str
     ) -> None: ...
 
+    # The directory: the rules in force (from routing.rules), the registry, the services' names
+    async def apply_rule(self, rule: RuleInForce) -> bool: ...
+    async def rules_in_force(self) -> list[RuleInForce]: ...
+    async def registered_agencies(self) -> list[Agency]: ...
+    async def service_names(self) -> dict[str, tuple[str, str]]: ...
+
     # The outbox
+    def announce(self, event: CloudEvent) -> str: ...
+
+
+class AgencyRegistry(Protocol):
+    """The agency registry on the connection of the admin's command line or the seed.
+
+    Those run outside the service on a transaction of their own; what they register is
+    announced through the same outbox as everything else.
+    """
+
+    async def save_agency(self, agency: Agency) -> None: ...
+    async def registered_agencies(self) -> list[Agency]: ...
     def announce(self, event: CloudEvent) -> str: ...

@@ -49,7 +49,6 @@ from intake.service_layer.registration import (
     register,
 )
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
-from slrt_shared import reference
 from slrt_shared.http import error_body, request_language
 
 
@@ -187,14 +186,14 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         except ComplaintNotFoundError as exc:
             raise errors.TICKET_NOT_FOUND from exc
         row = found.row
-        catalogue = reference.services()
-        levels = {code: s.pii_level for code, s in catalogue.items()}
+        catalogue = found.services
+        levels = {code: s["pii_level"] for code, s in catalogue.items()}
         language = request_language(request)
         special = any(is_special(code, levels) for code in row["needs"])
         names = [
             SPECIAL_NAME.get(language, SPECIAL_NAME["en"])
             if is_special(code, levels)
-            else (catalogue[code].name_id if language == "id" else catalogue[code].name_en)
+            else catalogue[code]["name_id" if language == "id" else "name_en"]
             for code in row["needs"]
         ]
         entries = [TimelineOut(**asdict(e)) for e in found.timeline]

@@ -11,7 +11,6 @@ import asyncpg
 from intake.domain.disclosure import public_services
 from intake.domain.tracking import TimelineEntry, status
 from intake.service_layer.unit_of_work import UnitOfWork
-from slrt_shared import reference
 
 MAX_REQUESTS = 1000
 
@@ -65,8 +64,8 @@ async def list_requests(query: ListRequests, uow: UnitOfWork) -> list[ListedRequ
 
     Without the caller's scope, only complaints whose every service is `basic` are listed.
     """
-    levels = {code: s.pii_level for code, s in reference.services().items()}
     async with uow:
+        levels = {s["code"]: s["pii_level"] for s in await uow.services()}
         rows = await uow.open311_requests(
             query.regency,
             query.tickets,

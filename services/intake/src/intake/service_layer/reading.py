@@ -51,10 +51,12 @@ async def read_complaint(query: ReadComplaint, uow: UnitOfWork) -> ComplaintReco
 
 @dataclass(frozen=True)
 class PublicRecord:
-    """The public columns of a complaint found by its ticket, and its timeline."""
+    """The public columns of a complaint found by its ticket, its timeline, and the catalogue's
+    rows (names, pii_level) of the services by code."""
 
     row: asyncpg.Record
     timeline: list[TimelineEntry]
+    services: dict[str, asyncpg.Record]
 
 
 async def track(ticket: str, uow: UnitOfWork) -> PublicRecord:
@@ -63,4 +65,5 @@ async def track(ticket: str, uow: UnitOfWork) -> PublicRecord:
         row = await uow.public_complaint(tickets.normalise(ticket))
         if row is None:
             raise ComplaintNotFoundError(ticket)
-        return PublicRecord(row, await uow.timeline(row["id"]))
+        services = {s["code"]: s for s in await uow.services()}
+        return PublicRecord(row, await uow.timeline(row["id"]), services)

@@ -1,24 +1,10 @@
-"""The served regions: written by `seed`, read by the reports."""
+"""The served regions, read by the reports (`adapters/seed.py` writes them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
 from slrt_shared.unit_of_work import PgUnitOfWork
-
-
-async def save_regions(
-    conn: asyncpg.Connection, rows: list[tuple[str, str, str, str | None]]
-) -> None:
-    """Upsert regions given as (code, name, level, parent_code)."""
-    await conn.executemany(
-        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,"
-        " parent_code = EXCLUDED.parent_code",
-        rows,
-    )
 
 
 class RegionReads(PgUnitOfWork):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from monitoring.adapters.agencies import AgencyNames
 from monitoring.adapters.aggregates import Aggregates
 from monitoring.adapters.facts import FactWrites
 from monitoring.adapters.national import NationalStore
@@ -11,7 +12,9 @@ from monitoring.adapters.regions import RegionReads
 from monitoring.adapters.snapshots import Snapshots
 
 
-class MonitoringUnitOfWork(FactWrites, RegionReads, Aggregates, Snapshots, NationalStore):
+class MonitoringUnitOfWork(
+    FactWrites, RegionReads, AgencyNames, Aggregates, Snapshots, NationalStore
+):
     """A transaction on the monitoring schema; implements `service_layer.unit_of_work`."""
 
 

@@ -12,6 +12,7 @@ from slrt_shared.consumer import EventHandler, with_inbox
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import (
+    AgencyRegistered,
     CaseResolved,
     ComplaintClosed,
     ComplaintCreated,
@@ -45,6 +46,7 @@ def handlers(uow: UnitOfWorkFactory) -> dict[str, EventHandler]:
         topics.REFERRAL_ESCALATED: _projection(uow, ReferralEscalated, p.on_escalated),
         topics.CASE_RESOLVED: _projection(uow, CaseResolved, p.on_resolved),
         topics.COMPLAINT_CLOSED: _projection(uow, ComplaintClosed, p.on_closed),
+        topics.DIRECTORY_AGENCIES: _projection(uow, AgencyRegistered, p.on_agency_registered),
     }
 
 

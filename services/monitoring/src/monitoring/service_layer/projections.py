@@ -5,6 +5,7 @@ from __future__ import annotations
 from monitoring.domain.regions import areas_of_village
 from monitoring.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts.events import (
+    AgencyRegistered,
     CaseResolved,
     ComplaintClosed,
     ComplaintCreated,
@@ -76,3 +77,8 @@ async def on_closed(data: ComplaintClosed, uow: UnitOfWork) -> None:
     await uow.close_complaint(
         data.complaint_id, data.village_code, kecamatan, regency, data.closed_at
     )
+
+
+async def on_agency_registered(data: AgencyRegistered, uow: UnitOfWork) -> None:
+    """Keep an agency's names for the agency ranking."""
+    await uow.save_agency(data.code, data.name_id, data.name_en, data.kind, data.registered_at)

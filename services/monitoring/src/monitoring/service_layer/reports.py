@@ -12,11 +12,6 @@ from monitoring.domain.periods import ALL, ROLLING, current_month, period_bounds
 from monitoring.domain.ranking import Policy, agency_rows, ranked_rows
 from monitoring.domain.regions import regency_of, regency_of_village, within
 from monitoring.service_layer.unit_of_work import UnitOfWork
-from slrt_shared import reference
-
-
-def _agency_names() -> dict[str, str]:
-    return {a.code: a.name_id for a in reference.agencies().values()}
 
 
 @dataclass(frozen=True)
@@ -73,7 +68,9 @@ async def ranking(
     start, end = period_bounds(query.period, now)
     if query.level == "agency":
         agencies = await uow.agency_tallies([query.regency], start, end, now)
-        return agency_rows({agency: t for (_, agency), t in agencies.items()}, _agency_names())
+        return agency_rows(
+            {agency: t for (_, agency), t in agencies.items()}, await uow.agency_names()
+        )
     tallies = await uow.tallies([query.regency], start, end, "village", now)
     if query.level == "village":
         rows = ranked_rows(await uow.regions([query.regency], "village"), tallies, policy)
@@ -123,7 +120,7 @@ async def all_rankings(
     agency_groups: dict[str, dict[str | None, AgencyTally]] = defaultdict(dict)
     for (regency, agency), t in agencies.items():
         agency_groups[regency][agency] = t
-    names = _agency_names()
+    names = await uow.agency_names()
     for regency in regencies:
         by_regency[(regency, "agency")] = agency_rows(agency_groups[regency], names)
     if not national:

@@ -35,6 +35,14 @@ class UnitOfWork(Protocol):
     async def escalate(self, referral_id: UUID, complaint_id: UUID) -> None:
         """Count an escalation."""
 
+    async def save_agency(
+        self, code: str, name_id: str, name_en: str, kind: str, registered_at: datetime
+    ) -> None:
+        """Add an agency or update its names (by code)."""
+
+    async def agency_names(self) -> dict[str, str]:
+        """Each agency's name in Bahasa Indonesia, by code."""
+
     async def region(self, code: str) -> dict[str, Any] | None:
         """A region (code, name, level, parent_code) by code."""
 

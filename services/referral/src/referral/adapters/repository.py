@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import astuple, fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,10 +12,16 @@ import asyncpg
 
 from referral.adapters.calendar import PgCalendarStore
 from referral.domain.referrals import Case, Referral, Transition
-from referral.domain.routing import RoutingRule
+from referral.domain.routing import RegisteredAgency, RoutingRule
 from referral.domain.staff import Staff
 from slrt_shared.contracts.referral_states import Outcome
 from slrt_shared.unit_of_work import PgUnitOfWork
+
+UPSERT_AGENCY = (
+    "INSERT INTO agencies (code, name_id, name_en, kind, registered_at)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET name_id = EXCLUDED.name_id,"
+    " name_en = EXCLUDED.name_en, kind = EXCLUDED.kind, registered_at = EXCLUDED.registered_at"
+)
 
 
 class ReferralUnitOfWork(PgUnitOfWork):
@@ -88,8 +94,8 @@ class ReferralUnitOfWork(PgUnitOfWork):
         )
         return int(version)
 
-    async def remove_override(self, service_code: str, scope: str, by: str) -> bool:
-        """Remove a kecamatan's override, keeping its history."""
+    async def remove_override(self, service_code: str, scope: str, by: str) -> int | None:
+        """Remove a kecamatan's override, keeping its history; the removal's version."""
         version = await self.conn.fetchval(
             "DELETE FROM routing_rules WHERE service_code = $1 AND scope = $2 AND scope <> ''"
             " RETURNING version",
@@ -97,7 +103,7 @@ class ReferralUnitOfWork(PgUnitOfWork):
             scope,
         )
         if version is None:
-            return False
+            return None
         await self.conn.execute(
             "INSERT INTO routing_rule_history (service_code, scope, version, removed, changed_by)"
             " VALUES ($1, $2, $3, true, $4)",
@@ -106,7 +112,15 @@ class ReferralUnitOfWork(PgUnitOfWork):
             version + 1,
             by,
         )
-        return True
+        return int(version) + 1
+
+    async def agency_codes(self) -> frozenset[str]:
+        """Codes of the agencies a rule may name."""
+        return frozenset(r["code"] for r in await self.conn.fetch("SELECT code FROM agencies"))
+
+    async def save_agency(self, agency: RegisteredAgency) -> None:
+        """Add an agency a rule may name, or update it (by code)."""
+        await self.conn.execute(UPSERT_AGENCY, *astuple(agency))
 
     async def overdue(self, now: datetime, limit: int) -> list[Referral]:
         """Open referrals past their next breach, locked; rows another replica holds are skipped."""

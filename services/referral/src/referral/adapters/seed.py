@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import asyncpg
 
@@ -22,6 +23,27 @@ async def add_missing_rules(
         " sla_working_days, changed_by) SELECT service_code, scope, version, agencies,"
         " sla_working_days, updated_by FROM routing_rules ON CONFLICT DO NOTHING"
     )
+
+
+async def save_agencies(
+    conn: asyncpg.Connection, agencies: Iterable[tuple[str, str, str, str]]
+) -> None:
+    """Add or update the agencies a rule may name: (code, name_id, name_en, kind) each."""
+    await conn.executemany(
+        "INSERT INTO agencies (code, name_id, name_en, kind) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (code) DO UPDATE SET name_id = EXCLUDED.name_id,"
+        " name_en = EXCLUDED.name_en, kind = EXCLUDED.kind",
+        list(agencies),
+    )
+
+
+async def rules_in_force(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Every current rule (district rules and overrides), by service and scope."""
+    rows = await conn.fetch(
+        "SELECT service_code, scope, agencies, sla_working_days, version, updated_at"
+        " FROM routing_rules ORDER BY service_code, scope"
+    )
+    return [dict(r) for r in rows]
 
 
 async def replace_district_tokens(conn: asyncpg.Connection, district: dict[str, str]) -> None:

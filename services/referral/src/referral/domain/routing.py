@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from referral.domain import errors
 from referral.domain.errors import Refusal
@@ -24,6 +25,17 @@ class RoutingRule:
     sla_working_days: int
     version: int
     scope: str = ""
+
+
+@dataclass(frozen=True)
+class RegisteredAgency:
+    """An agency a rule may name: one of agency-gateway's registry, as it announced it."""
+
+    code: str
+    name_id: str
+    name_en: str
+    kind: str
+    registered_at: datetime
 
 
 class InvalidRuleError(Refusal, ValueError):

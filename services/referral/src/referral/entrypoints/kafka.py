@@ -13,11 +13,17 @@ from referral.service_layer.agency_updates import (
 )
 from referral.service_layer.context import Context
 from referral.service_layer.routing import RouteComplaint, route_complaint
+from referral.service_layer.rules import KeepAgency, keep_agency
 from referral.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.consumer import with_inbox
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent
-from slrt_shared.contracts.events import CaseResolved, ComplaintCreated, ReferralUpdated
+from slrt_shared.contracts.events import (
+    AgencyRegistered,
+    CaseResolved,
+    ComplaintCreated,
+    ReferralUpdated,
+)
 from slrt_shared.runtime import ServiceRuntime
 
 
@@ -32,6 +38,14 @@ def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory, context: Context)
     runtime.subscribe(
         topics.CASE_RESOLVED, with_inbox(uow, CaseResolved, on_case_resolved(context))
     )
+    runtime.subscribe(
+        topics.DIRECTORY_AGENCIES, with_inbox(uow, AgencyRegistered, on_agency_registered)
+    )
+
+
+async def on_agency_registered(uow: UnitOfWork, data: AgencyRegistered, event: CloudEvent) -> None:
+    """directory.agencies: a rule may now name the agency."""
+    await keep_agency(KeepAgency(data), uow)
 
 
 def on_complaint_created(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from referral.domain import errors
 from referral.domain.errors import Refusal
-from referral.domain.routing import check_kecamatan, check_rule
+from referral.domain.routing import RegisteredAgency, check_kecamatan, check_rule
 from referral.service_layer.unit_of_work import UnitOfWork
 from slrt_shared import reference
+from slrt_shared.contracts.envelope import CloudEvent, new_event
+from slrt_shared.contracts.events import AgencyRegistered, RoutingRuleChanged
+
+SOURCE = "/slrt/referral"
 
 DISTRICT = ""  # the scope of a district-wide rule
 
@@ -23,6 +28,7 @@ class SaveRule:
     agencies: list[str]
     sla_working_days: int
     by: str
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,37 @@ class RemoveOverride:
     service_code: str
     kecamatan_code: str
     by: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class KeepAgency:
+    """An agency announced on directory.agencies: from now on a rule may name it."""
+
+    agency: AgencyRegistered
+
+
+def rule_changed(
+    service_code: str,
+    scope: str,
+    agencies: list[str],
+    sla_working_days: int | None,
+    version: int,
+    at: datetime,
+    *,
+    removed: bool = False,
+) -> CloudEvent:
+    """The routing.rules event of a rule's new version (or of an override's removal)."""
+    data = RoutingRuleChanged(
+        service_code=service_code,
+        scope=scope,
+        agencies=agencies,
+        sla_working_days=sla_working_days,
+        version=version,
+        removed=removed,
+        at=at,
+    )
+    return new_event(data, source=SOURCE, subject=data.record_key, time=at)
 
 
 @dataclass(frozen=True)
@@ -50,15 +87,26 @@ async def save_rule(command: SaveRule, uow: UnitOfWork) -> dict[str, Any]:
     """Check the rule and save it as the next version; the rule as it now is."""
     if command.scope != DISTRICT:
         check_kecamatan(command.scope, reference.regions())
-    if command.service_code not in reference.services():
+    # A service is known by its district rule, which the seed loads for each of the catalogue's.
+    if await uow.rule(command.service_code) is None:
         raise Refusal(errors.UNKNOWN_SERVICE, service_code=command.service_code)
-    check_rule(command.agencies, command.sla_working_days, frozenset(reference.agencies()))
-    await uow.save_rule(
+    check_rule(command.agencies, command.sla_working_days, await uow.agency_codes())
+    version = await uow.save_rule(
         command.service_code,
         command.scope,
         command.agencies,
         command.sla_working_days,
         command.by,
+    )
+    uow.announce(
+        rule_changed(
+            command.service_code,
+            command.scope,
+            command.agencies,
+            command.sla_working_days,
+            version,
+            command.at or datetime.now(UTC),
+        )
     )
     return next(
         r
@@ -68,9 +116,24 @@ async def save_rule(command: SaveRule, uow: UnitOfWork) -> dict[str, Any]:
 
 
 async def remove_override(command: RemoveOverride, uow: UnitOfWork) -> None:
-    """Remove a kecamatan's override (its history stays)."""
-    if not await uow.remove_override(command.service_code, command.kecamatan_code, command.by):
+    """Remove a kecamatan's override (its history stays) and announce its removal."""
+    version = await uow.remove_override(command.service_code, command.kecamatan_code, command.by)
+    if version is None:
         raise Refusal(errors.NO_OVERRIDE)
+    at = command.at or datetime.now(UTC)
+    uow.announce(
+        rule_changed(
+            command.service_code, command.kecamatan_code, [], None, version, at, removed=True
+        )
+    )
+
+
+async def keep_agency(command: KeepAgency, uow: UnitOfWork) -> None:
+    """Keep an announced agency (by code: a later announcement updates it)."""
+    data = command.agency
+    await uow.save_agency(
+        RegisteredAgency(data.code, data.name_id, data.name_en, data.kind, data.registered_at)
+    )
 
 
 async def list_rules(command: ListRules, uow: UnitOfWork) -> list[dict[str, Any]]:

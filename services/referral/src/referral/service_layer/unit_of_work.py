@@ -19,7 +19,7 @@ from referral.domain.holidays import (
     StoredHoliday,
 )
 from referral.domain.referrals import Case, Referral, Transition
-from referral.domain.routing import RoutingRule
+from referral.domain.routing import RegisteredAgency, RoutingRule
 from referral.domain.staff import Staff
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.referral_states import Outcome
@@ -104,8 +104,15 @@ class UnitOfWork(Protocol):
     ) -> int:
         """Save a new version of a rule; return its version."""
 
-    async def remove_override(self, service_code: str, scope: str, by: str) -> bool:
-        """Remove a kecamatan's override, keeping its history; False if there was none."""
+    async def remove_override(self, service_code: str, scope: str, by: str) -> int | None:
+        """Remove a kecamatan's override, keeping its history; the removal's version, or None
+        if there was no override."""
+
+    async def agency_codes(self) -> frozenset[str]:
+        """Codes of the agencies a rule may name (agency-gateway's registry, as announced)."""
+
+    async def save_agency(self, agency: RegisteredAgency) -> None:
+        """Add an agency a rule may name, or update it (by code)."""
 
     async def open_case(self, case: Case) -> bool:
         """Open a case; False if it exists already."""

@@ -1,15 +1,20 @@
-"""Load the regions of the served regencies from the reference data (idempotent)."""
+"""`python -m monitoring seed`: the served regencies' regions and the agencies' names.
+
+Idempotent. The agencies' names are kept up to date afterwards from directory.agencies.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
-from monitoring.adapters.regions import save_regions
+from monitoring.adapters.seed import save_agencies, save_regions
+from monitoring.app import build
+from monitoring.settings import MonitoringSettings
 from slrt_shared import reference, regions
-from slrt_shared.runtime import SeedLoader
+from slrt_shared.runtime import SeedLoader, run_seed
 
 
 def regions_of(regencies: Iterable[str]) -> list[tuple[str, str, str, str | None]]:
@@ -41,5 +46,15 @@ def loader(configured: Iterable[str]) -> SeedLoader:
     async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: str) -> None:
         # Monitoring is public: it checks no token, so the credentials carry nothing for it.
         await load_regions(conn, [regency, *served])
+        await save_agencies(
+            conn, [(a.code, a.name_id, a.name_en, a.kind) for a in reference.agencies().values()]
+        )
 
     return load
+
+
+def main(argv: list[str]) -> None:
+    """`seed --credentials FILE --regency CODE`: migrate, then load the served regions."""
+    runtime, _ = build()
+    settings = cast(MonitoringSettings, runtime.settings)
+    run_seed(runtime, argv, loader(settings.regency_codes))

@@ -1,20 +1,33 @@
-"""Load routing rules, the bundled holiday calendar and the staff tokens (idempotent)."""
+"""`python -m referral seed`: agencies, routing rules, the bundled holiday calendar and the staff
+tokens (idempotent).
+
+The catalogue (CSV) is read here only: afterwards agency-gateway's announcements keep the
+agencies, and the rules are what the admin saves. The seed announces every rule in force on
+routing.rules, so a gateway that has not seen them yet (a new stack, an upgrade) catches up;
+a version it holds already changes nothing there.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import asyncpg
 
 from referral.adapters import seed as store
 from referral.adapters.calendar import PgCalendarStore
+from referral.app import build
 from referral.domain.holidays import CompleteYear, Holiday, parse_decree_file, parse_holiday_file
 from referral.service_layer import calendar
-from referral.settings import NATIONAL_DECREES, NATIONAL_HOLIDAYS
+from referral.service_layer.rules import rule_changed
+from referral.settings import NATIONAL_DECREES, NATIONAL_HOLIDAYS, ReferralSettings
 from slrt_shared import reference
+from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.runtime import run_seed
 from slrt_shared.tokens import hash_token
+from slrt_shared.unit_of_work import ConnectionAnnouncer
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +39,18 @@ async def load(
     *,
     holidays: Sequence[Holiday] | None = None,
     decrees: Sequence[CompleteYear] | None = None,
+    layout: TopicLayout | None = None,
 ) -> None:
-    """Add missing routing rules and calendar days (what was changed since is kept), the tokens.
+    """Add agencies, missing routing rules and calendar days (what was changed since is kept),
+    the tokens; announce the rules in force on the layout's routing.rules.
 
     Without holidays or decrees given, the bundled national list is loaded.
     """
+    await store.save_agencies(
+        conn, [(a.code, a.name_id, a.name_en, a.kind) for a in reference.agencies().values()]
+    )
     await load_rules(conn)
+    await announce_rules(conn, layout or TopicLayout())
     await load_calendar(conn, holidays, decrees)
     await load_tokens(conn, credentials)
 
@@ -66,6 +85,23 @@ async def load_rules(conn: asyncpg.Connection) -> None:
     )
 
 
+async def announce_rules(conn: asyncpg.Connection, layout: TopicLayout) -> None:
+    """Announce every rule in force, as saving it did."""
+    announcer = ConnectionAnnouncer(conn, layout)
+    for r in await store.rules_in_force(conn):
+        announcer.announce(
+            rule_changed(
+                r["service_code"],
+                r["scope"],
+                list(r["agencies"]),
+                r["sla_working_days"],
+                r["version"],
+                r["updated_at"],
+            )
+        )
+    await announcer.flush()
+
+
 async def load_tokens(conn: asyncpg.Connection, credentials: dict[str, Any]) -> None:
     """Store the hashes of the district staff tokens and the admin token.
 
@@ -77,3 +113,17 @@ async def load_tokens(conn: asyncpg.Connection, credentials: dict[str, Any]) -> 
     admin = credentials.get("admin")
     if admin:
         await store.replace_admin_token(conn, hash_token(admin))
+
+
+def main(argv: list[str]) -> None:
+    """`seed --credentials FILE --regency CODE`: rules, the holiday calendar, staff tokens."""
+    runtime, _ = build()
+    settings = runtime.settings
+    assert isinstance(settings, ReferralSettings)
+    loader = partial(
+        load,
+        holidays=settings.bundled_holidays(),
+        decrees=settings.bundled_decrees(),
+        layout=runtime.layout,
+    )
+    run_seed(runtime, argv, loader)
