@@ -6,11 +6,7 @@ key, refuses a different request under it (`IdempotencyKeyReusedError`), or find
 new request: the caller does its work and `remember`s the answer in the same transaction).
 
 Each service keeps the table `idempotency_keys` in its own schema, created by its own migration
-with this shape:
-
-    scope text, key text, request_hash text, response jsonb, created_at timestamptz,
-    PRIMARY KEY (scope, key), an index on created_at
-
+as `TABLE` says (plus an index on created_at, for the purge, and any its erasure needs).
 The service chooses the scope (whose key it is: an agency, a source and village); this module
 knows nothing of what the answers mean.
 """
@@ -30,6 +26,7 @@ import asyncpg
 from slrt_shared.retention import RetentionRule
 
 __all__ = [
+    "TABLE",
     "IdempotencyKey",
     "IdempotencyKeyReusedError",
     "IdempotencyQueries",
@@ -41,6 +38,16 @@ __all__ = [
     "replay",
     "retention_rule",
 ]
+
+TABLE = """CREATE TABLE idempotency_keys (
+    scope        text NOT NULL,
+    key          text NOT NULL,
+    request_hash text NOT NULL,
+    response     jsonb NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (scope, key)
+)"""
+"""The table's shape, as each service's migration writes it (a test compares them)."""
 
 # The lock class: the idempotency keys' own space among the database's advisory locks.
 _LOCK_CLASS = "slrt.idempotency"

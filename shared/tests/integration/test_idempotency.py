@@ -16,19 +16,10 @@ from slrt_shared.retention import prune_once
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
-# The shape each service's migration gives the table (intake's and the gateway's 008).
-TABLE = """CREATE TABLE IF NOT EXISTS idempotency_keys (
-    scope        text NOT NULL,
-    key          text NOT NULL,
-    request_hash text NOT NULL,
-    response     jsonb NOT NULL,
-    created_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (scope, key)
-)"""
-
 
 async def pool_of(scratch) -> asyncpg.Pool:  # type: ignore[no-untyped-def]
-    await scratch.pool.execute(TABLE)
+    """The scratch schema's pool, with the table in the shape the services' migrations give it."""
+    await scratch.pool.execute(idempotency.TABLE)
     pool: asyncpg.Pool = scratch.pool
     return pool
 
