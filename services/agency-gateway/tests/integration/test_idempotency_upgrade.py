@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -17,6 +16,7 @@ from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.app import MIGRATIONS
 from gateway.domain.referrals import AgencyAction
 from gateway.service_layer.actions import ActionResult, ActOnReferral, act, fingerprint
+from slrt_devstack import fixtures
 from slrt_shared import db
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.idempotency import IdempotencyKeyReusedError
@@ -27,17 +27,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 @pytest.fixture
 async def schema_before_shared_keys(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """A database whose gateway schema stands at migration 007 (keys in `action_requests`)."""
-    from slrt_devstack import provision
-
-    run = "g" + secrets.token_hex(4)
-    dsns = await provision.create_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
-    for sql in sorted(MIGRATIONS.glob("00[1-7]_*.sql")):
-        shutil.copy(sql, tmp_path / sql.name)
-    await db.migrate(dsns["gateway"], "gateway", "agency-gateway", tmp_path)
-    try:
-        yield dsns["gateway"]
-    finally:
-        await provision.drop_database(test_env.admin_url, f"slrt_{run}", role_prefix=f"{run}_")
+    async with fixtures.scratch_database(test_env.admin_url, "g") as scratch:
+        for sql in sorted(MIGRATIONS.glob("00[1-7]_*.sql")):
+            shutil.copy(sql, tmp_path / sql.name)
+        await db.migrate(scratch.dsn("gateway"), "gateway", "agency-gateway", tmp_path)
+        yield scratch.dsn("gateway")
 
 
 async def test_an_action_answered_before_the_upgrade_is_answered_the_same_after_it(
@@ -65,8 +59,7 @@ async def test_an_action_answered_before_the_upgrade_is_answered_the_same_after_
     applied = await db.migrate(dsn, "gateway", "agency-gateway", MIGRATIONS)
 
     assert applied == ["agency-gateway/008_shared_idempotency_keys"]
-    pool = await db.create_pool(dsn, "gateway")
-    try:
+    async with fixtures.pool(dsn, "gateway") as pool:
 
         async def resend(agency: str, action: AgencyAction) -> ActionResult:
             async with GatewayUnitOfWork(pool, TopicLayout("")) as uow:
@@ -80,8 +73,6 @@ async def test_an_action_answered_before_the_upgrade_is_answered_the_same_after_
         ages = await pool.fetch("SELECT created_at FROM idempotency_keys")
         old_table = await pool.fetchval("SELECT to_regclass('action_requests')")
         outbox = await pool.fetchval("SELECT count(*) FROM outbox")
-    finally:
-        await pool.close()
     assert [r["created_at"] for r in ages] == [saved_at], "the copied key lost its age"
     assert old_table is None
     assert outbox == 0, "a replayed action announced something"
