@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -28,10 +27,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 async def schema_before_shared_keys(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """A database whose gateway schema stands at migration 007 (keys in `action_requests`)."""
     async with fixtures.scratch_database(test_env.admin_url, "g") as scratch:
-        for sql in sorted(MIGRATIONS.glob("00[1-7]_*.sql")):
-            shutil.copy(sql, tmp_path / sql.name)
-        await db.migrate(scratch.dsn("gateway"), "gateway", "agency-gateway", tmp_path)
-        yield scratch.dsn("gateway")
+        dsn = scratch.dsn("gateway")
+        before = fixtures.migrations_before(MIGRATIONS, 8, tmp_path)
+        await db.migrate(dsn, "gateway", "agency-gateway", before)
+        yield dsn
 
 
 async def test_an_action_answered_before_the_upgrade_is_answered_the_same_after_it(

@@ -295,10 +295,11 @@ async def test_keys_kept_by_token_move_to_their_village_and_source(old_schema: s
 async def schema_before_shared_keys(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """A database whose intake schema stands at migration 007 (keys by source and village)."""
     async with fixtures.scratch_database(test_env.admin_url, "m") as scratch:
-        for sql in sorted(MIGRATIONS.glob("00[1-7]_*.sql")):
-            shutil.copy(sql, tmp_path / sql.name)
-        await db.migrate(scratch.dsn("intake"), "intake", "intake", tmp_path)
-        yield scratch.dsn("intake")
+        dsn = scratch.dsn("intake")
+        await db.migrate(
+            dsn, "intake", "intake", fixtures.migrations_before(MIGRATIONS, 8, tmp_path)
+        )
+        yield dsn
 
 
 def complaint_in(village: str, description: str) -> NewComplaint:
