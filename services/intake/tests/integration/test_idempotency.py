@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -215,14 +216,21 @@ async def test_a_key_within_the_retention_window_still_answers_and_one_past_it_i
     assert await complaints_described(intake, recent) == 1
 
 
-@pytest.fixture
-async def old_schema(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
-    """A database whose intake schema stands at migration 004; its DSN."""
+@contextlib.asynccontextmanager
+async def schema_before(test_env, number: int, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    """A database whose intake schema stands before migration `number`; its DSN."""
     async with fixtures.scratch_database(test_env.admin_url, "m") as scratch:
         dsn = scratch.dsn("intake")
         await db.migrate(
-            dsn, "intake", "intake", fixtures.migrations_before(MIGRATIONS, 5, tmp_path)
+            dsn, "intake", "intake", fixtures.migrations_before(MIGRATIONS, number, tmp_path)
         )
+        yield dsn
+
+
+@pytest.fixture
+async def old_schema(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    """A database whose intake schema stands at migration 004; its DSN."""
+    async with schema_before(test_env, 5, tmp_path) as dsn:
         yield dsn
 
 
@@ -294,11 +302,7 @@ async def test_keys_kept_by_token_move_to_their_village_and_source(old_schema: s
 @pytest.fixture
 async def schema_before_shared_keys(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """A database whose intake schema stands at migration 007 (keys by source and village)."""
-    async with fixtures.scratch_database(test_env.admin_url, "m") as scratch:
-        dsn = scratch.dsn("intake")
-        await db.migrate(
-            dsn, "intake", "intake", fixtures.migrations_before(MIGRATIONS, 8, tmp_path)
-        )
+    async with schema_before(test_env, 8, tmp_path) as dsn:
         yield dsn
 
 
