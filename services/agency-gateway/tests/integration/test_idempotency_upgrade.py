@@ -25,10 +25,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 
 @pytest.fixture
 async def schema_before_shared_keys(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
-    """A database whose gateway schema stands at migration 007 (keys in `action_requests`)."""
+    """A database whose gateway schema stands before migration 009 (keys in action_requests)."""
     async with fixtures.scratch_database(test_env.admin_url, "g") as scratch:
         dsn = scratch.dsn("gateway")
-        before = fixtures.migrations_before(MIGRATIONS, 8, tmp_path)
+        before = fixtures.migrations_before(MIGRATIONS, 9, tmp_path)
         await db.migrate(dsn, "gateway", "agency-gateway", before)
         yield dsn
 
@@ -57,7 +57,7 @@ async def test_an_action_answered_before_the_upgrade_is_answered_the_same_after_
 
     applied = await db.migrate(dsn, "gateway", "agency-gateway", MIGRATIONS)
 
-    assert applied == ["agency-gateway/008_shared_idempotency_keys"]
+    assert applied == ["agency-gateway/009_shared_idempotency_keys"]
     async with fixtures.pool(dsn, "gateway") as pool:
 
         async def resend(agency: str, action: AgencyAction) -> ActionResult:

@@ -282,7 +282,7 @@ async def test_keys_kept_by_token_move_to_their_village_and_source(old_schema: s
 
     conn = await asyncpg.connect(old_schema)
     try:
-        # Read in the shape the keys have since (scope: source and village), 008 applied too.
+        # Read in the shape the keys have since (scope: source and village), 009 applied too.
         migrated = await conn.fetch(
             "SELECT scope, key, (response ->> 'complaint_id')::uuid FROM idempotency_keys"
             " ORDER BY created_at"
@@ -301,8 +301,8 @@ async def test_keys_kept_by_token_move_to_their_village_and_source(old_schema: s
 
 @pytest.fixture
 async def schema_before_shared_keys(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
-    """A database whose intake schema stands at migration 007 (keys by source and village)."""
-    async with schema_before(test_env, 8, tmp_path) as dsn:
+    """A database whose intake schema stands before migration 009 (keys by source and village)."""
+    async with schema_before(test_env, 9, tmp_path) as dsn:
         yield dsn
 
 
@@ -355,7 +355,7 @@ async def test_keys_saved_before_the_shared_table_still_replay_after_the_upgrade
 
     applied = await db.migrate(dsn, "intake", "intake", MIGRATIONS)
 
-    assert applied == ["intake/008_shared_idempotency_keys"]
+    assert applied == ["intake/009_shared_idempotency_keys"]
     async with fixtures.pool(dsn, "intake") as pool:
 
         async def resend(complaint: NewComplaint, source: KeySource) -> Outcome:
