@@ -68,7 +68,7 @@ def _event(data: ComplaintPii | ComplaintPiiErased):  # type: ignore[no-untyped-
 async def held(gateway_db, referral: Referral) -> list[str]:  # type: ignore[no-untyped-def]
     """Tables still holding the resident's NIK, name or the agency's note about her."""
     found = []
-    for table in ("residents", "referrals", "action_requests", "webhook_deliveries"):
+    for table in ("residents", "referrals", "idempotency_keys", "webhook_deliveries"):
         rows = await gateway_db.pool.fetch(f"SELECT t::text AS row FROM {table} t")
         text = "\n".join(
             r["row"]

@@ -58,12 +58,12 @@ async def test_an_action_repeated_within_the_window_changes_nothing_and_old_keys
     first = await acknowledge(gateway_db, recent, "key-recent")
     await acknowledge(gateway_db, old, "key-old")
     await gateway_db.pool.execute(
-        "UPDATE action_requests SET created_at = $2 WHERE idempotency_key = $1",
+        "UPDATE idempotency_keys SET created_at = $2 WHERE key = $1",
         "key-recent",
         NOW - timedelta(days=29),
     )
     await gateway_db.pool.execute(
-        "UPDATE action_requests SET created_at = $2 WHERE idempotency_key = $1",
+        "UPDATE idempotency_keys SET created_at = $2 WHERE key = $1",
         "key-old",
         NOW - timedelta(days=31),
     )
@@ -72,8 +72,8 @@ async def test_an_action_repeated_within_the_window_changes_nothing_and_old_keys
     pruned = await prune_once(gateway_db.pool, rules(gateway_db), now=NOW)
 
     assert pruned["action_requests"] == 1
-    keys = await gateway_db.pool.fetch("SELECT idempotency_key FROM action_requests")
-    assert [k["idempotency_key"] for k in keys] == ["key-recent"], "the old key is gone"
+    keys = await gateway_db.pool.fetch("SELECT key FROM idempotency_keys")
+    assert [k["key"] for k in keys] == ["key-recent"], "the old key is gone"
     again = await acknowledge(gateway_db, recent, "key-recent")
     assert again == first, "a repeat inside the window is answered as the first time"
     assert await gateway_db.pool.fetchval("SELECT count(*) FROM outbox") == events_before, (

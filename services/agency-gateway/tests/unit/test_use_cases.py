@@ -1,5 +1,6 @@
 import base64
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +15,6 @@ from gateway.service_layer import inbound, views
 from gateway.service_layer.actions import (
     ActionResult,
     ActOnReferral,
-    IdempotencyKeyReusedError,
     ReferralNotFoundError,
     act,
 )
@@ -22,6 +22,7 @@ from gateway.service_layer.inbound import Announced
 from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import ComplaintPii, ReferralDispatched, ReferralEscalated
 from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.idempotency import IdempotencyKey, IdempotencyKeyReusedError
 from slrt_shared.unit_of_work import contract_topic
 
 T0 = datetime(2025, 6, 23, 3, 0, tzinfo=UTC)
@@ -33,7 +34,7 @@ class FakeUnitOfWork:
         self.layout = TopicLayout("t.")
         self.referrals: dict[UUID, Referral] = {}
         self.resident_data: dict[UUID, Resident] = {}
-        self.responses: dict[tuple[str, str], tuple[str, Any]] = {}
+        self.responses: dict[IdempotencyKey, tuple[str, dict[str, Any]]] = {}
         self.audit_log: list[tuple[str, UUID, list[str]]] = []
         self.events: list[tuple[str, CloudEvent]] = []
         self.hooks: dict[str, dict[str, Any]] = {}
@@ -110,14 +111,18 @@ class FakeUnitOfWork:
     async def audit(self, agency_code: str, reads: list[tuple[UUID, list[str]]]) -> None:
         self.audit_log += [(agency_code, referral_id, fields) for referral_id, fields in reads]
 
-    async def stored_response(self, agency_code: str, key: str) -> tuple[str, Any] | None:
-        return self.responses.get((agency_code, key))
+    async def replay(self, key: IdempotencyKey, request_hash: str) -> dict[str, Any] | None:
+        if key not in self.responses:
+            return None
+        if self.responses[key][0] != request_hash:
+            raise IdempotencyKeyReusedError(key)
+        return self.responses[key][1]
 
-    async def store_response(
-        self, agency_code: str, key: str, request_hash: str, response: Any
+    async def remember(
+        self, key: IdempotencyKey, request_hash: str, response: Mapping[str, Any]
     ) -> None:
-        assert (agency_code, key) not in self.responses
-        self.responses[(agency_code, key)] = (request_hash, response)
+        assert key not in self.responses
+        self.responses[key] = (request_hash, dict(response))
 
     async def webhook(self, agency_code: str) -> dict[str, Any] | None:
         return self.hooks.get(agency_code)
@@ -458,7 +463,7 @@ async def test_an_invalid_transition_is_refused_and_announces_nothing() -> None:
             ),
             uow,
         )
-    assert uow.events == [] and ("DINSOS", "k2") not in uow.responses
+    assert uow.events == [] and IdempotencyKey("DINSOS", "k2") not in uow.responses
 
 
 async def test_another_agencys_referral_is_as_missing_as_a_missing_one() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -12,11 +13,17 @@ import asyncpg
 import httpx
 import pytest
 
+from intake.adapters.repository import IntakeUnitOfWork
 from intake.app import MIGRATIONS, build
+from intake.domain.complaints import NewComplaint, Resident
+from intake.domain.idempotency import KeySource
 from intake.entrypoints import cli_operators as admin
+from intake.service_layer.registration import Outcome, register_complaint
 from intake.settings import IntakeSettings
 from slrt_devstack import fixtures
 from slrt_shared import db
+from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.idempotency import IdempotencyKeyReusedError
 from slrt_shared.retention import prune_once
 
 from .conftest import OTHER_VILLAGE, VILLAGE, Intake
@@ -209,14 +216,21 @@ async def test_a_key_within_the_retention_window_still_answers_and_one_past_it_i
     assert await complaints_described(intake, recent) == 1
 
 
-@pytest.fixture
-async def old_schema(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
-    """A database whose intake schema stands at migration 004; its DSN."""
+@contextlib.asynccontextmanager
+async def schema_before(test_env, number: int, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    """A database whose intake schema stands before migration `number`; its DSN."""
     async with fixtures.scratch_database(test_env.admin_url, "m") as scratch:
         dsn = scratch.dsn("intake")
         await db.migrate(
-            dsn, "intake", "intake", fixtures.migrations_before(MIGRATIONS, 5, tmp_path)
+            dsn, "intake", "intake", fixtures.migrations_before(MIGRATIONS, number, tmp_path)
         )
+        yield dsn
+
+
+@pytest.fixture
+async def old_schema(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    """A database whose intake schema stands at migration 004; its DSN."""
+    async with schema_before(test_env, 5, tmp_path) as dsn:
         yield dsn
 
 
@@ -268,17 +282,104 @@ async def test_keys_kept_by_token_move_to_their_village_and_source(old_schema: s
 
     conn = await asyncpg.connect(old_schema)
     try:
+        # Read in the shape the keys have since (scope: source and village), 009 applied too.
         migrated = await conn.fetch(
-            "SELECT source, village_code, key, complaint_id FROM idempotency_keys"
+            "SELECT scope, key, (response ->> 'complaint_id')::uuid FROM idempotency_keys"
             " ORDER BY created_at"
         )
     finally:
         await conn.close()
     assert applied[0] == "intake/005_idempotency_by_village"
     assert [tuple(r) for r in migrated] == [
-        ("header", VILLAGE, "k1", complaints[0]),
-        ("batch", VILLAGE, "tab-1", complaints[1]),
-        ("open311", VILLAGE, "abc", complaints[2]),
-        ("header", VILLAGE, "tab-1", complaints[3]),
-        ("header", OTHER_VILLAGE, "k1", complaints[5]),
+        (f"header:{VILLAGE}", "k1", complaints[0]),
+        (f"batch:{VILLAGE}", "tab-1", complaints[1]),
+        (f"open311:{VILLAGE}", "abc", complaints[2]),
+        (f"header:{VILLAGE}", "tab-1", complaints[3]),
+        (f"header:{OTHER_VILLAGE}", "k1", complaints[5]),
     ]
+
+
+@pytest.fixture
+async def schema_before_shared_keys(test_env, tmp_path: Path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    """A database whose intake schema stands before migration 009 (keys by source and village)."""
+    async with schema_before(test_env, 9, tmp_path) as dsn:
+        yield dsn
+
+
+def complaint_in(village: str, description: str) -> NewComplaint:
+    """A complaint as registration sees it."""
+    return NewComplaint(
+        village_code=village,
+        needs=("JKN-PBI",),
+        description=description,
+        channel="walk_in",
+        recorded_at=datetime(2025, 6, 26, 2, 15, tzinfo=UTC),
+        resident=Resident(nik="3215024107800001", name="Siti Aminah"),
+    )
+
+
+async def test_keys_saved_before_the_shared_table_still_replay_after_the_upgrade(
+    schema_before_shared_keys: str,
+) -> None:
+    dsn = schema_before_shared_keys
+    sent = complaint_in(VILLAGE, "PBI tidak aktif.")
+    saved_at = datetime.now(UTC) - timedelta(days=10)
+    earlier = {}  # source -> the complaint its key registered
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("INSERT INTO villages VALUES ($1, 'Satu', '32.15.02', '32.15')", VILLAGE)
+        for n, source in enumerate(("header", "batch", "open311")):
+            complaint_id = uuid.uuid4()
+            earlier[source] = complaint_id
+            await conn.execute(
+                "INSERT INTO complaints (id, ticket, village_code, needs, description, channel,"
+                " recorded_at, received_at, recorded_by)"
+                " VALUES ($1, $2, $3, '{JKN-PBI}', 'x', 'walk_in', $4, $4, 'tok')",
+                complaint_id,
+                f"SLRT-TEST-001{n}",
+                VILLAGE,
+                saved_at,
+            )
+            await conn.execute(
+                "INSERT INTO idempotency_keys"
+                " (source, village_code, key, request_hash, complaint_id, created_at)"
+                " VALUES ($1, $2, 'k1', $3, $4, $5)",
+                source,
+                VILLAGE,
+                sent.fingerprint(),
+                complaint_id,
+                saved_at,
+            )
+    finally:
+        await conn.close()
+
+    applied = await db.migrate(dsn, "intake", "intake", MIGRATIONS)
+
+    assert applied == ["intake/009_shared_idempotency_keys"]
+    async with fixtures.pool(dsn, "intake") as pool:
+
+        async def resend(complaint: NewComplaint, source: KeySource) -> Outcome:
+            async with IntakeUnitOfWork(pool, TopicLayout("")) as uow:
+                outcome = await register_complaint(
+                    uow,
+                    complaint,
+                    operator="reissued",
+                    idempotency_key="k1",
+                    now=datetime.now(UTC),
+                    source=source,
+                )
+                await uow.commit()
+            return outcome
+
+        for source in ("header", "batch", "open311"):
+            again = await resend(sent, source)
+            assert (again.complaint_id, again.created) == (earlier[source], False), source
+        with pytest.raises(IdempotencyKeyReusedError):
+            await resend(complaint_in(VILLAGE, "Rumah tidak layak huni."), "header")
+        ages = await pool.fetch(
+            "SELECT DISTINCT created_at FROM idempotency_keys WHERE key = 'k1' AND scope LIKE $1",
+            f"%:{VILLAGE}",
+        )
+        old_table = await pool.fetchval("SELECT to_regclass('idempotency_keys_by_village')")
+    assert [r["created_at"] for r in ages] == [saved_at], "a copied key lost its age"
+    assert old_table is None

@@ -164,7 +164,8 @@ async def test_a_repeat_with_the_same_key_answers_the_same_and_publishes_nothing
     conn = await asyncpg.connect(intake.dsn)
     try:
         stored = await conn.fetchval(
-            "SELECT count(*) FROM complaints c JOIN idempotency_keys k ON k.complaint_id = c.id"
+            "SELECT count(*) FROM complaints c JOIN idempotency_keys k"
+            " ON k.response ->> 'complaint_id' = c.id::text"
             " WHERE k.key = $1",
             headers["Idempotency-Key"],
         )

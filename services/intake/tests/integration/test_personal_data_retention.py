@@ -39,7 +39,8 @@ async def register(intake: Intake, nik: str) -> str:
 async def state(conn: asyncpg.Connection, complaint_id: str) -> dict[str, Any]:
     row = await conn.fetchrow(
         "SELECT c.status, c.description, c.erasure_cause, c.possible_duplicate_of, r.nik,"
-        " (SELECT count(*) FROM idempotency_keys k WHERE k.complaint_id = c.id) AS keys"
+        " (SELECT count(*) FROM idempotency_keys k"
+        " WHERE k.response ->> 'complaint_id' = c.id::text) AS keys"
         " FROM complaints c LEFT JOIN residents r ON r.complaint_id = c.id WHERE c.id = $1",
         uuid.UUID(complaint_id),
     )

@@ -1,18 +1,20 @@
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 import pytest
 
 from intake.domain.complaints import Catalogue, Registered
-from intake.domain.idempotency import IdempotencyKey
+from intake.domain.idempotency import key_of
 from intake.domain.tracking import TimelineEntry
 from intake.service_layer.registration import (
     ComplaintRejectedError,
-    IdempotencyConflictError,
     register_complaint,
 )
 from slrt_shared.contracts.envelope import CloudEvent
+from slrt_shared.idempotency import IdempotencyKey, IdempotencyKeyReusedError
 from slrt_shared.unit_of_work import contract_topic
 
 from .test_complaints import CATALOGUE, GOOD
@@ -23,7 +25,7 @@ NOW = datetime(2025, 6, 26, 3, 0, tzinfo=UTC)
 class FakeUnitOfWork:
     def __init__(self, catalogue: Catalogue = CATALOGUE) -> None:
         self._catalogue = catalogue
-        self.keys: dict[IdempotencyKey, tuple[str, UUID]] = {}
+        self.keys: dict[IdempotencyKey, tuple[str, dict[str, Any]]] = {}
         self.complaints: dict[UUID, Registered] = {}
         self.timeline: list[tuple[UUID, TimelineEntry]] = []
         self.events: list[tuple[str, CloudEvent]] = []
@@ -31,11 +33,12 @@ class FakeUnitOfWork:
     async def catalogue(self) -> Catalogue:
         return self._catalogue
 
-    async def lock_key(self, key: IdempotencyKey) -> None:
-        return None
-
-    async def idempotent(self, key: IdempotencyKey) -> tuple[str, UUID] | None:
-        return self.keys.get(key)
+    async def replay(self, key: IdempotencyKey, request_hash: str) -> dict[str, Any] | None:
+        if key not in self.keys:
+            return None
+        if self.keys[key][0] != request_hash:
+            raise IdempotencyKeyReusedError(key)
+        return self.keys[key][1]
 
     async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]:
         return [
@@ -47,11 +50,14 @@ class FakeUnitOfWork:
     async def ticket_taken(self, ticket: str) -> bool:
         return any(c.ticket == ticket for c in self.complaints.values())
 
-    async def add(
-        self, registered: Registered, recorded_by: str, key: IdempotencyKey, fingerprint: str
-    ) -> None:
+    async def add(self, registered: Registered, recorded_by: str) -> None:
         self.complaints[registered.complaint_id] = registered
-        self.keys[key] = (fingerprint, registered.complaint_id)
+
+    async def remember(
+        self, key: IdempotencyKey, request_hash: str, response: Mapping[str, Any]
+    ) -> None:
+        assert key not in self.keys
+        self.keys[key] = (request_hash, dict(response))
 
     async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None:
         self.timeline.append((complaint_id, entry))
@@ -88,7 +94,7 @@ async def test_the_same_key_with_another_body_is_a_conflict() -> None:
     uow = FakeUnitOfWork()
     await register_complaint(uow, GOOD, operator="op", idempotency_key="k1", now=NOW)
     other = GOOD.__class__(**{**GOOD.__dict__, "needs": ("ADMINDUK",)})
-    with pytest.raises(IdempotencyConflictError):
+    with pytest.raises(IdempotencyKeyReusedError):
         await register_complaint(uow, other, operator="op", idempotency_key="k1", now=NOW)
 
 
@@ -119,7 +125,7 @@ async def test_a_key_belongs_to_the_village_not_to_the_token_that_sent_it() -> N
     first = await register_complaint(uow, GOOD, operator="old", idempotency_key="k1", now=NOW)
     again = await register_complaint(uow, GOOD, operator="new", idempotency_key="k1", now=NOW)
     assert again.complaint_id == first.complaint_id and not again.created
-    assert list(uow.keys) == [IdempotencyKey("header", GOOD.village_code, "k1")]
+    assert list(uow.keys) == [key_of("header", GOOD.village_code, "k1")]
 
 
 async def test_the_same_key_in_another_village_is_another_complaint() -> None:

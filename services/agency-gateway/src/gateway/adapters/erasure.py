@@ -8,6 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
+from slrt_shared import idempotency
+
 ERASED_DELIVERY = "personal data erased"
 
 
@@ -59,10 +61,7 @@ class ErasureQueries:
         ]
         if not referral_ids:
             return
-        await self.conn.execute(
-            "DELETE FROM action_requests WHERE response ->> 'referral_id' = ANY($1::text[])",
-            [str(r) for r in referral_ids],
-        )
+        await idempotency.forget(self.conn, "referral_id", [str(r) for r in referral_ids])
         # A lease is cleared so an attempt in flight cannot record itself over the park.
         await self.conn.execute(
             "UPDATE webhook_deliveries SET payload = NULL, purged_at = now(),"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -14,6 +13,7 @@ from gateway.adapters.webhook_store import WebhookQueries
 from gateway.domain.disclosure import Resident
 from gateway.domain.paging import Position
 from gateway.domain.referrals import Escalation, Referral
+from slrt_shared.idempotency import IdempotencyQueries
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 _REFERRAL_COLUMNS = (
@@ -26,7 +26,12 @@ _COMPLAINT_LOCK = "slrt.gateway.complaint"
 
 
 class GatewayUnitOfWork(
-    PgUnitOfWork, WebhookQueries, ErasureQueries, AuditQueries, DirectoryQueries
+    PgUnitOfWork,
+    IdempotencyQueries,
+    WebhookQueries,
+    ErasureQueries,
+    AuditQueries,
+    DirectoryQueries,
 ):
     """A transaction on the gateway schema with its queries."""
 
@@ -205,32 +210,6 @@ class GatewayUnitOfWork(
             referral.note,
             referral.reason_code,
             referral.updated_at,
-        )
-
-    async def stored_response(self, agency_code: str, key: str) -> tuple[str, Any] | None:
-        """The request hash and response saved under an idempotency key."""
-        await self.conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext($1))", f"{agency_code}:{key}"
-        )
-        row = await self.conn.fetchrow(
-            "SELECT request_hash, response FROM action_requests"
-            " WHERE agency_code = $1 AND idempotency_key = $2",
-            agency_code,
-            key,
-        )
-        return (row["request_hash"], json.loads(row["response"])) if row else None
-
-    async def store_response(
-        self, agency_code: str, key: str, request_hash: str, response: Any
-    ) -> None:
-        """Save the response of an action under its idempotency key."""
-        await self.conn.execute(
-            "INSERT INTO action_requests (agency_code, idempotency_key, request_hash, response)"
-            " VALUES ($1, $2, $3, $4)",
-            agency_code,
-            key,
-            request_hash,
-            json.dumps(response, default=str),
         )
 
     async def audit(self, agency_code: str, reads: list[tuple[UUID, list[str]]]) -> None:

@@ -9,18 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from gateway.settings import GatewaySettings
+from slrt_shared import idempotency
 from slrt_shared.retention import RetentionRule
 
 
 def retention_rules(settings: GatewaySettings) -> list[RetentionRule]:
     """The gateway's retention rules (the runtime adds the inbox's)."""
     return [
-        RetentionRule(
-            name="action_requests",
-            sql="DELETE FROM action_requests WHERE (agency_code, idempotency_key) IN ("
-            " SELECT agency_code, idempotency_key FROM action_requests WHERE created_at < $1"
-            " ORDER BY created_at LIMIT $2) RETURNING 1",
-            max_age=timedelta(days=settings.action_request_retention_days),
+        # The actions' idempotency keys; the rule keeps the name of the table they had first.
+        idempotency.retention_rule(
+            "action_requests", timedelta(days=settings.action_request_retention_days)
         ),
         RetentionRule(
             # an escalation kept for a referral that never reached the gateway (dispatched

@@ -27,12 +27,12 @@ from gateway.entrypoints.schemas import (
 from gateway.service_layer import views
 from gateway.service_layer.actions import (
     ActOnReferral,
-    IdempotencyKeyReusedError,
     ReferralNotFoundError,
     act,
 )
 from slrt_shared.contracts.referral_states import Status
 from slrt_shared.http import ApiError
+from slrt_shared.idempotency import IdempotencyKeyReusedError
 
 Key = Annotated[
     str | None,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -12,6 +10,7 @@ from uuid import UUID
 from gateway.domain.referrals import AgencyAction, apply
 from gateway.service_layer.agency_copy import SOURCE, publish_copy
 from gateway.service_layer.unit_of_work import GatewayUnit
+from slrt_shared import idempotency
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import (
     CaseResolved,
@@ -23,10 +22,6 @@ from slrt_shared.contracts.events import (
 
 class ReferralNotFoundError(Exception):
     """No such referral for this agency (another agency's is answered the same way)."""
-
-
-class IdempotencyKeyReusedError(Exception):
-    """The Idempotency-Key was used before for a different request."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +58,7 @@ def fingerprint(referral_id: UUID, request: AgencyAction) -> str:
     if request.reason_code is not None:
         # Only when given: a request from before reason codes keeps the hash it was stored with.
         parts.append(request.reason_code)
-    body = json.dumps(parts)
-    return hashlib.sha256(body.encode()).hexdigest()
+    return idempotency.fingerprint(parts)
 
 
 @dataclass(frozen=True)
@@ -81,16 +75,17 @@ class ActOnReferral:
 async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
     """Apply an agency's action once per idempotency key, and announce it.
 
-    Raises ReferralNotFoundError, IdempotencyKeyReusedError or the domain's ActionRefusedError.
+    Raises ReferralNotFoundError, slrt_shared's IdempotencyKeyReusedError or the domain's
+    ActionRefusedError.
     """
     agency_code, referral_id = command.agency_code, command.referral_id
-    request, idempotency_key = command.request, command.idempotency_key
+    request = command.request
     digest = fingerprint(referral_id, request)
-    earlier = await uow.stored_response(agency_code, idempotency_key)
+    # An agency's keys are its own: the scope of a key is the agency that sent it.
+    key = idempotency.IdempotencyKey(agency_code, command.idempotency_key)
+    earlier = await uow.replay(key, digest)
     if earlier is not None:
-        if earlier[0] != digest:
-            raise IdempotencyKeyReusedError(idempotency_key)
-        return ActionResult.from_json(earlier[1])
+        return ActionResult.from_json(earlier)
     found = await uow.referral(referral_id, agency_code)
     if found is None:
         raise ReferralNotFoundError(str(referral_id))
@@ -131,5 +126,5 @@ async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
     result = ActionResult(
         changed.id, changed.status, changed.outcome, changed.note, at, changed.reason_code
     )
-    await uow.store_response(agency_code, idempotency_key, digest, result.to_json())
+    await uow.remember(key, digest, result.to_json())
     return result

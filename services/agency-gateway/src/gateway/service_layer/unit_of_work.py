@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -16,6 +17,7 @@ from gateway.domain.referrals import Escalation, Referral
 from gateway.domain.webhooks import Requeue
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.idempotency import IdempotencyKey
 
 
 class GatewayUnit(Protocol):
@@ -54,10 +56,10 @@ class GatewayUnit(Protocol):
     async def pii_levels(self, service_codes: list[str]) -> dict[str, str]: ...
     async def audit(self, agency_code: str, reads: list[tuple[UUID, list[str]]]) -> None: ...
 
-    # Actions' idempotency
-    async def stored_response(self, agency_code: str, key: str) -> tuple[str, Any] | None: ...
-    async def store_response(
-        self, agency_code: str, key: str, request_hash: str, response: Any
+    # Actions' idempotency (slrt_shared.idempotency)
+    async def replay(self, key: IdempotencyKey, request_hash: str) -> dict[str, Any] | None: ...
+    async def remember(
+        self, key: IdempotencyKey, request_hash: str, response: Mapping[str, Any]
     ) -> None: ...
 
     # Webhooks

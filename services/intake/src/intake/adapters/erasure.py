@@ -9,6 +9,8 @@ from uuid import UUID
 
 import asyncpg
 
+from slrt_shared import idempotency
+
 
 class ErasureQueries:
     """Queries of personal-data erasure and export (mixed into IntakeUnitOfWork)."""
@@ -64,9 +66,7 @@ class ErasureQueries:
         await self.conn.execute(
             "DELETE FROM residents WHERE complaint_id = ANY($1::uuid[])", erased
         )
-        await self.conn.execute(
-            "DELETE FROM idempotency_keys WHERE complaint_id = ANY($1::uuid[])", erased
-        )
+        await idempotency.forget(self.conn, "complaint_id", [str(c) for c in erased])
         await self.conn.execute(
             "UPDATE complaints SET possible_duplicate_of = ARRAY("
             " SELECT d FROM unnest(possible_duplicate_of) d WHERE d <> ALL($1::uuid[]))"

@@ -12,15 +12,15 @@ import asyncpg
 from intake.adapters.erasure import ErasureQueries
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue, Registered
-from intake.domain.idempotency import IdempotencyKey
 from intake.domain.tracking import TimelineEntry
+from slrt_shared import idempotency
 from slrt_shared.retention import RetentionRule
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 __all__ = ["Caller", "IntakeUnitOfWork", "idempotency_retention"]
 
 
-class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries):
+class IntakeUnitOfWork(PgUnitOfWork, idempotency.IdempotencyQueries, ErasureQueries):
     """A transaction on the intake schema with its queries."""
 
     async def catalogue(self) -> Catalogue:
@@ -55,25 +55,8 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries):
         """Drop request counts of windows that have closed."""
         await self.conn.execute("DELETE FROM request_windows WHERE window_start < $1", moment)
 
-    async def idempotent(self, key: IdempotencyKey) -> tuple[str, UUID] | None:
-        """The request hash and complaint saved under an idempotency key, if any."""
-        row = await self.conn.fetchrow(
-            "SELECT request_hash, complaint_id FROM idempotency_keys"
-            " WHERE source = $1 AND village_code = $2 AND key = $3",
-            key.source,
-            key.village_code,
-            key.key,
-        )
-        return (row["request_hash"], row["complaint_id"]) if row else None
-
-    async def lock_key(self, key: IdempotencyKey) -> None:
-        """Serialise concurrent requests under one idempotency key until commit."""
-        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key.lock_name)
-
-    async def add(
-        self, registered: Registered, recorded_by: str, key: IdempotencyKey, fingerprint: str
-    ) -> None:
-        """Save a new complaint, its resident and its idempotency key."""
+    async def add(self, registered: Registered, recorded_by: str) -> None:
+        """Save a new complaint and its resident."""
         c = registered.complaint
         await self.conn.execute(
             "INSERT INTO complaints (id, ticket, village_code, needs, description, channel,"
@@ -98,15 +81,6 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries):
             c.resident.name,
             c.resident.phone,
             c.resident.address,
-        )
-        await self.conn.execute(
-            "INSERT INTO idempotency_keys (source, village_code, key, request_hash, complaint_id)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            key.source,
-            key.village_code,
-            key.key,
-            fingerprint,
-            registered.complaint_id,
         )
 
     async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]:
@@ -281,9 +255,4 @@ def idempotency_retention(days: float) -> RetentionRule:
 
     Only the key goes: the complaint stays. A resend after that registers the complaint again.
     """
-    return RetentionRule(
-        name="idempotency_keys",
-        sql="DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
-        "SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)) RETURNING 1",
-        max_age=timedelta(days=days),
-    )
+    return idempotency.retention_rule("idempotency_keys", timedelta(days=days))

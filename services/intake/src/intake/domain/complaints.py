@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 from intake.domain import nik
-from slrt_shared import regions
+from slrt_shared import idempotency, regions
 
 CHANNELS = frozenset({"walk_in", "phone", "home_visit", "outreach", "open311", "offline_sync"})
 MAX_DESCRIPTION = 4000
@@ -50,7 +48,7 @@ class NewComplaint:
         """Hash of the request, to tell a repeat from a different request under the same key."""
         body = asdict(self)
         body["recorded_at"] = self.recorded_at.isoformat()
-        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        return idempotency.fingerprint(body)
 
 
 @dataclass(frozen=True)

@@ -72,13 +72,14 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
         "Terlalu banyak permintaan dengan token ini: coba lagi {wait} detik.",
         "Too many requests with this token: try again in {wait} seconds.",
     ),
+    # A complaint's key belongs to its village (header key, device client_id, Open311 form).
     "idempotency_key_required": (
-        "Sertakan header Idempotency-Key.",
-        "Send an Idempotency-Key header.",
+        "Sertakan header Idempotency-Key agar pengaduan yang diulang tidak tercatat dua kali.",
+        "Send an Idempotency-Key header, so that a complaint sent again is not registered twice.",
     ),
     "idempotency_key_reused": (
-        "Idempotency-Key ini sudah dipakai untuk permintaan lain.",
-        "This Idempotency-Key was used for a different request.",
+        "Kunci ini sudah dipakai di desa ini untuk pengaduan lain.",
+        "This key was already used in this village for a different complaint.",
     ),
     "wrong_village": (
         "Anda hanya dapat mencatat pengaduan untuk desa Anda.",

@@ -8,22 +8,14 @@ header key spelled like a device's client id never meets it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from slrt_shared.idempotency import IdempotencyKey
 
 KeySource = Literal["header", "batch", "open311"]
 SOURCES: tuple[KeySource, ...] = ("header", "batch", "open311")
 
 
-@dataclass(frozen=True)
-class IdempotencyKey:
-    """One key in its namespace: where it came from, the complaint's village, the key itself."""
-
-    source: KeySource
-    village_code: str
-    key: str
-
-    @property
-    def lock_name(self) -> str:
-        """A name that differs whenever the key differs, for serialising concurrent repeats."""
-        return f"{self.source}|{self.village_code}|{self.key}"
+def key_of(source: KeySource, village_code: str, key: str) -> IdempotencyKey:
+    """A key in its namespace: its scope is where it came from and the complaint's village."""
+    return IdempotencyKey(f"{source}:{village_code}", key)

@@ -40,7 +40,6 @@ from intake.service_layer import reading, registration
 from intake.service_layer.reading import ComplaintNotFoundError, ReadComplaint, read_complaint
 from intake.service_layer.registration import (
     ComplaintRejectedError,
-    IdempotencyConflictError,
     OfflineComplaint,
     RegisterComplaint,
     Registration,
@@ -50,6 +49,7 @@ from intake.service_layer.registration import (
 )
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
 from slrt_shared.http import error_body, request_language
+from slrt_shared.idempotency import IdempotencyKeyReusedError
 
 
 async def registered(
@@ -62,7 +62,7 @@ async def registered(
         raise errors.WRONG_VILLAGE from exc
     except ComplaintRejectedError as exc:
         raise errors.invalid_complaint(exc, language) from exc
-    except IdempotencyConflictError as exc:
+    except IdempotencyKeyReusedError as exc:
         raise errors.IDEMPOTENCY_KEY_REUSED from exc
 
 

@@ -9,7 +9,6 @@ village or of district staff's regency.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -30,6 +29,7 @@ from intake.service_layer import open311 as reads
 from intake.service_layer.open311 import ListedRequest, ListRequests
 from intake.service_layer.registration import RegisterComplaint
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
+from slrt_shared import idempotency
 from slrt_shared.http import ApiError
 from slrt_shared.openapi_errors import ErrorAnswer
 
@@ -199,9 +199,10 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str]) -> AP
             caller = await caller_of(f"Bearer {form.get('api_key', '')}", uow, limit)
             body = _complaint(form)
             # Open311 has no idempotency key: an identical form is a resend of the same request.
-            digest = hashlib.sha256(
-                repr(sorted((k, v) for k, v in form.items() if k != "api_key")).encode()
-            ).hexdigest()
+            # The form's text is hashed as it always was, so a form sent before still matches.
+            digest = idempotency.digest(
+                repr(sorted((k, v) for k, v in form.items() if k != "api_key"))
+            )
             command = RegisterComplaint(
                 caller, to_domain(body), digest, datetime.now(UTC), "open311", digest
             )

@@ -11,11 +11,12 @@ from uuid import UUID, uuid4
 from intake.domain import tickets
 from intake.domain.access import Caller, may_register_for
 from intake.domain.complaints import NewComplaint, Problem, Registered, check
-from intake.domain.idempotency import IdempotencyKey, KeySource
+from intake.domain.idempotency import KeySource, key_of
 from intake.domain.tracking import TimelineEntry
 from intake.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintCreated, ComplaintPii
+from slrt_shared.idempotency import IdempotencyKeyReusedError
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,6 @@ class ComplaintRejectedError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.code for p in problems))
         self.problems = problems
-
-
-class IdempotencyConflictError(Exception):
-    """The idempotency key was used before with a different request."""
 
 
 class WrongVillageError(Exception):
@@ -65,13 +62,11 @@ async def register_complaint(
     that stamps recorded_at on arrival).
     """
     fingerprint = fingerprint or complaint.fingerprint()
-    key = IdempotencyKey(source, complaint.village_code, idempotency_key)
-    await uow.lock_key(key)
-    earlier = await uow.idempotent(key)
+    key = key_of(source, complaint.village_code, idempotency_key)
+    # Raises IdempotencyKeyReusedError for another request under the key.
+    earlier = await uow.replay(key, fingerprint)
     if earlier is not None:
-        if earlier[0] != fingerprint:
-            raise IdempotencyConflictError(idempotency_key)
-        return Outcome(earlier[1], created=False)
+        return Outcome(UUID(earlier["complaint_id"]), created=False)
     problems = check(complaint, await uow.catalogue(), now)
     if problems:
         raise ComplaintRejectedError(problems)
@@ -80,7 +75,8 @@ async def register_complaint(
         ticket = tickets.new_ticket()
     duplicates = await uow.open_complaints_of(complaint.resident.nik, complaint.needs)
     registered = Registered(uuid4(), ticket, now, complaint, tuple(duplicates))
-    await uow.add(registered, operator, key, fingerprint)
+    await uow.add(registered, operator)
+    await uow.remember(key, fingerprint, {"complaint_id": str(registered.complaint_id)})
     created_id = _announce(uow, registered)
     await uow.append(registered.complaint_id, created_id, TimelineEntry(now, "received"))
     return Outcome(registered.complaint_id, created=True, registered=registered)
@@ -218,7 +214,7 @@ async def sync_batch(command: SyncBatch, uow: UnitOfWorkFactory) -> list[ItemRes
             problem = Problem("wrong_village", "")
             results.append(ItemResult(item.client_id, "rejected", problems=(problem,)))
             continue
-        except IdempotencyConflictError:
+        except IdempotencyKeyReusedError:
             problem = Problem("idempotency_key_reused", "")
             results.append(ItemResult(item.client_id, "rejected", problems=(problem,)))
             continue

@@ -7,7 +7,7 @@ the events queued by `announce`, leaving without a commit rolls it back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -17,10 +17,10 @@ import asyncpg
 
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue, Registered
-from intake.domain.idempotency import IdempotencyKey
 from intake.domain.tracking import TimelineEntry
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.idempotency import IdempotencyKey
 
 
 class UnitOfWork(Protocol):
@@ -46,12 +46,12 @@ class UnitOfWork(Protocol):
 
     # registration
     async def catalogue(self) -> Catalogue: ...
-    async def lock_key(self, key: IdempotencyKey) -> None: ...
-    async def idempotent(self, key: IdempotencyKey) -> tuple[str, UUID] | None: ...
+    async def replay(self, key: IdempotencyKey, request_hash: str) -> dict[str, Any] | None: ...
     async def ticket_taken(self, ticket: str) -> bool: ...
     async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]: ...
-    async def add(
-        self, registered: Registered, recorded_by: str, key: IdempotencyKey, fingerprint: str
+    async def add(self, registered: Registered, recorded_by: str) -> None: ...
+    async def remember(
+        self, key: IdempotencyKey, request_hash: str, response: Mapping[str, Any]
     ) -> None: ...
 
     # complaints and their timelines
