@@ -23,6 +23,13 @@ class IntakeSettings(ServiceSettings):
         ge=0,
         description="Requests per operator token per minute, across replicas; 0 disables.",
     )
+    reference_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        description="How long a replica keeps an operator's token and the catalogue in memory; "
+        "a change announced by Postgres drops them at once, so this bounds a revocation only "
+        "when the notification is lost. 0 reads them per request.",
+    )
     idempotency_retention_days: float = Field(
         default=90,
         gt=0,

@@ -1,4 +1,3 @@
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -6,6 +5,7 @@ from uuid import UUID
 
 import pytest
 
+from intake.domain import tickets
 from intake.domain.complaints import Catalogue, Registered
 from intake.domain.idempotency import key_of
 from intake.domain.tracking import TimelineEntry
@@ -13,6 +13,7 @@ from intake.service_layer.registration import (
     ComplaintRejectedError,
     register_complaint,
 )
+from intake.service_layer.unit_of_work import KeyGate, Saved, SavedKey
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.idempotency import IdempotencyKey, IdempotencyKeyReusedError
 from slrt_shared.unit_of_work import contract_topic
@@ -23,49 +24,56 @@ NOW = datetime(2025, 6, 26, 3, 0, tzinfo=UTC)
 
 
 class FakeUnitOfWork:
-    def __init__(self, catalogue: Catalogue = CATALOGUE) -> None:
+    def __init__(self, catalogue: Catalogue = CATALOGUE, taken: tuple[str, ...] = ()) -> None:
         self._catalogue = catalogue
         self.keys: dict[IdempotencyKey, tuple[str, dict[str, Any]]] = {}
         self.complaints: dict[UUID, Registered] = {}
-        self.timeline: list[tuple[UUID, TimelineEntry]] = []
+        self.taken = set(taken)
+        self.timeline: list[tuple[UUID, UUID, TimelineEntry]] = []
         self.events: list[tuple[str, CloudEvent]] = []
 
     async def catalogue(self) -> Catalogue:
         return self._catalogue
 
-    async def replay(self, key: IdempotencyKey, request_hash: str) -> dict[str, Any] | None:
-        if key not in self.keys:
-            return None
-        if self.keys[key][0] != request_hash:
-            raise IdempotencyKeyReusedError(key)
-        return self.keys[key][1]
-
-    async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]:
-        return [
+    async def save_complaint(
+        self, registered: Registered, recorded_by: str, received: UUID, gate: KeyGate | None
+    ) -> Saved:
+        if gate is not None:
+            if gate.key in self.keys:
+                return Saved(key_taken=True, row=None)
+            self.keys[gate.key] = (gate.request_hash, dict(gate.response))
+        if registered.ticket in self.taken:
+            return Saved(key_taken=False, row=None)
+        self.taken.add(registered.ticket)
+        nik, needs = registered.complaint.resident.nik, set(registered.complaint.needs)
+        duplicates = [
             c.complaint_id
             for c in self.complaints.values()
-            if c.complaint.resident.nik == nik and set(c.complaint.needs) & set(needs)
+            if c.complaint.resident.nik == nik and set(c.complaint.needs) & needs
         ]
-
-    async def ticket_taken(self, ticket: str) -> bool:
-        return any(c.ticket == ticket for c in self.complaints.values())
-
-    async def add(self, registered: Registered, recorded_by: str) -> None:
         self.complaints[registered.complaint_id] = registered
+        self.timeline.append((registered.complaint_id, received, TimelineEntry(NOW, "received")))
+        return Saved(key_taken=False, row=self._row(registered, duplicates))
 
-    async def remember(
-        self, key: IdempotencyKey, request_hash: str, response: Mapping[str, Any]
-    ) -> None:
-        assert key not in self.keys
-        self.keys[key] = (request_hash, dict(response))
-
-    async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None:
-        self.timeline.append((complaint_id, entry))
+    async def saved_under(self, key: IdempotencyKey) -> SavedKey | None:
+        if key not in self.keys:
+            return None
+        request_hash, response = self.keys[key]
+        complaint_id = UUID(response["complaint_id"])
+        return SavedKey(request_hash, complaint_id, self._row(self.complaints[complaint_id], []))
 
     def announce(self, event: CloudEvent) -> str:
         topic = contract_topic(event)
         self.events.append((topic, event))
         return topic
+
+    @staticmethod
+    def _row(registered: Registered, duplicates: list[UUID]) -> dict[str, Any]:
+        return {
+            "id": registered.complaint_id,
+            "ticket": registered.ticket,
+            "possible_duplicate_of": duplicates,
+        }
 
 
 async def test_registering_announces_the_complaint_without_personal_data_and_apart_its_pii() -> (
@@ -79,7 +87,8 @@ async def test_registering_announces_the_complaint_without_personal_data_and_apa
     assert created.subject == pii.subject == str(outcome.complaint_id)
     assert GOOD.resident.nik not in created.to_bytes().decode()
     assert pii.data["nik"] == GOOD.resident.nik
-    assert [e.kind for _, e in uow.timeline] == ["received"]
+    assert [e.kind for _, _, e in uow.timeline] == ["received"]
+    assert uow.timeline[0][1] == created.id, "the timeline entry is the created event's"
 
 
 async def test_a_repeat_with_the_same_key_returns_the_same_complaint_and_creates_nothing() -> None:
@@ -144,3 +153,24 @@ async def test_header_keys_and_device_client_ids_are_separate_namespaces() -> No
         uow, other, operator="op", idempotency_key="7", now=NOW, source="batch"
     )
     assert batch.created and batch.complaint_id != header.complaint_id
+
+
+async def test_a_ticket_already_taken_is_drawn_again_under_the_key_already_saved(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn = iter(["SLRT-AAAA-AAAA", "SLRT-AAAA-AAAA", "SLRT-BBBB-BBBB"])
+    monkeypatch.setattr(tickets, "new_ticket", lambda: next(drawn))
+    uow = FakeUnitOfWork(taken=("SLRT-AAAA-AAAA",))
+    outcome = await register_complaint(uow, GOOD, operator="op", idempotency_key="k1", now=NOW)
+    assert outcome.registered is not None and outcome.registered.ticket == "SLRT-BBBB-BBBB"
+    assert len(uow.keys) == 1 and len(uow.complaints) == 1
+
+
+async def test_a_repeat_of_a_complaint_the_catalogue_no_longer_accepts_still_replays() -> None:
+    uow = FakeUnitOfWork()
+    first = await register_complaint(uow, GOOD, operator="op", idempotency_key="k1", now=NOW)
+    uow._catalogue = Catalogue(frozenset(), CATALOGUE.services)
+    again = await register_complaint(uow, GOOD, operator="op", idempotency_key="k1", now=NOW)
+    assert (again.complaint_id, again.created) == (first.complaint_id, False)
+    with pytest.raises(ComplaintRejectedError):
+        await register_complaint(uow, GOOD, operator="op", idempotency_key="k2", now=NOW)

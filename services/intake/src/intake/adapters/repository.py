@@ -9,31 +9,85 @@ from uuid import UUID
 
 import asyncpg
 
+from intake.adapters.cache import ReferenceCache
 from intake.adapters.erasure import ErasureQueries
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue, Registered
 from intake.domain.tracking import TimelineEntry
+from intake.service_layer.unit_of_work import KeyGate, Saved, SavedKey
 from slrt_shared import idempotency
+from slrt_shared.contracts.topics import TopicLayout
+from slrt_shared.idempotency import IdempotencyKey
 from slrt_shared.retention import RetentionRule
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 __all__ = ["Caller", "IntakeUnitOfWork", "idempotency_retention"]
 
+# The rest of the registering statement, after its `gate` (the key's insert, or a row when the
+# key was saved before in the transaction). $1..$15: the complaint, its resident, the event of
+# its timeline entry; $16..$19: the key.
+_SAVE_REST = """
+dup AS (
+    SELECT coalesce(array_agg(c.id ORDER BY c.received_at), '{}'::uuid[]) AS ids
+    FROM complaints c JOIN residents r ON r.complaint_id = c.id
+    WHERE r.nik = $10::text AND c.status <> 'closed' AND c.needs && $4::text[]
+), saved AS (
+    INSERT INTO complaints (id, ticket, village_code, needs, description, channel,
+                            recorded_at, received_at, recorded_by, possible_duplicate_of)
+    SELECT $1::uuid, $2::text, $3::text, $4::text[], $5::text, $6::text, $7::timestamptz,
+           $8::timestamptz, $9::text, dup.ids
+    FROM gate, dup
+    ON CONFLICT (ticket) DO NOTHING
+    RETURNING *
+), resident AS (
+    INSERT INTO residents (complaint_id, nik, name, phone, address)
+    SELECT id, $10::text, $11::text, $12::text, $13::text FROM saved
+), entry AS (
+    INSERT INTO timeline (complaint_id, event_id, kind, at, detail)
+    SELECT id, $14::uuid, 'received', $8::timestamptz, $15::jsonb FROM saved
+)
+SELECT EXISTS (SELECT 1 FROM gate) AS gated, saved.*
+FROM (SELECT 1) AS one LEFT JOIN saved ON true
+"""
+_SAVE_WITH_KEY = (
+    "WITH gate AS (INSERT INTO idempotency_keys (scope, key, request_hash, response)"
+    " VALUES ($16::text, $17::text, $18::text, $19::jsonb)"
+    " ON CONFLICT (scope, key) DO NOTHING RETURNING 1),"
+) + _SAVE_REST
+_SAVE = "WITH gate AS (SELECT 1)," + _SAVE_REST
+
 
 class IntakeUnitOfWork(PgUnitOfWork, idempotency.IdempotencyQueries, ErasureQueries):
     """A transaction on the intake schema with its queries."""
 
+    def __init__(
+        self, pool: asyncpg.Pool, layout: TopicLayout, cache: ReferenceCache | None = None
+    ) -> None:
+        super().__init__(pool, layout)
+        # Without one (a command, a job), every read goes to Postgres.
+        self._cache = cache or ReferenceCache(ttl=0)
+
     async def catalogue(self) -> Catalogue:
-        """Villages served and service codes."""
-        villages = await self.conn.fetch("SELECT code FROM villages")
-        services = await self.conn.fetch("SELECT code FROM services")
+        """Villages served and service codes (kept in memory a few seconds)."""
+        return await self._cache.catalogue(self._load_catalogue)
+
+    async def _load_catalogue(self) -> Catalogue:
+        # in the transaction when one is open, not on a second connection
+        source = self._pool if self._conn is None else self._conn
+        rows = await source.fetch(
+            "SELECT 'v' AS kind, code FROM villages UNION ALL SELECT 's', code FROM services"
+        )
         return Catalogue(
-            frozenset(r["code"] for r in villages), frozenset(r["code"] for r in services)
+            frozenset(r["code"] for r in rows if r["kind"] == "v"),
+            frozenset(r["code"] for r in rows if r["kind"] == "s"),
         )
 
     async def caller(self, token_hash: str) -> Caller | None:
-        """The active operator or staff member holding a token."""
-        row = await self.conn.fetchrow(
+        """The active operator or staff member holding a token (kept in memory a few seconds)."""
+        return await self._cache.caller(token_hash, self._load_caller)
+
+    async def _load_caller(self, token_hash: str) -> Caller | None:
+        row = await self._pool.fetchrow(
             "SELECT token_hash, kind, village_code, regency_code FROM operators"
             " WHERE token_hash = $1 AND revoked_at IS NULL",
             token_hash,
@@ -41,8 +95,8 @@ class IntakeUnitOfWork(PgUnitOfWork, idempotency.IdempotencyQueries, ErasureQuer
         return Caller(**dict(row)) if row else None
 
     async def count_request(self, token_hash: str, window_start: datetime) -> int:
-        """Count one more request of a token in a window; the window's count so far."""
-        count: int = await self.conn.fetchval(
+        """Count one more request of a token in a window, for good at once; the count so far."""
+        count: int = await self._pool.fetchval(
             "INSERT INTO request_windows (token_hash, window_start, requests) VALUES ($1, $2, 1)"
             " ON CONFLICT (token_hash, window_start)"
             " DO UPDATE SET requests = request_windows.requests + 1 RETURNING requests",
@@ -51,17 +105,23 @@ class IntakeUnitOfWork(PgUnitOfWork, idempotency.IdempotencyQueries, ErasureQuer
         )
         return count
 
-    async def forget_windows_before(self, moment: datetime) -> None:
-        """Drop request counts of windows that have closed."""
-        await self.conn.execute("DELETE FROM request_windows WHERE window_start < $1", moment)
+    async def save_complaint(
+        self,
+        registered: Registered,
+        recorded_by: str,
+        received: UUID,
+        gate: KeyGate | None,
+    ) -> Saved:
+        """Save the key (when `gate`), the complaint, its resident and its timeline entry.
 
-    async def add(self, registered: Registered, recorded_by: str) -> None:
-        """Save a new complaint and its resident."""
+        One statement: the key's row gates the rest (a key taken inserts nothing; a concurrent
+        request under the key waits for the one that saved it), the ticket's unique index
+        decides a collision (nothing but the key is inserted), and the open complaints of the
+        resident sharing a need are found on the way.
+        """
         c = registered.complaint
-        await self.conn.execute(
-            "INSERT INTO complaints (id, ticket, village_code, needs, description, channel,"
-            " recorded_at, received_at, recorded_by, possible_duplicate_of)"
-            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+        row = await self.conn.fetchrow(
+            _SAVE_WITH_KEY if gate else _SAVE,
             registered.complaint_id,
             registered.ticket,
             c.village_code,
@@ -71,28 +131,54 @@ class IntakeUnitOfWork(PgUnitOfWork, idempotency.IdempotencyQueries, ErasureQuer
             c.recorded_at,
             registered.received_at,
             recorded_by,
-            list(registered.possible_duplicate_of),
-        )
-        await self.conn.execute(
-            "INSERT INTO residents (complaint_id, nik, name, phone, address)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            registered.complaint_id,
             c.resident.nik,
             c.resident.name,
             c.resident.phone,
             c.resident.address,
+            received,
+            json.dumps(_detail(TimelineEntry(registered.received_at, "received"))),
+            *(
+                (gate.key.scope, gate.key.key, gate.request_hash, json.dumps(gate.response))
+                if gate
+                else ()
+            ),
         )
+        assert row is not None
+        if not row["gated"]:
+            return Saved(key_taken=True, row=None)
+        if row["id"] is None:
+            return Saved(key_taken=False, row=None)
+        saved = dict(row)
+        del saved["gated"]
+        saved.update(
+            nik=c.resident.nik,
+            name=c.resident.name,
+            phone=c.resident.phone,
+            address=c.resident.address,
+        )
+        return Saved(key_taken=False, row=saved)
 
-    async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]:
-        """Open complaints of a resident that share a need, oldest first."""
-        rows = await self.conn.fetch(
-            "SELECT c.id FROM complaints c JOIN residents r ON r.complaint_id = c.id"
-            " WHERE r.nik = $1 AND c.status <> 'closed' AND c.needs && $2::text[]"
-            " ORDER BY c.received_at",
-            nik,
-            list(needs),
+    async def saved_under(self, key: IdempotencyKey) -> SavedKey | None:
+        """The request hash saved under a key, with the complaint it registered (None: new key)."""
+        row = await self.conn.fetchrow(
+            "SELECT k.request_hash, k.response ->> 'complaint_id' AS saved_for,"
+            " c.*, r.nik, r.name, r.phone, r.address"
+            " FROM idempotency_keys k"
+            " LEFT JOIN complaints c ON c.id = (k.response ->> 'complaint_id')::uuid"
+            " LEFT JOIN residents r ON r.complaint_id = c.id"
+            " WHERE k.scope = $1 AND k.key = $2",
+            key.scope,
+            key.key,
         )
-        return [r["id"] for r in rows]
+        if row is None:
+            return None
+        found = dict(row)
+        request_hash, saved_for = found.pop("request_hash"), UUID(found.pop("saved_for"))
+        return SavedKey(request_hash, saved_for, found if found["id"] is not None else None)
+
+    async def forget_windows_before(self, moment: datetime) -> None:
+        """Drop request counts of windows that have closed."""
+        await self.conn.execute("DELETE FROM request_windows WHERE window_start < $1", moment)
 
     async def services(self) -> list[asyncpg.Record]:
         """The service catalogue."""
@@ -144,10 +230,6 @@ class IntakeUnitOfWork(PgUnitOfWork, idempotency.IdempotencyQueries, ErasureQuer
             scope,
         )
         return rows
-
-    async def ticket_taken(self, ticket: str) -> bool:
-        """Whether a ticket is already in use."""
-        return bool(await self.conn.fetchval("SELECT 1 FROM complaints WHERE ticket = $1", ticket))
 
     async def complaint(self, complaint_id: UUID) -> dict[str, Any] | None:
         """A complaint with its resident's data (for the operator and staff; None once erased)."""
@@ -203,12 +285,6 @@ class IntakeUnitOfWork(PgUnitOfWork, idempotency.IdempotencyQueries, ErasureQuer
 
     async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None:
         """Add a timeline entry once per event."""
-        due = entry.due_at.isoformat() if entry.due_at else None
-        detail = {
-            k: v
-            for k, v in (("outcome", entry.outcome), ("level", entry.level), ("due_at", due))
-            if v
-        }
         await self.conn.execute(
             "INSERT INTO timeline (complaint_id, event_id, kind, at, agency_code, detail)"
             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING",
@@ -217,7 +293,7 @@ class IntakeUnitOfWork(PgUnitOfWork, idempotency.IdempotencyQueries, ErasureQuer
             entry.kind,
             entry.at,
             entry.agency_code,
-            json.dumps(detail),
+            json.dumps(_detail(entry)),
         )
 
     async def close(self, complaint_id: UUID, closed_at: datetime) -> None:
@@ -235,6 +311,13 @@ class IntakeUnitOfWork(PgUnitOfWork, idempotency.IdempotencyQueries, ErasureQuer
             complaint_id,
             status,
         )
+
+
+def _detail(entry: TimelineEntry) -> dict[str, str]:
+    due = entry.due_at.isoformat() if entry.due_at else None
+    return {
+        k: v for k, v in (("outcome", entry.outcome), ("level", entry.level), ("due_at", due)) if v
+    }
 
 
 def _entry(row: asyncpg.Record) -> TimelineEntry:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
@@ -12,11 +12,10 @@ from intake.domain import tickets
 from intake.domain.access import Caller, may_register_for
 from intake.domain.complaints import NewComplaint, Problem, Registered, check
 from intake.domain.idempotency import KeySource, key_of
-from intake.domain.tracking import TimelineEntry
-from intake.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from intake.service_layer.unit_of_work import KeyGate, UnitOfWork, UnitOfWorkFactory
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintCreated, ComplaintPii
-from slrt_shared.idempotency import IdempotencyKeyReusedError
+from slrt_shared.idempotency import IdempotencyKey, IdempotencyKeyReusedError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +41,7 @@ class Outcome:
     complaint_id: UUID
     created: bool
     registered: Registered | None = None
+    row: dict[str, Any] | None = None  # the complaint's row, with its resident's data
 
 
 async def register_complaint(
@@ -63,26 +63,46 @@ async def register_complaint(
     """
     fingerprint = fingerprint or complaint.fingerprint()
     key = key_of(source, complaint.village_code, idempotency_key)
-    # Raises IdempotencyKeyReusedError for another request under the key.
-    earlier = await uow.replay(key, fingerprint)
-    if earlier is not None:
-        return Outcome(UUID(earlier["complaint_id"]), created=False)
     problems = check(complaint, await uow.catalogue(), now)
     if problems:
+        # A repeat is answered as the first request was, even if the catalogue changed since.
+        earlier = await _earlier(uow, key, fingerprint)
+        if earlier is not None:
+            return earlier
         raise ComplaintRejectedError(problems)
-    ticket = tickets.new_ticket()
-    while await uow.ticket_taken(ticket):
-        ticket = tickets.new_ticket()
-    duplicates = await uow.open_complaints_of(complaint.resident.nik, complaint.needs)
-    registered = Registered(uuid4(), ticket, now, complaint, tuple(duplicates))
-    await uow.add(registered, operator)
-    await uow.remember(key, fingerprint, {"complaint_id": str(registered.complaint_id)})
-    created_id = _announce(uow, registered)
-    await uow.append(registered.complaint_id, created_id, TimelineEntry(now, "received"))
-    return Outcome(registered.complaint_id, created=True, registered=registered)
+    complaint_id = uuid4()
+    received = uuid4()  # the id of the complaint.created event, and of its timeline entry
+    gate: KeyGate | None = KeyGate(key, fingerprint, {"complaint_id": str(complaint_id)})
+    while True:
+        draft = Registered(complaint_id, tickets.new_ticket(), now, complaint)
+        saved = await uow.save_complaint(draft, operator, received, gate)
+        if saved.row is not None:
+            break
+        if saved.key_taken:
+            earlier = await _earlier(uow, key, fingerprint)
+            if earlier is not None:
+                return earlier
+            # The key was forgotten between the two statements (retention): save it again.
+            continue
+        # Only the ticket was taken, by another complaint: the key is saved, draw again.
+        gate = None
+    row = saved.row
+    registered = replace(draft, possible_duplicate_of=tuple(row["possible_duplicate_of"]))
+    _announce(uow, registered, received)
+    return Outcome(complaint_id, created=True, registered=registered, row=row)
 
 
-def _announce(uow: UnitOfWork, registered: Registered) -> UUID:
+async def _earlier(uow: UnitOfWork, key: IdempotencyKey, fingerprint: str) -> Outcome | None:
+    """The complaint a key registered before (None: a new key); refuses another request's key."""
+    found = await uow.saved_under(key)
+    if found is None:
+        return None
+    if found.request_hash != fingerprint:
+        raise IdempotencyKeyReusedError(key)
+    return Outcome(found.complaint_id, created=False, row=found.row)
+
+
+def _announce(uow: UnitOfWork, registered: Registered, event_id: UUID) -> None:
     c = registered.complaint
     created = ComplaintCreated(
         complaint_id=registered.complaint_id,
@@ -103,10 +123,9 @@ def _announce(uow: UnitOfWork, registered: Registered) -> UUID:
         description=c.description,
     )
     subject = registered.complaint_id
-    created_event = new_event(created, source=SOURCE, subject=subject, time=registered.received_at)
-    uow.announce(created_event)
-    uow.announce(new_event(pii, source=SOURCE, subject=subject, time=registered.received_at))
-    return created_event.id
+    at = registered.received_at
+    uow.announce(new_event(created, source=SOURCE, subject=subject, time=at, event_id=event_id))
+    uow.announce(new_event(pii, source=SOURCE, subject=subject, time=at))
 
 
 @dataclass(frozen=True)
@@ -147,8 +166,8 @@ async def register(command: RegisterComplaint, uow: UnitOfWork) -> Registration:
             source=command.source,
             fingerprint=command.fingerprint,
         )
-        row = await uow.complaint(outcome.complaint_id)
         await uow.commit()
+    row = outcome.row
     assert row is not None
     if outcome.created:
         # Identifiers only: the log never carries the resident's data.

@@ -8,6 +8,7 @@ the events queued by `announce`, leaving without a commit rolls it back.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -21,6 +22,34 @@ from intake.domain.tracking import TimelineEntry
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.idempotency import IdempotencyKey
+
+
+@dataclass(frozen=True)
+class KeyGate:
+    """The idempotency key a registration saves first, with its request's hash and answer."""
+
+    key: IdempotencyKey
+    request_hash: str
+    response: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What saving a complaint did: nothing as the key was taken, nothing as the ticket was
+    (`row` None), or the complaint's row with its resident's data."""
+
+    key_taken: bool
+    row: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class SavedKey:
+    """What a key was saved with: its request's hash, the complaint it registered and that
+    complaint's row with its resident's data (None if it is gone)."""
+
+    request_hash: str
+    complaint_id: UUID
+    row: dict[str, Any] | None
 
 
 class UnitOfWork(Protocol):
@@ -38,21 +67,19 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
     def announce(self, event: CloudEvent) -> str: ...
 
-    # operators and the rate limit
+    # operators and the rate limit; `caller` and `count_request` run outside any transaction
+    # (no `async with`): a caller is kept in memory a few seconds, a count saved at once
     async def caller(self, token_hash: str) -> Caller | None: ...
     async def count_request(self, token_hash: str, window_start: datetime) -> int: ...
     async def forget_windows_before(self, moment: datetime) -> None: ...
     async def requester(self, token_hash: str) -> str: ...
 
-    # registration
+    # registration (the catalogue is kept in memory a few seconds)
     async def catalogue(self) -> Catalogue: ...
-    async def replay(self, key: IdempotencyKey, request_hash: str) -> dict[str, Any] | None: ...
-    async def ticket_taken(self, ticket: str) -> bool: ...
-    async def open_complaints_of(self, nik: str, needs: tuple[str, ...]) -> list[UUID]: ...
-    async def add(self, registered: Registered, recorded_by: str) -> None: ...
-    async def remember(
-        self, key: IdempotencyKey, request_hash: str, response: Mapping[str, Any]
-    ) -> None: ...
+    async def save_complaint(
+        self, registered: Registered, recorded_by: str, received: UUID, gate: KeyGate | None
+    ) -> Saved: ...
+    async def saved_under(self, key: IdempotencyKey) -> SavedKey | None: ...
 
     # complaints and their timelines
     async def complaint(self, complaint_id: UUID) -> dict[str, Any] | None: ...
