@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cached_property
 from uuid import UUID
 
 from intake.domain import nik
@@ -58,12 +59,13 @@ class Catalogue:
     villages: frozenset[str]
     services: frozenset[str]
 
-    @property
+    # Worked out once per catalogue: a replica checks every complaint against the one it keeps.
+    @cached_property
     def kecamatan(self) -> frozenset[str]:
         """Kecamatan of the served villages."""
         return frozenset(regions.kecamatan_of(v) for v in self.villages)
 
-    @property
+    @cached_property
     def regencies(self) -> frozenset[str]:
         """Regencies served."""
         return frozenset(regions.regency_of(v) for v in self.villages)
