@@ -24,6 +24,7 @@ import pytest_asyncio
 from intake.adapters.cache import ReferenceCache
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.app import build
+from intake.domain import tickets
 from intake.entrypoints import cli_operators as admin
 from intake.settings import IntakeSettings
 from slrt_devstack import fixtures
@@ -252,3 +253,29 @@ async def until_status(
             return response
         await asyncio.sleep(0.05)
     raise AssertionError(f"still {response.status_code}: {response.text}")
+
+
+async def test_a_ticket_already_taken_is_left_to_the_unique_index_and_drawn_again(
+    replicas: Replicas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await post(replicas.a, replicas.operator, complaint())
+    taken = first.json()["ticket"]
+    drawn = iter([taken, taken, "SLRT-ZZZZ-" + uuid.uuid4().hex[:4].upper().replace("U", "V")])
+    monkeypatch.setattr(tickets, "new_ticket", lambda: next(drawn))
+    key = uuid.uuid4().hex
+    with counting() as statements:
+        again = await post(replicas.a, replicas.operator, complaint(), key)
+    assert again.status_code == 201, again.text
+    assert again.json()["ticket"] != taken
+    # the key saved by the first statement, the complaint by the third
+    assert sum(s.startswith("WITH gate AS (INSERT INTO idempotency_keys") for s in statements) == 1
+    assert sum(s.startswith("WITH gate AS (SELECT 1)") for s in statements) == 2
+    conn = await asyncpg.connect(replicas.dsn)
+    try:
+        keys = await conn.fetchval("SELECT count(*) FROM idempotency_keys WHERE key = $1", key)
+        tickets_of_it = await conn.fetchval(
+            "SELECT count(*) FROM complaints WHERE id = $1", uuid.UUID(again.json()["complaint_id"])
+        )
+    finally:
+        await conn.close()
+    assert (keys, tickets_of_it) == (1, 1)
