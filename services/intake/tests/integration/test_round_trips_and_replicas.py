@@ -279,3 +279,29 @@ async def test_a_ticket_already_taken_is_left_to_the_unique_index_and_drawn_agai
     finally:
         await conn.close()
     assert (keys, tickets_of_it) == (1, 1)
+
+
+async def test_concurrent_repeats_of_a_key_on_two_replicas_create_one_complaint(
+    replicas: Replicas,
+) -> None:
+    body, key = complaint(), uuid.uuid4().hex
+    other = {**body, "needs": ["LANSIA"]}
+    sent = [
+        post(http, replicas.operator, payload, key)
+        for http in (replicas.a, replicas.b)
+        for payload in (body, body, body, other)
+    ]
+    answers = await asyncio.gather(*sent)
+    statuses = sorted(a.status_code for a in answers)
+    # Whichever body came first made the complaint; its repeats replay it, the other is refused.
+    assert statuses in ([200] * 5 + [201] + [409] * 2, [200] + [201] + [409] * 6), statuses
+    ids = {a.json()["complaint_id"] for a in answers if a.status_code in (200, 201)}
+    assert len(ids) == 1
+    conn = await asyncpg.connect(replicas.dsn)
+    try:
+        saved = await conn.fetchval(
+            "SELECT count(*) FROM complaints WHERE description = $1", body["description"]
+        )
+    finally:
+        await conn.close()
+    assert saved == 1
