@@ -47,3 +47,17 @@ def usage(before: dict[str, float], after: dict[str, float], seconds: float) -> 
         for name in after
         if seconds > 0
     }
+
+
+def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds each process used between two readings."""
+    return {name: after[name] - before.get(name, 0.0) for name in after}
+
+
+def grouped(seconds: dict[str, float], prefix: str, name: str) -> dict[str, float]:
+    """The same figures with every process named `prefix…` summed under `name`."""
+    out: dict[str, float] = {}
+    for process, value in seconds.items():
+        key = name if process.startswith(prefix) else process
+        out[key] = out.get(key, 0.0) + value
+    return out
