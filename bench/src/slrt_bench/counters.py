@@ -51,11 +51,10 @@ async def backends(admin_url: str, database: str) -> list[int]:
 async def _statements(conn: asyncpg.Connection, database: str) -> int | None:
     """Statements executed in the database so far, if pg_stat_statements can tell."""
     preloaded = "pg_stat_statements" in str(await conn.fetchval("SHOW shared_preload_libraries"))
-    installed = await conn.fetchval(
-        "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
-    )
-    if not (preloaded and installed):
+    if not preloaded:
         return None
+    # the local stack preloads the module; the view needs the extension in the admin database
+    await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
     calls = await conn.fetchval(
         "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
         " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)",

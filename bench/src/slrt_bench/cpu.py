@@ -50,8 +50,13 @@ def usage(before: dict[str, float], after: dict[str, float], seconds: float) -> 
 
 
 def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """CPU seconds each process used between two readings."""
-    return {name: after[name] - before.get(name, 0.0) for name in after}
+    """CPU seconds each process used between two readings (never below zero).
+
+    A process that exits in between takes its seconds out of its tree's sum: a tree shared with
+    other runs (a Postgres server) can read less than before; what it used is then unknown but
+    not negative.
+    """
+    return {name: max(0.0, after[name] - before.get(name, 0.0)) for name in after}
 
 
 def grouped(seconds: dict[str, float], prefix: str, name: str) -> dict[str, float]:
