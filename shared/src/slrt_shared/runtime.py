@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
@@ -229,12 +230,16 @@ class ServiceRuntime:
     def serve(self, app: FastAPI) -> None:
         """Run the HTTP server (and with it everything else) until stopped."""
         setup_logging(self.name, self.settings.log_level, self.settings.log_json)
+        loop, http = server_stack()
+        log.info("%s: serving HTTP with the %s loop and the %s parser", self.name, loop, http)
         uvicorn.run(
             app,
             host=self.settings.http_host,
             port=self.settings.http_port,
             log_config=None,
             access_log=False,
+            loop=loop,
+            http=http,
         )
 
     async def _check_postgres(self) -> None:
@@ -332,6 +337,22 @@ class _KafkaSide:
             await self._relay.producer.stop()
         elif self._producer is not None:
             await self._producer.stop()
+
+
+def _loads(module: str) -> bool:
+    """Whether a compiled accelerator imports here (a wheel for another platform does not)."""
+    try:
+        importlib.import_module(module)
+    except Exception:  # noqa: BLE001 - ImportError, or a shared library that will not load
+        return False
+    return True
+
+
+def server_stack() -> tuple[str, str]:
+    """uvicorn's event loop and HTTP parser: uvloop and httptools, else asyncio and h11."""
+    loop = "uvloop" if _loads("uvloop") else "asyncio"
+    http = "httptools" if _loads("httptools") else "h11"
+    return loop, http
 
 
 def inbox_retention(settings: ServiceSettings) -> retention.RetentionRule:
