@@ -32,6 +32,7 @@ from opentelemetry import propagate, trace
 from prometheus_client import Counter, Gauge
 
 from slrt_shared.contracts.envelope import CONTENT_TYPE, CloudEvent
+from slrt_shared.telemetry import tracing_on
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("slrt.outbox")
@@ -384,6 +385,15 @@ class OutboxRelay:
 
     async def _send(self, row: asyncpg.Record) -> asyncio.Future[Any]:
         carrier = json.loads(row["headers"])
+        if not tracing_on():
+            # No span to build: the record carries on the trace its event was saved in, if any.
+            future: asyncio.Future[Any] = await self._producer.send(
+                row["topic"],
+                value=bytes(row["value"]),
+                key=bytes(row["key"]),
+                headers=_record_headers({"content-type": CONTENT_TYPE, **carrier}),
+            )
+            return future
         token = otel_context.attach(propagate.extract(carrier))
         try:
             with tracer.start_as_current_span(
@@ -393,11 +403,11 @@ class OutboxRelay:
                 span.set_attribute("messaging.destination.name", row["topic"])
                 headers: dict[str, Any] = {"content-type": CONTENT_TYPE}
                 propagate.inject(headers)
-                future: asyncio.Future[Any] = await self._producer.send(
+                future = await self._producer.send(
                     row["topic"],
                     value=bytes(row["value"]),
                     key=bytes(row["key"]),
-                    headers=[(k, str(v).encode()) for k, v in headers.items()],
+                    headers=_record_headers(headers),
                 )
                 return future
         finally:
@@ -494,6 +504,11 @@ class OutboxRelay:
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
+
+
+def _record_headers(headers: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """Kafka record headers from the text values of a carrier."""
+    return [(k, str(v).encode()) for k, v in headers.items()]
 
 
 def _failure_of(delivery: asyncio.Future[Any]) -> Exception | None:
