@@ -225,6 +225,8 @@ class OutboxRelay:
         # are still unacknowledged: no other member may relay until they end, or its sends of
         # the same rows and the rows behind them could reach the topic before this producer's.
         self._in_flight_lease: asyncpg.pool.PoolConnectionProxy | None = None
+        # The connection holding the outbox's lock while `run` leads (None: not leading).
+        self._leader: asyncpg.pool.PoolConnectionProxy | None = None
         self._channel = notify_channel(schema)
         self._batch_size = batch_size
         self._idle_wait = idle_wait
@@ -239,7 +241,12 @@ class OutboxRelay:
         self._backlog = Backlog()
 
     async def run(self) -> None:
-        """Relay until stopped, waking on NOTIFY and polling as a safety net."""
+        """Relay until stopped, waking on NOTIFY and polling as a safety net.
+
+        The relay that takes the outbox's lock keeps it, on a connection of its own, for as
+        long as it runs: its passes run on that connection and ask for no lock. A leader that
+        dies takes its session, and the lock, with it; the others try for it on every wake.
+        """
         listener = await self._pool.acquire()
         try:
             await listener.add_listener(self._channel, self._on_notify)
@@ -247,14 +254,18 @@ class OutboxRelay:
                 # Cleared before the pass, so a NOTIFY that arrives during it is not lost.
                 self._wake.clear()
                 try:
+                    if self._leader is None:
+                        await self._lead()
                     sent = await self.relay_once()
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError) as exc:
                     log.warning("outbox relay pass failed, retrying: %s", exc)
                     sent = 0
+                    await self._resign()  # its connection may be gone: contend again
                     await asyncio.sleep(self._idle_wait)
                 except Exception:
                     log.exception("outbox relay pass failed, retrying")
                     sent = 0
+                    await self._resign()
                     await asyncio.sleep(self._idle_wait)
                 if sent < self._batch_size:
                     with contextlib.suppress(TimeoutError):
@@ -264,7 +275,40 @@ class OutboxRelay:
                 await listener.remove_listener(self._channel, self._on_notify)
             finally:
                 await self._pool.release(listener)
-                await self._end_lease()
+                try:
+                    await self._resign()
+                finally:
+                    await self._end_lease()
+
+    @property
+    def leading(self) -> bool:
+        """Whether this relay holds the outbox's lock across its passes."""
+        return self._leader is not None
+
+    async def _lead(self) -> None:
+        """Take the outbox's lock for the life of the relay, if no other member holds it."""
+        conn = await self._pool.acquire()
+        try:
+            taken = await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self._lock_key)
+        except BaseException:
+            await self._pool.release(conn)
+            raise
+        if taken:
+            self._leader = conn
+        else:
+            await self._pool.release(conn)
+
+    async def _resign(self) -> None:
+        """Give the outbox's lock up (the pool keeps session state: it is unlocked first)."""
+        conn, self._leader = self._leader, None
+        if conn is None:
+            return
+        try:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", self._lock_key)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            conn.terminate()  # a session that cannot say it lets go ends, and its lock with it
+        finally:
+            await self._pool.release(conn)
 
     @property
     def backlog(self) -> Backlog:
@@ -324,24 +368,31 @@ class OutboxRelay:
             await self._pool.release(lease)
 
     async def _pass(self) -> int:
+        if self._leader is not None:
+            async with self._leader.transaction():
+                return await self._relay_on(self._leader)
         async with self._pool.acquire() as conn, conn.transaction():
             locked = await conn.fetchval(
                 "SELECT pg_try_advisory_xact_lock(hashtext($1))", self._lock_key
             )
             if not locked:
                 return 0
-            if self._in_flight_lease is None and not await conn.fetchval(
-                "SELECT pg_try_advisory_xact_lock_shared(hashtext($1))", self._in_flight_key
-            ):
-                return 0  # another member's sends are still under way
-            rows = await conn.fetch(_DUE_ROWS, self._batch_size)
-            if not rows:
-                return 0
-            published, failures = await self._publish(rows)
-            if published:
-                await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", published)
-            if failures:
-                await self._park(conn, failures)
+            return await self._relay_on(conn)
+
+    async def _relay_on(self, conn: asyncpg.Connection) -> int:
+        """One pass in the transaction of a connection that holds the outbox's lock."""
+        if self._in_flight_lease is None and not await conn.fetchval(
+            "SELECT pg_try_advisory_xact_lock_shared(hashtext($1))", self._in_flight_key
+        ):
+            return 0  # another member's sends are still under way
+        rows = await conn.fetch(_DUE_ROWS, self._batch_size)
+        if not rows:
+            return 0
+        published, failures = await self._publish(rows)
+        if published:
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", published)
+        if failures:
+            await self._park(conn, failures)
         return len(published) + len(failures)
 
     async def _publish(self, rows: Sequence[asyncpg.Record]) -> tuple[list[int], list[Failure]]:
