@@ -273,8 +273,11 @@ class OutboxRelay:
         finally:
             try:
                 await listener.remove_listener(self._channel, self._on_notify)
-            finally:
                 await self._pool.release(listener)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                # a listener cut on the way (a failover) is already gone from the pool
+                log.warning("outbox listener not closed cleanly: %s", exc)
+            finally:
                 try:
                     await self._resign()
                 finally:
@@ -299,16 +302,25 @@ class OutboxRelay:
             await self._pool.release(conn)
 
     async def _resign(self) -> None:
-        """Give the outbox's lock up (the pool keeps session state: it is unlocked first)."""
+        """Give the outbox's lock up (the pool keeps session state: it is unlocked first).
+
+        Never raises: it runs after a failed pass, whose connection may be cut in any way
+        (asyncpg reports some cuts as an internal client error), and the relay must go on.
+        """
         conn, self._leader = self._leader, None
         if conn is None:
             return
         try:
             await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", self._lock_key)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            conn.terminate()  # a session that cannot say it lets go ends, and its lock with it
-        finally:
+        except Exception as exc:  # noqa: BLE001 - whatever the cut, the session must end
+            log.warning("outbox lock not given up by its session, ending it: %r", exc)
+            # A session that ends takes its lock with it; a cut one the pool has already let go.
+            with contextlib.suppress(Exception):
+                conn.terminate()
+        try:
             await self._pool.release(conn)
+        except Exception as exc:  # noqa: BLE001 - the pool replaces a connection it cannot keep
+            log.warning("outbox leader connection not returned to the pool: %r", exc)
 
     @property
     def backlog(self) -> Backlog:

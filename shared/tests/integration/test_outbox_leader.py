@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+import asyncpg
 import pytest
 
 from slrt_shared import db
@@ -115,3 +116,33 @@ async def test_a_killed_leader_hands_the_outbox_to_another_member(scratch, test_
             await producer.stop()
         for pool in pools:
             pool.terminate()
+
+
+async def test_a_leader_whose_sessions_are_all_cut_goes_on_relaying(scratch, test_env) -> None:
+    name = "slrt-test-relay-cut"  # to find the relay's sessions, and only them
+    pool = await asyncpg.create_pool(
+        scratch.dsn, server_settings={"search_path": scratch.schema, "application_name": name}
+    )
+    producer = idempotent_producer(test_env.kafka_bootstrap_servers, "test-relay-cut")
+    await producer.start()
+    relay = OutboxRelay(pool, producer, schema=scratch.schema, idle_wait=0.2)
+    running = asyncio.create_task(relay.run())
+    try:
+        await commit_one(scratch.pool, test_env)
+        assert await drained(scratch.pool)
+        assert relay.leading
+        for _ in range(3):  # as a failover does: every session of the relay's pool cut
+            async with scratch.pool.acquire() as admin:
+                await admin.fetchval(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = $1",
+                    name,
+                )
+            await commit_one(scratch.pool, test_env)
+            assert await drained(scratch.pool), "the relay stopped relaying"
+        assert not running.done()
+    finally:
+        relay.stop()
+        await asyncio.wait_for(running, 10)
+        await producer.stop()
+        await pool.close()
