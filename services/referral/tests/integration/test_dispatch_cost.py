@@ -24,7 +24,7 @@ from slrt_devstack import fixtures
 from slrt_devstack.testing import eventually
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
-from slrt_shared.contracts.events import ComplaintCreated
+from slrt_shared.contracts.events import ComplaintCreated, ReferralUpdated
 
 from .conftest import MONDAY
 
@@ -119,6 +119,46 @@ async def test_routing_a_complaint_of_two_needs_takes_seven_statements_of_its_ow
             complaint_id,
         )
         assert [tuple(r) for r in referred] == [("ADMINDUK", "DISDUKCAPIL"), ("JKN-PBI", "DINSOS")]
+
+
+async def test_an_agencys_acknowledgement_takes_five_statements_its_log_entry_included(  # type: ignore[no-untyped-def]
+    test_env, observed
+) -> None:
+    async with service(test_env.admin_url, "u") as (runtime, _, pool):
+        complaints = [await complaint(runtime, "32.15.02.2001", ["JKN-PBI"]) for _ in range(2)]
+        rows = [
+            await pool.fetchrow("SELECT * FROM referrals WHERE complaint_id = $1", c)
+            for c in complaints
+        ]
+
+        async def acknowledge(row: Any) -> None:
+            data = ReferralUpdated(
+                referral_id=row["id"],
+                complaint_id=row["complaint_id"],
+                agency_code=row["agency_code"],
+                status="acknowledged",
+                at=MONDAY,
+            )
+            event = new_event(data, source="/slrt/test", subject=row["complaint_id"])
+            await runtime.handlers[topics.REFERRAL_UPDATED](event)
+
+        await acknowledge(rows[0])  # prepares the statements
+        counted: list[str] = []
+        token = _COUNTED.set(counted)
+        try:
+            await acknowledge(rows[1])
+            await eventually(lambda: _true(counted))
+        finally:
+            _COUNTED.reset(token)
+        # BEGIN, the inbox's claim, the referral locked, its change with its log entry, COMMIT.
+        assert len(counted) == 5, counted
+        logged = await pool.fetch(
+            "SELECT from_status, to_status, accepted FROM transition_log WHERE referral_id = $1",
+            rows[1]["id"],
+        )
+        assert [tuple(r) for r in logged] == [("dispatched", "acknowledged", True)]
+        status = await pool.fetchval("SELECT status FROM referrals WHERE id = $1", rows[1]["id"])
+        assert status == "acknowledged"
 
 
 async def test_a_changed_rule_routes_the_next_complaint_though_rules_are_kept(  # type: ignore[no-untyped-def]

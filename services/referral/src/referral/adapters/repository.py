@@ -12,7 +12,7 @@ import asyncpg
 
 from referral.adapters.calendar import PgCalendarStore
 from referral.adapters.rule_cache import RULE_SQL, RoutingRules, pick, rule_of
-from referral.domain.referrals import Case, Referral, Transition
+from referral.domain.referrals import Asked, Case, Referral, Transition
 from referral.domain.routing import RegisteredAgency, RoutingRule
 from referral.domain.staff import Staff
 from slrt_shared.contracts.referral_states import Outcome
@@ -216,25 +216,32 @@ class ReferralUnitOfWork(PgUnitOfWork):
         )
         return [_referral(r) for r in rows]
 
-    async def set_status(self, referral_id: UUID, status: str, reason_code: str | None) -> None:
-        """Change a referral's status (one that is over no longer breaches)."""
+    async def set_status(
+        self, referral_id: UUID, status: str, reason_code: str | None, asked: Asked | None = None
+    ) -> None:
+        """Change a referral's status (one that is over no longer breaches), logging `asked`."""
         await self.conn.execute(
-            "UPDATE referrals SET status = $2, reason_code = COALESCE($3, reason_code),"
+            _logged(asked)
+            + "UPDATE referrals SET status = $2, reason_code = COALESCE($3, reason_code),"
             " next_breach_at = CASE WHEN $2 IN ('rejected', 'resolved') THEN NULL"
             " ELSE next_breach_at END WHERE id = $1",
             referral_id,
             status,
             reason_code,
+            *_log_args(asked),
         )
 
-    async def resolve(self, referral_id: UUID, outcome: Outcome, at: datetime) -> None:
-        """Record a referral's outcome."""
+    async def resolve(
+        self, referral_id: UUID, outcome: Outcome, at: datetime, asked: Asked | None = None
+    ) -> None:
+        """Record a referral's outcome, logging `asked` in the same statement."""
         await self.conn.execute(
-            "UPDATE referrals SET status = 'resolved', outcome = $2,"
+            _logged(asked) + "UPDATE referrals SET status = 'resolved', outcome = $2,"
             " resolved_at = $3, next_breach_at = NULL WHERE id = $1",
             referral_id,
             outcome,
             at,
+            *_log_args(asked),
         )
 
     async def log_transition(
@@ -269,6 +276,25 @@ class ReferralUnitOfWork(PgUnitOfWork):
             "SELECT kind, regency_code FROM staff_tokens WHERE token_hash = $1", token_hash
         )
         return Staff(row["kind"], row["regency_code"]) if row else None
+
+
+def _logged(asked: Asked | None) -> str:
+    """A data-modifying CTE logging the change asked ($4 to $9) beside a change of referral $1."""
+    if asked is None:
+        return ""
+    return (
+        "WITH logged AS (INSERT INTO transition_log"
+        " (referral_id, event_id, from_status, to_status, accepted, reason, at)"
+        " VALUES ($1, $4, $5, $6, $7, $8, $9)) "
+    )
+
+
+def _log_args(asked: Asked | None) -> tuple[Any, ...]:
+    """The arguments of `_logged`, none without a change to log."""
+    if asked is None:
+        return ()
+    d = asked.decision
+    return (asked.event_id, d.from_status, d.to_status, d.accepted, d.reason, asked.at)
 
 
 def _case(row: asyncpg.Record) -> Case:
