@@ -45,7 +45,7 @@ class ReferralUnitOfWork(PgUnitOfWork):
     async def rule(self, service_code: str, kecamatan_code: str = "") -> RoutingRule | None:
         """The rule of a service: the kecamatan's override if there is one, else the district's."""
         if self._rules is not None and not self._rules_changed:
-            kept = await self._rules.rules()
+            kept = await self._rules.rules(self.conn)
             if kept is not None:
                 return pick(kept, service_code, kecamatan_code)
         row = await self.conn.fetchrow(RULE_SQL, service_code, kecamatan_code)

@@ -3,8 +3,9 @@
 Every change to `routing_rules` is announced on the schema's channel when it commits (migration
 007); each replica listens and drops the rules it kept, so the next dispatch reads them again.
 While the replica is not listening (starting, or its listening connection lost) nothing is kept
-and each dispatch reads its rule as before. Rules are loaded on a connection of their own, so
-only committed rules are ever kept, never a transaction's own uncommitted change.
+and each dispatch reads its rule as before. Rules are loaded in the caller's transaction (a
+second connection per transaction could exhaust the pool), never in one that changed a rule
+itself: only committed rules are kept.
 """
 
 from __future__ import annotations
@@ -73,14 +74,17 @@ class RoutingRules:
         """Whether changes to the rules are heard now (only then are rules kept)."""
         return self._listening
 
-    async def rules(self) -> Rules | None:
-        """Every committed rule by (service, scope); None while changes cannot be heard."""
+    async def rules(self, conn: asyncpg.Connection) -> Rules | None:
+        """Every rule by (service, scope), read on `conn` when not kept; None while not listening.
+
+        `conn`'s transaction must not have changed a rule: what it reads would be kept.
+        """
         if not self._listening:
             return None
         if self._kept is not None:
             return self._kept
         generation = self._generation
-        rows = await self._pool().fetch(_ALL_SQL)
+        rows = await conn.fetch(_ALL_SQL)
         loaded = {(r["service_code"], r["scope"]): rule_of(r) for r in rows}
         if self._listening and generation == self._generation:
             self._kept = loaded
