@@ -78,7 +78,7 @@ images: ## Build the four service images with Docker (IMAGE_REGISTRY, IMAGE_TAG)
 	    -t $${IMAGE_REGISTRY:-ghcr.io/slrt-puskesos}/slrt-$$name:$${IMAGE_TAG:-0.1.0} . || exit 1; \
 	done
 
-bench: install ## Measure sustained complaints/s, latency to dispatch and close, CPU, vs the machine's ceilings.
+bench: install ## Sustained complaints/s, latency, costs per complaint (commits, statements, Kafka records, CPU) vs design-independent primitives.
 	$(RUN) python -m slrt_bench
 
 NATIONAL_ARGS ?=

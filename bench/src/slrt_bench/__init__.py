@@ -1,1 +1,1 @@
-"""`make bench`: the platform's sustained rate and latency, against the machine's own ceilings."""
+"""`make bench`: the platform's sustained rate, latency and cost per complaint vs primitives."""

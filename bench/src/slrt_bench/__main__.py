@@ -1,9 +1,11 @@
-"""`python -m slrt_bench`: stepped load on a fresh platform, the machine's ceilings, the report.
+"""`python -m slrt_bench`: the machine's primitives, stepped load on a fresh platform, the report.
 
 Knobs (environment): BENCH_STEPS (offered complaints/s, default "25,50,100,200"),
 BENCH_SECONDS (per step, default 20), BENCH_DRAIN_SECONDS (the longest wait, default 300, for
 a step's last dispatch and last close: the next step starts on an empty pipeline, so a step
-beyond the pipeline's pace does not leave its backlog to the next one).
+beyond the pipeline's pace does not leave its backlog to the next one), BENCH_PRIMITIVE_SECONDS
+(each primitive's run, default 8), BENCH_BARE_RATE (requests/s offered to the bare endpoint,
+above what it answers, default 1500).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from slrt_bench import ceilings, cpu, report
+from slrt_bench import counters, cpu, primitives, report
 from slrt_bench.agencies import AgencyDesks
 from slrt_bench.data import District
 from slrt_bench.load import run_step
@@ -25,6 +27,7 @@ from slrt_bench.observer import Observer
 from slrt_bench.stack import pids, platform, results_dir
 
 REGENCY = "32.15"
+BACKEND = "postgres-backend-"
 
 
 async def drain(sent: dict[str, float], seen: dict[str, float], within: float) -> None:
@@ -36,24 +39,35 @@ async def drain(sent: dict[str, float], seen: dict[str, float], within: float) -
         await asyncio.sleep(0.2)
 
 
-async def bench(steps: list[float], seconds: float, drain_s: float) -> dict[str, Any]:
-    """Measure the ceilings, then each step on a fresh platform."""
+async def measure_primitives(
+    admin_url: str, bootstrap: str, district: District, seconds: float, bare_rate: float
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """The three primitives, one after another on the otherwise idle platform."""
+    print("measuring the machine's primitives ...", flush=True)
+    bare = await primitives.bare_http(admin_url, district, bare_rate, seconds)
+    kafka = await primitives.kafka_rates(bootstrap, 20_000)
+    found = {
+        "bare_http_requests_per_s": round(bare["requests_per_s"], 1),
+        "kafka_produce_per_s": round(kafka["produce_per_s"], 1),
+        "kafka_consume_per_s": round(kafka["consume_per_s"], 1),
+        "postgres_commits_per_s": round(
+            await primitives.single_commits(admin_url, seconds, concurrency=16), 1
+        ),
+    }
+    print(json.dumps(found), flush=True)
+    return found, bare
+
+
+async def bench(
+    steps: list[float], seconds: float, drain_s: float, primitive_s: float, bare_rate: float
+) -> dict[str, Any]:
+    """Measure the primitives, then each step on a fresh platform with its costs."""
     district = District.of(REGENCY)
     rng = random.Random(2026)
     async with platform(REGENCY) as stack:
-        print("measuring the machine's ceilings ...", flush=True)
-        ceiling = {
-            "postgres_commits_per_s": round(
-                await ceilings.postgres_commits(stack.admin_url, 8, concurrency=16), 1
-            ),
-            **{
-                k: round(v, 1)
-                for k, v in (await ceilings.kafka_rates(stack.bootstrap, 20_000)).items()
-            },
-        }
-        ceiling["kafka_produce_per_s"] = ceiling.pop("produce_per_s")
-        ceiling["kafka_consume_per_s"] = ceiling.pop("consume_per_s")
-        print(json.dumps(ceiling), flush=True)
+        primitive, bare = await measure_primitives(
+            stack.admin_url, stack.bootstrap, district, primitive_s, bare_rate
+        )
         observer = Observer(stack.bootstrap, stack.layout)
         await observer.start()
         desks = AgencyDesks(
@@ -62,45 +76,66 @@ async def bench(steps: list[float], seconds: float, drain_s: float) -> dict[str,
         desks.start()
         # The generator, the agencies and the observer share the machine too: count them.
         processes = {**pids(stack), "bench": os.getpid()}
+
+        async def reading() -> tuple[dict[str, int | None], dict[str, int], dict[str, float]]:
+            pg = await counters.postgres(stack.admin_url, stack.database)
+            kafka = await counters.kafka(stack.bootstrap, stack.layout.prefix, (desks.group_id,))
+            # The run's own backends apart from the rest of a Postgres other runs may share.
+            backends = await counters.backends(stack.admin_url, stack.database)
+            named = {**processes, **{f"{BACKEND}{pid}": pid for pid in backends}}
+            return pg, kafka, cpu.cpu_times(named)
+
         results = []
         try:
             for rate in steps:
                 print(f"step: {rate:.0f} complaints/s for {seconds:.0f} s ...", flush=True)
-                before, began = cpu.cpu_times(processes), time.time()
+                pg0, kafka0, cpu0 = await reading()
+                before, began = cpu0, time.time()
                 step = await run_step(
                     stack.urls["intake"], stack.creds["operators"], district, rate, seconds, rng
                 )
                 await drain(step.sent_at, observer.dispatched, drain_s)
                 used = cpu.usage(before, cpu.cpu_times(processes), time.time() - began)
                 await drain(step.sent_at, observer.closed, drain_s)
+                # the last offset commits and statistics flushes, then the step's whole cost
+                await asyncio.sleep(counters.STATS_FLUSH_SECONDS + 1.0)
+                pg1, kafka1, cpu1 = await reading()
                 needs = step.needs or [1]
-                results.append(
-                    report.step_figures(
-                        step, observer.dispatched, observer.closed, used, sum(needs) / len(needs)
-                    )
+                figures = report.step_figures(
+                    step, observer.dispatched, observer.closed, used, sum(needs) / len(needs)
                 )
+                figures["costs"] = report.costs(
+                    counters.deltas(pg0, pg1),
+                    {k: v for k, v in counters.deltas(kafka0, kafka1).items() if v is not None},
+                    cpu.grouped(cpu.spent(cpu0, cpu1), BACKEND, "postgres-run"),
+                    len(step.sent_at),
+                )
+                results.append(figures)
                 print(report.table(results[-1:]).splitlines()[-1], flush=True)
+                print("  per complaint: " + report.cost_line(figures["costs"]), flush=True)
         finally:
             await desks.stop()
             await observer.stop()
-    mean_needs = sum(s["mean_needs"] for s in results) / max(len(results), 1)
-    machine_bound = report.bound(ceiling, mean_needs)
+    machine_bound = report.bound(primitive)
     sustained = max((s["dispatched_per_s"] for s in results if s["kept_up"]), default=0.0)
+    # what the pipeline reached at best, kept up or not: the figure when no step kept up
+    peak = max((s["dispatched_per_s"] for s in results), default=0.0)
     at_200 = next((s for s in results if s["offered_per_s"] == 200), None)
     return {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": ceilings.cpu_count(), "python": host.python_version()},
+        "machine": {"cpus": primitives.cpu_count(), "python": host.python_version()},
         "regency": REGENCY,
         "villages": len(district.villages),
-        "ceilings": ceiling,
+        "primitives": primitive,
+        "bare_endpoint": bare,
         "bound": machine_bound,
         "steps": results,
         # referrals the agencies acknowledged and resolved, and calls the gateway refused
         "agency_desks": {"resolved": desks.resolved, "errors": desks.errors},
         "sustained_end_to_end_per_s": sustained,
-        "efficiency": round(sustained / machine_bound["complaints_per_s"], 3)
-        if machine_bound["complaints_per_s"]
-        else 0.0,
+        "efficiency": report.efficiency(sustained, machine_bound["complaints_per_s"]),
+        "peak_dispatched_per_s": peak,
+        "peak_efficiency": report.efficiency(peak, machine_bound["complaints_per_s"]),
         "p99_to_dispatched_ms_at_200_per_s": at_200["to_dispatched_ms"]["p99"] if at_200 else None,
         "targets": {"sustained_per_s": 1000, "p99_to_dispatched_ms_at_200_per_s": 250},
     }
@@ -111,21 +146,30 @@ def main() -> None:
     steps = [float(s) for s in os.environ.get("BENCH_STEPS", "25,50,100,200").split(",")]
     seconds = float(os.environ.get("BENCH_SECONDS", "20"))
     drain_s = float(os.environ.get("BENCH_DRAIN_SECONDS", "300"))
-    result = asyncio.run(bench(steps, seconds, drain_s))
+    primitive_s = float(os.environ.get("BENCH_PRIMITIVE_SECONDS", "8"))
+    bare_rate = float(os.environ.get("BENCH_BARE_RATE", "1500"))
+    result = asyncio.run(bench(steps, seconds, drain_s, primitive_s, bare_rate))
     out = results_dir()
     (out / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
     report.plot(result, str(out / "bench.png"))
     print()
     print(report.table(result["steps"]))
-    print(f"\nceilings: {json.dumps(result['ceilings'])}")
+    for s in result["steps"]:
+        print(f"at {s['offered_per_s']:.0f}/s per complaint: {report.cost_line(s['costs'])}")
+    print(f"\nprimitives: {json.dumps(result['primitives'])}")
+    b = result["bound"]
     print(
-        f"machine bound: {result['bound']['complaints_per_s']} complaints/s "
-        f"(Postgres {result['bound']['by_postgres_per_s']}/s, "
-        f"Kafka {result['bound']['by_kafka_per_s']}/s)"
+        f"primitive bound: {b['complaints_per_s']} complaints/s, by {b['limited_by']} "
+        f"(bare HTTP {b['by_http_per_s']}/s over 3 calls, Kafka {b['by_kafka_per_s']}/s and "
+        f"Postgres {b['by_postgres_per_s']}/s over 3 records and 3 commits)"
     )
     print(
         f"sustained end to end: {result['sustained_end_to_end_per_s']} complaints/s "
-        f"(target 1000), efficiency {result['efficiency']:.0%} of the bound"
+        f"(target 1000), efficiency {result['efficiency']:.0%} of the primitive bound"
+    )
+    print(
+        f"peak dispatched: {result['peak_dispatched_per_s']} complaints/s, "
+        f"{result['peak_efficiency']:.0%} of the primitive bound"
     )
     print(
         f"p99 to referral.dispatched at 200/s: {result['p99_to_dispatched_ms_at_200_per_s']} ms "

@@ -32,6 +32,7 @@ class AgencyDesks:
         self._gate = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
         self._work: set[asyncio.Task[None]] = set()
+        self.group_id = f"bench-agencies-{uuid.uuid4().hex[:8]}"
         self.resolved = 0
         self.errors: dict[str, int] = {}  # refused calls by action and status
 
@@ -50,8 +51,10 @@ class AgencyDesks:
         consumer = AIOKafkaConsumer(
             *self._topics,
             bootstrap_servers=self._bootstrap,
-            group_id=f"bench-agencies-{uuid.uuid4().hex[:8]}",
+            group_id=self.group_id,
             auto_offset_reset="earliest",
+            # the bench reads the group's committed offsets as what the agencies consumed
+            auto_commit_interval_ms=1000,
         )
         await consumer.start()
         timeout = aiohttp.ClientTimeout(total=30)

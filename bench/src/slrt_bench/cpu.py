@@ -47,3 +47,22 @@ def usage(before: dict[str, float], after: dict[str, float], seconds: float) -> 
         for name in after
         if seconds > 0
     }
+
+
+def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds each process used between two readings (never below zero).
+
+    A process that exits in between takes its seconds out of its tree's sum: a tree shared with
+    other runs (a Postgres server) can read less than before; what it used is then unknown but
+    not negative.
+    """
+    return {name: max(0.0, after[name] - before.get(name, 0.0)) for name in after}
+
+
+def grouped(seconds: dict[str, float], prefix: str, name: str) -> dict[str, float]:
+    """The same figures with every process named `prefix…` summed under `name`."""
+    out: dict[str, float] = {}
+    for process, value in seconds.items():
+        key = name if process.startswith(prefix) else process
+        out[key] = out.get(key, 0.0) + value
+    return out

@@ -1,10 +1,11 @@
-"""Figures of a run: per-step rates and latency percentiles, the ceilings, the efficiency."""
+"""Figures of a run: per-step rates, latency percentiles and costs, the bound, the efficiency."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from slrt_bench import counters
 from slrt_bench.load import StepResult
 
 
@@ -81,24 +82,79 @@ def step_figures(
     }
 
 
-def bound(ceilings: dict[str, float], mean_needs: float) -> dict[str, float]:
-    """Complaints per second the machine could carry through dispatch, from the raw ceilings.
-
-    Per complaint (n = mean needs): Postgres commits 4 + 3n (intake registers; referral, the
-    gateway, monitoring and intake each apply the events they consume) and Kafka records
-    2 + 2n (complaint.created, complaint.pii, n referral.dispatched, n agency copies).
-    """
-    commits = 4 + 3 * mean_needs
-    records = 2 + 2 * mean_needs
-    by_postgres = ceilings["postgres_commits_per_s"] / commits
-    by_kafka = min(ceilings["kafka_produce_per_s"], ceilings["kafka_consume_per_s"]) / records
+def costs(
+    postgres: dict[str, int | None],
+    kafka: dict[str, int],
+    cpu_seconds: dict[str, float],
+    complaints: int,
+) -> dict[str, Any]:
+    """A step's counter growth and CPU seconds per process, each also per accepted complaint."""
+    cpu = {name: round(value, 3) for name, value in cpu_seconds.items()}
     return {
-        "postgres_commits_per_complaint": round(commits, 2),
-        "kafka_records_per_complaint": round(records, 2),
-        "by_postgres_per_s": round(by_postgres, 1),
-        "by_kafka_per_s": round(by_kafka, 1),
-        "complaints_per_s": round(min(by_postgres, by_kafka), 1),
+        "complaints": complaints,
+        "postgres": postgres,
+        "kafka": kafka,
+        "cpu_seconds": cpu,
+        "per_complaint": {
+            "postgres": counters.per_complaint(postgres, complaints),
+            "kafka": counters.per_complaint(dict(kafka), complaints),
+            "cpu_seconds": {
+                name: None if complaints <= 0 else round(value / complaints, 4)
+                for name, value in cpu.items()
+            },
+        },
     }
+
+
+def cost_line(cost: dict[str, Any]) -> str:
+    """One line of a step's costs per complaint."""
+    each = cost["per_complaint"]
+    pg, kafka = each["postgres"], each["kafka"]
+    statements = "n/a" if pg.get("statements") is None else f"{pg['statements']}"
+    cpu = sum(v for v in each["cpu_seconds"].values() if v is not None)
+    return (
+        f"commits {pg['xact_commit']}, statements {statements}, rows written "
+        f"{(pg['tup_inserted'] or 0) + (pg['tup_updated'] or 0) + (pg['tup_deleted'] or 0):.1f}, "
+        f"Kafka produced {kafka.get('produced')} consumed {kafka.get('consumed')}, "
+        f"CPU {cpu * 1000:.1f} ms"
+    )
+
+
+# What a complaint needs whatever the design: three HTTP calls (the operator's POST, the agency's
+# acknowledge and resolve), each a change of state kept durably (a commit) and told to another
+# party (a Kafka record: the referral to the agency, its acknowledgement and its outcome back).
+HTTP_CALLS_PER_COMPLAINT = 3
+COMMITS_PER_COMPLAINT_AT_LEAST = 3
+RECORDS_PER_COMPLAINT_AT_LEAST = 3
+
+
+def bound(primitives: dict[str, float]) -> dict[str, Any]:
+    """Complaints per second the machine's primitives allow, and which of them is the smallest.
+
+    (a) the bare endpoint's requests/s over the three HTTP calls of a complaint; (b) the slower
+    of Kafka's produce and consume rates over three records; (c) single-statement commits/s
+    over three commits.
+    """
+    by = {
+        "by_http_per_s": primitives["bare_http_requests_per_s"] / HTTP_CALLS_PER_COMPLAINT,
+        "by_kafka_per_s": min(primitives["kafka_produce_per_s"], primitives["kafka_consume_per_s"])
+        / RECORDS_PER_COMPLAINT_AT_LEAST,
+        "by_postgres_per_s": primitives["postgres_commits_per_s"] / COMMITS_PER_COMPLAINT_AT_LEAST,
+    }
+    limit = min(by, key=lambda name: by[name])
+    return {
+        "http_calls_per_complaint": HTTP_CALLS_PER_COMPLAINT,
+        "kafka_records_per_complaint": RECORDS_PER_COMPLAINT_AT_LEAST,
+        "postgres_commits_per_complaint": COMMITS_PER_COMPLAINT_AT_LEAST,
+        **{name: round(value, 1) for name, value in by.items()},
+        "limited_by": limit.removeprefix("by_").removesuffix("_per_s"),
+        "complaints_per_s": round(by[limit], 1),
+    }
+
+
+def efficiency(sustained_per_s: float, bound_per_s: float) -> float:
+    """The sustained end-to-end rate as a share of the primitive bound (0 without a bound)."""
+    return round(sustained_per_s / bound_per_s, 3) if bound_per_s > 0 else 0.0
 
 
 def table(steps: list[dict[str, Any]]) -> str:
@@ -137,7 +193,7 @@ def plot(result: dict[str, Any], path: str) -> None:
         result["bound"]["complaints_per_s"],
         color="red",
         linestyle="--",
-        label="machine bound (Postgres/Kafka ceilings)",
+        label=f"primitive bound ({result['bound']['limited_by']})",
     )
     left.set_xlabel("offered complaints per second")
     left.set_ylabel("complaints per second")
@@ -153,7 +209,7 @@ def plot(result: dict[str, Any], path: str) -> None:
     right.legend(fontsize=8)
     fig.suptitle(
         f"SLRT on {result['machine']['cpus']} cores - efficiency "
-        f"{result['efficiency']:.0%} of the machine bound"
+        f"{result['efficiency']:.0%} of the primitive bound"
     )
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -10,6 +10,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import psutil
 
 from slrt_devstack import postgres, processes, provision, services
 from slrt_devstack.credentials import generate
@@ -27,6 +30,7 @@ class Platform:
     creds: dict[str, Any]
     bootstrap: str
     admin_url: str
+    database: str
     layout: TopicLayout
     paths: StackPaths
     names: list[str]
@@ -109,6 +113,7 @@ async def platform(regency: str, partitions: int = 6) -> AsyncIterator[Platform]
                 creds,
                 space.bootstrap,
                 space.admin_url,
+                space.database,
                 space.layout,
                 space.paths,
                 names,
@@ -132,7 +137,32 @@ def pids(platform: Platform) -> dict[str, int]:
     postmaster = postgres.pid(stack)
     if postmaster is not None:
         found["postgres"] = postmaster
+    # Kafka and Postgres shared with other runs (from the environment): found by their ports
+    for name, port in (
+        ("kafka", _port(platform.bootstrap)),
+        ("postgres", _port(platform.admin_url)),
+    ):
+        if name not in found and port is not None and (pid := listener(port)) is not None:
+            found[name] = pid
     return found
+
+
+def _port(address: str) -> int | None:
+    """The port of `host:port` or of a URL's netloc."""
+    port: int | None = urlsplit(address if "://" in address else f"//{address.split(',')[0]}").port
+    return port
+
+
+def listener(port: int) -> int | None:
+    """The process listening on a TCP port of this machine, if one is and may be seen."""
+    try:
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+                pid: int | None = conn.pid
+                return pid
+    except psutil.AccessDenied:
+        return None
+    return None
 
 
 def results_dir() -> Path:

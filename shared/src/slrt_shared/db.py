@@ -36,8 +36,8 @@ async def _keep_session(_: asyncpg.Connection) -> None:
     """Return a connection to the pool as it is.
 
     asyncpg still rolls back an open transaction and drops listeners; the platform sets no
-    session state and takes transaction-scoped advisory locks (the outbox relay's one session
-    lock is unlocked before its connection goes back), so the default reset (a round trip of
+    session state and takes transaction-scoped advisory locks (the outbox relay's session
+    locks are unlocked before their connections go back), so the default reset (a round trip of
     UNLISTEN, RESET ALL and more on every release) would change nothing.
     """
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Collection
 from contextlib import AsyncExitStack
 from typing import Any
@@ -164,6 +163,12 @@ def request_language(request: Request) -> str:
     return preferred_language(request.headers.get("accept-language"), default)
 
 
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count and time one answered request by method, route template and status."""
+    LATENCY.labels(method, route).observe(seconds)
+    REQUESTS.labels(method, route, str(status)).inc()
+
+
 def add_service_defaults(
     app: FastAPI,
     checks: dict[str, ReadinessCheck],
@@ -187,6 +192,7 @@ def add_service_defaults(
         RequestGuard,
         language=lambda header: preferred_language(header, default_language),
         max_body=max_body_bytes,
+        observe=observe_request,
     )
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive.")
@@ -230,16 +236,6 @@ def add_service_defaults(
     )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Any) -> Any:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
-        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        return response
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:

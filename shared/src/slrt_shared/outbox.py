@@ -32,6 +32,7 @@ from opentelemetry import propagate, trace
 from prometheus_client import Counter, Gauge
 
 from slrt_shared.contracts.envelope import CONTENT_TYPE, CloudEvent
+from slrt_shared.telemetry import tracing_on
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("slrt.outbox")
@@ -89,18 +90,44 @@ SELECT
 """
 
 
-async def enqueue(conn: asyncpg.Connection, topic: str, event: CloudEvent) -> None:
-    """Save an event to the outbox inside the caller's transaction."""
+# Every event of a transaction in one statement, and one NOTIFY with them: one round trip
+# however many events the transaction raised. Rows get their ids in the order given.
+_ENQUEUE = """
+WITH saved AS (
+    INSERT INTO outbox (event_id, topic, key, value, headers)
+    SELECT e.event_id, e.topic, e.key, e.value, e.headers::jsonb
+    FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[])
+        WITH ORDINALITY AS e(event_id, topic, key, value, headers, n)
+    ORDER BY e.n
+    RETURNING 1
+)
+SELECT pg_notify('slrt_outbox_' || current_schema(), '') FROM (SELECT count(*) FROM saved) s
+"""
+
+
+async def enqueue_all(conn: asyncpg.Connection, events: Sequence[tuple[str, CloudEvent]]) -> None:
+    """Save (topic, event) pairs to the outbox in the caller's transaction and wake the relay.
+
+    One statement for all of them; the relay's NOTIFY is sent once, when the transaction commits.
+    """
+    if not events:
+        return
     carrier: dict[str, str] = {}
-    propagate.inject(carrier)  # the trace of the request or event that caused this one
+    propagate.inject(carrier)  # the trace of the request or event that caused these
+    headers = json.dumps(carrier)
     await conn.execute(
-        "INSERT INTO outbox (event_id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)",
-        event.id,
-        topic,
-        event.key,
-        event.to_bytes(),
-        json.dumps(carrier),
+        _ENQUEUE,
+        [event.id for _, event in events],
+        [topic for topic, _ in events],
+        [event.key for _, event in events],
+        [event.to_bytes() for _, event in events],
+        [headers] * len(events),
     )
+
+
+async def enqueue(conn: asyncpg.Connection, topic: str, event: CloudEvent) -> None:
+    """Save an event to the outbox inside the caller's transaction (and wake the relay)."""
+    await enqueue_all(conn, [(topic, event)])
 
 
 async def notify(conn: asyncpg.Connection) -> None:
@@ -198,6 +225,8 @@ class OutboxRelay:
         # are still unacknowledged: no other member may relay until they end, or its sends of
         # the same rows and the rows behind them could reach the topic before this producer's.
         self._in_flight_lease: asyncpg.pool.PoolConnectionProxy | None = None
+        # The connection holding the outbox's lock while `run` leads (None: not leading).
+        self._leader: asyncpg.pool.PoolConnectionProxy | None = None
         self._channel = notify_channel(schema)
         self._batch_size = batch_size
         self._idle_wait = idle_wait
@@ -212,7 +241,12 @@ class OutboxRelay:
         self._backlog = Backlog()
 
     async def run(self) -> None:
-        """Relay until stopped, waking on NOTIFY and polling as a safety net."""
+        """Relay until stopped, waking on NOTIFY and polling as a safety net.
+
+        The relay that takes the outbox's lock keeps it, on a connection of its own, for as
+        long as it runs: its passes run on that connection and ask for no lock. A leader that
+        dies takes its session, and the lock, with it; the others try for it on every wake.
+        """
         listener = await self._pool.acquire()
         try:
             await listener.add_listener(self._channel, self._on_notify)
@@ -220,14 +254,18 @@ class OutboxRelay:
                 # Cleared before the pass, so a NOTIFY that arrives during it is not lost.
                 self._wake.clear()
                 try:
+                    if self._leader is None:
+                        await self._lead()
                     sent = await self.relay_once()
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError) as exc:
                     log.warning("outbox relay pass failed, retrying: %s", exc)
                     sent = 0
+                    await self._resign()  # its connection may be gone: contend again
                     await asyncio.sleep(self._idle_wait)
                 except Exception:
                     log.exception("outbox relay pass failed, retrying")
                     sent = 0
+                    await self._resign()
                     await asyncio.sleep(self._idle_wait)
                 if sent < self._batch_size:
                     with contextlib.suppress(TimeoutError):
@@ -235,9 +273,54 @@ class OutboxRelay:
         finally:
             try:
                 await listener.remove_listener(self._channel, self._on_notify)
-            finally:
                 await self._pool.release(listener)
-                await self._end_lease()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                # a listener cut on the way (a failover) is already gone from the pool
+                log.warning("outbox listener not closed cleanly: %s", exc)
+            finally:
+                try:
+                    await self._resign()
+                finally:
+                    await self._end_lease()
+
+    @property
+    def leading(self) -> bool:
+        """Whether this relay holds the outbox's lock across its passes."""
+        return self._leader is not None
+
+    async def _lead(self) -> None:
+        """Take the outbox's lock for the life of the relay, if no other member holds it."""
+        conn = await self._pool.acquire()
+        try:
+            taken = await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", self._lock_key)
+        except BaseException:
+            await self._pool.release(conn)
+            raise
+        if taken:
+            self._leader = conn
+        else:
+            await self._pool.release(conn)
+
+    async def _resign(self) -> None:
+        """Give the outbox's lock up (the pool keeps session state: it is unlocked first).
+
+        Never raises: it runs after a failed pass, whose connection may be cut in any way
+        (asyncpg reports some cuts as an internal client error), and the relay must go on.
+        """
+        conn, self._leader = self._leader, None
+        if conn is None:
+            return
+        try:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", self._lock_key)
+        except Exception as exc:  # noqa: BLE001 - whatever the cut, the session must end
+            log.warning("outbox lock not given up by its session, ending it: %r", exc)
+            # A session that ends takes its lock with it; a cut one the pool has already let go.
+            with contextlib.suppress(Exception):
+                conn.terminate()
+        try:
+            await self._pool.release(conn)
+        except Exception as exc:  # noqa: BLE001 - the pool replaces a connection it cannot keep
+            log.warning("outbox leader connection not returned to the pool: %r", exc)
 
     @property
     def backlog(self) -> Backlog:
@@ -297,24 +380,31 @@ class OutboxRelay:
             await self._pool.release(lease)
 
     async def _pass(self) -> int:
+        if self._leader is not None:
+            async with self._leader.transaction():
+                return await self._relay_on(self._leader)
         async with self._pool.acquire() as conn, conn.transaction():
             locked = await conn.fetchval(
                 "SELECT pg_try_advisory_xact_lock(hashtext($1))", self._lock_key
             )
             if not locked:
                 return 0
-            if self._in_flight_lease is None and not await conn.fetchval(
-                "SELECT pg_try_advisory_xact_lock_shared(hashtext($1))", self._in_flight_key
-            ):
-                return 0  # another member's sends are still under way
-            rows = await conn.fetch(_DUE_ROWS, self._batch_size)
-            if not rows:
-                return 0
-            published, failures = await self._publish(rows)
-            if published:
-                await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", published)
-            if failures:
-                await self._park(conn, failures)
+            return await self._relay_on(conn)
+
+    async def _relay_on(self, conn: asyncpg.Connection) -> int:
+        """One pass in the transaction of a connection that holds the outbox's lock."""
+        if self._in_flight_lease is None and not await conn.fetchval(
+            "SELECT pg_try_advisory_xact_lock_shared(hashtext($1))", self._in_flight_key
+        ):
+            return 0  # another member's sends are still under way
+        rows = await conn.fetch(_DUE_ROWS, self._batch_size)
+        if not rows:
+            return 0
+        published, failures = await self._publish(rows)
+        if published:
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", published)
+        if failures:
+            await self._park(conn, failures)
         return len(published) + len(failures)
 
     async def _publish(self, rows: Sequence[asyncpg.Record]) -> tuple[list[int], list[Failure]]:
@@ -384,6 +474,15 @@ class OutboxRelay:
 
     async def _send(self, row: asyncpg.Record) -> asyncio.Future[Any]:
         carrier = json.loads(row["headers"])
+        if not tracing_on():
+            # No span to build: the record carries on the trace its event was saved in, if any.
+            future: asyncio.Future[Any] = await self._producer.send(
+                row["topic"],
+                value=bytes(row["value"]),
+                key=bytes(row["key"]),
+                headers=_record_headers({"content-type": CONTENT_TYPE, **carrier}),
+            )
+            return future
         token = otel_context.attach(propagate.extract(carrier))
         try:
             with tracer.start_as_current_span(
@@ -393,11 +492,11 @@ class OutboxRelay:
                 span.set_attribute("messaging.destination.name", row["topic"])
                 headers: dict[str, Any] = {"content-type": CONTENT_TYPE}
                 propagate.inject(headers)
-                future: asyncio.Future[Any] = await self._producer.send(
+                future = await self._producer.send(
                     row["topic"],
                     value=bytes(row["value"]),
                     key=bytes(row["key"]),
-                    headers=[(k, str(v).encode()) for k, v in headers.items()],
+                    headers=_record_headers(headers),
                 )
                 return future
         finally:
@@ -494,6 +593,11 @@ class OutboxRelay:
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
+
+
+def _record_headers(headers: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """Kafka record headers from the text values of a carrier."""
+    return [(k, str(v).encode()) for k, v in headers.items()]
 
 
 def _failure_of(delivery: asyncio.Future[Any]) -> Exception | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
@@ -17,6 +18,7 @@ from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
 
 from slrt_shared import consumer, db, dlq_admin, outbox, outbox_admin, retention
 from slrt_shared.consumer_lag import report_lag_forever
@@ -46,14 +48,21 @@ class ServiceRuntime:
         self.settings = settings
         self.migrations = migrations
         self.layout = TopicLayout(settings.topic_prefix)
-        self.tracer_provider = setup_tracing(f"slrt-{name}", settings.otlp_endpoint)
+        # Spans only where something exports them: without a collector, no request or record
+        # builds a span (the process keeps OpenTelemetry's no-op tracer).
+        self.tracer_provider: TracerProvider | None = (
+            setup_tracing(f"slrt-{name}", settings.otlp_endpoint)
+            if settings.otlp_endpoint
+            else None
+        )
+        telemetry = [] if self.tracer_provider is None else [kafka_middleware(self.tracer_provider)]
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             client_id=f"slrt-{name}",
             acks="all",
             enable_idempotence=True,
             security=broker_security(settings),
-            middlewares=[kafka_middleware(self.tracer_provider)],
+            middlewares=telemetry,
             logger=logging.getLogger(f"slrt.{name}.kafka"),
             # "received"/"processed" for every record: our handlers log what matters.
             log_level=logging.DEBUG,
@@ -218,23 +227,23 @@ class ServiceRuntime:
             details=self._readiness_details,
         )
         document_errors(app, error_answers)
-        FastAPIInstrumentor.instrument_app(
-            app,
-            tracer_provider=self.tracer_provider,
-            excluded_urls="healthz,readyz,metrics",
-            exclude_spans=["receive", "send"],  # a span per ASGI message says nothing new
-        )
+        if self.tracer_provider is not None:
+            instrument_http(app, self.tracer_provider)
         return app
 
     def serve(self, app: FastAPI) -> None:
         """Run the HTTP server (and with it everything else) until stopped."""
         setup_logging(self.name, self.settings.log_level, self.settings.log_json)
+        loop, http = server_stack()
+        log.info("%s: serving HTTP with the %s loop and the %s parser", self.name, loop, http)
         uvicorn.run(
             app,
             host=self.settings.http_host,
             port=self.settings.http_port,
             log_config=None,
             access_log=False,
+            loop=loop,
+            http=http,
         )
 
     async def _check_postgres(self) -> None:
@@ -332,6 +341,32 @@ class _KafkaSide:
             await self._relay.producer.stop()
         elif self._producer is not None:
             await self._producer.stop()
+
+
+def instrument_http(app: FastAPI, provider: TracerProvider) -> None:
+    """Trace an app's requests (not its probes), one span a request."""
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls="healthz,readyz,metrics",
+        exclude_spans=["receive", "send"],  # a span per ASGI message says nothing new
+    )
+
+
+def _loads(module: str) -> bool:
+    """Whether a compiled accelerator imports here (a wheel for another platform does not)."""
+    try:
+        importlib.import_module(module)
+    except Exception:  # noqa: BLE001 - ImportError, or a shared library that will not load
+        return False
+    return True
+
+
+def server_stack() -> tuple[str, str]:
+    """uvicorn's event loop and HTTP parser: uvloop and httptools, else asyncio and h11."""
+    loop = "uvloop" if _loads("uvloop") else "asyncio"
+    http = "httptools" if _loads("httptools") else "h11"
+    return loop, http
 
 
 def inbox_retention(settings: ServiceSettings) -> retention.RetentionRule:

@@ -32,6 +32,11 @@ def setup_tracing(
     return provider
 
 
+def tracing_on() -> bool:
+    """Whether this process installed a tracer provider (else every span would be a no-op)."""
+    return isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
 def kafka_middleware(provider: TracerProvider) -> KafkaTelemetryMiddleware:
     """Faststream middleware that carries trace context in Kafka headers."""
     return KafkaTelemetryMiddleware(tracer_provider=provider)

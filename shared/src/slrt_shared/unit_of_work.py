@@ -102,10 +102,8 @@ class PgUnitOfWork:
         """Write queued events to the outbox and commit."""
         if self._tx is None:
             raise RuntimeError("unit of work is not open")
-        for topic, event in self._pending:
-            await outbox.enqueue(self.conn, topic, event)
-        if self._pending:
-            await outbox.notify(self.conn)
+        # one statement saves the events and wakes the relay, however many there are
+        await outbox.enqueue_all(self.conn, self._pending)
         self._pending = []
         await self._tx.commit()
         self._finished = True
@@ -140,8 +138,5 @@ class ConnectionAnnouncer:
 
     async def flush(self) -> None:
         """Write the queued events to the outbox in the connection's transaction."""
-        for topic, event in self._pending:
-            await outbox.enqueue(self.conn, topic, event)
-        if self._pending:
-            await outbox.notify(self.conn)
+        await outbox.enqueue_all(self.conn, self._pending)
         self._pending = []

@@ -132,3 +132,11 @@ def test_unknown_fields_are_ignored_so_producers_can_add_fields() -> None:
     event = new_event(data, source="/slrt/intake", subject=data.complaint_id)
     extended = event.model_copy(update={"data": {**event.data, "priority": "high"}})
     assert extended.payload_as(ComplaintCreated) == data
+
+
+def test_an_events_data_is_exactly_the_json_its_payload_encodes_to() -> None:
+    # the payload is turned into JSON-ready values once, not encoded and parsed back
+    data = complaint_created()
+    event = new_event(data, source="/slrt/intake", subject=data.complaint_id, time=NOW)
+    assert event.data == json.loads(data.model_dump_json())
+    assert json.loads(event.to_bytes())["data"] == json.loads(data.model_dump_json())

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from gateway.adapters.agency_keys import AgencyKeys
 from gateway.adapters.repository import GatewayUnitOfWork, UnitOfWorkFactory
 from gateway.entrypoints import (
     directory,
@@ -35,16 +36,19 @@ def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, Fast
     settings = settings or GatewaySettings()
     runtime = ServiceRuntime("agency-gateway", "gateway", settings, MIGRATIONS)
     uow = unit_of_work_factory(runtime)
+    keys = AgencyKeys(lambda: runtime.pool, runtime.schema, settings.agency_key_cache_seconds)
     kafka.subscribe(runtime, uow)
     jobs.schedule(runtime, settings)
+    runtime.add_job("agency-keys", keys.listen)
     app = runtime.http_app(
         "SLRT agency gateway",
         "The agencies' door: each agency's own referrals, and the actions it takes on them.",
         # Agencies work on what Postgres holds; their actions wait in the outbox.
         ready_requires=("postgres",),
     )
-    app.include_router(http.router(uow))
-    app.include_router(webhooks_http.router(uow, settings.webhook_url_policy))
+    app.state.agency_keys = keys
+    app.include_router(http.router(uow, keys))
+    app.include_router(webhooks_http.router(uow, keys, settings.webhook_url_policy))
     app.include_router(directory.router(uow, settings.admin_token))
     app.include_router(subjects_http.router(uow, settings))
     return runtime, app

@@ -51,6 +51,12 @@ class GatewaySettings(ServiceSettings):
     webhook_parked_payload_retention_days: float = Field(
         default=30, gt=0, description="Days after parking before a payload is purged."
     )
+    agency_key_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a replica keeps the agency of a key it has seen; any change to the"
+        " keys (a rotation, a revocation) drops it on every replica at once.",
+    )
     action_request_retention_days: float = Field(
         default=30,
         ge=1,

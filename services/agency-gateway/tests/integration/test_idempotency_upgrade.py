@@ -57,7 +57,8 @@ async def test_an_action_answered_before_the_upgrade_is_answered_the_same_after_
 
     applied = await db.migrate(dsn, "gateway", "agency-gateway", MIGRATIONS)
 
-    assert applied == ["agency-gateway/009_shared_idempotency_keys"]
+    # 009 first, then whatever later migrations there are.
+    assert applied[:1] == ["agency-gateway/009_shared_idempotency_keys"]
     async with fixtures.pool(dsn, "gateway") as pool:
 
         async def resend(agency: str, action: AgencyAction) -> ActionResult:

@@ -8,9 +8,10 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from gateway.domain.disclosure import Resident
+from gateway.domain.disclosure import ReferralAtHand, Resident
 from gateway.domain.paging import InvalidCursorError, Position
 from gateway.domain.referrals import AgencyAction, Escalation, InvalidTransitionError, Referral
+from gateway.domain.webhooks import Delivery
 from gateway.service_layer import inbound, views
 from gateway.service_layer.actions import (
     ActionResult,
@@ -95,6 +96,28 @@ class FakeUnitOfWork:
 
     async def save(self, referral: Referral) -> None:
         self.referrals[referral.id] = referral
+
+    async def referral_to_change(
+        self, referral_id: UUID, agency_code: str
+    ) -> ReferralAtHand | None:
+        found = await self.referral(referral_id, agency_code)
+        if found is None:
+            return None
+        self.locks.append(found.complaint_id)
+        return ReferralAtHand(
+            found,
+            self.resident_data.get(found.complaint_id),
+            LEVELS.get(found.service_code, "basic"),
+            False,
+            found.agency_code in self.hooks,
+        )
+
+    async def save_change(self, referral: Referral, delivery: Delivery | None) -> None:
+        self.referrals[referral.id] = referral
+        if delivery is not None:
+            self.deliveries.append(
+                (delivery.id, delivery.agency_code, delivery.referral_id, delivery.event_type)
+            )
 
     async def save_resident(self, resident: Resident) -> None:
         self.resident_data[resident.complaint_id] = resident

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from referral.adapters.repository import ReferralUnitOfWork, UnitOfWorkFactory
+from referral.adapters.rule_cache import RoutingRules
 from referral.entrypoints import calendar, http, jobs, kafka, rules
 from referral.entrypoints.auth import Authentication
 from referral.service_layer.calendar import StoredCalendar
@@ -19,11 +20,13 @@ from slrt_shared.runtime import ServiceRuntime
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def unit_of_work_factory(runtime: ServiceRuntime) -> UnitOfWorkFactory:
-    """Open units of work on the runtime's pool (once it is open) and topic layout."""
+def unit_of_work_factory(
+    runtime: ServiceRuntime, rules: RoutingRules | None = None
+) -> UnitOfWorkFactory:
+    """Open units of work on the runtime's pool (once it is open), topic layout and rules."""
 
     def uow() -> ReferralUnitOfWork:
-        return ReferralUnitOfWork(runtime.pool, runtime.layout)
+        return ReferralUnitOfWork(runtime.pool, runtime.layout, rules)
 
     return uow
 
@@ -34,7 +37,9 @@ def build(
     """Create the runtime and the HTTP app of referral (the clock is the real one but in tests)."""
     settings = settings or ReferralSettings()
     runtime = ServiceRuntime("referral", "referral", settings, MIGRATIONS)
-    uow = unit_of_work_factory(runtime)
+    routing_rules = RoutingRules(lambda: runtime.pool, runtime.schema)
+    runtime.add_job("routing-rules", routing_rules.listen)
+    uow = unit_of_work_factory(runtime, routing_rules)
     calendars = StoredCalendar(
         settings.tz, cuti_bersama_are_days_off=settings.cuti_bersama_are_days_off
     )
@@ -60,6 +65,7 @@ def build(
         # Cases, rules and the calendar are read and written in Postgres; events wait in the outbox.
         ready_requires=("postgres",),
     )
+    app.state.routing_rules = routing_rules
     auth = Authentication(uow, settings.admin_token)
     app.include_router(http.router(uow, auth))
     app.include_router(rules.router(uow, auth))

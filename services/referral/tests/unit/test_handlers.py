@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from referral.domain.referrals import Case, Referral, Transition
+from referral.domain.referrals import Asked, Case, Referral, Transition
 from referral.domain.routing import RoutingRule
 from referral.domain.sla import JAKARTA, Calendar
 from referral.entrypoints import kafka
@@ -127,7 +127,11 @@ class FakeUnitOfWork:
     async def referrals_of(self, complaint_id: UUID) -> list[Referral]:
         return self.tx.referrals_of(complaint_id)
 
-    async def set_status(self, referral_id: UUID, status: str, reason_code: str | None) -> None:
+    async def set_status(
+        self, referral_id: UUID, status: str, reason_code: str | None, asked: Asked | None = None
+    ) -> None:
+        if asked is not None:
+            await self.log_transition(referral_id, asked.event_id, asked.decision, asked.at)
         r = self.tx.referrals[referral_id]
         over = status in ("rejected", "resolved")
         self.tx.referrals[referral_id] = replace(
@@ -137,7 +141,11 @@ class FakeUnitOfWork:
             next_breach_at=None if over else r.next_breach_at,
         )
 
-    async def resolve(self, referral_id: UUID, outcome: Outcome, at: datetime) -> None:
+    async def resolve(
+        self, referral_id: UUID, outcome: Outcome, at: datetime, asked: Asked | None = None
+    ) -> None:
+        if asked is not None:
+            await self.log_transition(referral_id, asked.event_id, asked.decision, asked.at)
         r = self.tx.referrals[referral_id]
         status: Status = "resolved"
         self.tx.referrals[referral_id] = replace(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import json
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID, uuid4
@@ -105,7 +104,7 @@ def new_event(
         type=data.event_type,
         time=time or datetime.now(UTC),
         subject=str(subject),
-        data=json.loads(data.model_dump_json()),
+        data=data.model_dump(mode="json"),  # JSON-ready values, encoded once by to_bytes
     )
 
 

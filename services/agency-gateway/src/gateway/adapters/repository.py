@@ -10,9 +10,10 @@ from gateway.adapters.audit_store import AuditQueries
 from gateway.adapters.directory_store import DirectoryQueries
 from gateway.adapters.erasure import ErasureQueries
 from gateway.adapters.webhook_store import WebhookQueries
-from gateway.domain.disclosure import Resident
+from gateway.domain.disclosure import ReferralAtHand, Resident
 from gateway.domain.paging import Position
 from gateway.domain.referrals import Escalation, Referral
+from gateway.domain.webhooks import Delivery
 from slrt_shared.idempotency import IdempotencyQueries
 from slrt_shared.unit_of_work import PgUnitOfWork
 
@@ -21,6 +22,38 @@ _REFERRAL_COLUMNS = (
     " dispatched_at, due_at, updated_at, escalation_level, outcome, note, reason_code, seq,"
     " xid::text::bigint AS xid"
 )
+# The complaint's lock, taken by the referral's id: the complaint is found and locked in one
+# statement. Its snapshot may predate a handler that held the lock, so nothing else is read here.
+_LOCK_REFERRALS_COMPLAINT = (
+    "SELECT complaint_id, pg_advisory_xact_lock(hashtext($1::text), hashtext(complaint_id::text))"
+    " FROM referrals WHERE id = $2 AND agency_code = $3"
+)
+# After the lock, a statement of its own (a fresh snapshot): the row locked, and what the agency's
+# copy shows beside it (the resident, an erasure, the catalogue's level, a webhook to queue for).
+_REFERRAL_AT_HAND = """
+SELECT r.id, r.complaint_id, r.ticket, r.village_code, r.service_code, r.agency_code, r.attempt,
+    r.status, r.dispatched_at, r.due_at, r.updated_at, r.escalation_level, r.outcome, r.note,
+    r.reason_code, r.seq, r.xid::text::bigint AS xid,
+    p.nik AS p_nik, p.name AS p_name, p.phone AS p_phone, p.address AS p_address,
+    p.description AS p_description, p.complaint_id IS NOT NULL AS p_found,
+    EXISTS (SELECT 1 FROM erased_complaints e WHERE e.complaint_id = r.complaint_id) AS erased,
+    (SELECT s.pii_level FROM services s WHERE s.code = r.service_code) AS pii_level,
+    EXISTS (SELECT 1 FROM webhooks w WHERE w.agency_code = r.agency_code) AS has_webhook
+FROM referrals r LEFT JOIN residents p ON p.complaint_id = r.complaint_id
+WHERE r.id = $1 AND r.agency_code = $2
+FOR UPDATE OF r
+"""
+# The change of a referral and the delivery of its copy (when the agency has a webhook).
+_SAVE_CHANGE = """
+WITH changed AS (
+    UPDATE referrals SET status = $2, escalation_level = $3, outcome = $4, note = $5,
+        reason_code = $6, updated_at = $7 WHERE id = $1
+)
+INSERT INTO webhook_deliveries (id, agency_code, referral_id, event_type, payload)
+SELECT $8::uuid, $9::text, $1, $10::text, $11::text WHERE $8::uuid IS NOT NULL
+ON CONFLICT (id) DO NOTHING
+"""
+_FIELDS = frozenset(Referral.__dataclass_fields__)
 # The complaint lock's class: its own key space among the database's advisory locks.
 _COMPLAINT_LOCK = "slrt.gateway.complaint"
 
@@ -34,14 +67,6 @@ class GatewayUnitOfWork(
     DirectoryQueries,
 ):
     """A transaction on the gateway schema with its queries."""
-
-    async def agency_of_key(self, key_hash: str) -> str | None:
-        """The agency holding an active key."""
-        value = await self.conn.fetchval(
-            "SELECT agency_code FROM agency_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-            key_hash,
-        )
-        return str(value) if value else None
 
     async def lock_complaint(self, complaint_id: UUID) -> None:
         """Hold the complaint's lock until the transaction ends: its handlers run one by one."""
@@ -197,6 +222,50 @@ class GatewayUnitOfWork(
             referral_id,
         )
         return Escalation(**dict(row)) if row else None
+
+    async def referral_to_change(
+        self, referral_id: UUID, agency_code: str
+    ) -> ReferralAtHand | None:
+        """The agency's referral under its complaint's lock and its own, with its copy's data."""
+        locked = await self.conn.fetchval(
+            _LOCK_REFERRALS_COMPLAINT, _COMPLAINT_LOCK, referral_id, agency_code
+        )
+        if locked is None:
+            return None
+        row = await self.conn.fetchrow(_REFERRAL_AT_HAND, referral_id, agency_code)
+        if row is None:
+            return None
+        referral = Referral(**{k: v for k, v in row.items() if k in _FIELDS})
+        resident = None
+        if row["p_found"]:
+            resident = Resident(
+                complaint_id=referral.complaint_id,
+                nik=row["p_nik"],
+                name=row["p_name"],
+                phone=row["p_phone"],
+                address=row["p_address"],
+                description=row["p_description"],
+            )
+        return ReferralAtHand(
+            referral, resident, row["pii_level"] or "basic", row["erased"], row["has_webhook"]
+        )
+
+    async def save_change(self, referral: Referral, delivery: Delivery | None) -> None:
+        """Write what can change of a referral and queue its copy's delivery, in one statement."""
+        await self.conn.execute(
+            _SAVE_CHANGE,
+            referral.id,
+            referral.status,
+            referral.escalation_level,
+            referral.outcome,
+            referral.note,
+            referral.reason_code,
+            referral.updated_at,
+            delivery.id if delivery else None,
+            delivery.agency_code if delivery else None,
+            delivery.event_type if delivery else None,
+            delivery.payload if delivery else None,
+        )
 
     async def save(self, referral: Referral) -> None:
         """Write what can change of a referral."""

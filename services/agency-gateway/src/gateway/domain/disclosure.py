@@ -28,6 +28,17 @@ class Resident:
     description: str | None = None
 
 
+@dataclass(frozen=True)
+class ReferralAtHand:
+    """A referral held for a change, with what the agency's copy of it shows beside it."""
+
+    referral: Referral
+    resident: Resident | None
+    pii_level: str
+    erased: bool
+    has_webhook: bool
+
+
 def disclosed_fields(pii_level: str) -> tuple[str, ...]:
     """The resident fields a pii_level discloses; the least of them for an unknown level."""
     return DISCLOSED.get(pii_level, DISCLOSED["basic"])

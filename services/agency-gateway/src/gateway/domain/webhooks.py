@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
 from typing import Literal
+from uuid import UUID
 
 SECRET_PREFIX = "whsec_"
 
@@ -45,6 +46,17 @@ def backoff(
 
 
 DeliveryStatus = Literal["pending", "delivered", "parked"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A webhook delivery to queue: an agency's copy of a referral, as it was put on its topic."""
+
+    id: UUID
+    agency_code: str
+    referral_id: UUID
+    event_type: str
+    payload: str
 
 
 @dataclass(frozen=True)

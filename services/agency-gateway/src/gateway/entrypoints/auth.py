@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Header
 
-from gateway.adapters.repository import UnitOfWorkFactory
+from gateway.adapters.agency_keys import AgencyKeys
 from gateway.entrypoints.errors import api_error
 from slrt_shared.tokens import bearer, hash_token, is_admin
 
@@ -19,14 +19,13 @@ Authorization = Annotated[str | None, Header(description="`Bearer <agency key>`"
 AdminAuthorization = Annotated[str | None, Header()]
 
 
-def agency_dependency(uow: UnitOfWorkFactory) -> Callable[..., Awaitable[str]]:
+def agency_dependency(keys: AgencyKeys) -> Callable[..., Awaitable[str]]:
     """A dependency answering the agency holding the bearer key; 401 for none or a revoked one."""
 
     async def agency(authorization: Authorization = None) -> str:
         key = bearer(authorization)
         if key:
-            async with uow() as unit:
-                code = await unit.agency_of_key(hash_token(key))
+            code = await keys.agency_of(hash_token(key))
             if code is not None:
                 return code
         raise api_error("unauthenticated")

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query
 
+from gateway.adapters.agency_keys import AgencyKeys
 from gateway.adapters.repository import UnitOfWorkFactory
 from gateway.domain.paging import InvalidCursorError
 from gateway.domain.referrals import (
@@ -50,10 +51,10 @@ def refused(exc: ActionRefusedError) -> ApiError:
     return ApiError(status_of(exc.code), exc.code, exc.message, message_id=exc.message_id)
 
 
-def router(uow: UnitOfWorkFactory) -> APIRouter:
-    """Build the routes on a unit-of-work factory."""
+def router(uow: UnitOfWorkFactory, keys: AgencyKeys) -> APIRouter:
+    """Build the routes on a unit-of-work factory and the agencies' keys."""
     api = APIRouter(tags=["referrals"])
-    agency = agency_dependency(uow)
+    agency = agency_dependency(keys)
 
     @api.get(
         "/v1/referrals",

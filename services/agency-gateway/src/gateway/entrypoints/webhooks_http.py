@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 
 from gateway.adapters import webhook_target
+from gateway.adapters.agency_keys import AgencyKeys
 from gateway.adapters.repository import UnitOfWorkFactory
 from gateway.domain.webhook_urls import Refusal, UrlPolicy, refusal_code, refusal_messages
 from gateway.domain.webhooks import Requeue
@@ -36,10 +37,10 @@ async def vet_url(url: str, policy: UrlPolicy) -> None:
         raise ApiError(422, refusal_code(pinned), message, details, message_id=message_id)
 
 
-def router(uow: UnitOfWorkFactory, policy: UrlPolicy) -> APIRouter:
+def router(uow: UnitOfWorkFactory, keys: AgencyKeys, policy: UrlPolicy) -> APIRouter:
     """Build the webhook routes; `policy` says what the URL rule relaxes here."""
     api = APIRouter(prefix="/v1/webhook", tags=["webhooks"])
-    agency = agency_dependency(uow)
+    agency = agency_dependency(keys)
 
     @api.put(
         "",

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
+from gateway.domain.disclosure import view_for_agency
 from gateway.domain.referrals import AgencyAction, apply
-from gateway.service_layer.agency_copy import SOURCE, publish_copy
+from gateway.service_layer.agency_copy import SOURCE, copy_event, delivery_of
 from gateway.service_layer.unit_of_work import GatewayUnit
 from slrt_shared import idempotency
 from slrt_shared.contracts.envelope import new_event
@@ -86,18 +87,13 @@ async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
     earlier = await uow.replay(key, digest)
     if earlier is not None:
         return ActionResult.from_json(earlier)
-    found = await uow.referral(referral_id, agency_code)
-    if found is None:
-        raise ReferralNotFoundError(str(referral_id))
-    # The complaint's lock, as the event handlers take it: a copy of this change and one that
-    # brings the resident's data cannot each be built without the other.
-    await uow.lock_complaint(found.complaint_id)
-    referral = await uow.referral(referral_id, agency_code, for_update=True)
-    if referral is None:
+    # The complaint's lock, as the event handlers take it (a copy of this change and one that
+    # brings the resident's data cannot each be built without the other), then the row's.
+    at_hand = await uow.referral_to_change(referral_id, agency_code)
+    if at_hand is None:
         raise ReferralNotFoundError(str(referral_id))
     at = command.now or datetime.now(UTC)
-    changed = apply(referral, request, at)
-    await uow.save(changed)
+    changed = apply(at_hand.referral, request, at)
 
     # The agency's note stays in the gateway's own table: events carry codes only.
     data: EventData
@@ -121,7 +117,13 @@ async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
         )
     event = new_event(data, source=SOURCE, subject=changed.complaint_id, time=at)
     uow.announce(event)
-    await publish_copy(uow, changed, event.type, at)
+    view = view_for_agency(changed, at_hand.resident, at_hand.pii_level, at_hand.erased)
+    copy = copy_event(changed, view, event.type, at)
+    uow.announce(copy)
+    # The change and its webhook delivery in one statement; the events reach the outbox at commit.
+    await uow.save_change(
+        changed, delivery_of(copy, changed, event.type) if at_hand.has_webhook else None
+    )
 
     result = ActionResult(
         changed.id, changed.status, changed.outcome, changed.note, at, changed.reason_code

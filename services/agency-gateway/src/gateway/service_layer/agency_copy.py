@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gateway.domain.disclosure import AgencyView
 from gateway.domain.referrals import Referral
+from gateway.domain.webhooks import Delivery
 from gateway.service_layer.unit_of_work import GatewayUnit
 from gateway.service_layer.views import agency_views
-from slrt_shared.contracts.envelope import new_event
+from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import AgencyReferral, Resident
 
 SOURCE = "/slrt/agency-gateway"
 
 
-async def publish_copy(uow: GatewayUnit, referral: Referral, change: str, at: datetime) -> None:
-    """Put the agency's own copy of a referral, as it now stands, on its topic and webhook."""
-    [view] = await agency_views(uow, [referral])
+def copy_event(referral: Referral, view: AgencyView, change: str, at: datetime) -> CloudEvent:
+    """The agency's own copy of a referral as it now stands, seen as the agency may see it."""
     copy = AgencyReferral(
         referral_id=referral.id,
         complaint_id=referral.complaint_id,
@@ -36,9 +37,19 @@ async def publish_copy(uow: GatewayUnit, referral: Referral, change: str, at: da
         resident=Resident.model_validate(view.resident) if view.resident else None,
         at=at,
     )
-    event = new_event(copy, source=SOURCE, subject=referral.complaint_id, time=at)
+    return new_event(copy, source=SOURCE, subject=referral.complaint_id, time=at)
+
+
+def delivery_of(event: CloudEvent, referral: Referral, change: str) -> Delivery:
+    """The webhook delivery of a copy, carrying the very event put on the agency's topic."""
+    return Delivery(event.id, referral.agency_code, referral.id, change, event.to_bytes().decode())
+
+
+async def publish_copy(uow: GatewayUnit, referral: Referral, change: str, at: datetime) -> None:
+    """Put the agency's own copy of a referral, as it now stands, on its topic and webhook."""
+    [view] = await agency_views(uow, [referral])
+    event = copy_event(referral, view, change, at)
     uow.announce(event)
     if await uow.webhook(referral.agency_code) is not None:
-        await uow.enqueue_delivery(
-            event.id, referral.agency_code, referral.id, change, event.to_bytes().decode()
-        )
+        d = delivery_of(event, referral, change)
+        await uow.enqueue_delivery(d.id, d.agency_code, d.referral_id, d.event_type, d.payload)

@@ -11,10 +11,10 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from gateway.domain.directory import Agency, RuleInForce
-from gateway.domain.disclosure import Resident
+from gateway.domain.disclosure import ReferralAtHand, Resident
 from gateway.domain.paging import Position
 from gateway.domain.referrals import Escalation, Referral
-from gateway.domain.webhooks import Requeue
+from gateway.domain.webhooks import Delivery, Requeue
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.idempotency import IdempotencyKey
@@ -40,6 +40,12 @@ class GatewayUnit(Protocol):
     async def take_early_escalation(self, referral_id: UUID) -> Escalation | None: ...
     async def add_referral(self, referral: Referral) -> bool: ...
     async def save(self, referral: Referral) -> None: ...
+    # An agency's action: the referral held (its complaint's lock, then its row) with what its
+    # copy needs, in two statements; the change and its webhook delivery saved in one.
+    async def referral_to_change(
+        self, referral_id: UUID, agency_code: str
+    ) -> ReferralAtHand | None: ...
+    async def save_change(self, referral: Referral, delivery: Delivery | None) -> None: ...
 
     # Residents' data, its disclosure and its erasure
     async def save_resident(self, resident: Resident) -> None: ...

@@ -11,10 +11,12 @@ from uuid import UUID
 import asyncpg
 
 from referral.adapters.calendar import PgCalendarStore
-from referral.domain.referrals import Case, Referral, Transition
+from referral.adapters.rule_cache import RULE_SQL, RoutingRules, pick, rule_of
+from referral.domain.referrals import Asked, Case, Referral, Transition
 from referral.domain.routing import RegisteredAgency, RoutingRule
 from referral.domain.staff import Staff
 from slrt_shared.contracts.referral_states import Outcome
+from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 UPSERT_AGENCY = (
@@ -25,7 +27,15 @@ UPSERT_AGENCY = (
 
 
 class ReferralUnitOfWork(PgUnitOfWork):
-    """A transaction on the referral schema with its queries."""
+    """A transaction on the referral schema with its queries (rules from the process's cache)."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, layout: TopicLayout, rules: RoutingRules | None = None
+    ) -> None:
+        super().__init__(pool, layout)
+        self._rules = rules
+        # A transaction that changed a rule reads its own change, never the committed rules.
+        self._rules_changed = False
 
     @property
     def calendar(self) -> PgCalendarStore:
@@ -34,21 +44,12 @@ class ReferralUnitOfWork(PgUnitOfWork):
 
     async def rule(self, service_code: str, kecamatan_code: str = "") -> RoutingRule | None:
         """The rule of a service: the kecamatan's override if there is one, else the district's."""
-        row = await self.conn.fetchrow(
-            "SELECT service_code, agencies, sla_working_days, version, scope FROM routing_rules"
-            " WHERE service_code = $1 AND scope IN ('', $2) ORDER BY scope DESC LIMIT 1",
-            service_code,
-            kecamatan_code,
-        )
-        if row is None:
-            return None
-        return RoutingRule(
-            row["service_code"],
-            tuple(row["agencies"]),
-            row["sla_working_days"],
-            row["version"],
-            row["scope"],
-        )
+        if self._rules is not None and not self._rules_changed:
+            kept = await self._rules.rules(self.conn)
+            if kept is not None:
+                return pick(kept, service_code, kecamatan_code)
+        row = await self.conn.fetchrow(RULE_SQL, service_code, kecamatan_code)
+        return rule_of(row) if row is not None else None
 
     async def rules(self) -> list[dict[str, Any]]:
         """Every current rule, overrides after the district rule of each service."""
@@ -68,6 +69,7 @@ class ReferralUnitOfWork(PgUnitOfWork):
         self, service_code: str, scope: str, agencies: list[str], sla_working_days: int, by: str
     ) -> int:
         """Save a new version of a rule; return its version."""
+        self._rules_changed = True
         version = await self.conn.fetchval(
             "INSERT INTO routing_rules (service_code, scope, agencies, sla_working_days, version,"
             " updated_at, updated_by) VALUES ($1, $2, $3, $4,"
@@ -96,6 +98,7 @@ class ReferralUnitOfWork(PgUnitOfWork):
 
     async def remove_override(self, service_code: str, scope: str, by: str) -> int | None:
         """Remove a kecamatan's override, keeping its history; the removal's version."""
+        self._rules_changed = True
         version = await self.conn.fetchval(
             "DELETE FROM routing_rules WHERE service_code = $1 AND scope = $2 AND scope <> ''"
             " RETURNING version",
@@ -213,25 +216,32 @@ class ReferralUnitOfWork(PgUnitOfWork):
         )
         return [_referral(r) for r in rows]
 
-    async def set_status(self, referral_id: UUID, status: str, reason_code: str | None) -> None:
-        """Change a referral's status (one that is over no longer breaches)."""
+    async def set_status(
+        self, referral_id: UUID, status: str, reason_code: str | None, asked: Asked | None = None
+    ) -> None:
+        """Change a referral's status (one that is over no longer breaches), logging `asked`."""
         await self.conn.execute(
-            "UPDATE referrals SET status = $2, reason_code = COALESCE($3, reason_code),"
+            _logged(asked)
+            + "UPDATE referrals SET status = $2, reason_code = COALESCE($3, reason_code),"
             " next_breach_at = CASE WHEN $2 IN ('rejected', 'resolved') THEN NULL"
             " ELSE next_breach_at END WHERE id = $1",
             referral_id,
             status,
             reason_code,
+            *_log_args(asked),
         )
 
-    async def resolve(self, referral_id: UUID, outcome: Outcome, at: datetime) -> None:
-        """Record a referral's outcome."""
+    async def resolve(
+        self, referral_id: UUID, outcome: Outcome, at: datetime, asked: Asked | None = None
+    ) -> None:
+        """Record a referral's outcome, logging `asked` in the same statement."""
         await self.conn.execute(
-            "UPDATE referrals SET status = 'resolved', outcome = $2,"
+            _logged(asked) + "UPDATE referrals SET status = 'resolved', outcome = $2,"
             " resolved_at = $3, next_breach_at = NULL WHERE id = $1",
             referral_id,
             outcome,
             at,
+            *_log_args(asked),
         )
 
     async def log_transition(
@@ -266,6 +276,25 @@ class ReferralUnitOfWork(PgUnitOfWork):
             "SELECT kind, regency_code FROM staff_tokens WHERE token_hash = $1", token_hash
         )
         return Staff(row["kind"], row["regency_code"]) if row else None
+
+
+def _logged(asked: Asked | None) -> str:
+    """A data-modifying CTE logging the change asked ($4 to $9) beside a change of referral $1."""
+    if asked is None:
+        return ""
+    return (
+        "WITH logged AS (INSERT INTO transition_log"
+        " (referral_id, event_id, from_status, to_status, accepted, reason, at)"
+        " VALUES ($1, $4, $5, $6, $7, $8, $9)) "
+    )
+
+
+def _log_args(asked: Asked | None) -> tuple[Any, ...]:
+    """The arguments of `_logged`, none without a change to log."""
+    if asked is None:
+        return ()
+    d = asked.decision
+    return (asked.event_id, d.from_status, d.to_status, d.accepted, d.reason, asked.at)
 
 
 def _case(row: asyncpg.Record) -> Case:

@@ -78,6 +78,15 @@ class Transition:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A status change asked of a referral by an event, as the transition log keeps it."""
+
+    event_id: UUID
+    decision: Transition
+    at: datetime
+
+
 def transition(current: Status, requested: str) -> Transition:
     """Decide a status change deterministically; never raises."""
     if current in TERMINAL:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from referral.domain.referrals import Case, Referral, decide
+from referral.domain.referrals import Asked, Case, Referral, decide
 from referral.service_layer.closing import close_if_complete
 from referral.service_layer.context import Context
 from referral.service_layer.routing import dispatch
@@ -37,10 +37,12 @@ async def apply_status_change(
     data = command.update
     referral = await _known_referral(uow, data.referral_id)
     decision = decide(referral, data.status, data.agency_code, data.complaint_id)
-    await uow.log_transition(referral.id, command.event_id, decision, context.clock())
+    asked = Asked(command.event_id, decision, context.clock())
     if not decision.accepted:
+        await uow.log_transition(referral.id, asked.event_id, decision, asked.at)
         return
-    await uow.set_status(referral.id, data.status, data.reason_code)
+    # The change and its log entry in one statement.
+    await uow.set_status(referral.id, data.status, data.reason_code, asked)
     if data.status == "rejected":
         case = await _case_of(uow, referral)
         calendar = await context.calendar_in(uow)
@@ -52,10 +54,11 @@ async def record_outcome(command: RecordOutcome, uow: UnitOfWork, *, context: Co
     data = command.outcome
     referral = await _known_referral(uow, data.referral_id)
     decision = decide(referral, "resolved", data.agency_code, data.complaint_id)
-    await uow.log_transition(referral.id, command.event_id, decision, context.clock())
+    asked = Asked(command.event_id, decision, context.clock())
     if not decision.accepted:
+        await uow.log_transition(referral.id, asked.event_id, decision, asked.at)
         return
-    await uow.resolve(referral.id, data.outcome, data.resolved_at)
+    await uow.resolve(referral.id, data.outcome, data.resolved_at, asked)
     await close_if_complete(uow, referral.complaint_id)
 
 

@@ -33,7 +33,8 @@ async def route_complaint(command: RouteComplaint, uow: UnitOfWork, *, context: 
         return
     calendar = await context.calendar_in(uow)
     for need in dict.fromkeys(data.needs):
-        await dispatch(uow, case, need, None, context, calendar)
+        # The case was opened just now: none of its needs has been referred before.
+        await dispatch(uow, case, need, None, context, calendar, earlier=[])
     log.info("complaint %s routed: %s", data.complaint_id, ",".join(dict.fromkeys(data.needs)))
 
 
@@ -44,12 +45,18 @@ async def dispatch(
     rejected: Referral | None,
     context: Context,
     calendar: Calendar,
+    *,
+    earlier: list[Referral] | None = None,
 ) -> Referral:
-    """Send a need to its next agency: the first attempt, or the one after a rejection."""
+    """Send a need to its next agency: the first attempt, or the one after a rejection.
+
+    `earlier`: the need's referrals so far, when the caller knows them (read otherwise).
+    """
     rule = await uow.rule(service_code, case.kecamatan_code) or secretariat_rule(service_code)
-    earlier = [
-        r for r in await uow.referrals_of(case.complaint_id) if r.service_code == service_code
-    ]
+    if earlier is None:
+        earlier = [
+            r for r in await uow.referrals_of(case.complaint_id) if r.service_code == service_code
+        ]
     refused_by = [r.agency_code for r in earlier if r.status == "rejected"]
     now = context.clock()
     deadline = calendar.deadline(now, rule.sla_working_days)

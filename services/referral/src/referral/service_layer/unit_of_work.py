@@ -18,7 +18,7 @@ from referral.domain.holidays import (
     Holiday,
     StoredHoliday,
 )
-from referral.domain.referrals import Case, Referral, Transition
+from referral.domain.referrals import Asked, Case, Referral, Transition
 from referral.domain.routing import RegisteredAgency, RoutingRule
 from referral.domain.staff import Staff
 from slrt_shared.contracts.envelope import CloudEvent
@@ -132,11 +132,15 @@ class UnitOfWork(Protocol):
     async def referrals_of(self, complaint_id: UUID) -> list[Referral]:
         """Every referral of a case, by need and attempt."""
 
-    async def set_status(self, referral_id: UUID, status: str, reason_code: str | None) -> None:
-        """Change a referral's status (with the reason code of a rejection)."""
+    async def set_status(
+        self, referral_id: UUID, status: str, reason_code: str | None, asked: Asked | None = None
+    ) -> None:
+        """Change a referral's status (with the reason code of a rejection), logging `asked`."""
 
-    async def resolve(self, referral_id: UUID, outcome: Outcome, at: datetime) -> None:
-        """Record a referral's outcome."""
+    async def resolve(
+        self, referral_id: UUID, outcome: Outcome, at: datetime, asked: Asked | None = None
+    ) -> None:
+        """Record a referral's outcome, logging `asked` (the change that brought it)."""
 
     async def log_transition(
         self, referral_id: UUID, event_id: UUID, decision: Transition, at: datetime
