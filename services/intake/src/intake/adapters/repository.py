@@ -57,7 +57,7 @@ _SAVE_WITH_KEY = (
 _SAVE = "WITH gate AS (SELECT 1)," + _SAVE_REST
 
 
-class IntakeUnitOfWork(PgUnitOfWork, idempotency.IdempotencyQueries, ErasureQueries):
+class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries):
     """A transaction on the intake schema with its queries."""
 
     def __init__(
