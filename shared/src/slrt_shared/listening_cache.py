@@ -1,0 +1,103 @@
+"""Copies kept in a process only while Postgres is heard announcing every change to the original.
+
+A service's migration adds a trigger that notifies a channel when the copied table changes;
+each replica listens on it and drops its copies on every announcement. While a replica is not
+listening (starting, or its listening connection lost) it keeps nothing, so a copy never
+outlives a change it could not hear. A read begun before an announcement is used once but not
+kept (the generation moved on).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+# How long to wait before listening again after the listening connection was lost.
+RELISTEN_SECONDS = 1.0
+# A connection that died silently is noticed by the next statement on it.
+_PROBE_SECONDS = 5.0
+
+
+class ListeningCache:
+    """The listening half of a cache; a subclass keeps the copies and says how to drop them."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool], channel: str, what: str) -> None:
+        self._pool = pool
+        self._channel = channel
+        self._what = what  # for the log: "routing rule", "agency key"
+        self._generation = 0
+        self._listening = False
+
+    @property
+    def listening(self) -> bool:
+        """Whether changes are heard now (only then is anything kept)."""
+        return self._listening
+
+    @property
+    def generation(self) -> int:
+        """Moves on at every announcement: what was read under an older one is not kept."""
+        return self._generation
+
+    def keeps(self, generation: int) -> bool:
+        """Whether what was read under `generation` may be kept."""
+        return self._listening and generation == self._generation
+
+    def drop(self) -> None:
+        """Drop every copy kept (the subclass's)."""
+        raise NotImplementedError
+
+    def forget(self) -> None:
+        """Drop everything kept (a change was announced, or changes can no longer be heard)."""
+        self._generation += 1
+        self.drop()
+
+    async def listen(self) -> None:
+        """Listen for changes for the life of the service, listening again when cut off."""
+        while True:
+            try:
+                await self._listen_once()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("listening for %s changes failed, retrying: %s", self._what, exc)
+            await asyncio.sleep(RELISTEN_SECONDS)
+
+    def _on_change(self, *_: Any) -> None:
+        self.forget()
+
+    async def _listen_once(self) -> None:
+        pool = self._pool()
+        conn = await pool.acquire()
+        lost = asyncio.Event()
+
+        def on_lost(*_: Any) -> None:
+            self._stop_keeping()
+            lost.set()
+
+        try:
+            conn.add_termination_listener(on_lost)
+            await conn.add_listener(self._channel, self._on_change)
+            # Only now can a change be heard: what was read before may be stale.
+            self.forget()
+            self._listening = True
+            while not lost.is_set():
+                try:
+                    await asyncio.wait_for(lost.wait(), _PROBE_SECONDS)
+                except TimeoutError:
+                    await conn.execute("SELECT 1")
+        finally:
+            self._stop_keeping()
+            conn.remove_termination_listener(on_lost)
+            try:
+                if not conn.is_closed():
+                    await conn.remove_listener(self._channel, self._on_change)
+            finally:
+                await pool.release(conn)
+
+    def _stop_keeping(self) -> None:
+        self._listening = False
+        self.forget()
