@@ -31,3 +31,13 @@ async def test_env(infra: Endpoints) -> AsyncIterator[ScratchStack]:
 
     async with scratch_stack(infra.database_url, infra.kafka_bootstrap_servers, "t") as env:
         yield env
+
+
+@pytest.fixture
+def observed() -> Iterator[None]:
+    """Pools opened during the test log their statements for `testing.counting_statements`."""
+    from slrt_devstack.testing import log_statements_of_new_pools
+
+    undo = log_statements_of_new_pools()
+    yield
+    undo()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -72,3 +75,42 @@ async def dead_letter_contents(
         at = (int(headers[dead_letters.PARTITION]), int(headers[dead_letters.OFFSET]))
         found.append(source.get(at, b""))
     return found
+
+
+_COUNTED: ContextVar[list[str] | None] = ContextVar("counted", default=None)
+
+
+def _log_statement(record: Any) -> None:
+    # asyncpg calls loggers with call_soon, in a copy of the context that sent the statement.
+    counted = _COUNTED.get()
+    if counted is not None:
+        counted.append(" ".join(record.query.split()))
+
+
+def log_statements_of_new_pools() -> Callable[[], None]:
+    """Make every asyncpg pool opened from now on log its statements; returns the undo."""
+    real = asyncpg.create_pool
+
+    def create_pool(*args: Any, **kwargs: Any) -> Any:
+        async def init(conn: asyncpg.Connection) -> None:
+            conn.add_query_logger(_log_statement)
+
+        return real(*args, init=init, **kwargs)
+
+    asyncpg.create_pool = create_pool
+
+    def undo() -> None:
+        asyncpg.create_pool = real
+
+    return undo
+
+
+@contextlib.contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    """The statements logged pools send for what runs inside (in this context and its tasks)."""
+    counted: list[str] = []
+    token = _COUNTED.set(counted)
+    try:
+        yield counted
+    finally:
+        _COUNTED.reset(token)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,47 +23,13 @@ from gateway.entrypoints import cli_seed as seed
 from gateway.settings import GatewaySettings
 from slrt_devstack import fixtures
 from slrt_devstack.fixtures import REGENCY
-from slrt_devstack.testing import eventually
+from slrt_devstack.testing import counting_statements, eventually
 from slrt_shared import reference
 from slrt_shared.tokens import new_token
 
 from .conftest import stored_referral
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-
-_COUNTED: ContextVar[list[str] | None] = ContextVar("counted", default=None)
-
-
-def _log(record: Any) -> None:
-    # asyncpg calls loggers with call_soon, in a copy of the context that sent the statement.
-    counted = _COUNTED.get()
-    if counted is not None:
-        counted.append(" ".join(record.query.split()))
-
-
-@pytest.fixture
-def observed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every pool opened from here on logs its statements to the request being counted."""
-    real = asyncpg.create_pool
-
-    def create_pool(*args: Any, **kwargs: Any) -> Any:
-        async def init(conn: asyncpg.Connection) -> None:
-            conn.add_query_logger(_log)
-
-        return real(*args, init=init, **kwargs)
-
-    monkeypatch.setattr(asyncpg, "create_pool", create_pool)
-
-
-@contextlib.asynccontextmanager
-async def counting() -> AsyncIterator[list[str]]:
-    """The statements sent for what runs inside (logged once the loop has run their callbacks)."""
-    counted: list[str] = []
-    token = _COUNTED.set(counted)
-    try:
-        yield counted
-    finally:
-        _COUNTED.reset(token)
 
 
 def outbox_statements(statements: list[str]) -> list[str]:
@@ -110,7 +74,7 @@ async def test_an_agency_action_takes_eight_statements_of_the_gateways_own(  # t
 
             # The first request reads the key and prepares the statements on its connection.
             assert (await acknowledge(warm.id, "warm")).status_code == 200
-            async with counting() as statements:
+            with counting_statements() as statements:
                 answer = await acknowledge(counted_one.id, "k1")
                 await eventually(lambda: _true(statements))
             assert answer.status_code == 200, answer.text
@@ -128,7 +92,7 @@ async def test_an_agency_action_takes_eight_statements_of_the_gateways_own(  # t
                 )
             assert queued == 1
 
-            async with counting() as statements:
+            with counting_statements() as statements:
                 again = await acknowledge(counted_one.id, "k1")
                 await eventually(lambda: _true(statements))
             # A replay: BEGIN, the key's lock, its saved answer, COMMIT; nothing else is read.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from contextvars import ContextVar
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -21,7 +20,7 @@ from referral.app import build
 from referral.entrypoints import cli_seed as seed
 from referral.settings import ReferralSettings
 from slrt_devstack import fixtures
-from slrt_devstack.testing import eventually
+from slrt_devstack.testing import counting_statements, eventually
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintCreated, ReferralUpdated
@@ -29,29 +28,6 @@ from slrt_shared.contracts.events import ComplaintCreated, ReferralUpdated
 from .conftest import MONDAY
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-
-_COUNTED: ContextVar[list[str] | None] = ContextVar("counted", default=None)
-
-
-def _log(record: Any) -> None:
-    # asyncpg calls loggers with call_soon, in a copy of the context that sent the statement.
-    counted = _COUNTED.get()
-    if counted is not None:
-        counted.append(" ".join(record.query.split()))
-
-
-@pytest.fixture
-def observed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every pool opened from here on logs its statements to the event being counted."""
-    real = asyncpg.create_pool
-
-    def create_pool(*args: Any, **kwargs: Any) -> Any:
-        async def init(conn: asyncpg.Connection) -> None:
-            conn.add_query_logger(_log)
-
-        return real(*args, init=init, **kwargs)
-
-    monkeypatch.setattr(asyncpg, "create_pool", create_pool)
 
 
 @contextlib.asynccontextmanager
@@ -101,13 +77,9 @@ async def test_routing_a_complaint_of_two_needs_takes_seven_statements_of_its_ow
     async with service(test_env.admin_url, "d") as (runtime, _, pool):
         # The first complaint loads the rules and the calendar, and prepares the statements.
         await complaint(runtime, "32.15.02.2001", ["JKN-PBI", "ADMINDUK"])
-        counted: list[str] = []
-        token = _COUNTED.set(counted)
-        try:
+        with counting_statements() as counted:
             complaint_id = await complaint(runtime, "32.15.02.2001", ["JKN-PBI", "ADMINDUK"])
             await eventually(lambda: _true(counted))
-        finally:
-            _COUNTED.reset(token)
         own = [s for s in counted if "outbox" not in s]
         # BEGIN, the inbox's claim, the case opened, the calendar's version, one insert per
         # need, COMMIT: no rule is read, nor the referrals of a case opened a moment ago.
@@ -143,13 +115,9 @@ async def test_an_agencys_acknowledgement_takes_five_statements_its_log_entry_in
             await runtime.handlers[topics.REFERRAL_UPDATED](event)
 
         await acknowledge(rows[0])  # prepares the statements
-        counted: list[str] = []
-        token = _COUNTED.set(counted)
-        try:
+        with counting_statements() as counted:
             await acknowledge(rows[1])
             await eventually(lambda: _true(counted))
-        finally:
-            _COUNTED.reset(token)
         # BEGIN, the inbox's claim, the referral locked, its change with its log entry, COMMIT.
         assert len(counted) == 5, counted
         logged = await pool.fetch(
