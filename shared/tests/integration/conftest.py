@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -13,6 +14,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from slrt_devstack import provision
 from slrt_devstack.fixtures import ScratchSchema, scratch_schema
+from slrt_shared.contracts.envelope import CloudEvent, new_event
+from slrt_shared.contracts.events import ReferralEscalated
 from slrt_shared.contracts.topics import TopicLayout
 
 SCHEMA = "referral"  # any service schema: these tests use a database of their own
@@ -46,3 +49,12 @@ async def committed_to_end(bootstrap: str, group: str) -> bool:
         await admin.close()
         await reader.stop()
     return bool(committed) and {tp: m.offset for tp, m in committed.items()} == ends
+
+
+def escalation() -> CloudEvent:
+    """A new event about a new complaint (any will do: the tests only move it around)."""
+    complaint_id = uuid4()
+    data = ReferralEscalated(
+        referral_id=uuid4(), complaint_id=complaint_id, level="kecamatan", at=datetime.now(UTC)
+    )
+    return new_event(data, source="/slrt/referral", subject=complaint_id)

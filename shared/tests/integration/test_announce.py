@@ -11,19 +11,13 @@ from slrt_devstack.fixtures import scratch_topics
 from slrt_devstack.testing import read_records
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent, decode, new_event
-from slrt_shared.contracts.events import AgencyReferral, ReferralEscalated
+from slrt_shared.contracts.events import AgencyReferral
 from slrt_shared.outbox import OutboxRelay, idempotent_producer
 from slrt_shared.unit_of_work import PgUnitOfWork
 
+from .conftest import escalation
+
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-
-
-def escalation() -> CloudEvent:
-    complaint_id = uuid4()
-    data = ReferralEscalated(
-        referral_id=uuid4(), complaint_id=complaint_id, level="kecamatan", at=datetime.now(UTC)
-    )
-    return new_event(data, source="/slrt/referral", subject=complaint_id)
 
 
 def agency_copy(agency_code: str) -> CloudEvent:

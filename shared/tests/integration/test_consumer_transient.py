@@ -11,7 +11,6 @@ import os
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -28,26 +27,18 @@ from prometheus_client import REGISTRY
 from slrt_devstack.testing import eventually, read_records
 from slrt_shared.consumer import EventHandler, Subscription, subscribe, with_inbox
 from slrt_shared.contracts import topics
-from slrt_shared.contracts.envelope import CloudEvent, new_event
+from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import ReferralEscalated
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.unit_of_work import PgUnitOfWork
 
-from .conftest import committed_to_end, own_topics
+from .conftest import committed_to_end, escalation, own_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
 TOPIC = topics.REFERRAL_ESCALATED
 CONTENDED_ROW = 0
 SCHEMA = "referral"  # the scratch database's schema
-
-
-def escalation() -> CloudEvent:
-    complaint_id = uuid4()
-    data = ReferralEscalated(
-        referral_id=uuid4(), complaint_id=complaint_id, level="kecamatan", at=datetime.now(UTC)
-    )
-    return new_event(data, source="/slrt/referral", subject=complaint_id)
 
 
 async def produce(bootstrap: str, topic: str, partition: int, values: list[bytes]) -> None:

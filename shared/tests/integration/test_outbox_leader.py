@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
 
 import asyncpg
 import pytest
 
 from slrt_shared import db
 from slrt_shared.contracts import topics
-from slrt_shared.contracts.envelope import CloudEvent, new_event
-from slrt_shared.contracts.events import ReferralEscalated
 from slrt_shared.outbox import OutboxRelay, idempotent_producer
 from slrt_shared.unit_of_work import PgUnitOfWork
 
+from .conftest import escalation
+
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-
-
-def escalation() -> CloudEvent:
-    complaint_id = uuid4()
-    data = ReferralEscalated(
-        referral_id=uuid4(), complaint_id=complaint_id, level="kecamatan", at=datetime.now(UTC)
-    )
-    return new_event(data, source="/slrt/referral", subject=complaint_id)
 
 
 async def commit_one(pool: Any, test_env: Any) -> None:

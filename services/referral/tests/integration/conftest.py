@@ -80,11 +80,10 @@ async def run(pool: asyncpg.Pool, handler: Any, data: EventData, complaint_id: U
         await uow.commit()
 
 
-async def created(pool: asyncpg.Pool, context: Context, village: str, needs: list[str]) -> UUID:
-    """A complaint of the village with these needs, received on MONDAY; its id."""
-    complaint_id = uuid4()
-    data = ComplaintCreated(
-        complaint_id=complaint_id,
+def complaint_created(village: str, needs: list[str]) -> ComplaintCreated:
+    """A new complaint of the village with these needs, received on MONDAY."""
+    return ComplaintCreated(
+        complaint_id=uuid4(),
         ticket=f"SLRT-{uuid4().hex[:4].upper()}",
         village_code=village,
         needs=needs,
@@ -92,8 +91,13 @@ async def created(pool: asyncpg.Pool, context: Context, village: str, needs: lis
         received_at=MONDAY,
         recorded_at=MONDAY,
     )
-    await run(pool, kafka.on_complaint_created(context), data, complaint_id)
-    return complaint_id
+
+
+async def created(pool: asyncpg.Pool, context: Context, village: str, needs: list[str]) -> UUID:
+    """A complaint of the village with these needs, received on MONDAY; its id."""
+    data = complaint_created(village, needs)
+    await run(pool, kafka.on_complaint_created(context), data, data.complaint_id)
+    return data.complaint_id
 
 
 async def referrals(pool: asyncpg.Pool, complaint_id: UUID) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 import pytest
@@ -23,9 +23,9 @@ from slrt_devstack import fixtures
 from slrt_devstack.testing import counting_statements, eventually
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
-from slrt_shared.contracts.events import ComplaintCreated, ReferralUpdated
+from slrt_shared.contracts.events import ReferralUpdated
 
-from .conftest import MONDAY
+from .conftest import MONDAY, complaint_created
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -56,19 +56,10 @@ async def _true(value: object) -> bool:
 
 async def complaint(runtime: Any, village: str, needs: list[str]) -> UUID:
     """Hand a new complaint to referral's complaint.created consumer (inbox and all)."""
-    complaint_id = uuid4()
-    data = ComplaintCreated(
-        complaint_id=complaint_id,
-        ticket=f"SLRT-{uuid4().hex[:4].upper()}",
-        village_code=village,
-        needs=needs,
-        channel="walk_in",
-        received_at=MONDAY,
-        recorded_at=MONDAY,
-    )
-    event = new_event(data, source="/slrt/test", subject=complaint_id)
+    data = complaint_created(village, needs)
+    event = new_event(data, source="/slrt/test", subject=data.complaint_id)
     await runtime.handlers[topics.COMPLAINT_CREATED](event)
-    return complaint_id
+    return data.complaint_id
 
 
 async def test_routing_a_complaint_of_two_needs_takes_seven_statements_of_its_own(  # type: ignore[no-untyped-def]
