@@ -48,14 +48,20 @@ class ListeningCache:
         """Whether what was read under `generation` may be kept."""
         return self._listening and generation == self._generation
 
-    def drop(self) -> None:
-        """Drop every copy kept (the subclass's)."""
+    def drop(self, changed: str | None) -> None:
+        """Drop the copies a change to `changed` (the announcement's payload; None: anything)
+        may have made stale (the subclass's)."""
         raise NotImplementedError
 
-    def forget(self) -> None:
-        """Drop everything kept (a change was announced, or changes can no longer be heard)."""
+    def forget(self, changed: str | None = None) -> None:
+        """Drop what a change may have made stale (None: everything, as when not heard)."""
         self._generation += 1
-        self.drop()
+        self.drop(changed)
+
+    def hearing(self, heard: bool) -> None:
+        """Start keeping copies (changes are heard from now on) or stop and drop them all."""
+        self._listening = heard
+        self.forget()
 
     async def listen(self) -> None:
         """Listen for changes for the life of the service, listening again when cut off."""
@@ -66,8 +72,8 @@ class ListeningCache:
                 log.warning("listening for %s changes failed, retrying: %s", self._what, exc)
             await asyncio.sleep(RELISTEN_SECONDS)
 
-    def _on_change(self, *_: Any) -> None:
-        self.forget()
+    def _on_change(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        self.forget(payload or None)
 
     async def _listen_once(self) -> None:
         pool = self._pool()
@@ -75,29 +81,24 @@ class ListeningCache:
         lost = asyncio.Event()
 
         def on_lost(*_: Any) -> None:
-            self._stop_keeping()
+            self.hearing(False)
             lost.set()
 
         try:
             conn.add_termination_listener(on_lost)
             await conn.add_listener(self._channel, self._on_change)
             # Only now can a change be heard: what was read before may be stale.
-            self.forget()
-            self._listening = True
+            self.hearing(True)
             while not lost.is_set():
                 try:
                     await asyncio.wait_for(lost.wait(), _PROBE_SECONDS)
                 except TimeoutError:
                     await conn.execute("SELECT 1")
         finally:
-            self._stop_keeping()
+            self.hearing(False)
             conn.remove_termination_listener(on_lost)
             try:
                 if not conn.is_closed():
                     await conn.remove_listener(self._channel, self._on_change)
             finally:
                 await pool.release(conn)
-
-    def _stop_keeping(self) -> None:
-        self._listening = False
-        self.forget()

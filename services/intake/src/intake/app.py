@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from intake.adapters.cache import ReferenceCache, listen_for_changes
+from intake.adapters.cache import ReferenceCache
 from intake.adapters.repository import IntakeUnitOfWork, idempotency_retention
 from intake.domain.rate_limit import RateLimit
 from intake.entrypoints import http, jobs, kafka, open311, subjects_http
@@ -20,14 +20,11 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     """Create the runtime and the HTTP app of intake."""
     settings = settings or IntakeSettings()
     runtime = ServiceRuntime("intake", "intake", settings, MIGRATIONS)
-    cache = ReferenceCache(settings.reference_cache_seconds)
+    cache = ReferenceCache(lambda: runtime.pool, runtime.schema, settings.reference_cache_seconds)
 
     def uow() -> IntakeUnitOfWork:
         """A unit of work on the runtime's pool and topic layout: the one every use case gets."""
         return IntakeUnitOfWork(runtime.pool, runtime.layout, cache)
-
-    async def listen() -> None:
-        await listen_for_changes(settings.database_url, runtime.schema, cache)
 
     limit = RateLimit(settings.rate_limit_per_minute)
     kafka.subscribe(runtime, uow)
@@ -48,7 +45,7 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
         subjects_http.router(uow, limit, settings.subject_hash_key.get_secret_value())
     )
     runtime.add_job("request-windows", jobs.forget_closed_windows(uow))
-    runtime.add_job("reference-cache", listen)
+    runtime.add_job("reference-cache", cache.listen)
     runtime.add_retention(idempotency_retention(settings.idempotency_retention_days))
     runtime.add_retention(
         jobs.personal_data_retention(

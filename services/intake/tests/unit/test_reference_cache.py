@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncpg
+
 from intake.adapters.cache import ReferenceCache
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue
@@ -30,9 +32,13 @@ class Operators:
         return self.active.get(token_hash)
 
 
+def _no_pool() -> asyncpg.Pool:
+    raise AssertionError("these tests hear changes by hand: nothing listens on Postgres")
+
+
 def listening_cache(clock: Clock, ttl: float = 5) -> ReferenceCache:
-    cache = ReferenceCache(ttl, clock)
-    cache.listen(True)
+    cache = ReferenceCache(_no_pool, "intake", ttl, clock)
+    cache.hearing(True)
     return cache
 
 
@@ -61,11 +67,11 @@ async def test_a_change_to_the_operators_drops_the_callers_not_the_catalogue() -
     await cache.caller("h1", db.load)
     await cache.catalogue(catalogue)
     del db.active["h1"]
-    cache.invalidate("operators")
+    cache.forget("operators")
     assert await cache.caller("h1", db.load) is None
     assert await cache.catalogue(catalogue) == CATALOGUE
     assert len(catalogue_reads) == 1
-    cache.invalidate("villages")
+    cache.forget("villages")
     await cache.catalogue(catalogue)
     assert len(catalogue_reads) == 2
 
@@ -78,7 +84,7 @@ async def test_a_read_that_began_before_a_change_is_not_kept() -> None:
     async def load_then_revoked(token_hash: str) -> Caller | None:
         reads.append(token_hash)
         # The revocation commits and is announced while this read is on its way back.
-        cache.invalidate("operators")
+        cache.forget("operators")
         return OPERATOR
 
     assert await cache.caller("h1", load_then_revoked) == OPERATOR
@@ -88,13 +94,13 @@ async def test_a_read_that_began_before_a_change_is_not_kept() -> None:
 
 async def test_nothing_is_kept_while_changes_are_not_heard() -> None:
     clock, db = Clock(), Operators()
-    cache = ReferenceCache(5, clock)
+    cache = ReferenceCache(_no_pool, "intake", 5, clock)
     await cache.caller("h1", db.load)
     await cache.caller("h1", db.load)
     assert db.reads == 2
-    cache.listen(True)
+    cache.hearing(True)
     await cache.caller("h1", db.load)
-    cache.listen(False)  # the listening connection is lost: what was kept goes with it
+    cache.hearing(False)  # the listening connection is lost: what was kept goes with it
     await cache.caller("h1", db.load)
     assert db.reads == 4
 

@@ -52,6 +52,6 @@ class AgencyKeys(ListeningCache):
             self._kept[key_hash] = (code, self._clock() + self._ttl)
         return code
 
-    def drop(self) -> None:
+    def drop(self, changed: str | None) -> None:
         """Drop every key kept."""
         self._kept.clear()

@@ -65,7 +65,7 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries):
     ) -> None:
         super().__init__(pool, layout)
         # Without one (a command, a job), every read goes to Postgres.
-        self._cache = cache or ReferenceCache(ttl=0)
+        self._cache = cache or ReferenceCache(lambda: pool, "", ttl=0)
 
     async def catalogue(self) -> Catalogue:
         """Villages served and service codes (kept in memory a few seconds)."""

@@ -76,6 +76,6 @@ class RoutingRules(ListeningCache):
             self._kept = loaded
         return loaded
 
-    def drop(self) -> None:
+    def drop(self, changed: str | None) -> None:
         """Drop the rules kept."""
         self._kept = None

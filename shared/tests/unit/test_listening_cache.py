@@ -1,0 +1,35 @@
+import asyncpg
+
+from slrt_shared.listening_cache import ListeningCache
+
+
+class Kept(ListeningCache):
+    def __init__(self) -> None:
+        super().__init__(_no_pool, "channel", "thing")
+        self.dropped: list[str | None] = []
+
+    def drop(self, changed: str | None) -> None:
+        self.dropped.append(changed)
+
+
+def _no_pool() -> asyncpg.Pool:
+    raise AssertionError("nothing listens on Postgres here")
+
+
+def test_nothing_is_kept_until_changes_are_heard_nor_after_they_no_longer_are() -> None:
+    cache = Kept()
+    assert not cache.keeps(cache.generation)
+    cache.hearing(True)
+    assert cache.keeps(cache.generation)
+    cache.hearing(False)
+    assert not cache.keeps(cache.generation) and cache.dropped == [None, None]
+
+
+def test_what_was_read_before_an_announcement_is_not_kept() -> None:
+    cache = Kept()
+    cache.hearing(True)
+    before = cache.generation
+    cache._on_change(None, 1, "channel", "operators")
+    assert not cache.keeps(before) and cache.keeps(cache.generation)
+    cache._on_change(None, 1, "channel", "")
+    assert cache.dropped[-2:] == ["operators", None]
