@@ -85,6 +85,12 @@ def fingerprint(request: Any) -> str:
     return digest(canonical_json(request))
 
 
+def same_request(key: IdempotencyKey, saved_hash: str, request_hash: str) -> None:
+    """Raise IdempotencyKeyReusedError unless a repeat is the request its key was saved with."""
+    if saved_hash != request_hash:
+        raise IdempotencyKeyReusedError(key)
+
+
 async def replay(
     conn: asyncpg.Connection, key: IdempotencyKey, request_hash: str
 ) -> dict[str, Any] | None:
@@ -104,8 +110,7 @@ async def replay(
     )
     if row is None:
         return None
-    if row["request_hash"] != request_hash:
-        raise IdempotencyKeyReusedError(key)
+    same_request(key, row["request_hash"], request_hash)
     answer: dict[str, Any] = json.loads(row["response"])
     return answer
 

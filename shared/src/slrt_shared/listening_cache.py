@@ -11,17 +11,50 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 
 log = logging.getLogger(__name__)
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
 # How long to wait before listening again after the listening connection was lost.
 RELISTEN_SECONDS = 1.0
 # A connection that died silently is noticed by the next statement on it.
 _PROBE_SECONDS = 5.0
+
+
+class Expiring(Generic[K, V]):
+    """Copies by key, each kept `ttl` seconds (none when 0); past `limit` the oldest go first."""
+
+    def __init__(
+        self, ttl: float, clock: Callable[[], float] = time.monotonic, limit: int = 100_000
+    ) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._limit = limit
+        self._kept: dict[K, tuple[float, V]] = {}
+
+    def get(self, key: K) -> V | None:
+        """The copy kept under `key`, unless it has expired."""
+        kept = self._kept.get(key)
+        return kept[1] if kept is not None and kept[0] > self._clock() else None
+
+    def put(self, key: K, value: V) -> None:
+        """Keep a copy for `ttl` seconds."""
+        if self._ttl <= 0:
+            return
+        if key not in self._kept and len(self._kept) >= self._limit:
+            self._kept.pop(next(iter(self._kept)))
+        self._kept[key] = (self._clock() + self._ttl, value)
+
+    def clear(self) -> None:
+        """Drop every copy."""
+        self._kept.clear()
 
 
 class ListeningCache:
@@ -47,6 +80,19 @@ class ListeningCache:
     def keeps(self, generation: int) -> bool:
         """Whether what was read under `generation` may be kept."""
         return self._listening and generation == self._generation
+
+    async def kept_or_loaded(
+        self, copies: Expiring[K, V], key: K, load: Callable[[], Awaitable[V | None]]
+    ) -> V | None:
+        """The copy kept under `key`, else what `load` finds (kept if found and still current)."""
+        kept = copies.get(key)
+        if kept is not None:
+            return kept
+        generation = self._generation
+        found = await load()
+        if found is not None and self.keeps(generation):
+            copies.put(key, found)
+        return found
 
     def drop(self, changed: str | None) -> None:
         """Drop the copies a change to `changed` (the announcement's payload; None: anything)

@@ -94,10 +94,15 @@ def start(paths: StackPaths) -> str:
         # As many connections as the chart's cluster allows: the fault tests run several
         # processes of each service, each with a pool of its own.
         # pg_stat_statements (Debian's package ships it): `make bench` counts statements per
-        # complaint with it.
+        # complaint with it; a build without it starts all the same and the bench says n/a.
+        preload = (
+            " -c shared_preload_libraries=pg_stat_statements"
+            if (bin_dir.parent / "lib" / "pg_stat_statements.so").exists()
+            else ""
+        )
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port()} -k {cluster / 'socket'}"
-            f" -c max_connections={MAX_CONNECTIONS} -c shared_preload_libraries=pg_stat_statements"
+            f" -c max_connections={MAX_CONNECTIONS}{preload}"
         ) + "".join(f" -c {name}={value}" for name, value in LOG_SETTINGS.items())
         result = _as_postgres(
             [

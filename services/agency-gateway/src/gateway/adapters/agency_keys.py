@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import asyncpg
 
-from slrt_shared.listening_cache import ListeningCache
+from slrt_shared.listening_cache import Expiring, ListeningCache
 
 
 def keys_channel(schema: str) -> str:
@@ -32,25 +32,20 @@ class AgencyKeys(ListeningCache):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(pool, keys_channel(schema), "agency key")
-        self._ttl = ttl
-        self._clock = clock
-        self._kept: dict[str, tuple[str, float]] = {}
+        self._kept: Expiring[str, str] = Expiring(ttl, clock)
 
     async def agency_of(self, key_hash: str) -> str | None:
         """The agency holding an active key with this hash (None for an unknown or revoked one)."""
-        kept = self._kept.get(key_hash)
-        if kept is not None and kept[1] > self._clock():
-            return kept[0]
-        generation = self.generation
-        # One statement outside any transaction: a key is read, nothing is written.
-        value = await self._pool().fetchval(
-            "SELECT agency_code FROM agency_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-            key_hash,
-        )
-        code = str(value) if value else None
-        if code is not None and self.keeps(generation):
-            self._kept[key_hash] = (code, self._clock() + self._ttl)
-        return code
+
+        async def load() -> str | None:
+            # One statement outside any transaction: a key is read, nothing is written.
+            value = await self._pool().fetchval(
+                "SELECT agency_code FROM agency_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+                key_hash,
+            )
+            return str(value) if value else None
+
+        return await self.kept_or_loaded(self._kept, key_hash, load)
 
     def drop(self, changed: str | None) -> None:
         """Drop every key kept."""

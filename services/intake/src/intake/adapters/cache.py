@@ -18,7 +18,7 @@ import asyncpg
 
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue
-from slrt_shared.listening_cache import ListeningCache
+from slrt_shared.listening_cache import Expiring, ListeningCache
 
 # A bound on the tokens kept: past it the oldest go first (an operator per village of a
 # country is some 83,000).
@@ -45,45 +45,24 @@ class ReferenceCache(ListeningCache):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(pool, channel(schema), "operator and catalogue")
-        self._ttl = ttl
-        self._clock = clock
-        self._callers: dict[str, tuple[float, Caller]] = {}
-        self._catalogue: tuple[float, Catalogue] | None = None
-
-    def keeps(self, generation: int) -> bool:
-        """Whether what was read under `generation` may be kept (never with a ttl of 0)."""
-        return self._ttl > 0 and super().keeps(generation)
+        self._callers: Expiring[str, Caller] = Expiring(ttl, clock, MAX_CALLERS)
+        self._catalogue: Expiring[None, Catalogue] = Expiring(ttl, clock)
 
     def drop(self, changed: str | None) -> None:
         """Drop what a change to the table `changed` (None: any table) may have made stale."""
         if changed in (None, "operators"):
             self._callers.clear()
         if changed in (None, "villages", "services"):
-            self._catalogue = None
+            self._catalogue.clear()
 
     async def caller(
         self, token_hash: str, load: Callable[[str], Awaitable[Caller | None]]
     ) -> Caller | None:
         """The active caller holding a token, from memory or `load`ed (unknown ones not kept)."""
-        now = self._clock()
-        kept = self._callers.get(token_hash)
-        if kept is not None and kept[0] > now:
-            return kept[1]
-        generation = self.generation
-        found = await load(token_hash)
-        if found is not None and self.keeps(generation):
-            if len(self._callers) >= MAX_CALLERS:
-                self._callers.pop(next(iter(self._callers)))
-            self._callers[token_hash] = (now + self._ttl, found)
-        return found
+        return await self.kept_or_loaded(self._callers, token_hash, lambda: load(token_hash))
 
     async def catalogue(self, load: Callable[[], Awaitable[Catalogue]]) -> Catalogue:
         """The catalogue, from memory or `load`ed."""
-        now = self._clock()
-        if self._catalogue is not None and self._catalogue[0] > now:
-            return self._catalogue[1]
-        generation = self.generation
-        found = await load()
-        if self.keeps(generation):
-            self._catalogue = (now + self._ttl, found)
+        found = await self.kept_or_loaded(self._catalogue, None, load)
+        assert found is not None  # a catalogue is always loaded, if empty
         return found

@@ -15,7 +15,7 @@ from intake.domain.idempotency import KeySource, key_of
 from intake.service_layer.unit_of_work import KeyGate, UnitOfWork, UnitOfWorkFactory
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintCreated, ComplaintPii
-from slrt_shared.idempotency import IdempotencyKey, IdempotencyKeyReusedError
+from slrt_shared.idempotency import IdempotencyKey, IdempotencyKeyReusedError, same_request
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +97,7 @@ async def _earlier(uow: UnitOfWork, key: IdempotencyKey, fingerprint: str) -> Ou
     found = await uow.saved_under(key)
     if found is None:
         return None
-    if found.request_hash != fingerprint:
-        raise IdempotencyKeyReusedError(key)
+    same_request(key, found.request_hash, fingerprint)
     return Outcome(found.complaint_id, created=False, row=found.row)
 
 
