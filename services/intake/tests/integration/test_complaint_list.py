@@ -6,7 +6,11 @@ marks come from events produced on the real topics and applied by intake's own c
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -308,6 +312,29 @@ async def test_each_list_is_logged_with_who_which_filters_and_how_many(desk: Des
         (hash_token(desk.tokens[VILLAGE]), {"status": "received"}, 2, page_ids),
         (hash_token(desk.tokens[OTHER_VILLAGE]), {"village": VILLAGE}, 0, []),
     ]
+
+
+async def test_the_audit_command_prints_a_months_lists_with_who_listed(desk: Desk) -> None:
+    await desk.page(desk.district(), kecamatan="32.15.03", limit=1)
+    month = datetime.now(UTC).strftime("%Y-%m")
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "intake", "audit", "--month", month, "--lists"],
+        env={**os.environ, "INTAKE_DATABASE_URL": desk.dsn, "INTAKE_LOG_JSON": "false"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    last = lines[-1]
+    assert (last["reader_kind"], last["filters"], last["items"]) == (
+        "district",
+        {"kecamatan": "32.15.03"},
+        1,
+    )
+    assert len(last["complaint_ids"]) == 1
+    assert all("token" not in key and "hash" not in key for key in last)
 
 
 async def test_a_page_costs_the_same_few_statements_whatever_its_size(desk: Desk) -> None:
