@@ -298,6 +298,18 @@ async def test_the_resident_is_masked_and_the_full_nik_never_listed(desk: Desk) 
     assert all(i["client_id"] and i["recorded_at"] and i["needs"] for i in items)
 
 
+async def test_an_erased_complaint_is_listed_without_its_resident(desk: Desk) -> None:
+    [registered] = await desk.sync(OTHER_VILLAGE, 1, f"e{uuid.uuid4().hex[:6]}")
+    await desk.fetch(
+        "WITH gone AS (DELETE FROM residents WHERE complaint_id = $1::uuid)"
+        " UPDATE complaints SET description = NULL, erased_at = now(), erasure_cause = 'request'"
+        " WHERE id = $1::uuid",
+        registered["complaint_id"],
+    )
+    [item] = (await desk.page(desk.operator(OTHER_VILLAGE), ticket=registered["ticket"]))["items"]
+    assert (item["resident"], item["personal_data_erased"]) == (None, True)
+
+
 async def test_each_list_is_logged_with_who_which_filters_and_how_many(desk: Desk) -> None:
     since = datetime.now(UTC)
     page = await desk.page(desk.operator(), status="received", limit=2)
