@@ -23,8 +23,11 @@ import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
+from intake.adapters.listing import ListingQueries
 from intake.app import build
+from intake.domain.access import Caller
 from intake.domain.errors import message
+from intake.domain.listing import ComplaintFilter, scope
 from intake.settings import IntakeSettings
 from slrt_devstack import fixtures
 from slrt_devstack.testing import counting_statements, eventually, log_statements_of_new_pools
@@ -428,3 +431,45 @@ async def test_referrals_carry_the_marks_of_the_consumed_events(desk: Desk) -> N
         False,
         False,
     )
+
+
+class _Explained(ListingQueries):
+    """The list's own statement, explained instead of run (in a transaction rolled back)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._explaining = conn
+        self.plans: list[str] = []
+
+    @property
+    def conn(self) -> Any:
+        return self
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]:
+        rows = await self._explaining.fetch("EXPLAIN " + query, *args)
+        self.plans.append("\n".join(r[0] for r in rows))
+        return []
+
+
+async def test_a_village_and_a_regency_are_paged_from_their_indexes(desk: Desk) -> None:
+    operator = Caller("op", "operator", PAGED_VILLAGE, REGENCY)
+    staff = Caller("ds", "district", None, REGENCY)
+    reader = hash_token(desk.tokens[REGENCY])
+    conn = await asyncpg.connect(desk.dsn)
+    explained = _Explained(conn)
+    try:
+        async with conn.transaction():
+            # The tables are small here: only the indexes can be used, if they exist.
+            await conn.execute("SET LOCAL enable_seqscan = off")
+            await conn.execute("SET LOCAL enable_sort = off")
+            for caller, wanted in (
+                (operator, ComplaintFilter()),
+                (staff, ComplaintFilter()),
+                (staff, ComplaintFilter(client_id="p:0001")),
+            ):
+                await explained.list_complaints(scope(caller, wanted), wanted, reader)
+    finally:
+        await conn.close()
+    village, regency, client = explained.plans
+    assert "Index Scan Backward using complaints_village_listed" in village, village
+    assert "Index Scan Backward using complaints_listed" in regency, regency
+    assert "idempotency_keys_client" in client, client
