@@ -104,6 +104,14 @@ ROWS = [
     Row(
         "intake",
         "GET",
+        "/v1/complaints",
+        lambda w: "/v1/complaints",
+        # Another village's operator gets their own village's list, never village A's.
+        only({"operator": OK, "other_operator": OK, "district": OK}, 401),
+    ),
+    Row(
+        "intake",
+        "GET",
         "/v1/complaints/{complaint_id}",
         lambda w: f"/v1/complaints/{w.complaint_id}",
         only({"operator": OK, "other_operator": HIDDEN, "district": OK}, 401),

@@ -1,7 +1,9 @@
-"""Reading the log of personal-data reads (never pruned), a month at a time."""
+"""Reading the logs of personal-data reads and of complaint lists (never pruned), a month at a
+time."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -23,3 +25,21 @@ async def pii_reads(
         limit,
     )
     return [dict(r) for r in rows]
+
+
+async def complaint_lists(
+    conn: asyncpg.Connection, *, since: datetime, until: datetime, after_id: int, limit: int
+) -> list[dict[str, Any]]:
+    """Lists of complaints in [since, until) after an id, oldest first: who, which filters, how
+    many items and which complaints (never a token hash)."""
+    rows = await conn.fetch(
+        "SELECT l.id, o.id AS reader_id, o.kind AS reader_kind, o.label AS reader_label,"
+        " l.filters, l.items, l.complaint_ids, l.at FROM complaint_lists l"
+        " JOIN operators o ON o.token_hash = l.reader"
+        " WHERE l.at >= $1 AND l.at < $2 AND l.id > $3 ORDER BY l.id LIMIT $4",
+        since,
+        until,
+        after_id,
+        limit,
+    )
+    return [dict(r) | {"filters": json.loads(r["filters"])} for r in rows]

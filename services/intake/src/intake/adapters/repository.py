@@ -11,6 +11,7 @@ import asyncpg
 
 from intake.adapters.cache import ReferenceCache
 from intake.adapters.erasure import ErasureQueries
+from intake.adapters.listing import ListingQueries
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue, Registered
 from intake.domain.tracking import TimelineEntry
@@ -57,7 +58,7 @@ _SAVE_WITH_KEY = (
 _SAVE = "WITH gate AS (SELECT 1)," + _SAVE_REST
 
 
-class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries):
+class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
     """A transaction on the intake schema with its queries."""
 
     def __init__(

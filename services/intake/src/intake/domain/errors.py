@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from intake.domain.listing import MAX_CLIENT_ID, MAX_LIMIT
 from intake.domain.subjects import MAX_REASON
 
 MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
@@ -94,6 +95,49 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     "unsupported_media_type": (
         "Kirim isi permintaan sebagai application/json.",
         "Send the body as application/json.",
+    ),
+    # Parameters of the complaints' list (GET /v1/complaints), one problem per parameter.
+    "invalid_query": ("Parameter permintaan tidak sah.", "The query parameters are not valid."),
+    "unknown_parameter": ("Parameter ini tidak dikenal.", "This parameter is not known."),
+    "repeated_parameter": (
+        "Parameter ini hanya boleh diberikan sekali.",
+        "This parameter may be given only once.",
+    ),
+    "unknown_status": (
+        "Status harus salah satu dari: received, referred, in_progress, closed.",
+        "The status is one of: received, referred, in_progress, closed.",
+    ),
+    "invalid_date": (
+        "Tanggal harus berbentuk TTTT-BB-HH, misalnya 2026-12-01.",
+        "A date is written YYYY-MM-DD, e.g. 2026-12-01.",
+    ),
+    "date_range_reversed": (
+        "Tanggal akhir (to) tidak boleh sebelum tanggal awal (from).",
+        "The last day (to) may not come before the first (from).",
+    ),
+    "invalid_ticket": (
+        "Tiket berbentuk SLRT-XXXX-XXXX.",
+        "A ticket looks like SLRT-XXXX-XXXX.",
+    ),
+    "invalid_client_id": (
+        f"client_id berisi 1 sampai {MAX_CLIENT_ID} karakter.",
+        f"A client_id has 1 to {MAX_CLIENT_ID} characters.",
+    ),
+    "invalid_village_code": (
+        "Kode desa/kelurahan berbentuk 32.15.02.2001.",
+        "A village code looks like 32.15.02.2001.",
+    ),
+    "invalid_kecamatan_code": (
+        "Kode kecamatan berbentuk 32.15.02.",
+        "A kecamatan code looks like 32.15.02.",
+    ),
+    "invalid_limit": (
+        f"limit berupa bilangan bulat dari 1 sampai {MAX_LIMIT}.",
+        f"limit is a whole number from 1 to {MAX_LIMIT}.",
+    ),
+    "invalid_cursor": (
+        "Kursor ini tidak dikenal: gunakan next_cursor dari halaman sebelumnya.",
+        "Not a cursor of this list: send the next_cursor of the page before.",
     ),
     # Refusals of a resident's access or erasure request.
     "reason_required": (

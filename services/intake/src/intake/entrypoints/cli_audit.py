@@ -1,4 +1,5 @@
-"""`python -m intake audit --month YYYY-MM`: a month of personal-data reads, as JSON lines."""
+"""`python -m intake audit --month YYYY-MM [--lists]`: a month of personal-data reads, or of
+complaint lists (GET /v1/complaints: who, which filters, how many items), as JSON lines."""
 
 from __future__ import annotations
 
@@ -9,20 +10,24 @@ import sys
 
 import asyncpg
 
-from intake.adapters.audit import pii_reads
+from intake.adapters.audit import complaint_lists, pii_reads
 from intake.settings import IntakeSettings
 from slrt_shared.months import MONTH, month_bounds
 
 
 def main(argv: list[str]) -> None:
-    """Print every read of personal data in a month (UTC), oldest first."""
+    """Print every read of personal data (or every list) in a month (UTC), oldest first."""
     parser = argparse.ArgumentParser(prog="intake audit", description=__doc__)
     parser.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-11")
+    parser.add_argument(
+        "--lists", action="store_true", help="the lists of complaints instead of the reads"
+    )
     args = parser.parse_args(argv)
     if not MONTH.match(args.month):
         parser.error(f"--month must be YYYY-MM, not {args.month!r}")
     since, until = month_bounds(args.month)
     settings = IntakeSettings()
+    read = complaint_lists if args.lists else pii_reads
 
     async def run() -> None:
         conn = await asyncpg.connect(
@@ -30,9 +35,7 @@ def main(argv: list[str]) -> None:
         )
         try:
             after = 0
-            while rows := await pii_reads(
-                conn, since=since, until=until, after_id=after, limit=1000
-            ):
+            while rows := await read(conn, since=since, until=until, after_id=after, limit=1000):
                 for row in rows:
                     sys.stdout.write(json.dumps(row, default=str) + "\n")
                 after = rows[-1]["id"]

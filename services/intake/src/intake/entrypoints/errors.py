@@ -6,8 +6,10 @@ Open311) it came through.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from intake.domain.complaints import Problem
 from intake.domain.errors import message, texts
 from intake.service_layer.authentication import RateLimitedError
 from intake.service_layer.registration import ComplaintRejectedError
@@ -60,6 +62,14 @@ def invalid_complaint(exc: ComplaintRejectedError, language: str) -> ApiError:
         for p in exc.problems
     ]
     return api_error(422, "invalid_complaint", details=details)
+
+
+def invalid_query(problems: Sequence[Problem], language: str) -> ApiError:
+    """The list request's parameters that are not valid, each with its code and message."""
+    details = [
+        {"field": p.field, "code": p.code, "message": message(p.code, language)} for p in problems
+    ]
+    return api_error(422, "invalid_query", details=details)
 
 
 def subject_refusal(code: str, details: Any | None = None) -> ApiError:

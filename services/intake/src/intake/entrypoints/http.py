@@ -15,20 +15,26 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from intake.domain import listing
 from intake.domain.access import Caller
 from intake.domain.complaints import Problem
 from intake.domain.disclosure import SPECIAL_NAME, is_special, tracked_needs
 from intake.domain.errors import message
 from intake.domain.rate_limit import RateLimit
 from intake.entrypoints import auth, errors
+from intake.entrypoints.listing_docs import INVALID_QUERY_EXAMPLE, LIST_EXAMPLE, LIST_PARAMETERS
 from intake.entrypoints.schemas import (
     BatchIn,
     BatchItemResult,
     BatchOut,
     ComplaintAccepted,
     ComplaintIn,
+    ComplaintListOut,
     ComplaintOut,
     ItemProblem,
+    ListedComplaintOut,
+    ListedReferralOut,
+    MaskedResidentOut,
     OfflineComplaintIn,
     ResidentIn,
     TimelineOut,
@@ -37,6 +43,8 @@ from intake.entrypoints.schemas import (
     to_domain,
 )
 from intake.service_layer import reading, registration
+from intake.service_layer.listing import ListComplaints, ListedComplaint
+from intake.service_layer.listing import list_complaints as listed
 from intake.service_layer.reading import ComplaintNotFoundError, ReadComplaint, read_complaint
 from intake.service_layer.registration import (
     ComplaintRejectedError,
@@ -140,6 +148,39 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         )
 
     @api.get(
+        "/v1/complaints",
+        response_model=ComplaintListOut,
+        tags=["complaints"],
+        summary="The village's complaints for its operator, the regency's for district staff.",
+        description="Newest first, a page at a time: follow `next_cursor` until it is null. "
+        "The resident's name and NIK are masked. A filter outside the caller's area gives an "
+        "empty page. Every call is logged (who, which filters, which complaints).",
+        openapi_extra={"parameters": LIST_PARAMETERS},
+        responses={
+            200: {"content": {"application/json": {"example": LIST_EXAMPLE}}},
+            422: {
+                "description": "A parameter is not valid: a code per parameter in `details`.",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/ErrorBody"},
+                        "example": INVALID_QUERY_EXAMPLE,
+                    }
+                },
+            },
+        },
+    )
+    async def list_complaints(
+        request: Request, caller: Caller = signed_in_caller
+    ) -> ComplaintListOut:
+        parsed = listing.parse(request.query_params.multi_items())
+        if parsed.filter is None:
+            raise errors.invalid_query(parsed.problems, request_language(request))
+        page = await listed(ListComplaints(caller, parsed.filter, datetime.now(UTC)), uow())
+        return ComplaintListOut(
+            items=[_listed_out(item) for item in page.items], next_cursor=page.next_cursor
+        )
+
+    @api.get(
         "/v1/complaints/{complaint_id}",
         response_model=ComplaintOut,
         tags=["complaints"],
@@ -212,6 +253,36 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         )
 
     return api
+
+
+def _listed_out(item: ListedComplaint) -> ListedComplaintOut:
+    return ListedComplaintOut(
+        complaint_id=item.complaint_id,
+        ticket=item.ticket,
+        client_id=item.client_id,
+        village_code=item.village_code,
+        status=item.status,
+        needs=item.needs,
+        received_at=item.received_at,
+        recorded_at=item.recorded_at,
+        resident=MaskedResidentOut(name=item.resident.name, nik=item.resident.nik)
+        if item.resident
+        else None,
+        personal_data_erased=item.resident is None,
+        referrals=[
+            ListedReferralOut(
+                agency_code=r.agency_code,
+                status=r.status,
+                outcome=r.outcome,
+                dispatched_at=r.dispatched_at,
+                due_at=r.due_at,
+                overdue=r.overdue,
+                escalated=r.escalated,
+                escalation_level=r.escalation_level,
+            )
+            for r in item.referrals
+        ],
+    )
 
 
 def _offline(raw: dict[str, Any]) -> OfflineComplaint:

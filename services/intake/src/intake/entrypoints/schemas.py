@@ -154,6 +154,64 @@ class ComplaintOut(BaseModel):
     timeline: list[TimelineOut]
 
 
+class MaskedResidentOut(BaseModel):
+    """The resident as a list shows them: never the full NIK."""
+
+    name: str = Field(description="Each word by its first letter.", examples=["S*** A***"])
+    nik: str = Field(
+        description="The region (first six digits) and the last four; the birth date and sex "
+        "(digits 7 to 12) hidden.",
+        examples=["321502******0001"],
+    )
+
+
+class ListedReferralOut(BaseModel):
+    """A referral of a listed complaint, as intake's timeline knows it."""
+
+    agency_code: str = Field(examples=["BPJSKES"])
+    status: str = Field(
+        description="dispatched, acknowledged, in_progress, rejected or resolved.",
+        examples=["acknowledged"],
+    )
+    outcome: str | None = Field(default=None, examples=["resolved"])
+    dispatched_at: datetime
+    due_at: datetime | None = Field(description="The SLA deadline.")
+    overdue: bool = Field(description="Still open after its due time.")
+    escalated: bool = Field(description="Pushed up the ladder (kecamatan, then kabupaten).")
+    escalation_level: str | None = Field(default=None, examples=["kecamatan"])
+
+
+class ListedComplaintOut(BaseModel):
+    """One complaint of the list."""
+
+    complaint_id: UUID
+    ticket: str = Field(examples=["SLRT-K7M2-9QXA"])
+    client_id: str | None = Field(
+        description="The device's client_id of a complaint sent by the offline sync (kept as "
+        "long as its key, INTAKE_IDEMPOTENCY_RETENTION_DAYS); null otherwise.",
+        examples=["tab-07:2025-06-26:0003"],
+    )
+    village_code: str = Field(examples=["32.15.02.2001"])
+    status: str = Field(
+        description="received, referred, in_progress or closed.", examples=["referred"]
+    )
+    needs: list[str] = Field(description="Service codes.", examples=[["JKN-PBI"]])
+    received_at: datetime = Field(description="When intake created the complaint.")
+    recorded_at: datetime = Field(description="When the operator recorded it (offline too).")
+    resident: MaskedResidentOut | None = Field(description="Masked; null once erased.")
+    personal_data_erased: bool = False
+    referrals: list[ListedReferralOut]
+
+
+class ComplaintListOut(BaseModel):
+    """A page of complaints, newest first."""
+
+    items: list[ListedComplaintOut]
+    next_cursor: str | None = Field(
+        description="Send as `cursor` for the next page; null after the last page."
+    )
+
+
 class SubjectIn(BaseModel):
     """A resident's access or erasure request, answered by district staff (NIK in the body)."""
 

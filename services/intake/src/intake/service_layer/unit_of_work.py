@@ -18,6 +18,7 @@ import asyncpg
 
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue, Registered
+from intake.domain.listing import ComplaintFilter, Scope
 from intake.domain.tracking import TimelineEntry
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.topics import TopicLayout
@@ -91,6 +92,11 @@ class UnitOfWork(Protocol):
     async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None: ...
     async def set_status(self, complaint_id: UUID, status: str) -> None: ...
     async def close(self, complaint_id: UUID, closed_at: datetime) -> None: ...
+
+    # the complaints' list: a page and its audit row in one statement
+    async def list_complaints(
+        self, scope: Scope, wanted: ComplaintFilter, reader: str
+    ) -> list[dict[str, Any]]: ...
 
     # the Open311 facade
     async def services(self) -> list[asyncpg.Record]: ...
