@@ -70,7 +70,7 @@ class Log:
         """A unit of work on the test's pool."""
         return PgUnitOfWork(self.pool, self.layout)
 
-    def handler(self) -> InboxHandler[PgUnitOfWork, ReferralEscalated]:
+    def handler(self, *, batchable: bool = True) -> InboxHandler[PgUnitOfWork, ReferralEscalated]:
         async def use_case(uow: PgUnitOfWork, data: ReferralEscalated, event: CloudEvent) -> None:
             self.calls[event.id] += 1
             await uow.conn.execute("INSERT INTO handled (event_id) VALUES ($1)", str(event.id))
@@ -81,7 +81,7 @@ class Log:
                 await uow.conn.execute("SELECT 1 / 0")
             uow.emit(topics.REFERRAL_UPDATED, escalation())
 
-        return with_inbox(self.uow, ReferralEscalated, use_case)
+        return with_inbox(self.uow, ReferralEscalated, use_case, batchable=batchable)
 
     async def handled(self) -> list[str]:
         """Event ids in the order their transactions committed (a repeat would show twice)."""
@@ -102,13 +102,15 @@ async def log(test_env: Any, scratch: Any, observed: None) -> AsyncIterator[Log]
         await pool.close()
 
 
-async def consume(test_env: Any, log: Log, group: str, done: Any, **knobs: Any) -> None:
+async def consume(
+    test_env: Any, log: Log, group: str, done: Any, *, batchable: bool = True, **knobs: Any
+) -> None:
     """Run a consumer of the test topic until `done()` and its offsets are committed."""
     broker = KafkaBroker(test_env.kafka_bootstrap_servers)
     subscription = subscribe(
         broker,
         layout=log.layout,
-        handlers={TOPIC: log.handler()},
+        handlers={TOPIC: log.handler(batchable=batchable)},
         group_id=group,
         backoff_initial=0.05,
         backoff_max=0.2,
@@ -165,6 +167,24 @@ async def test_batch_max_one_is_a_transaction_per_record(test_env, log: Log) -> 
 
     with counting_statements() as statements:
         await consume(test_env, log, group_of(test_env, "one-each"), all_handled, batch_max=1)
+
+    assert await log.handled() == [str(e.id) for e in events]
+    assert commits(statements) == len(events), statements
+
+
+async def test_a_use_case_that_cannot_be_batched_runs_in_a_transaction_per_record(
+    test_env, log: Log
+) -> None:
+    events = [escalation() for _ in range(5)]
+    await produce(
+        test_env.kafka_bootstrap_servers, log.layout.name(TOPIC), [e.to_bytes() for e in events]
+    )
+
+    async def all_handled() -> bool:
+        return len(await log.handled()) >= len(events)
+
+    with counting_statements() as statements:
+        await consume(test_env, log, group_of(test_env, "alone"), all_handled, batchable=False)
 
     assert await log.handled() == [str(e.id) for e in events]
     assert commits(statements) == len(events), statements
