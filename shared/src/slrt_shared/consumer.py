@@ -33,9 +33,22 @@ complaint's events share a key, hence that number in every topic). Each lane run
 its own while its partitions are paused, and the poll loop goes on: a slow or waiting lane
 delays no other, and nothing raised in a lane leaves it. Offsets are marked only once a record
 is dealt with (processed or dead-lettered); a waiting record and everything after it on its
-partition are read again. On a rebalance every lane stops after its current record and is waited
-for (up to `revoke_grace` seconds) before the offsets are committed; the new assignment starts
-unpaused from the committed offsets, so nothing stays paused or is skipped.
+partition are read again. On a rebalance every lane stops after its current record (or batch)
+and is waited for (up to `revoke_grace` seconds) before the offsets are committed; the new
+assignment starts unpaused from the committed offsets, so nothing stays paused or is skipped.
+
+**Batches.** A lane's records in a row whose handlers are `with_inbox` handlers of one
+unit-of-work factory (and not `batchable=False`) are worked up to `batch_max` at a time in ONE
+transaction: every record decoded and parsed first, one inbox statement claiming all their event
+ids (`inbox.claim_all`; an id seen before, or twice in the batch, runs no use case), the use
+cases of the claimed events in lane order on the same unit of work (each reads what the ones
+before it wrote), the events they announced in one outbox statement, one commit; only then are
+the records' offsets marked. On ANY error (a record that does not decode, a poison or
+unexpected error, a transient failure, the commit itself) the transaction is rolled back, which
+undoes the inbox claims too, and the batch is worked again one record at a time, each in a
+transaction of its own: dead letters, retries, backoff and pauses stay per record, exactly as
+without batches, and nothing runs twice (a commit whose outcome was lost is found by the inbox).
+A batch of one is the path of one record. Any other handler runs one record at a time.
 """
 
 from __future__ import annotations
@@ -48,11 +61,12 @@ import logging
 import random
 import traceback
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
+from uuid import UUID
 
 import asyncpg
 from aiokafka import ConsumerRecord, TopicPartition
@@ -83,6 +97,11 @@ TRANSIENT_FAILURES = Counter(
     "slrt_consumer_transient_failures_total",
     "Records whose handling failed for a transient reason and will be tried again",
     ["topic", "error"],
+)
+BATCH_FALLBACKS = Counter(
+    "slrt_consumer_batch_fallbacks_total",
+    "Batches rolled back on an error and worked again one record at a time",
+    ["group", "error"],
 )
 PARTITIONS_WAITING = Gauge(
     "slrt_consumer_partitions_waiting",
@@ -194,13 +213,21 @@ class Waiting:
 
 
 RecordWork = Callable[[ConsumerRecord], Awaitable[None]]
+BatchWork = Callable[[Sequence[ConsumerRecord]], Awaitable[None]]
+BatchKey = Callable[[ConsumerRecord], object | None]
+
+
+def _unbatched(_: ConsumerRecord) -> None:
+    return None
 
 
 class Subscription:
     """The lanes of one consumer: in flight, waiting on a transient failure, and their offsets.
 
     `work` deals with one record (processes or dead-letters it) and raises when the record
-    must be tried again later.
+    must be tried again later. `batch` processes records in one transaction or raises having
+    changed nothing: it is given up to `batch_max` records in a row of a lane whose
+    `batch_key` is the same and not None; on any error they go to `work` one by one.
     """
 
     def __init__(
@@ -213,10 +240,16 @@ class Subscription:
         backoff_initial: float = 0.1,
         backoff_max: float = 30.0,
         revoke_grace: float = 10.0,
+        batch: BatchWork | None = None,
+        batch_key: BatchKey = _unbatched,
+        batch_max: int = 100,
     ) -> None:
         self.group_id = group_id
         self.commits = OffsetCommits(commit_interval, before_revoke=self._revoked)
         self._work = work
+        self._batch = batch
+        self._batch_key = batch_key if batch is not None else _unbatched
+        self._batch_max = max(1, batch_max)
         self._topics = dict(topics or {})  # physical name -> contract topic, for the metrics
         self._backoff = (backoff_initial, backoff_max)
         self._revoke_grace = revoke_grace
@@ -285,18 +318,61 @@ class Subscription:
     ) -> None:
         if previous is not None:
             await asyncio.wait([previous])  # one task per lane, even across a rebalance
-        for n, record in enumerate(lane):
+        n = 0
+        while n < len(lane):
             if generation != self._generation:
                 return  # revoked or stopping: re-read from the committed offset
-            try:
-                await self._work(record)
-            except Exception as exc:  # noqa: BLE001 - what fails in a lane stays in the lane
-                self._wait(consumer, lane[n:], held, exc, generation)
-                return
-            self.commits.done(consumer, record.topic, record.partition, record.offset)
-            self._progressed(record)
+            size = self._batch_size(lane, n)
+            if size > 1 and await self._batched(lane[n : n + size]):
+                for record in lane[n : n + size]:  # marked only once the batch committed
+                    self.commits.done(consumer, record.topic, record.partition, record.offset)
+                    self._progressed(record)
+                n += size
+                continue
+            # one record, or a batch that failed and was rolled back: one record at a time
+            for record in lane[n : n + size]:
+                if generation != self._generation:
+                    return
+                try:
+                    await self._work(record)
+                except Exception as exc:  # noqa: BLE001 - what fails in a lane stays in the lane
+                    self._wait(consumer, lane[n:], held, exc, generation)
+                    return
+                self.commits.done(consumer, record.topic, record.partition, record.offset)
+                self._progressed(record)
+                n += 1
         if generation == self._generation:
             self._resume(consumer, held)
+
+    def _batch_size(self, lane: Sequence[ConsumerRecord], start: int) -> int:
+        """How many records from `start` on may share one transaction (1: none other)."""
+        key = self._batch_key(lane[start])
+        if key is None:
+            return 1
+        end = start + 1
+        limit = min(len(lane), start + self._batch_max)
+        while end < limit and self._batch_key(lane[end]) == key:
+            end += 1
+        return end - start
+
+    async def _batched(self, records: Sequence[ConsumerRecord]) -> bool:
+        """Process records in one transaction; False, with nothing changed, when that failed."""
+        assert self._batch is not None
+        try:
+            await self._batch(records)
+        except Exception as exc:  # noqa: BLE001 - each record is then worked and judged alone
+            BATCH_FALLBACKS.labels(self.group_id, type(exc).__name__).inc()
+            first = records[0]
+            log.info(
+                "batch of %s records from %s[%s]@%s rolled back (%s); one at a time instead",
+                len(records),
+                first.topic,
+                first.partition,
+                first.offset,
+                type(exc).__name__,
+            )
+            return False
+        return True
 
     def _wait(
         self,
@@ -438,11 +514,13 @@ def subscribe(
     commit_interval: float = 0.1,
     max_records: int = 200,
     poll_ms: int = 25,
+    batch_max: int = 100,
 ) -> Subscription:
     """Consume contract topics with one consumer: commit after processing, dead-letter poison.
 
     One consumer per service (not one per topic) so the group rebalances once when it starts.
-    Records come in batches and are worked in lanes (see the module's docstring). Offsets of
+    Records come in batches and are worked in lanes (see the module's docstring), up to
+    `batch_max` records of a lane in one transaction where their handlers allow it. Offsets of
     dealt-with records are committed together every `commit_interval` seconds (a round trip to
     the broker per record would cost more than the record's own work); stop the returned
     subscription before stopping the broker.
@@ -467,9 +545,9 @@ def subscribe(
             text,
         )
 
-    async def deal_with(record: ConsumerRecord) -> None:
-        """Handle or dead-letter a record; raise when it must be tried again later."""
-        topic = by_physical[record.topic]
+    @contextlib.contextmanager
+    def span_of(record: ConsumerRecord) -> Iterator[None]:
+        """The record's processing span, a child of the context its producer stored."""
         carrier = {k: v.decode(errors="replace") for k, v in record.headers or []}
         with tracer.start_as_current_span(
             f"{record.topic} process",
@@ -483,7 +561,45 @@ def subscribe(
                 "messaging.kafka.offset": record.offset,
             },
         ):
-            await handle_or_dead_letter(record, topic)
+            yield
+
+    async def deal_with(record: ConsumerRecord) -> None:
+        """Handle or dead-letter a record; raise when it must be tried again later."""
+        with span_of(record):
+            await handle_or_dead_letter(record, by_physical[record.topic])
+
+    def batch_key(record: ConsumerRecord) -> object | None:
+        """The unit-of-work factory a record's handler runs on, if it may share a transaction."""
+        handler = handlers[by_physical[record.topic]]
+        if isinstance(handler, InboxHandling) and handler.batchable:
+            return handler.uow_factory
+        return None
+
+    async def deal_with_batch(records: Sequence[ConsumerRecord]) -> None:
+        """Process records in one transaction, in lane order; raise, changing nothing, if any fails.
+
+        Nothing is dead-lettered or retried here: on any error the records are worked again one
+        by one, which judges each of them (`handle_or_dead_letter`).
+        """
+        steps: list[tuple[ConsumerRecord, str, InboxStep]] = []
+        for record in records:
+            topic = by_physical[record.topic]
+            handler = cast(InboxHandling, handlers[topic])
+            steps.append((record, topic, handler.step(decode(record.value or b""))))
+        claims: dict[UUID, str] = {}
+        for _, _, step in steps:
+            claims.setdefault(step.event_id, step.topic)
+        first = cast(InboxHandling, handlers[steps[0][1]])
+        async with first.uow_factory() as uow:
+            fresh = await uow.claim_all(list(claims.items()))  # one statement for the batch
+            for record, _, step in steps:
+                if step.event_id in fresh:
+                    fresh.discard(step.event_id)  # a second copy in the batch is a redelivery
+                    with span_of(record):
+                        await step.run(uow)
+            await uow.commit()
+        for _, topic, _ in steps:
+            CONSUMED.labels(topic, "processed").inc()
 
     async def handle_or_dead_letter(record: ConsumerRecord, topic: str) -> None:
         try:
@@ -521,6 +637,9 @@ def subscribe(
         commit_interval=commit_interval,
         backoff_initial=backoff_initial,
         backoff_max=backoff_max,
+        batch=deal_with_batch,
+        batch_key=batch_key,
+        batch_max=batch_max,
     )
 
     @broker.subscriber(
@@ -578,19 +697,101 @@ def dead_letter_record(
     return record.value or b"", record.key, headers | coordinates
 
 
+@dataclass(frozen=True)
+class InboxStep:
+    """An event's part in a shared transaction: its inbox claim and its use case on the unit."""
+
+    event_id: UUID
+    topic: str
+    run: Callable[[Any], Awaitable[None]]
+
+
+class InboxHandling:
+    """A handler whose event runs in a unit of work with its inbox claim (`with_inbox`).
+
+    Called with an event, it runs in a transaction of its own. The consumer may instead run
+    several events, whose handlers share `uow_factory`, in one transaction through `step`,
+    unless `batchable` is False.
+    """
+
+    uow_factory: Callable[[], PgUnitOfWork]
+    batchable: bool
+
+    def step(self, event: CloudEvent) -> InboxStep:
+        """Parse the event's payload (raising InvalidEventError) and bind its use case."""
+        raise NotImplementedError
+
+    async def __call__(self, event: CloudEvent) -> None:
+        """Handle one event in a transaction of its own, once per event id."""
+        step = self.step(event)
+        async with self.uow_factory() as uow:
+            if not await uow.claim(step.event_id, step.topic):
+                return
+            await step.run(uow)
+            await uow.commit()
+
+
+class InboxHandler(InboxHandling, Generic[U, D]):
+    """`with_inbox`'s handler: one payload model and its use case."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], U],
+        model: type[D],
+        use_case: Callable[[U, D, CloudEvent], Awaitable[None]],
+        *,
+        batchable: bool = True,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.model = model
+        self.use_case = use_case
+        self.batchable = batchable
+
+    def step(self, event: CloudEvent) -> InboxStep:
+        """Parse the event's payload (raising InvalidEventError) and bind its use case."""
+        data = event.payload_as(self.model)
+        use_case = self.use_case
+
+        async def run(uow: U) -> None:
+            await use_case(uow, data, event)
+
+        return InboxStep(event.id, self.model.topic, run)
+
+
+class InboxHandlersByType(InboxHandling):
+    """One topic carrying several event types: each type's `with_inbox` handler, else `default`.
+
+    Batchable when every one of them is and all share one unit-of-work factory.
+    """
+
+    def __init__(self, default: InboxHandling, by_type: Mapping[str, InboxHandling]) -> None:
+        self.default = default
+        self.by_type = dict(by_type)
+        self.uow_factory = default.uow_factory
+        members = [default, *self.by_type.values()]
+        self.batchable = all(m.batchable and m.uow_factory == default.uow_factory for m in members)
+
+    def step(self, event: CloudEvent) -> InboxStep:
+        """The step of the handler of the event's type."""
+        return self.by_type.get(event.type, self.default).step(event)
+
+    async def __call__(self, event: CloudEvent) -> None:
+        """Handle one event with the handler of its type, in a transaction of its own."""
+        await self.by_type.get(event.type, self.default)(event)
+
+
 def with_inbox(
     uow_factory: Callable[[], U],
     model: type[D],
     use_case: Callable[[U, D, CloudEvent], Awaitable[None]],
-) -> EventHandler:
-    """Run a use case in one transaction that also records the event id, once per event."""
+    *,
+    batchable: bool = True,
+) -> InboxHandler[U, D]:
+    """Run a use case in one transaction that also records the event id, once per event.
 
-    async def handle(event: CloudEvent) -> None:
-        data = event.payload_as(model)
-        async with uow_factory() as uow:
-            if not await uow.claim(event.id, model.topic):
-                return
-            await use_case(uow, data, event)
-            await uow.commit()
-
-    return handle
+    The consumer runs consecutive events of a lane whose handlers share `uow_factory` in one
+    transaction (see the module's docstring). Pass `batchable=False` for a use case that cannot
+    be re-run after a rollback of the events before it, or that must commit alone: it then
+    always runs in a transaction of its own.
+    """
+    return InboxHandler(uow_factory, model, use_case, batchable=batchable)

@@ -105,23 +105,34 @@ SELECT pg_notify('slrt_outbox_' || current_schema(), '') FROM (SELECT count(*) F
 """
 
 
-async def enqueue_all(conn: asyncpg.Connection, events: Sequence[tuple[str, CloudEvent]]) -> None:
+def trace_headers() -> str:
+    """The current trace context as an outbox row's headers (JSON)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return json.dumps(carrier)
+
+
+async def enqueue_all(
+    conn: asyncpg.Connection,
+    events: Sequence[tuple[str, CloudEvent]],
+    traces: Sequence[str] | None = None,
+) -> None:
     """Save (topic, event) pairs to the outbox in the caller's transaction and wake the relay.
 
     One statement for all of them; the relay's NOTIFY is sent once, when the transaction commits.
+    Each event carries its entry of `traces` (`trace_headers()` where it was raised), else the
+    trace of the request or event that runs now.
     """
     if not events:
         return
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier)  # the trace of the request or event that caused these
-    headers = json.dumps(carrier)
+    headers = list(traces) if traces is not None else [trace_headers()] * len(events)
     await conn.execute(
         _ENQUEUE,
         [event.id for _, event in events],
         [topic for topic, _ in events],
         [event.key for _, event in events],
         [event.to_bytes() for _, event in events],
-        [headers] * len(events),
+        headers,
     )
 
 

@@ -170,6 +170,7 @@ class ServiceRuntime:
                 max_attempts=self.settings.consumer_max_attempts,
                 backoff_initial=self.settings.consumer_backoff_initial_seconds,
                 backoff_max=self.settings.consumer_backoff_max_seconds,
+                batch_max=self.settings.consumer_batch_max,
             )
             self._subscribed = True
         kafka = _KafkaSide(self)

@@ -56,6 +56,12 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_max_seconds: float = Field(
         default=30, gt=0, description="Longest wait between two tries of a transient failure."
     )
+    consumer_batch_max: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Most records of a partition handled in one transaction (1: one each).",
+    )
     inbox_retention_days: float = Field(
         default=90,
         gt=0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Self
 from uuid import UUID
@@ -38,6 +39,8 @@ class PgUnitOfWork:
         self._conn: asyncpg.pool.PoolConnectionProxy | None = None
         self._tx: Transaction | None = None
         self._pending: list[tuple[str, CloudEvent]] = []
+        # the trace each event was raised in: one transaction may serve a batch of records
+        self._traces: list[str] = []
         self._finished = False
 
     @property
@@ -57,6 +60,7 @@ class PgUnitOfWork:
             self._conn = None
             raise
         self._pending = []
+        self._traces = []
         self._finished = False
         return self
 
@@ -83,34 +87,41 @@ class PgUnitOfWork:
     def announce(self, event: CloudEvent) -> str:
         """Queue an event for the topic of its type; return the topic's physical name."""
         physical = self.layout.name(contract_topic(event))
-        self._pending.append((physical, event))
+        self.emit_raw(physical, event)
         return physical
 
     def emit(self, topic: str, event: CloudEvent) -> None:
         """Queue an event for the contract topic; it is saved with the transaction."""
-        self._pending.append((self.layout.name(topic), event))
+        self.emit_raw(self.layout.name(topic), event)
 
     def emit_raw(self, physical_topic: str, event: CloudEvent) -> None:
         """Queue an event for a topic already named in full (e.g. an agency's own topic)."""
         self._pending.append((physical_topic, event))
+        self._traces.append(outbox.trace_headers())
 
     async def claim(self, event_id: UUID, topic: str) -> bool:
         """Mark an incoming event processed; False if it was processed before."""
         return await inbox.claim(self.conn, event_id, topic)
+
+    async def claim_all(self, claims: Sequence[tuple[UUID, str]]) -> set[UUID]:
+        """Mark incoming events (id, topic) processed at once; the ids not processed before."""
+        return await inbox.claim_all(self.conn, claims)
 
     async def commit(self) -> None:
         """Write queued events to the outbox and commit."""
         if self._tx is None:
             raise RuntimeError("unit of work is not open")
         # one statement saves the events and wakes the relay, however many there are
-        await outbox.enqueue_all(self.conn, self._pending)
+        await outbox.enqueue_all(self.conn, self._pending, self._traces)
         self._pending = []
+        self._traces = []
         await self._tx.commit()
         self._finished = True
 
     async def rollback(self) -> None:
         """Drop the transaction and the queued events."""
         self._pending = []
+        self._traces = []
         if self._tx is not None and not self._finished:
             await self._tx.rollback()
         self._finished = True

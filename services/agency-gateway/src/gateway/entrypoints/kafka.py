@@ -9,7 +9,7 @@ from gateway.adapters.repository import GatewayUnitOfWork, UnitOfWorkFactory
 from gateway.service_layer import directory, erasure, inbound
 from gateway.service_layer.inbound import Announced
 from gateway.service_layer.unit_of_work import GatewayUnit
-from slrt_shared.consumer import EventHandler, with_inbox
+from slrt_shared.consumer import InboxHandler, InboxHandlersByType, with_inbox
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import (
@@ -29,7 +29,7 @@ def handled(
     uow: UnitOfWorkFactory,
     model: type[D],
     use_case: Callable[[Announced[D], GatewayUnit], Awaitable[None]],
-) -> EventHandler:
+) -> InboxHandler[GatewayUnitOfWork, D]:
     """Run an event's use case once per event, in one transaction with its inbox record."""
 
     async def run(unit: GatewayUnitOfWork, data: D, event: CloudEvent) -> None:
@@ -40,13 +40,11 @@ def handled(
 
 def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory) -> None:
     """Register the gateway's consumers, each event handled in a unit of work of its own."""
-    personal = handled(uow, ComplaintPii, erasure.on_pii_unless_erased)
-    erased = handled(uow, ComplaintPiiErased, erasure.on_pii_erased)
-
-    async def on_complaint_pii(event: CloudEvent) -> None:
-        # complaint.pii carries two event types: a resident's record and its erasure.
-        await (erased if event.type == ComplaintPiiErased.event_type else personal)(event)
-
+    # complaint.pii carries two event types: a resident's record and its erasure.
+    on_complaint_pii = InboxHandlersByType(
+        handled(uow, ComplaintPii, erasure.on_pii_unless_erased),
+        {ComplaintPiiErased.event_type: handled(uow, ComplaintPiiErased, erasure.on_pii_erased)},
+    )
     runtime.subscribe(topics.COMPLAINT_PII, on_complaint_pii)
     runtime.subscribe(
         topics.REFERRAL_DISPATCHED, handled(uow, ReferralDispatched, inbound.on_dispatched)
