@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -55,6 +56,21 @@ _SAVE_WITH_KEY = (
     " ON CONFLICT (scope, key) DO NOTHING RETURNING 1),"
 ) + _SAVE_REST
 _SAVE = "WITH gate AS (SELECT 1)," + _SAVE_REST
+
+
+# A timeline entry, once per event ($1..$6), with the change of its complaint that follows.
+_ENTRY = (
+    "WITH entry AS (INSERT INTO timeline (complaint_id, event_id, kind, at, agency_code, detail)"
+    " VALUES ($1::uuid, $2::uuid, $3::text, $4::timestamptz, $5::text, $6::jsonb)"
+    " ON CONFLICT (event_id) DO NOTHING) "
+)
+_RECORD = _ENTRY + (
+    "UPDATE complaints SET status = $7::text WHERE id = $1::uuid"
+    " AND array_position($8::text[], status) < array_position($8::text[], $7::text)"
+)
+_RECORD_CLOSING = _ENTRY + (
+    "UPDATE complaints SET status = 'closed', closed_at = $7::timestamptz WHERE id = $1::uuid"
+)
 
 
 class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries):
@@ -258,10 +274,6 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries):
             ticket,
         )
 
-    async def lock_complaint(self, complaint_id: UUID) -> None:
-        """Hold a complaint's row until the transaction ends (its tracking runs one by one)."""
-        await self.conn.execute("SELECT 1 FROM complaints WHERE id = $1 FOR UPDATE", complaint_id)
-
     async def timeline(self, complaint_id: UUID) -> list[TimelineEntry]:
         """The complaint's timeline in time order."""
         rows = await self.conn.fetch(
@@ -296,20 +308,45 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries):
             json.dumps(_detail(entry)),
         )
 
-    async def close(self, complaint_id: UUID, closed_at: datetime) -> None:
-        """Mark a complaint closed."""
+    async def record(
+        self,
+        complaint_id: UUID,
+        event_id: UUID,
+        entry: TimelineEntry,
+        status: str,
+        order: Sequence[str],
+    ) -> None:
+        """Add a timeline entry once per event and move the complaint on to `status`.
+
+        One statement. The status changes only where it is not yet as far along in `order`: the
+        row's update waits for any other transaction changing it and then judges the committed
+        status, so handlers side by side never set it back.
+        """
         await self.conn.execute(
-            "UPDATE complaints SET status = 'closed', closed_at = $2 WHERE id = $1",
+            _RECORD,
             complaint_id,
-            closed_at,
+            event_id,
+            entry.kind,
+            entry.at,
+            entry.agency_code,
+            json.dumps(_detail(entry)),
+            status,
+            list(order),
         )
 
-    async def set_status(self, complaint_id: UUID, status: str) -> None:
-        """Record the public status of a complaint that is not closed."""
+    async def record_closing(
+        self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry, closed_at: datetime
+    ) -> None:
+        """Add the closing's timeline entry once per event and mark the complaint closed."""
         await self.conn.execute(
-            "UPDATE complaints SET status = $2 WHERE id = $1 AND status <> 'closed'",
+            _RECORD_CLOSING,
             complaint_id,
-            status,
+            event_id,
+            entry.kind,
+            entry.at,
+            entry.agency_code,
+            json.dumps(_detail(entry)),
+            closed_at,
         )
 
 
