@@ -23,6 +23,8 @@ import pytest
 
 from intake.adapters.repository import IntakeUnitOfWork
 from intake.app import build
+from intake.domain import tickets
+from intake.domain.errors import message
 from intake.service_layer import tracking
 from intake.settings import IntakeSettings
 from slrt_devstack import fixtures
@@ -118,6 +120,131 @@ async def sync(
 def distinct_nik(n: int) -> str:
     """A NIK of Karawang (32.15.02) no other item of a batch shares."""
     return f"32150241078{n + 1:05d}"
+
+
+async def test_a_batch_costs_the_same_round_trips_for_one_ten_or_fifty_items(  # type: ignore[no-untyped-def]
+    test_env, observed, tmp_path: Path
+) -> None:
+    async with running(test_env, tmp_path, "bc") as app:
+        await sync(app, [item(uuid.uuid4().hex)])  # prepares the statements
+        sent: dict[int, list[str]] = {}
+        replayed: dict[int, list[str]] = {}
+        for size in (1, 10, 50):
+            items = [item(uuid.uuid4().hex, distinct_nik(n)) for n in range(size)]
+            with counting_statements() as sent[size]:
+                first = await sync(app, items)
+            with counting_statements() as replayed[size]:
+                again = await sync(app, items)
+            assert [r["result"] for r in first] == ["created"] * size
+            assert [r["result"] for r in again] == ["existing"] * size
+            assert [r["complaint_id"] for r in again] == [r["complaint_id"] for r in first]
+        # The rate limit's count, BEGIN, one statement for the keys, complaints, residents and
+        # timeline entries of every item, the outbox for all their events, COMMIT.
+        assert [len(sent[n]) for n in (1, 10, 50)] == [5, 5, 5], {
+            n: [s[:70] for s in sent[n]] for n in sent
+        }
+        # A resend: the count, BEGIN, the statement finding every key taken, one read of what
+        # the keys saved, COMMIT.
+        assert [len(replayed[n]) for n in (1, 10, 50)] == [5, 5, 5], {
+            n: [s[:70] for s in replayed[n]] for n in replayed
+        }
+        conn = await asyncpg.connect(app.dsn)
+        try:
+            saved = await conn.fetchval("SELECT count(*) FROM complaints")
+        finally:
+            await conn.close()
+        assert saved == 1 + 1 + 10 + 50
+
+
+async def test_a_batchs_items_keep_their_results_rejections_repeats_and_duplicates(  # type: ignore[no-untyped-def]
+    test_env, observed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running(test_env, tmp_path, "br") as app:
+        [earlier] = await sync(app, [item("tab:0", distinct_nik(1))])
+        taken = earlier["ticket"]
+        # The first ticket drawn for the batch is taken: that item is saved under another.
+        drawn = iter([taken])
+        real = tickets.new_ticket
+        monkeypatch.setattr(tickets, "new_ticket", lambda: next(drawn, None) or real())
+        twice = item("tab:1", distinct_nik(2))
+        items = [
+            twice,
+            item("tab:2", distinct_nik(2), needs=["JKN-PBI", "PKH"]),  # the same resident
+            item("tab:3", needs=["PIZZA"]),
+            {"client_id": "tab:4", "village_code": VILLAGE},
+            twice,
+            {**twice, "needs": ["ADMINDUK"]},
+            item("tab:0", distinct_nik(1)),  # sent before with another description
+            {**item("tab:5"), "village_code": "32.15.02.2002"},
+            item("tab:6", distinct_nik(1)),  # the same resident as tab:0, sent before
+        ]
+        for language in ("id", "en"):
+            results = await sync(app, items, language)
+            outcomes = [(r["client_id"], r["result"]) for r in results]
+            if language == "id":
+                assert outcomes == [
+                    ("tab:1", "created"),
+                    ("tab:2", "created"),
+                    ("tab:3", "rejected"),
+                    ("tab:4", "rejected"),
+                    ("tab:1", "existing"),
+                    ("tab:1", "rejected"),
+                    ("tab:0", "rejected"),
+                    ("tab:5", "rejected"),
+                    ("tab:6", "created"),
+                ]
+                created = results
+            else:
+                assert [r for _, r in outcomes] == [
+                    "existing",
+                    "existing",
+                    "rejected",
+                    "rejected",
+                    "existing",
+                    "rejected",
+                    "rejected",
+                    "rejected",
+                    "existing",
+                ]
+                assert [r["complaint_id"] for r in results] == [r["complaint_id"] for r in created]
+            codes = [[e["code"] for e in r["errors"]] for r in results]
+            assert codes[2] == ["unknown_service"]
+            assert set(codes[3]) == {"field_required"}
+            assert codes[5] == codes[6] == ["idempotency_key_reused"]
+            assert codes[7] == ["wrong_village"]
+            texts = {e["code"]: e["message"] for r in results for e in r["errors"]}
+            for code in ("unknown_service", "idempotency_key_reused", "wrong_village"):
+                assert texts[code] == message(code, language)
+        first, second, repeat = created[0], created[1], created[4]
+        assert first["ticket"] != taken and repeat["ticket"] == first["ticket"]
+        # Linked, not refused: an earlier item of the batch, or a complaint sent before.
+        assert second["possible_duplicate_of"] == [first["complaint_id"]]
+        assert first["possible_duplicate_of"] == []
+        assert created[8]["possible_duplicate_of"] == [earlier["complaint_id"]]
+        conn = await asyncpg.connect(app.dsn)
+        try:
+            keys = await conn.fetch(
+                "SELECT key, response ->> 'complaint_id' AS complaint_id FROM idempotency_keys"
+                " ORDER BY key"
+            )
+            stored = await conn.fetch(
+                "SELECT c.id::text, c.status, c.possible_duplicate_of::text[] AS dup, r.nik,"
+                " (SELECT array_agg(kind) FROM timeline t WHERE t.complaint_id = c.id) AS kinds"
+                " FROM complaints c JOIN residents r ON r.complaint_id = c.id"
+            )
+        finally:
+            await conn.close()
+        assert [(k["key"], k["complaint_id"]) for k in keys] == [
+            ("tab:0", earlier["complaint_id"]),
+            ("tab:1", first["complaint_id"]),
+            ("tab:2", second["complaint_id"]),
+            ("tab:6", created[8]["complaint_id"]),
+        ]
+        by_id = {r["id"]: r for r in stored}
+        assert len(by_id) == 4
+        assert by_id[second["complaint_id"]]["dup"] == [first["complaint_id"]]
+        assert {tuple(r["kinds"]) for r in stored} == {("received",)}
+        assert {r["status"] for r in stored} == {"received"}
 
 
 # --- the tracker's projection -------------------------------------------------------------

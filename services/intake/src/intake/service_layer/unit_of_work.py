@@ -34,6 +34,15 @@ class KeyGate:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """A complaint to save under its key, with the id of its timeline entry's event."""
+
+    registered: Registered
+    received: UUID
+    gate: KeyGate
+
+
+@dataclass(frozen=True)
 class Saved:
     """What saving a complaint did: nothing as the key was taken, nothing as the ticket was
     (`row` None), or the complaint's row with its resident's data."""
@@ -80,6 +89,10 @@ class UnitOfWork(Protocol):
         self, registered: Registered, recorded_by: str, received: UUID, gate: KeyGate | None
     ) -> Saved: ...
     async def saved_under(self, key: IdempotencyKey) -> SavedKey | None: ...
+    async def save_complaints(self, drafts: Sequence[Draft], recorded_by: str) -> list[Saved]: ...
+    async def saved_under_each(
+        self, keys: Sequence[IdempotencyKey]
+    ) -> dict[IdempotencyKey, SavedKey]: ...
 
     # complaints and their timelines
     async def complaint(self, complaint_id: UUID) -> dict[str, Any] | None: ...
