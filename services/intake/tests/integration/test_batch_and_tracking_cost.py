@@ -247,6 +247,25 @@ async def test_a_batchs_items_keep_their_results_rejections_repeats_and_duplicat
         assert {r["status"] for r in stored} == {"received"}
 
 
+async def test_a_batch_resent_while_it_is_saved_in_another_order_creates_each_item_once(  # type: ignore[no-untyped-def]
+    test_env, tmp_path: Path
+) -> None:
+    async with running(test_env, tmp_path, "bo") as app:
+        items = [item(uuid.uuid4().hex, distinct_nik(n)) for n in range(30)]
+        # The same items, both ways round, at once: each key gates its item in one of them.
+        forwards, backwards = await asyncio.gather(sync(app, items), sync(app, items[::-1]))
+        backwards = backwards[::-1]
+        for one, other in zip(forwards, backwards, strict=True):
+            assert one["complaint_id"] == other["complaint_id"]
+            assert sorted((one["result"], other["result"])) == ["created", "existing"]
+        conn = await asyncpg.connect(app.dsn)
+        try:
+            saved = await conn.fetchval("SELECT count(*) FROM complaints")
+        finally:
+            await conn.close()
+        assert saved == len(items)
+
+
 # --- the tracker's projection -------------------------------------------------------------
 
 
