@@ -49,6 +49,23 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 
 # What the shared consumer and unit of work send around a use case's own statements.
 _FRAMEWORK = ("BEGIN", "COMMIT", "ROLLBACK")
+# What asyncpg runs itself the first time a connection meets a type: once per connection.
+_INTROSPECTION = (
+    "WITH RECURSIVE typeinfo_tree",
+    "SELECT current_setting('jit')",
+    "SELECT set_config",
+)
+
+
+# What the replica's cache reads again when it has not heard Postgres for a while (a loaded
+# machine): once per request at most, whatever the items.
+_CACHE_LOADS = ("SELECT token_hash, kind, village_code", "SELECT 'v' AS kind")
+
+
+def sent(statements: list[str]) -> list[str]:
+    """The statements sent for the request or event: not asyncpg's own on a new connection,
+    nor the cache's reloads."""
+    return [s for s in statements if not s.startswith((*_INTROSPECTION, *_CACHE_LOADS))]
 
 
 @dataclass(frozen=True)
@@ -127,11 +144,11 @@ async def test_a_batch_costs_the_same_round_trips_for_one_ten_or_fifty_items(  #
 ) -> None:
     async with running(test_env, tmp_path, "bc") as app:
         await sync(app, [item(uuid.uuid4().hex)])  # prepares the statements
-        sent: dict[int, list[str]] = {}
+        created: dict[int, list[str]] = {}
         replayed: dict[int, list[str]] = {}
         for size in (1, 10, 50):
             items = [item(uuid.uuid4().hex, distinct_nik(n)) for n in range(size)]
-            with counting_statements() as sent[size]:
+            with counting_statements() as created[size]:
                 first = await sync(app, items)
             with counting_statements() as replayed[size]:
                 again = await sync(app, items)
@@ -140,12 +157,12 @@ async def test_a_batch_costs_the_same_round_trips_for_one_ten_or_fifty_items(  #
             assert [r["complaint_id"] for r in again] == [r["complaint_id"] for r in first]
         # The rate limit's count, BEGIN, one statement for the keys, complaints, residents and
         # timeline entries of every item, the outbox for all their events, COMMIT.
-        assert [len(sent[n]) for n in (1, 10, 50)] == [5, 5, 5], {
-            n: [s[:70] for s in sent[n]] for n in sent
+        assert [len(sent(created[n])) for n in (1, 10, 50)] == [5, 5, 5], {
+            n: [s[:70] for s in created[n]] for n in created
         }
         # A resend: the count, BEGIN, the statement finding every key taken, one read of what
         # the keys saved, COMMIT.
-        assert [len(replayed[n]) for n in (1, 10, 50)] == [5, 5, 5], {
+        assert [len(sent(replayed[n])) for n in (1, 10, 50)] == [5, 5, 5], {
             n: [s[:70] for s in replayed[n]] for n in replayed
         }
         conn = await asyncpg.connect(app.dsn)
@@ -282,7 +299,7 @@ def own(statements: list[str]) -> list[str]:
     """The statements of the use case itself: not the transaction's, the inbox's or outbox's."""
     return [
         s
-        for s in statements
+        for s in sent(statements)
         if not s.startswith(_FRAMEWORK) and "inbox" not in s and "outbox" not in s
     ]
 
