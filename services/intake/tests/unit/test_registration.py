@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from intake.service_layer.registration import (
     ComplaintRejectedError,
     register_complaint,
 )
-from intake.service_layer.unit_of_work import KeyGate, Saved, SavedKey
+from intake.service_layer.unit_of_work import Draft, KeyGate, Saved, SavedKey
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.idempotency import IdempotencyKey, IdempotencyKeyReusedError
 from slrt_shared.unit_of_work import contract_topic
@@ -61,6 +62,16 @@ class FakeUnitOfWork:
         request_hash, response = self.keys[key]
         complaint_id = UUID(response["complaint_id"])
         return SavedKey(request_hash, complaint_id, self._row(self.complaints[complaint_id], []))
+
+    async def save_complaints(self, drafts: Sequence[Draft], recorded_by: str) -> list[Saved]:
+        return [
+            await self.save_complaint(d.registered, recorded_by, d.received, d.gate) for d in drafts
+        ]
+
+    async def saved_under_each(
+        self, keys: Sequence[IdempotencyKey]
+    ) -> dict[IdempotencyKey, SavedKey]:
+        return {k: s for k in keys if (s := await self.saved_under(k)) is not None}
 
     def announce(self, event: CloudEvent) -> str:
         topic = contract_topic(event)

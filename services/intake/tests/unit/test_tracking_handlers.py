@@ -1,5 +1,7 @@
 """The public timeline kept from other services' events, with a fake unit of work."""
 
+import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -29,22 +31,26 @@ class FakeUnitOfWork:
         self.status = "received"
         self.closed_at: datetime | None = None
 
-    async def lock_complaint(self, complaint_id: UUID) -> None:
-        """One caller at a time here: nothing to serialise."""
-
-    async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None:
+    async def record(
+        self,
+        complaint_id: UUID,
+        event_id: UUID,
+        entry: TimelineEntry,
+        status: str,
+        order: Sequence[str],
+    ) -> None:
         self.entries.setdefault(event_id, entry)
+        if order.index(self.status) < order.index(status):
+            self.status = status
+
+    async def record_closing(
+        self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry, closed_at: datetime
+    ) -> None:
+        self.entries.setdefault(event_id, entry)
+        self.status, self.closed_at = "closed", closed_at
 
     async def timeline(self, complaint_id: UUID) -> list[TimelineEntry]:
         return sorted(self.entries.values(), key=lambda e: e.at)
-
-    async def set_status(self, complaint_id: UUID, status: str) -> None:
-        if self.status != "closed":
-            self.status = status
-
-    async def close(self, complaint_id: UUID, closed_at: object) -> None:
-        assert isinstance(closed_at, datetime)
-        self.status, self.closed_at = "closed", closed_at
 
 
 def event(data: EventData) -> CloudEvent:
@@ -146,6 +152,22 @@ async def test_a_late_event_does_not_reopen_a_closed_complaint() -> None:
     await tracking.on_closed(uow, closed(5), event(closed(5)))
     await tracking.on_updated(uow, updated(6, "in_progress"), event(updated(6, "in_progress")))
     assert uow.status == "closed"
+
+
+async def test_the_status_after_any_order_of_events_is_the_whole_timelines() -> None:
+    handled = [
+        (tracking.on_dispatched, dispatched(1)),
+        (tracking.on_updated, updated(2, "rejected")),
+        (tracking.on_dispatched, dispatched(3, "DINKES", attempt=2)),
+        (tracking.on_updated, updated(4, "acknowledged", "DINKES")),
+        (tracking.on_closed, closed(5)),
+    ]
+    for n in range(len(handled) + 1):
+        for order in itertools.permutations(handled[:n]):
+            uow = FakeUnitOfWork()
+            for use_case, data in order:
+                await use_case(uow, data, event(data))  # type: ignore[operator]
+            assert uow.status == status(await uow.timeline(COMPLAINT)), order
 
 
 def test_status_is_derived_from_the_kinds_received() -> None:

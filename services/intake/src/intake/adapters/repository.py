@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -15,7 +16,7 @@ from intake.adapters.listing import ListingQueries
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue, Registered
 from intake.domain.tracking import TimelineEntry
-from intake.service_layer.unit_of_work import KeyGate, Saved, SavedKey
+from intake.service_layer.unit_of_work import Draft, KeyGate, Saved, SavedKey
 from slrt_shared import idempotency
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.idempotency import IdempotencyKey
@@ -56,6 +57,79 @@ _SAVE_WITH_KEY = (
     " ON CONFLICT (scope, key) DO NOTHING RETURNING 1),"
 ) + _SAVE_REST
 _SAVE = "WITH gate AS (SELECT 1)," + _SAVE_REST
+
+
+# A timeline entry, once per event ($1..$6), with the change of its complaint that follows.
+_ENTRY = (
+    "WITH entry AS (INSERT INTO timeline (complaint_id, event_id, kind, at, agency_code, detail)"
+    " VALUES ($1::uuid, $2::uuid, $3::text, $4::timestamptz, $5::text, $6::jsonb)"
+    " ON CONFLICT (event_id) DO NOTHING) "
+)
+_RECORD = _ENTRY + (
+    "UPDATE complaints SET status = $7::text WHERE id = $1::uuid"
+    " AND array_position($8::text[], status) < array_position($8::text[], $7::text)"
+)
+_RECORD_CLOSING = _ENTRY + (
+    "UPDATE complaints SET status = 'closed', closed_at = $7::timestamptz WHERE id = $1::uuid"
+)
+
+
+# A device's batch in one statement: each item's key gates it (taken in key order, so that two
+# batches sharing keys wait for one another instead of deadlocking), the open complaints of its
+# resident sharing a need (saved before, or by an earlier item of the batch) are found, and the
+# gated items' complaints, residents and timeline entries are inserted; a row per item, in order.
+_SAVE_BATCH = """
+WITH item AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+        ord int, id uuid, ticket text, village_code text, needs text[], description text,
+        channel text, recorded_at timestamptz, received_at timestamptz, nik text, name text,
+        phone text, address text, event_id uuid, detail jsonb, scope text, key text,
+        request_hash text, response jsonb)
+), gate AS (
+    INSERT INTO idempotency_keys (scope, key, request_hash, response)
+    SELECT scope, key, request_hash, response FROM item ORDER BY scope, key
+    ON CONFLICT (scope, key) DO NOTHING
+    RETURNING scope, key
+), gated AS (
+    SELECT item.* FROM item JOIN gate USING (scope, key)
+), dup AS (
+    SELECT g.ord,
+           coalesce(array_agg(d.id ORDER BY d.received_at) FILTER (WHERE d.id IS NOT NULL),
+                    '{}'::uuid[]) AS ids
+    FROM gated g LEFT JOIN LATERAL (
+        SELECT c.id, c.received_at
+        FROM complaints c JOIN residents r ON r.complaint_id = c.id
+        WHERE r.nik = g.nik AND c.status <> 'closed' AND c.needs && g.needs
+        UNION ALL
+        SELECT e.id, e.received_at FROM gated e
+        WHERE e.ord < g.ord AND e.nik = g.nik AND e.needs && g.needs
+    ) d ON true
+    GROUP BY g.ord
+), saved AS (
+    INSERT INTO complaints (id, ticket, village_code, needs, description, channel,
+                            recorded_at, received_at, recorded_by, possible_duplicate_of)
+    SELECT g.id, g.ticket, g.village_code, g.needs, g.description, g.channel, g.recorded_at,
+           g.received_at, $2::text, dup.ids
+    FROM gated g JOIN dup USING (ord)
+    ORDER BY g.ord
+    ON CONFLICT (ticket) DO NOTHING
+    RETURNING *
+), resident AS (
+    INSERT INTO residents (complaint_id, nik, name, phone, address)
+    SELECT g.id, g.nik, g.name, g.phone, g.address FROM gated g JOIN saved s ON s.id = g.id
+    ORDER BY g.ord
+), entry AS (
+    INSERT INTO timeline (complaint_id, event_id, kind, at, detail)
+    SELECT g.id, g.event_id, 'received', g.received_at, g.detail
+    FROM gated g JOIN saved s ON s.id = g.id
+    ORDER BY g.ord
+)
+SELECT item.ord, gate.key IS NOT NULL AS gated, saved.*
+FROM item
+LEFT JOIN gate ON gate.scope = item.scope AND gate.key = item.key
+LEFT JOIN saved ON saved.id = item.id
+ORDER BY item.ord
+"""
 
 
 class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
@@ -159,6 +233,55 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
         )
         return Saved(key_taken=False, row=saved)
 
+    async def save_complaints(self, drafts: Sequence[Draft], recorded_by: str) -> list[Saved]:
+        """Save several complaints, each gated by its key, in one statement; what each did.
+
+        As `save_complaint` item by item (an item's key taken inserts nothing of it; a ticket
+        taken inserts only its key), the keys distinct; an item's possible duplicates include
+        the earlier items of the same resident and need.
+        """
+        items = [
+            {
+                "ord": n,
+                "id": str(d.registered.complaint_id),
+                "ticket": d.registered.ticket,
+                "village_code": d.registered.complaint.village_code,
+                "needs": list(d.registered.complaint.needs),
+                "description": d.registered.complaint.description,
+                "channel": d.registered.complaint.channel,
+                "recorded_at": d.registered.complaint.recorded_at.isoformat(),
+                "received_at": d.registered.received_at.isoformat(),
+                "nik": d.registered.complaint.resident.nik,
+                "name": d.registered.complaint.resident.name,
+                "phone": d.registered.complaint.resident.phone,
+                "address": d.registered.complaint.resident.address,
+                "event_id": str(d.received),
+                "detail": _detail(TimelineEntry(d.registered.received_at, "received")),
+                "scope": d.gate.key.scope,
+                "key": d.gate.key.key,
+                "request_hash": d.gate.request_hash,
+                "response": dict(d.gate.response),
+            }
+            for n, d in enumerate(drafts)
+        ]
+        rows = await self.conn.fetch(_SAVE_BATCH, json.dumps(items), recorded_by)
+        found = []
+        for draft, row in zip(drafts, rows, strict=True):
+            if not row["gated"]:
+                found.append(Saved(key_taken=True, row=None))
+                continue
+            if row["id"] is None:
+                found.append(Saved(key_taken=False, row=None))
+                continue
+            saved = dict(row)
+            del saved["gated"], saved["ord"]
+            resident = draft.registered.complaint.resident
+            saved.update(
+                nik=resident.nik, name=resident.name, phone=resident.phone, address=resident.address
+            )
+            found.append(Saved(key_taken=False, row=saved))
+        return found
+
     async def saved_under(self, key: IdempotencyKey) -> SavedKey | None:
         """The request hash saved under a key, with the complaint it registered (None: new key)."""
         row = await self.conn.fetchrow(
@@ -176,6 +299,29 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
         found = dict(row)
         request_hash, saved_for = found.pop("request_hash"), UUID(found.pop("saved_for"))
         return SavedKey(request_hash, saved_for, found if found["id"] is not None else None)
+
+    async def saved_under_each(
+        self, keys: Sequence[IdempotencyKey]
+    ) -> dict[IdempotencyKey, SavedKey]:
+        """What each of several keys saved (as `saved_under`), in one query; new keys absent."""
+        rows = await self.conn.fetch(
+            "SELECT k.scope AS key_scope, k.key AS key_key, k.request_hash,"
+            " k.response ->> 'complaint_id' AS saved_for,"
+            " c.*, r.nik, r.name, r.phone, r.address"
+            " FROM unnest($1::text[], $2::text[]) AS w(scope, key)"
+            " JOIN idempotency_keys k ON k.scope = w.scope AND k.key = w.key"
+            " LEFT JOIN complaints c ON c.id = (k.response ->> 'complaint_id')::uuid"
+            " LEFT JOIN residents r ON r.complaint_id = c.id",
+            [k.scope for k in keys],
+            [k.key for k in keys],
+        )
+        found = {}
+        for row in rows:
+            held = dict(row)
+            key = IdempotencyKey(held.pop("key_scope"), held.pop("key_key"))
+            request_hash, saved_for = held.pop("request_hash"), UUID(held.pop("saved_for"))
+            found[key] = SavedKey(request_hash, saved_for, held if held["id"] is not None else None)
+        return found
 
     async def forget_windows_before(self, moment: datetime) -> None:
         """Drop request counts of windows that have closed."""
@@ -259,10 +405,6 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
             ticket,
         )
 
-    async def lock_complaint(self, complaint_id: UUID) -> None:
-        """Hold a complaint's row until the transaction ends (its tracking runs one by one)."""
-        await self.conn.execute("SELECT 1 FROM complaints WHERE id = $1 FOR UPDATE", complaint_id)
-
     async def timeline(self, complaint_id: UUID) -> list[TimelineEntry]:
         """The complaint's timeline in time order."""
         rows = await self.conn.fetch(
@@ -297,20 +439,45 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
             json.dumps(_detail(entry)),
         )
 
-    async def close(self, complaint_id: UUID, closed_at: datetime) -> None:
-        """Mark a complaint closed."""
+    async def record(
+        self,
+        complaint_id: UUID,
+        event_id: UUID,
+        entry: TimelineEntry,
+        status: str,
+        order: Sequence[str],
+    ) -> None:
+        """Add a timeline entry once per event and move the complaint on to `status`.
+
+        One statement. The status changes only where it is not yet as far along in `order`: the
+        row's update waits for any other transaction changing it and then judges the committed
+        status, so handlers side by side never set it back.
+        """
         await self.conn.execute(
-            "UPDATE complaints SET status = 'closed', closed_at = $2 WHERE id = $1",
+            _RECORD,
             complaint_id,
-            closed_at,
+            event_id,
+            entry.kind,
+            entry.at,
+            entry.agency_code,
+            json.dumps(_detail(entry)),
+            status,
+            list(order),
         )
 
-    async def set_status(self, complaint_id: UUID, status: str) -> None:
-        """Record the public status of a complaint that is not closed."""
+    async def record_closing(
+        self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry, closed_at: datetime
+    ) -> None:
+        """Add the closing's timeline entry once per event and mark the complaint closed."""
         await self.conn.execute(
-            "UPDATE complaints SET status = $2 WHERE id = $1 AND status <> 'closed'",
+            _RECORD_CLOSING,
             complaint_id,
-            status,
+            event_id,
+            entry.kind,
+            entry.at,
+            entry.agency_code,
+            json.dumps(_detail(entry)),
+            closed_at,
         )
 
 

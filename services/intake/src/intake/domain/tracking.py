@@ -29,16 +29,25 @@ class TimelineEntry:
     due_at: datetime | None = None
 
 
-def status(entries: list[TimelineEntry]) -> str:
-    """Derive the public status from the timeline."""
-    kinds = {e.kind for e in entries}
-    if "closed" in kinds:
+# The public statuses, each further along than the one before: a complaint only moves on.
+STATUSES = ("received", "referred", "in_progress", "closed")
+_TAKEN_UP = frozenset({"acknowledged", "in_progress", "resolved", "escalated"})
+
+
+def reached(kind: str) -> str:
+    """The status a timeline entry of this kind brings a complaint to, at least."""
+    if kind == "closed":
         return "closed"
-    if kinds & {"acknowledged", "in_progress", "resolved", "escalated"}:
+    if kind in _TAKEN_UP:
         return "in_progress"
-    if "referred" in kinds:
+    if kind == "referred":
         return "referred"
     return "received"
+
+
+def status(entries: list[TimelineEntry]) -> str:
+    """Derive the public status from the timeline: the furthest any of its entries reached."""
+    return max((reached(e.kind) for e in entries), key=STATUSES.index, default="received")
 
 
 def expected_at(entries: list[TimelineEntry]) -> datetime | None:

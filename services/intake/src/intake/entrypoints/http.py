@@ -117,6 +117,10 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         response_model=BatchOut,
         tags=["complaints"],
         summary="Sync complaints recorded offline; a result per item; safe to resend.",
+        description="Each item is answered as if the items were sent one after the other: a "
+        "`client_id` repeated in the batch is `existing` (or `idempotency_key_reused` with "
+        "another body). The batch is saved in one transaction: a request that fails saves "
+        "none of it, and its resend creates it all.",
     )
     async def sync_batch(
         body: BatchIn, request: Request, caller: Caller = signed_in_caller

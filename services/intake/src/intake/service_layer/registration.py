@@ -10,9 +10,15 @@ from uuid import UUID, uuid4
 
 from intake.domain import tickets
 from intake.domain.access import Caller, may_register_for
-from intake.domain.complaints import NewComplaint, Problem, Registered, check
+from intake.domain.complaints import Catalogue, NewComplaint, Problem, Registered, check
 from intake.domain.idempotency import KeySource, key_of
-from intake.service_layer.unit_of_work import KeyGate, UnitOfWork, UnitOfWorkFactory
+from intake.service_layer.unit_of_work import (
+    Draft,
+    KeyGate,
+    SavedKey,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintCreated, ComplaintPii
 from slrt_shared.idempotency import IdempotencyKey, IdempotencyKeyReusedError, same_request
@@ -208,34 +214,140 @@ class ItemResult:
 
 
 async def sync_batch(command: SyncBatch, uow: UnitOfWorkFactory) -> list[ItemResult]:
-    """Register each item in a transaction of its own under its client id; a result per item.
+    """Register a device's batch in one transaction, each item under its client id; a result
+    per item, as if the items were registered one after the other.
 
     Safe to resend: an item sent before is answered `existing`. A rejected item does not stop
-    the others.
+    the others. The round trips do not grow with the items: one statement saves every item
+    (keys, complaints, residents, timeline entries), one reads the keys saved before.
     """
-    results = []
+    while True:
+        unit = uow()
+        planned = await _plan(command, await unit.catalogue())
+        if not any(isinstance(p, _Planned) for p in planned):
+            # nothing to look up or save: no transaction
+            return [p for p in planned if isinstance(p, ItemResult)]
+        async with unit:
+            done = await _save_batch(unit, command.caller, planned)
+            if done is None:
+                continue  # a ticket was taken, or a key forgotten meanwhile: all over again
+            await unit.commit()
+        results, registered = done
+        for r in registered:
+            # Identifiers only: the log never carries the resident's data.
+            log.info(
+                "complaint %s registered as %s in village %s, needs %s",
+                r.complaint_id,
+                r.ticket,
+                r.complaint.village_code,
+                ",".join(r.complaint.needs),
+            )
+        return results
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """An item of a batch that its key decides: its complaint, key, hash and problems."""
+
+    complaint: NewComplaint
+    client_id: str
+    key: IdempotencyKey
+    fingerprint: str
+    problems: tuple[Problem, ...]
+    now: datetime
+
+
+async def _plan(command: SyncBatch, catalogue: Catalogue) -> list[_Planned | ItemResult]:
+    """Each item either refused for what it is alone, or planned under its key."""
+    planned: list[_Planned | ItemResult] = []
     for item in command.items:
         if item.complaint is None or item.client_id is None:
-            results.append(ItemResult(item.client_id, "rejected", problems=item.problems))
+            planned.append(ItemResult(item.client_id, "rejected", problems=item.problems))
+            continue
+        village = item.complaint.village_code
+        if not may_register_for(command.caller, village):
+            problem = Problem("wrong_village", "")
+            planned.append(ItemResult(item.client_id, "rejected", problems=(problem,)))
+            continue
+        now = datetime.now(UTC)
+        planned.append(
+            _Planned(
+                item.complaint,
+                item.client_id,
+                key_of("batch", village, item.client_id),
+                item.complaint.fingerprint(),
+                tuple(check(item.complaint, catalogue, now)),
+                now,
+            )
+        )
+    return planned
+
+
+async def _save_batch(
+    uow: UnitOfWork, caller: Caller, planned: list[_Planned | ItemResult]
+) -> tuple[list[ItemResult], list[Registered]] | None:
+    """Save the batch's new complaints; each item's answer and what was registered (None: try
+    the batch again)."""
+    # The first acceptable item of a key is the one that may create its complaint; the items
+    # of the key before it meet what was saved before the batch, those after it its outcome.
+    first: dict[IdempotencyKey, int] = {}
+    for n, p in enumerate(planned):
+        if isinstance(p, _Planned) and not p.problems and p.key not in first:
+            first[p.key] = n
+    drafts: dict[IdempotencyKey, Draft] = {}
+    for key, n in first.items():
+        p = planned[n]
+        assert isinstance(p, _Planned)
+        complaint_id = uuid4()
+        drafts[key] = Draft(
+            Registered(complaint_id, tickets.new_ticket(), p.now, p.complaint),
+            uuid4(),  # the id of the complaint.created event, and of its timeline entry
+            KeyGate(key, p.fingerprint, {"complaint_id": str(complaint_id)}),
+        )
+    saved = dict(
+        zip(
+            drafts,
+            await uow.save_complaints(list(drafts.values()), caller.token_hash) if drafts else [],
+            strict=True,
+        )
+    )
+    if any(not s.key_taken and s.row is None for s in saved.values()):
+        return None
+    created = {key: s.row for key, s in saved.items() if s.row is not None}
+    others = list(dict.fromkeys(p.key for p in planned if isinstance(p, _Planned)))
+    earlier = [key for key in others if key not in created]
+    before = await uow.saved_under_each(earlier) if earlier else {}
+    if any(s.key_taken and key not in before for key, s in saved.items()):
+        return None
+    results: list[ItemResult] = []
+    registered: list[Registered] = []
+    for n, p in enumerate(planned):
+        if isinstance(p, ItemResult):
+            results.append(p)
+            continue
+        row = created.get(p.key)
+        if row is not None and n == first[p.key]:
+            draft = drafts[p.key]
+            registered.append(
+                replace(draft.registered, possible_duplicate_of=tuple(row["possible_duplicate_of"]))
+            )
+            _announce(uow, registered[-1], draft.received)
+            results.append(ItemResult(p.client_id, "created", row))
+            continue
+        held: SavedKey | None = before.get(p.key)
+        if row is not None:  # the key is the batch's: new before its first item, then its own
+            saver = drafts[p.key]
+            held = SavedKey(saver.gate.request_hash, row["id"], row) if n > first[p.key] else None
+        if held is None:
+            # a new key: only an item with problems comes here (an acceptable one creates)
+            results.append(ItemResult(p.client_id, "rejected", problems=p.problems))
             continue
         try:
-            done = await register(
-                RegisterComplaint(
-                    command.caller, item.complaint, item.client_id, datetime.now(UTC), "batch"
-                ),
-                uow(),
-            )
-        except ComplaintRejectedError as exc:
-            results.append(ItemResult(item.client_id, "rejected", problems=tuple(exc.problems)))
-            continue
-        except WrongVillageError:
-            problem = Problem("wrong_village", "")
-            results.append(ItemResult(item.client_id, "rejected", problems=(problem,)))
-            continue
+            same_request(p.key, held.request_hash, p.fingerprint)
         except IdempotencyKeyReusedError:
             problem = Problem("idempotency_key_reused", "")
-            results.append(ItemResult(item.client_id, "rejected", problems=(problem,)))
+            results.append(ItemResult(p.client_id, "rejected", problems=(problem,)))
             continue
-        result: Literal["created", "existing"] = "created" if done.created else "existing"
-        results.append(ItemResult(item.client_id, result, done.row))
-    return results
+        assert held.row is not None, "a complaint is never deleted"
+        results.append(ItemResult(p.client_id, "existing", held.row))
+    return results, registered

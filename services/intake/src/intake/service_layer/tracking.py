@@ -1,15 +1,17 @@
 """Keep each complaint's public timeline up to date from the events of other services.
 
-The events of one complaint come from several topics, which replicas may read side by side
-and in any order: each handler holds the complaint's row first, so the status it derives from
-the timeline includes every entry committed before it.
+The events of one complaint come from several topics, which replicas may read side by side,
+in any order, or several in one transaction: each handler adds its entry (once per event) and
+moves the status on to what the entry reached in one statement. A status only moves further
+along (`STATUSES`), so whatever the order the complaint ends with the status its whole timeline
+gives, and a late event never sets it back.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from intake.domain.tracking import TimelineEntry, status
+from intake.domain.tracking import STATUSES, TimelineEntry, reached
 from intake.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import (
@@ -24,9 +26,7 @@ from slrt_shared.contracts.events import (
 async def _record(
     uow: UnitOfWork, complaint_id: UUID, event: CloudEvent, entry: TimelineEntry
 ) -> None:
-    await uow.lock_complaint(complaint_id)
-    await uow.append(complaint_id, event.id, entry)
-    await uow.set_status(complaint_id, status(await uow.timeline(complaint_id)))
+    await uow.record(complaint_id, event.id, entry, reached(entry.kind), STATUSES)
 
 
 async def on_dispatched(uow: UnitOfWork, data: ReferralDispatched, event: CloudEvent) -> None:
@@ -57,6 +57,5 @@ async def on_resolved(uow: UnitOfWork, data: CaseResolved, event: CloudEvent) ->
 
 async def on_closed(uow: UnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:
     """Every need has an outcome: the complaint is closed."""
-    await uow.lock_complaint(data.complaint_id)
-    await uow.append(data.complaint_id, event.id, TimelineEntry(data.closed_at, "closed"))
-    await uow.close(data.complaint_id, data.closed_at)
+    entry = TimelineEntry(data.closed_at, "closed")
+    await uow.record_closing(data.complaint_id, event.id, entry, data.closed_at)

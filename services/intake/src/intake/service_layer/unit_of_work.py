@@ -7,7 +7,7 @@ the events queued by `announce`, leaving without a commit rolls it back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -32,6 +32,15 @@ class KeyGate:
     key: IdempotencyKey
     request_hash: str
     response: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A complaint to save under its key, with the id of its timeline entry's event."""
+
+    registered: Registered
+    received: UUID
+    gate: KeyGate
 
 
 @dataclass(frozen=True)
@@ -81,17 +90,29 @@ class UnitOfWork(Protocol):
         self, registered: Registered, recorded_by: str, received: UUID, gate: KeyGate | None
     ) -> Saved: ...
     async def saved_under(self, key: IdempotencyKey) -> SavedKey | None: ...
+    async def save_complaints(self, drafts: Sequence[Draft], recorded_by: str) -> list[Saved]: ...
+    async def saved_under_each(
+        self, keys: Sequence[IdempotencyKey]
+    ) -> dict[IdempotencyKey, SavedKey]: ...
 
     # complaints and their timelines
     async def complaint(self, complaint_id: UUID) -> dict[str, Any] | None: ...
     async def log_pii_read(self, reader: str, complaint_id: UUID, fields: list[str]) -> None: ...
     async def public_complaint(self, ticket: str) -> asyncpg.Record | None: ...
-    async def lock_complaint(self, complaint_id: UUID) -> None: ...
     async def timeline(self, complaint_id: UUID) -> list[TimelineEntry]: ...
     async def timelines(self, complaint_ids: list[UUID]) -> dict[UUID, list[TimelineEntry]]: ...
     async def append(self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry) -> None: ...
-    async def set_status(self, complaint_id: UUID, status: str) -> None: ...
-    async def close(self, complaint_id: UUID, closed_at: datetime) -> None: ...
+    async def record(
+        self,
+        complaint_id: UUID,
+        event_id: UUID,
+        entry: TimelineEntry,
+        status: str,
+        order: Sequence[str],
+    ) -> None: ...
+    async def record_closing(
+        self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry, closed_at: datetime
+    ) -> None: ...
 
     # the complaints' list: a page and its audit row in one statement
     async def list_complaints(
