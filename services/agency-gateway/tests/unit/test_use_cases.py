@@ -185,19 +185,6 @@ class FakeUnitOfWork:
     async def audit(self, agency_code: str, reads: list[tuple[UUID, list[str]]]) -> None:
         self.audit_log += [(agency_code, referral_id, fields) for referral_id, fields in reads]
 
-    async def replay(self, key: IdempotencyKey, request_hash: str) -> dict[str, Any] | None:
-        if key not in self.responses:
-            return None
-        if self.responses[key][0] != request_hash:
-            raise IdempotencyKeyReusedError(key)
-        return self.responses[key][1]
-
-    async def remember(
-        self, key: IdempotencyKey, request_hash: str, response: Mapping[str, Any]
-    ) -> None:
-        assert key not in self.responses
-        self.responses[key] = (request_hash, dict(response))
-
     async def webhook(self, agency_code: str) -> dict[str, Any] | None:
         return self.hooks.get(agency_code)
 

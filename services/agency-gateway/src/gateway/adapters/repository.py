@@ -25,7 +25,7 @@ from gateway.service_layer.unit_of_work import (
     ResidentKept,
     SavedAnswer,
 )
-from slrt_shared.idempotency import IdempotencyKey, IdempotencyQueries
+from slrt_shared.idempotency import IdempotencyKey
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 _REFERRAL_COLUMNS = (
@@ -136,7 +136,6 @@ _COMPLAINT_LOCK = "slrt.gateway.complaint"
 
 class GatewayUnitOfWork(
     PgUnitOfWork,
-    IdempotencyQueries,
     WebhookQueries,
     ErasureQueries,
     AuditQueries,
