@@ -48,8 +48,10 @@ _AT_HAND = """
 """
 # An action's key as the gate: a new key is saved with the answer, and only then is the
 # complaint of the agency's referral locked (a key taken waits for the request that took it).
-# The key's earlier answer, when this statement's snapshot sees it, comes back with it. Nothing
-# of the referral is read here: the snapshot may predate a handler that held the lock.
+# The complaint's lock is the one the event handlers take: a copy of this change and one that
+# brings the resident's data cannot each be built without the other. The key's earlier answer,
+# when this statement's snapshot sees it, comes back with it. Nothing of the referral is read
+# here: the snapshot may predate a handler that held the lock.
 _GATE_ACTION = """
 WITH gate AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, response)
