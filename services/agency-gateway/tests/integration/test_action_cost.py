@@ -47,7 +47,7 @@ async def replicas(
     return built
 
 
-async def test_an_agency_action_takes_eight_statements_of_the_gateways_own(  # type: ignore[no-untyped-def]
+async def test_an_agency_action_takes_four_statements_of_the_gateways_own(  # type: ignore[no-untyped-def]
     test_env, observed
 ) -> None:
     keys = {code: new_token("ak_") for code in reference.agencies()}
@@ -56,48 +56,78 @@ async def test_an_agency_action_takes_eight_statements_of_the_gateways_own(  # t
         async with fixtures.running_service(runtime, app, "gateway") as http:
             await eventually(lambda: listening(app))
             now = datetime.now(UTC)
-            warm, counted_one = (stored_referral("JKN-PBI", "DINSOS", now) for _ in range(2))
+            warm, counted_one, refused = (
+                stored_referral("JKN-PBI", "DINSOS", now) for _ in range(3)
+            )
+            hooked = stored_referral("RTLH", "DISPERKIM", now)
             async with GatewayUnitOfWork(runtime.pool, stack.layout) as uow:
-                for r in (warm, counted_one):
+                for r in (warm, counted_one, refused, hooked):
                     await uow.add_referral(r)
-                # A webhook: the copy's delivery is queued in the same statement as the change.
-                await uow.save_webhook("DINSOS", "https://example.invalid/hook", "s" * 32)
+                # A webhook: the copy's delivery is queued in a statement of its own.
+                await uow.save_webhook("DISPERKIM", "https://example.invalid/hook", "s" * 32)
                 await uow.commit()
-            headers = {"Authorization": f"Bearer {keys['DINSOS']}"}
 
-            async def acknowledge(referral_id: uuid.UUID, key: str) -> httpx.Response:
+            async def act(
+                referral_id: uuid.UUID,
+                key: str,
+                action: str = "acknowledge",
+                agency: str = "DINSOS",
+            ) -> httpx.Response:
+                body = {"outcome": "resolved"} if action == "resolve" else {"note": "diterima"}
                 return await http.post(
-                    f"/v1/referrals/{referral_id}/acknowledge",
-                    json={"note": "diterima"},
-                    headers={**headers, "Idempotency-Key": key},
+                    f"/v1/referrals/{referral_id}/{action}",
+                    json=body,
+                    headers={"Authorization": f"Bearer {keys[agency]}", "Idempotency-Key": key},
                 )
+
+            async def counted(*args: Any, **kwargs: Any) -> tuple[httpx.Response, list[str]]:
+                with counting_statements() as statements:
+                    answer = await act(*args, **kwargs)
+                    await eventually(lambda: _true(statements))
+                return answer, statements
 
             # The first request reads the key and prepares the statements on its connection.
-            assert (await acknowledge(warm.id, "warm")).status_code == 200
-            with counting_statements() as statements:
-                answer = await acknowledge(counted_one.id, "k1")
-                await eventually(lambda: _true(statements))
+            assert (await act(warm.id, "warm")).status_code == 200
+            answer, statements = await counted(counted_one.id, "k1")
             assert answer.status_code == 200, answer.text
             own = [s for s in statements if s not in outbox_statements(statements)]
-            # BEGIN, the key's lock and its saved answer (slrt_shared.idempotency), the complaint's
-            # lock, the referral held with its copy's data, the change with its delivery, the
-            # answer remembered, COMMIT: the key was not read again, the referral read once.
-            assert len(own) == 8, own
+            # BEGIN, the key saved as the gate of the complaint's lock, the referral changed
+            # from a status its change is allowed from and read back with its copy's data,
+            # COMMIT: the key is not read, nor the referral before its change.
+            assert len(own) == 4, own
             assert own[0].startswith("BEGIN") and own[-1].startswith("COMMIT"), own
             # Two events (the update and the agency's copy) reach the outbox at commit.
+            assert len(outbox_statements(statements)) == 1, statements
+
+            again, statements = await counted(counted_one.id, "k1")
+            # A replay: BEGIN, the key's gate (which reads what it was saved with), COMMIT.
+            assert (again.status_code, again.json()) == (200, answer.json())
+            assert len(statements) == 3, statements
+
+            # With a webhook, its delivery is one statement more.
+            assert (await act(hooked.id, "warm-hook", agency="DISPERKIM")).status_code == 200
+            answer, statements = await counted(hooked.id, "k2", "resolve", "DISPERKIM")
+            assert answer.status_code == 200, answer.text
+            assert len([s for s in statements if s not in outbox_statements(statements)]) == 5
             async with runtime.pool.acquire() as conn:
                 queued = await conn.fetchval(
-                    "SELECT count(*) FROM webhook_deliveries WHERE referral_id = $1",
-                    counted_one.id,
+                    "SELECT count(*) FROM webhook_deliveries WHERE referral_id = $1", hooked.id
                 )
-            assert queued == 1
+            assert queued == 2
 
-            with counting_statements() as statements:
-                again = await acknowledge(counted_one.id, "k1")
-                await eventually(lambda: _true(statements))
-            # A replay: BEGIN, the key's lock, its saved answer, COMMIT; nothing else is read.
-            assert (again.status_code, again.json()) == (200, answer.json())
-            assert len(statements) == 4, statements
+            # A refusal (409) keeps nothing: the key's row goes with the rolled-back
+            # transaction, so the same key may carry another request afterwards.
+            assert (await act(refused.id, "k3", "resolve")).status_code == 200
+            no, statements = await counted(refused.id, "k4")
+            assert no.status_code == 409 and no.json()["error"]["code"] == "invalid_transition", (
+                no.text
+            )
+            assert [s for s in statements if "ROLLBACK" in s], statements
+            async with runtime.pool.acquire() as conn:
+                kept = await conn.fetchval(
+                    "SELECT count(*) FROM idempotency_keys WHERE scope = 'DINSOS' AND key = 'k4'"
+                )
+            assert kept == 0
 
 
 async def _true(value: object) -> bool:

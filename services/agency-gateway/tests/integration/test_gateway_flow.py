@@ -353,3 +353,38 @@ async def test_only_an_active_agency_key_opens_the_api(gateway) -> None:  # type
             headers={**headers, "Idempotency-Key": "k"},
         )
         assert acted.status_code == 401
+
+
+async def test_requests_side_by_side_change_a_referral_once(gateway) -> None:  # type: ignore[no-untyped-def]
+    complaint_id = uuid.uuid4()
+    referral = dispatched(complaint_id, "LANSIA", "DINSOS")
+    await produce(gateway, (topics.REFERRAL_DISPATCHED, referral, complaint_id))
+    await eventually(lambda: item(gateway, "DINSOS", referral.referral_id, with_resident=False))
+    rid = referral.referral_id
+
+    # One key sent five times at once: the first saves it, the others wait for it and replay.
+    key = str(uuid.uuid4())
+    same = await asyncio.gather(
+        *(action(gateway, "DINSOS", rid, "acknowledge", {"note": "x"}, key=key) for _ in range(5))
+    )
+    assert {(a.status_code, a.text) for a in same} == {(200, same[0].text)}
+    # Five keys at once: each applied in its turn or refused by the status left before it.
+    keys = await asyncio.gather(
+        *(action(gateway, "DINSOS", rid, "progress", {"note": "y"}) for _ in range(3)),
+        *(action(gateway, "DINSOS", rid, "resolve", {"outcome": "resolved"}) for _ in range(2)),
+    )
+    codes = sorted(a.status_code for a in keys)
+    assert codes.count(200) >= 1 and set(codes) <= {200, 409}, [a.text for a in keys]
+    # A body refused as it stands under a key saved before: the key's reuse is answered first.
+    wrong = await action(gateway, "DINSOS", rid, "reject", {"reason": "  "}, key=key)
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (409, "idempotency_key_reused")
+    conn = await asyncpg.connect(gateway.dsn)
+    try:
+        kept = await conn.fetchval("SELECT count(*) FROM idempotency_keys WHERE key = $1", key)
+    finally:
+        await conn.close()
+    assert kept == 1
+    await eventually(lambda: about(gateway, topics.REFERRAL_UPDATED, complaint_id))
+    await asyncio.sleep(1.5)  # time for anything else the relay might still publish
+    updated = await about(gateway, topics.REFERRAL_UPDATED, complaint_id)
+    assert [e["data"]["status"] for e in updated].count("acknowledged") == 1

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 from uuid import UUID
+
+import asyncpg
 
 from gateway.adapters.audit_store import AuditQueries
 from gateway.adapters.directory_store import DirectoryQueries
@@ -12,9 +16,16 @@ from gateway.adapters.erasure import ErasureQueries
 from gateway.adapters.webhook_store import WebhookQueries
 from gateway.domain.disclosure import ReferralAtHand, Resident
 from gateway.domain.paging import Position
-from gateway.domain.referrals import Escalation, Referral
+from gateway.domain.referrals import Change, Escalation, Referral
 from gateway.domain.webhooks import Delivery
-from slrt_shared.idempotency import IdempotencyQueries
+from gateway.service_layer.unit_of_work import (
+    ActionGate,
+    Arrival,
+    ChangeMade,
+    ResidentKept,
+    SavedAnswer,
+)
+from slrt_shared.idempotency import IdempotencyKey
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 _REFERRAL_COLUMNS = (
@@ -22,35 +33,102 @@ _REFERRAL_COLUMNS = (
     " dispatched_at, due_at, updated_at, escalation_level, outcome, note, reason_code, seq,"
     " xid::text::bigint AS xid"
 )
-# The complaint's lock, taken by the referral's id: the complaint is found and locked in one
-# statement. Its snapshot may predate a handler that held the lock, so nothing else is read here.
-_LOCK_REFERRALS_COMPLAINT = (
-    "SELECT complaint_id, pg_advisory_xact_lock(hashtext($1::text), hashtext(complaint_id::text))"
-    " FROM referrals WHERE id = $2 AND agency_code = $3"
+_RETURNED = (
+    "id, complaint_id, ticket, village_code, service_code, agency_code, attempt, status,"
+    " dispatched_at, due_at, updated_at, escalation_level, outcome, note, reason_code, seq,"
+    " xid::text::bigint AS xid"
 )
-# After the lock, a statement of its own (a fresh snapshot): the row locked, and what the agency's
-# copy shows beside it (the resident, an erasure, the catalogue's level, a webhook to queue for).
-_REFERRAL_AT_HAND = """
-SELECT r.id, r.complaint_id, r.ticket, r.village_code, r.service_code, r.agency_code, r.attempt,
-    r.status, r.dispatched_at, r.due_at, r.updated_at, r.escalation_level, r.outcome, r.note,
-    r.reason_code, r.seq, r.xid::text::bigint AS xid,
+# Beside a referral `c`: the resident, an erasure, the catalogue's level, a webhook to queue for.
+_AT_HAND = """
     p.nik AS p_nik, p.name AS p_name, p.phone AS p_phone, p.address AS p_address,
     p.description AS p_description, p.complaint_id IS NOT NULL AS p_found,
-    EXISTS (SELECT 1 FROM erased_complaints e WHERE e.complaint_id = r.complaint_id) AS erased,
-    (SELECT s.pii_level FROM services s WHERE s.code = r.service_code) AS pii_level,
-    EXISTS (SELECT 1 FROM webhooks w WHERE w.agency_code = r.agency_code) AS has_webhook
-FROM referrals r LEFT JOIN residents p ON p.complaint_id = r.complaint_id
-WHERE r.id = $1 AND r.agency_code = $2
-FOR UPDATE OF r
+    EXISTS (SELECT 1 FROM erased_complaints e WHERE e.complaint_id = c.complaint_id) AS erased,
+    (SELECT s.pii_level FROM services s WHERE s.code = c.service_code) AS pii_level,
+    EXISTS (SELECT 1 FROM webhooks w WHERE w.agency_code = c.agency_code) AS has_webhook
 """
-# The change of a referral and the delivery of its copy (when the agency has a webhook).
-_SAVE_CHANGE = """
+# An action's key as the gate: a new key is saved with the answer, and only then is the
+# complaint of the agency's referral locked (a key taken waits for the request that took it).
+# The complaint's lock is the one the event handlers take: a copy of this change and one that
+# brings the resident's data cannot each be built without the other. The key's earlier answer,
+# when this statement's snapshot sees it, comes back with it. Nothing of the referral is read
+# here: the snapshot may predate a handler that held the lock.
+_GATE_ACTION = """
+WITH gate AS (
+    INSERT INTO idempotency_keys (scope, key, request_hash, response)
+    VALUES ($1::text, $2::text, $3::text, $4::jsonb)
+    ON CONFLICT (scope, key) DO NOTHING RETURNING 1
+), held AS (
+    SELECT r.complaint_id,
+        pg_advisory_xact_lock(hashtext($5::text), hashtext(r.complaint_id::text)) AS locked
+    FROM referrals r
+    WHERE r.id = $6 AND r.agency_code = $7 AND EXISTS (SELECT 1 FROM gate)
+)
+SELECT EXISTS (SELECT 1 FROM gate) AS gated, (SELECT complaint_id FROM held) AS complaint_id,
+    k.request_hash, k.response
+FROM (SELECT 1) AS one LEFT JOIN idempotency_keys k ON k.scope = $1 AND k.key = $2
+"""
+_SAVED_ACTION = """
+SELECT k.request_hash, k.response,
+    EXISTS (SELECT 1 FROM referrals r WHERE r.id = $3 AND r.agency_code = $4) AS found
+FROM (SELECT 1) AS one LEFT JOIN idempotency_keys k ON k.scope = $1 AND k.key = $2
+"""
+# After the complaint's lock (a fresh snapshot): the agency's referral changed only from a
+# status the change is allowed from, returned with its copy's data; the status it had beside.
+_CHANGE_REFERRAL = f"""
+WITH before AS (
+    SELECT status FROM referrals WHERE id = $1 AND agency_code = $2
+), c AS (
+    UPDATE referrals SET status = $3, outcome = $4, note = $5, reason_code = $6, updated_at = $7
+    WHERE id = $1 AND agency_code = $2 AND status = ANY($8::text[])
+    RETURNING {_RETURNED}
+)
+SELECT b.status AS previous, c.*, {_AT_HAND}
+FROM before b LEFT JOIN c ON true LEFT JOIN residents p ON p.complaint_id = c.complaint_id
+"""
+# A referral arriving (after its complaint's lock): stored unless known, the escalation kept
+# for it taken, and what its copy shows read beside it. A known one returns no row.
+_ARRIVE = f"""
+WITH c AS (
+    INSERT INTO referrals (id, complaint_id, ticket, village_code, service_code, agency_code,
+        attempt, status, dispatched_at, due_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING {_RETURNED}
+), early AS (
+    DELETE FROM pending_escalations WHERE referral_id = $1 AND EXISTS (SELECT 1 FROM c)
+    RETURNING level, at, change
+)
+SELECT c.*, {_AT_HAND}, early.level AS e_level, early.at AS e_at, early.change AS e_change
+FROM c LEFT JOIN residents p ON p.complaint_id = c.complaint_id LEFT JOIN early ON true
+"""
+# A resident's data (after its complaint's lock): kept unless the complaint was erased, and
+# the complaint's referrals read with what their copies show beside the resident.
+_KEEP_RESIDENT = """
+WITH gone AS (
+    SELECT 1 FROM erased_complaints WHERE complaint_id = $1
+), kept AS (
+    INSERT INTO residents (complaint_id, nik, name, phone, address, description)
+    SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM gone)
+    ON CONFLICT (complaint_id) DO UPDATE SET
+        nik = EXCLUDED.nik, name = EXCLUDED.name, phone = EXCLUDED.phone,
+        address = EXCLUDED.address, description = EXCLUDED.description, received_at = now()
+)
+SELECT EXISTS (SELECT 1 FROM gone) AS gone, c.id, c.complaint_id, c.ticket, c.village_code,
+    c.service_code, c.agency_code, c.attempt, c.status, c.dispatched_at, c.due_at, c.updated_at,
+    c.escalation_level, c.outcome, c.note, c.reason_code, c.seq, c.xid::text::bigint AS xid,
+    (SELECT s.pii_level FROM services s WHERE s.code = c.service_code) AS pii_level,
+    EXISTS (SELECT 1 FROM webhooks w WHERE w.agency_code = c.agency_code) AS has_webhook
+FROM (SELECT 1) AS one LEFT JOIN referrals c ON c.complaint_id = $1
+ORDER BY c.seq
+"""
+# A referral's change (none when $1 is null) and the deliveries of its copies, in one statement.
+_SAVE_COPIES = """
 WITH changed AS (
     UPDATE referrals SET status = $2, escalation_level = $3, outcome = $4, note = $5,
         reason_code = $6, updated_at = $7 WHERE id = $1
 )
 INSERT INTO webhook_deliveries (id, agency_code, referral_id, event_type, payload)
-SELECT $8::uuid, $9::text, $1, $10::text, $11::text WHERE $8::uuid IS NOT NULL
+SELECT * FROM unnest($8::uuid[], $9::text[], $10::uuid[], $11::text[], $12::text[])
 ON CONFLICT (id) DO NOTHING
 """
 _FIELDS = frozenset(Referral.__dataclass_fields__)
@@ -60,7 +138,6 @@ _COMPLAINT_LOCK = "slrt.gateway.complaint"
 
 class GatewayUnitOfWork(
     PgUnitOfWork,
-    IdempotencyQueries,
     WebhookQueries,
     ErasureQueries,
     AuditQueries,
@@ -223,48 +300,124 @@ class GatewayUnitOfWork(
         )
         return Escalation(**dict(row)) if row else None
 
-    async def referral_to_change(
-        self, referral_id: UUID, agency_code: str
-    ) -> ReferralAtHand | None:
-        """The agency's referral under its complaint's lock and its own, with its copy's data."""
-        locked = await self.conn.fetchval(
-            _LOCK_REFERRALS_COMPLAINT, _COMPLAINT_LOCK, referral_id, agency_code
+    async def gate_action(
+        self,
+        key: IdempotencyKey,
+        request_hash: str,
+        response: Mapping[str, Any],
+        referral_id: UUID,
+        agency_code: str,
+    ) -> ActionGate:
+        """Save a new key with its answer and lock the referral's complaint; or what it held."""
+        row = await self.conn.fetchrow(
+            _GATE_ACTION,
+            key.scope,
+            key.key,
+            request_hash,
+            json.dumps(response, default=str),
+            _COMPLAINT_LOCK,
+            referral_id,
+            agency_code,
         )
-        if locked is None:
-            return None
-        row = await self.conn.fetchrow(_REFERRAL_AT_HAND, referral_id, agency_code)
+        assert row is not None
+        return ActionGate(row["gated"], row["complaint_id"] is not None, _saved(row))
+
+    async def saved_action(
+        self, key: IdempotencyKey, referral_id: UUID, agency_code: str
+    ) -> ActionGate:
+        """What a key was saved with (nothing saved now), and whether the agency's referral is."""
+        row = await self.conn.fetchrow(_SAVED_ACTION, key.scope, key.key, referral_id, agency_code)
+        assert row is not None
+        return ActionGate(False, row["found"], _saved(row))
+
+    async def change_referral(
+        self, referral_id: UUID, agency_code: str, change: Change, at: datetime
+    ) -> ChangeMade:
+        """Change the agency's referral if its status allows; read with its copy's data."""
+        row = await self.conn.fetchrow(
+            _CHANGE_REFERRAL,
+            referral_id,
+            agency_code,
+            change.status,
+            change.outcome,
+            change.note,
+            change.reason_code,
+            at,
+            sorted(change.allowed_from),
+        )
+        if row is None:
+            return ChangeMade(None, None)
+        return ChangeMade(row["previous"], _at_hand(row) if row["id"] is not None else None)
+
+    async def arrive(self, referral: Referral) -> Arrival | None:
+        """Store a new referral and take what was kept for it; None if it is known already."""
+        row = await self.conn.fetchrow(
+            _ARRIVE,
+            referral.id,
+            referral.complaint_id,
+            referral.ticket,
+            referral.village_code,
+            referral.service_code,
+            referral.agency_code,
+            referral.attempt,
+            referral.status,
+            referral.dispatched_at,
+            referral.due_at,
+            referral.updated_at,
+        )
         if row is None:
             return None
-        referral = Referral(**{k: v for k, v in row.items() if k in _FIELDS})
-        resident = None
-        if row["p_found"]:
-            resident = Resident(
-                complaint_id=referral.complaint_id,
-                nik=row["p_nik"],
-                name=row["p_name"],
-                phone=row["p_phone"],
-                address=row["p_address"],
-                description=row["p_description"],
+        early = None
+        if row["e_level"] is not None:
+            early = Escalation(
+                referral.id, referral.complaint_id, row["e_level"], row["e_at"], row["e_change"]
             )
-        return ReferralAtHand(
-            referral, resident, row["pii_level"] or "basic", row["erased"], row["has_webhook"]
+        return Arrival(_at_hand(row), early)
+
+    async def keep_resident(self, resident: Resident) -> ResidentKept:
+        """Keep a resident's data unless erased; the complaint's referrals with their copies'."""
+        rows = await self.conn.fetch(
+            _KEEP_RESIDENT,
+            resident.complaint_id,
+            resident.nik,
+            resident.name,
+            resident.phone,
+            resident.address,
+            resident.description,
+        )
+        if rows[0]["gone"]:
+            return ResidentKept(True, [])
+        return ResidentKept(
+            False,
+            [
+                ReferralAtHand(
+                    Referral(**{k: v for k, v in r.items() if k in _FIELDS}),
+                    resident,
+                    r["pii_level"] or "basic",
+                    False,
+                    r["has_webhook"],
+                )
+                for r in rows
+                if r["id"] is not None
+            ],
         )
 
-    async def save_change(self, referral: Referral, delivery: Delivery | None) -> None:
-        """Write what can change of a referral and queue its copy's delivery, in one statement."""
+    async def save_copies(self, changed: Referral | None, deliveries: list[Delivery]) -> None:
+        """Write a referral's change (if any) and queue its copies' deliveries, in one statement."""
         await self.conn.execute(
-            _SAVE_CHANGE,
-            referral.id,
-            referral.status,
-            referral.escalation_level,
-            referral.outcome,
-            referral.note,
-            referral.reason_code,
-            referral.updated_at,
-            delivery.id if delivery else None,
-            delivery.agency_code if delivery else None,
-            delivery.event_type if delivery else None,
-            delivery.payload if delivery else None,
+            _SAVE_COPIES,
+            changed.id if changed else None,
+            changed.status if changed else None,
+            changed.escalation_level if changed else None,
+            changed.outcome if changed else None,
+            changed.note if changed else None,
+            changed.reason_code if changed else None,
+            changed.updated_at if changed else None,
+            [d.id for d in deliveries],
+            [d.agency_code for d in deliveries],
+            [d.referral_id for d in deliveries],
+            [d.event_type for d in deliveries],
+            [d.payload for d in deliveries],
         )
 
     async def save(self, referral: Referral) -> None:
@@ -291,6 +444,30 @@ class GatewayUnitOfWork(
     async def agencies(self) -> list[dict[str, Any]]:
         """The agency registry."""
         return [dict(r) for r in await self.conn.fetch("SELECT * FROM agencies ORDER BY code")]
+
+
+def _saved(row: asyncpg.Record) -> SavedAnswer | None:
+    if row["request_hash"] is None:
+        return None
+    return SavedAnswer(row["request_hash"], json.loads(row["response"]))
+
+
+def _at_hand(row: asyncpg.Record) -> ReferralAtHand:
+    """A referral read with what its copy shows beside it (`_AT_HAND`'s columns)."""
+    referral = Referral(**{k: v for k, v in row.items() if k in _FIELDS})
+    resident = None
+    if row["p_found"]:
+        resident = Resident(
+            complaint_id=referral.complaint_id,
+            nik=row["p_nik"],
+            name=row["p_name"],
+            phone=row["p_phone"],
+            address=row["p_address"],
+            description=row["p_description"],
+        )
+    return ReferralAtHand(
+        referral, resident, row["pii_level"] or "basic", row["erased"], row["has_webhook"]
+    )
 
 
 UnitOfWorkFactory = Callable[[], GatewayUnitOfWork]

@@ -11,6 +11,7 @@ from gateway.domain.errors import texts
 from slrt_shared.contracts.reasons import FALLBACK, REASON_CODES
 from slrt_shared.contracts.referral_states import (
     LADDER,
+    NEXT,
     OUTCOMES,
     TERMINAL,
     EscalationLevel,
@@ -102,15 +103,23 @@ class AgencyAction:
     reason_code: str | None = None
 
 
-def check(status: Status, action: Action) -> None:
-    """Raise InvalidTransitionError unless the action may be taken in this status."""
-    target = LEADS_TO[action]
-    if not may_become(status, target):
-        raise InvalidTransitionError(status=status, target=target)
+@dataclass(frozen=True)
+class Change:
+    """What an agency's action makes of a referral, whatever its status was: checked on its own.
+
+    `allowed_from` are the statuses the action may be taken in, so that storage can change the
+    referral only if it still stands in one of them (one guarded statement, no read before).
+    """
+
+    status: Status
+    outcome: Outcome | None
+    note: str | None
+    reason_code: str | None
+    allowed_from: frozenset[Status]
 
 
-def apply(referral: Referral, request: AgencyAction, at: datetime) -> Referral:
-    """The referral after the agency's action; raises ActionRefusedError when not allowed."""
+def intend(request: AgencyAction) -> Change:
+    """The change an action asks for; raises ActionRefusedError for a reason or outcome missing."""
     note = request.note.strip() if request.note and request.note.strip() else None
     reason_code: str | None = None
     if request.action == "reject":
@@ -118,15 +127,37 @@ def apply(referral: Referral, request: AgencyAction, at: datetime) -> Referral:
     outcome: Outcome | None = None
     if request.action == "resolve":
         outcome = _outcome(request.outcome)
-    check(referral.status, request.action)
+    target = LEADS_TO[request.action]
+    return Change(target, outcome, note, reason_code, allowed_from(target))
+
+
+def allowed_from(target: Status) -> frozenset[Status]:
+    """The statuses a referral may change to `target` from (the shared state machine's)."""
+    return frozenset(s for s in NEXT if may_become(s, target))
+
+
+def refusal(status: Status, change: Change) -> InvalidTransitionError:
+    """Why a referral in `status` could not take the change (it stood in none it allows)."""
+    return InvalidTransitionError(status=status, target=change.status)
+
+
+def changed(referral: Referral, change: Change, at: datetime) -> Referral:
+    """The referral once the change is made (raises InvalidTransitionError if not allowed)."""
+    if referral.status not in change.allowed_from:
+        raise refusal(referral.status, change)
     return replace(
         referral,
-        status=LEADS_TO[request.action],
-        outcome=outcome,
-        note=note,
-        reason_code=reason_code,
+        status=change.status,
+        outcome=change.outcome,
+        note=change.note,
+        reason_code=change.reason_code,
         updated_at=at,
     )
+
+
+def apply(referral: Referral, request: AgencyAction, at: datetime) -> Referral:
+    """The referral after the agency's action; raises ActionRefusedError when not allowed."""
+    return changed(referral, intend(request), at)
 
 
 def reason_of(code: str | None, note: str | None) -> str:

@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
-from gateway.domain.disclosure import view_for_agency
-from gateway.domain.referrals import AgencyAction, apply
-from gateway.service_layer.agency_copy import SOURCE, copy_event, delivery_of
-from gateway.service_layer.unit_of_work import GatewayUnit
+from gateway.domain.referrals import ActionRefusedError, AgencyAction, intend, refusal
+from gateway.service_layer.agency_copy import SOURCE, announce_copies
+from gateway.service_layer.unit_of_work import GatewayUnit, SavedAnswer
 from slrt_shared import idempotency
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import (
@@ -19,6 +18,7 @@ from slrt_shared.contracts.events import (
     ReferralStatus,
     ReferralUpdated,
 )
+from slrt_shared.contracts.referral_states import Status
 
 
 class ReferralNotFoundError(Exception):
@@ -77,23 +77,47 @@ async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
     """Apply an agency's action once per idempotency key, and announce it.
 
     Raises ReferralNotFoundError, slrt_shared's IdempotencyKeyReusedError or the domain's
-    ActionRefusedError.
+    ActionRefusedError. The answer is known before the referral is read (an action's result
+    does not depend on the status it leaves), so the key is saved with it as the gate of the
+    statement that locks the complaint; a refusal rolls the key back with the transaction.
     """
     agency_code, referral_id = command.agency_code, command.referral_id
     request = command.request
     digest = fingerprint(referral_id, request)
     # An agency's keys are its own: the scope of a key is the agency that sent it.
     key = idempotency.IdempotencyKey(agency_code, command.idempotency_key)
-    earlier = await uow.replay(key, digest)
-    if earlier is not None:
-        return ActionResult.from_json(earlier)
-    # The complaint's lock, as the event handlers take it (a copy of this change and one that
-    # brings the resident's data cannot each be built without the other), then the row's.
-    at_hand = await uow.referral_to_change(referral_id, agency_code)
-    if at_hand is None:
-        raise ReferralNotFoundError(str(referral_id))
     at = command.now or datetime.now(UTC)
-    changed = apply(at_hand.referral, request, at)
+    try:
+        change = intend(request)
+    except ActionRefusedError:
+        # Refused as it stands; but a repeat's answer, a reused key and a missing referral
+        # are answered first, as for any request.
+        seen = await uow.saved_action(key, referral_id, agency_code)
+        if seen.saved is not None:
+            return _replayed(key, seen.saved, digest)
+        if not seen.found:
+            raise ReferralNotFoundError(str(referral_id)) from None
+        raise
+    result = ActionResult(
+        referral_id, change.status, change.outcome, change.note, at, change.reason_code
+    )
+    while True:
+        gate = await uow.gate_action(key, digest, result.to_json(), referral_id, agency_code)
+        if gate.gated:
+            break
+        saved = gate.saved or (await uow.saved_action(key, referral_id, agency_code)).saved
+        if saved is not None:
+            return _replayed(key, saved, digest)
+        # The key was forgotten between the two statements (retention): save it again.
+    if not gate.found:
+        raise ReferralNotFoundError(str(referral_id))
+    made = await uow.change_referral(referral_id, agency_code, change, at)
+    if made.at_hand is None:
+        if made.previous is None:
+            raise ReferralNotFoundError(str(referral_id))
+        raise refusal(cast(Status, made.previous), change)
+    at_hand = made.at_hand
+    changed = at_hand.referral
 
     # The agency's note stays in the gateway's own table: events carry codes only.
     data: EventData
@@ -117,16 +141,12 @@ async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
         )
     event = new_event(data, source=SOURCE, subject=changed.complaint_id, time=at)
     uow.announce(event)
-    view = view_for_agency(changed, at_hand.resident, at_hand.pii_level, at_hand.erased)
-    copy = copy_event(changed, view, event.type, at)
-    uow.announce(copy)
-    # The change and its webhook delivery in one statement; the events reach the outbox at commit.
-    await uow.save_change(
-        changed, delivery_of(copy, changed, event.type) if at_hand.has_webhook else None
-    )
-
-    result = ActionResult(
-        changed.id, changed.status, changed.outcome, changed.note, at, changed.reason_code
-    )
-    await uow.remember(key, digest, result.to_json())
+    # The copy reaches the outbox at commit; its webhook delivery, if any, in one statement.
+    await announce_copies(uow, [(at_hand, event.type, at)])
     return result
+
+
+def _replayed(key: idempotency.IdempotencyKey, saved: SavedAnswer, digest: str) -> ActionResult:
+    """The answer saved under a key, for the request it was saved with (else refused)."""
+    idempotency.same_request(key, saved.request_hash, digest)
+    return ActionResult.from_json(saved.response)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gateway.domain.disclosure import AgencyView
+from gateway.domain.disclosure import AgencyView, ReferralAtHand, view_for_agency
 from gateway.domain.referrals import Referral
 from gateway.domain.webhooks import Delivery
 from gateway.service_layer.unit_of_work import GatewayUnit
@@ -53,3 +53,23 @@ async def publish_copy(uow: GatewayUnit, referral: Referral, change: str, at: da
     if await uow.webhook(referral.agency_code) is not None:
         d = delivery_of(event, referral, change)
         await uow.enqueue_delivery(d.id, d.agency_code, d.referral_id, d.event_type, d.payload)
+
+
+async def announce_copies(
+    uow: GatewayUnit,
+    copies: list[tuple[ReferralAtHand, str, datetime]],
+    changed: Referral | None = None,
+) -> None:
+    """Put copies of referrals read with their copies' data (nothing more is read) on their
+    agencies' topics, and queue their webhook deliveries with `changed` saved, in one statement
+    (none when there is nothing to save)."""
+    deliveries = []
+    for at_hand, change, at in copies:
+        referral = at_hand.referral
+        view = view_for_agency(referral, at_hand.resident, at_hand.pii_level, at_hand.erased)
+        event = copy_event(referral, view, change, at)
+        uow.announce(event)
+        if at_hand.has_webhook:
+            deliveries.append(delivery_of(event, referral, change))
+    if changed is not None or deliveries:
+        await uow.save_copies(changed, deliveries)

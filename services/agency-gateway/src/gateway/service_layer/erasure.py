@@ -36,9 +36,5 @@ async def on_pii_erased(command: Announced[ComplaintPiiErased], uow: GatewayUnit
 
 async def on_pii_unless_erased(command: Announced[ComplaintPii], uow: GatewayUnit) -> None:
     """Keep a resident's data, unless the complaint's data was erased already."""
-    data = command.data
-    await uow.lock_complaint(data.complaint_id)
-    if await uow.is_erased(data.complaint_id):
-        log.info("personal record of erased complaint %s dropped", data.complaint_id)
-        return
+    # The erasure's tombstone is looked for in the statement that keeps the data.
     await inbound.on_pii(command, uow)

@@ -10,13 +10,13 @@ resident's data until its referrals arrive, an escalation until its referral's d
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Generic, TypeVar
 
 from gateway.domain.disclosure import Resident
 from gateway.domain.referrals import Escalation, Referral, escalate, keep_early
-from gateway.service_layer.agency_copy import publish_copy
+from gateway.service_layer.agency_copy import announce_copies, publish_copy
 from gateway.service_layer.unit_of_work import GatewayUnit
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import (
@@ -46,10 +46,13 @@ class Announced(Generic[D]):
 
 
 async def on_pii(command: Announced[ComplaintPii], uow: GatewayUnit) -> None:
-    """Keep the resident's data; agencies already holding a referral get it on a new copy."""
+    """Keep the resident's data; agencies already holding a referral get it on a new copy.
+
+    A record of a complaint whose data was erased already (a replay, a redelivery) is dropped.
+    """
     data = command.data
     await uow.lock_complaint(data.complaint_id)
-    await uow.save_resident(
+    kept = await uow.keep_resident(
         Resident(
             complaint_id=data.complaint_id,
             nik=data.nik,
@@ -59,35 +62,44 @@ async def on_pii(command: Announced[ComplaintPii], uow: GatewayUnit) -> None:
             description=data.description,
         )
     )
-    for referral in await uow.referrals_of_complaint(data.complaint_id):
-        if not referral.terminal:
-            await publish_copy(uow, referral, command.type, command.time)
+    if kept.erased:
+        log.info("personal record of erased complaint %s dropped", data.complaint_id)
+        return
+    await announce_copies(
+        uow, [(r, command.type, command.time) for r in kept.referrals if not r.referral.terminal]
+    )
 
 
 async def on_dispatched(command: Announced[ReferralDispatched], uow: GatewayUnit) -> None:
     """Take a new referral into the agency's inbox and onto its topic, with what came early."""
     data = command.data
     await uow.lock_complaint(data.complaint_id)
-    referral = Referral(
-        id=data.referral_id,
-        complaint_id=data.complaint_id,
-        ticket=data.ticket,
-        village_code=data.village_code,
-        service_code=data.service_code,
-        agency_code=data.agency_code,
-        attempt=data.attempt,
-        status="dispatched",
-        dispatched_at=data.dispatched_at,
-        due_at=data.due_at,
-        updated_at=data.dispatched_at,
+    arrival = await uow.arrive(
+        Referral(
+            id=data.referral_id,
+            complaint_id=data.complaint_id,
+            ticket=data.ticket,
+            village_code=data.village_code,
+            service_code=data.service_code,
+            agency_code=data.agency_code,
+            attempt=data.attempt,
+            status="dispatched",
+            dispatched_at=data.dispatched_at,
+            due_at=data.due_at,
+            updated_at=data.dispatched_at,
+        )
     )
-    if not await uow.add_referral(referral):
-        return
-    await publish_copy(uow, referral, command.type, data.dispatched_at)
-    early = await uow.take_early_escalation(referral.id)
+    if arrival is None:
+        return  # known already: told before
+    copies = [(arrival.at_hand, command.type, data.dispatched_at)]
+    escalated = None
+    early = arrival.early
     if early is not None:
         # The agency is told as if the escalation had come after the dispatch, as it did.
-        await _escalate(uow, referral, early)
+        escalated = escalate(arrival.at_hand.referral, early.level, early.at)
+        if escalated is not None:
+            copies.append((replace(arrival.at_hand, referral=escalated), early.change, early.at))
+    await announce_copies(uow, copies, escalated)
 
 
 async def on_escalated(command: Announced[ReferralEscalated], uow: GatewayUnit) -> None:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -13,11 +14,58 @@ from uuid import UUID
 from gateway.domain.directory import Agency, RuleInForce
 from gateway.domain.disclosure import ReferralAtHand, Resident
 from gateway.domain.paging import Position
-from gateway.domain.referrals import Escalation, Referral
+from gateway.domain.referrals import Change, Escalation, Referral
 from gateway.domain.webhooks import Delivery, Requeue
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.idempotency import IdempotencyKey
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    """What an idempotency key was saved with: the request's hash and the answer."""
+
+    request_hash: str
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ActionGate:
+    """An action's key tried: saved now (`gated`), or the answer it was saved with before.
+
+    `found` tells whether the agency has the referral (when gated, its complaint is locked).
+    `saved` is None when the key is new, or was saved by a request that committed while this
+    one waited for it (then only a statement of its own sees it).
+    """
+
+    gated: bool
+    found: bool
+    saved: SavedAnswer | None = None
+
+
+@dataclass(frozen=True)
+class ChangeMade:
+    """An action's change tried: `previous` is the status found (None: no such referral);
+    `at_hand` the referral changed with what its copy shows (None: its status refused it)."""
+
+    previous: str | None
+    at_hand: ReferralAtHand | None
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A new referral stored: what its copy shows beside it and the escalation kept for it."""
+
+    at_hand: ReferralAtHand
+    early: Escalation | None
+
+
+@dataclass(frozen=True)
+class ResidentKept:
+    """A resident's data kept (unless `erased`), with the complaint's referrals to copy."""
+
+    erased: bool
+    referrals: list[ReferralAtHand]
 
 
 class GatewayUnit(Protocol):
@@ -40,12 +88,27 @@ class GatewayUnit(Protocol):
     async def take_early_escalation(self, referral_id: UUID) -> Escalation | None: ...
     async def add_referral(self, referral: Referral) -> bool: ...
     async def save(self, referral: Referral) -> None: ...
-    # An agency's action: the referral held (its complaint's lock, then its row) with what its
-    # copy needs, in two statements; the change and its webhook delivery saved in one.
-    async def referral_to_change(
-        self, referral_id: UUID, agency_code: str
-    ) -> ReferralAtHand | None: ...
-    async def save_change(self, referral: Referral, delivery: Delivery | None) -> None: ...
+    # An agency's action: the key saved as the gate of a statement that locks the complaint,
+    # then the referral changed if its status allows, read back with what its copy needs.
+    async def gate_action(
+        self,
+        key: IdempotencyKey,
+        request_hash: str,
+        response: Mapping[str, Any],
+        referral_id: UUID,
+        agency_code: str,
+    ) -> ActionGate: ...
+    async def saved_action(
+        self, key: IdempotencyKey, referral_id: UUID, agency_code: str
+    ) -> ActionGate: ...
+    async def change_referral(
+        self, referral_id: UUID, agency_code: str, change: Change, at: datetime
+    ) -> ChangeMade: ...
+    # The projection: a new referral, a resident's data, each stored in one statement that
+    # reads what the copies need; a change and the copies' deliveries saved in one.
+    async def arrive(self, referral: Referral) -> Arrival | None: ...
+    async def keep_resident(self, resident: Resident) -> ResidentKept: ...
+    async def save_copies(self, changed: Referral | None, deliveries: list[Delivery]) -> None: ...
 
     # Residents' data, its disclosure and its erasure
     async def save_resident(self, resident: Resident) -> None: ...
@@ -61,12 +124,6 @@ class GatewayUnit(Protocol):
     ) -> None: ...
     async def pii_levels(self, service_codes: list[str]) -> dict[str, str]: ...
     async def audit(self, agency_code: str, reads: list[tuple[UUID, list[str]]]) -> None: ...
-
-    # Actions' idempotency (slrt_shared.idempotency)
-    async def replay(self, key: IdempotencyKey, request_hash: str) -> dict[str, Any] | None: ...
-    async def remember(
-        self, key: IdempotencyKey, request_hash: str, response: Mapping[str, Any]
-    ) -> None: ...
 
     # Webhooks
     async def webhook(self, agency_code: str) -> dict[str, Any] | None: ...
