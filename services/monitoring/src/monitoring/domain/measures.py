@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from monitoring.domain.regions import kecamatan_of
 from slrt_shared.contracts.reasons import FALLBACK
@@ -226,6 +226,77 @@ def combine(tallies: list[Tally]) -> Tally:
 
 
 EMPTY = Tally(0, 0, [], [], 0, 0, 0, 0)
+MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class VillageMonth:
+    """A village's complaints of one month and their referrals, element by element.
+
+    Moments are whole microseconds since the epoch and durations whole microseconds, as Postgres
+    keeps them, so the days computed here are the ones a tally of the facts gives.
+    """
+
+    village: str
+    received_us: list[int]
+    prompt: list[bool]
+    close_us: list[int | None]  # closed minus received; None while open
+    ref_received_us: list[int]  # each referral's complaint's receipt
+    ref_due_us: list[int | None]  # None: never SLA-judged (no due time, or rejected)
+    ref_resolved: list[bool]
+    ref_met: list[bool]
+    ref_escalations: list[int]
+    ref_again: list[bool]
+
+
+def microseconds(moment: datetime) -> int:
+    """A moment as whole microseconds since the epoch (exact, unlike `timestamp()`)."""
+    return (moment - EPOCH) // MICROSECOND
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def tally_months(parts: list[VillageMonth], now_us: int, since_us: int | None) -> Tally | None:
+    """An area's tally from its village-months, over complaints received at or after `since_us`.
+
+    The SLA rule is `is_sla_judged`/`is_sla_met`: a referral's part that needs no clock is
+    settled in the aggregate, the rest (due but unresolved: judged once past due) here. None when
+    no complaint is in the window.
+    """
+    received = prompt = judged = met = escalations = again = 0
+    to_close: list[float] = []
+    open_ages: list[float] = []
+    for p in parts:
+        for r_us, quick, close in zip(p.received_us, p.prompt, p.close_us, strict=True):
+            if since_us is not None and r_us < since_us:
+                continue
+            received += 1
+            prompt += quick
+            if close is None:
+                open_ages.append((now_us - r_us) / MICROSECONDS_PER_DAY)
+            else:
+                to_close.append(close / MICROSECONDS_PER_DAY)
+        for r_us, due, resolved, on_time, escalated, repeat in zip(
+            p.ref_received_us,
+            p.ref_due_us,
+            p.ref_resolved,
+            p.ref_met,
+            p.ref_escalations,
+            p.ref_again,
+            strict=True,
+        ):
+            if since_us is not None and r_us < since_us:
+                continue
+            if due is not None and (resolved or due < now_us):
+                judged += 1
+            met += on_time
+            escalations += escalated
+            again += repeat
+    if not received:
+        return None
+    return Tally(received, prompt, to_close, open_ages, judged, met, escalations, again)
 
 
 def by_kecamatan(villages: dict[str, Tally]) -> dict[str, Tally]:
