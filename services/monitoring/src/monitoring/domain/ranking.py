@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from monitoring.domain.measures import (
@@ -98,22 +98,23 @@ def rank(areas: dict[str, tuple[str, Measures]], policy: Policy) -> list[Ranked]
     district_mean = weighted / cases if cases else 0.0
     k = policy.prior_strength
 
-    def adjusted(code: str) -> float:
-        n = areas[code][1].received
-        return round((n * raw[code] + k * district_mean) / (n + k), 1)
-
+    adjusted = {
+        code: round((areas[code][1].received * raw[code] + k * district_mean)
+                    / (areas[code][1].received + k), 1)
+        for code in raw
+    }  # fmt: skip
     eligible = sorted(
         (code for code, (_, m) in areas.items() if m.received >= policy.min_caseload),
-        key=lambda c: (-adjusted(c), -areas[c][1].received, c),
+        key=lambda c: (-adjusted[c], -areas[c][1].received, c),
     )
     result = [
         Ranked(
             code,
             areas[code][0],
             i,
-            adjusted(code),
+            adjusted[code],
             "ranked",
-            adjusted(code) < policy.flag_below,
+            adjusted[code] < policy.flag_below,
             areas[code][1],
         )
         for i, code in enumerate(eligible, start=1)
@@ -129,6 +130,14 @@ def rank(areas: dict[str, tuple[str, Measures]], policy: Policy) -> list[Ranked]
     return result
 
 
+MEASURE_FIELDS = tuple(f.name for f in fields(Measures))
+
+
+def measure_fields(m: Measures) -> dict[str, Any]:
+    """A measures' fields in order: what `asdict` gives for these scalars, without its copies."""
+    return {name: getattr(m, name) for name in MEASURE_FIELDS}
+
+
 def ranked_rows(
     regions: list[dict[str, Any]], tallies: dict[str, Tally], policy: Policy
 ) -> list[dict[str, Any]]:
@@ -142,7 +151,7 @@ def ranked_rows(
             "score": r.score,
             "status": r.status,
             "flagged": r.flagged,
-            **asdict(r.measures),
+            **measure_fields(r.measures),
         }
         for r in rank(areas, policy)
     ]
