@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -20,8 +21,9 @@ import pytest
 
 from monitoring.adapters.unit_of_work import MonitoringUnitOfWork
 from monitoring.domain.measures import ComplaintFact, ReferralFact, Tally, tally
-from monitoring.domain.periods import ROLLING, period_bounds
-from monitoring.service_layer import projections
+from monitoring.domain.periods import ROLLING, current_month, period_bounds
+from monitoring.domain.ranking import Policy, digest
+from monitoring.service_layer import projections, publishing, reports
 from slrt_shared.contracts.events import (
     CaseResolved,
     ComplaintClosed,
@@ -233,3 +235,76 @@ async def test_a_referral_written_alongside_its_complaint_is_counted(
         await check.conn.execute(
             "TRUNCATE complaint_facts, referral_facts, village_months, village_month_changes"
         )
+
+
+REGIONS = [
+    ("32.15", "Kabupaten Karawang", "regency", "32"),
+    ("32.15.02", "Pangkalan", "district", "32.15"),
+    ("32.15.01", "Karawang Barat", "district", "32.15"),
+    (VILLAGE, "Ramai", "village", "32.15.02"),
+    (OTHER, "Sepi", "village", "32.15.02"),
+    ("32.15.02.2003", "Diam", "village", "32.15.02"),
+    ("32.15.01.1001", "Lain", "village", "32.15.01"),
+    ("33.24", "Kabupaten Kendal", "regency", "33"),
+    ("33.24.01", "Weleri", "district", "33.24"),
+    ("33.24.01.2001", "Penyangkringan", "village", "33.24.01"),
+]
+SERVED = ["32.15", "33.24"]
+POLICY = Policy(min_caseload=1)
+
+
+async def assert_published_as_computed(uow: MonitoringUnitOfWork, now: datetime) -> None:
+    """The stored country-wide rows and each regency's published digest equal a full computation."""
+    for period in (current_month(now), ROLLING):
+        for level in ("village", "kecamatan"):
+            query = reports.NationalRanking(SERVED, period, level, None, None, 0)
+            head, rows = await reports.computed_national(uow, query, POLICY, now)
+            stored = await uow.national_encoded(period, level)
+            assert stored is not None
+            assert [json.loads(r) for r in stored[1]] == json.loads(json.dumps(rows)), (
+                period,
+                level,
+            )
+            assert stored[0]["summary"] == json.loads(json.dumps(head["summary"]))
+            digests = await uow.digests(period)
+            for regency in SERVED:
+                computed = await reports.ranking(
+                    reports.Ranking(regency, period, level), uow, policy=POLICY, now=now
+                )
+                assert digests[(regency, level)] == digest(computed), (regency, period, level)
+
+
+async def test_rankings_kept_from_the_changes_equal_rankings_computed_afresh(
+    uow: MonitoringUnitOfWork,
+) -> None:
+    await uow.conn.executemany(
+        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)", REGIONS
+    )
+    memory = publishing.RankingMemory()
+    command = publishing.PublishRankings(SERVED, national=True)
+    now = NOW
+    cases = [
+        case_events(v, now - timedelta(days=d, hours=h), rejected=(d + h) % 2 == 0)
+        for v, d, h in (
+            (VILLAGE, 1, 0),
+            (VILLAGE, 29, 23),
+            (OTHER, 2, 5),
+            ("32.15.01.1001", 10, 1),
+            ("33.24.01.2001", 3, 2),
+            ("33.24.01.2001", 19, 7),
+        )
+    ]
+    # Each cycle sees some events more, or only a later clock: a referral falling due, a
+    # complaint leaving the last 30 days, a backlog ageing.
+    for step, advance in enumerate((0, 1, 2, 3, 4, 5, 6, 7, 8, 9)):
+        now = NOW + advance * timedelta(hours=7, minutes=13)
+        for events in cases:
+            if step < len(events):
+                await apply(uow, events[step])
+        await publishing.publish_changed(command, uow, memory, policy=POLICY, now=now)
+        await assert_published_as_computed(uow, now)
+    # A complaint that arrives late in a month already ranked, for a village never seen.
+    for event in case_events("32.15.02.2003", now - DAY, rejected=False)[:3]:
+        await apply(uow, event)
+    await publishing.publish_changed(command, uow, memory, policy=POLICY, now=now)
+    await assert_published_as_computed(uow, now)

@@ -53,15 +53,23 @@ class Aggregates(PgUnitOfWork):
     """Tallies of villages, kecamatan and agencies over a period."""
 
     async def village_months(
-        self, regencies: list[str] | None, since: date | None, until: date | None
+        self,
+        regencies: list[str] | None,
+        since: date | None,
+        until: date | None,
+        villages: list[str] | None = None,
     ) -> list[VillageMonth]:
-        """The village-months of some regencies (None: all) from month `since` to before `until`."""
+        """The village-months of some regencies (None: all) from month `since` to before `until`.
+
+        With `villages`, only theirs.
+        """
         where: list[str] = []
         args: list[Any] = []
         for condition, value in (
             ("month >= ${}", since),
             ("month < ${}", until),
             ("regency_code = ANY(${}::text[])", regencies),
+            ("village_code = ANY(${}::text[])", villages),
         ):
             # Spelled out rather than `$n IS NULL OR ...`, so a prepared statement keeps its plan.
             if value is not None:

@@ -142,7 +142,19 @@ def ranked_rows(
     regions: list[dict[str, Any]], tallies: dict[str, Tally], policy: Policy
 ) -> list[dict[str, Any]]:
     """Rank named areas (every one listed, active or not) from their tallies."""
-    areas = {a["code"]: (a["name"], measure_tally(tallies.get(a["code"], EMPTY))) for a in regions}
+    return measured_rows(
+        regions, {a["code"]: measure_tally(tallies.get(a["code"], EMPTY)) for a in regions}, policy
+    )
+
+
+NOT_ACTIVE = measure_tally(EMPTY)
+
+
+def measured_rows(
+    regions: list[dict[str, Any]], measures: dict[str, Measures], policy: Policy
+) -> list[dict[str, Any]]:
+    """Rank named areas from their measures (an area without any is not active)."""
+    areas = {a["code"]: (a["name"], measures.get(a["code"], NOT_ACTIVE)) for a in regions}
     return [
         {
             "rank": r.rank,
