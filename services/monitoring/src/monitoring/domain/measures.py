@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from monitoring.domain.regions import kecamatan_of
 from slrt_shared.contracts.reasons import FALLBACK
@@ -159,6 +160,14 @@ def measure_tally(t: Tally) -> Measures:
         backlog_median_age_days=percentile(t.open_ages, 50),
         re_referrals=t.re_referrals,
     )
+
+
+MEASURE_FIELDS = tuple(f.name for f in fields(Measures))
+
+
+def measure_fields(m: Measures) -> dict[str, Any]:
+    """A measures' fields in order: what `asdict` gives for these scalars, without its copies."""
+    return {name: getattr(m, name) for name in MEASURE_FIELDS}
 
 
 def measure(
@@ -320,6 +329,7 @@ class AreaState:
     measures: Measures
     open_desc: list[int]
     steady_until: int | None
+    fields: dict[str, Any]  # measure_fields(measures), for its row
 
 
 def area_state(
@@ -351,7 +361,8 @@ def area_state(
             and (since_us is None or r >= since_us)
         )  # fmt: skip
     opened.sort(reverse=True)
-    return AreaState(t, measure_tally(t), opened, min(horizon) if horizon else None)
+    m = measure_tally(t)
+    return AreaState(t, m, opened, min(horizon) if horizon else None, measure_fields(m))
 
 
 def backlog_age(open_desc: list[int], now_us: int) -> float | None:
@@ -375,7 +386,11 @@ def at_moment(state: AreaState, now_us: int) -> AreaState:
     age = backlog_age(state.open_desc, now_us)
     if age == state.measures.backlog_median_age_days:
         return state
-    return replace(state, measures=replace(state.measures, backlog_median_age_days=age))
+    return replace(
+        state,
+        measures=replace(state.measures, backlog_median_age_days=age),
+        fields={**state.fields, "backlog_median_age_days": age},
+    )
 
 
 def summary_tally(states: list[AreaState], now_us: int) -> Tally:

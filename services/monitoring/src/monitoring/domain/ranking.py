@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from monitoring.domain.measures import (
@@ -22,6 +22,7 @@ from monitoring.domain.measures import (
     Measures,
     Tally,
     measure_agency_tally,
+    measure_fields,
     measure_tally,
 )
 from slrt_shared.contracts.events import RankingRow
@@ -130,14 +131,6 @@ def rank(areas: dict[str, tuple[str, Measures]], policy: Policy) -> list[Ranked]
     return result
 
 
-MEASURE_FIELDS = tuple(f.name for f in fields(Measures))
-
-
-def measure_fields(m: Measures) -> dict[str, Any]:
-    """A measures' fields in order: what `asdict` gives for these scalars, without its copies."""
-    return {name: getattr(m, name) for name in MEASURE_FIELDS}
-
-
 def ranked_rows(
     regions: list[dict[str, Any]], tallies: dict[str, Tally], policy: Policy
 ) -> list[dict[str, Any]]:
@@ -151,10 +144,17 @@ NOT_ACTIVE = measure_tally(EMPTY)
 
 
 def measured_rows(
-    regions: list[dict[str, Any]], measures: dict[str, Measures], policy: Policy
+    regions: list[dict[str, Any]],
+    measures: dict[str, Measures],
+    policy: Policy,
+    known: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rank named areas from their measures (an area without any is not active)."""
+    """Rank named areas from their measures (an area without any is not active).
+
+    `known` may hold some areas' `measure_fields`, already computed.
+    """
     areas = {a["code"]: (a["name"], measures.get(a["code"], NOT_ACTIVE)) for a in regions}
+    known = known or {}
     return [
         {
             "rank": r.rank,
@@ -163,7 +163,7 @@ def measured_rows(
             "score": r.score,
             "status": r.status,
             "flagged": r.flagged,
-            **measure_fields(r.measures),
+            **(known[r.code] if r.code in known else measure_fields(r.measures)),
         }
         for r in rank(areas, policy)
     ]

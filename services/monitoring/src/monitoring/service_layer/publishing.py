@@ -18,10 +18,10 @@ from typing import Any
 from monitoring.domain.measures import (
     AgencyTally,
     AreaState,
-    Measures,
     VillageMonth,
     area_state,
     at_moment,
+    measure_fields,
     measure_tally,
     microseconds,
     summary_tally,
@@ -32,7 +32,6 @@ from monitoring.domain.ranking import (
     agency_rows,
     announced_row,
     digest,
-    measure_fields,
     measured_rows,
 )
 from monitoring.domain.regions import kecamatan_of, regency_of
@@ -68,11 +67,13 @@ class RankingMemory:
 
     periods: dict[str, PeriodMemory] = field(default_factory=dict)
     regions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    by_regency: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
 
     def forget(self) -> None:
         """Start again from Postgres at the next cycle (the lock was lost, or a cycle failed)."""
         self.periods.clear()
         self.regions.clear()
+        self.by_regency.clear()
 
 
 def _announce(
@@ -98,9 +99,7 @@ def _steady(old: AreaState | None, new: AreaState | None) -> bool:
     if old is None or new is None:
         return old is new
     keep = old.measures.backlog_median_age_days
-    return old.measures == Measures(
-        **{**measure_fields(new.measures), "backlog_median_age_days": keep}
-    )
+    return old.fields == {**new.fields, "backlog_median_age_days": keep}
 
 
 async def publish_changed(
@@ -121,6 +120,10 @@ async def publish_changed(
     for level in AREA_LEVELS:
         if level not in memory.regions:
             memory.regions[level] = await uow.regions(command.regencies, REGION_LEVEL[level])
+            grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for region in memory.regions[level]:
+                grouped[regency_of(region["code"])].append(region)
+            memory.by_regency[level] = grouped
     served = set(command.regencies)
     now_us = microseconds(now)
     published = 0
@@ -190,12 +193,16 @@ async def publish_changed(
                     states[area] = later
                     aged = True
         digests = await uow.digests(period) if moved else {}
+        measures = {
+            level: {a: s.measures for a, s in held.states[level].items()} for level in AREA_LEVELS
+        }
+        known = {
+            level: {a: s.fields for a, s in held.states[level].items()} for level in AREA_LEVELS
+        }
         for regency in sorted(moved & served):
             for level in AREA_LEVELS:
-                regions = [r for r in memory.regions[level] if regency_of(r["code"]) == regency]
-                rows = measured_rows(
-                    regions, {a: s.measures for a, s in held.states[level].items()}, policy
-                )
+                regions = memory.by_regency[level].get(regency, [])
+                rows = measured_rows(regions, measures[level], policy, known[level])
                 fingerprint = digest(rows)
                 if digests.get((regency, level)) == fingerprint:
                     continue
@@ -222,8 +229,12 @@ async def _store_national(
         measure_tally(summary_tally(list(held.states["village"].values()), now_us))
     )
     for level in AREA_LEVELS:
+        states = held.states[level]
         rows = measured_rows(
-            memory.regions[level], {a: s.measures for a, s in held.states[level].items()}, policy
+            memory.regions[level],
+            {a: s.measures for a, s in states.items()},
+            policy,
+            {a: s.fields for a, s in states.items()},
         )
         before = held.national.get(level)
         if before is None:
