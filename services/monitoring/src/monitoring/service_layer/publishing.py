@@ -9,6 +9,7 @@ the others only age their backlog. The agencies' rankings are recomputed from th
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -92,6 +93,11 @@ def _announce(
         rows=[announced_row(r) for r in rows],
     )
     uow.announce(new_event(event, source="/slrt/monitoring", subject=regency, time=now))
+
+
+async def pause() -> None:
+    """Let the process's requests and consumers run between the steps of a long cycle."""
+    await asyncio.sleep(0)
 
 
 def _steady(old: AreaState | None, new: AreaState | None) -> bool:
@@ -192,6 +198,7 @@ async def publish_changed(
                 if later is not state:
                     states[area] = later
                     aged = True
+            await pause()
         digests = await uow.digests(period) if moved else {}
         measures = {
             level: {a: s.measures for a, s in held.states[level].items()} for level in AREA_LEVELS
@@ -200,6 +207,7 @@ async def publish_changed(
             level: {a: s.fields for a, s in held.states[level].items()} for level in AREA_LEVELS
         }
         for regency in sorted(moved & served):
+            await pause()
             for level in AREA_LEVELS:
                 regions = memory.by_regency[level].get(regency, [])
                 rows = measured_rows(regions, measures[level], policy, known[level])
@@ -229,6 +237,7 @@ async def _store_national(
         measure_tally(summary_tally(list(held.states["village"].values()), now_us))
     )
     for level in AREA_LEVELS:
+        await pause()
         states = held.states[level]
         rows = measured_rows(
             memory.regions[level],
