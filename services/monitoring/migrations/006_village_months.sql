@@ -2,15 +2,15 @@
 -- what the measures need: the rankings read one row per village and month instead of scanning
 -- the facts. Kept by triggers on the facts, so the projection's statement keeps them (no extra
 -- round trip), and recomputed from the facts of that village and month each time, so any order
--- of events lands as the facts say. Elements carry their complaint's receipt (epoch
--- microseconds) so a window that cuts a month (the last 30 days) filters them.
+-- of events lands as the facts say. Elements carry their complaint's receipt (in
+-- microseconds since 2020) so a window that cuts a month (the last 30 days) filters them.
 CREATE TABLE village_months (
     village_code    text     NOT NULL,
     month           date     NOT NULL,
     kecamatan_code  text     NOT NULL,
     regency_code    text     NOT NULL,
     -- one element per complaint
-    received_us     bigint[] NOT NULL,
+    received_us     bigint[] NOT NULL,   -- microseconds since 2020
     prompt          boolean[] NOT NULL,  -- registered within a day of receipt
     close_us        bigint[] NOT NULL,   -- closed_at - received_at; null while open
     -- one element per referral of those complaints
@@ -31,8 +31,10 @@ CREATE TABLE village_month_changes (
     month        date NOT NULL
 );
 
+-- Microseconds since 2020 (not 1970): moments of this century as 15 digits, never a number a
+-- scan for NIKs (16 digits) would take for one.
 CREATE FUNCTION epoch_us(t timestamptz) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT (extract(epoch FROM t) * 1000000)::bigint $$;
+AS $$ SELECT (extract(epoch FROM t - timestamptz '2020-01-01 00:00:00+00') * 1000000)::bigint $$;
 
 CREATE FUNCTION month_of(t timestamptz) RETURNS date LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT date_trunc('month', t AT TIME ZONE 'UTC')::date $$;

@@ -242,7 +242,7 @@ MICROSECONDS_PER_DAY = 86_400_000_000
 class VillageMonth:
     """A village's complaints of one month and their referrals, element by element.
 
-    Moments are whole microseconds since the epoch and durations whole microseconds, as Postgres
+    Moments are whole microseconds since 2020 and durations whole microseconds, as Postgres
     keeps them, so the days computed here are the ones a tally of the facts gives.
     """
 
@@ -259,11 +259,11 @@ class VillageMonth:
 
 
 def microseconds(moment: datetime) -> int:
-    """A moment as whole microseconds since the epoch (exact, unlike `timestamp()`)."""
+    """A moment as whole microseconds since 2020, as the village-months keep moments (exact)."""
     return (moment - EPOCH) // MICROSECOND
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # as the village-months count (migration 006)
 MICROSECOND = timedelta(microseconds=1)
 
 
