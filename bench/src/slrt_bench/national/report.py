@@ -33,6 +33,8 @@ def table(results: dict[str, Any]) -> str:
         request = f"{r['path']}?{params}"
         lines.append(f"{request:<78} {r['p50']:>8} {r['p95']:>8} {r['rows'] or '':>7}")
     lines.append(f"ranking job {results['ranking_job']}")
+    if "agency_ranking_job" in results:
+        lines.append(f"agency job  {results['agency_ranking_job']}")
     s = results["stream"]
     lines.append(f"stream     {s['rate_events_per_s']}/s for {s['seconds']}s, {s['probes']} probes")
     for kind in ("live_regency", "national", "ranking_updated"):

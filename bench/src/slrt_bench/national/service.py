@@ -16,6 +16,7 @@ from slrt_devstack import processes, services
 from slrt_devstack.testing import eventually
 
 RECOMPUTE = "slrt_monitoring_ranking_recompute_seconds"
+AGENCY_RECOMPUTE = "slrt_monitoring_agency_ranking_recompute_seconds"
 
 
 @asynccontextmanager
@@ -60,10 +61,10 @@ async def metric(http: httpx.AsyncClient, name: str) -> float:
     return 0.0
 
 
-async def job_cycles(http: httpx.AsyncClient) -> tuple[int, float]:
-    """How many times the ranking job has recomputed, and the seconds it took in all."""
-    count = await metric(http, f"{RECOMPUTE}_count")
-    return int(count), await metric(http, f"{RECOMPUTE}_sum")
+async def job_cycles(http: httpx.AsyncClient, name: str = RECOMPUTE) -> tuple[int, float]:
+    """How many times a ranking job has recomputed, and the seconds it took in all."""
+    count = await metric(http, f"{name}_count")
+    return int(count), await metric(http, f"{name}_sum")
 
 
 async def first_job_cycle(http: httpx.AsyncClient, within: float = 3600) -> float:

@@ -30,6 +30,7 @@ def build(settings: MonitoringSettings | None = None) -> tuple[ServiceRuntime, F
     uow = unit_of_work_factory(runtime)
     kafka.subscribe(runtime, uow)
     runtime.add_job("rankings", jobs.ranking_job(uow, settings))
+    runtime.add_job("agency-rankings", jobs.agency_ranking_job(uow, settings))
     app = runtime.http_app(
         "SLRT monitoring",
         "Performance of each Puskesos and agency, the public ranking. No personal data.",

@@ -270,6 +270,21 @@ async def test_rankings_by_village_kecamatan_and_agency(monitoring: Monitoring) 
 
     wrong = await monitoring.http.get("/v1/rankings", params={"level": "province"})
     assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "invalid_level"
+    for period in (month, "rolling-30d", "2020-01"):
+        # The whole country's list, written out row by row, is the JSON a page of it gives.
+        params = {"regency": "all", "level": "village", "period": period}
+        whole = await monitoring.http.get("/v1/rankings", params=params)
+        paged = await monitoring.http.get("/v1/rankings", params={**params, "limit": 10000})
+        assert whole.status_code == 200 and whole.headers["content-type"] == "application/json"
+        assert whole.json() | {"computed_at": None} == paged.json() | {"computed_at": None}
+        assert {r["code"]: r for r in whole.json()["rows"]}[village]["received"] == (
+            0 if period == "2020-01" else 2
+        )
+    for level in ("agency", "province"):
+        refused = await monitoring.http.get(
+            "/v1/rankings", params={"regency": "all", "level": level}
+        )
+        assert refused.status_code in (404, 422) and refused.json()["error"]["code"]
     elsewhere = await monitoring.http.get("/v1/rankings", params={"regency": "32.16"})
     assert elsewhere.status_code == 404
 

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from datetime import UTC, date, datetime
 from typing import Any
 
-from monitoring.domain.measures import AgencyTally, Tally
+from monitoring.domain.measures import AgencyTally, Tally, VillageMonth, microseconds, tally_months
+from monitoring.domain.regions import kecamatan_of
 from slrt_shared.contracts.reasons import FALLBACK
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 MICROSECONDS_PER_DAY = 86_400_000_000
+VILLAGE_MONTH_COLUMNS = (
+    "village_code, received_us, prompt, close_us, ref_received_us, ref_due_us, ref_resolved,"
+    " ref_met, ref_escalations, ref_again"
+)
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of a moment's UTC month: the key of the village-months."""
+    return moment.astimezone(UTC).date().replace(day=1)
+
 
 # The SLA rule of `domain.measures.is_sla_judged` and `is_sla_met` over `referral_facts r`
 # (`$3` is now), counted in SQL so that no row per referral reaches Python; the integration
@@ -40,6 +52,43 @@ def _scope(column: str, regencies: list[str] | None, first: int) -> str:
 class Aggregates(PgUnitOfWork):
     """Tallies of villages, kecamatan and agencies over a period."""
 
+    async def village_months(
+        self,
+        regencies: list[str] | None,
+        since: date | None,
+        until: date | None,
+        villages: list[str] | None = None,
+    ) -> list[VillageMonth]:
+        """The village-months of some regencies (None: all) from month `since` to before `until`.
+
+        With `villages`, only theirs.
+        """
+        where: list[str] = []
+        args: list[Any] = []
+        for condition, value in (
+            ("month >= ${}", since),
+            ("month < ${}", until),
+            ("regency_code = ANY(${}::text[])", regencies),
+            ("village_code = ANY(${}::text[])", villages),
+        ):
+            # Spelled out rather than `$n IS NULL OR ...`, so a prepared statement keeps its plan.
+            if value is not None:
+                args.append(value)
+                where.append(condition.format(len(args)))
+        rows = await self.conn.fetch(
+            f"SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months"
+            + (" WHERE " + " AND ".join(where) if where else ""),
+            *args,
+        )
+        return [VillageMonth(*r) for r in rows]
+
+    async def changed_village_months(self) -> set[tuple[str, date]]:
+        """The village-months changed since this was last asked (and committed), forgotten here."""
+        rows = await self.conn.fetch(
+            "DELETE FROM village_month_changes RETURNING village_code, month"
+        )
+        return {(r["village_code"], r["month"]) for r in rows}
+
     async def tallies(
         self,
         regencies: list[str] | None,
@@ -50,52 +99,23 @@ class Aggregates(PgUnitOfWork):
     ) -> dict[str, Tally]:
         """Each village's or kecamatan's tally over complaints received in [start, end).
 
-        One pass over the facts for any number of regencies (None: all of them), counted by
-        Postgres, so the country's ranking needs no row per complaint in Python.
+        Read from the village-months (one row per village and month, whatever the caseload):
+        `start` and `end` fall on months' first moments, except the last 30 days' start, which
+        cuts its month element by element.
         """
-        area = "village_code" if level == "village" else "kecamatan_code"
-        args: list[Any] = [start, end, now]
-        scope = _scope("c.regency_code", regencies, 4)
-        if regencies is not None:
-            args.append(regencies)
-        window = (
-            " AND ($1::timestamptz IS NULL OR c.received_at >= $1)"
-            " AND ($2::timestamptz IS NULL OR c.received_at < $2)"
-        )
-        complaints = await self.conn.fetch(
-            f"SELECT c.{area} AS area, count(*) AS received,"
-            " count(*) FILTER (WHERE c.received_at - c.recorded_at <= interval '1 day') AS prompt,"
-            f" array_agg({_micros('c.closed_at - c.received_at')})"
-            "  FILTER (WHERE c.closed_at IS NOT NULL) AS to_close,"
-            f" array_agg({_micros('$3 - c.received_at')})"
-            "  FILTER (WHERE c.closed_at IS NULL) AS open_ages"
-            " FROM complaint_facts c WHERE c.received_at IS NOT NULL"
-            f"{window}{scope} GROUP BY 1",
-            *args,
-        )
-        referrals = await self.conn.fetch(
-            f"SELECT c.{area} AS area,"
-            f" {SLA_COUNTS},"
-            " sum(r.escalations) AS escalations,"
-            " count(*) FILTER (WHERE r.attempt > 1) AS re_referrals"
-            " FROM referral_facts r JOIN complaint_facts c USING (complaint_id)"
-            f" WHERE c.received_at IS NOT NULL{window}{scope} GROUP BY 1",
-            *args,
-        )
-        by_area = {r["area"]: r for r in referrals}
+        since = month_of(start) if start is not None else None
+        until = month_of(end) if end is not None else None
+        grouped: dict[str, list[VillageMonth]] = defaultdict(list)
+        for part in await self.village_months(regencies, since, until):
+            area = part.village if level == "village" else kecamatan_of(part.village)
+            grouped[area].append(part)
+        now_us = microseconds(now)
+        start_us = microseconds(start) if start is not None else None
         out = {}
-        for c in complaints:
-            r = by_area.get(c["area"])
-            out[c["area"]] = Tally(
-                received=c["received"],
-                registered_within_a_day=c["prompt"],
-                days_to_close=_days(c["to_close"]),
-                open_ages=_days(c["open_ages"]),
-                sla_judged=r["judged"] if r else 0,
-                sla_met=r["met"] if r else 0,
-                escalations=int(r["escalations"] or 0) if r else 0,
-                re_referrals=r["re_referrals"] if r else 0,
-            )
+        for area, parts in grouped.items():
+            t = tally_months(parts, now_us, start_us)
+            if t is not None:
+                out[area] = t
         return out
 
     async def agency_tallies(

@@ -11,7 +11,14 @@ import asyncpg
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 # Everything `rebuild` replays from the events.
-PROJECTIONS = ("complaint_facts", "referral_facts", "ranking_snapshots", "inbox")
+PROJECTIONS = (
+    "complaint_facts",
+    "referral_facts",
+    "village_months",
+    "village_month_changes",
+    "ranking_snapshots",
+    "inbox",
+)
 
 
 async def reset_projections(pool: asyncpg.Pool) -> None:

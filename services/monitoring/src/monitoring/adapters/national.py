@@ -44,6 +44,70 @@ class NationalStore(PgUnitOfWork):
             computed_at,
         )
 
+    async def update_national(
+        self,
+        period: str,
+        level: str,
+        summary: dict[str, Any],
+        changed: list[tuple[int, dict[str, Any]]],
+        total: int,
+        computed_at: datetime,
+    ) -> None:
+        """Rewrite only the given (position, row) pairs of a stored ranking, and its head."""
+        await self.conn.execute(
+            "INSERT INTO national_ranking_rows (period, level, position, code, row)"
+            " SELECT $1, $2, p, c, r FROM unnest($3::int[], $4::text[], $5::jsonb[]) AS u(p, c, r)"
+            " ON CONFLICT (period, level, position) DO UPDATE SET code = EXCLUDED.code,"
+            " row = EXCLUDED.row",
+            period,
+            level,
+            [position for position, _ in changed],
+            [row["code"] for _, row in changed],
+            [json.dumps(row, default=str) for _, row in changed],
+        )
+        await self.conn.execute(
+            "DELETE FROM national_ranking_rows WHERE period = $1 AND level = $2 AND position >= $3",
+            period,
+            level,
+            total,
+        )
+        await self.conn.execute(
+            "INSERT INTO national_rankings (period, level, summary, total, computed_at)"
+            " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (period, level) DO UPDATE SET"
+            " summary = EXCLUDED.summary, total = EXCLUDED.total,"
+            " computed_at = EXCLUDED.computed_at",
+            period,
+            level,
+            json.dumps(summary, default=str),
+            total,
+            computed_at,
+        )
+
+    async def national_encoded(
+        self, period: str, level: str
+    ) -> tuple[dict[str, Any], list[str]] | None:
+        """The whole stored country-wide ranking with each row as stored JSON text."""
+        head = await self.conn.fetchrow(
+            "SELECT summary, total, computed_at FROM national_rankings"
+            " WHERE period = $1 AND level = $2",
+            period,
+            level,
+        )
+        if head is None:
+            return None
+        rows = await self.conn.fetch(
+            "SELECT row::text AS row FROM national_ranking_rows"
+            " WHERE period = $1 AND level = $2 ORDER BY position",
+            period,
+            level,
+        )
+        header = {
+            "summary": json.loads(head["summary"]),
+            "total": head["total"],
+            "computed_at": head["computed_at"],
+        }
+        return header, [r["row"] for r in rows]
+
     async def national(
         self, period: str, level: str, prefix: str | None, limit: int | None, offset: int
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:

@@ -59,10 +59,10 @@ class Snapshots(PgUnitOfWork):
         )
         return [dict(r) for r in rows]
 
-    async def lock_publisher(self) -> bool:
-        """Take the publisher's lock for this transaction; False if another replica holds it."""
+    async def lock_publisher(self, name: str = "publisher") -> bool:
+        """Take a publisher's lock for this transaction; False if another replica holds it."""
         return bool(
             await self.conn.fetchval(
-                "SELECT pg_try_advisory_xact_lock(hashtext('monitoring:publisher'))"
+                "SELECT pg_try_advisory_xact_lock(hashtext('monitoring:' || $1))", name
             )
         )

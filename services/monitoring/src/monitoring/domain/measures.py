@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from monitoring.domain.regions import kecamatan_of
 from slrt_shared.contracts.reasons import FALLBACK
@@ -161,6 +162,14 @@ def measure_tally(t: Tally) -> Measures:
     )
 
 
+MEASURE_FIELDS = tuple(f.name for f in fields(Measures))
+
+
+def measure_fields(m: Measures) -> dict[str, Any]:
+    """A measures' fields in order: what `asdict` gives for these scalars, without its copies."""
+    return {name: getattr(m, name) for name in MEASURE_FIELDS}
+
+
 def measure(
     complaints: list[ComplaintFact], referrals: list[ReferralFact], now: datetime
 ) -> Measures:
@@ -226,6 +235,77 @@ def combine(tallies: list[Tally]) -> Tally:
 
 
 EMPTY = Tally(0, 0, [], [], 0, 0, 0, 0)
+MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class VillageMonth:
+    """A village's complaints of one month and their referrals, element by element.
+
+    Moments are whole microseconds since 2020 and durations whole microseconds, as Postgres
+    keeps them, so the days computed here are the ones a tally of the facts gives.
+    """
+
+    village: str
+    received_us: list[int]
+    prompt: list[bool]
+    close_us: list[int | None]  # closed minus received; None while open
+    ref_received_us: list[int]  # each referral's complaint's receipt
+    ref_due_us: list[int | None]  # None: never SLA-judged (no due time, or rejected)
+    ref_resolved: list[bool]
+    ref_met: list[bool]
+    ref_escalations: list[int]
+    ref_again: list[bool]
+
+
+def microseconds(moment: datetime) -> int:
+    """A moment as whole microseconds since 2020, as the village-months keep moments (exact)."""
+    return (moment - EPOCH) // MICROSECOND
+
+
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)  # as the village-months count (migration 006)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def tally_months(parts: list[VillageMonth], now_us: int, since_us: int | None) -> Tally | None:
+    """An area's tally from its village-months, over complaints received at or after `since_us`.
+
+    The SLA rule is `is_sla_judged`/`is_sla_met`: a referral's part that needs no clock is
+    settled in the aggregate, the rest (due but unresolved: judged once past due) here. None when
+    no complaint is in the window.
+    """
+    received = prompt = judged = met = escalations = again = 0
+    to_close: list[float] = []
+    open_ages: list[float] = []
+    for p in parts:
+        for r_us, quick, close in zip(p.received_us, p.prompt, p.close_us, strict=True):
+            if since_us is not None and r_us < since_us:
+                continue
+            received += 1
+            prompt += quick
+            if close is None:
+                open_ages.append((now_us - r_us) / MICROSECONDS_PER_DAY)
+            else:
+                to_close.append(close / MICROSECONDS_PER_DAY)
+        for r_us, due, resolved, on_time, escalated, repeat in zip(
+            p.ref_received_us,
+            p.ref_due_us,
+            p.ref_resolved,
+            p.ref_met,
+            p.ref_escalations,
+            p.ref_again,
+            strict=True,
+        ):
+            if since_us is not None and r_us < since_us:
+                continue
+            if due is not None and (resolved or due < now_us):
+                judged += 1
+            met += on_time
+            escalations += escalated
+            again += repeat
+    if not received:
+        return None
+    return Tally(received, prompt, to_close, open_ages, judged, met, escalations, again)
 
 
 def by_kecamatan(villages: dict[str, Tally]) -> dict[str, Tally]:
@@ -234,3 +314,94 @@ def by_kecamatan(villages: dict[str, Tally]) -> dict[str, Tally]:
     for code, t in villages.items():
         grouped[kecamatan_of(code)].append(t)
     return {code: combine(parts) for code, parts in grouped.items()}
+
+
+@dataclass(frozen=True)
+class AreaState:
+    """An area's tally at a moment, and what a later moment changes in it.
+
+    Until `steady_until` (a pending referral falling due, a complaint leaving the last 30 days)
+    only the ages of its open complaints grow: `open_desc` (their receipts, newest first) gives
+    the backlog's median age at any moment without a new tally.
+    """
+
+    tally: Tally
+    measures: Measures
+    open_desc: list[int]
+    steady_until: int | None
+    fields: dict[str, Any]  # measure_fields(measures), for its row
+
+
+def area_state(
+    parts: list[VillageMonth], now_us: int, since_us: int | None, window_us: int | None
+) -> AreaState | None:
+    """An area's state from its village-months (None: no complaint in the window).
+
+    `window_us` is the window's length when its start moves with the clock (the last 30 days).
+    """
+    t = tally_months(parts, now_us, since_us)
+    if t is None:
+        return None
+    opened: list[int] = []
+    horizon: list[int] = []
+    for p in parts:
+        kept = [r for r in p.received_us if since_us is None or r >= since_us]
+        if window_us is not None and kept:
+            horizon.append(min(kept) + window_us)
+        opened.extend(
+            r
+            for r, close in zip(p.received_us, p.close_us, strict=True)
+            if close is None and (since_us is None or r >= since_us)
+        )
+        refs = zip(p.ref_received_us, p.ref_due_us, p.ref_resolved, strict=True)
+        horizon.extend(
+            due
+            for r, due, resolved in refs
+            if due is not None and not resolved and due >= now_us
+            and (since_us is None or r >= since_us)
+        )  # fmt: skip
+    opened.sort(reverse=True)
+    m = measure_tally(t)
+    return AreaState(t, m, opened, min(horizon) if horizon else None, measure_fields(m))
+
+
+def backlog_age(open_desc: list[int], now_us: int) -> float | None:
+    """The median age in days of open complaints received at `open_desc` (newest first).
+
+    The value `percentile(open ages, 50)` gives: the ages in ascending order are the receipts in
+    descending order, so only the two middle ones are computed.
+    """
+    if not open_desc:
+        return None
+    position = (len(open_desc) - 1) * 50 / 100
+    low = int(position)
+    high = min(low + 1, len(open_desc) - 1)
+    a = (now_us - open_desc[low]) / MICROSECONDS_PER_DAY
+    b = (now_us - open_desc[high]) / MICROSECONDS_PER_DAY
+    return round(a + (b - a) * (position - low), 2)
+
+
+def at_moment(state: AreaState, now_us: int) -> AreaState:
+    """A steady area's state at a later moment: the same, but for its backlog's age."""
+    age = backlog_age(state.open_desc, now_us)
+    if age == state.measures.backlog_median_age_days:
+        return state
+    return replace(
+        state,
+        measures=replace(state.measures, backlog_median_age_days=age),
+        fields={**state.fields, "backlog_median_age_days": age},
+    )
+
+
+def summary_tally(states: list[AreaState], now_us: int) -> Tally:
+    """The tally of all the areas together at a moment (their open complaints aged to it)."""
+    return Tally(
+        received=sum(s.tally.received for s in states),
+        registered_within_a_day=sum(s.tally.registered_within_a_day for s in states),
+        days_to_close=[d for s in states for d in s.tally.days_to_close],
+        open_ages=[(now_us - r) / MICROSECONDS_PER_DAY for s in states for r in s.open_desc],
+        sla_judged=sum(s.tally.sla_judged for s in states),
+        sla_met=sum(s.tally.sla_met for s in states),
+        escalations=sum(s.tally.escalations for s in states),
+        re_referrals=sum(s.tally.re_referrals for s in states),
+    )

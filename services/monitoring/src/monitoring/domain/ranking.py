@@ -22,6 +22,7 @@ from monitoring.domain.measures import (
     Measures,
     Tally,
     measure_agency_tally,
+    measure_fields,
     measure_tally,
 )
 from slrt_shared.contracts.events import RankingRow
@@ -98,22 +99,23 @@ def rank(areas: dict[str, tuple[str, Measures]], policy: Policy) -> list[Ranked]
     district_mean = weighted / cases if cases else 0.0
     k = policy.prior_strength
 
-    def adjusted(code: str) -> float:
-        n = areas[code][1].received
-        return round((n * raw[code] + k * district_mean) / (n + k), 1)
-
+    adjusted = {
+        code: round((areas[code][1].received * raw[code] + k * district_mean)
+                    / (areas[code][1].received + k), 1)
+        for code in raw
+    }  # fmt: skip
     eligible = sorted(
         (code for code, (_, m) in areas.items() if m.received >= policy.min_caseload),
-        key=lambda c: (-adjusted(c), -areas[c][1].received, c),
+        key=lambda c: (-adjusted[c], -areas[c][1].received, c),
     )
     result = [
         Ranked(
             code,
             areas[code][0],
             i,
-            adjusted(code),
+            adjusted[code],
             "ranked",
-            adjusted(code) < policy.flag_below,
+            adjusted[code] < policy.flag_below,
             areas[code][1],
         )
         for i, code in enumerate(eligible, start=1)
@@ -133,7 +135,26 @@ def ranked_rows(
     regions: list[dict[str, Any]], tallies: dict[str, Tally], policy: Policy
 ) -> list[dict[str, Any]]:
     """Rank named areas (every one listed, active or not) from their tallies."""
-    areas = {a["code"]: (a["name"], measure_tally(tallies.get(a["code"], EMPTY))) for a in regions}
+    return measured_rows(
+        regions, {a["code"]: measure_tally(tallies.get(a["code"], EMPTY)) for a in regions}, policy
+    )
+
+
+NOT_ACTIVE = measure_tally(EMPTY)
+
+
+def measured_rows(
+    regions: list[dict[str, Any]],
+    measures: dict[str, Measures],
+    policy: Policy,
+    known: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Rank named areas from their measures (an area without any is not active).
+
+    `known` may hold some areas' `measure_fields`, already computed.
+    """
+    areas = {a["code"]: (a["name"], measures.get(a["code"], NOT_ACTIVE)) for a in regions}
+    known = known or {}
     return [
         {
             "rank": r.rank,
@@ -142,7 +163,7 @@ def ranked_rows(
             "score": r.score,
             "status": r.status,
             "flagged": r.flagged,
-            **asdict(r.measures),
+            **(known[r.code] if r.code in known else measure_fields(r.measures)),
         }
         for r in rank(areas, policy)
     ]

@@ -5,14 +5,19 @@ A village `PP.RR.KK.VVVV` lies in kecamatan `PP.RR.KK` of regency `PP.RR`.
 
 from __future__ import annotations
 
+from functools import cache
+
 from slrt_shared import regions
 
 
+# Pure and asked again for the same codes each ranking cycle: parsed once.
+@cache
 def kecamatan_of(village: str) -> str:
     """The kecamatan code of a village code."""
     return _at(village, "district")
 
 
+@cache
 def regency_of(code: str) -> str:
     """The regency code of a kecamatan or village code."""
     return _at(code, "regency")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from monitoring.adapters.unit_of_work import UnitOfWorkFactory
@@ -33,6 +34,7 @@ from monitoring.service_layer.reports import (
     Ranking,
     RegencyMeasures,
     ReportCard,
+    encoded_national,
     national_ranking,
     ranking,
     regency_measures,
@@ -82,7 +84,37 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
                 now=datetime.now(UTC),
             )
 
-    @api.get("/v1/rankings", summary="Ranking of villages, kecamatan or agencies of a regency.")
+    async def whole_country(level: str, period: str) -> Response:
+        """The whole country-wide ranking, its rows written out as they are stored."""
+        if level == "agency":
+            raise errors.AGENCIES_NEED_A_REGENCY.error()
+        if level not in LEVELS:
+            raise errors.INVALID_LEVEL.error(levels=", ".join(LEVELS))
+        async with uow() as unit:
+            head, rows = await encoded_national(
+                NationalRanking(settings.regency_codes, period, level, None, None, 0),
+                unit,
+                policy=settings.policy(),
+                now=datetime.now(UTC),
+            )
+        top = {
+            "regency": NATIONAL,
+            "level": level,
+            "period": period,
+            "min_caseload": settings.min_caseload,
+            "regency_measures": head["summary"],
+            "computed_at": head["computed_at"],
+            "total": head["total"],
+        }
+        opening = json.dumps(jsonable_encoder(top), separators=(",", ":"))[:-1]
+        body = opening + ',"rows":[' + ",".join(rows) + "]}"
+        return Response(body.encode(), media_type="application/json")
+
+    @api.get(
+        "/v1/rankings",
+        summary="Ranking of villages, kecamatan or agencies of a regency.",
+        response_model=dict[str, Any],
+    )
     async def rankings(
         level: str = "village",
         regency: Scope = None,
@@ -90,9 +122,11 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         kecamatan: Kecamatan = None,
         limit: Limit = None,
         offset: Offset = 0,
-    ) -> dict[str, Any]:
+    ) -> Any:
         """`regency=all` ranks the villages or kecamatan of every served regency together."""
         regency, period = resolve(regency, period)
+        if regency == NATIONAL and kecamatan is None and limit is None and offset == 0:
+            return await whole_country(level, period)
         if regency == NATIONAL:
             head, page = await national(level, period, kecamatan, limit, offset)
             return {

@@ -11,14 +11,24 @@ from datetime import UTC, datetime
 from prometheus_client import Histogram
 
 from monitoring.adapters.unit_of_work import UnitOfWorkFactory
-from monitoring.service_layer.publishing import PublishRankings, publish_changed
+from monitoring.service_layer.publishing import (
+    PublishRankings,
+    RankingMemory,
+    publish_agencies,
+    publish_changed,
+)
 from monitoring.settings import MonitoringSettings
 
 log = logging.getLogger(__name__)
 
 RECOMPUTE_SECONDS = Histogram(
     "slrt_monitoring_ranking_recompute_seconds",
-    "Time to recompute every current ranking",
+    "Time to bring the current village and kecamatan rankings (and the country's) up to date",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40, 80),
+)
+AGENCY_RECOMPUTE_SECONDS = Histogram(
+    "slrt_monitoring_agency_ranking_recompute_seconds",
+    "Time to recompute every current agency ranking",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40, 80),
 )
 
@@ -26,24 +36,59 @@ RECOMPUTE_SECONDS = Histogram(
 def ranking_job(
     uow_factory: UnitOfWorkFactory, settings: MonitoringSettings
 ) -> Callable[[], Awaitable[None]]:
-    """Every interval, recompute the rankings and announce the ones that changed."""
+    """Every interval, bring the village and kecamatan rankings up to date; announce changes."""
+
+    async def run() -> None:
+        memory = RankingMemory()
+        while True:
+            try:
+                async with uow_factory() as uow:
+                    if await uow.lock_publisher():
+                        started = time.perf_counter()
+                        count = await publish_changed(
+                            PublishRankings(settings.regency_codes, settings.national_ranking),
+                            uow,
+                            memory,
+                            policy=settings.policy(),
+                            now=datetime.now(UTC),
+                        )
+                        await uow.commit()
+                        took = time.perf_counter() - started
+                        RECOMPUTE_SECONDS.observe(took)
+                        if count:
+                            log.info("published %s changed rankings in %.2fs", count, took)
+                    else:
+                        # Another replica reads the changes meanwhile: what is kept goes stale.
+                        memory.forget()
+            except BaseException:
+                memory.forget()
+                raise
+            await asyncio.sleep(settings.ranking_interval_seconds)
+
+    return run
+
+
+def agency_ranking_job(
+    uow_factory: UnitOfWorkFactory, settings: MonitoringSettings
+) -> Callable[[], Awaitable[None]]:
+    """Every interval, recompute the agency rankings and announce the ones that changed."""
 
     async def run() -> None:
         while True:
             async with uow_factory() as uow:
-                if await uow.lock_publisher():
+                if await uow.lock_publisher("publisher:agencies"):
                     started = time.perf_counter()
-                    count = await publish_changed(
-                        PublishRankings(settings.regency_codes, settings.national_ranking),
+                    count = await publish_agencies(
+                        PublishRankings(settings.regency_codes),
                         uow,
                         policy=settings.policy(),
                         now=datetime.now(UTC),
                     )
                     await uow.commit()
                     took = time.perf_counter() - started
-                    RECOMPUTE_SECONDS.observe(took)
+                    AGENCY_RECOMPUTE_SECONDS.observe(took)
                     if count:
-                        log.info("published %s changed rankings in %.2fs", count, took)
+                        log.info("published %s changed agency rankings in %.2fs", count, took)
             await asyncio.sleep(settings.ranking_interval_seconds)
 
     return run

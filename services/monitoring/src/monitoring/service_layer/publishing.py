@@ -1,17 +1,47 @@
-"""Publish the current rankings when they change: stored, and announced as ranking.updated."""
+"""Publish the current rankings when they change: stored, and announced as ranking.updated.
+
+The villages' and kecamatan's rankings (each regency's, and the country's with `national`) are
+kept from the village-months incrementally: the job remembers each area's state between cycles
+and recomputes only the areas whose village-months changed (as the facts' triggers record them)
+or whose tally the clock changed (a referral falling due, a complaint leaving the last 30 days);
+the others only age their backlog. The agencies' rankings are recomputed from the facts.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from dataclasses import dataclass
-from datetime import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
-from monitoring.domain.periods import ROLLING, current_month
-from monitoring.domain.ranking import Policy, announced_row, digest
-from monitoring.service_layer.reports import all_rankings
+from monitoring.domain.measures import (
+    AgencyTally,
+    AreaState,
+    VillageMonth,
+    area_state,
+    at_moment,
+    measure_fields,
+    measure_tally,
+    microseconds,
+    summary_tally,
+)
+from monitoring.domain.periods import ROLLING, current_month, period_bounds
+from monitoring.domain.ranking import (
+    Policy,
+    agency_rows,
+    announced_row,
+    digest,
+    measured_rows,
+)
+from monitoring.domain.regions import kecamatan_of, regency_of
 from monitoring.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import RankingUpdated
+
+AREA_LEVELS = ("village", "kecamatan")
+REGION_LEVEL = {"village": "village", "kecamatan": "district"}
 
 
 @dataclass(frozen=True)
@@ -22,33 +52,230 @@ class PublishRankings:
     national: bool = False
 
 
-async def publish_changed(
-    command: PublishRankings, uow: UnitOfWork, *, policy: Policy, now: datetime
-) -> int:
-    """Recompute the current rankings; store and announce (ranking.updated) those that changed.
+@dataclass
+class PeriodMemory:
+    """What the job last knew of one period: its village-months and each area's state."""
 
-    With `national`, also store the country-wide ranking, read a page at a time by
-    `/v1/rankings?regency=all` (it is not announced: one record could not carry it).
+    since: date
+    parts: dict[str, list[VillageMonth]]
+    states: dict[str, dict[str, AreaState]] = field(default_factory=dict)
+    national: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass
+class RankingMemory:
+    """Kept by the ranking job between its cycles, while it alone publishes."""
+
+    periods: dict[str, PeriodMemory] = field(default_factory=dict)
+    regions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    by_regency: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+
+    def forget(self) -> None:
+        """Start again from Postgres at the next cycle (the lock was lost, or a cycle failed)."""
+        self.periods.clear()
+        self.regions.clear()
+        self.by_regency.clear()
+
+
+def _announce(
+    uow: UnitOfWork,
+    regency: str,
+    period: str,
+    level: str,
+    rows: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    event = RankingUpdated(
+        regency_code=regency,
+        period=period,
+        level=level,
+        computed_at=now,
+        rows=[announced_row(r) for r in rows],
+    )
+    uow.announce(new_event(event, source="/slrt/monitoring", subject=regency, time=now))
+
+
+async def pause() -> None:
+    """Let the process's requests and consumers run between the steps of a long cycle."""
+    await asyncio.sleep(0)
+
+
+def _steady(old: AreaState | None, new: AreaState | None) -> bool:
+    """Whether an area's published measures are the same but for its backlog's age."""
+    if old is None or new is None:
+        return old is new
+    keep = old.measures.backlog_median_age_days
+    return old.fields == {**new.fields, "backlog_median_age_days": keep}
+
+
+async def publish_changed(
+    command: PublishRankings,
+    uow: UnitOfWork,
+    memory: RankingMemory,
+    *,
+    policy: Policy,
+    now: datetime,
+) -> int:
+    """Bring the current village and kecamatan rankings up to date; return how many were announced.
+
+    Each regency's ranking is stored and announced (ranking.updated) when it changed; with
+    `national`, the country-wide ranking is stored too (only its changed rows are rewritten),
+    read a page at a time by `/v1/rankings?regency=all` (one record could not carry it).
     """
+    changes = await uow.changed_village_months()
+    for level in AREA_LEVELS:
+        if level not in memory.regions:
+            memory.regions[level] = await uow.regions(command.regencies, REGION_LEVEL[level])
+            grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for region in memory.regions[level]:
+                grouped[regency_of(region["code"])].append(region)
+            memory.by_regency[level] = grouped
+    served = set(command.regencies)
+    now_us = microseconds(now)
     published = 0
     for period in (current_month(now), ROLLING):
-        computed = await all_rankings(uow, command.regencies, period, policy, now, command.national)
+        start, end = period_bounds(period, now)
+        assert start is not None  # a month or the last 30 days
+        since = start.date().replace(day=1)
+        until = end.date() if end is not None else None
+        rolling = period == ROLLING
+        since_us = microseconds(start) if rolling else None
+        window_us = microseconds(now) - microseconds(start) if rolling else None
+        held = memory.periods.get(period)
+        fresh = False
+        if held is None or held.since != since:
+            held = PeriodMemory(since, defaultdict(list))
+            for part in await uow.village_months(command.regencies, since, until):
+                held.parts[part.village].append(part)
+            dirty = set(held.parts)
+            memory.periods[period] = held
+            fresh = True
+        else:
+            dirty = {
+                v
+                for v, month in changes
+                if month >= since and (until is None or month < until) and regency_of(v) in served
+            }
+            for v in dirty:
+                held.parts.pop(v, None)
+            if dirty:
+                for part in await uow.village_months(
+                    command.regencies, since, until, sorted(dirty)
+                ):
+                    held.parts[part.village].append(part)
+        members: dict[str, list[str]] = defaultdict(list)
+        for v in held.parts:
+            members[kecamatan_of(v)].append(v)
+        touched = {"village": dirty, "kecamatan": {kecamatan_of(v) for v in dirty}}
+        # Regencies with an area changed beyond its backlog's age (all of them, the first time).
+        moved: set[str] = set(served) if fresh else set()
+        aged = False
+        for level in AREA_LEVELS:
+            states = held.states.setdefault(level, {})
+            due = {
+                a
+                for a, s in states.items()
+                if s.steady_until is not None and now_us > s.steady_until
+            }
+            for area in touched[level] | due:
+                parts = (
+                    held.parts.get(area, [])
+                    if level == "village"
+                    else [p for v in members.get(area, []) for p in held.parts[v]]
+                )
+                new = area_state(parts, now_us, since_us, window_us) if parts else None
+                old = states.get(area)
+                if not _steady(old, new):
+                    moved.add(regency_of(area))
+                elif old is not None and new is not None and old.measures != new.measures:
+                    aged = True
+                if new is None:
+                    states.pop(area, None)
+                else:
+                    states[area] = new
+            for area, state in states.items():
+                later = at_moment(state, now_us)
+                if later is not state:
+                    states[area] = later
+                    aged = True
+            await pause()
+        digests = await uow.digests(period) if moved else {}
+        measures = {
+            level: {a: s.measures for a, s in held.states[level].items()} for level in AREA_LEVELS
+        }
+        known = {
+            level: {a: s.fields for a, s in held.states[level].items()} for level in AREA_LEVELS
+        }
+        for regency in sorted(moved & served):
+            await pause()
+            for level in AREA_LEVELS:
+                regions = memory.by_regency[level].get(regency, [])
+                rows = measured_rows(regions, measures[level], policy, known[level])
+                fingerprint = digest(rows)
+                if digests.get((regency, level)) == fingerprint:
+                    continue
+                payload = json.dumps(rows, default=str)
+                await uow.save_snapshot(regency, period, level, fingerprint, payload, now)
+                _announce(uow, regency, period, level, rows, now)
+                published += 1
+        if command.national and (moved or aged or not held.national):
+            await _store_national(uow, memory, held, period, policy, now_us, now)
+    return published
+
+
+async def _store_national(
+    uow: UnitOfWork,
+    memory: RankingMemory,
+    held: PeriodMemory,
+    period: str,
+    policy: Policy,
+    now_us: int,
+    now: datetime,
+) -> None:
+    """Store the country-wide rankings of a period: rewrite the rows that differ from the last."""
+    summary = measure_fields(
+        measure_tally(summary_tally(list(held.states["village"].values()), now_us))
+    )
+    for level in AREA_LEVELS:
+        await pause()
+        states = held.states[level]
+        rows = measured_rows(
+            memory.regions[level],
+            {a: s.measures for a, s in states.items()},
+            policy,
+            {a: s.fields for a, s in states.items()},
+        )
+        before = held.national.get(level)
+        if before is None:
+            await uow.save_national(period, level, summary, rows, now)
+        else:
+            changed = [
+                (i, row) for i, row in enumerate(rows) if i >= len(before) or before[i] != row
+            ]
+            await uow.update_national(period, level, summary, changed, len(rows), now)
+        held.national[level] = rows
+
+
+async def publish_agencies(
+    command: PublishRankings, uow: UnitOfWork, *, policy: Policy, now: datetime
+) -> int:
+    """Recompute every served regency's agency ranking; store and announce those that changed."""
+    published = 0
+    names = await uow.agency_names()
+    for period in (current_month(now), ROLLING):
+        start, end = period_bounds(period, now)
+        agencies = await uow.agency_tallies(command.regencies, start, end, now)
+        groups: dict[str, dict[str | None, AgencyTally]] = defaultdict(dict)
+        for (regency, agency), t in agencies.items():
+            groups[regency][agency] = t
         digests = await uow.digests(period)
-        for (regency, level), rows in computed.by_regency.items():
+        for regency in command.regencies:
+            rows = agency_rows(groups[regency], names)
             fingerprint = digest(rows)
-            if digests.get((regency, level)) == fingerprint:
+            if digests.get((regency, "agency")) == fingerprint:
                 continue
             payload = json.dumps(rows, default=str)
-            await uow.save_snapshot(regency, period, level, fingerprint, payload, now)
-            event = RankingUpdated(
-                regency_code=regency,
-                period=period,
-                level=level,
-                computed_at=now,
-                rows=[announced_row(r) for r in rows],
-            )
-            uow.announce(new_event(event, source="/slrt/monitoring", subject=regency, time=now))
+            await uow.save_snapshot(regency, period, "agency", fingerprint, payload, now)
+            _announce(uow, regency, period, "agency", rows, now)
             published += 1
-        for level, rows in computed.national.items():
-            await uow.save_national(period, level, computed.national_summary, rows, now)
     return published

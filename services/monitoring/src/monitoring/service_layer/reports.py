@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -176,11 +177,41 @@ async def national_ranking(
         )
         if stored is not None:
             return stored
-    computed = await all_rankings(uow, query.regencies, query.period, policy, now, national=True)
-    rows = [row for row in computed.national[query.level] if within(row["code"], query.kecamatan)]
+    head, rows = await computed_national(uow, query, policy, now)
     end = None if query.limit is None else query.offset + query.limit
-    return {
-        "summary": computed.national_summary,
-        "total": len(rows),
-        "computed_at": now,
-    }, rows[query.offset : end]
+    return head, rows[query.offset : end]
+
+
+async def computed_national(
+    uow: UnitOfWork, query: NationalRanking, policy: Policy, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The whole country-wide ranking of a level, computed now from the village-months."""
+    start, end = period_bounds(query.period, now)
+    villages = await uow.tallies(query.regencies, start, end, "village", now)
+    if query.level == "village":
+        regions = await uow.regions(query.regencies, "village")
+        rows = ranked_rows(regions, villages, policy)
+    else:
+        regions = await uow.regions(query.regencies, "district")
+        rows = ranked_rows(regions, by_kecamatan(villages), policy)
+    served = set(query.regencies)
+    summary = asdict(
+        measure_tally(combine([t for code, t in villages.items() if regency_of(code) in served]))
+    )
+    rows = [row for row in rows if within(row["code"], query.kecamatan)]
+    return {"summary": summary, "total": len(rows), "computed_at": now}, rows
+
+
+async def encoded_national(
+    query: NationalRanking, uow: UnitOfWork, *, policy: Policy, now: datetime
+) -> tuple[dict[str, Any], list[str]]:
+    """The whole country-wide ranking (no page, no kecamatan) with each row as JSON text.
+
+    The stored one as stored, so that 83,000 rows are not decoded and encoded again.
+    """
+    if query.period in (current_month(now), ROLLING):
+        stored = await uow.national_encoded(query.period, query.level)
+        if stored is not None:
+            return stored
+    head, rows = await computed_national(uow, query, policy, now)
+    return head, [json.dumps(row, default=str) for row in rows]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from monitoring.domain.measures import AgencyTally, Tally
+from monitoring.domain.measures import AgencyTally, Tally, VillageMonth
 from slrt_shared.contracts.envelope import CloudEvent
 
 
@@ -68,6 +68,18 @@ class UnitOfWork(Protocol):
     ) -> dict[tuple[str, str | None], AgencyTally]:
         """Each (regency, agency)'s tally over referrals dispatched in [start, end)."""
 
+    async def village_months(
+        self,
+        regencies: list[str] | None,
+        since: date | None,
+        until: date | None,
+        villages: list[str] | None = None,
+    ) -> list[VillageMonth]:
+        """The village-months of some regencies (None: all) from month `since` to before `until`."""
+
+    async def changed_village_months(self) -> set[tuple[str, date]]:
+        """The village-months changed since this was last asked (and committed), forgotten here."""
+
     async def digests(self, period: str) -> dict[tuple[str, str], str]:
         """Digest of each published ranking of a period, by (regency, level)."""
 
@@ -91,6 +103,22 @@ class UnitOfWork(Protocol):
         computed_at: datetime,
     ) -> None:
         """Replace the stored country-wide ranking of a period and level."""
+
+    async def update_national(
+        self,
+        period: str,
+        level: str,
+        summary: dict[str, Any],
+        changed: list[tuple[int, dict[str, Any]]],
+        total: int,
+        computed_at: datetime,
+    ) -> None:
+        """Rewrite only the given (position, row) pairs of a stored ranking, and its head."""
+
+    async def national_encoded(
+        self, period: str, level: str
+    ) -> tuple[dict[str, Any], list[str]] | None:
+        """The whole stored country-wide ranking with each row as stored JSON text."""
 
     async def national(
         self, period: str, level: str, prefix: str | None, limit: int | None, offset: int
