@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from slrt_bench import counters, cpu, primitives, report
+from slrt_bench import capacity, counters, cpu, primitives, report
 from slrt_bench.agencies import AgencyDesks
 from slrt_bench.data import District
 from slrt_bench.load import run_step
@@ -68,6 +68,14 @@ def by_service(seconds: dict[str, float]) -> dict[str, float]:
     return seconds
 
 
+async def sizes(admin_url: str, database: str, bootstrap: str, prefix: str) -> dict[str, int]:
+    """What the run has stored so far: its database and its topics' records."""
+    return {
+        "postgres_bytes": await counters.database_bytes(admin_url, database),
+        "kafka_bytes": await counters.topic_bytes(bootstrap, prefix),
+    }
+
+
 async def bench(
     steps: list[float],
     seconds: float,
@@ -101,6 +109,7 @@ async def bench(
             return pg, kafka, cpu.cpu_times(named)
 
         results = []
+        sizes0 = await sizes(stack.admin_url, stack.database, stack.bootstrap, stack.layout.prefix)
         try:
             for rate in steps:
                 print(f"step: {rate:.0f} complaints/s for {seconds:.0f} s ...", flush=True)
@@ -128,9 +137,20 @@ async def bench(
                 results.append(figures)
                 print(report.table(results[-1:]).splitlines()[-1], flush=True)
                 print("  per complaint: " + report.cost_line(figures["costs"]), flush=True)
+            sizes1 = await sizes(
+                stack.admin_url, stack.database, stack.bootstrap, stack.layout.prefix
+            )
         finally:
             await desks.stop()
             await observer.stop()
+    complaints = sum(s["costs"]["complaints"] for s in results) or 1
+    stored = {k: round((sizes1[k] - sizes0[k]) / complaints) for k in sizes1}
+    # the cost at 100/s (the issue's measure), else at the busiest step run
+    costed = next((s for s in results if s["offered_per_s"] == 100), None) or max(
+        results, key=lambda s: s["offered_per_s"]
+    )
+    cost = capacity.cost_of(costed, stored["postgres_bytes"], stored["kafka_bytes"])
+    plans = [capacity.plan(area, cost) for area in capacity.AREAS]
     machine_bound = report.bound(primitive)
     sustained = max((s["dispatched_per_s"] for s in results if s["kept_up"]), default=0.0)
     # what the pipeline reached at best, kept up or not: the figure when no step kept up
@@ -147,6 +167,8 @@ async def bench(
         "bare_endpoint": bare,
         "bound": machine_bound,
         "steps": results,
+        "bytes_per_complaint": stored,
+        "capacity": {"costed_at_per_s": costed["offered_per_s"], "plans": plans},
         # referrals the agencies acknowledged and resolved, and calls the gateway refused
         "agency_desks": {"resolved": desks.resolved, "errors": desks.errors},
         "sustained_end_to_end_per_s": sustained,
@@ -201,6 +223,13 @@ def main() -> None:
         f"(target 30); p99 at 100/s: {result['p99_to_dispatched_ms_at_100_per_s']} ms "
         "(target 250)"
     )
+    stored = result["bytes_per_complaint"]
+    print(
+        f"\nstored per complaint: Postgres {stored['postgres_bytes']} bytes, "
+        f"Kafka {stored['kafka_bytes']} bytes (one copy)"
+    )
+    print(f"capacity at the morning sync, costed at {result['capacity']['costed_at_per_s']:.0f}/s:")
+    print(capacity.table(result["capacity"]["plans"]))
     print(f"written: {out / 'bench.json'}, {out / 'bench.png'}")
 
 
