@@ -93,3 +93,37 @@ async def test_records_produced_and_consumed_are_read_from_kafka(infra: Endpoint
     finally:
         await admin.delete_topics([topic])
         await admin.close()
+
+
+async def test_the_bytes_of_the_run_s_records_are_summed(infra: Endpoints) -> None:
+    prefix = f"s{secrets.token_hex(4)}."
+    topics = [prefix + "events", prefix + "other"]
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
+    await admin.start()
+    await admin.create_topics([NewTopic(t, 2, 1) for t in topics])
+    await provision.wait_for_leaders(admin, topics)
+    try:
+        assert await counters.topic_bytes(infra.kafka_bootstrap_servers, prefix) == 0
+        producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap_servers)
+        await producer.start()
+        for n in range(25):  # 10 key bytes + 100 value bytes + 6 header bytes each
+            await producer.send_and_wait(
+                topics[n % 2], b"v" * 100, key=f"{n:010d}".encode(), headers=[("ce_id", b"x")]
+            )
+        await producer.stop()
+        assert await counters.topic_bytes(infra.kafka_bootstrap_servers, prefix) == 25 * 116
+    finally:
+        await admin.delete_topics(topics)
+        await admin.close()
+
+
+async def test_the_run_database_s_size_grows_with_what_it_stores(infra: Endpoints) -> None:
+    async with primitives.scratch_database(infra.database_url) as dsn:
+        database = dsn.rsplit("/", 1)[1].split("?")[0]
+        before = await counters.database_bytes(infra.database_url, database)
+        conn = await asyncpg.connect(dsn, server_settings={"search_path": "intake"})
+        await conn.execute(
+            "CREATE TABLE t AS SELECT repeat('x', 200) AS v FROM generate_series(1, 20000)"
+        )
+        await conn.close()
+        assert await counters.database_bytes(infra.database_url, database) - before > 4_000_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+import zlib
 from contextlib import suppress
 
 import aiohttp
@@ -15,11 +16,14 @@ from slrt_shared.contracts.topics import TopicLayout
 
 
 class AgencyDesks:
-    """The agencies' systems, integrated the Kafka way: their topics in, the gateway's API out."""
+    """The agencies' systems, integrated the Kafka way: their topics in, the gateway's API out.
+
+    With several gateway processes each referral's calls go to one of them, by its id.
+    """
 
     def __init__(
         self,
-        gateway: str,
+        gateway: list[str],
         keys: dict[str, str],
         bootstrap: str,
         layout: TopicLayout,
@@ -59,7 +63,7 @@ class AgencyDesks:
         await consumer.start()
         timeout = aiohttp.ClientTimeout(total=30)
         try:
-            async with aiohttp.ClientSession(self._gateway, timeout=timeout) as client:
+            async with aiohttp.ClientSession(timeout=timeout) as client:
                 while True:
                     batches = await consumer.getmany(timeout_ms=200, max_records=1000)
                     for records in batches.values():
@@ -76,11 +80,12 @@ class AgencyDesks:
     async def _handle(self, client: aiohttp.ClientSession, referral: dict[str, str]) -> None:
         headers = {"Authorization": f"Bearer {self._keys[referral['agency_code']]}"}
         steps = (("acknowledge", None), ("resolve", {"outcome": "resolved"}))
+        gateway = self._gateway[zlib.crc32(referral["referral_id"].encode()) % len(self._gateway)]
         async with self._gate:
             for action, body in steps:
                 try:
                     async with client.post(
-                        f"/v1/referrals/{referral['referral_id']}/{action}",
+                        f"{gateway}/v1/referrals/{referral['referral_id']}/{action}",
                         json=body,
                         headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
                     ) as response:

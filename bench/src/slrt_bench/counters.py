@@ -69,13 +69,7 @@ async def kafka(bootstrap: str, prefix: str, extra_groups: tuple[str, ...] = ())
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await asyncio.gather(admin.start(), consumer.start())
     try:
-        topics = sorted(t for t in await admin.list_topics() if t.startswith(prefix))
-        described = await admin.describe_topics(topics) if topics else []
-        partitions = [
-            TopicPartition(topic["topic"], part["partition"])
-            for topic in described
-            for part in topic["partitions"]
-        ]
+        partitions = await _partitions(admin, prefix)
         ends = await consumer.end_offsets(partitions) if partitions else {}
         listed = await admin.list_consumer_groups()
         groups = sorted(
@@ -94,6 +88,17 @@ async def kafka(bootstrap: str, prefix: str, extra_groups: tuple[str, ...] = ())
         await asyncio.gather(admin.close(), consumer.stop())
 
 
+async def _partitions(admin: AIOKafkaAdminClient, prefix: str) -> list[TopicPartition]:
+    """Every partition of the topics named with the run's prefix."""
+    topics = sorted(t for t in await admin.list_topics() if t.startswith(prefix))
+    described = await admin.describe_topics(topics) if topics else []
+    return [
+        TopicPartition(topic["topic"], part["partition"])
+        for topic in described
+        for part in topic["partitions"]
+    ]
+
+
 def deltas(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int | None]:
     """Each counter's growth between two readings (None where either reading has none)."""
     return {
@@ -110,3 +115,43 @@ def per_complaint(grown: dict[str, int | None], complaints: int) -> dict[str, fl
         name: None if value is None or complaints <= 0 else round(value / complaints, 2)
         for name, value in grown.items()
     }
+
+
+async def database_bytes(admin_url: str, database: str) -> int:
+    """The run database's size on disk (tables, indexes, TOAST) so far."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        return int(await conn.fetchval("SELECT pg_database_size($1)", database))
+    finally:
+        await conn.close()
+
+
+async def topic_bytes(bootstrap: str, prefix: str) -> int:
+    """Bytes of key and value of every record on the run's topics so far (before replication)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await asyncio.gather(admin.start(), consumer.start())
+    try:
+        partitions = await _partitions(admin, prefix)
+        if not partitions:
+            return 0
+        ends = await consumer.end_offsets(partitions)
+        left = {tp for tp, end in ends.items() if end > 0}
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        total = 0
+        while left:
+            batches = await consumer.getmany(*left, timeout_ms=1000, max_records=5000)
+            if not batches:
+                break
+            for tp, records in batches.items():
+                for record in records:
+                    total += len(record.key or b"") + len(record.value or b"")
+                    total += sum(len(k) + len(v) for k, v in record.headers or ())
+                if records and records[-1].offset + 1 >= ends[tp]:
+                    left.discard(tp)
+        return total
+    finally:
+        await asyncio.gather(admin.close(), consumer.stop())

@@ -28,7 +28,7 @@ class StepResult:
 
 
 async def run_step(
-    intake: str,
+    intake: list[str],
     tokens: dict[str, str],
     district: District,
     rate: float,
@@ -36,16 +36,19 @@ async def run_step(
     rng: random.Random,
     concurrency: int = 256,
 ) -> StepResult:
-    """Send `rate` complaints a second for `seconds`, spread over every village."""
+    """Send `rate` complaints a second for `seconds`, spread over every village.
+
+    With several intake processes the complaints go to each in turn, as a load balancer would.
+    """
     result = StepResult(rate, seconds)
     gate = asyncio.Semaphore(concurrency)
     # aiohttp rather than httpx: the generator shares the two cores with the platform, and
     # its cost per request is a fraction of httpx's.
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(intake, connector=connector, timeout=timeout) as client:
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
 
-        async def send(village: str) -> None:
+        async def send(village: str, base: str) -> None:
             body = complaint(district, village, rng)
             result.needs.append(len(body["needs"]))
             headers = {
@@ -55,7 +58,8 @@ async def run_step(
             async with gate:
                 started = time.time()
                 try:
-                    async with client.post("/v1/complaints", json=body, headers=headers) as r:
+                    url = f"{base}/v1/complaints"
+                    async with client.post(url, json=body, headers=headers) as r:
                         status = r.status
                         answer = await r.json() if status == 201 else None
                 except (aiohttp.ClientError, TimeoutError) as exc:
@@ -81,6 +85,6 @@ async def run_step(
             elif wait < -0.05:
                 result.late_sends += 1
             village = district.villages[n % len(district.villages)]
-            tasks.append(asyncio.create_task(send(village)))
+            tasks.append(asyncio.create_task(send(village, intake[n % len(intake)])))
         await asyncio.gather(*tasks)
     return result

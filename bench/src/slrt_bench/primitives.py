@@ -166,7 +166,7 @@ async def bare_http(
             url = f"http://127.0.0.1:{port}"
             await _ready(url, 30)
             tokens = {village: "bare" for village in district.villages}
-            step = await run_step(url, tokens, district, rate, seconds, random.Random(7))
+            step = await run_step([url], tokens, district, rate, seconds, random.Random(7))
             conn = await asyncpg.connect(dsn, server_settings={"search_path": "intake"})
             try:
                 rows = await conn.fetchval("SELECT count(*) FROM bare")

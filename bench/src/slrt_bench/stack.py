@@ -26,7 +26,7 @@ from slrt_shared.contracts.topics import TopicLayout
 class Platform:
     """What a run talks to."""
 
-    urls: dict[str, str]
+    urls: dict[str, list[str]]  # service -> the base URL of each of its processes
     creds: dict[str, Any]
     bootstrap: str
     admin_url: str
@@ -77,8 +77,12 @@ async def scratch(kind: str, partitions: int = 6, keep: bool = False) -> AsyncIt
 
 
 @asynccontextmanager
-async def platform(regency: str, partitions: int = 6) -> AsyncIterator[Platform]:
-    """Start Kafka and Postgres if needed, provision a scratch district, run the services."""
+async def platform(regency: str, partitions: int = 6, replicas: int = 1) -> AsyncIterator[Platform]:
+    """Start Kafka and Postgres if needed, provision a scratch district, run the services.
+
+    `replicas` processes of every service run side by side, each consuming service's in one
+    consumer group, as a deployment scaled out runs them.
+    """
     async with scratch("b", partitions) as space:
         creds = generate(regency)
         creds_file = space.paths.local / "credentials.json"
@@ -87,7 +91,8 @@ async def platform(regency: str, partitions: int = 6) -> AsyncIterator[Platform]
             replace(spec, name=f"bench-{spec.name}", port=processes.free_port())
             for spec in services.SERVICES
         ]
-        names = []
+        names: list[str] = []
+        urls: dict[str, list[str]] = {}
         try:
             for spec in specs:
                 env = services.service_env(
@@ -106,10 +111,14 @@ async def platform(regency: str, partitions: int = 6) -> AsyncIterator[Platform]
                     }
                 )
                 services.seed(spec, env, creds_file, regency)
-                services.start(space.paths, spec, env)
-                names.append(spec.name)
+                members = [spec] + [
+                    spec.as_member(number, processes.free_port()) for number in range(1, replicas)
+                ]
+                names.extend(member.process for member in members)
+                services.start_all(space.paths, [(member, env) for member in members])
+                urls[spec.name.removeprefix("bench-")] = [member.url for member in members]
             yield Platform(
-                {spec.name.removeprefix("bench-"): spec.url for spec in specs},
+                urls,
                 creds,
                 space.bootstrap,
                 space.admin_url,
