@@ -38,6 +38,8 @@ class AgencyDesks:
         self._work: set[asyncio.Task[None]] = set()
         self.group_id = f"bench-agencies-{uuid.uuid4().hex[:8]}"
         self.resolved = 0
+        # A referral's copy comes again once its resident's data arrives: one desk job each.
+        self._taken: set[str] = set()
         self.errors: dict[str, int] = {}  # refused calls by action and status
 
     def start(self) -> None:
@@ -69,8 +71,9 @@ class AgencyDesks:
                     for records in batches.values():
                         for record in records:
                             data = json.loads(record.value)["data"]
-                            if data["status"] != "dispatched":
+                            if data["status"] != "dispatched" or data["referral_id"] in self._taken:
                                 continue
+                            self._taken.add(data["referral_id"])
                             task = asyncio.create_task(self._handle(client, data))
                             self._work.add(task)
                             task.add_done_callback(self._work.discard)
