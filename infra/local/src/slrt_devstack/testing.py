@@ -13,6 +13,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from slrt_shared.consumer import InboxHandling
 from slrt_shared.contracts import dead_letters
 from slrt_shared.contracts.topics import TopicLayout, carries_personal_data
 
@@ -114,3 +115,15 @@ def counting_statements() -> Iterator[list[str]]:
         yield counted
     finally:
         _COUNTED.reset(token)
+
+
+def assert_batchable(handlers: list[Any]) -> None:
+    """Every handler is a batchable inbox handler of one unit-of-work factory (see consumer.py)."""
+    assert handlers
+    # with_inbox handlers of one factory: the consumer batches them (see slrt_shared.consumer)
+    assert all(isinstance(h, InboxHandling) and h.batchable for h in handlers), handlers
+    first = handlers[0]
+    assert isinstance(first, InboxHandling)
+    assert all(
+        isinstance(h, InboxHandling) and h.uow_factory == first.uow_factory for h in handlers
+    )

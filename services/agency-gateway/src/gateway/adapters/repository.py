@@ -192,17 +192,7 @@ class GatewayUnitOfWork(
             " agency_code, attempt, status, dispatched_at, due_at, updated_at)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
             " ON CONFLICT (id) DO NOTHING RETURNING true",
-            referral.id,
-            referral.complaint_id,
-            referral.ticket,
-            referral.village_code,
-            referral.service_code,
-            referral.agency_code,
-            referral.attempt,
-            referral.status,
-            referral.dispatched_at,
-            referral.due_at,
-            referral.updated_at,
+            *_new_referral(referral),
         )
         return bool(inserted)
 
@@ -353,17 +343,7 @@ class GatewayUnitOfWork(
         """Store a new referral and take what was kept for it; None if it is known already."""
         row = await self.conn.fetchrow(
             _ARRIVE,
-            referral.id,
-            referral.complaint_id,
-            referral.ticket,
-            referral.village_code,
-            referral.service_code,
-            referral.agency_code,
-            referral.attempt,
-            referral.status,
-            referral.dispatched_at,
-            referral.due_at,
-            referral.updated_at,
+            *_new_referral(referral),
         )
         if row is None:
             return None
@@ -444,6 +424,23 @@ class GatewayUnitOfWork(
     async def agencies(self) -> list[dict[str, Any]]:
         """The agency registry."""
         return [dict(r) for r in await self.conn.fetch("SELECT * FROM agencies ORDER BY code")]
+
+
+def _new_referral(referral: Referral) -> tuple[Any, ...]:
+    """The arguments ($1..$11) of a new referral's row, in the insert's column order."""
+    return (
+        referral.id,
+        referral.complaint_id,
+        referral.ticket,
+        referral.village_code,
+        referral.service_code,
+        referral.agency_code,
+        referral.attempt,
+        referral.status,
+        referral.dispatched_at,
+        referral.due_at,
+        referral.updated_at,
+    )
 
 
 def _saved(row: asyncpg.Record) -> SavedAnswer | None:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from intake.domain import tickets
 from intake.domain.access import Caller
 from intake.domain.complaints import Problem
+from intake.domain.tracking import TimelineEntry
 from slrt_shared import regions
 
 DEFAULT_LIMIT = 50
@@ -205,16 +206,8 @@ class ReferralView:
         return self.escalation_level is not None
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A timeline entry as the list's query hands it over (kinds of `domain.tracking`)."""
-
-    at: datetime
-    kind: str
-    agency_code: str | None = None
-    outcome: str | None = None
-    level: str | None = None
-    due_at: datetime | None = None
+# A timeline entry as the list's query hands it over: the tracker's own.
+Entry = TimelineEntry
 
 
 def referrals(entries: Sequence[Entry], now: datetime) -> list[ReferralView]:

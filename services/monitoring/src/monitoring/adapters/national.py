@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 from slrt_shared.unit_of_work import PgUnitOfWork
 
 
@@ -32,17 +34,7 @@ class NationalStore(PgUnitOfWork):
             ],
             columns=["period", "level", "position", "code", "row"],
         )
-        await self.conn.execute(
-            "INSERT INTO national_rankings (period, level, summary, total, computed_at)"
-            " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (period, level) DO UPDATE SET"
-            " summary = EXCLUDED.summary, total = EXCLUDED.total,"
-            " computed_at = EXCLUDED.computed_at",
-            period,
-            level,
-            json.dumps(summary, default=str),
-            len(rows),
-            computed_at,
-        )
+        await self._save_head(period, level, summary, len(rows), computed_at)
 
     async def update_national(
         self,
@@ -71,6 +63,26 @@ class NationalStore(PgUnitOfWork):
             level,
             total,
         )
+        await self._save_head(period, level, summary, total, computed_at)
+
+    async def _head(self, period: str, level: str) -> asyncpg.Record | None:
+        """A stored ranking's summary, row count and time."""
+        return await self.conn.fetchrow(
+            "SELECT summary, total, computed_at FROM national_rankings"
+            " WHERE period = $1 AND level = $2",
+            period,
+            level,
+        )
+
+    async def _save_head(
+        self,
+        period: str,
+        level: str,
+        summary: dict[str, Any],
+        total: int,
+        computed_at: datetime,
+    ) -> None:
+        """Write a stored ranking's summary, row count and time."""
         await self.conn.execute(
             "INSERT INTO national_rankings (period, level, summary, total, computed_at)"
             " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (period, level) DO UPDATE SET"
@@ -87,12 +99,7 @@ class NationalStore(PgUnitOfWork):
         self, period: str, level: str
     ) -> tuple[dict[str, Any], list[str]] | None:
         """The whole stored country-wide ranking with each row as stored JSON text."""
-        head = await self.conn.fetchrow(
-            "SELECT summary, total, computed_at FROM national_rankings"
-            " WHERE period = $1 AND level = $2",
-            period,
-            level,
-        )
+        head = await self._head(period, level)
         if head is None:
             return None
         rows = await self.conn.fetch(
@@ -112,12 +119,7 @@ class NationalStore(PgUnitOfWork):
         self, period: str, level: str, prefix: str | None, limit: int | None, offset: int
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """A page of the stored country-wide ranking (rows whose code starts with `prefix`)."""
-        head = await self.conn.fetchrow(
-            "SELECT summary, total, computed_at FROM national_rankings"
-            " WHERE period = $1 AND level = $2",
-            period,
-            level,
-        )
+        head = await self._head(period, level)
         if head is None:
             return None
         where = "period = $1 AND level = $2"
