@@ -32,7 +32,11 @@ tools: $(filter $(UV_HOME)/bin/uv,$(UV)) ## Install uv (unless UV names another)
 	$(UV) sync --frozen --all-packages
 	@touch $@
 
-install: .venv/.synced ## Create .venv with every package and tool.
+# axe-core, which the browser tests inject into the pages to check their accessibility.
+tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+
+install: .venv/.synced tests/browser/node_modules/.package-lock.json ## Create .venv with every package and tool.
 
 up: install ## Start Kafka, Postgres and the four services with the Karawang demo district.
 	$(RUN) python -m slrt_devstack up

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -18,10 +15,18 @@ import pytest
 
 from intake.domain import nik
 
+from .browser import (
+    DESKTOP_VIEWPORT,
+    PHONE_VIEWPORT,
+    OutsideRequests,
+    chromium,
+    needs_chromium,
+    screenshot,
+    serious_accessibility_violations,
+)
+
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / ".local" / "screenshots"
 VILLAGE = "32.15.13.2001"
 NIK = "3215134107850003"
 NAME = "Maryati Sukaesih"
@@ -217,48 +222,33 @@ def test_the_csv_export_has_a_row_per_village(platform) -> None:  # type: ignore
     assert all(",32.15.13." in line for line in kecamatan.strip().splitlines()[1:])
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.skipif(
-    _chromium() is None and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (CI installs it)",
-)
+@needs_chromium
 def test_the_public_page_in_a_real_browser(platform) -> None:  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
     register(platform, ["LANSIA"])
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=_chromium(),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 412, "height": 915})  # a phone
-        page.goto(platform.urls["monitoring"] + "/")
-        assert "Peringkat Puskesos" in page.inner_text("main")
-        assert page.locator("#ranking tbody tr").count() == 309
-        page.screenshot(path=str(SCREENSHOTS / "ranking.png"), full_page=False)
-        page.click("#lang")
-        assert "Puskesos ranking" in page.inner_text("main")
-        page.select_option("select[name=kecamatan]", "32.15.13")
-        page.click("button[type=submit]")
-        rows = page.locator("#ranking tbody tr")
-        assert 0 < rows.count() < 309
-        page.click(f"a[href^='/puskesos/{VILLAGE}']")
-        page.wait_for_url(f"**/puskesos/{VILLAGE}**")  # the click only starts the navigation
-        page.wait_for_load_state()
-        assert "report card" in page.title()
-        assert page.locator("svg rect").count() >= 2
-        page.screenshot(path=str(SCREENSHOTS / "report-card.png"), full_page=True)
-        browser.close()
-    assert (SCREENSHOTS / "ranking.png").stat().st_size > 10_000
-    assert (SCREENSHOTS / "report-card.png").stat().st_size > 10_000
+    with chromium() as browser:
+        for size, viewport in (("phone", PHONE_VIEWPORT), ("desktop", DESKTOP_VIEWPORT)):
+            context = browser.new_context(viewport=viewport)
+            outside = OutsideRequests().watch(context)
+            page = context.new_page()
+            page.goto(platform.urls["monitoring"] + "/")
+            assert "Peringkat Puskesos" in page.inner_text("main")
+            assert page.locator("#ranking tbody tr").count() == 309
+            assert serious_accessibility_violations(page) == []
+            ranking = screenshot(page, f"ranking-{size}.png")
+            page.click("#lang")
+            assert "Puskesos ranking" in page.inner_text("main")
+            page.select_option("select[name=kecamatan]", "32.15.13")
+            page.click("button[type=submit]")
+            rows = page.locator("#ranking tbody tr")
+            assert 0 < rows.count() < 309
+            page.click(f"a[href^='/puskesos/{VILLAGE}']")
+            page.wait_for_url(f"**/puskesos/{VILLAGE}**")  # the click only starts the navigation
+            page.wait_for_load_state()
+            assert "report card" in page.title()
+            assert page.locator("svg rect").count() >= 2
+            assert serious_accessibility_violations(page) == []
+            card = screenshot(page, f"report-card-{size}.png", full_page=True)
+            assert outside == []
+            context.close()
+            assert ranking.stat().st_size > 10_000
+            assert card.stat().st_size > 10_000

@@ -179,11 +179,13 @@ def ranking_page(
         f'<button type="submit">{t["show"]}</button> <a href="{csv}">{t["csv"]}</a>'
         f'<span class="live muted" id="live">{t["live"]}</span></form>'
         f'<p class="muted">{escape(t["method"])}</p>'
-        f'<h2>{t["ranking"]} — {escape(shown)}</h2><div class="scroll" id="ranking">'
+        f'<h2>{t["ranking"]} — {escape(shown)}</h2><div class="scroll" id="ranking" '
+        f'tabindex="0" role="region" aria-label="{t["ranking"]}">'
         f"<table><thead><tr><th>{t['rank']}</th><th>{t['village']}</th><th>{t['received']}</th>"
         f"<th>{t['closed']}</th><th>{t['sla']}</th><th>{t['score']}</th><th>{t['status']}</th>"
         f"</tr></thead><tbody>{rows}</tbody></table></div>"
-        f'<h2>{t["agencies"]}</h2><div class="scroll" id="agencies"><table><thead><tr>'
+        f'<h2>{t["agencies"]}</h2><div class="scroll" id="agencies" '
+        f'tabindex="0" role="region" aria-label="{t["agencies"]}"><table><thead><tr>'
         f"<th>{t['rank']}</th><th>{t['agency']}</th><th>{t['referrals']}</th>"
         f"<th>{t['resolved']}</th><th>{t['ack']}</th>"
         f"<th>{t['sla']}</th><th>{t['rejected']}</th><th>{t['resolve']}</th></tr></thead>"
@@ -214,7 +216,7 @@ def _village_row(lang: str, v: dict[str, Any], params: dict[str, str]) -> str:
     )
 
 
-def _chart(trend: list[dict[str, Any]]) -> str:
+def _chart(trend: list[dict[str, Any]], label: str) -> str:
     width, height, pad = 320, 140, 20
     top = max([p["received"] for p in trend] + [1])
     step = (width - 2 * pad) / max(len(trend), 1)
@@ -238,8 +240,18 @@ def _chart(trend: list[dict[str, Any]]) -> str:
     line = f'<polyline class="line" points="{" ".join(points)}"/>' if len(points) > 1 else ""
     return (
         f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'style="max-width:32rem">{"".join(bars)}{line}{"".join(labels)}</svg>'
+        f'aria-label="{escape(label)}" style="max-width:32rem">'
+        f"{''.join(bars)}{line}{''.join(labels)}</svg>"
     )
+
+
+def _trend_label(t: dict[str, str], trend: list[dict[str, Any]]) -> str:
+    """What the chart shows, for a screen reader: each month's received and closed counts."""
+    months = "; ".join(
+        f"{p['period']}: {t['received']} {p['received']}, {t['closed']} {p['closed']}"
+        for p in trend
+    )
+    return f"{t['trend']}. {months}"
 
 
 def report_card_page(
@@ -265,7 +277,8 @@ def report_card_page(
     body = (
         f'<p><a href="{back}">{t["back"]}</a></p>'
         f'<h2>{escape(card["name"])} <span class="muted">({escape(kecamatan_name)})</span></h2>'
-        f'<table id="card">{rows}</table><h2>{t["trend"]}</h2>{_chart(card["trend"])}'
+        f'<table id="card">{rows}</table><h2>{t["trend"]}</h2>'
+        f"{_chart(card['trend'], _trend_label(t, card['trend']))}"
         f'<p class="muted">{t["legend"]}</p>'
     )
     return _layout(lang, f"{t['card']} — {card['name']}", body, params)
