@@ -14,7 +14,7 @@ export UV_NATIVE_TLS ?= true
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 
-.PHONY: help tools install up down clean status logs test test-unit lint format contracts chart images bench bench-national
+.PHONY: help tools install up demo down clean status logs test test-unit lint format contracts chart images bench bench-national
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ install: .venv/.synced tests/browser/node_modules/.package-lock.json ## Create .
 
 up: install ## Start Kafka, Postgres and the four services with the Karawang demo district.
 	$(RUN) python -m slrt_devstack up
+
+demo: install ## Give the running demo district months of history through the services' APIs (after make up).
+	$(RUN) python -m slrt_devstack demo $(DEMO_ARGS)
 
 down: ## Stop everything `make up` or the tests started.
 	@if [ -x .venv/bin/python ]; then .venv/bin/python -m slrt_devstack down; fi

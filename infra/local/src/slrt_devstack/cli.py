@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-from slrt_devstack import credentials, kafka, postgres, processes, provision, services
+from slrt_devstack import (
+    credentials,
+    demo,
+    demo_client,
+    kafka,
+    postgres,
+    processes,
+    provision,
+    services,
+)
 from slrt_devstack.errors import StackError
 from slrt_devstack.infra import Endpoints, ensure_infra
 from slrt_devstack.paths import StackPaths, repo_root
@@ -84,6 +95,45 @@ def up(paths: StackPaths) -> None:
     print(f"wrote     {paths.local / 'stack.env'} and {creds_path}")
 
 
+def demo_history(paths: StackPaths, args: argparse.Namespace) -> None:
+    """Give the running demo district its history through the services' APIs; say what it made.
+
+    The seed, anchor and size of the first run are kept in `.local/demo.json`, so running it
+    again sends the very same plan and adds nothing.
+    """
+    creds_path = paths.local / "credentials.json"
+    if not creds_path.exists():
+        raise StackError("no .local/credentials.json: run `make up` first")
+    kept_path = paths.local / "demo.json"
+    kept = json.loads(kept_path.read_text()) if kept_path.exists() else {}
+    anchor = demo_client.anchor_of(args.anchor or kept.get("anchor"), datetime.now(UTC))
+    settings = {
+        "seed": args.seed or kept.get("seed", "karawang"),
+        "anchor": anchor.isoformat(),
+        "months": args.months or kept.get("months", 5),
+        "scale": args.scale or kept.get("scale", 1.0),
+        "villages": args.villages or kept.get("villages"),
+    }
+    kept_path.write_text(json.dumps(settings, indent=2) + "\n")
+    villages = demo.plan_district(
+        demo.regency_villages(DEMO_REGENCY, settings["villages"]),
+        settings["seed"],
+        anchor,
+        settings["months"],
+        settings["scale"],
+    )
+    urls = {s.env_prefix: s.url for s in services.SERVICES}
+    targets = demo_client.Targets(
+        urls["INTAKE"], urls["GATEWAY"], urls["MONITORING"], json.loads(creds_path.read_text())
+    )
+    print(f"demo      seed {settings['seed']}, {settings['months']} months before {anchor}")
+    try:
+        report = asyncio.run(demo_client.run(targets, villages, settings["seed"], DEMO_REGENCY))
+    except demo_client.DemoError as exc:
+        raise StackError(str(exc)) from exc
+    print("\n".join(report.lines()))
+
+
 def stop_all(root: Path) -> list[str]:
     """Stop every process with a pid file (services first), then Kafka, then Postgres."""
     paths = StackPaths(root)
@@ -148,6 +198,14 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="start Kafka, Postgres and the services; seed the demo district")
     sub.add_parser("infra-up", help="start Kafka and Postgres only")
+    demo_parser = sub.add_parser(
+        "demo", help="give the running demo district months of history through the APIs"
+    )
+    demo_parser.add_argument("--seed", help="names the plan (default: karawang)")
+    demo_parser.add_argument("--anchor", help="ISO time the history counts back from (now)")
+    demo_parser.add_argument("--months", type=int, help="months of history (default: 5)")
+    demo_parser.add_argument("--scale", type=float, help="complaints per village x (1.0)")
+    demo_parser.add_argument("--villages", type=int, help="only the first N villages")
     sub.add_parser("down", help="stop everything")
     sub.add_parser("clean", help="stop everything and delete the stack's data")
     sub.add_parser("status", help="show what runs")
@@ -158,6 +216,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.command == "up":
             up(paths)
+        elif args.command == "demo":
+            demo_history(paths, args)
         elif args.command == "infra-up":
             infra_up(paths)
         elif args.command == "down":

@@ -1,0 +1,319 @@
+"""The lived-in demo's plan: which complaints each Puskesos sends and what each agency does.
+
+Pure and deterministic: the same seed, anchor and villages give the same plan, every item
+named by an id of its own (a device `client_id` per complaint, a step number per agency
+action), so sending the plan twice creates nothing twice. `demo_client` sends it through the
+services' public APIs; nothing here does I/O or reads a clock.
+
+The services time everything on arrival: intake's `received_at` is when the batch reached it
+(`recorded_at` is the operator's), referral's SLA clock starts when it routes the need, and an
+agency's act counts when the gateway receives it. Monitoring counts a complaint in the month of
+its `received_at` and as registered within a day when `received_at - recorded_at` is at most a
+day. So a backlog recorded over past months and synced today is today's caseload registered
+late; a village whose operator syncs daily has most of its cases recorded within the day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from slrt_shared import reference
+
+Kind = Literal["busy", "steady", "quiet", "struggling", "dormant"]
+ActionName = Literal["acknowledge", "progress", "reject", "resolve"]
+
+# Share of villages of each kind, and the complaints each has (before `scale`).
+KINDS: tuple[tuple[Kind, float, tuple[int, int]], ...] = (
+    ("busy", 0.15, (18, 32)),
+    ("steady", 0.50, (8, 15)),
+    ("quiet", 0.17, (5, 7)),
+    ("struggling", 0.12, (10, 16)),
+    ("dormant", 0.06, (0, 3)),
+)
+# Share of a village's complaints its operator records and syncs within the same day.
+PROMPT_SHARE: dict[Kind, tuple[float, float]] = {
+    "busy": (0.55, 0.95),
+    "steady": (0.4, 0.9),
+    "quiet": (0.3, 0.8),
+    "struggling": (0.0, 0.1),
+    "dormant": (0.0, 0.5),
+}
+# Needs as often as a Puskesos meets them (weights), most complaints with one need.
+NEED_WEIGHTS: dict[str, int] = {
+    "JKN-PBI": 22,
+    "ADMINDUK": 16,
+    "DTSEN": 12,
+    "PKH": 10,
+    "SEMBAKO": 9,
+    "KESEHATAN": 7,
+    "LANSIA": 5,
+    "RTLH": 5,
+    "PIP": 4,
+    "DISABILITAS": 3,
+    "KERJA": 2,
+    "JAMSOSTEK": 2,
+    "GRADUASI": 2,
+    "ANAK": 1,
+    "ODGJ": 1,
+    "LAINNYA": 2,
+}
+DESCRIPTIONS: dict[str, str] = {
+    "JKN-PBI": "Kartu BPJS PBI tidak aktif saat berobat ke puskesmas.",
+    "ADMINDUK": "Belum memiliki KTP-el dan KK perlu diperbarui.",
+    "DTSEN": "Keluarga belum terdaftar dalam data kesejahteraan.",
+    "PKH": "Mengajukan kepesertaan PKH untuk anak sekolah.",
+    "SEMBAKO": "Tidak lagi menerima bantuan pangan sejak bulan lalu.",
+    "KESEHATAN": "Perlu rujukan ke rumah sakit untuk pengobatan lanjutan.",
+    "LANSIA": "Lansia tinggal sendiri tanpa pendamping.",
+    "RTLH": "Atap rumah bocor dan dinding retak.",
+    "PIP": "Anak terancam putus sekolah karena biaya.",
+    "DISABILITAS": "Membutuhkan kursi roda.",
+    "KERJA": "Mencari pelatihan kerja setelah diberhentikan.",
+    "JAMSOSTEK": "Pekerja harian belum punya jaminan ketenagakerjaan.",
+    "GRADUASI": "Ingin modal usaha warung kecil.",
+    "ANAK": "Anak yatim tidak ada yang mengasuh.",
+    "ODGJ": "Anggota keluarga perlu penanganan kejiwaan.",
+    "LAINNYA": "Pengaduan lain untuk ditelaah sekretariat.",
+}
+FIRST_NAMES = (
+    "Siti", "Nur", "Dewi", "Sri", "Ahmad", "Asep", "Dedi", "Ujang", "Euis", "Neneng",
+    "Yayan", "Iis", "Rina", "Agus", "Wawan", "Cucu", "Entin", "Ade", "Imas", "Dadang",
+)  # fmt: skip
+LAST_NAMES = (
+    "Aminah", "Hidayat", "Suryani", "Rahayu", "Saputra", "Kurniawan", "Lestari", "Nurjanah",
+    "Permana", "Setiawan", "Maryati", "Gunawan", "Komariah", "Sutisna", "Rohmah",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Habit:
+    """How an agency's desk treats its referrals: shares of each fate, and its usual reasons."""
+
+    resolve: float
+    reject: float
+    progress: float  # of the rest: worked on but not finished (else acknowledged or untouched)
+    reasons: tuple[str, ...]
+
+
+# The agencies' habits: some prompt, some slow, some quick to reject.
+HABITS: dict[str, Habit] = {
+    "DINSOS": Habit(0.55, 0.10, 0.5, ("sudah_ditangani", "tidak_memenuhi_syarat")),
+    "DINKES": Habit(0.70, 0.05, 0.6, ("bukan_kewenangan",)),
+    "DISDUKCAPIL": Habit(0.80, 0.05, 0.5, ("data_tidak_lengkap",)),
+    "BPJSKES": Habit(0.45, 0.30, 0.4, ("data_tidak_lengkap", "tidak_memenuhi_syarat")),
+    "PKH": Habit(0.35, 0.25, 0.4, ("tidak_memenuhi_syarat", "sudah_ditangani")),
+    "DISPERKIM": Habit(0.15, 0.10, 0.7, ("tidak_memenuhi_syarat", "di_luar_wilayah")),
+    "DISDIK": Habit(0.50, 0.15, 0.5, ("bukan_kewenangan", "tidak_memenuhi_syarat")),
+    "KEMENAG": Habit(0.60, 0.05, 0.5, ("bukan_kewenangan",)),
+    "DP3A": Habit(0.65, 0.05, 0.6, ("bukan_kewenangan",)),
+    "BPJSTK": Habit(0.40, 0.20, 0.4, ("data_tidak_lengkap",)),
+    "DISNAKERTRANS": Habit(0.30, 0.10, 0.6, ("tidak_memenuhi_syarat",)),
+    "DISKOPUKM": Habit(0.30, 0.10, 0.6, ("tidak_memenuhi_syarat",)),
+    "BPBD": Habit(0.70, 0.05, 0.5, ("di_luar_wilayah",)),
+    "SLRT": Habit(0.60, 0.0, 0.5, ()),
+}
+DEFAULT_HABIT = Habit(0.5, 0.1, 0.5, ("lainnya",))
+# A need is passed on at most this many times: the later agencies keep what they get.
+MAX_REJECTIONS = 2
+
+
+@dataclass(frozen=True)
+class Resident:
+    """A made-up resident with a NIK of the village's kecamatan that intake accepts."""
+
+    nik: str
+    name: str
+    phone: str
+    address: str
+
+
+@dataclass(frozen=True)
+class PlannedComplaint:
+    """One complaint a Puskesos recorded offline, identified by its device's client id."""
+
+    client_id: str
+    village_code: str
+    needs: tuple[str, ...]
+    recorded_at: datetime
+    resident: Resident
+
+    def body(self) -> dict[str, object]:
+        """The item of `POST /v1/complaints/batch`."""
+        return {
+            "client_id": self.client_id,
+            "village_code": self.village_code,
+            "needs": list(self.needs),
+            "description": " ".join(DESCRIPTIONS[n] for n in self.needs),
+            "recorded_at": self.recorded_at.isoformat(),
+            "resident": {
+                "nik": self.resident.nik,
+                "name": self.resident.name,
+                "phone": self.resident.phone,
+                "address": self.resident.address,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Village:
+    """A village's part of the demo: its kind and its complaints."""
+
+    code: str
+    kind: Kind
+    complaints: tuple[PlannedComplaint, ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One agency action: the endpoint's last path segment and the JSON body."""
+
+    action: ActionName
+    body: dict[str, str] = field(default_factory=dict)
+
+
+# The status each action leaves a referral in, to skip what an earlier run already did.
+REACHES: dict[ActionName, str] = {
+    "acknowledge": "acknowledged",
+    "progress": "in_progress",
+    "reject": "rejected",
+    "resolve": "resolved",
+}
+_ORDER = {"dispatched": 0, "acknowledged": 1, "in_progress": 2, "rejected": 3, "resolved": 3}
+
+
+def _rng(*parts: object) -> random.Random:
+    """A generator of its own for each named thing, so a plan does not depend on order."""
+    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def _kind(rng: random.Random) -> Kind:
+    roll = rng.random()
+    for kind, share, _ in KINDS:
+        if roll < share:
+            return kind
+        roll -= share
+    return KINDS[-1][0]
+
+
+def _nik(rng: random.Random, village_code: str, serial: int) -> str:
+    """A NIK of the village's kecamatan: birth date (day + 40 for women), then a serial."""
+    province, regency, kecamatan = village_code.split(".")[:3]
+    day = rng.randint(1, 28) + (40 if rng.random() < 0.55 else 0)
+    month, year = rng.randint(1, 12), rng.randint(40, 99)
+    return f"{province}{regency}{kecamatan}{day:02d}{month:02d}{year:02d}{serial % 9999 + 1:04d}"
+
+
+def _resident(rng: random.Random, village_code: str, serial: int) -> Resident:
+    name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    phone = "08" + str(rng.choice((12, 13, 21, 52, 57, 77, 81, 95))) + f"{rng.randrange(10**8):08d}"
+    address = f"Dusun {rng.randint(1, 6)} RT {rng.randint(1, 9):02d}/RW {rng.randint(1, 5):02d}"
+    return Resident(_nik(rng, village_code, serial), name, phone, address)
+
+
+def _needs(rng: random.Random) -> tuple[str, ...]:
+    codes, weights = list(NEED_WEIGHTS), list(NEED_WEIGHTS.values())
+    first = rng.choices(codes, weights)[0]
+    if rng.random() < 0.2:
+        second = rng.choices(codes, weights)[0]
+        if second != first:
+            return (first, second)
+    return (first,)
+
+
+def plan_village(
+    code: str, seed: str, anchor: datetime, months: int, scale: float = 1.0
+) -> Village:
+    """A village's kind and complaints, recorded over the `months` before `anchor`."""
+    rng = _rng(seed, "village", code)
+    kind = _kind(rng)
+    low, high = next(counts for k, _, counts in KINDS if k == kind)
+    count = round(rng.randint(low, high) * scale)
+    prompt_low, prompt_high = PROMPT_SHARE[kind]
+    prompt = rng.uniform(prompt_low, prompt_high)
+    window = timedelta(days=30 * months)
+    complaints = []
+    for n in range(count):
+        item = _rng(seed, "complaint", code, n)
+        # Recorded within the day of the sync, or on a day of the past months (synced late).
+        age = (
+            timedelta(minutes=item.randint(20, 20 * 60))
+            if item.random() < prompt
+            else timedelta(seconds=item.randint(2 * 86400, int(window.total_seconds())))
+        )
+        serial = int(code.split(".")[-1]) * 100 + n
+        complaints.append(
+            PlannedComplaint(
+                client_id=f"demo-{seed}:{code}:{n:04d}",
+                village_code=code,
+                needs=_needs(item),
+                recorded_at=(anchor - age).replace(microsecond=0),
+                resident=_resident(item, code, serial),
+            )
+        )
+    return Village(code, kind, tuple(sorted(complaints, key=lambda c: c.recorded_at)))
+
+
+def plan_district(
+    village_codes: Iterable[str], seed: str, anchor: datetime, months: int, scale: float = 1.0
+) -> list[Village]:
+    """Every village's part, in code order."""
+    return [plan_village(code, seed, anchor, months, scale) for code in sorted(village_codes)]
+
+
+def regency_villages(regency: str, limit: int | None = None) -> list[str]:
+    """The codes of the regency's villages (the first `limit` of them, by code)."""
+    codes = sorted(v.code for v in reference.villages(regency))
+    return codes[:limit] if limit else codes
+
+
+def plan_referral(
+    seed: str, client_id: str, service_code: str, attempt: int, agency_code: str, kind: Kind
+) -> tuple[Step, ...]:
+    """What the agency does with one referral: nothing yet, some steps, a rejection or an outcome.
+
+    A struggling village's cases come with missing papers: fewer are finished, more are sent
+    back as incomplete. A need already passed on `MAX_REJECTIONS` times is not rejected again.
+    """
+    rng = _rng(seed, "referral", client_id, service_code, attempt)
+    habit = HABITS.get(agency_code, DEFAULT_HABIT)
+    resolve, reject = habit.resolve, habit.reject
+    reasons = habit.reasons or ("lainnya",)
+    if kind == "struggling":
+        resolve, reject = resolve * 0.2, reject + 0.15
+        reasons = ("data_tidak_lengkap", *reasons)
+    if attempt > MAX_REJECTIONS or agency_code == "SLRT":
+        reject = 0.0
+    roll = rng.random()
+    steps: list[Step] = []
+    if roll < resolve:
+        if rng.random() < 0.8:
+            steps.append(Step("acknowledge"))
+        if rng.random() < 0.5:
+            steps.append(Step("progress"))
+        outcome = rng.choices(["resolved", "partially_resolved", "unresolvable"], [80, 15, 5])[0]
+        steps.append(Step("resolve", {"outcome": outcome}))
+    elif roll < resolve + reject:
+        if rng.random() < 0.3:
+            steps.append(Step("acknowledge"))
+        steps.append(Step("reject", {"reason_code": rng.choice(reasons)}))
+    else:
+        worked = rng.random()
+        if worked < habit.progress:
+            steps += [Step("acknowledge"), Step("progress")]
+        elif worked < habit.progress + (1 - habit.progress) / 2:
+            steps.append(Step("acknowledge"))
+    return tuple(steps)
+
+
+def remaining(steps: Sequence[Step], status: str) -> list[tuple[int, Step]]:
+    """The steps (with their numbers) not yet done on a referral now in `status`."""
+    if status in ("rejected", "resolved"):
+        return []
+    reached = _ORDER.get(status, 0)
+    return [(n, s) for n, s in enumerate(steps) if _ORDER[REACHES[s.action]] > reached]
