@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+import pytest_asyncio
 
 from slrt_devstack import demo, demo_client
+from slrt_devstack.fixtures import scratch_stack
+from slrt_devstack.paths import StackPaths
+
+from .conftest import TUNING, Platform, _launch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -16,6 +22,20 @@ SEED = "b"  # four struggling villages among the first 24
 VILLAGES = 24
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def platform(infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:  # type: ignore[no-untyped-def]
+    """The services on a database and topics of their own: the demo's hundreds of referrals
+    stay out of the session's agency inboxes, which other tests read a page of."""
+    paths = StackPaths(tmp_path_factory.mktemp("demo"))
+    async with scratch_stack(infra.database_url, infra.kafka_bootstrap_servers, "demo") as env:
+        running = _launch(env, paths, {}, {}, TUNING)
+        try:
+            yield running
+        finally:
+            running.stop()
+
+
+@pytest.mark.timeout(900)
 def test_the_demo_ranks_villages_flags_some_and_a_second_run_adds_nothing(platform) -> None:  # type: ignore[no-untyped-def]
     anchor = datetime.now(UTC).replace(second=0, microsecond=0)
     villages = demo.plan_district(
@@ -29,7 +49,7 @@ def test_the_demo_ranks_villages_flags_some_and_a_second_run_adds_nothing(platfo
         platform.creds,
     )
 
-    first = asyncio.run(demo_client.run(targets, villages, SEED, "32.15"))
+    first = asyncio.run(demo_client.run(targets, villages, SEED, "32.15", say=print))
     print("\n".join(first.lines()))
 
     assert first.complaints == {"created": planned}

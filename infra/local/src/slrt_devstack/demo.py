@@ -60,6 +60,8 @@ NEED_WEIGHTS: dict[str, int] = {
     "GRADUASI": 2,
     "ANAK": 1,
     "ODGJ": 1,
+    "KEKERASAN": 1,
+    "BENCANA": 1,
     "LAINNYA": 2,
 }
 DESCRIPTIONS: dict[str, str] = {
@@ -78,6 +80,8 @@ DESCRIPTIONS: dict[str, str] = {
     "GRADUASI": "Ingin modal usaha warung kecil.",
     "ANAK": "Anak yatim tidak ada yang mengasuh.",
     "ODGJ": "Anggota keluarga perlu penanganan kejiwaan.",
+    "KEKERASAN": "Ibu dan anak mengalami kekerasan dalam rumah tangga.",
+    "BENCANA": "Rumah rusak terkena banjir luapan sungai.",
     "LAINNYA": "Pengaduan lain untuk ditelaah sekretariat.",
 }
 FIRST_NAMES = (

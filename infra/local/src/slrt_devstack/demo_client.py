@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -136,6 +137,7 @@ async def act(
     report: Report,
     settle_seconds: float = 3.0,
     give_up_after: float = 900.0,
+    say: Callable[[str], None] = lambda _: None,
 ) -> None:
     """Let every agency work the demo's referrals, round after round until none is left to do.
 
@@ -200,6 +202,8 @@ async def act(
                     fresh.append((agency, r))
         await asyncio.gather(*(work(agency, r) for agency, r in fresh))
         complete = wanted <= seen and rejected <= successors
+        missing = len(wanted - seen) + len(rejected - successors)
+        say(f"agencies  {len(handled)} referrals seen, {len(fresh)} new, {missing} awaited")
         now = time.monotonic()
         if fresh or not complete:
             quiet_since = None
@@ -209,7 +213,6 @@ async def act(
             report.referrals = len(handled)
             return
         if now > deadline:
-            missing = len(wanted - seen) + len(rejected - successors)
             raise DemoError(f"{missing} referrals not at the gateway after {give_up_after:.0f}s")
         await asyncio.sleep(1.0)
 
@@ -263,14 +266,16 @@ async def run(
     villages: list[demo.Village],
     seed: str,
     regency: str,
+    say: Callable[[str], None] = lambda _: None,
 ) -> Report:
-    """Send the plan; report what was made."""
+    """Send the plan; report what was made (and each round's progress to `say`)."""
     started = time.monotonic()
     report = Report(villages=len(villages))
     kinds = {v.code: v.kind for v in villages}
     async with httpx.AsyncClient(timeout=60) as client:
         complaints = await send_complaints(client, targets, villages, report)
-        await act(client, targets, seed, complaints, kinds, report)
+        say(f"intake    {len(complaints)} complaints sent")
+        await act(client, targets, seed, complaints, kinds, report, say=say)
         report.ranking = await settled_rankings(client, targets, regency, len(complaints))
     report.seconds = time.monotonic() - started
     return report
