@@ -135,3 +135,24 @@ def test_a_complaint_body_is_what_the_offline_batch_takes() -> None:
         "resident",
     }
     assert datetime.fromisoformat(str(body["recorded_at"])).tzinfo is not None
+
+
+NOW = ANCHOR + timedelta(hours=2)
+
+
+def test_a_second_run_keeps_the_first_runs_anchor_and_size_and_takes_what_is_given() -> None:
+    first = demo.settings_for({"villages": 40}, {}, NOW)
+    assert first.anchor == NOW.replace(second=0, microsecond=0)
+    kept = first.as_json()
+    again = demo.settings_for({"seed": None, "anchor": None}, kept, NOW + timedelta(days=3))
+    assert again == first
+    assert demo.settings_for({"scale": 0.5}, kept, NOW).scale == 0.5
+
+
+def test_an_anchor_ahead_of_now_or_without_a_time_zone_is_refused() -> None:
+    for anchor in ((NOW + timedelta(minutes=1)).isoformat(), "2026-12-01T09:00:00"):
+        try:
+            demo.settings_for({"anchor": anchor}, {}, NOW)
+        except ValueError:
+            continue
+        raise AssertionError(f"{anchor} accepted")

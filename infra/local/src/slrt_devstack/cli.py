@@ -106,32 +106,37 @@ def demo_history(paths: StackPaths, args: argparse.Namespace) -> None:
         raise StackError("no .local/credentials.json: run `make up` first")
     kept_path = paths.local / "demo.json"
     kept = json.loads(kept_path.read_text()) if kept_path.exists() else {}
-    anchor = demo_client.anchor_of(args.anchor or kept.get("anchor"), datetime.now(UTC))
-    settings = {
-        "seed": args.seed or kept.get("seed", "karawang"),
-        "anchor": anchor.isoformat(),
-        "months": args.months or kept.get("months", 5),
-        "scale": args.scale or kept.get("scale", 1.0),
-        "villages": args.villages or kept.get("villages"),
-    }
-    kept_path.write_text(json.dumps(settings, indent=2) + "\n")
+    given = {k: getattr(args, k) for k in ("seed", "anchor", "months", "scale", "villages")}
+    try:
+        settings = demo.settings_for(given, kept, datetime.now(UTC))
+    except ValueError as exc:
+        raise StackError(f"demo: {exc}") from exc
+    kept_path.write_text(json.dumps(settings.as_json(), indent=2) + "\n")
+    anchor = settings.anchor or datetime.now(UTC)
     villages = demo.plan_district(
-        demo.regency_villages(DEMO_REGENCY, settings["villages"]),
-        settings["seed"],
+        demo.regency_villages(DEMO_REGENCY, settings.villages),
+        settings.seed,
         anchor,
-        settings["months"],
-        settings["scale"],
+        settings.months,
+        settings.scale,
     )
     urls = {s.env_prefix: s.url for s in services.SERVICES}
     targets = demo_client.Targets(
         urls["INTAKE"], urls["GATEWAY"], urls["MONITORING"], json.loads(creds_path.read_text())
     )
-    print(f"demo      seed {settings['seed']}, {settings['months']} months before {anchor}")
+    print(f"demo      seed {settings.seed}, {settings.months} months before {anchor}")
     try:
-        report = asyncio.run(demo_client.run(targets, villages, settings["seed"], DEMO_REGENCY))
+        report = asyncio.run(
+            demo_client.run(targets, villages, settings.seed, DEMO_REGENCY, say=_say)
+        )
     except demo_client.DemoError as exc:
         raise StackError(str(exc)) from exc
     print("\n".join(report.lines()))
+
+
+def _say(line: str) -> None:
+    """Print a progress line at once, even into a file."""
+    print(line, flush=True)
 
 
 def stop_all(root: Path) -> list[str]:

@@ -321,3 +321,51 @@ def remaining(steps: Sequence[Step], status: str) -> list[tuple[int, Step]]:
         return []
     reached = _ORDER.get(status, 0)
     return [(n, s) for n, s in enumerate(steps) if _ORDER[REACHES[s.action]] > reached]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What names a plan: its seed, the moment it counts back from, and its size."""
+
+    seed: str = "karawang"
+    anchor: datetime | None = None
+    months: int = 5
+    scale: float = 1.0
+    villages: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The settings as `.local/demo.json` keeps them."""
+        return {
+            "seed": self.seed,
+            "anchor": self.anchor.isoformat() if self.anchor else None,
+            "months": self.months,
+            "scale": self.scale,
+            "villages": self.villages,
+        }
+
+
+def settings_for(given: dict[str, object], kept: dict[str, object], now: datetime) -> Settings:
+    """The settings of this run: those given, else those an earlier run kept, else defaults.
+
+    The anchor is the first run's moment to the minute unless given; it may not lie ahead of
+    `now`, since intake refuses a `recorded_at` in the future.
+    """
+    merged = {
+        **{k: v for k, v in kept.items() if v is not None},
+        **{k: v for k, v in given.items() if v is not None},
+    }
+    anchor_text = merged.pop("anchor", None)
+    anchor = (
+        datetime.fromisoformat(str(anchor_text))
+        if anchor_text
+        else now.replace(second=0, microsecond=0)
+    )
+    if anchor.tzinfo is None:
+        raise ValueError("the anchor needs a time zone, e.g. 2026-12-01T09:00:00+07:00")
+    if anchor > now:
+        raise ValueError(f"the anchor {anchor.isoformat()} lies in the future")
+    fields = {k: merged[k] for k in ("seed", "months", "scale", "villages") if k in merged}
+    settings = Settings(anchor=anchor, **fields)  # type: ignore[arg-type]
+    if settings.months < 1 or settings.scale <= 0:
+        raise ValueError("months must be at least 1 and scale above 0")
+    return settings

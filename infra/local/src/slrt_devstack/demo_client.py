@@ -15,7 +15,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -279,10 +278,3 @@ async def run(
         report.ranking = await settled_rankings(client, targets, regency, len(complaints))
     report.seconds = time.monotonic() - started
     return report
-
-
-def anchor_of(text: str | None, now: datetime) -> datetime:
-    """The moment the plan counts back from: given, or now to the minute."""
-    if text:
-        return datetime.fromisoformat(text)
-    return now.replace(second=0, microsecond=0)
