@@ -10,6 +10,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from slrt_devstack import (
     credentials,
     demo,
@@ -131,6 +133,10 @@ def demo_history(paths: StackPaths, args: argparse.Namespace) -> None:
         )
     except demo_client.DemoError as exc:
         raise StackError(str(exc)) from exc
+    except httpx.HTTPError as exc:
+        raise StackError(
+            f"demo: a service did not answer ({exc!r}); is `make up` running?"
+        ) from exc
     print("\n".join(report.lines()))
 
 
