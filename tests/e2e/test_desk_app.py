@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from typing import Any
 
 import httpx
@@ -413,4 +414,173 @@ def test_storage_nearly_full_is_said_before_a_complaint_is_lost(platform) -> Non
         page.wait_for_selector("#storage:not([hidden]):has-text('hampir penuh')")
         assert page.input_value("#f-name") == "Yanti Cibuaya"
         assert json.loads(page.evaluate(DUMP_DATABASE))["outbox"] == []
+        context.close()
+
+
+CHECK_VILLAGE = "32.15.11.2003"
+
+
+def test_the_app_is_served_with_its_policy(platform) -> None:  # type: ignore[no-untyped-def]
+    intake = platform.urls["intake"]
+    kinds = {
+        "/app/": "text/html",
+        "/app/app.js": "text/javascript",
+        "/app/sw.js": "text/javascript",
+        "/app/app.css": "text/css",
+        "/app/manifest.webmanifest": "application/manifest+json",
+        "/app/icon.svg": "image/svg+xml",
+    }
+    for path, kind in kinds.items():
+        answer = httpx.get(intake + path)
+        assert answer.status_code == 200, path
+        assert answer.headers["content-type"].startswith(kind), path
+        policy = answer.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "connect-src 'self'" in policy, path
+        assert "'unsafe-inline'" not in policy and "http" not in policy, path
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "no-cache" in answer.headers["cache-control"], path
+        again = httpx.get(intake + path, headers={"If-None-Match": answer.headers["etag"]})
+        assert again.status_code == 304 and again.content == b"", path
+    worker = httpx.get(intake + "/app/sw.js").text
+    assert "__APP_VERSION__" not in worker  # a version of all the files: a change is an update
+    assert httpx.get(intake + "/app", follow_redirects=False).headers["location"] == "/app/"
+    for missing in ("/app/nope.js", "/app/.hidden", "/app/desk_http.py", "/app/__init__.py"):
+        answer = httpx.get(intake + missing)
+        assert answer.status_code == 404, missing
+        assert answer.json()["error"]["message"] == "Halaman tidak ditemukan.", missing
+    assert httpx.get(intake + "/app/..%2Fdesk_http.py").status_code == 404
+    shell = httpx.get(intake + "/app/").text
+    assert "http://" not in shell and "https://" not in shell
+
+
+def test_the_check_before_saving_answers_as_registration_would(platform) -> None:  # type: ignore[no-untyped-def]
+    intake = platform.urls["intake"]
+    operator = platform.operator(CHECK_VILLAGE)
+    bad = {
+        "village_code": CHECK_VILLAGE,
+        "needs": ["JKN-PBI", "JKN-PBI", "NOPE"],
+        "description": " ",
+        "channel": "walk_in",
+        "recorded_at": "2025-06-26T09:15:00+07:00",
+        "resident": {"nik": "3215990101700007", "name": " ", "phone": "12345"},
+    }
+    for language in ("id", "en"):
+        headers = {**operator, "Accept-Language": language}
+        checked = httpx.post(f"{intake}/v1/desk/check", json=bad, headers=headers)
+        refused = httpx.post(
+            f"{intake}/v1/complaints",
+            json=bad,
+            headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert checked.status_code == 200 and refused.status_code == 422
+        assert checked.json()["problems"] == refused.json()["error"]["details"]
+        assert len(checked.json()["problems"]) == 6
+    reference = httpx.get(f"{intake}/v1/desk/reference", headers=operator).json()
+    for problem in checked.json()["problems"]:
+        assert reference["messages"][problem["code"]]["en"] == problem["message"]
+    assert reference["caller"]["village_code"] == CHECK_VILLAGE
+    assert "32.15.11" in reference["kecamatan"] and "32.15" in reference["regencies"]
+
+    good = {**bad, "needs": ["JKN-PBI"], "description": "PBI tidak aktif."}
+    good["resident"] = {"nik": "3215114107800003", "name": "Siti Pemeriksaan"}
+    first = httpx.post(f"{intake}/v1/desk/check", json=good, headers=operator).json()
+    assert first["problems"] == []
+    assert first["nik"] == {
+        "kecamatan_code": "32.15.11",
+        "birth_date": "1980-07-01",
+        "female": True,
+    }
+    created = platform.register(good)
+    again = httpx.post(f"{intake}/v1/desk/check", json=good, headers=operator).json()
+    assert [d["ticket"] for d in again["possible_duplicates"]] == [created["ticket"]]
+    # the check saved nothing: still the one complaint
+    assert len(listed(platform, CHECK_VILLAGE)) == 1
+    elsewhere = {**good, "village_code": "32.15.11.2004"}
+    other = httpx.post(
+        f"{intake}/v1/desk/check", json=elsewhere, headers=platform.operator("32.15.11.2004")
+    ).json()
+    assert other["possible_duplicates"] == []  # another village's operator may not read it
+    wrong = httpx.post(f"{intake}/v1/desk/check", json=elsewhere, headers=operator)
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "wrong_village"
+
+
+def test_the_receipt_qr_code_is_drawn_by_intake(platform) -> None:  # type: ignore[no-untyped-def]
+    import segno
+
+    intake = platform.urls["intake"]
+    answer = httpx.get(f"{intake}/v1/track/slrt-abcd-1234/qr.svg")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "image/svg+xml"
+    link = f"{intake}/v1/track/SLRT-ABCD-1234"
+    assert f"<title>{link}</title>" in answer.text
+    drawn = segno.make(link, error="m", micro=False)
+    assert 'd="' in answer.text and drawn.version <= 5
+    refused = httpx.get(f"{intake}/v1/track/not-a-ticket/qr.svg")
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_ticket"
+
+
+TWO_TABS_VILLAGE = "32.15.11.2005"
+
+
+def test_two_tabs_of_one_device_send_the_waiting_complaints_in_one_batch(platform) -> None:  # type: ignore[no-untyped-def]
+    residents = [
+        {"nik": "3215110505810011", "name": "Tono Dua Tab"},
+        {"nik": "3215114606820012", "name": "Tini Dua Tab"},
+    ]
+    with chromium() as browser:
+        context = browser.new_context(viewport=PHONE_VIEWPORT, bypass_csp=True)
+        batches: list[Any] = []
+        context.on(
+            "request",
+            lambda r: batches.append(r) if r.url.endswith("/v1/complaints/batch") else None,
+        )
+        first = context.new_page()
+        first.goto(platform.urls["intake"] + "/app/")
+        sign_in(first, platform.creds["operators"][TWO_TABS_VILLAGE])
+        second = context.new_page()
+        second.goto(platform.urls["intake"] + "/app/")
+        unlock(second)
+        context.set_offline(True)
+        for n, resident in enumerate(residents):
+            first.click("[data-go=form]")
+            fill(first, resident, f"Dua tab, pengaduan {n + 1}.")
+            save(first)
+            visible(first, "waiting")
+        second.click("[data-go=waiting]")
+        second.wait_for_function("document.querySelectorAll('#waiting-list > li').length === 2")
+        context.set_offline(False)  # both tabs hear the network come back and sync
+        for page in (first, second):
+            page.click("[data-go=waiting]")
+            page.wait_for_function("document.querySelectorAll('#sent-list > li').length === 2")
+        assert len(batches) == 1
+        assert len(listed(platform, TWO_TABS_VILLAGE)) == 2
+        context.close()
+
+
+def test_a_new_version_is_offered_and_taken_on_the_operators_word(platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+    intake = platform.urls["intake"]
+    worker = httpx.get(f"{intake}/app/sw.js").text
+    with chromium() as browser:
+        context = browser.new_context(viewport=PHONE_VIEWPORT, bypass_csp=True)
+        page = context.new_page()
+        page.goto(intake + "/app/")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        assert page.is_hidden("#update")
+        # A deploy: the worker intake serves is another one now.
+        context.route(
+            "**/app/sw.js",
+            lambda route: route.fulfill(
+                status=200,
+                content_type="text/javascript",
+                body=worker + "\n// the next version\n",
+            ),
+        )
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        page.wait_for_selector("#update:not([hidden])")
+        assert serious_accessibility_violations(page) == []
+        with page.expect_event("load"):
+            page.click("#update-now")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        assert page.is_hidden("#update")
         context.close()

@@ -63,7 +63,7 @@ class NikReading:
 
 def read_nik(value: str, today: date) -> NikReading | None:
     """The NIK's kecamatan, birth date (the century that is not in the future) and sex."""
-    if len(value) != 16 or not value.isdigit():
+    if len(value) != 16 or not (value.isascii() and value.isdigit()):
         return None
     found = nik.facts(value)
     if found is None:

@@ -25,6 +25,7 @@ from intake.domain.rate_limit import RateLimit
 from intake.entrypoints import auth, errors
 from intake.entrypoints.schemas import ComplaintIn, to_domain
 from intake.service_layer.desk import CheckComplaint, check_complaint, reference
+from intake.service_layer.registration import WrongVillageError
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
 from slrt_shared.http import request_language
 
@@ -146,9 +147,12 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         body: ComplaintIn, request: Request, caller: Caller = signed_in_caller
     ) -> dict[str, Any]:
         language = request_language(request)
-        checked = await check_complaint(
-            CheckComplaint(caller, to_domain(body), datetime.now(UTC)), uow()
-        )
+        try:
+            checked = await check_complaint(
+                CheckComplaint(caller, to_domain(body), datetime.now(UTC)), uow()
+            )
+        except WrongVillageError as exc:
+            raise errors.WRONG_VILLAGE from exc
         reading = checked.nik
         return {
             "problems": [

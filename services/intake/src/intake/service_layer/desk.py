@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from intake.domain.access import Caller, may_read_complaint
+from intake.domain.access import Caller, may_read_complaint, may_register_for
 from intake.domain.complaints import NewComplaint, Problem, check
 from intake.domain.desk import NikReading, read_nik
+from intake.service_layer.registration import WrongVillageError
 from intake.service_layer.unit_of_work import UnitOfWork
 
 
@@ -61,8 +62,13 @@ class Checked:
 
 
 async def check_complaint(command: CheckComplaint, uow: UnitOfWork) -> Checked:
-    """Check a complaint as registration would; nothing is saved but the log of the read."""
+    """Check a complaint as registration would; nothing is saved but the log of the read.
+
+    Only the operator who may register the complaint may check it, as registration refuses.
+    """
     complaint = command.complaint
+    if not may_register_for(command.caller, complaint.village_code):
+        raise WrongVillageError(complaint.village_code)
     async with uow:
         problems = check(complaint, await uow.catalogue(), command.now)
         reading = read_nik(complaint.resident.nik, command.now.date())

@@ -36,7 +36,7 @@ const T = {
     saved_waiting: "Pengaduan disimpan di perangkat (terenkripsi) dan menunggu dikirim.",
     sending: "Mengirim…", sent_n: "Terkirim: {n} baru, {e} sudah ada, {r} ditolak.",
     send_failed: "Pengiriman gagal ({why}); pengaduan tetap tersimpan dan dikirim lagi nanti.",
-    other_tab: "Tab lain sedang mengirim.", nothing_waiting: "Tidak ada pengaduan yang menunggu.",
+nothing_waiting: "Tidak ada pengaduan yang menunggu.",
     revoked: "Token operator tidak berlaku lagi (mungkin dicabut). Pengaduan yang belum terkirim tetap tersimpan di perangkat sampai Anda masuk dengan token yang sah.",
     retoken_go: "Masukkan token baru", created: "dibuat", existing: "sudah ada",
     duplicates: "Mungkin duplikat: warga ini punya pengaduan terbuka dengan kebutuhan yang sama:",
@@ -50,6 +50,7 @@ const T = {
     k_in_progress: "Diproses oleh", k_resolved: "Selesai oleh", k_rejected: "Ditolak oleh", k_escalated: "Dieskalasi",
     k_closed: "Ditutup", erased: "Data pribadi sudah dihapus.", village: "Desa", fix_fields: "Periksa isian yang ditandai.",
     error: "Terjadi kesalahan ({why}).", for_village: "Puskesos desa {name} ({code})",
+    rs_dispatched: "dikirim", rs_acknowledged: "diterima", rs_in_progress: "diproses", rs_rejected: "ditolak", rs_resolved: "selesai",
   },
   en: {
     skip: "Skip to content", title: "SLRT Puskesos", nav_form: "New complaint", nav_list: "Village list",
@@ -81,7 +82,7 @@ const T = {
     saved_waiting: "Complaint saved on the device (encrypted), waiting to be sent.",
     sending: "Sending…", sent_n: "Sent: {n} new, {e} already there, {r} rejected.",
     send_failed: "Sending failed ({why}); the complaints stay on the device and are sent later.",
-    other_tab: "Another tab is sending.", nothing_waiting: "No complaint is waiting.",
+nothing_waiting: "No complaint is waiting.",
     revoked: "The operator token is no longer valid (it may have been revoked). Complaints not yet sent stay on the device until you sign in with a valid token.",
     retoken_go: "Enter a new token", created: "created", existing: "already there",
     duplicates: "Possible duplicate: this resident has open complaints with a same need:",
@@ -95,6 +96,7 @@ const T = {
     k_in_progress: "In progress at", k_resolved: "Resolved by", k_rejected: "Rejected by", k_escalated: "Escalated",
     k_closed: "Closed", erased: "The personal data was erased.", village: "Village", fix_fields: "Check the marked fields.",
     error: "Something went wrong ({why}).", for_village: "Puskesos of {name} ({code})",
+    rs_dispatched: "sent", rs_acknowledged: "acknowledged", rs_in_progress: "in progress", rs_rejected: "rejected", rs_resolved: "resolved",
   },
 };
 
@@ -547,11 +549,8 @@ async function fix(record) {
 async function sync() {
   if (!state.key || !state.token) return null;
   if (!navigator.locks) return sendWaiting();
-  // One tab sends at a time; the others wait and then find nothing left to send.
-  return navigator.locks.request("slrt-desk-sync", { ifAvailable: true }, async (lock) => {
-    if (!lock) { $("#sync-state").textContent = t("other_tab"); return null; }
-    return sendWaiting();
-  });
+  // One tab sends at a time; another waits its turn and then finds only what is still waiting.
+  return navigator.locks.request("slrt-desk-sync", sendWaiting);
 }
 async function sendWaiting() {
   const waiting = (await all("outbox")).filter((r) => r.state === "waiting").slice(0, BATCH_MAX);
@@ -619,7 +618,7 @@ async function loadList(more = false) {
       el("div", { class: "row" }, el("button", { type: "button", onclick: () => openDetail(c) }, c.ticket), el("span", { class: "tag" }, STATUS(c.status))),
       el("div", {}, `${c.resident ? c.resident.name : t("erased")} · ${c.needs.map(serviceName).join(", ")}`),
       el("div", { class: "muted" }, `${t("received_at")} ${fmtTime(c.received_at)}${due ? ` · ${t("due")} ${fmtDate(due)}` : ""}`),
-      el("div", {}, ...c.referrals.map((r) => el("span", { class: "tag" }, `${r.agency_code}: ${r.status}`)),
+      el("div", {}, ...c.referrals.map((r) => el("span", { class: "tag" }, `${r.agency_code}: ${t(`rs_${r.status}`)}`)),
         c.referrals.some((r) => r.overdue) ? el("span", { class: "tag late" }, t("overdue")) : null,
         c.referrals.some((r) => r.escalated) ? el("span", { class: "tag up" }, t("escalated")) : null));
   }));
