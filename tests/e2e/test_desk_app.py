@@ -555,32 +555,3 @@ def test_two_tabs_of_one_device_send_the_waiting_complaints_in_one_batch(platfor
         assert len(batches) == 1
         assert len(listed(platform, TWO_TABS_VILLAGE)) == 2
         context.close()
-
-
-def test_a_new_version_is_offered_and_taken_on_the_operators_word(platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
-    intake = platform.urls["intake"]
-    worker = httpx.get(f"{intake}/app/sw.js").text
-    with chromium() as browser:
-        context = browser.new_context(viewport=PHONE_VIEWPORT, bypass_csp=True)
-        page = context.new_page()
-        page.goto(intake + "/app/")
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
-        assert page.is_hidden("#update")
-        # A deploy: the worker intake serves is another one now.
-        context.route(
-            "**/app/sw.js",
-            lambda route: route.fulfill(
-                status=200,
-                content_type="text/javascript",
-                body=worker + "\n// the next version\n",
-            ),
-        )
-        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
-        page.wait_for_selector("#update:not([hidden])")
-        assert serious_accessibility_violations(page) == []
-        with page.expect_event("load"):
-            page.click("#update-now")
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
-        assert page.is_hidden("#update")
-        context.close()

@@ -422,6 +422,10 @@ function problems(body) {
   return found;
 }
 const FIELD_IDS = { "resident.nik": "f-nik", "resident.name": "f-name", "resident.phone": "f-phone", "resident.address": "f-address", needs: "f-needs", description: "f-description", channel: "f-channel" };
+function fieldLabel(field) {
+  const label = FIELD_IDS[field] && document.querySelector(`label[for="${FIELD_IDS[field]}"]`);
+  return label ? label.textContent : field === "needs" ? t("needs") : field;
+}
 function showProblems(list, touchedOnly) {
   const byField = {};
   for (const p of list) (byField[p.field] ??= []).push(p.message ?? msg(p.code));
@@ -524,7 +528,7 @@ async function renderWaiting() {
   $("#waiting-list").replaceChildren(...waiting.map((r) => el("li", { "data-client-id": r.client_id },
     el("div", { class: "row" }, el("strong", {}, fmtTime(r.recorded_at)),
       el("span", { class: r.state === "rejected" ? "tag bad" : "tag wait" }, r.state === "rejected" ? t("rejected_badge") : t("waiting_badge"))),
-    r.errors.length ? el("ul", { class: "err" }, ...r.errors.map((p) => el("li", {}, `${p.field}: ${p.message}`))) : null,
+    r.errors.length ? el("ul", { class: "err" }, ...r.errors.map((p) => el("li", {}, `${fieldLabel(p.field)}: ${p.message}`))) : null,
     r.state === "rejected" && state.key ? el("button", { type: "button", onclick: () => fix(r) }, t("fix")) : null)));
   const sent = (await all("sent")).sort((a, b) => b.recorded_at.localeCompare(a.recorded_at));
   $("#sent-list").replaceChildren(...sent.map((s) => el("li", { "data-ticket": s.ticket },
