@@ -135,6 +135,30 @@ ROWS = [
         body=lambda w: {"nik": "3215044107800002"},
     ),
     Row("intake", "GET", "/v1/track/{ticket}", lambda w: f"/v1/track/{w.ticket}", public()),
+    # the desk app's reads: its reference data for any signed-in caller, the check before
+    # saving for the operator who may register the complaint, the receipt's QR code for anyone
+    Row(
+        "intake",
+        "GET",
+        "/v1/desk/reference",
+        lambda w: "/v1/desk/reference",
+        only({"operator": OK, "other_operator": OK, "district": OK}, 401),
+    ),
+    Row(
+        "intake",
+        "POST",
+        "/v1/desk/check",
+        lambda w: "/v1/desk/check",
+        only({"operator": OK, "other_operator": 403, "district": 403}, 401),
+        body=lambda w: complaint_body(VILLAGE_A),
+    ),
+    Row(
+        "intake",
+        "GET",
+        "/v1/track/{ticket}/qr.svg",
+        lambda w: f"/v1/track/{w.ticket}/qr.svg",
+        public(),
+    ),
     Row("intake", "GET", "/open311/v2/{name}", lambda w: "/open311/v2/services.json", public()),
     Row(
         "intake",

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from intake.adapters.cache import ReferenceCache
 from intake.adapters.repository import IntakeUnitOfWork, idempotency_retention
 from intake.domain.rate_limit import RateLimit
-from intake.entrypoints import http, jobs, kafka, open311, subjects_http
+from intake.entrypoints import desk_http, http, jobs, kafka, open311, subjects_http
 from intake.settings import IntakeSettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -40,6 +40,7 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     # The body's size is limited by the runtime's request guard, at settings.max_body_bytes.
     http.accept_json_only(app)
     app.include_router(http.router(uow, limit))
+    app.include_router(desk_http.router(uow, limit))
     app.include_router(open311.router(uow, limit, settings.regency_codes))
     app.include_router(
         subjects_http.router(uow, limit, settings.subject_hash_key.get_secret_value())

@@ -396,6 +396,18 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
             fields,
         )
 
+    async def open_complaints_of_nik(self, nik: str, needs: list[str]) -> list[dict[str, Any]]:
+        """Open complaints of a NIK with one of the needs, as registration links duplicates."""
+        rows = await self.conn.fetch(
+            "SELECT c.id, c.ticket, c.village_code, c.needs, c.received_at"
+            " FROM complaints c JOIN residents r ON r.complaint_id = c.id"
+            " WHERE r.nik = $1 AND c.status <> 'closed' AND c.needs && $2::text[]"
+            " ORDER BY c.received_at",
+            nik,
+            needs,
+        )
+        return [dict(row) for row in rows]
+
     async def public_complaint(self, ticket: str) -> asyncpg.Record | None:
         """The public columns of a complaint found by ticket."""
         return await self.conn.fetchrow(

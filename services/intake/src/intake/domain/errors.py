@@ -88,6 +88,7 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     ),
     "invalid_complaint": ("Pengaduan tidak sah.", "The complaint is not valid."),
     "complaint_not_found": ("Pengaduan tidak ditemukan.", "No such complaint."),
+    "page_not_found": ("Halaman tidak ditemukan.", "No such page."),
     "ticket_not_found": (
         "Tidak ada pengaduan dengan tiket ini.",
         "No complaint has this ticket.",
