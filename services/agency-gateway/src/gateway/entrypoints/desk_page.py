@@ -68,7 +68,15 @@ def router() -> APIRouter:
         "/desk/{asset}",
         response_class=Response,
         summary="The desk's script, style and catalogue of reason codes and outcomes.",
-        responses={404: {"description": "Not one of the desk's files."}},
+        responses={
+            200: {
+                "content": {
+                    "text/javascript": {},
+                    "text/css": {},
+                    "application/json": {},
+                }
+            }
+        },
     )
     async def asset(asset: str) -> Response:
         if asset == "catalogue.json":

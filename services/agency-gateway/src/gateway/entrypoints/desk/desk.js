@@ -377,10 +377,18 @@
     const canAct = me.may_act;
     $("viewer-note").hidden = canAct;
     for (const form of ["act-note", "act-reject", "act-resolve"]) $(form).hidden = !canAct;
-    $("do-acknowledge").disabled = r.status !== "dispatched";
-    $("do-progress").disabled = !["acknowledged", "in_progress"].includes(r.status);
-    $("do-reject").disabled = !OPEN.includes(r.status);
-    $("do-resolve").disabled = !OPEN.includes(r.status);
+    refreshButtons();
+  }
+
+  // Each button allowed only where the referral's status allows its action.
+  function refreshButtons() {
+    renderSelection();
+    if (!current) return;
+    const status = current.referral.status;
+    $("do-acknowledge").disabled = status !== "dispatched";
+    $("do-progress").disabled = !["acknowledged", "in_progress"].includes(status);
+    $("do-reject").disabled = !OPEN.includes(status);
+    $("do-resolve").disabled = !OPEN.includes(status);
   }
 
   // ---- actions: each click sends one request under a key of its own ----
@@ -396,10 +404,12 @@
   async function withButton(button, work) {
     if (button.disabled) return;
     button.disabled = true;  // a second click while the first is on its way does nothing
+    say("");
     try {
       await work();
     } finally {
       button.disabled = false;
+      refreshButtons();
     }
   }
 
