@@ -266,6 +266,14 @@ class GatewayUnitOfWork(
         )
         return [Referral(**dict(r)) for r in rows]
 
+    async def referrals_of_agency(self, agency_code: str) -> list[Referral]:
+        """Every committed referral of the agency, in the order they arrived."""
+        rows = await self.conn.fetch(
+            f"SELECT {_REFERRAL_COLUMNS} FROM referrals WHERE agency_code = $1 ORDER BY seq",
+            agency_code,
+        )
+        return [Referral(**dict(r)) for r in rows]
+
     async def legacy_position(self, agency_code: str, seq: int) -> Position:
         """Where an older cursor (after `seq`) stands now: before every referral after `seq`.
 

@@ -187,32 +187,28 @@ class ExportReferrals:
     """A supervisor asks for every referral of the agency."""
 
     agency_code: str
-    page_size: int = 1000
 
 
 async def export_referrals(query: ExportReferrals, uow: GatewayUnit) -> list[list[str]]:
-    """Every referral of the agency as CSV rows (EXPORT_COLUMNS), in the list's order."""
-    rows: list[list[str]] = []
-    after = Position(0, 0)
-    while True:
-        page = await uow.page(query.agency_code, None, after, query.page_size)
-        rows += [
-            [
-                str(r.id),
-                r.ticket,
-                r.village_code,
-                r.service_code,
-                str(r.attempt),
-                r.status,
-                r.dispatched_at.isoformat(),
-                r.due_at.isoformat(),
-                r.updated_at.isoformat(),
-                r.escalation_level or "",
-                r.outcome or "",
-                r.reason_code or "",
-            ]
-            for r in page
+    """Every referral of the agency as CSV rows (EXPORT_COLUMNS), in the order they arrived.
+
+    Every committed referral, unlike the list (which holds back rows of transactions that might
+    still commit before them, for its cursors' sake): an export has no cursor.
+    """
+    return [
+        [
+            str(r.id),
+            r.ticket,
+            r.village_code,
+            r.service_code,
+            str(r.attempt),
+            r.status,
+            r.dispatched_at.isoformat(),
+            r.due_at.isoformat(),
+            r.updated_at.isoformat(),
+            r.escalation_level or "",
+            r.outcome or "",
+            r.reason_code or "",
         ]
-        if len(page) < query.page_size:
-            return rows
-        after = Position(page[-1].xid, page[-1].seq)
+        for r in await uow.referrals_of_agency(query.agency_code)
+    ]

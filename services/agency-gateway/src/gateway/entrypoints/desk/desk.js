@@ -193,6 +193,7 @@
     $("signout").hidden = true;
     $("signin").hidden = false;
     $("detail").hidden = true;
+    $("inbox").hidden = false;
     $("token").value = "";
   }
 
@@ -325,6 +326,10 @@
     }
     const referral = await one.json();
     const timeline = steps.ok ? await steps.json() : [];
+    if (!current || current.referral.referral_id !== id) {
+      // Another referral: nothing typed for the one before is carried over.
+      for (const form of ["act-note", "act-reject", "act-resolve"]) $(form).reset();
+    }
     current = { referral, timeline };
     renderDetail(referral, timeline);
     $("detail").hidden = false;
@@ -430,6 +435,7 @@
     $("lang").addEventListener("click", () => {
       lang = lang === "id" ? "en" : "id";
       sessionStorage.setItem(LANG, lang);
+      say("");
       applyLanguage();
     });
     $("signin-form").addEventListener("submit", (event) => {
