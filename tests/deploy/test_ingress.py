@@ -40,6 +40,11 @@ PUBLIC = {
     "agency-gateway": [
         "/v1/referrals",
         "/v1/referrals/5d1f0f4e-2b1a-4c3e-8f6a-9e2d7c4b1a00/acknowledge",
+        "/v1/referrals/5d1f0f4e-2b1a-4c3e-8f6a-9e2d7c4b1a00/timeline",
+        "/v1/referrals.csv",
+        "/v1/me",
+        "/desk/",
+        "/desk/desk.js",
         "/v1/webhook",
         "/v1/webhook/deliveries/17/retry",
         "/v1/directory",
@@ -58,7 +63,12 @@ PUBLIC = {
 # API documents of the services agencies do not integrate with.
 NOT_ROUTED = {
     "intake": ["/openapi.json"],
-    "agency-gateway": ["/v1/audit", "/v1/admin/subjects/export"],
+    "agency-gateway": [
+        "/v1/audit",
+        "/v1/admin/subjects/export",
+        "/v1/admin/staff",
+        "/v1/admin/staff/x1.json",
+    ],
     "monitoring": ["/openapi.json"],
 }
 

@@ -29,6 +29,13 @@ ROLES = (
     "agency",
     "other_agency",
     "admin",
+    # Agency staff's personal accounts: DINSOS's officer, viewer and supervisor, DINKES's
+    # officer, and a DINSOS officer whose account was revoked.
+    "officer",
+    "viewer",
+    "supervisor",
+    "other_officer",
+    "revoked",
 )
 OK, HIDDEN = "ok", "hidden"
 
@@ -75,8 +82,13 @@ def complaint_body(village: str) -> dict[str, Any]:
     }
 
 
-AGENCY_ONLY = only({"agency": OK, "other_agency": HIDDEN}, 401)
 AGENCY_ANY = only({"agency": OK, "other_agency": OK}, 401)
+# The agency's referrals: its system key and its people; another agency's see nothing there.
+PEOPLE = {"officer": OK, "viewer": OK, "supervisor": OK}
+READ_OWN = only({"agency": OK, **PEOPLE, "other_agency": HIDDEN, "other_officer": HIDDEN}, 401)
+READ_ANY = only({"agency": OK, "other_agency": OK, **PEOPLE, "other_officer": OK}, 401)
+# Acting: not a viewer.
+ACT_OWN = only({**READ_OWN, "viewer": 403}, 401)
 STAFF = only({"district": OK, "admin": OK}, 401)
 ADMIN = only({"admin": OK}, 401)
 
@@ -289,27 +301,53 @@ ROWS = [
     ),
     Row("referral", "GET", "/v1/calendar/audit", lambda w: "/v1/calendar/audit", STAFF),
     # agency-gateway
-    Row("agency-gateway", "GET", "/v1/referrals", lambda w: "/v1/referrals", AGENCY_ANY),
+    Row("agency-gateway", "GET", "/v1/referrals", lambda w: "/v1/referrals", READ_ANY),
+    Row("agency-gateway", "GET", "/v1/me", lambda w: "/v1/me", READ_ANY),
     Row(
         "agency-gateway",
         "GET",
         "/v1/referrals/{referral_id}",
         lambda w: f"/v1/referrals/{w.referral_id}",
-        AGENCY_ONLY,
+        READ_OWN,
+    ),
+    Row(
+        "agency-gateway",
+        "GET",
+        "/v1/referrals/{referral_id}/timeline",
+        lambda w: f"/v1/referrals/{w.referral_id}/timeline",
+        READ_OWN,
+    ),
+    Row(
+        "agency-gateway",
+        "GET",
+        "/v1/referrals.csv",
+        lambda w: "/v1/referrals.csv",
+        # A supervisor's export; the system key and the other roles are refused.
+        only(
+            {
+                "supervisor": OK,
+                "agency": 403,
+                "other_agency": 403,
+                "officer": 403,
+                "viewer": 403,
+                "other_officer": 403,
+            },
+            401,
+        ),
     ),
     Row(
         "agency-gateway",
         "POST",
         "/v1/referrals/{referral_id}/acknowledge",
         lambda w: f"/v1/referrals/{w.referral_id}/acknowledge",
-        AGENCY_ONLY,
+        ACT_OWN,
     ),
     Row(
         "agency-gateway",
         "POST",
         "/v1/referrals/{referral_id}/progress",
         lambda w: f"/v1/referrals/{w.referral_id}/progress",
-        AGENCY_ONLY,
+        ACT_OWN,
         body=lambda w: {"note": "Sedang diproses."},
     ),
     Row(
@@ -317,7 +355,17 @@ ROWS = [
         "POST",
         "/v1/referrals/{referral_id}/reject",
         lambda w: f"/v1/referrals/{uuid.uuid4()}/reject",
-        only({"agency": HIDDEN, "other_agency": HIDDEN}, 401),
+        only(
+            {
+                "agency": HIDDEN,
+                "other_agency": HIDDEN,
+                "officer": HIDDEN,
+                "supervisor": HIDDEN,
+                "other_officer": HIDDEN,
+                "viewer": 403,
+            },
+            401,
+        ),
         body=lambda w: {"reason": "Bukan kewenangan kami."},
     ),
     Row(
@@ -325,7 +373,7 @@ ROWS = [
         "POST",
         "/v1/referrals/{referral_id}/resolve",
         lambda w: f"/v1/referrals/{w.referral_id}/resolve",
-        AGENCY_ONLY,
+        ACT_OWN,
         body=lambda w: {"outcome": "resolved", "note": "Kartu aktif kembali."},
     ),
     Row(
@@ -362,6 +410,25 @@ ROWS = [
     ),
     Row("agency-gateway", "GET", "/v1/directory", lambda w: "/v1/directory", public()),
     Row("agency-gateway", "GET", "/v1/audit", lambda w: "/v1/audit", ADMIN),
+    Row(
+        "agency-gateway",
+        "POST",
+        "/v1/admin/staff",
+        lambda w: "/v1/admin/staff",
+        ADMIN,
+        body=lambda w: {"agency_code": "DINSOS", "name": "Uji hak akses", "role": "viewer"},
+    ),
+    Row("agency-gateway", "GET", "/v1/admin/staff", lambda w: "/v1/admin/staff", ADMIN),
+    Row(
+        "agency-gateway",
+        "DELETE",
+        "/v1/admin/staff/{account_id}",
+        lambda w: f"/v1/admin/staff/{uuid.uuid4()}",
+        only({"admin": HIDDEN}, 401),  # past authentication: no such account
+    ),
+    # The agency desk's page and files: public (it signs in with a staff token).
+    Row("agency-gateway", "GET", "/desk/", lambda w: "/desk/", public()),
+    Row("agency-gateway", "GET", "/desk/{asset}", lambda w: "/desk/desk.js", public()),
     Row(
         "agency-gateway",
         "POST",
@@ -406,7 +473,37 @@ def tokens(platform: Any) -> dict[str, str | None]:
         "agency": platform.creds["agencies"]["DINSOS"],
         "other_agency": platform.creds["agencies"]["DINKES"],
         "admin": platform.creds["admin"],
+        **staff_tokens(platform),
     }
+
+
+_STAFF: dict[int, dict[str, str]] = {}
+
+
+def staff_tokens(platform: Any) -> dict[str, str]:
+    """The staff roles' tokens, issued once per platform through the admin's API."""
+    if id(platform) not in _STAFF:
+        url = f"{platform.urls['agency-gateway']}/v1/admin/staff"
+        admin = {"Authorization": f"Bearer {platform.creds['admin']}"}
+        issued = {}
+        for role, agency, kind in [
+            ("officer", "DINSOS", "officer"),
+            ("viewer", "DINSOS", "viewer"),
+            ("supervisor", "DINSOS", "supervisor"),
+            ("other_officer", "DINKES", "officer"),
+            ("revoked", "DINSOS", "officer"),
+        ]:
+            answer = httpx.post(
+                url,
+                json={"agency_code": agency, "name": f"Uji {role}", "role": kind},
+                headers=admin,
+            )
+            assert answer.status_code == 201, answer.text
+            issued[role] = answer.json()
+        gone = httpx.delete(f"{url}/{issued['revoked']['id']}", headers=admin)
+        assert gone.status_code == 200, gone.text
+        _STAFF[id(platform)] = {role: a["token"] for role, a in issued.items()}
+    return _STAFF[id(platform)]
 
 
 @pytest.fixture(scope="module")

@@ -77,6 +77,9 @@ PUBLIC = [
     "open311-requests-xml",
     "open311-request-open311-xml",
     "directory",
+    "desk-page",
+    "desk-script",
+    "desk-catalogue",
     "monitoring-page",
     "monitoring-puskesos-page",
     "monitoring-puskesos",
@@ -551,6 +554,10 @@ def read_public(platform: Any, ticket: str, open311_ticket: str) -> dict[str, tu
             f"{open311}/requests/{open311_ticket}.xml?jurisdiction_id={REGENCY}"
         ),
         "directory": f"{gateway}/v1/directory",
+        # The agency desk's page and files (what it shows of a resident is the API's answer).
+        "desk-page": f"{gateway}/desk/",
+        "desk-script": f"{gateway}/desk/desk.js",
+        "desk-catalogue": f"{gateway}/desk/catalogue.json",
         "monitoring-page": f"{monitoring}/",
         "monitoring-puskesos-page": f"{monitoring}/puskesos/{VILLAGE}",
         "monitoring-puskesos": f"{monitoring}/v1/puskesos/{VILLAGE}",

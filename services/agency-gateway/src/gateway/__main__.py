@@ -1,7 +1,7 @@
-"""`python -m gateway serve|migrate|outbox|dlq|seed|keys|agencies|subjects`."""
+"""`python -m gateway serve|migrate|outbox|dlq|seed|keys|agencies|staff|subjects`."""
 
 from gateway.app import build
-from gateway.entrypoints import cli_agencies, cli_seed, cli_subjects
+from gateway.entrypoints import cli_agencies, cli_seed, cli_staff, cli_subjects
 from slrt_shared.runtime import run_cli
 
 
@@ -13,6 +13,7 @@ def main() -> None:
             "seed": cli_seed.main,
             "keys": lambda argv: cli_agencies.main(["keys", *argv]),
             "agencies": lambda argv: cli_agencies.main(["agencies", *argv]),
+            "staff": cli_staff.main,
             "subjects": cli_subjects.main,
         },
     )

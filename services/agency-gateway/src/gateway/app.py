@@ -9,10 +9,12 @@ from fastapi import FastAPI
 from gateway.adapters.agency_keys import AgencyKeys
 from gateway.adapters.repository import GatewayUnitOfWork, UnitOfWorkFactory
 from gateway.entrypoints import (
+    desk_page,
     directory,
     http,
     jobs,
     kafka,
+    staff_http,
     subjects_http,
     webhooks_http,
 )
@@ -51,4 +53,6 @@ def build(settings: GatewaySettings | None = None) -> tuple[ServiceRuntime, Fast
     app.include_router(webhooks_http.router(uow, keys, settings.webhook_url_policy))
     app.include_router(directory.router(uow, settings.admin_token))
     app.include_router(subjects_http.router(uow, settings))
+    app.include_router(staff_http.router(uow, settings.admin_token))
+    app.include_router(desk_page.router())
     return runtime, app

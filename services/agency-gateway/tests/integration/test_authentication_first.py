@@ -13,7 +13,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")
 # answered 422 for them.
 BAD_BODY = {"surprise": True, "outcome": "x", "url": "not a url", "reason_code": 7}
 BAD_QUERY = {"limit": "0", "status": "nope", "month": "13", "before": "-1"}
-CALLERS = {"no key": {}, "an unknown key": {"Authorization": "Bearer ak_not-a-key"}}
+CALLERS = {
+    "no key": {},
+    "an unknown key": {"Authorization": "Bearer ak_not-a-key"},
+    "an unknown staff token": {"Authorization": "Bearer st_not-a-token"},
+}
 
 
 async def authenticated_routes(gateway) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -32,12 +36,15 @@ async def authenticated_routes(gateway) -> list[tuple[str, str]]:  # type: ignor
 
 async def test_every_authenticated_route_answers_401_before_reading_a_bad_body(gateway) -> None:  # type: ignore[no-untyped-def]
     routes = await authenticated_routes(gateway)
-    # The agencies' referrals and actions, their webhook and its log, the admin's audit and export.
-    assert len(routes) == 13, routes
+    # The agencies' referrals, actions, timeline, CSV and who-am-I, their webhook and its log,
+    # the admin's audit, export and staff accounts.
+    assert len(routes) == 19, routes
     for caller, headers in CALLERS.items():
         for method, template in routes:
-            path = template.replace("{referral_id}", str(uuid.uuid4())).replace(
-                "{delivery_id}", str(uuid.uuid4())
+            path = (
+                template.replace("{referral_id}", str(uuid.uuid4()))
+                .replace("{delivery_id}", str(uuid.uuid4()))
+                .replace("{account_id}", str(uuid.uuid4()))
             )
             answer = await gateway.http.request(
                 method,

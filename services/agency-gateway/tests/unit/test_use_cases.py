@@ -29,6 +29,7 @@ from gateway.service_layer.actions import (
 from gateway.service_layer.inbound import Announced
 from gateway.service_layer.unit_of_work import (
     ActionGate,
+    ActionTaken,
     Arrival,
     ChangeMade,
     ResidentKept,
@@ -56,6 +57,7 @@ class FakeUnitOfWork:
         self.deliveries: list[tuple[UUID, str, UUID, str]] = []
         self.locks: list[UUID] = []
         self.early: dict[UUID, Escalation] = {}
+        self.actions: list[ActionTaken] = []
 
     async def referral(
         self, referral_id: UUID, agency_code: str | None = None, *, for_update: bool = False
@@ -72,7 +74,12 @@ class FakeUnitOfWork:
         self.locks.append(complaint_id)
 
     async def page(
-        self, agency_code: str, status: str | None, after: Position, limit: int
+        self,
+        agency_code: str,
+        status: str | None,
+        after: Position,
+        limit: int,
+        filters: object | None = None,
     ) -> list[Referral]:
         # Each referral is its own finished transaction here: every one has settled.
         mine = [
@@ -144,14 +151,33 @@ class FakeUnitOfWork:
         return ActionGate(False, await self.referral(referral_id, agency_code) is not None, saved)
 
     async def change_referral(
-        self, referral_id: UUID, agency_code: str, change: Change, at: datetime
+        self,
+        referral_id: UUID,
+        agency_code: str,
+        change: Change,
+        at: datetime,
+        *,
+        action: str,
+        account_id: UUID | None = None,
     ) -> ChangeMade:
         found = await self.referral(referral_id, agency_code)
         if found is None:
             return ChangeMade(None, None)
         if found.status not in change.allowed_from:
             return ChangeMade(found.status, None)
-        self.referrals[referral_id] = changed(found, change, at)
+        self.referrals[referral_id] = made = changed(found, change, at)
+        self.actions.append(
+            ActionTaken(
+                referral_id,
+                agency_code,
+                account_id,
+                action,
+                made.status,
+                made.outcome,
+                made.reason_code,
+                at,
+            )
+        )
         return ChangeMade(found.status, self._at_hand(self.referrals[referral_id]))
 
     async def arrive(self, referral: Referral) -> Arrival | None:
@@ -182,7 +208,12 @@ class FakeUnitOfWork:
     async def pii_levels(self, service_codes: list[str]) -> dict[str, str]:
         return {c: LEVELS[c] for c in service_codes if c in LEVELS}
 
-    async def audit(self, agency_code: str, reads: list[tuple[UUID, list[str]]]) -> None:
+    async def audit(
+        self,
+        agency_code: str,
+        reads: list[tuple[UUID, list[str]]],
+        account_id: UUID | None = None,
+    ) -> None:
         self.audit_log += [(agency_code, referral_id, fields) for referral_id, fields in reads]
 
     async def webhook(self, agency_code: str) -> dict[str, Any] | None:

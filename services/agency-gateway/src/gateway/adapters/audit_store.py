@@ -22,6 +22,7 @@ class AuditQueries:
         *,
         agency_code: str | None,
         referral_id: UUID | None,
+        account_id: UUID | None = None,
         since: datetime | None,
         until: datetime | None,
         before_id: int | None,
@@ -29,17 +30,22 @@ class AuditQueries:
     ) -> list[dict[str, Any]]:
         """Reads of personal data in [since, until), newest first, below `before_id` if given."""
         rows = await self.conn.fetch(
-            "SELECT id, agency_code, referral_id, fields, at FROM audit_log"
-            " WHERE ($1::text IS NULL OR agency_code = $1)"
-            " AND ($2::uuid IS NULL OR referral_id = $2)"
-            " AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)"
-            " AND ($5::bigint IS NULL OR id < $5)"
-            " ORDER BY id DESC LIMIT $6",
+            "SELECT a.id, a.agency_code, a.referral_id, a.fields, a.at, a.account_id,"
+            " s.name AS account_name FROM audit_log a"
+            " LEFT JOIN staff_accounts s ON s.id = a.account_id"
+            " WHERE ($1::text IS NULL OR a.agency_code = $1)"
+            " AND ($2::uuid IS NULL OR a.referral_id = $2)"
+            " AND ($3::timestamptz IS NULL OR a.at >= $3)"
+            " AND ($4::timestamptz IS NULL OR a.at < $4)"
+            " AND ($5::bigint IS NULL OR a.id < $5)"
+            " AND ($7::uuid IS NULL OR a.account_id = $7)"
+            " ORDER BY a.id DESC LIMIT $6",
             agency_code,
             referral_id,
             since,
             until,
             before_id,
             limit,
+            account_id,
         )
         return [dict(r) for r in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -13,18 +13,21 @@ import asyncpg
 from gateway.adapters.audit_store import AuditQueries
 from gateway.adapters.directory_store import DirectoryQueries
 from gateway.adapters.erasure import ErasureQueries
+from gateway.adapters.staff_accounts import StaffQueries
 from gateway.adapters.webhook_store import WebhookQueries
 from gateway.domain.disclosure import ReferralAtHand, Resident
-from gateway.domain.paging import Position
+from gateway.domain.paging import Filters, Position
 from gateway.domain.referrals import Change, Escalation, Referral
 from gateway.domain.webhooks import Delivery
 from gateway.service_layer.unit_of_work import (
     ActionGate,
+    ActionTaken,
     Arrival,
     ChangeMade,
     ResidentKept,
     SavedAnswer,
 )
+from slrt_shared.contracts.referral_states import OPEN
 from slrt_shared.idempotency import IdempotencyKey
 from slrt_shared.unit_of_work import PgUnitOfWork
 
@@ -74,6 +77,7 @@ FROM (SELECT 1) AS one LEFT JOIN idempotency_keys k ON k.scope = $1 AND k.key = 
 """
 # After the complaint's lock (a fresh snapshot): the agency's referral changed only from a
 # status the change is allowed from, returned with its copy's data; the status it had beside.
+# The change is recorded with who made it (a person's account, or none for the system key).
 _CHANGE_REFERRAL = f"""
 WITH before AS (
     SELECT status FROM referrals WHERE id = $1 AND agency_code = $2
@@ -81,6 +85,10 @@ WITH before AS (
     UPDATE referrals SET status = $3, outcome = $4, note = $5, reason_code = $6, updated_at = $7
     WHERE id = $1 AND agency_code = $2 AND status = ANY($8::text[])
     RETURNING {_RETURNED}
+), logged AS (
+    INSERT INTO referral_actions (referral_id, agency_code, account_id, action, status,
+        outcome, reason_code, at)
+    SELECT id, agency_code, $9::uuid, $10::text, status, outcome, reason_code, $7 FROM c
 )
 SELECT b.status AS previous, c.*, {_AT_HAND}
 FROM before b LEFT JOIN c ON true LEFT JOIN residents p ON p.complaint_id = c.complaint_id
@@ -142,6 +150,7 @@ class GatewayUnitOfWork(
     ErasureQueries,
     AuditQueries,
     DirectoryQueries,
+    StaffQueries,
 ):
     """A transaction on the gateway schema with its queries."""
 
@@ -218,23 +227,50 @@ class GatewayUnitOfWork(
         return [Referral(**dict(r)) for r in rows]
 
     async def page(
-        self, agency_code: str, status: str | None, after: Position, limit: int
+        self,
+        agency_code: str,
+        status: str | None,
+        after: Position,
+        limit: int,
+        filters: Filters | None = None,
     ) -> list[Referral]:
         """The agency's referrals after a position whose transactions have all settled.
 
         A row is handed out only when its transaction is older than this snapshot's xmin:
         every transaction before that has ended, so none can still commit a row before it.
+        The filters only leave rows out: a cursor past a page stays where the page ended.
         """
+        f = filters or Filters()
         rows = await self.conn.fetch(
             f"SELECT {_REFERRAL_COLUMNS} FROM referrals WHERE agency_code = $1"
             " AND (xid, seq) > ($2::text::xid8, $3::bigint)"
             " AND xid < pg_snapshot_xmin(pg_current_snapshot())"
-            " AND ($4::text IS NULL OR status = $4) ORDER BY xid, seq LIMIT $5",
+            " AND ($4::text IS NULL OR status = $4)"
+            " AND ($6::text IS NULL OR service_code = $6)"
+            " AND ($7::text IS NULL OR village_code = $7)"
+            " AND ($8::timestamptz IS NULL OR due_at < $8)"
+            " AND ($9::timestamptz IS NULL OR (due_at < $9 AND status = ANY($11::text[])))"
+            " AND (NOT $10::bool OR escalation_level IS NOT NULL)"
+            " ORDER BY xid, seq LIMIT $5",
             agency_code,
             str(after.xid),
             after.seq,
             status,
             limit,
+            f.service_code,
+            f.village_code,
+            f.due_before,
+            (f.now or datetime.now(UTC)) if f.overdue else None,
+            f.escalated,
+            sorted(OPEN),
+        )
+        return [Referral(**dict(r)) for r in rows]
+
+    async def referrals_of_agency(self, agency_code: str) -> list[Referral]:
+        """Every committed referral of the agency, in the order they arrived."""
+        rows = await self.conn.fetch(
+            f"SELECT {_REFERRAL_COLUMNS} FROM referrals WHERE agency_code = $1 ORDER BY seq",
+            agency_code,
         )
         return [Referral(**dict(r)) for r in rows]
 
@@ -321,9 +357,17 @@ class GatewayUnitOfWork(
         return ActionGate(False, row["found"], _saved(row))
 
     async def change_referral(
-        self, referral_id: UUID, agency_code: str, change: Change, at: datetime
+        self,
+        referral_id: UUID,
+        agency_code: str,
+        change: Change,
+        at: datetime,
+        *,
+        action: str,
+        account_id: UUID | None = None,
     ) -> ChangeMade:
-        """Change the agency's referral if its status allows; read with its copy's data."""
+        """Change the agency's referral if its status allows, recording who did; read with its
+        copy's data."""
         row = await self.conn.fetchrow(
             _CHANGE_REFERRAL,
             referral_id,
@@ -334,6 +378,8 @@ class GatewayUnitOfWork(
             change.reason_code,
             at,
             sorted(change.allowed_from),
+            account_id,
+            action,
         )
         if row is None:
             return ChangeMade(None, None)
@@ -414,12 +460,27 @@ class GatewayUnitOfWork(
             referral.updated_at,
         )
 
-    async def audit(self, agency_code: str, reads: list[tuple[UUID, list[str]]]) -> None:
-        """Log reads of personal data: which referral, which fields."""
+    async def audit(
+        self,
+        agency_code: str,
+        reads: list[tuple[UUID, list[str]]],
+        account_id: UUID | None = None,
+    ) -> None:
+        """Log reads of personal data: which referral, which fields, which person if any."""
         await self.conn.executemany(
-            "INSERT INTO audit_log (agency_code, referral_id, fields) VALUES ($1, $2, $3)",
-            [(agency_code, referral_id, fields) for referral_id, fields in reads],
+            "INSERT INTO audit_log (agency_code, referral_id, fields, account_id)"
+            " VALUES ($1, $2, $3, $4)",
+            [(agency_code, referral_id, fields, account_id) for referral_id, fields in reads],
         )
+
+    async def actions_of(self, referral_id: UUID) -> list[ActionTaken]:
+        """The actions taken on a referral, in the order they were taken."""
+        rows = await self.conn.fetch(
+            "SELECT referral_id, agency_code, account_id, action, status, outcome, reason_code,"
+            " at FROM referral_actions WHERE referral_id = $1 ORDER BY id",
+            referral_id,
+        )
+        return [ActionTaken(**dict(r)) for r in rows]
 
     async def agencies(self) -> list[dict[str, Any]]:
         """The agency registry."""

@@ -15,8 +15,24 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     # Who calls
     "unauthenticated": ("Diperlukan kunci instansi yang sah.", "A valid agency key is required."),
     "admin_required": ("Token admin diperlukan.", "The admin token is required."),
+    "role_forbidden": (
+        "Peran akun Anda tidak mengizinkan tindakan ini.",
+        "Your account's role does not allow this.",
+    ),
+    # Staff accounts, issued by the admin
+    "staff_name_invalid": (
+        "Nama petugas wajib diisi, paling banyak 200 karakter.",
+        "The person's name is required, at most 200 characters.",
+    ),
+    "staff_role_invalid": ("role harus salah satu dari {known}.", "role must be one of {known}."),
+    "unknown_agency": ("Instansi {agency} tidak terdaftar.", "Agency {agency} is not registered."),
+    "no_staff_account": (
+        "Tidak ada akun petugas aktif dengan id ini.",
+        "No active staff account with this id.",
+    ),
     # Referrals and the actions on them
     "not_found": ("Rujukan tidak ditemukan.", "No such referral."),
+    "not_found_page": ("Halaman tidak ditemukan.", "No such page."),
     "invalid_cursor": ("Kursor tidak sah.", "The cursor is not valid."),
     # An action's key belongs to the agency that sent it.
     "idempotency_key_required": (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from datetime import datetime
 
 _KIND = "x"
 _LEGACY_KIND = "s"
@@ -65,3 +66,19 @@ def decode_cursor(cursor: str | None) -> Position | LegacyPosition:
     if kind == _LEGACY_KIND and len(numbers) == 1:
         return LegacyPosition(numbers[0])
     raise InvalidCursorError(cursor)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an agency's inbox narrows its list to; every field unset means all referrals.
+
+    `overdue` keeps the open referrals (dispatched, acknowledged, in progress) due before
+    `now`; `due_before` any referral due before that time; `escalated` those escalated at all.
+    """
+
+    service_code: str | None = None
+    village_code: str | None = None
+    due_before: datetime | None = None
+    overdue: bool = False
+    escalated: bool = False
+    now: datetime | None = None

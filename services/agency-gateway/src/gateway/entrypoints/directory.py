@@ -37,6 +37,9 @@ def router(uow: UnitOfWorkFactory, admin_token: str | None) -> APIRouter:
     async def audit(
         agency: Annotated[str | None, Query(max_length=32)] = None,
         referral_id: uuid.UUID | None = None,
+        account: Annotated[
+            uuid.UUID | None, Query(description="Only the reads of this staff account.")
+        ] = None,
         month: Annotated[
             str | None,
             Query(
@@ -55,6 +58,7 @@ def router(uow: UnitOfWorkFactory, admin_token: str | None) -> APIRouter:
             rows = await unit.audit_entries(
                 agency_code=agency,
                 referral_id=referral_id,
+                account_id=account,
                 since=since,
                 until=until,
                 before_id=before,

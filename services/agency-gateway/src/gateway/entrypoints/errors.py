@@ -15,7 +15,10 @@ from slrt_shared.http import ApiError
 ANSWERS: Final[dict[str, tuple[int, str]]] = {
     "unauthenticated": (401, "unauthenticated"),
     "admin_required": (401, "unauthenticated"),
+    "role_forbidden": (403, "forbidden"),
+    "no_staff_account": (404, "not_found"),
     "not_found": (404, "not_found"),
+    "not_found_page": (404, "not_found"),
     "invalid_cursor": (400, "invalid_cursor"),
     "idempotency_key_required": (400, "idempotency_key_required"),
     "idempotency_key_reused": (409, "idempotency_key_reused"),

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from gateway.domain.disclosure import AgencyView
 from gateway.service_layer.actions import ActionResult
+from gateway.service_layer.views import TimelineEntry
 from slrt_shared.contracts.reasons import REASON_CODES
 from slrt_shared.contracts.referral_states import EscalationLevel, Outcome, Status
 
@@ -77,6 +78,29 @@ class ReferralOut(BaseModel):
             resident=ResidentOut(**view.resident) if view.resident is not None else None,
             personal_data_erased=view.personal_data_erased,
         )
+
+
+class TimelineEntryOut(BaseModel):
+    """One step of a referral: dispatched, an action (and who took it), or its escalation."""
+
+    kind: Literal["dispatched", "acknowledge", "progress", "reject", "resolve", "escalated"]
+    at: datetime | None = Field(
+        description="Null for the escalation (its level is kept, not when)."
+    )
+    status: str | None = None
+    outcome: str | None = None
+    reason_code: str | None = None
+    escalation_level: str | None = None
+    account_id: UUID | None = Field(
+        default=None, description="The staff account that acted; null for the system key."
+    )
+    account_name: str | None = None
+    by_system_key: bool = False
+
+    @classmethod
+    def of(cls, entry: TimelineEntry) -> TimelineEntryOut:
+        """Render a timeline entry."""
+        return cls.model_validate(entry, from_attributes=True)
 
 
 class ReferralPage(BaseModel):
@@ -218,3 +242,46 @@ class AuditOut(BaseModel):
     referral_id: UUID
     fields: list[str]
     at: datetime
+    account_id: UUID | None = Field(
+        default=None, description="The staff account that read; null for the agency's system key."
+    )
+    account_name: str | None = Field(default=None, description="That account's person.")
+
+
+class StaffIn(BaseModel):
+    """A named person of an agency, with a role."""
+
+    model_config = ConfigDict(extra="forbid")
+    agency_code: str = Field(max_length=32, examples=["DINSOS"])
+    name: str = Field(max_length=200, examples=["Rina Kusuma"])
+    role: str = Field(
+        max_length=20,
+        description="`officer` acts on the referrals, `viewer` only reads,"
+        " `supervisor` acts and exports the agency's CSV.",
+        examples=["officer"],
+    )
+
+
+class StaffOut(BaseModel):
+    """A staff account (never its token); `token` only in the answer that issues it."""
+
+    id: UUID
+    agency_code: str
+    name: str
+    role: str
+    created_at: datetime
+    revoked_at: datetime | None
+    token: str | None = Field(
+        default=None, description="st_...: shown once; give it to the person."
+    )
+
+
+class CallerOut(BaseModel):
+    """Who calls: the agency, and for a staff token the person and their role."""
+
+    agency_code: str
+    account_id: UUID | None = Field(description="Null for the agency's system key.")
+    name: str | None
+    role: Literal["officer", "viewer", "supervisor"] | None
+    may_act: bool
+    may_export: bool

@@ -71,6 +71,7 @@ class ActOnReferral:
     request: AgencyAction
     idempotency_key: str
     now: datetime | None = None
+    account_id: UUID | None = None  # the person acting; None for the agency's system key
 
 
 async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
@@ -111,7 +112,9 @@ async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
         # The key was forgotten between the two statements (retention): save it again.
     if not gate.found:
         raise ReferralNotFoundError(str(referral_id))
-    made = await uow.change_referral(referral_id, agency_code, change, at)
+    made = await uow.change_referral(
+        referral_id, agency_code, change, at, action=request.action, account_id=command.account_id
+    )
     if made.at_hand is None:
         if made.previous is None:
             raise ReferralNotFoundError(str(referral_id))

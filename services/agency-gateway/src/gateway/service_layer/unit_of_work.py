@@ -13,8 +13,9 @@ from uuid import UUID
 
 from gateway.domain.directory import Agency, RuleInForce
 from gateway.domain.disclosure import ReferralAtHand, Resident
-from gateway.domain.paging import Position
+from gateway.domain.paging import Filters, Position
 from gateway.domain.referrals import Change, Escalation, Referral
+from gateway.domain.staff import Role
 from gateway.domain.webhooks import Delivery, Requeue
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.topics import TopicLayout
@@ -68,7 +69,33 @@ class ResidentKept:
     referrals: list[ReferralAtHand]
 
 
-class GatewayUnit(Protocol):
+@dataclass(frozen=True)
+class ActionTaken:
+    """An action recorded on a referral: by whom (None: the agency's system key) and when."""
+
+    referral_id: UUID
+    agency_code: str
+    account_id: UUID | None
+    action: str
+    status: str
+    outcome: str | None
+    reason_code: str | None
+    at: datetime
+
+
+class StaffRegistry(Protocol):
+    """The staff accounts, on a unit of work or on the admin's command-line connection."""
+
+    async def agency_exists(self, agency_code: str) -> bool: ...
+    async def add_staff_account(
+        self, token_hash: str, agency_code: str, name: str, role: Role
+    ) -> dict[str, Any]: ...
+    async def revoke_staff_account(self, account_id: UUID) -> dict[str, Any] | None: ...
+    async def staff_accounts(self, agency_code: str | None) -> list[dict[str, Any]]: ...
+    async def staff_names(self, account_ids: list[UUID]) -> dict[UUID, str]: ...
+
+
+class GatewayUnit(StaffRegistry, Protocol):
     """One transaction on the gateway's data, with the events it raises."""
 
     layout: TopicLayout
@@ -80,16 +107,23 @@ class GatewayUnit(Protocol):
     async def referrals_of_complaint(self, complaint_id: UUID) -> list[Referral]: ...
     async def lock_complaint(self, complaint_id: UUID) -> None: ...
     async def page(
-        self, agency_code: str, status: str | None, after: Position, limit: int
+        self,
+        agency_code: str,
+        status: str | None,
+        after: Position,
+        limit: int,
+        filters: Filters | None = None,
     ) -> list[Referral]: ...
     async def legacy_position(self, agency_code: str, seq: int) -> Position: ...
+    async def referrals_of_agency(self, agency_code: str) -> list[Referral]: ...
     async def early_escalation(self, referral_id: UUID) -> Escalation | None: ...
     async def keep_early_escalation(self, escalation: Escalation) -> None: ...
     async def take_early_escalation(self, referral_id: UUID) -> Escalation | None: ...
     async def add_referral(self, referral: Referral) -> bool: ...
     async def save(self, referral: Referral) -> None: ...
     # An agency's action: the key saved as the gate of a statement that locks the complaint,
-    # then the referral changed if its status allows, read back with what its copy needs.
+    # then the referral changed if its status allows (and the change recorded with who made
+    # it), read back with what its copy needs.
     async def gate_action(
         self,
         key: IdempotencyKey,
@@ -102,7 +136,14 @@ class GatewayUnit(Protocol):
         self, key: IdempotencyKey, referral_id: UUID, agency_code: str
     ) -> ActionGate: ...
     async def change_referral(
-        self, referral_id: UUID, agency_code: str, change: Change, at: datetime
+        self,
+        referral_id: UUID,
+        agency_code: str,
+        change: Change,
+        at: datetime,
+        *,
+        action: str,
+        account_id: UUID | None = None,
     ) -> ChangeMade: ...
     # The projection: a new referral, a resident's data, each stored in one statement that
     # reads what the copies need; a change and the copies' deliveries saved in one.
@@ -123,7 +164,14 @@ class GatewayUnit(Protocol):
         self, *, nik_hash: str, requested_by: str, via: str, complaint_ids: list[UUID]
     ) -> None: ...
     async def pii_levels(self, service_codes: list[str]) -> dict[str, str]: ...
-    async def audit(self, agency_code: str, reads: list[tuple[UUID, list[str]]]) -> None: ...
+    async def audit(
+        self,
+        agency_code: str,
+        reads: list[tuple[UUID, list[str]]],
+        account_id: UUID | None = None,
+    ) -> None: ...
+    # Who did what on a referral (codes only), recorded by change_referral
+    async def actions_of(self, referral_id: UUID) -> list[ActionTaken]: ...
 
     # Webhooks
     async def webhook(self, agency_code: str) -> dict[str, Any] | None: ...
