@@ -96,7 +96,7 @@ WORDS = {
 }
 
 MAP_STYLE = (
-    ".map{margin:1rem 0}.map svg{width:100%;height:auto;max-height:80vh;display:block}"
+    ".map{margin:1rem 0}.map>svg{width:100%;height:auto;max-height:80vh;display:block}"
     ".map path.v{stroke:#fff;stroke-width:.6}.map a:focus path.v,.map a:hover path.v"
     "{stroke:#000;stroke-width:2.5}.map a:focus{outline:none}"
     ".map .kec{fill:none;stroke:#1d2733;stroke-width:1.6;stroke-linejoin:round;"
@@ -110,13 +110,13 @@ MAP_STYLE = (
 
 PRINT_STYLE = (
     "@page{size:A4;margin:14mm}.bulletin section{break-inside:avoid}"
-    ".bulletin .map svg{max-height:150mm}.facts{display:grid;"
+    ".bulletin .map>svg{max-height:150mm}.facts{display:grid;"
     "grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.5rem;padding:0;"
     "list-style:none}.facts li{border:1px solid #dde3e8;border-radius:.3rem;padding:.4rem}"
     ".facts b{display:block;font-size:1.2rem}"
     "@media print{header nav,#lang,.noprint{display:none}header{background:none;color:#000;"
     "padding:0}body{font-size:10pt}main{padding:0;max-width:none}.scroll{overflow:visible}"
-    "a{color:inherit;text-decoration:none}.bulletin .map svg{max-height:140mm}}"
+    "a{color:inherit;text-decoration:none}.bulletin .map>svg{max-height:140mm}}"
 )
 
 
@@ -193,8 +193,8 @@ def map_figure(
         f'<svg viewBox="0 0 {drawing["width"]} {drawing["height"]}" role="group" '
         f'aria-labelledby="map-caption"><defs><pattern id="hatch" width="8" height="8" '
         'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-        '<rect width="8" height="8" fill="#f4f5f6"/>'
-        '<rect width="3" height="8" fill="#9aa3ad"/></pattern></defs>'
+        '<rect width="8" height="8" fill="#f6f7f8"/>'
+        '<rect width="1.5" height="8" fill="#aab2bb"/></pattern></defs>'
         f'{"".join(shapes)}<g class="kec" aria-hidden="true">{outlines}</g></svg>'
         f'<h3 class="muted" id="legend-title">{w["legend"]}</h3>'
         f'<ul class="legend" aria-labelledby="legend-title">{legend}</ul></section>'
@@ -336,7 +336,7 @@ def bulletin_page(
         f"<li>{escape(b['name'])} ({t['score']} {_num(b['score'])})</li>" for b in found["best"]
     )
     league = "".join(
-        f'<tr><td class="n">{a["rank"]}</td><td>{escape(a["name"] or a["code"])}</td>'
+        f'<tr><td class="n">{a["rank"]}</td><td>{escape(a["name"] or a["code"] or "–")}</td>'
         f'<td class="n">{a["referrals"]}</td><td class="n">{_pct(a["sla_compliance"])}</td>'
         f'<td class="n">{_pct(a["rejection_rate"])}</td>'
         f'<td class="n">{_num(a["median_days_to_resolve"])}</td></tr>'
