@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +20,8 @@ from monitoring.service_layer import underperformers
 from monitoring.service_layer.reports import Ranking, RegencyMeasures, ranking, regency_measures
 from monitoring.service_layer.underperformers import Underperformers
 from monitoring.settings import MonitoringSettings
+
+PRINTED_KEPT = 8
 
 
 def checked_measure(measure: str) -> str:
@@ -39,6 +43,9 @@ async def served(unit: MonitoringUnitOfWork, settings: MonitoringSettings) -> li
 def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
     """Build the routes on units of work from `uow`."""
     api = APIRouter(tags=["publication"])
+    # The PDFs of the last bulletins printed, by the digest of their HTML: the same page is
+    # not printed twice (a print takes Chromium seconds), and a changed one is printed anew.
+    printed: OrderedDict[str, bytes] = OrderedDict()
 
     def resolve(regency: str | None, period: str | None, *, month: bool = False) -> tuple[str, str]:
         regency = regency or settings.regency_codes[0]
@@ -194,12 +201,21 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         if pdf.renderer(settings.pdf_chromium) is None:
             raise errors.PDF_UNAVAILABLE.error()
         html = await bulletin_html(language(lang), regency, period)
-        try:
-            data = await pdf.print_to_pdf(html, settings.pdf_chromium, settings.pdf_timeout_seconds)
-        except pdf.RendererUnavailableError:
-            raise errors.PDF_UNAVAILABLE.error() from None
-        except pdf.RenderFailedError:
-            raise errors.PDF_FAILED.error() from None
+        key = hashlib.sha256(html.encode()).hexdigest()
+        data = printed.get(key)
+        if data is None:
+            try:
+                data = await pdf.print_to_pdf(
+                    html, settings.pdf_chromium, settings.pdf_timeout_seconds
+                )
+            except pdf.RendererUnavailableError:
+                raise errors.PDF_UNAVAILABLE.error() from None
+            except pdf.RenderFailedError:
+                raise errors.PDF_FAILED.error() from None
+            printed[key] = data
+            while len(printed) > PRINTED_KEPT:
+                printed.popitem(last=False)
+        printed.move_to_end(key)
         name = f"buletin-{regency}-{period}.pdf"
         return Response(
             data,
