@@ -34,6 +34,14 @@ FROM ${PYTHON_IMAGE} AS runtime
 ARG SERVICE
 ARG MODULE
 ARG PORT
+# Debian packages a service needs at run time, none by default. Monitoring prints its monthly
+# bulletin to PDF with a headless Chromium (MONITORING_PDF_CHROMIUM): build it with
+# --build-arg EXTRA_PACKAGES=chromium to serve /buletin.pdf; without, that answers 503.
+ARG EXTRA_PACKAGES=""
+RUN if [ -n "${EXTRA_PACKAGES}" ]; then \
+        apt-get update && apt-get install -y --no-install-recommends ${EXTRA_PACKAGES} \
+        && rm -rf /var/lib/apt/lists/*; \
+    fi
 RUN groupadd --system --gid 10001 slrt \
     && useradd --system --uid 10001 --gid slrt --no-create-home --shell /usr/sbin/nologin slrt
 WORKDIR /app

@@ -87,6 +87,9 @@ PUBLIC = [
     "monitoring-rankings-kecamatan",
     "monitoring-rankings-agency",
     "monitoring-rankings-csv",
+    "monitoring-map",
+    "monitoring-underperformers",
+    "monitoring-bulletin",
 ]
 
 
@@ -567,6 +570,9 @@ def read_public(platform: Any, ticket: str, open311_ticket: str) -> dict[str, tu
         ),
         "monitoring-rankings-agency": f"{monitoring}/v1/rankings?level=agency&regency={REGENCY}",
         "monitoring-rankings-csv": f"{monitoring}/v1/rankings.csv?level=village&period=all",
+        "monitoring-map": f"{monitoring}/v1/map?period=all",
+        "monitoring-underperformers": f"{monitoring}/v1/underperformers?period=all",
+        "monitoring-bulletin": f"{monitoring}/buletin",
     }
     assert sorted(urls) == sorted(PUBLIC)
     answers = {}

@@ -28,6 +28,12 @@ class MonitoringSettings(ServiceSettings):
         description="Also rank every served regency's villages and kecamatan together.",
     )
 
+    pdf_chromium: str = Field(
+        default="chromium",
+        description="Name or path of the Chromium that prints the bulletin to PDF ('' for none).",
+    )
+    pdf_timeout_seconds: float = Field(default=60.0, gt=0)
+
     def policy(self) -> Policy:
         """The ranking policy these settings describe."""
         return Policy(

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from monitoring.adapters.agencies import AgencyNames
 from monitoring.adapters.aggregates import Aggregates
 from monitoring.adapters.facts import FactWrites
+from monitoring.adapters.maps import MapReads
 from monitoring.adapters.national import NationalStore
 from monitoring.adapters.regions import RegionReads
 from monitoring.adapters.snapshots import Snapshots
 
 
 class MonitoringUnitOfWork(
-    FactWrites, RegionReads, AgencyNames, Aggregates, Snapshots, NationalStore
+    FactWrites, RegionReads, MapReads, AgencyNames, Aggregates, Snapshots, NationalStore
 ):
     """A transaction on the monitoring schema; implements `service_layer.unit_of_work`."""
 

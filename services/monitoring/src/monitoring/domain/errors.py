@@ -42,3 +42,29 @@ AGENCIES_NEED_A_REGENCY = Message(
     "Dinas diperingkat di dalam satu kabupaten/kota: sebutkan kabupaten/kotanya.",
 )
 NO_SUCH_VILLAGE = Message("not_found", "No such village.", "Desa/kelurahan tidak ditemukan.")
+INVALID_MEASURE = Message(
+    "invalid_measure",
+    "measure is one of {measures}.",
+    "measure harus salah satu dari {measures}.",
+)
+MONTH_NEEDED = Message(
+    "invalid_period",
+    "A bulletin is of one month: period is YYYY-MM.",
+    "Buletin dibuat per bulan: period harus berupa YYYY-MM.",
+)
+PDF_UNAVAILABLE = Message(
+    "pdf_unavailable",
+    "No PDF renderer here (MONITORING_PDF_CHROMIUM names no Chromium); print the bulletin page.",
+    "Pencetak PDF tidak tersedia di sini (MONITORING_PDF_CHROMIUM tidak menunjuk Chromium); "
+    "cetak halaman buletin.",
+)
+PDF_FAILED = Message(
+    "pdf_failed",
+    "The PDF could not be made; try again or print the bulletin page.",
+    "PDF gagal dibuat; coba lagi atau cetak halaman buletin.",
+)
+NO_MAP = Message(
+    "not_found",
+    "No map of this regency: its village boundaries are not in the reference data.",
+    "Peta kabupaten ini tidak ada: batas desanya belum ada di data rujukan.",
+)

@@ -1,17 +1,19 @@
-"""`python -m monitoring seed`: the served regencies' regions and the agencies' names.
+"""`python -m monitoring seed`: the served regencies' regions and maps, the agencies' names.
 
 Idempotent. The agencies' names are kept up to date afterwards from directory.agencies.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, cast
 
 import asyncpg
 
-from monitoring.adapters.seed import save_agencies, save_regions
+from monitoring.adapters.seed import save_agencies, save_map, save_regions
 from monitoring.app import build
+from monitoring.domain.geometry import Drawing, boundaries, drawing
 from monitoring.settings import MonitoringSettings
 from slrt_shared import reference, regions
 from slrt_shared.runtime import SeedLoader, run_seed
@@ -39,6 +41,25 @@ async def load_regions(conn: asyncpg.Connection, regencies: Iterable[str]) -> in
     return len(rows)
 
 
+def map_of(regency: str) -> Drawing | None:
+    """A regency's map drawn from its reference boundaries (None when there are none)."""
+    source = reference.data_dir() / "boundaries" / f"villages_{regency}.geojson"
+    if not source.exists():
+        return None
+    return drawing(boundaries(json.loads(source.read_text(encoding="utf-8"))))
+
+
+async def load_maps(conn: asyncpg.Connection, regencies: Iterable[str]) -> list[str]:
+    """Draw and store the map of each regency with boundaries; return those drawn."""
+    drawn = []
+    for regency in sorted(set(regencies)):
+        found = map_of(regency)
+        if found is not None:
+            await save_map(conn, regency, found)
+            drawn.append(regency)
+    return drawn
+
+
 def loader(configured: Iterable[str]) -> SeedLoader:
     """The seed step: regions of the `--regency` given and of every configured regency."""
     served = list(configured)
@@ -46,6 +67,7 @@ def loader(configured: Iterable[str]) -> SeedLoader:
     async def load(conn: asyncpg.Connection, credentials: dict[str, Any], regency: str) -> None:
         # Monitoring is public: it checks no token, so the credentials carry nothing for it.
         await load_regions(conn, [regency, *served])
+        await load_maps(conn, [regency, *served])
         await save_agencies(
             conn, [(a.code, a.name_id, a.name_en, a.kind) for a in reference.agencies().values()]
         )

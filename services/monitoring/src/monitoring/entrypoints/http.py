@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from monitoring.adapters.unit_of_work import UnitOfWorkFactory
 from monitoring.domain.periods import ALL, ROLLING, current_month, months_before
 from monitoring.domain.ranking import LEVELS
-from monitoring.domain.regions import regency_of_village
-from monitoring.entrypoints import errors, page
+from monitoring.domain.regions import regency_of_village, within
+from monitoring.entrypoints import errors, page, publication, publication_http
 from monitoring.entrypoints.schemas import (
     NATIONAL,
     PERIOD,
@@ -29,6 +29,7 @@ from monitoring.entrypoints.schemas import (
     Regency,
     Scope,
 )
+from monitoring.service_layer import underperformers
 from monitoring.service_layer.reports import (
     NationalRanking,
     Ranking,
@@ -40,6 +41,7 @@ from monitoring.service_layer.reports import (
     regency_measures,
     report_card,
 )
+from monitoring.service_layer.underperformers import Underperformers
 from monitoring.settings import MonitoringSettings
 
 
@@ -244,23 +246,34 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         period: str | None = None,
         regency: Regency = None,
         kecamatan: PageKecamatan = None,
+        measure: str = "score",
     ) -> HTMLResponse:
         lang = "en" if lang == "en" else "id"
         regency, period = resolve(regency, period)
-        kecamatan = kecamatan or None
+        measure = publication_http.checked_measure(measure)
+        # A kecamatan of another regency (left from before the regency was changed) is dropped.
+        kecamatan = kecamatan if kecamatan and within(kecamatan, regency) else None
         now = datetime.now(UTC)
+        policy = settings.policy()
         async with uow() as unit:
             region = await unit.region(regency)
+            served = await publication_http.served(unit, settings)
             areas = await unit.regions([regency], "district")
-            policy = settings.policy()
             villages = await ranking(
-                Ranking(regency, period, "village", kecamatan), unit, policy=policy, now=now
+                Ranking(regency, period, "village"), unit, policy=policy, now=now
             )
             agencies = await ranking(
                 Ranking(regency, period, "agency"), unit, policy=policy, now=now
             )
+            found = await underperformers.handler(
+                Underperformers(regency, period), unit, policy=policy, now=now
+            )
+            drawing = await unit.regency_map(regency)
         periods = [*months_before(current_month(now), 12)[::-1], ROLLING]
         params = {"regency": regency, "period": period, "kecamatan": kecamatan or ""}
+        sections = publication.underperformers_section(
+            lang, found, period
+        ) + publication.map_figure(lang, drawing, villages, measure, period)
         return HTMLResponse(
             page.ranking_page(
                 lang,
@@ -268,8 +281,12 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
                 params,
                 periods,
                 areas,
-                villages,
+                [v for v in villages if within(v["code"], kecamatan)],
                 agencies,
+                regencies=served,
+                choices=publication.measure_choice(lang, measure),
+                sections=sections,
+                style=publication.MAP_STYLE,
             )
         )
 

@@ -45,6 +45,12 @@ TEXT = {
         "prompt": "Dicatat ≤ 1 hari",
         "method": "Skor 0–100: 50% pengaduan selesai, 30% rujukan tepat waktu, 20% dicatat "
         "dalam sehari; disesuaikan ke rata-rata kabupaten bila kasus sedikit.",
+        "regency": "Kabupaten",
+        "nav": "Navigasi",
+        "nav_ranking": "Peringkat",
+        "nav_map": "Peta",
+        "nav_bulletin": "Buletin bulanan",
+        "nav_guide": "Cara membaca peringkat ini",
     },
     "en": {
         "ranking": "Puskesos ranking",
@@ -84,6 +90,12 @@ TEXT = {
         "prompt": "Registered within a day",
         "method": "Score 0-100: 50% complaints closed, 30% referrals on time, 20% registered "
         "within a day; shrunk toward the district mean when cases are few.",
+        "regency": "Regency",
+        "nav": "Navigation",
+        "nav_ranking": "Ranking",
+        "nav_map": "Map",
+        "nav_bulletin": "Monthly bulletin",
+        "nav_guide": "How to read this ranking",
     },
 }
 
@@ -99,6 +111,7 @@ border-bottom:1px solid #dde3e8;text-align:left;white-space:nowrap}th{background
 td.n{text-align:right}.flag{background:#fde8e8;color:#9b1c1c;border-radius:.3rem;
 padding:0 .3rem;font-size:.8rem}.muted{color:#6b7785}.live{font-size:.8rem}
 .bar{fill:#0b5d4b}.bar2{fill:#9fd3c7}.line{fill:none;stroke:#c2410c;stroke-width:2}
+nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.4rem 0 0;padding:0}
 """
 
 
@@ -110,16 +123,40 @@ def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def _layout(lang: str, title: str, body: str, switch_query: dict[str, str]) -> str:
+def _nav(lang: str, query: dict[str, str]) -> str:
+    t = TEXT[lang]
+    keep = {"lang": lang, **{k: query[k] for k in ("regency", "period") if query.get(k)}}
+    links = [
+        ("/", t["nav_ranking"]),
+        ("/peta", t["nav_map"]),
+        ("/buletin", t["nav_bulletin"]),
+        ("/cara-membaca", t["nav_guide"]),
+    ]
+    items = "".join(
+        f'<li><a href="{escape(path + "?" + urlencode(keep))}">{escape(label)}</a></li>'
+        for path, label in links
+    )
+    return f'<nav aria-label="{t["nav"]}"><ul>{items}</ul></nav>'
+
+
+def _layout(
+    lang: str,
+    title: str,
+    body: str,
+    switch_query: dict[str, str],
+    *,
+    style: str = "",
+    path: str = "",
+) -> str:
     other = "en" if lang == "id" else "id"
-    switch = escape("?" + urlencode({**switch_query, "lang": other}))
+    switch = escape(path + "?" + urlencode({**switch_query, "lang": other}))
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
+        f"<title>{escape(title)}</title><style>{STYLE}{style}</style></head><body>"
         f'<header><h1>{escape(title)}</h1><a href="{switch}" id="lang">'
-        f"{'English' if lang == 'id' else 'Bahasa Indonesia'}</a></header>"
-        f"<main>{body}</main></body></html>"
+        f"{'English' if lang == 'id' else 'Bahasa Indonesia'}</a>{_nav(lang, switch_query)}"
+        f"</header><main>{body}</main></body></html>"
     )
 
 
@@ -131,8 +168,17 @@ def ranking_page(
     kecamatan: list[dict[str, Any]],
     villages: list[dict[str, Any]],
     agencies: list[dict[str, Any]],
+    *,
+    regencies: list[tuple[str, str]] | None = None,
+    choices: str = "",
+    sections: str = "",
+    style: str = "",
 ) -> str:
-    """The ranking of a regency's Puskesos and its agency league table."""
+    """The ranking of a regency's Puskesos and its agency league table.
+
+    `regencies` (code, name) are offered to pick from; `choices` are more fields of the form
+    and `sections` come before the ranking (the under-performers, the map).
+    """
     t = TEXT[lang]
     options = "".join(
         f'<option value="{escape(p)}"{" selected" if p == params["period"] else ""}>'
@@ -174,11 +220,15 @@ def ranking_page(
     )
     body = (
         f'<form method="get"><input type="hidden" name="lang" value="{lang}">'
+        f"{regency_picker(lang, regencies or [], params['regency'])}"
         f'<label>{t["period"]}<select name="period">{options}</select></label>'
         f'<label>{t["kecamatan"]}<select name="kecamatan">{kec_options}</select></label>'
+        f"{choices}"
         f'<button type="submit">{t["show"]}</button> <a href="{csv}">{t["csv"]}</a>'
         f'<span class="live muted" id="live">{t["live"]}</span></form>'
-        f'<p class="muted">{escape(t["method"])}</p>'
+        f'<p class="muted">{escape(t["method"])} '
+        f'<a href="{escape("/cara-membaca?" + urlencode({"lang": lang}))}">{t["nav_guide"]}</a></p>'
+        f"{sections}"
         f'<h2>{t["ranking"]} — {escape(shown)}</h2><div class="scroll" id="ranking" '
         f'tabindex="0" role="region" aria-label="{t["ranking"]}">'
         f"<table><thead><tr><th>{t['rank']}</th><th>{t['village']}</th><th>{t['received']}</th>"
@@ -194,11 +244,24 @@ def ranking_page(
         "var s=new EventSource('/v1/rankings/stream');s.onmessage=function(){"
         "fetch(location.href).then(function(r){return r.text()}).then(function(h){"
         "var d=new DOMParser().parseFromString(h,'text/html');"
-        "['ranking','agencies'].forEach(function(id){document.getElementById(id).innerHTML="
-        "d.getElementById(id).innerHTML});document.getElementById('live').textContent="
+        "['ranking','agencies','underperformers','map'].forEach(function(id){"
+        "var e=document.getElementById(id);if(e)e.innerHTML=d.getElementById(id).innerHTML});"
+        "document.getElementById('live').textContent="
         "new Date().toLocaleTimeString()})}})();</script>"
     )
-    return _layout(lang, f"{t['ranking']} {regency_name}", body, params)
+    return _layout(lang, f"{t['ranking']} {regency_name}", body, params, style=style)
+
+
+def regency_picker(lang: str, regencies: list[tuple[str, str]], chosen: str) -> str:
+    """A select of the served regencies (nothing when only one is served)."""
+    if len(regencies) < 2:
+        return f'<input type="hidden" name="regency" value="{escape(chosen)}">'
+    options = "".join(
+        f'<option value="{escape(code)}"{" selected" if code == chosen else ""}>'
+        f"{escape(name)}</option>"
+        for code, name in regencies
+    )
+    return f'<label>{TEXT[lang]["regency"]}<select name="regency">{options}</select></label>'
 
 
 def _village_row(lang: str, v: dict[str, Any], params: dict[str, str]) -> str:

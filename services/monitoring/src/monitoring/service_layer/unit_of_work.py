@@ -49,6 +49,9 @@ class UnitOfWork(Protocol):
     async def regions(self, regencies: list[str] | None, level: str) -> list[dict[str, Any]]:
         """Villages or kecamatan ('district') of some regencies (None: all), by code."""
 
+    async def regency_map(self, regency: str) -> dict[str, Any] | None:
+        """A regency's map: width, height, and `villages`/`kecamatan` paths by code; or None."""
+
     async def tallies(
         self,
         regencies: list[str] | None,
