@@ -55,57 +55,62 @@ CREATE TRIGGER referral_facts_village_months AFTER INSERT OR UPDATE ON referral_
 
 -- The village-months noted stale (as the statement's snapshot sees the notes and the facts); a
 -- referral's note whose complaint is not there yet is left to the complaint's own note.
+-- `OFFSET 0` keeps each lookup a probe of the complaint's key: a few notes must never cost a
+-- scan of the country's complaints.
 CREATE FUNCTION stale_village_months() RETURNS TABLE (village_code text, month date)
 LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
     SELECT s.village_code, s.month FROM village_month_stale s WHERE s.complaint_id IS NULL
     UNION
     SELECT c.village_code, month_of(c.received_at)
-    FROM village_month_stale s JOIN complaint_facts c USING (complaint_id)
+    FROM (SELECT DISTINCT complaint_id FROM village_month_stale
+          WHERE complaint_id IS NOT NULL) s
+    CROSS JOIN LATERAL (SELECT f.village_code, f.received_at FROM complaint_facts f
+                        WHERE f.complaint_id = s.complaint_id OFFSET 0) c
     WHERE c.received_at IS NOT NULL
 $$;
 
--- The rows of some village-months as their facts say now, all keys in one pass; a key without
--- complaints comes back with null arrays (its row is to go). The SLA rule is
--- `domain.measures.is_sla_judged`/`is_sla_met` (as in adapters/aggregates.py): judged when due,
--- not rejected, and resolved or past due (the clock part is left to the reader: a null
--- `ref_due_us` is never judged); met when resolved by its due time.
+-- The rows of some village-months as their facts say now, in one statement; a key without
+-- complaints comes back with null arrays (its row is to go). Each key is read by its own index
+-- probes (the aggregates keep the lateral reads apart), whatever the planner guesses of how
+-- many keys there are. The SLA rule is `domain.measures.is_sla_judged`/`is_sla_met` (as in
+-- adapters/aggregates.py): judged when due, not rejected, and resolved or past due (the clock
+-- part is left to the reader: a null `ref_due_us` is never judged); met when resolved by its
+-- due time.
 CREATE FUNCTION village_months_of(villages text[], months date[])
 RETURNS TABLE (village_code text, month date, kecamatan_code text, regency_code text,
                received_us bigint[], prompt boolean[], close_us bigint[],
                ref_received_us bigint[], ref_due_us bigint[], ref_resolved boolean[],
                ref_met boolean[], ref_escalations int[], ref_again boolean[])
 LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
-    WITH k AS (
-        SELECT DISTINCT u.v, u.m FROM unnest(villages, months) AS u(v, m)
-    ), c AS (
-        SELECT k.v, k.m, f.complaint_id, f.kecamatan_code, f.regency_code,
-               epoch_us(f.received_at) AS r_us,
-               coalesce(f.received_at - f.recorded_at <= interval '1 day', false) AS prompt,
-               CASE WHEN f.closed_at IS NOT NULL
-                    THEN epoch_us(f.closed_at) - epoch_us(f.received_at) END AS close_us
-        FROM k JOIN complaint_facts f ON f.village_code = k.v
-         AND f.received_at >= (k.m::timestamp AT TIME ZONE 'UTC')
-         AND f.received_at < ((k.m + interval '1 month')::timestamp AT TIME ZONE 'UTC')
-    ), ca AS (
+    SELECT k.v, k.m, ca.kec, ca.reg, ca.received_us, ca.prompt, ca.close_us,
+           coalesce(ra.received_us, '{}'), coalesce(ra.due, '{}'), coalesce(ra.resolved, '{}'),
+           coalesce(ra.met, '{}'), coalesce(ra.escalations, '{}'), coalesce(ra.again, '{}')
+    FROM (SELECT DISTINCT u.v, u.m, (u.m::timestamp AT TIME ZONE 'UTC') AS since,
+                 ((u.m + interval '1 month')::timestamp AT TIME ZONE 'UTC') AS until
+          FROM unnest(villages, months) AS u(v, m)) k
+    CROSS JOIN LATERAL (
         -- One aggregation each, so the arrays of one row stay aligned element by element.
-        SELECT c.v, c.m, min(c.kecamatan_code) AS kec, min(c.regency_code) AS reg,
-               array_agg(c.r_us) AS received_us, array_agg(c.prompt) AS prompt,
-               array_agg(c.close_us) AS close_us
-        FROM c GROUP BY 1, 2
-    ), ra AS (
-        SELECT c.v, c.m, array_agg(c.r_us) AS received_us,
+        SELECT min(f.kecamatan_code) AS kec, min(f.regency_code) AS reg,
+               array_agg(epoch_us(f.received_at)) AS received_us,
+               array_agg(coalesce(f.received_at - f.recorded_at <= interval '1 day', false))
+                 AS prompt,
+               array_agg(CASE WHEN f.closed_at IS NOT NULL
+                              THEN epoch_us(f.closed_at) - epoch_us(f.received_at) END)
+                 AS close_us
+        FROM complaint_facts f
+        WHERE f.village_code = k.v AND f.received_at >= k.since AND f.received_at < k.until
+    ) ca
+    CROSS JOIN LATERAL (
+        SELECT array_agg(epoch_us(f.received_at)) AS received_us,
                array_agg(CASE WHEN r.due_at IS NOT NULL AND NOT r.rejected
                               THEN epoch_us(r.due_at) END) AS due,
                array_agg(r.resolved_at IS NOT NULL) AS resolved,
                array_agg(coalesce(r.due_at IS NOT NULL AND NOT r.rejected
                                   AND r.resolved_at <= r.due_at, false)) AS met,
                array_agg(r.escalations) AS escalations, array_agg(r.attempt > 1) AS again
-        FROM c JOIN referral_facts r USING (complaint_id) GROUP BY 1, 2
-    )
-    SELECT k.v, k.m, ca.kec, ca.reg, ca.received_us, ca.prompt, ca.close_us,
-           coalesce(ra.received_us, '{}'), coalesce(ra.due, '{}'), coalesce(ra.resolved, '{}'),
-           coalesce(ra.met, '{}'), coalesce(ra.escalations, '{}'), coalesce(ra.again, '{}')
-    FROM k LEFT JOIN ca ON ca.v = k.v AND ca.m = k.m LEFT JOIN ra ON ra.v = k.v AND ra.m = k.m
+        FROM complaint_facts f JOIN referral_facts r USING (complaint_id)
+        WHERE f.village_code = k.v AND f.received_at >= k.since AND f.received_at < k.until
+    ) ra
 $$;
 
 -- Recompute every village-month noted stale, once each, and forget the notes; return the keys.
@@ -122,7 +127,9 @@ BEGIN
         SELECT t.village_code AS v, t.month AS m FROM taken t WHERE t.complaint_id IS NULL
         UNION
         SELECT c.village_code, month_of(c.received_at)
-        FROM taken t JOIN complaint_facts c USING (complaint_id)
+        FROM (SELECT DISTINCT t.complaint_id FROM taken t WHERE t.complaint_id IS NOT NULL) t
+        CROSS JOIN LATERAL (SELECT f.village_code, f.received_at FROM complaint_facts f
+                            WHERE f.complaint_id = t.complaint_id OFFSET 0) c
         WHERE c.received_at IS NOT NULL
     ), fresh AS MATERIALIZED (
         SELECT * FROM village_months_of(ARRAY(SELECT k.v FROM keys k),
