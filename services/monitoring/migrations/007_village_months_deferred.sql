@@ -20,7 +20,9 @@ DROP FUNCTION referral_facts_changed();
 DROP FUNCTION refresh_village_month(text, date);
 DROP FUNCTION lock_complaint(uuid);
 DROP FUNCTION rebuild_village_months();
-DROP TABLE village_month_changes;
+-- `village_month_changes` stays, empty: the pods of the release before read it until the roll
+-- ends (their ranking job then sees no change, and a new pod's takes over); a later release
+-- drops it.
 
 CREATE FUNCTION complaint_facts_noted() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
