@@ -44,45 +44,6 @@ def _micros(expression: str) -> str:
     return f"(extract(epoch FROM {expression}) * 1000000)::bigint"
 
 
-# What `tally_months` counts of one village-month over its whole month, in Postgres; `$now`
-# (the last argument) is the moment in microseconds since 2020. The SLA rule is
-# `domain.measures.is_sla_judged`: judged when due (and not rejected: `ref_due_us` is then
-# null) and resolved or past due.
-WHOLE_MONTH_TALLY = (
-    "v.village_code, cardinality(v.received_us),"
-    " (SELECT count(*) FROM unnest(v.prompt) p WHERE p),"
-    " ARRAY(SELECT c FROM unnest(v.close_us) c WHERE c IS NOT NULL),"
-    " ARRAY(SELECT r FROM unnest(v.received_us, v.close_us) u(r, c) WHERE c IS NULL),"
-    " (SELECT count(*) FROM unnest(v.ref_due_us, v.ref_resolved) u(d, s)"
-    "  WHERE d IS NOT NULL AND (s OR d < $now)),"
-    " (SELECT count(*) FROM unnest(v.ref_met) m WHERE m),"
-    " (SELECT coalesce(sum(e), 0) FROM unnest(v.ref_escalations) e),"
-    " (SELECT count(*) FROM unnest(v.ref_again) a WHERE a)"
-)
-
-
-def _first_moment(month: date | None) -> datetime | None:
-    return None if month is None else datetime(month.year, month.month, 1, tzinfo=UTC)
-
-
-def _current_village_months(
-    columns: str, regencies: list[str] | None, since: date | None, until: date | None
-) -> tuple[str, list[Any]]:
-    """A statement reading `columns` of the village-months as the facts say now (see
-    `current_village_months`), its arguments; `$now` is numbered one after them."""
-    where, args = _village_month_scope(regencies, since, until, None)
-    scope = "".join(f" AND {w}" for w in where)
-    sql = (
-        "WITH s AS MATERIALIZED (SELECT * FROM stale_village_months())"
-        f" SELECT {columns} FROM village_months v WHERE NOT EXISTS"
-        " (SELECT FROM s WHERE s.village_code = v.village_code AND s.month = v.month)"
-        f"{scope} UNION ALL SELECT {columns} FROM village_months_of("
-        "ARRAY(SELECT village_code FROM s), ARRAY(SELECT month FROM s)) v"
-        f" WHERE v.received_us IS NOT NULL{scope}"
-    )
-    return sql.replace("$now", f"${len(args) + 1}"), args
-
-
 def _village_month_scope(
     regencies: list[str] | None,
     since: date | None,
@@ -136,8 +97,18 @@ class Aggregates(PgUnitOfWork):
         """The village-months as the facts say now: the stored rows, and those noted stale since
         the last refresh recomputed from the facts (read, not written), in one statement.
         """
-        sql, args = _current_village_months(VILLAGE_MONTH_COLUMNS, regencies, since, until)
-        return [VillageMonth(*r) for r in await self.conn.fetch(sql, *args)]
+        where, args = _village_month_scope(regencies, since, until, None)
+        scope = "".join(f" AND {w}" for w in where)
+        rows = await self.conn.fetch(
+            "WITH s AS MATERIALIZED (SELECT * FROM stale_village_months())"
+            f" SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months v WHERE NOT EXISTS"
+            " (SELECT FROM s WHERE s.village_code = v.village_code AND s.month = v.month)"
+            f"{scope} UNION ALL SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months_of("
+            "ARRAY(SELECT village_code FROM s), ARRAY(SELECT month FROM s)) v"
+            f" WHERE v.received_us IS NOT NULL{scope}",
+            *args,
+        )
+        return [VillageMonth(*r) for r in rows]
 
     async def refresh_village_months(self) -> set[tuple[str, date]]:
         """Recompute the village-months noted stale (once each, one statement); return their keys.
@@ -163,52 +134,17 @@ class Aggregates(PgUnitOfWork):
         """
         since = month_of(start) if start is not None else None
         until = month_of(end) if end is not None else None
-        now_us = microseconds(now)
-        if start is None or start == _first_moment(since):
-            return await self._whole_month_tallies(regencies, since, until, level, now_us)
         grouped: dict[str, list[VillageMonth]] = defaultdict(list)
         for part in await self.current_village_months(regencies, since, until):
             area = part.village if level == "village" else kecamatan_of(part.village)
             grouped[area].append(part)
-        start_us = microseconds(start)
+        now_us = microseconds(now)
+        start_us = microseconds(start) if start is not None else None
         out = {}
         for area, parts in grouped.items():
             t = tally_months(parts, now_us, start_us)
             if t is not None:
                 out[area] = t
-        return out
-
-    async def _whole_month_tallies(
-        self,
-        regencies: list[str] | None,
-        since: date | None,
-        until: date | None,
-        level: str,
-        now_us: int,
-    ) -> dict[str, Tally]:
-        """`tallies` over whole months: each village-month's counts taken in Postgres, only the
-        durations the medians need coming back (what `tally_months` counts, element by element).
-        """
-        sql, args = _current_village_months(WHOLE_MONTH_TALLY, regencies, since, until)
-        rows = await self.conn.fetch(sql, *args, now_us)
-        grouped: dict[str, list[Any]] = defaultdict(list)
-        for r in rows:
-            grouped[r[0] if level == "village" else kecamatan_of(r[0])].append(r)
-        out = {}
-        for area, parts in grouped.items():
-            received = sum(r[1] for r in parts)
-            if not received:
-                continue
-            out[area] = Tally(
-                received,
-                sum(r[2] for r in parts),
-                [c / MICROSECONDS_PER_DAY for r in parts for c in r[3]],
-                [(now_us - o) / MICROSECONDS_PER_DAY for r in parts for o in r[4]],
-                sum(r[5] for r in parts),
-                sum(r[6] for r in parts),
-                sum(r[7] for r in parts),
-                sum(r[8] for r in parts),
-            )
         return out
 
     async def agency_tallies(
