@@ -87,6 +87,13 @@ class ComplaintPii(EventData):
     details: dict[str, str] = Field(
         default_factory=dict, description="Further data the needs require (by service)."
     )
+    need_details: dict[str, str] = Field(
+        default_factory=dict,
+        description="What the operator wrote for a need, by its service code (at most 500"
+        " characters each); each need's agency is shown its own need's detail only. Personal"
+        " data: erased with the rest of this record. Absent in events from before the field.",
+        examples=[{"JKN-PBI": "Kartu PBI ditolak di Puskesmas Cikampek sejak Maret 2025."}],
+    )
 
 
 class ComplaintPiiErased(EventData):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from intake.domain.complaints import MAX_NEED_DETAIL
 from intake.domain.listing import MAX_CLIENT_ID, MAX_LIMIT
 from intake.domain.subjects import MAX_REASON
 
@@ -28,6 +29,18 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     "description_too_long": (
         "Uraian paling banyak 4000 karakter.",
         "The description has at most 4000 characters.",
+    ),
+    "need_detail_not_a_need": (
+        "Rincian kebutuhan hanya untuk layanan yang tercantum di needs.",
+        "A need's detail is given only for a service listed in needs.",
+    ),
+    "need_detail_required": (
+        "Rincian kebutuhan tidak boleh kosong; hapus saja bila tidak ada.",
+        "A need's detail may not be empty; leave it out instead.",
+    ),
+    "need_detail_too_long": (
+        f"Rincian kebutuhan paling banyak {MAX_NEED_DETAIL} karakter.",
+        f"A need's detail has at most {MAX_NEED_DETAIL} characters.",
     ),
     "unknown_channel": ("Saluran pengaduan tidak dikenal.", "Not a known channel."),
     "timezone_required": (

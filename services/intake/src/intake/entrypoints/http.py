@@ -208,6 +208,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
             recorded_at=row["recorded_at"],
             received_at=row["received_at"],
             closed_at=row["closed_at"],
+            need_details=None if erased else row["need_details"],
             resident=None
             if erased
             else ResidentIn(

@@ -237,6 +237,13 @@ def _complaint(form: dict[str, str]) -> ComplaintIn:
                     "phone": form.get("phone") or None,
                     "address": form.get("address_string") or None,
                 },
+                # Open311 names one service: its detail is that need's (the key is checked as
+                # the JSON API's is, so an empty one is refused the same way).
+                **(
+                    {"need_details": {form.get("service_code", ""): form["attribute[DETAIL]"]}}
+                    if "attribute[DETAIL]" in form
+                    else {}
+                ),
             }
         )
     except ValidationError as exc:
@@ -298,6 +305,17 @@ def _definition(code: str, villages: list[Any]) -> dict[str, Any]:
                 "order": 2,
                 "description": "Desa/kelurahan of the Puskesos",
                 "values": [{"key": v["code"], "name": v["name"]} for v in villages],
+            },
+            {
+                "variable": True,
+                "code": "DETAIL",
+                "datatype": "text",
+                "required": False,
+                "datatype_description": "At most 500 characters; shown to the agency of this "
+                "service only, with the resident's data.",
+                "order": 3,
+                "description": "Rincian kebutuhan (what the agency must know to act)",
+                "values": [],
             },
         ],
     }

@@ -126,6 +126,7 @@ def _announce(uow: UnitOfWork, registered: Registered, event_id: UUID) -> None:
         phone=c.resident.phone,
         address=c.resident.address,
         description=c.description,
+        need_details=dict(c.need_details),
     )
     subject = registered.complaint_id
     at = registered.received_at
