@@ -50,7 +50,9 @@ AGENCY, NEXT_AGENCY = "DINSOS", "DISKOPUKM"  # GRADUASI goes to DINSOS first, th
 DIAGNOSIS = "katarak senilis bilateral"
 NOTE = f"Ibu {RESIDENT['name']} (NIK {RESIDENT['nik']}), diagnosis {DIAGNOSIS}"
 REASON = f"Ibu {RESIDENT['name']} NIK {RESIDENT['nik']} sudah dibantu program lain"
-SCANNED = [*SECRETS, DIAGNOSIS]
+# What the operator wrote for the basic need: personal data its agency sees, nobody else.
+NEED_DETAIL = "tongkat putih dicuri di pasar Cilamaya"
+SCANNED = [*SECRETS, DIAGNOSIS, NEED_DETAIL]
 # complaint.pii and the agencies' own topics are the personal ones: the scan reads them only to
 # prove it finds the resident there. Every other topic of the run must hold none.
 EVENT_TOPICS = [t for t in topics.EVENT_TOPICS if t != topics.COMPLAINT_PII]
@@ -401,6 +403,7 @@ def register_by_open311(platform: Any) -> str:
         "phone": RESIDENT["phone"],
         "address_string": RESIDENT["address"],
         "description": "Rumah Ibu Kartini bocor, penyandang disabilitas netra.",
+        "attribute[DETAIL]": NEED_DETAIL,
     }
     answer = httpx.post(f"{platform.urls['intake']}/open311/v2/requests.json", data=form)
     assert answer.status_code == 201, answer.text
@@ -429,6 +432,7 @@ def live(platform: Any, test_env: Any, hook: EchoingReceiver, marker: str) -> Sc
             "channel": "walk_in",
             "recorded_at": "2025-06-26T09:15:00+07:00",
             "resident": RESIDENT,
+            "need_details": {BASIC: NEED_DETAIL},
         }
     )
     complaint_id, ticket = accepted["complaint_id"], accepted["ticket"]
@@ -603,6 +607,12 @@ def test_the_scan_finds_the_resident_where_the_resident_belongs(scan: Scan) -> N
     # intake's and the gateway's tables hold the resident: the table scan would see it.
     for schema in ("intake", "gateway"):
         assert findings(table_places(scan, schema)), schema
+    # The need's detail travels and is kept where the resident's data is, and reaches its agency.
+    for personal in (topics.COMPLAINT_PII, topics.agency_topic(AGENCY)):
+        texts = (t for r in scan.topic(personal) for _, t in r.parts())
+        assert any(leaks(t, [NEED_DETAIL]) for t in texts), personal
+    for schema in ("intake", "gateway"):
+        assert any(leaks(t, [NEED_DETAIL]) for _, t in table_places(scan, schema)), schema
     # What the failing receiver answered held the resident's data: the delivery log could too.
     assert findings([("receiver", b"".join(scan.webhook_failed).decode())])
 

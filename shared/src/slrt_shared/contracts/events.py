@@ -280,6 +280,13 @@ class AgencyReferral(EventData):
     resident: Resident | None = Field(
         default=None, description="Resident's data, limited to what the service needs."
     )
+    need_detail: str | None = Field(
+        default=None,
+        description="What the Puskesos operator wrote for this referral's need, whatever the"
+        " service's pii_level (never another need's). Personal data: null without the"
+        " resident's data and once erased. Absent in copies from before the field.",
+        examples=["Kartu PBI ditolak di Puskesmas Cikampek sejak Maret 2025."],
+    )
     at: datetime = Field(description="When the change happened.")
 
 
