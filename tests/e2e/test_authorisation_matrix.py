@@ -146,7 +146,9 @@ ROWS = [
         "POST",
         "/open311/v2/{name}",
         lambda w: "/open311/v2/requests.json",
-        only({"operator": OK, "other_operator": 403, "district": 403}, 401),
+        # An api_key that is not valid (unknown, an agency's or the admin's) is GeoReport v2's
+        # 403, another village's or district staff's too (wrong village); none at all a 401.
+        only({"operator": OK, "anonymous": 401}, 403),
         form=lambda w, token: {
             "jurisdiction_id": "32.15",
             "service_code": "JKN-PBI",
@@ -170,7 +172,7 @@ ROWS = [
         "/open311/v2/requests/{name}",
         lambda w: f"/open311/v2/requests/{w.ticket}.json",
         # JKN-PBI is a sensitive service: shown only to a key of its village or regency.
-        only({"anonymous": HIDDEN, "operator": OK, "other_operator": HIDDEN, "district": OK}, 401),
+        only({"anonymous": HIDDEN, "operator": OK, "other_operator": HIDDEN, "district": OK}, 403),
         query=lambda token: {"api_key": token} if token else {},
     ),
     # referral

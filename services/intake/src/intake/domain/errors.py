@@ -82,6 +82,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
         "Token operator yang sah diperlukan.",
         "A valid operator token is required.",
     ),
+    "invalid_api_key": (
+        "api_key ini tidak dikenal atau sudah dicabut.",
+        "This api_key is not known or was revoked.",
+    ),
     "rate_limited": (
         "Terlalu banyak permintaan dengan token ini: coba lagi {wait} detik.",
         "Too many requests with this token: try again in {wait} seconds.",
