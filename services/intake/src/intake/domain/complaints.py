@@ -90,6 +90,7 @@ class Registered:
     received_at: datetime
     complaint: NewComplaint
     possible_duplicate_of: tuple[UUID, ...] = field(default=())
+    resident_code_hash: str | None = None
 
 
 def normalise_phone(phone: str) -> str:

@@ -104,6 +104,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
         "You may register only for your own village.",
     ),
     "invalid_complaint": ("Pengaduan tidak sah.", "The complaint is not valid."),
+    "wrong_resident_code": (
+        "Tiket atau kode warga tidak cocok.",
+        "The ticket and the resident's code do not match.",
+    ),
     "complaint_not_found": ("Pengaduan tidak ditemukan.", "No such complaint."),
     "ticket_not_found": (
         "Tidak ada pengaduan dengan tiket ini.",

@@ -101,8 +101,10 @@ def error(fmt: str, status_code: int, description: str) -> Response:
     )
 
 
-def router(uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str]) -> APIRouter:
-    """Build the GeoReport v2 routes."""
+def router(
+    uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str], code_key: bytes = b""
+) -> APIRouter:
+    """Build the GeoReport v2 routes (`code_key`: the secret of the residents' codes)."""
     api = APIRouter(prefix=PREFIX, tags=["open311"])
 
     def fmt_of(name: str) -> str:
@@ -217,14 +219,17 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str]) -> AP
                 repr(sorted((k, v) for k, v in form.items() if k != "api_key"))
             )
             command = RegisterComplaint(
-                caller, to_domain(body), digest, datetime.now(UTC), "open311", digest
+                caller, to_domain(body), digest, datetime.now(UTC), "open311", digest, code_key
             )
-            row = (await registered(command, uow, "en")).row
+            done = await registered(command, uow, "en")
+            row = done.row
             answer = [
                 {
                     "service_request_id": row["ticket"],
                     "service_notice": "Track it at /v1/track/" + row["ticket"],
                     "account_id": None,
+                    # Only to the form that created the request: a resend is answered without.
+                    "resident_code": done.resident_code,
                 }
             ]
             return render(answer, fmt, "service_requests", "request", 201)

@@ -62,6 +62,15 @@ class ComplaintAccepted(BaseModel):
         default_factory=list,
         description="Open complaints of the same resident with a same need: linked, not refused.",
     )
+    resident_code: str | None = Field(
+        default=None,
+        description="The resident's code, shown ONLY in the answer that created the "
+        "complaint: print it on the receipt. With the ticket it lets the resident act on the "
+        "complaint. It is kept only as a keyed hash, never logged, never on an event and never "
+        "shown again: a repeat of the request answers null. Null too when no code key is "
+        "configured.",
+        examples=["K7M2-9QXA"],
+    )
 
 
 class BatchIn(BaseModel):
@@ -93,6 +102,12 @@ class BatchItemResult(BaseModel):
     complaint_id: UUID | None = None
     ticket: str | None = None
     possible_duplicate_of: list[UUID] = Field(default_factory=list)
+    resident_code: str | None = Field(
+        default=None,
+        description="The resident's code, only in the item that created the complaint (not "
+        "when `existing`).",
+        examples=["K7M2-9QXA"],
+    )
     errors: list[ItemProblem] = Field(default_factory=list)
 
 
