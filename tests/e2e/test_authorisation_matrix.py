@@ -300,6 +300,24 @@ ROWS = [
         only({"district": HIDDEN, "admin": HIDDEN}, 401),  # past authentication: not complete
     ),
     Row("referral", "GET", "/v1/calendar/audit", lambda w: "/v1/calendar/audit", STAFF),
+    # The personal accounts of secretariat and kecamatan staff: the admin's (a bad area here, so
+    # the admin's call is a 422 about the request and issues nothing).
+    Row(
+        "referral",
+        "POST",
+        "/v1/admin/staff",
+        lambda w: "/v1/admin/staff",
+        ADMIN,
+        body=lambda w: {"kind": "secretariat", "area_code": "32.15.04", "name": "Uji hak akses"},
+    ),
+    Row("referral", "GET", "/v1/admin/staff", lambda w: "/v1/admin/staff", ADMIN),
+    Row(
+        "referral",
+        "DELETE",
+        "/v1/admin/staff/{account_id}",
+        lambda w: f"/v1/admin/staff/{uuid.uuid4()}",
+        only({"admin": HIDDEN}, 401),  # past authentication: no such account
+    ),
     # agency-gateway
     Row("agency-gateway", "GET", "/v1/referrals", lambda w: "/v1/referrals", READ_ANY),
     Row("agency-gateway", "GET", "/v1/me", lambda w: "/v1/me", READ_ANY),

@@ -12,6 +12,7 @@ import asyncpg
 
 from referral.adapters.calendar import PgCalendarStore
 from referral.adapters.rule_cache import RULE_SQL, RoutingRules, pick, rule_of
+from referral.adapters.staff_accounts import StaffQueries, staff_of
 from referral.domain.referrals import Asked, Case, Referral, Transition
 from referral.domain.routing import RegisteredAgency, RoutingRule
 from referral.domain.staff import Staff
@@ -26,7 +27,7 @@ UPSERT_AGENCY = (
 )
 
 
-class ReferralUnitOfWork(PgUnitOfWork):
+class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
     """A transaction on the referral schema with its queries (rules from the process's cache)."""
 
     def __init__(
@@ -271,11 +272,18 @@ class ReferralUnitOfWork(PgUnitOfWork):
         return [dict(r) for r in rows]
 
     async def staff(self, token_hash: str) -> Staff | None:
-        """District staff or admin holding a token."""
+        """District staff, the admin, or the person of an active personal account."""
         row = await self.conn.fetchrow(
             "SELECT kind, regency_code FROM staff_tokens WHERE token_hash = $1", token_hash
         )
-        return Staff(row["kind"], row["regency_code"]) if row else None
+        if row:
+            return Staff(row["kind"], row["regency_code"])
+        account = await self.conn.fetchrow(
+            "SELECT id, kind, area_code, name FROM staff_accounts"
+            " WHERE token_hash = $1 AND revoked_at IS NULL",
+            token_hash,
+        )
+        return staff_of(account) if account else None
 
 
 def _logged(asked: Asked | None) -> str:

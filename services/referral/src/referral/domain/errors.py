@@ -32,7 +32,7 @@ class Refusal(Exception):  # noqa: N818 - a refusal is an answer, not a failure
         super().__init__(self.message)
 
 
-# Authentication (401)
+# Authentication (401) and authorisation (403)
 STAFF_OR_ADMIN_REQUIRED = Message(
     "unauthenticated",
     "A district staff or admin token is required.",
@@ -41,6 +41,34 @@ STAFF_OR_ADMIN_REQUIRED = Message(
 ADMIN_REQUIRED = Message(
     "unauthenticated", "The admin token is required.", "Diperlukan token admin."
 )
+REGENCY_STAFF_REQUIRED = Message(
+    "forbidden",
+    "Only staff of the whole regency (district, secretariat) or the admin may do this.",
+    "Hanya staf tingkat kabupaten (dinas, sekretariat) atau admin yang boleh melakukan ini.",
+)
+
+# Personal accounts of secretariat and kecamatan staff
+STAFF_NAME_INVALID = Message(
+    "staff_name_invalid",
+    "The person's name must have 1 to 200 characters.",
+    "Nama orang harus 1 sampai 200 karakter.",
+)
+STAFF_KIND_INVALID = Message(
+    "staff_kind_invalid",
+    "kind must be secretariat or kecamatan.",
+    "Jenis akun harus secretariat (sekretariat) atau kecamatan.",
+)
+STAFF_AREA_INVALID = Message(
+    "staff_area_invalid",
+    "The area must be a regency code (32.15) for the secretariat, a kecamatan code (32.15.02)"
+    " for kecamatan staff.",
+    "Wilayah harus kode kabupaten/kota (32.15) untuk sekretariat, kode kecamatan (32.15.02)"
+    " untuk staf kecamatan.",
+)
+NO_STAFF_ACCOUNT = Message(
+    "not_found", "No active account with this id.", "Tidak ada akun aktif dengan id ini."
+)
+ACCOUNT_ERRORS = {m.code: m for m in (STAFF_NAME_INVALID, STAFF_KIND_INVALID, STAFF_AREA_INVALID)}
 
 # Cases and referrals (404: another regency's case is answered as one that does not exist)
 NO_CASE = Message("not_found", "No such case.", "Kasus tidak ditemukan.")

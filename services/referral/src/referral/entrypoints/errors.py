@@ -10,6 +10,7 @@ from slrt_shared.http import ApiError
 
 _STATUS = {
     "unauthenticated": 401,
+    "forbidden": 403,
     "not_found": 404,
     "unknown_service": 404,
     "holiday_not_found": 404,

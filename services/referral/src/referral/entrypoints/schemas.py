@@ -197,3 +197,29 @@ class AuditOut(BaseModel):
     by: str
     via: str = Field(examples=["api", "cli", "seed"])
     at: dt.datetime
+
+
+class StaffIn(BaseModel):
+    """A person's account to issue: the secretariat of a regency, or staff of a kecamatan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(examples=["secretariat", "kecamatan"], max_length=20)
+    area_code: str = Field(
+        examples=["32.15", "32.15.02"],
+        max_length=20,
+        description="A regency for the secretariat, a kecamatan for kecamatan staff.",
+    )
+    name: str = Field(examples=["Siti Rahayu"], max_length=400)
+
+
+class StaffOut(BaseModel):
+    """A personal account; `token` only in the answer that issued it."""
+
+    id: UUID
+    kind: str
+    area_code: str
+    name: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    token: str | None = Field(None, description="Shown once; only its hash is kept.")
