@@ -300,6 +300,16 @@ ROWS = [
         only({"district": HIDDEN, "admin": HIDDEN}, 401),  # past authentication: not complete
     ),
     Row("referral", "GET", "/v1/calendar/audit", lambda w: "/v1/calendar/audit", STAFF),
+    # The secretariat's work: a named secretariat person or the admin (the admin's try here has
+    # an unknown reason code: a 422 about the request, nothing changed); district staff 403.
+    Row(
+        "referral",
+        "POST",
+        "/v1/referrals/{referral_id}/extend",
+        lambda w: f"/v1/referrals/{w.referral_id}/extend",
+        only({"admin": OK, "district": 403}, 401),
+        body=lambda w: {"due_at": "2099-01-01T00:00:00+07:00", "reason_code": "uji"},
+    ),
     # The personal accounts of secretariat and kecamatan staff: the admin's (a bad area here, so
     # the admin's call is a 422 about the request and issues nothing).
     Row(

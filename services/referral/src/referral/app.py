@@ -67,7 +67,7 @@ def build(
     )
     app.state.routing_rules = routing_rules
     auth = Authentication(uow, settings.admin_token)
-    app.include_router(http.router(uow, auth))
+    app.include_router(http.router(uow, auth, context))
     app.include_router(rules.router(uow, auth))
     app.include_router(staff_http.router(uow, auth))
     app.include_router(

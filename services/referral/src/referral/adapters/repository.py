@@ -13,6 +13,7 @@ import asyncpg
 from referral.adapters.calendar import PgCalendarStore
 from referral.adapters.rule_cache import RULE_SQL, RoutingRules, pick, rule_of
 from referral.adapters.staff_accounts import StaffQueries, staff_of
+from referral.domain.casework_log import CaseAction
 from referral.domain.referrals import Asked, Case, Referral, Transition
 from referral.domain.routing import RegisteredAgency, RoutingRule
 from referral.domain.staff import Staff
@@ -149,6 +150,32 @@ class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
             at,
             next_breach_at,
         )
+
+    async def extend_due(self, referral_id: UUID, due_at: datetime) -> None:
+        """Move a referral's due date (and its next breach) later."""
+        await self.conn.execute(
+            "UPDATE referrals SET due_at = $2, next_breach_at = $2 WHERE id = $1",
+            referral_id,
+            due_at,
+        )
+
+    async def record_action(self, action: CaseAction) -> None:
+        """Keep what a person did on a referral in the case's history."""
+        await self.conn.execute(
+            "INSERT INTO case_actions (referral_id, complaint_id, action, reason_code,"
+            " due_before, due_after, account_id, by_name, at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            *astuple(action),
+        )
+
+    async def actions(self, referral_id: UUID) -> list[dict[str, Any]]:
+        """What people did on a referral, oldest first."""
+        rows = await self.conn.fetch(
+            "SELECT action, reason_code, due_before, due_after, account_id, by_name, at"
+            " FROM case_actions WHERE referral_id = $1 ORDER BY id",
+            referral_id,
+        )
+        return [dict(r) for r in rows]
 
     async def open_case(self, case: Case) -> bool:
         """Open a case; False if it exists already."""

@@ -74,6 +74,38 @@ ACCOUNT_ERRORS = {m.code: m for m in (STAFF_NAME_INVALID, STAFF_KIND_INVALID, ST
 NO_CASE = Message("not_found", "No such case.", "Kasus tidak ditemukan.")
 NO_REFERRAL = Message("not_found", "No such referral.", "Rujukan tidak ditemukan.")
 
+# The secretariat's work on cases
+SECRETARIAT_REQUIRED = Message(
+    "forbidden",
+    "Only a named secretariat person or the admin works on cases.",
+    "Hanya petugas sekretariat (akun pribadi) atau admin yang boleh menangani kasus.",
+)
+REFERRAL_CLOSED = Message(
+    "referral_closed",
+    "The referral is {status}: it can no longer be changed.",
+    "Rujukan sudah berstatus {status}: tidak dapat diubah lagi.",
+)
+UNKNOWN_EXTENSION_REASON = Message(
+    "invalid_reason",
+    "reason_code must be one of {codes}.",
+    "Alasan (reason_code) harus salah satu dari {codes}.",
+)
+DUE_WITHOUT_ZONE = Message(
+    "invalid_due",
+    "due_at must carry a time zone (e.g. +07:00).",
+    "Tenggat (due_at) harus memuat zona waktu (misalnya +07:00).",
+)
+DUE_IN_THE_PAST = Message(
+    "due_in_past",
+    "The new due date must be in the future.",
+    "Tenggat baru harus di masa depan.",
+)
+DUE_NOT_LATER = Message(
+    "due_not_later",
+    "The new due date must be after the current one ({due_at}).",
+    "Tenggat baru harus setelah tenggat sekarang ({due_at}).",
+)
+
 # Routing rules
 UNKNOWN_SERVICE = Message(
     "unknown_service",

@@ -16,6 +16,7 @@ _STATUS = {
     "holiday_not_found": 404,
     "year_not_complete": 404,
     "holiday_exists": 409,
+    "referral_closed": 409,
 }
 
 

@@ -13,8 +13,17 @@ from referral.domain.errors import Refusal
 from referral.domain.referrals import Referral
 from referral.entrypoints.auth import Authentication, Caller
 from referral.entrypoints.errors import refused
-from referral.entrypoints.schemas import CaseOut, ReferralDetailOut, ReferralOut, TransitionOut
+from referral.entrypoints.schemas import (
+    CaseActionOut,
+    CaseOut,
+    ExtendIn,
+    ReferralDetailOut,
+    ReferralOut,
+    TransitionOut,
+)
 from referral.service_layer.cases import ReadCase, ReadReferral, read_case, read_referral
+from referral.service_layer.casework import ExtendDue, extend_due
+from referral.service_layer.context import Context
 
 UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
     401: {"description": "No district staff or admin token."}
@@ -26,7 +35,7 @@ def _out(referral: Referral, current: bool) -> ReferralOut:
     return ReferralOut(referral_id=fields.pop("id"), current=current, **fields)
 
 
-def router(uow: UnitOfWorkFactory, auth: Authentication) -> APIRouter:
+def router(uow: UnitOfWorkFactory, auth: Authentication, context: Context) -> APIRouter:
     """Build the routes of cases and referrals; every one needs a staff or admin token."""
     api = APIRouter(tags=["cases"])
     staff = Depends(auth.staff)
@@ -69,6 +78,29 @@ def router(uow: UnitOfWorkFactory, auth: Authentication) -> APIRouter:
         return ReferralDetailOut(
             **_out(view.referral, view.current).model_dump(),
             transitions=[TransitionOut(**t) for t in view.transitions],
+            actions=[CaseActionOut(**a) for a in view.actions],
         )
+
+    @api.post(
+        "/v1/referrals/{referral_id}/extend",
+        response_model=ReferralOut,
+        summary="Extend a referral's due date with a reason code (the secretariat, the admin).",
+        responses={
+            **UNAUTHENTICATED,
+            403: {"description": "Not a named secretariat person or the admin."},
+            404: {"description": "No such referral in your regency."},
+            409: {"description": "The referral is closed."},
+            422: {"description": "Unknown reason, a date not later or in the past."},
+        },
+    )
+    async def extend(referral_id: UUID, body: ExtendIn, caller: Caller = staff) -> ReferralOut:
+        command = ExtendDue(referral_id, body.due_at, body.reason_code, caller.staff, caller.name)
+        try:
+            async with uow() as tx:
+                extended = await extend_due(command, tx, context=context)
+                await tx.commit()
+        except Refusal as exc:
+            raise refused(exc) from exc
+        return _out(extended, True)
 
     return api

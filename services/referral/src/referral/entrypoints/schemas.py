@@ -66,9 +66,33 @@ class CaseOut(BaseModel):
 
 
 class ReferralDetailOut(ReferralOut):
-    """A referral with every status change asked of it."""
+    """A referral with every status change asked of it and what people did on it."""
 
     transitions: list[TransitionOut]
+    actions: list[CaseActionOut] = Field(
+        default_factory=list, description="The secretariat's work on it, oldest first."
+    )
+
+
+class ExtendIn(BaseModel):
+    """A later due date for a referral, and why (a code: no free text is kept)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    due_at: dt.datetime = Field(examples=["2025-07-15T23:59:59+07:00"])
+    reason_code: str = Field(examples=["menunggu_dokumen"], max_length=40)
+
+
+class CaseActionOut(BaseModel):
+    """What a person did on a referral, in the case's history."""
+
+    action: str = Field(examples=["due_extended"])
+    reason_code: str | None
+    due_before: dt.datetime | None
+    due_after: dt.datetime | None
+    account_id: UUID | None
+    by_name: str = Field(description="Who: the person and their account, or the admin.")
+    at: dt.datetime
 
 
 class RuleIn(BaseModel):

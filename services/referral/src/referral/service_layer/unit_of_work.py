@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from referral.domain.casework_log import CaseAction
 from referral.domain.holidays import (
     AuditAction,
     AuditedEntity,
@@ -172,3 +173,12 @@ class UnitOfWork(StaffRegistry, Protocol):
         self, referral_id: UUID, level: str, at: datetime, next_breach_at: datetime | None
     ) -> None:
         """Record an escalation and when the referral breaches next (None: top reached)."""
+
+    async def extend_due(self, referral_id: UUID, due_at: datetime) -> None:
+        """Move a referral's due date (and its next breach) later."""
+
+    async def record_action(self, action: CaseAction) -> None:
+        """Keep what a person did on a referral in the case's history."""
+
+    async def actions(self, referral_id: UUID) -> list[dict[str, Any]]:
+        """What people did on a referral, oldest first."""
