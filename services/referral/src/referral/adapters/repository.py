@@ -13,6 +13,7 @@ import asyncpg
 from referral.adapters.calendar import PgCalendarStore
 from referral.adapters.rule_cache import RULE_SQL, RoutingRules, pick, rule_of
 from referral.adapters.staff_accounts import StaffQueries, staff_of
+from referral.domain.casework import QueueQuery
 from referral.domain.casework_log import CaseAction
 from referral.domain.referrals import Asked, Case, Referral, Transition
 from referral.domain.routing import RegisteredAgency, RoutingRule
@@ -174,6 +175,25 @@ class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
             "SELECT action, reason_code, due_before, due_after, account_id, by_name, at"
             " FROM case_actions WHERE referral_id = $1 ORDER BY id",
             referral_id,
+        )
+        return [dict(r) for r in rows]
+
+    async def queue(self, query: QueueQuery, limit: int) -> list[dict[str, Any]]:
+        """Open referrals the query selects, with their case's ticket and village, due first."""
+        rows = await self.conn.fetch(
+            "SELECT r.*, c.ticket, c.village_code FROM referrals r"
+            " JOIN cases c USING (complaint_id)"
+            " WHERE r.status IN ('dispatched', 'acknowledged', 'in_progress')"
+            " AND ($1::text IS NULL OR starts_with(c.village_code, $1 || '.'))"
+            " AND ($2::text IS NULL OR r.agency_code = $2)"
+            " AND ($3::timestamptz IS NULL OR r.due_at < $3)"
+            " AND ($4::text[] IS NULL OR r.escalation_level = ANY($4))"
+            " ORDER BY r.due_at, r.id LIMIT $5",
+            query.area,
+            query.agency_code,
+            query.due_before,
+            list(query.escalation_levels) if query.escalation_levels is not None else None,
+            limit,
         )
         return [dict(r) for r in rows]
 

@@ -74,6 +74,29 @@ class ReferralDetailOut(ReferralOut):
     )
 
 
+class QueueItemOut(ReferralOut):
+    """An open referral in a console queue, with its case's ticket and village."""
+
+    ticket: str
+    village_code: str
+
+
+class QueuesOut(BaseModel):
+    """The console's queues, due first; a queue the reader does not have is absent."""
+
+    waiting: list[QueueItemOut] | None = Field(
+        None,
+        description="At the SLRT secretariat: needs without a rule, referrals every"
+        " agency rejected.",
+    )
+    overdue: list[QueueItemOut] | None = Field(None, description="Open and past their due date.")
+    escalated: list[QueueItemOut] | None = Field(
+        None,
+        description="Escalated to the reader's rung: the kabupaten for the secretariat, every"
+        " escalation of the kecamatan for kecamatan staff.",
+    )
+
+
 class ExtendIn(BaseModel):
     """A later due date for a referral, and why (a code: no free text is kept)."""
 

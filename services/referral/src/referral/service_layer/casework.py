@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from referral.domain import casework, errors
@@ -71,3 +72,22 @@ async def extend_due(command: ExtendDue, uow: UnitOfWork, *, context: Context) -
     extended = await uow.referral(referral.id)
     assert extended is not None
     return extended
+
+
+@dataclass(frozen=True)
+class ReadQueues:
+    """A staff member or the admin opens the console: the queues they have."""
+
+    reader: Staff
+    limit: int = 200
+
+
+async def read_queues(
+    command: ReadQueues, uow: UnitOfWork, *, context: Context
+) -> dict[str, list[dict[str, Any]]]:
+    """Each queue of the reader, its referrals due first (another area's never among them)."""
+    now = context.clock()
+    return {
+        name: await uow.queue(casework.queue_query(name, command.reader, now), command.limit)
+        for name in casework.queues_for(command.reader)
+    }

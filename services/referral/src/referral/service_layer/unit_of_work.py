@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from referral.domain.casework import QueueQuery
 from referral.domain.casework_log import CaseAction
 from referral.domain.holidays import (
     AuditAction,
@@ -182,3 +183,6 @@ class UnitOfWork(StaffRegistry, Protocol):
 
     async def actions(self, referral_id: UUID) -> list[dict[str, Any]]:
         """What people did on a referral, oldest first."""
+
+    async def queue(self, query: QueueQuery, limit: int) -> list[dict[str, Any]]:
+        """Open referrals the query selects, with their case's ticket and village, due first."""
