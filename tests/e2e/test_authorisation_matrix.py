@@ -341,6 +341,9 @@ ROWS = [
         lambda w: "/v1/console/queues",
         only({r: OK for r in ("district", "admin", "secretariat", *KECAMATANS_403)}, 401),
     ),
+    # The console's page and files: public (it signs in with a personal token).
+    Row("referral", "GET", "/console/", lambda w: "/console/", public()),
+    Row("referral", "GET", "/console/{asset}", lambda w: "/console/console.js", public()),
     # The personal accounts of secretariat and kecamatan staff: the admin's (a bad area here, so
     # the admin's call is a 422 about the request and issues nothing).
     Row(

@@ -72,6 +72,7 @@ ACCOUNT_ERRORS = {m.code: m for m in (STAFF_NAME_INVALID, STAFF_KIND_INVALID, ST
 
 # Cases and referrals (404: another regency's case is answered as one that does not exist)
 NO_CASE = Message("not_found", "No such case.", "Kasus tidak ditemukan.")
+NO_PAGE = Message("not_found", "No such page.", "Halaman tidak ditemukan.")
 NO_REFERRAL = Message("not_found", "No such referral.", "Rujukan tidak ditemukan.")
 
 # The secretariat's work on cases
