@@ -32,9 +32,13 @@ tools: $(filter $(UV_HOME)/bin/uv,$(UV)) ## Install uv (unless UV names another)
 	$(UV) sync --frozen --all-packages
 	@touch $@
 
-# axe-core, which the browser tests inject into the pages to check their accessibility.
+# axe-core, which the browser tests inject into the pages to check their accessibility. npm, like
+# uv above, trusts the machine's certificate store too (Node's own list alone does not hold a
+# certificate authority a district adds for its proxy).
+SYSTEM_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
 tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
-	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	$(if $(SYSTEM_CA),NODE_EXTRA_CA_CERTS=$${NODE_EXTRA_CA_CERTS:-$(SYSTEM_CA)}) \
+	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 
 install: .venv/.synced tests/browser/node_modules/.package-lock.json ## Create .venv with every package and tool.
 

@@ -13,6 +13,8 @@ import itertools
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -72,6 +74,16 @@ class Platform:
         """The base URL of one of the service's endpoints, in turn."""
         endpoints = self._endpoints[service]
         return endpoints[next(self._turn) % len(endpoints)]
+
+    def cli(self, service: str, *args: str) -> str:
+        """Run `python -m <service's package> ...` with its environment, as its admin would."""
+        return subprocess.run(
+            [sys.executable, "-m", self.specs[service].package, *args],
+            env=self.envs[service],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
 
     def crash(self, service: str, member: int = 0) -> str:
         """Kill a running member with SIGKILL, as a power cut or an OOM kill would; its name."""

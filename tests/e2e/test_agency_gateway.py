@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -50,13 +48,7 @@ def inbox(platform, agency: str, complaint_id: str, headers=None) -> list[dict]:
 
 
 def gateway_cli(platform, *args: str) -> str:  # type: ignore[no-untyped-def]
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        env=platform.envs["agency-gateway"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    return platform.cli("agency-gateway", *args)  # type: ignore[no-any-return]
 
 
 def test_the_authorisation_matrix(platform, eventually) -> None:  # type: ignore[no-untyped-def]

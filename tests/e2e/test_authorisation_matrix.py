@@ -87,6 +87,12 @@ def complaint_body(village: str) -> dict[str, Any]:
     }
 
 
+# The world's complaint's detail of its one need: personal data, for who may read the complaint
+# at intake and for the agency of its referral, nobody else.
+NEED_DETAIL = "Kartu PBI ditolak di Puskesmas Telagasari sejak April."
+NEED_DETAILS = {"JKN-PBI": NEED_DETAIL}
+
+AGENCY_ONLY = only({"agency": OK, "other_agency": HIDDEN}, 401)
 AGENCY_ANY = only({"agency": OK, "other_agency": OK}, 401)
 # The agency's referrals: its system key and its people; another agency's see nothing there.
 PEOPLE = {"officer": OK, "viewer": OK, "supervisor": OK}
@@ -192,7 +198,9 @@ ROWS = [
         "POST",
         "/open311/v2/{name}",
         lambda w: "/open311/v2/requests.json",
-        only({"operator": OK, "other_operator": 403, "district": 403}, 401),
+        # An api_key that is not valid (unknown, an agency's or the admin's) is GeoReport v2's
+        # 403, another village's or district staff's too (wrong village); none at all a 401.
+        only({"operator": OK, "anonymous": 401}, 403),
         form=lambda w, token: {
             "jurisdiction_id": "32.15",
             "service_code": "JKN-PBI",
@@ -216,7 +224,7 @@ ROWS = [
         "/open311/v2/requests/{name}",
         lambda w: f"/open311/v2/requests/{w.ticket}.json",
         # JKN-PBI is a sensitive service: shown only to a key of its village or regency.
-        only({"anonymous": HIDDEN, "operator": OK, "other_operator": HIDDEN, "district": OK}, 401),
+        only({"anonymous": HIDDEN, "operator": OK, "other_operator": HIDDEN, "district": OK}, 403),
         query=lambda token: {"api_key": token} if token else {},
     ),
     # referral
@@ -607,7 +615,7 @@ def referral_staff_tokens(platform: Any) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def world(platform) -> World:  # type: ignore[no-untyped-def]
-    accepted = platform.register(complaint_body(VILLAGE_A))
+    accepted = platform.register({**complaint_body(VILLAGE_A), "need_details": NEED_DETAILS})
 
     def referral() -> str | None:
         response = httpx.get(
@@ -662,6 +670,45 @@ def test_each_role_gets_what_the_matrix_says(platform, world: World, row: Row) -
         )
         got[role] = outcome(response.status_code)
     assert got == row.expect
+
+
+def test_a_needs_detail_reaches_only_who_may_read_the_complaint_and_its_agency(  # type: ignore[no-untyped-def]
+    platform, world: World
+) -> None:
+    reads = [
+        ("intake", f"/v1/complaints/{world.complaint_id}"),
+        ("intake", "/v1/complaints"),
+        ("intake", f"/v1/track/{world.ticket}"),
+        ("agency-gateway", f"/v1/referrals/{world.referral_id}"),
+        ("agency-gateway", "/v1/referrals?limit=200"),
+        ("referral", f"/v1/cases/{world.complaint_id}"),
+        ("referral", f"/v1/referrals/{world.referral_id}"),
+    ]
+
+    def seen_by(token: str | None) -> set[str]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return {
+            f"{service} {path}"
+            for service, path in reads
+            if NEED_DETAIL
+            in httpx.get(platform.urls[service] + path, headers=headers, timeout=15).text
+        }
+
+    agency = platform.creds["agencies"]["DINSOS"]
+    # The agency's copy of the resident's data may still be on its way: wait for it first.
+    _eventually(lambda: len(seen_by(agency)) == 2, timeout=60)
+    got = {role: seen_by(token) for role, token in tokens(platform).items()}
+    at_intake = {f"intake /v1/complaints/{world.complaint_id}"}
+    at_its_agency = {
+        f"agency-gateway /v1/referrals/{world.referral_id}",
+        "agency-gateway /v1/referrals?limit=200",
+    }
+    assert got == {
+        **{role: set() for role in ROLES},
+        "operator": at_intake,
+        "district": at_intake,
+        "agency": at_its_agency,
+    }
 
 
 @pytest.mark.parametrize("role", ["other_operator", "district"])

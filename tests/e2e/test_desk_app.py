@@ -13,8 +13,6 @@ ticket; axe-core finds nothing serious on any screen; nothing is loaded from out
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from typing import Any
 
@@ -348,13 +346,7 @@ def desktop_screens(browser: Any, app: str, token: str, ticket: str) -> None:
 
 def operators(platform: Any, *args: str) -> str:
     """Run `python -m intake operators ...` as the admin would; its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "intake", "operators", *args],
-        env={**platform.envs["intake"]},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    return str(platform.cli("intake", "operators", *args))
 
 
 def test_a_revoked_token_keeps_the_unsent_complaints_until_a_valid_sign_in(platform) -> None:  # type: ignore[no-untyped-def]

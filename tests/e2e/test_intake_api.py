@@ -257,13 +257,7 @@ def test_operators_read_only_their_village_and_the_tracker_shows_nothing_persona
 
 def operators(platform, *args: str) -> str:  # type: ignore[no-untyped-def]
     """Run `python -m intake operators ...` as the admin would; its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "intake", "operators", *args],
-        env={**platform.envs["intake"]},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    return platform.cli("intake", "operators", *args)  # type: ignore[no-any-return]
 
 
 def test_a_device_resending_after_its_token_was_reissued_creates_nothing_twice(platform) -> None:  # type: ignore[no-untyped-def]

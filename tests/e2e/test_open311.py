@@ -96,7 +96,8 @@ def test_every_json_answer_matches_the_georeport_v2_schemas(platform, eventually
     ("changes", "status"),
     [
         ({"jurisdiction_id": "99.99"}, 404),
-        ({"api_key": "not-a-token"}, 401),
+        ({"api_key": "not-a-token"}, 403),  # GeoReport v2: an invalid api_key
+        ({"api_key": ""}, 401),  # none at all: the request needs one
         ({"attribute[NIK]": "123"}, 422),
         ({"service_code": "NOPE"}, 422),
         ({"attribute[VILLAGE]": "32.15.02.2002"}, 403),
@@ -186,8 +187,8 @@ def test_sensitive_and_special_requests_are_listed_only_with_an_operator_or_dist
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_an_unknown_api_key_is_refused_in_the_spec_format(platform, fmt: str) -> None:  # type: ignore[no-untyped-def]
     response = listed(platform, fmt, api_key="not-a-token")
-    assert response.status_code == 401, response.text
+    assert response.status_code == 403, response.text
     if fmt == "json":
         jsonschema.validate(response.json(), SCHEMAS["errors"])
     else:
-        assert "<code>401</code>" in response.text and "service_request" not in response.text
+        assert "<code>403</code>" in response.text and "service_request" not in response.text

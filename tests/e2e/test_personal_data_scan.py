@@ -50,7 +50,9 @@ AGENCY, NEXT_AGENCY = "DINSOS", "DISKOPUKM"  # GRADUASI goes to DINSOS first, th
 DIAGNOSIS = "katarak senilis bilateral"
 NOTE = f"Ibu {RESIDENT['name']} (NIK {RESIDENT['nik']}), diagnosis {DIAGNOSIS}"
 REASON = f"Ibu {RESIDENT['name']} NIK {RESIDENT['nik']} sudah dibantu program lain"
-SCANNED = [*SECRETS, DIAGNOSIS]
+# What the operator wrote for the basic need: personal data its agency sees, nobody else.
+NEED_DETAIL = "tongkat putih dicuri di pasar Cilamaya"
+SCANNED = [*SECRETS, DIAGNOSIS, NEED_DETAIL]
 # complaint.pii and the agencies' own topics are the personal ones: the scan reads them only to
 # prove it finds the resident there. Every other topic of the run must hold none.
 EVENT_TOPICS = [t for t in topics.EVENT_TOPICS if t != topics.COMPLAINT_PII]
@@ -201,6 +203,7 @@ class Scan:
     tickets: list[str]
     marker: str
     poison: tuple[int, int]  # partition and offset of the poison complaint.pii record
+    resident_codes: list[str] = field(default_factory=list)  # as the registrations answered
     records: dict[str, list[Record]] = field(default_factory=dict)
     postgres_log: str = ""
     postgres_log_path: Path | None = None
@@ -396,7 +399,7 @@ def deliveries(platform: Any) -> httpx.Response:
     )
 
 
-def register_by_open311(platform: Any) -> str:
+def register_by_open311(platform: Any) -> tuple[str, str]:
     """Register the resident's basic-service request through Open311; its ticket."""
     first, last = RESIDENT["name"].split(" ", 1)
     form = {
@@ -410,10 +413,11 @@ def register_by_open311(platform: Any) -> str:
         "phone": RESIDENT["phone"],
         "address_string": RESIDENT["address"],
         "description": "Rumah Ibu Kartini bocor, penyandang disabilitas netra.",
+        "attribute[DETAIL]": NEED_DETAIL,
     }
     answer = httpx.post(f"{platform.urls['intake']}/open311/v2/requests.json", data=form)
     assert answer.status_code == 201, answer.text
-    return str(answer.json()[0]["service_request_id"])
+    return str(answer.json()[0]["service_request_id"]), str(answer.json()[0]["resident_code"])
 
 
 def live(platform: Any, test_env: Any, hook: EchoingReceiver, marker: str) -> Scan:
@@ -438,10 +442,12 @@ def live(platform: Any, test_env: Any, hook: EchoingReceiver, marker: str) -> Sc
             "channel": "walk_in",
             "recorded_at": "2025-06-26T09:15:00+07:00",
             "resident": RESIDENT,
+            "need_details": {BASIC: NEED_DETAIL},
         }
     )
     complaint_id, ticket = accepted["complaint_id"], accepted["ticket"]
-    open311_ticket = register_by_open311(platform)
+    open311_ticket, open311_code = register_by_open311(platform)
+    codes = [accepted["resident_code"], open311_code]
     # An access read of the resident's data by district staff (audited).
     read = httpx.get(
         f"{platform.urls['intake']}/v1/complaints/{complaint_id}", headers=platform.district()
@@ -517,7 +523,9 @@ def live(platform: Any, test_env: Any, hook: EchoingReceiver, marker: str) -> Sc
         "monitoring's projection of the closed case",
     )
 
-    scan = Scan(test_env.topic_prefix, complaint_id, [ticket, open311_ticket], marker, poison)
+    scan = Scan(
+        test_env.topic_prefix, complaint_id, [ticket, open311_ticket], marker, poison, codes
+    )
     scan.records = asyncio.run(read_topics(test_env.kafka_bootstrap_servers, test_env.topic_prefix))
     with pg_log.open("rb") as f:
         f.seek(pg_start)
@@ -623,6 +631,12 @@ def test_the_scan_finds_the_resident_where_the_resident_belongs(scan: Scan) -> N
     # intake's and the gateway's tables hold the resident: the table scan would see it.
     for schema in ("intake", "gateway"):
         assert findings(table_places(scan, schema)), schema
+    # The need's detail travels and is kept where the resident's data is, and reaches its agency.
+    for personal in (topics.COMPLAINT_PII, topics.agency_topic(AGENCY)):
+        texts = (t for r in scan.topic(personal) for _, t in r.parts())
+        assert any(leaks(t, [NEED_DETAIL]) for t in texts), personal
+    for schema in ("intake", "gateway"):
+        assert any(leaks(t, [NEED_DETAIL]) for _, t in table_places(scan, schema)), schema
     # What the failing receiver answered held the resident's data: the delivery log could too.
     assert findings([("receiver", b"".join(scan.webhook_failed).decode())])
 
@@ -703,3 +717,20 @@ def test_no_personal_data_in_the_tables_of(scan: Scan, schema: str) -> None:
     assert any(scan.tables[schema].values()), f"{schema}: no table had a row"
     assert scan.complaint_id in "".join(r for rows in scan.tables[schema].values() for r in rows)
     assert_clean(table_places(scan, schema))
+
+
+def test_the_residents_codes_are_nowhere_but_in_the_answers_that_issued_them(scan: Scan) -> None:
+    # Answered once at registration, kept only as a keyed hash: on no topic (the personal ones
+    # included), in no log, table or public answer, with or without its dash.
+    assert len(scan.resident_codes) == 2 and all(len(c) == 9 for c in scan.resident_codes)
+    codes = [*scan.resident_codes, *(c.replace("-", "") for c in scan.resident_codes)]
+    places = [
+        *((p, t) for records in scan.records.values() for r in records for p, t in r.parts()),
+        *((f"{s}.log", text) for s, text in scan.service_logs.items()),
+        ("postgres log", scan.postgres_log),
+        *(p for schema in scan.tables for p in table_places(scan, schema)),
+        *((url, body) for url, _, body in scan.public.values()),
+        *(("delivery log", answer) for answer in scan.deliveries),
+    ]
+    found = [f"{where}: {leak}" for where, text in places for leak in leaks(text, codes)]
+    assert not [f for f in found if "NIK-like" not in f], found

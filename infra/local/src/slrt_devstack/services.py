@@ -59,6 +59,8 @@ SERVICES = (
 # 127.0.0.1 over plain http (the demo's and the tests'). The chart sets neither.
 LOCAL_ONLY = {
     "GATEWAY": {"GATEWAY_WEBHOOK_ALLOW_HTTP": "true", "GATEWAY_WEBHOOK_ALLOW_LOOPBACK": "true"},
+    # The local stack issues residents' codes (a deployment sets a secret of its own).
+    "INTAKE": {"INTAKE_RESIDENT_CODE_KEY": "local-resident-code-key"},
 }
 
 

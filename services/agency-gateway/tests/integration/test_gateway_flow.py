@@ -205,13 +205,6 @@ async def test_acting_on_a_referral_announces_each_change_once(gateway) -> None:
     await eventually(lambda: item(gateway, "DINSOS", referral.referral_id, with_resident=False))
     rid = referral.referral_id
 
-    keyless = await gateway.http.post(
-        f"/v1/referrals/{rid}/acknowledge", headers=gateway.agency("DINSOS")
-    )
-    assert (keyless.status_code, keyless.json()["error"]["code"]) == (
-        400,
-        "idempotency_key_required",
-    )
     assert (await action(gateway, "DINSOS", rid, "reject", {})).status_code == 422
     blank = await action(gateway, "DINSOS", rid, "reject", {"reason": "  "})
     assert (blank.status_code, blank.json()["error"]["code"]) == (422, "reason_required")

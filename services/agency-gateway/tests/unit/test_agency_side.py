@@ -220,6 +220,17 @@ def test_only_fields_with_a_value_count_as_disclosed() -> None:
     assert view_for_agency(referral(), quiet, "sensitive").personal_fields == ["name", "nik"]
 
 
+@pytest.mark.parametrize("level", ["basic", "sensitive", "special"])
+def test_the_agency_sees_its_own_needs_detail_at_every_level_and_never_anothers(
+    level: str,
+) -> None:
+    detailed = replace(RESIDENT, need_details={"JKN-PBI": "Kartu ditolak.", "RTLH": "Atap bocor."})
+    own = view_for_agency(referral(service="JKN-PBI"), detailed, level)
+    assert own.need_detail == "Kartu ditolak." and "need_detail" in own.personal_fields
+    assert view_for_agency(referral(service="ADMINDUK"), detailed, level).need_detail is None
+    assert view_for_agency(referral(), detailed, level, erased=True).need_detail is None
+
+
 def test_cursors_round_trip_and_are_opaque() -> None:
     for xid, seq in ((0, 1), (837, 1234), (2**63 - 1, 2**62)):
         cursor = encode_cursor(Position(xid, seq))

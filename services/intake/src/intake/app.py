@@ -39,9 +39,10 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     app.state.reference_cache = cache  # whether it listens, for those who look
     # The body's size is limited by the runtime's request guard, at settings.max_body_bytes.
     http.accept_json_only(app)
-    app.include_router(http.router(uow, limit))
+    code_key = settings.resident_code_key.get_secret_value().encode()
+    app.include_router(http.router(uow, limit, code_key))
     app.include_router(desk_http.router(uow, limit))
-    app.include_router(open311.router(uow, limit, settings.regency_codes))
+    app.include_router(open311.router(uow, limit, settings.regency_codes, code_key))
     app.include_router(
         subjects_http.router(uow, limit, settings.subject_hash_key.get_secret_value())
     )

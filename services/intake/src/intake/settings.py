@@ -42,6 +42,11 @@ class IntakeSettings(ServiceSettings):
         description="How long a resident's personal data is kept after their complaint's case "
         "closed; then it is erased and only the case record stays.",
     )
+    resident_code_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Secret of the keyed hash (HMAC-SHA256) under which a complaint keeps its "
+        "resident's code; without it registration issues no code (resident_code: null).",
+    )
     subject_hash_key: SecretStr = Field(
         default=SecretStr(""),
         description="Secret of the keyed hash (HMAC-SHA256) under which access and erasure "

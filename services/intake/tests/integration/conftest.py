@@ -21,6 +21,7 @@ from slrt_shared.tokens import new_token
 VILLAGE = "32.15.02.2001"
 OTHER_VILLAGE = "32.15.02.2002"
 REGENCY = fixtures.REGENCY
+CODE_KEY = "rck_" + "7" * 40  # the secret of the residents' codes' hashes in these tests
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ async def intake(test_env, tmp_path_factory: pytest.TempPathFactory) -> AsyncIte
         dsn = stack.dsn("intake")
         for _ in range(2):
             await fixtures.seed_by_command("intake", dsn, credentials, REGENCY, folder)
-        runtime, app = build(IntakeSettings(**stack.settings("intake")))
+        settings = IntakeSettings(**stack.settings("intake"), resident_code_key=CODE_KEY)
+        runtime, app = build(settings)
         async with fixtures.running_service(runtime, app, "intake") as http:
             yield Intake(http, stack.layout, stack.kafka_bootstrap_servers, dsn, credentials)
 

@@ -118,8 +118,9 @@ async def test_an_unknown_api_key_gets_the_open311_error(intake: Intake, path: s
     response = await intake.http.get(
         f"/open311/v2/{path}", params={"jurisdiction_id": REGENCY, "api_key": "not-a-token"}
     )
-    assert response.status_code == 401
-    assert response.json()[0]["code"] == 401 and response.json()[0]["description"]
+    # GeoReport v2's answer to a key that is not valid
+    assert response.status_code == 403
+    assert response.json()[0]["code"] == 403 and response.json()[0]["description"]
 
 
 @pytest.mark.parametrize(

@@ -102,3 +102,31 @@ def test_every_problem_code_has_a_message_in_both_languages() -> None:
     for code, (id_, en) in MESSAGES.items():
         assert id_ and en and id_ != en
         assert message(code, "id") == id_ and message(code, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("details", "code"),
+    [
+        ({"JKN-PBI": "Kartu ditolak di Puskesmas."}, None),
+        ({"JKN-PBI": "x" * 500, "ADMINDUK": "KK hilang saat banjir."}, None),
+        ({"JKN-PBI": "x" * 501}, "need_detail_too_long"),
+        ({"ADMINDUK": "  "}, "need_detail_required"),
+        ({"RTLH": "Atap bocor."}, "need_detail_not_a_need"),
+    ],
+)
+def test_a_needs_detail_belongs_to_one_of_its_needs_and_is_short(
+    details: dict[str, str], code: str | None
+) -> None:
+    problems = check(replace(GOOD, need_details=details), CATALOGUE, NOW)
+    assert [(p.code, p.field.split(".")[0]) for p in problems] == (
+        [(code, "need_details")] if code else []
+    )
+
+
+def test_the_needs_details_count_in_the_fingerprint_but_none_hash_as_before_the_field() -> None:
+    # GOOD's fingerprint before need_details existed: a key saved then still matches its resend
+    before_the_field = "7fac8c04c165a26f7614469f2968c3994d2e36bb83d71f276656a8e1bfd48c79"
+    assert GOOD.fingerprint() == before_the_field
+    with_detail = replace(GOOD, need_details={"JKN-PBI": "Kartu ditolak."})
+    assert with_detail.fingerprint() != GOOD.fingerprint()
+    assert with_detail.fingerprint() == replace(with_detail).fingerprint()

@@ -233,7 +233,7 @@ async def test_a_referral_written_alongside_its_complaint_is_counted(
         due = dispatched.due_at + timedelta(microseconds=1)
         assert (await check.tallies(None, None, None, "village", due))[VILLAGE].sla_judged == 1
         await check.conn.execute(
-            "TRUNCATE complaint_facts, referral_facts, village_months, village_month_changes"
+            "TRUNCATE complaint_facts, referral_facts, village_months, village_month_stale"
         )
 
 

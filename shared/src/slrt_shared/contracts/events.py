@@ -87,6 +87,13 @@ class ComplaintPii(EventData):
     details: dict[str, str] = Field(
         default_factory=dict, description="Further data the needs require (by service)."
     )
+    need_details: dict[str, str] = Field(
+        default_factory=dict,
+        description="What the operator wrote for a need, by its service code (at most 500"
+        " characters each); each need's agency is shown its own need's detail only. Personal"
+        " data: erased with the rest of this record. Absent in events from before the field.",
+        examples=[{"JKN-PBI": "Kartu PBI ditolak di Puskesmas Cikampek sejak Maret 2025."}],
+    )
 
 
 class ComplaintPiiErased(EventData):
@@ -272,6 +279,13 @@ class AgencyReferral(EventData):
     outcome: Outcome | None = Field(default=None, description="Outcome once resolved.")
     resident: Resident | None = Field(
         default=None, description="Resident's data, limited to what the service needs."
+    )
+    need_detail: str | None = Field(
+        default=None,
+        description="What the Puskesos operator wrote for this referral's need, whatever the"
+        " service's pii_level (never another need's). Personal data: null without the"
+        " resident's data and once erased. Absent in copies from before the field.",
+        examples=["Kartu PBI ditolak di Puskesmas Cikampek sejak Maret 2025."],
     )
     at: datetime = Field(description="When the change happened.")
 

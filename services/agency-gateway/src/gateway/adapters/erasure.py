@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -78,8 +79,8 @@ class ErasureQueries:
         """Everything held of a NIK's complaints: the resident's data, the referrals with the
         agencies' notes, the agencies' reads, the webhook deliveries (not their payloads)."""
         residents = await self.conn.fetch(
-            "SELECT complaint_id, nik, name, phone, address, description, received_at"
-            " FROM residents WHERE nik = $1 ORDER BY received_at, complaint_id",
+            "SELECT complaint_id, nik, name, phone, address, description, need_details,"
+            " received_at FROM residents WHERE nik = $1 ORDER BY received_at, complaint_id",
             nik,
         )
         ids = [r["complaint_id"] for r in residents]
@@ -112,7 +113,8 @@ class ErasureQueries:
                 ]
                 for row in (*referral["reads"], *referral["webhook_deliveries"]):
                     del row["referral_id"]
-            held.append({**dict(resident), "referrals": mine})
+            details = json.loads(resident["need_details"])
+            held.append({**dict(resident), "need_details": details, "referrals": mine})
         return held
 
     async def record_subject_export(

@@ -44,7 +44,8 @@ _RETURNED = (
 # Beside a referral `c`: the resident, an erasure, the catalogue's level, a webhook to queue for.
 _AT_HAND = """
     p.nik AS p_nik, p.name AS p_name, p.phone AS p_phone, p.address AS p_address,
-    p.description AS p_description, p.complaint_id IS NOT NULL AS p_found,
+    p.description AS p_description, p.need_details AS p_need_details,
+    p.complaint_id IS NOT NULL AS p_found,
     EXISTS (SELECT 1 FROM erased_complaints e WHERE e.complaint_id = c.complaint_id) AS erased,
     (SELECT s.pii_level FROM services s WHERE s.code = c.service_code) AS pii_level,
     EXISTS (SELECT 1 FROM webhooks w WHERE w.agency_code = c.agency_code) AS has_webhook
@@ -115,11 +116,12 @@ _KEEP_RESIDENT = """
 WITH gone AS (
     SELECT 1 FROM erased_complaints WHERE complaint_id = $1
 ), kept AS (
-    INSERT INTO residents (complaint_id, nik, name, phone, address, description)
-    SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM gone)
+    INSERT INTO residents (complaint_id, nik, name, phone, address, description, need_details)
+    SELECT $1, $2, $3, $4, $5, $6, $7::jsonb WHERE NOT EXISTS (SELECT 1 FROM gone)
     ON CONFLICT (complaint_id) DO UPDATE SET
         nik = EXCLUDED.nik, name = EXCLUDED.name, phone = EXCLUDED.phone,
-        address = EXCLUDED.address, description = EXCLUDED.description, received_at = now()
+        address = EXCLUDED.address, description = EXCLUDED.description,
+        need_details = EXCLUDED.need_details, received_at = now()
 )
 SELECT EXISTS (SELECT 1 FROM gone) AS gone, c.id, c.complaint_id, c.ticket, c.village_code,
     c.service_code, c.agency_code, c.attempt, c.status, c.dispatched_at, c.due_at, c.updated_at,
@@ -165,27 +167,34 @@ class GatewayUnitOfWork(
     async def save_resident(self, resident: Resident) -> None:
         """Keep a resident's personal data; a later complaint.pii of the complaint replaces it."""
         await self.conn.execute(
-            "INSERT INTO residents (complaint_id, nik, name, phone, address, description)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (complaint_id) DO UPDATE SET"
+            "INSERT INTO residents (complaint_id, nik, name, phone, address, description,"
+            " need_details) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)"
+            " ON CONFLICT (complaint_id) DO UPDATE SET"
             " nik = EXCLUDED.nik, name = EXCLUDED.name, phone = EXCLUDED.phone,"
             " address = EXCLUDED.address, description = EXCLUDED.description,"
-            " received_at = now()",
+            " need_details = EXCLUDED.need_details, received_at = now()",
             resident.complaint_id,
             resident.nik,
             resident.name,
             resident.phone,
             resident.address,
             resident.description,
+            json.dumps(dict(resident.need_details)),
         )
 
     async def residents(self, complaint_ids: list[UUID]) -> dict[UUID, Resident]:
         """The residents of some complaints (those whose data has arrived)."""
         rows = await self.conn.fetch(
-            "SELECT complaint_id, nik, name, phone, address, description FROM residents"
-            " WHERE complaint_id = ANY($1::uuid[])",
+            "SELECT complaint_id, nik, name, phone, address, description, need_details"
+            " FROM residents WHERE complaint_id = ANY($1::uuid[])",
             complaint_ids,
         )
-        return {r["complaint_id"]: Resident(**dict(r)) for r in rows}
+        return {
+            r["complaint_id"]: Resident(
+                **{**dict(r), "need_details": json.loads(r["need_details"])}
+            )
+            for r in rows
+        }
 
     async def pii_levels(self, service_codes: list[str]) -> dict[str, str]:
         """The catalogue's pii_level of some services."""
@@ -410,6 +419,7 @@ class GatewayUnitOfWork(
             resident.phone,
             resident.address,
             resident.description,
+            json.dumps(dict(resident.need_details)),
         )
         if rows[0]["gone"]:
             return ResidentKept(True, [])
@@ -522,6 +532,7 @@ def _at_hand(row: asyncpg.Record) -> ReferralAtHand:
             phone=row["p_phone"],
             address=row["p_address"],
             description=row["p_description"],
+            need_details=json.loads(row["p_need_details"]),
         )
     return ReferralAtHand(
         referral, resident, row["pii_level"] or "basic", row["erased"], row["has_webhook"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Final
 from uuid import UUID
 
@@ -26,6 +27,8 @@ class Resident:
     phone: str | None = None
     address: str | None = None
     description: str | None = None
+    # What the operator wrote for each need, by service code: each agency sees its own need's.
+    need_details: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,18 @@ class AgencyView:
     referral: Referral
     resident: dict[str, str | None] | None = None
     personal_data_erased: bool = False
+    need_detail: str | None = None
 
     @property
     def personal_fields(self) -> list[str]:
         """The personal data this view discloses (what an API read must audit)."""
-        return sorted(k for k, v in (self.resident or {}).items() if v is not None)
+        shown = [k for k, v in (self.resident or {}).items() if v is not None]
+        return sorted([*shown, "need_detail"] if self.need_detail is not None else shown)
+
+
+def need_detail(referral: Referral, resident: Resident) -> str | None:
+    """The detail of the referral's own need: never another need's, whatever the pii_level."""
+    return resident.need_details.get(referral.service_code)
 
 
 def view_for_agency(
@@ -69,4 +79,8 @@ def view_for_agency(
     """Build the agency's view of its referral (an erased resident's data is never shown)."""
     if erased:
         return AgencyView(referral, None, personal_data_erased=True)
-    return AgencyView(referral, disclose(resident, pii_level) if resident else None)
+    if resident is None:
+        return AgencyView(referral, None)
+    return AgencyView(
+        referral, disclose(resident, pii_level), need_detail=need_detail(referral, resident)
+    )

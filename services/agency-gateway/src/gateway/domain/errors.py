@@ -35,10 +35,6 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "not_found_page": ("Halaman tidak ditemukan.", "No such page."),
     "invalid_cursor": ("Kursor tidak sah.", "The cursor is not valid."),
     # An action's key belongs to the agency that sent it.
-    "idempotency_key_required": (
-        "Sertakan header Idempotency-Key agar tindakan yang diulang tidak dijalankan dua kali.",
-        "Send an Idempotency-Key header, so that an action sent again is not applied twice.",
-    ),
     "idempotency_key_reused": (
         "Instansi Anda sudah memakai Idempotency-Key ini untuk tindakan lain.",
         "Your agency already used this Idempotency-Key for a different action.",

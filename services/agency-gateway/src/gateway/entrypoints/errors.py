@@ -20,7 +20,6 @@ ANSWERS: Final[dict[str, tuple[int, str]]] = {
     "not_found": (404, "not_found"),
     "not_found_page": (404, "not_found"),
     "invalid_cursor": (400, "invalid_cursor"),
-    "idempotency_key_required": (400, "idempotency_key_required"),
     "idempotency_key_reused": (409, "idempotency_key_reused"),
     "invalid_transition": (409, "invalid_transition"),
     "no_webhook": (404, "not_found"),

@@ -44,7 +44,13 @@ from slrt_shared.idempotency import IdempotencyKeyReusedError
 
 Key = Annotated[
     str | None,
-    Header(max_length=200, description="Required: a repeat with the same key changes nothing."),
+    Header(
+        max_length=200,
+        description="Optional: a repeat with the same key changes nothing and gets the first"
+        " answer. Without one, the request is its own key: the same action with the same body"
+        " on the same referral is answered as the first time and changes nothing; to report"
+        " the same progress note twice, send a key.",
+    ),
 ]
 
 
@@ -181,8 +187,6 @@ def router(uow: UnitOfWorkFactory, keys: AgencyKeys) -> APIRouter:
     async def run(
         referral_id: UUID, request: AgencyAction, caller: Caller, key: str | None
     ) -> ActionOut:
-        if not key:
-            raise api_error("idempotency_key_required")
         command = ActOnReferral(
             caller.agency_code, referral_id, request, key, account_id=caller.account_id
         )

@@ -50,6 +50,13 @@ class ReferralOut(BaseModel):
     resident: ResidentOut | None = Field(
         description="Null until the resident's data has reached the gateway, and once erased."
     )
+    need_detail: str | None = Field(
+        default=None,
+        description="What the Puskesos operator wrote for this referral's need (at most 500"
+        " characters), whatever the service's pii_level; never another need's. Personal data:"
+        " null until the resident's data has reached the gateway, and once erased.",
+        examples=["Kartu PBI ditolak di Puskesmas Cikampek sejak Maret 2025."],
+    )
     personal_data_erased: bool = Field(
         default=False,
         description="True once the resident's personal data was erased (retention or the "
@@ -76,6 +83,7 @@ class ReferralOut(BaseModel):
             note=r.note,
             reason_code=r.reason_code,
             resident=ResidentOut(**view.resident) if view.resident is not None else None,
+            need_detail=view.need_detail,
             personal_data_erased=view.personal_data_erased,
         )
 

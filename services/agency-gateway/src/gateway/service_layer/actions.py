@@ -64,18 +64,32 @@ def fingerprint(referral_id: UUID, request: AgencyAction) -> str:
 
 @dataclass(frozen=True)
 class ActOnReferral:
-    """An agency's action on one of its referrals, under the request's idempotency key."""
+    """An agency's action on one of its referrals, under the request's idempotency key (None:
+    the request is its own key)."""
 
     agency_code: str
     referral_id: UUID
     request: AgencyAction
-    idempotency_key: str
+    idempotency_key: str | None
     now: datetime | None = None
     account_id: UUID | None = None  # the person acting; None for the agency's system key
 
 
+def key_of(agency_code: str, given: str | None, digest: str) -> idempotency.IdempotencyKey:
+    """The key an action is saved under: the agency's own, or without one the request itself.
+
+    A plain call's key is its fingerprint (referral, action, note, outcome, reason code), in a
+    scope of its own that no agency's key can reach: the same transition sent again meets the
+    first one's answer, while another action, or the same with another body, is a new request.
+    """
+    if given:
+        return idempotency.IdempotencyKey(agency_code, given)
+    return idempotency.IdempotencyKey(f"plain:{agency_code}", digest)
+
+
 async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
-    """Apply an agency's action once per idempotency key, and announce it.
+    """Apply an agency's action once per idempotency key (or, without one, once per request),
+    and announce it.
 
     Raises ReferralNotFoundError, slrt_shared's IdempotencyKeyReusedError or the domain's
     ActionRefusedError. The answer is known before the referral is read (an action's result
@@ -86,7 +100,7 @@ async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
     request = command.request
     digest = fingerprint(referral_id, request)
     # An agency's keys are its own: the scope of a key is the agency that sent it.
-    key = idempotency.IdempotencyKey(agency_code, command.idempotency_key)
+    key = key_of(agency_code, command.idempotency_key, digest)
     at = command.now or datetime.now(UTC)
     try:
         change = intend(request)

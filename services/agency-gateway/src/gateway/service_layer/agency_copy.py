@@ -35,6 +35,7 @@ def copy_event(referral: Referral, view: AgencyView, change: str, at: datetime) 
         escalation_level=referral.escalation_level,
         outcome=referral.outcome,
         resident=Resident.model_validate(view.resident) if view.resident else None,
+        need_detail=view.need_detail,
         at=at,
     )
     return new_event(copy, source=SOURCE, subject=referral.complaint_id, time=at)

@@ -60,6 +60,7 @@ async def on_pii(command: Announced[ComplaintPii], uow: GatewayUnit) -> None:
             phone=data.phone,
             address=data.address,
             description=data.description,
+            need_details=dict(data.need_details),
         )
     )
     if kept.erased:

@@ -46,14 +46,15 @@ class ErasureQueries:
     ) -> list[UUID]:
         """Remove the personal data of complaints; the case record stays. Returns those erased.
 
-        Gone: the resident's row, the description, the links to the resident's other
-        complaints, the idempotency keys (hashes of the request that carried the data) and any
-        complaint.pii record of these complaints still waiting in the outbox.
+        Gone: the resident's row, the description and the needs' details, the links to the
+        resident's other complaints, the idempotency keys (hashes of the request that carried
+        the data) and any complaint.pii record of these complaints still waiting in the outbox.
         """
         erased = [
             r["id"]
             for r in await self.conn.fetch(
-                "UPDATE complaints SET description = NULL, possible_duplicate_of = '{}',"
+                "UPDATE complaints SET description = NULL, need_details = NULL,"
+                " possible_duplicate_of = '{}',"
                 " erased_at = $2, erasure_cause = $3"
                 " WHERE id = ANY($1::uuid[]) AND erased_at IS NULL RETURNING id",
                 complaint_ids,
@@ -85,7 +86,8 @@ class ErasureQueries:
         complaints = await self.conn.fetch(
             "SELECT c.id AS complaint_id, c.ticket, c.status, c.village_code, c.needs,"
             " c.description, c.channel, c.recorded_at, c.received_at, c.closed_at,"
-            " c.possible_duplicate_of, r.nik, r.name, r.phone, r.address"
+            " c.possible_duplicate_of, coalesce(c.need_details, '{}') AS need_details,"
+            " r.nik, r.name, r.phone, r.address"
             " FROM complaints c JOIN residents r ON r.complaint_id = c.id"
             " WHERE c.id = ANY($1::uuid[]) ORDER BY c.received_at, c.id",
             complaint_ids,
@@ -105,6 +107,7 @@ class ErasureQueries:
         held = []
         for c in complaints:
             item = dict(c)
+            item["need_details"] = json.loads(c["need_details"])
             item["timeline"] = [
                 {**dict(t), "detail": json.loads(t["detail"])}
                 for t in timeline

@@ -27,7 +27,8 @@ __all__ = ["Caller", "IntakeUnitOfWork", "idempotency_retention"]
 
 # The rest of the registering statement, after its `gate` (the key's insert, or a row when the
 # key was saved before in the transaction). $1..$15: the complaint, its resident, the event of
-# its timeline entry; $16..$19: the key.
+# its timeline entry; $16: the needs' details; $17: the resident's code's hash; $18..$21: the
+# key.
 _SAVE_REST = """
 dup AS (
     SELECT coalesce(array_agg(c.id ORDER BY c.received_at), '{}'::uuid[]) AS ids
@@ -35,9 +36,10 @@ dup AS (
     WHERE r.nik = $10::text AND c.status <> 'closed' AND c.needs && $4::text[]
 ), saved AS (
     INSERT INTO complaints (id, ticket, village_code, needs, description, channel,
-                            recorded_at, received_at, recorded_by, possible_duplicate_of)
+                            recorded_at, received_at, recorded_by, possible_duplicate_of,
+                            need_details, resident_code_hash)
     SELECT $1::uuid, $2::text, $3::text, $4::text[], $5::text, $6::text, $7::timestamptz,
-           $8::timestamptz, $9::text, dup.ids
+           $8::timestamptz, $9::text, dup.ids, $16::jsonb, $17::text
     FROM gate, dup
     ON CONFLICT (ticket) DO NOTHING
     RETURNING *
@@ -53,7 +55,7 @@ FROM (SELECT 1) AS one LEFT JOIN saved ON true
 """
 _SAVE_WITH_KEY = (
     "WITH gate AS (INSERT INTO idempotency_keys (scope, key, request_hash, response)"
-    " VALUES ($16::text, $17::text, $18::text, $19::jsonb)"
+    " VALUES ($18::text, $19::text, $20::text, $21::jsonb)"
     " ON CONFLICT (scope, key) DO NOTHING RETURNING 1),"
 ) + _SAVE_REST
 _SAVE = "WITH gate AS (SELECT 1)," + _SAVE_REST
@@ -84,7 +86,7 @@ WITH item AS (
         ord int, id uuid, ticket text, village_code text, needs text[], description text,
         channel text, recorded_at timestamptz, received_at timestamptz, nik text, name text,
         phone text, address text, event_id uuid, detail jsonb, scope text, key text,
-        request_hash text, response jsonb)
+        request_hash text, response jsonb, need_details jsonb, resident_code_hash text)
 ), gate AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, response)
     SELECT scope, key, request_hash, response FROM item ORDER BY scope, key
@@ -107,9 +109,10 @@ WITH item AS (
     GROUP BY g.ord
 ), saved AS (
     INSERT INTO complaints (id, ticket, village_code, needs, description, channel,
-                            recorded_at, received_at, recorded_by, possible_duplicate_of)
+                            recorded_at, received_at, recorded_by, possible_duplicate_of,
+                            need_details, resident_code_hash)
     SELECT g.id, g.ticket, g.village_code, g.needs, g.description, g.channel, g.recorded_at,
-           g.received_at, $2::text, dup.ids
+           g.received_at, $2::text, dup.ids, g.need_details, g.resident_code_hash
     FROM gated g JOIN dup USING (ord)
     ORDER BY g.ord
     ON CONFLICT (ticket) DO NOTHING
@@ -212,6 +215,8 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
             c.resident.address,
             received,
             json.dumps(_detail(TimelineEntry(registered.received_at, "received"))),
+            json.dumps(dict(c.need_details)),
+            registered.resident_code_hash,
             *(
                 (gate.key.scope, gate.key.key, gate.request_hash, json.dumps(gate.response))
                 if gate
@@ -261,6 +266,8 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
                 "key": d.gate.key.key,
                 "request_hash": d.gate.request_hash,
                 "response": dict(d.gate.response),
+                "need_details": dict(d.registered.complaint.need_details),
+                "resident_code_hash": d.registered.resident_code_hash,
             }
             for n, d in enumerate(drafts)
         ]
@@ -385,7 +392,12 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
             " LEFT JOIN residents r ON r.complaint_id = c.id WHERE c.id = $1",
             complaint_id,
         )
-        return dict(row) if row else None
+        if row is None:
+            return None
+        found = dict(row)
+        details = found["need_details"]
+        found["need_details"] = json.loads(details) if details is not None else None
+        return found
 
     async def log_pii_read(self, reader: str, complaint_id: UUID, fields: list[str]) -> None:
         """Record that a caller read a resident's personal data."""
@@ -416,6 +428,13 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
             " FROM complaints c JOIN villages v ON v.code = c.village_code WHERE c.ticket = $1",
             ticket,
         )
+
+    async def resident_code_of(self, ticket: str) -> tuple[UUID, str | None] | None:
+        """The id of the complaint with a ticket and the hash of its resident's code."""
+        row = await self.conn.fetchrow(
+            "SELECT id, resident_code_hash FROM complaints WHERE ticket = $1", ticket
+        )
+        return (row["id"], row["resident_code_hash"]) if row else None
 
     async def timeline(self, complaint_id: UUID) -> list[TimelineEntry]:
         """The complaint's timeline in time order."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -13,6 +14,7 @@ from slrt_shared import idempotency, regions
 
 CHANNELS = frozenset({"walk_in", "phone", "home_visit", "outreach", "open311", "offline_sync"})
 MAX_DESCRIPTION = 4000
+MAX_NEED_DETAIL = 500
 _PHONE = re.compile(r"^(?:\+62|62|0)8\d{7,12}$")
 
 
@@ -44,11 +46,19 @@ class NewComplaint:
     channel: str
     recorded_at: datetime
     resident: Resident
+    # What the operator wrote for one need, by its service code: personal data like the
+    # description (kept, carried and erased with it), shown to that need's agency only.
+    need_details: Mapping[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """Hash of the request, to tell a repeat from a different request under the same key."""
         body = asdict(self)
         body["recorded_at"] = self.recorded_at.isoformat()
+        # A request without details hashes as it did before the field: its keys still match.
+        if not self.need_details:
+            del body["need_details"]
+        else:
+            body["need_details"] = dict(sorted(self.need_details.items()))
         return idempotency.fingerprint(body)
 
 
@@ -80,6 +90,7 @@ class Registered:
     received_at: datetime
     complaint: NewComplaint
     possible_duplicate_of: tuple[UUID, ...] = field(default=())
+    resident_code_hash: str | None = None
 
 
 def normalise_phone(phone: str) -> str:
@@ -113,6 +124,14 @@ def check(complaint: NewComplaint, catalogue: Catalogue, now: datetime) -> list[
         problem("description_required", "description")
     if len(complaint.description) > MAX_DESCRIPTION:
         problem("description_too_long", "description")
+    for need, detail in complaint.need_details.items():
+        where = f"need_details.{need}"
+        if need not in complaint.needs:
+            problem("need_detail_not_a_need", where)
+        elif not detail.strip():
+            problem("need_detail_required", where)
+        elif len(detail) > MAX_NEED_DETAIL:
+            problem("need_detail_too_long", where)
     if complaint.channel not in CHANNELS:
         problem("unknown_channel", "channel")
     if complaint.recorded_at.tzinfo is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from intake.domain.complaints import MAX_NEED_DETAIL
 from intake.domain.listing import MAX_CLIENT_ID, MAX_LIMIT
 from intake.domain.subjects import MAX_REASON
 
@@ -28,6 +29,18 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     "description_too_long": (
         "Uraian paling banyak 4000 karakter.",
         "The description has at most 4000 characters.",
+    ),
+    "need_detail_not_a_need": (
+        "Rincian kebutuhan hanya untuk layanan yang tercantum di needs.",
+        "A need's detail is given only for a service listed in needs.",
+    ),
+    "need_detail_required": (
+        "Rincian kebutuhan tidak boleh kosong; hapus saja bila tidak ada.",
+        "A need's detail may not be empty; leave it out instead.",
+    ),
+    "need_detail_too_long": (
+        f"Rincian kebutuhan paling banyak {MAX_NEED_DETAIL} karakter.",
+        f"A need's detail has at most {MAX_NEED_DETAIL} characters.",
     ),
     "unknown_channel": ("Saluran pengaduan tidak dikenal.", "Not a known channel."),
     "timezone_required": (
@@ -69,6 +82,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
         "Token operator yang sah diperlukan.",
         "A valid operator token is required.",
     ),
+    "invalid_api_key": (
+        "api_key ini tidak dikenal atau sudah dicabut.",
+        "This api_key is not known or was revoked.",
+    ),
     "rate_limited": (
         "Terlalu banyak permintaan dengan token ini: coba lagi {wait} detik.",
         "Too many requests with this token: try again in {wait} seconds.",
@@ -87,6 +104,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
         "You may register only for your own village.",
     ),
     "invalid_complaint": ("Pengaduan tidak sah.", "The complaint is not valid."),
+    "wrong_resident_code": (
+        "Tiket atau kode warga tidak cocok.",
+        "The ticket and the resident's code do not match.",
+    ),
     "complaint_not_found": ("Pengaduan tidak ditemukan.", "No such complaint."),
     "page_not_found": ("Halaman tidak ditemukan.", "No such page."),
     "ticket_not_found": (

@@ -42,6 +42,8 @@ def api_error(
 
 
 UNAUTHENTICATED = api_error(401, "unauthenticated")
+# GeoReport v2 answers a key that is given but not valid with 403 (none at all stays a 401).
+INVALID_API_KEY = api_error(403, "invalid_api_key")
 IDEMPOTENCY_KEY_REQUIRED = api_error(400, "idempotency_key_required")
 IDEMPOTENCY_KEY_REUSED = api_error(409, "idempotency_key_reused")
 WRONG_VILLAGE = api_error(403, "wrong_village")

@@ -74,19 +74,21 @@ async def registered(
         raise errors.IDEMPOTENCY_KEY_REUSED from exc
 
 
-def accepted(row: dict[str, Any]) -> ComplaintAccepted:
-    """The answer for a registered complaint."""
+def accepted(row: dict[str, Any], resident_code: str | None = None) -> ComplaintAccepted:
+    """The answer for a registered complaint (the resident's code only when it was created)."""
     return ComplaintAccepted(
         complaint_id=row["id"],
         ticket=row["ticket"],
         status=row["status"],
         received_at=row["received_at"],
         possible_duplicate_of=row["possible_duplicate_of"],
+        resident_code=resident_code,
     )
 
 
-def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
-    """Build the routes of complaints and of the public tracker."""
+def router(uow: UnitOfWorkFactory, limit: RateLimit, code_key: bytes = b"") -> APIRouter:
+    """Build the routes of complaints and of the public tracker (`code_key`: the secret of
+    the residents' codes' hashes; none issues no code)."""
     api = APIRouter()
     signed_in_caller = Depends(auth.signed_in(uow, limit))
     given_key = Depends(auth.idempotency_key)
@@ -106,11 +108,13 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         caller: Caller = signed_in_caller,
         idempotency_key: str = given_key,
     ) -> ComplaintAccepted:
-        command = RegisterComplaint(caller, to_domain(body), idempotency_key, datetime.now(UTC))
+        command = RegisterComplaint(
+            caller, to_domain(body), idempotency_key, datetime.now(UTC), code_key=code_key
+        )
         done = await registered(command, uow, request_language(request))
         if not done.created:
             response.status_code = 200
-        return accepted(done.row)
+        return accepted(done.row, done.resident_code)
 
     @api.post(
         "/v1/complaints/batch",
@@ -127,7 +131,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
     ) -> BatchOut:
         language = request_language(request)
         items = tuple(_offline(raw) for raw in body.complaints)
-        results = await registration.sync_batch(SyncBatch(caller, items), uow)
+        results = await registration.sync_batch(SyncBatch(caller, items, code_key), uow)
         return BatchOut(
             results=[
                 BatchItemResult(
@@ -142,6 +146,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
                             "complaint_id": r.row["id"],
                             "ticket": r.row["ticket"],
                             "possible_duplicate_of": r.row["possible_duplicate_of"],
+                            "resident_code": r.resident_code,
                         }
                         if r.row is not None
                         else {}
@@ -208,6 +213,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
             recorded_at=row["recorded_at"],
             received_at=row["received_at"],
             closed_at=row["closed_at"],
+            need_details=None if erased else row["need_details"],
             resident=None
             if erased
             else ResidentIn(

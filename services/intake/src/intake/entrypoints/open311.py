@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 facade, so existing civic-reporting clients can submit and follow.
 
 One Open311 service per SLRT catalogue service; `jurisdiction_id` is the regency code,
-`api_key` an operator token, `service_request_id` the public ticket. Public answers carry no
+`api_key` an operator token (none where one is needed: 401; one that is unknown or revoked: 403,
+as GeoReport v2 says), `service_request_id` the public ticket. Public answers carry no
 personal data: no description, name, phone or address is ever returned. Without an `api_key`
 only requests about `basic` services are listed; with one, also the others of the operator's
 village or of district staff's regency.
@@ -19,9 +20,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
+from intake.domain.access import Caller
 from intake.domain.disclosure import caller_scope
 from intake.domain.rate_limit import RateLimit
 from intake.domain.tracking import expected_at
+from intake.entrypoints import errors
 from intake.entrypoints.auth import caller_of
 from intake.entrypoints.http import registered
 from intake.entrypoints.schemas import ComplaintIn, to_domain
@@ -98,8 +101,10 @@ def error(fmt: str, status_code: int, description: str) -> Response:
     )
 
 
-def router(uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str]) -> APIRouter:
-    """Build the GeoReport v2 routes."""
+def router(
+    uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str], code_key: bytes = b""
+) -> APIRouter:
+    """Build the GeoReport v2 routes (`code_key`: the secret of the residents' codes)."""
     api = APIRouter(prefix=PREFIX, tags=["open311"])
 
     def fmt_of(name: str) -> str:
@@ -116,13 +121,23 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str]) -> AP
             raise Open311Error(404, f"jurisdiction_id must be one of {', '.join(regencies)}.")
         return given
 
+    async def key_holder(key: str) -> Caller:
+        # No key is a 401 (the request needs one); a key given that is unknown or revoked is
+        # GeoReport v2's 403. A rate limit stays a 429.
+        try:
+            return await caller_of(f"Bearer {key}", uow, limit)
+        except ApiError as exc:
+            if key and exc.status == 401:
+                raise errors.INVALID_API_KEY from exc
+            raise
+
     async def reader_scope(request: Request) -> str | None:
         # Without a key only complaints about basic services are listed; a key that is given
         # must be valid, so a typo is not silently answered with less.
         key = request.query_params.get("api_key")
         if not key:
             return None
-        caller = await caller_of(f"Bearer {key}", uow, limit)
+        caller = await key_holder(key)
         return caller_scope(caller.kind, caller.village_code, caller.regency_code)
 
     async def guarded(fmt_name: str, produce: Callable[[str], Awaitable[Response]]) -> Response:
@@ -196,7 +211,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str]) -> AP
                 parse_qsl((await request.body()).decode(errors="replace"), keep_blank_values=True)
             )
             check_jurisdiction(request, form)
-            caller = await caller_of(f"Bearer {form.get('api_key', '')}", uow, limit)
+            caller = await key_holder(form.get("api_key", ""))
             body = _complaint(form)
             # Open311 has no idempotency key: an identical form is a resend of the same request.
             # The form's text is hashed as it always was, so a form sent before still matches.
@@ -204,14 +219,17 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, regencies: list[str]) -> AP
                 repr(sorted((k, v) for k, v in form.items() if k != "api_key"))
             )
             command = RegisterComplaint(
-                caller, to_domain(body), digest, datetime.now(UTC), "open311", digest
+                caller, to_domain(body), digest, datetime.now(UTC), "open311", digest, code_key
             )
-            row = (await registered(command, uow, "en")).row
+            done = await registered(command, uow, "en")
+            row = done.row
             answer = [
                 {
                     "service_request_id": row["ticket"],
                     "service_notice": "Track it at /v1/track/" + row["ticket"],
                     "account_id": None,
+                    # Only to the form that created the request: a resend is answered without.
+                    "resident_code": done.resident_code,
                 }
             ]
             return render(answer, fmt, "service_requests", "request", 201)
@@ -237,6 +255,13 @@ def _complaint(form: dict[str, str]) -> ComplaintIn:
                     "phone": form.get("phone") or None,
                     "address": form.get("address_string") or None,
                 },
+                # Open311 names one service: its detail is that need's (the key is checked as
+                # the JSON API's is, so an empty one is refused the same way).
+                **(
+                    {"need_details": {form.get("service_code", ""): form["attribute[DETAIL]"]}}
+                    if "attribute[DETAIL]" in form
+                    else {}
+                ),
             }
         )
     except ValidationError as exc:
@@ -298,6 +323,17 @@ def _definition(code: str, villages: list[Any]) -> dict[str, Any]:
                 "order": 2,
                 "description": "Desa/kelurahan of the Puskesos",
                 "values": [{"key": v["code"], "name": v["name"]} for v in villages],
+            },
+            {
+                "variable": True,
+                "code": "DETAIL",
+                "datatype": "text",
+                "required": False,
+                "datatype_description": "At most 500 characters; shown to the agency of this "
+                "service only, with the resident's data.",
+                "order": 3,
+                "description": "Rincian kebutuhan (what the agency must know to act)",
+                "values": [],
             },
         ],
     }

@@ -33,6 +33,15 @@ class ComplaintIn(BaseModel):
     channel: str = Field(examples=["walk_in"])
     recorded_at: datetime = Field(examples=["2025-06-26T09:15:00+07:00"])
     resident: ResidentIn
+    need_details: dict[str, str] | None = Field(
+        default=None,
+        max_length=20,
+        description="What the agency of a need must know to act on it, by the need's service "
+        "code (one of `needs`), at most 500 characters each. Each need's agency sees its own "
+        "need's detail (`need_detail` on its referral), never another's. Personal data: kept, "
+        "carried and erased like the description.",
+        examples=[{"JKN-PBI": "Kartu PBI ditolak di Puskesmas Cikampek sejak Maret 2025."}],
+    )
 
 
 class OfflineComplaintIn(ComplaintIn):
@@ -52,6 +61,15 @@ class ComplaintAccepted(BaseModel):
     possible_duplicate_of: list[UUID] = Field(
         default_factory=list,
         description="Open complaints of the same resident with a same need: linked, not refused.",
+    )
+    resident_code: str | None = Field(
+        default=None,
+        description="The resident's code, shown ONLY in the answer that created the "
+        "complaint: print it on the receipt. With the ticket it lets the resident act on the "
+        "complaint. It is kept only as a keyed hash, never logged, never on an event and never "
+        "shown again: a repeat of the request answers null. Null too when no code key is "
+        "configured.",
+        examples=["K7M2-9QXA"],
     )
 
 
@@ -84,6 +102,12 @@ class BatchItemResult(BaseModel):
     complaint_id: UUID | None = None
     ticket: str | None = None
     possible_duplicate_of: list[UUID] = Field(default_factory=list)
+    resident_code: str | None = Field(
+        default=None,
+        description="The resident's code, only in the item that created the complaint (not "
+        "when `existing`).",
+        examples=["K7M2-9QXA"],
+    )
     errors: list[ItemProblem] = Field(default_factory=list)
 
 
@@ -143,6 +167,9 @@ class ComplaintOut(BaseModel):
     recorded_at: datetime
     received_at: datetime
     closed_at: datetime | None
+    need_details: dict[str, str] | None = Field(
+        default=None, description="Each need's detail by service code; null once erased."
+    )
     resident: ResidentIn | None = Field(description="The resident's data; null once erased.")
     personal_data_erased: bool = Field(
         default=False,
@@ -261,6 +288,7 @@ class HeldComplaintOut(BaseModel):
     received_at: datetime
     closed_at: datetime | None
     possible_duplicate_of: list[UUID]
+    need_details: dict[str, str] = Field(default_factory=dict)
     resident: ResidentIn
     timeline: list[dict[str, Any]]
     reads: list[ReadOut]
@@ -295,4 +323,5 @@ def to_domain(body: ComplaintIn) -> NewComplaint:
             phone=normalise_phone(resident.phone) if resident.phone else None,
             address=resident.address,
         ),
+        need_details=dict(body.need_details or {}),
     )

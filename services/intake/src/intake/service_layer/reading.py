@@ -14,6 +14,7 @@ from intake.domain.tracking import TimelineEntry
 from intake.service_layer.unit_of_work import UnitOfWork
 
 PII_FIELDS = ["nik", "name", "phone", "address", "description"]
+NEED_DETAILS = "need_details"
 
 
 class ComplaintNotFoundError(Exception):
@@ -44,7 +45,8 @@ async def read_complaint(query: ReadComplaint, uow: UnitOfWork) -> ComplaintReco
             raise ComplaintNotFoundError(query.complaint_id)
         timeline = await uow.timeline(query.complaint_id)
         if row["erased_at"] is None:
-            await uow.log_pii_read(query.caller.token_hash, query.complaint_id, PII_FIELDS)
+            fields = [*PII_FIELDS, NEED_DETAILS] if row.get(NEED_DETAILS) else PII_FIELDS
+            await uow.log_pii_read(query.caller.token_hash, query.complaint_id, fields)
         await uow.commit()
     return ComplaintRecord(row, timeline)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
-from intake.domain import tickets
+from intake.domain import resident_code, tickets
 from intake.domain.access import Caller, may_register_for
 from intake.domain.complaints import Catalogue, NewComplaint, Problem, Registered, check
 from intake.domain.idempotency import KeySource, key_of
@@ -48,6 +48,15 @@ class Outcome:
     created: bool
     registered: Registered | None = None
     row: dict[str, Any] | None = None  # the complaint's row, with its resident's data
+    resident_code: str | None = None  # only to the request that created it, never again
+
+
+def issue_code(code_key: bytes, complaint_id: UUID) -> tuple[str | None, str | None]:
+    """A new resident's code and the keyed hash kept of it; neither without a key."""
+    if not code_key:
+        return None, None
+    code = resident_code.new_code()
+    return code, resident_code.digest(code_key, complaint_id, code)
 
 
 async def register_complaint(
@@ -59,13 +68,15 @@ async def register_complaint(
     now: datetime,
     source: KeySource = "header",
     fingerprint: str | None = None,
+    code_key: bytes = b"",
 ) -> Outcome:
     """Register a complaint once per key of its village, announcing it on complaint.created/.pii.
 
     The key is the complaint's village's, in the namespace of its `source`, whoever sends it:
     a resend under a reissued token finds the complaint the revoked token registered.
     `fingerprint` identifies the request when the complaint's own fields cannot (a channel
-    that stamps recorded_at on arrival).
+    that stamps recorded_at on arrival). The resident's code is drawn for a new complaint and
+    answered once; a repeat finds the complaint without it.
     """
     fingerprint = fingerprint or complaint.fingerprint()
     key = key_of(source, complaint.village_code, idempotency_key)
@@ -78,9 +89,12 @@ async def register_complaint(
         raise ComplaintRejectedError(problems)
     complaint_id = uuid4()
     received = uuid4()  # the id of the complaint.created event, and of its timeline entry
+    code, code_hash = issue_code(code_key, complaint_id)
     gate: KeyGate | None = KeyGate(key, fingerprint, {"complaint_id": str(complaint_id)})
     while True:
-        draft = Registered(complaint_id, tickets.new_ticket(), now, complaint)
+        draft = Registered(
+            complaint_id, tickets.new_ticket(), now, complaint, resident_code_hash=code_hash
+        )
         saved = await uow.save_complaint(draft, operator, received, gate)
         if saved.row is not None:
             break
@@ -95,7 +109,7 @@ async def register_complaint(
     row = saved.row
     registered = replace(draft, possible_duplicate_of=tuple(row["possible_duplicate_of"]))
     _announce(uow, registered, received)
-    return Outcome(complaint_id, created=True, registered=registered, row=row)
+    return Outcome(complaint_id, created=True, registered=registered, row=row, resident_code=code)
 
 
 async def _earlier(uow: UnitOfWork, key: IdempotencyKey, fingerprint: str) -> Outcome | None:
@@ -126,6 +140,7 @@ def _announce(uow: UnitOfWork, registered: Registered, event_id: UUID) -> None:
         phone=c.resident.phone,
         address=c.resident.address,
         description=c.description,
+        need_details=dict(c.need_details),
     )
     subject = registered.complaint_id
     at = registered.received_at
@@ -146,14 +161,17 @@ class RegisterComplaint:
     now: datetime
     source: KeySource = "header"
     fingerprint: str | None = None
+    code_key: bytes = b""
 
 
 @dataclass(frozen=True)
 class Registration:
-    """The complaint's row, and whether this request created it (False: a repeat)."""
+    """The complaint's row, and whether this request created it (False: a repeat); the
+    resident's code only when it did."""
 
     created: bool
     row: dict[str, Any]
+    resident_code: str | None = None
 
 
 async def register(command: RegisterComplaint, uow: UnitOfWork) -> Registration:
@@ -170,6 +188,7 @@ async def register(command: RegisterComplaint, uow: UnitOfWork) -> Registration:
             now=command.now,
             source=command.source,
             fingerprint=command.fingerprint,
+            code_key=command.code_key,
         )
         await uow.commit()
     row = outcome.row
@@ -183,7 +202,7 @@ async def register(command: RegisterComplaint, uow: UnitOfWork) -> Registration:
             complaint.village_code,
             ",".join(complaint.needs),
         )
-    return Registration(outcome.created, row)
+    return Registration(outcome.created, row, outcome.resident_code)
 
 
 @dataclass(frozen=True)
@@ -201,6 +220,7 @@ class SyncBatch:
 
     caller: Caller
     items: tuple[OfflineComplaint, ...]
+    code_key: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -211,6 +231,7 @@ class ItemResult:
     result: Literal["created", "existing", "rejected"]
     row: dict[str, Any] | None = None
     problems: tuple[Problem, ...] = ()
+    resident_code: str | None = None  # only in the item that created the complaint
 
 
 async def sync_batch(command: SyncBatch, uow: UnitOfWorkFactory) -> list[ItemResult]:
@@ -228,7 +249,7 @@ async def sync_batch(command: SyncBatch, uow: UnitOfWorkFactory) -> list[ItemRes
             # nothing to look up or save: no transaction
             return [p for p in planned if isinstance(p, ItemResult)]
         async with unit:
-            done = await _save_batch(unit, command.caller, planned)
+            done = await _save_batch(unit, command.caller, planned, command.code_key)
             if done is None:
                 continue  # a ticket was taken, or a key forgotten meanwhile: all over again
             await unit.commit()
@@ -284,7 +305,7 @@ async def _plan(command: SyncBatch, catalogue: Catalogue) -> list[_Planned | Ite
 
 
 async def _save_batch(
-    uow: UnitOfWork, caller: Caller, planned: list[_Planned | ItemResult]
+    uow: UnitOfWork, caller: Caller, planned: list[_Planned | ItemResult], code_key: bytes
 ) -> tuple[list[ItemResult], list[Registered]] | None:
     """Save the batch's new complaints; each item's answer and what was registered (None: try
     the batch again)."""
@@ -295,12 +316,20 @@ async def _save_batch(
         if isinstance(p, _Planned) and not p.problems and p.key not in first:
             first[p.key] = n
     drafts: dict[IdempotencyKey, Draft] = {}
+    codes: dict[IdempotencyKey, str | None] = {}
     for key, n in first.items():
         p = planned[n]
         assert isinstance(p, _Planned)
         complaint_id = uuid4()
+        codes[key], code_hash = issue_code(code_key, complaint_id)
         drafts[key] = Draft(
-            Registered(complaint_id, tickets.new_ticket(), p.now, p.complaint),
+            Registered(
+                complaint_id,
+                tickets.new_ticket(),
+                p.now,
+                p.complaint,
+                resident_code_hash=code_hash,
+            ),
             uuid4(),  # the id of the complaint.created event, and of its timeline entry
             KeyGate(key, p.fingerprint, {"complaint_id": str(complaint_id)}),
         )
@@ -332,7 +361,7 @@ async def _save_batch(
                 replace(draft.registered, possible_duplicate_of=tuple(row["possible_duplicate_of"]))
             )
             _announce(uow, registered[-1], draft.received)
-            results.append(ItemResult(p.client_id, "created", row))
+            results.append(ItemResult(p.client_id, "created", row, resident_code=codes[p.key]))
             continue
         held: SavedKey | None = before.get(p.key)
         if row is not None:  # the key is the batch's: new before its first item, then its own

@@ -13,8 +13,8 @@ from slrt_shared.unit_of_work import PgUnitOfWork
 
 MICROSECONDS_PER_DAY = 86_400_000_000
 VILLAGE_MONTH_COLUMNS = (
-    "village_code, received_us, prompt, close_us, ref_received_us, ref_due_us, ref_resolved,"
-    " ref_met, ref_escalations, ref_again"
+    "v.village_code, v.received_us, v.prompt, v.close_us, v.ref_received_us, v.ref_due_us,"
+    " v.ref_resolved, v.ref_met, v.ref_escalations, v.ref_again"
 )
 
 
@@ -44,6 +44,27 @@ def _micros(expression: str) -> str:
     return f"(extract(epoch FROM {expression}) * 1000000)::bigint"
 
 
+def _village_month_scope(
+    regencies: list[str] | None,
+    since: date | None,
+    until: date | None,
+    villages: list[str] | None,
+) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    for condition, value in (
+        ("v.month >= ${}", since),
+        ("v.month < ${}", until),
+        ("v.regency_code = ANY(${}::text[])", regencies),
+        ("v.village_code = ANY(${}::text[])", villages),
+    ):
+        # Spelled out rather than `$n IS NULL OR ...`, so a prepared statement keeps its plan.
+        if value is not None:
+            args.append(value)
+            where.append(condition.format(len(args)))
+    return where, args
+
+
 def _scope(column: str, regencies: list[str] | None, first: int) -> str:
     # Spelled out rather than `$n IS NULL OR ...`, so a prepared statement keeps its index plan.
     return "" if regencies is None else f" AND {column} = ANY(${first}::text[])"
@@ -59,34 +80,42 @@ class Aggregates(PgUnitOfWork):
         until: date | None,
         villages: list[str] | None = None,
     ) -> list[VillageMonth]:
-        """The village-months of some regencies (None: all) from month `since` to before `until`.
-
-        With `villages`, only theirs.
+        """The stored village-months of some regencies (None: all) from month `since` to before
+        `until`, as the last refresh left them. With `villages`, only theirs.
         """
-        where: list[str] = []
-        args: list[Any] = []
-        for condition, value in (
-            ("month >= ${}", since),
-            ("month < ${}", until),
-            ("regency_code = ANY(${}::text[])", regencies),
-            ("village_code = ANY(${}::text[])", villages),
-        ):
-            # Spelled out rather than `$n IS NULL OR ...`, so a prepared statement keeps its plan.
-            if value is not None:
-                args.append(value)
-                where.append(condition.format(len(args)))
+        where, args = _village_month_scope(regencies, since, until, villages)
         rows = await self.conn.fetch(
-            f"SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months"
+            f"SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months v"
             + (" WHERE " + " AND ".join(where) if where else ""),
             *args,
         )
         return [VillageMonth(*r) for r in rows]
 
-    async def changed_village_months(self) -> set[tuple[str, date]]:
-        """The village-months changed since this was last asked (and committed), forgotten here."""
+    async def current_village_months(
+        self, regencies: list[str] | None, since: date | None, until: date | None
+    ) -> list[VillageMonth]:
+        """The village-months as the facts say now: the stored rows, and those noted stale since
+        the last refresh recomputed from the facts (read, not written), in one statement.
+        """
+        where, args = _village_month_scope(regencies, since, until, None)
+        scope = "".join(f" AND {w}" for w in where)
         rows = await self.conn.fetch(
-            "DELETE FROM village_month_changes RETURNING village_code, month"
+            "WITH s AS MATERIALIZED (SELECT * FROM stale_village_months())"
+            f" SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months v WHERE NOT EXISTS"
+            " (SELECT FROM s WHERE s.village_code = v.village_code AND s.month = v.month)"
+            f"{scope} UNION ALL SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months_of("
+            "ARRAY(SELECT village_code FROM s), ARRAY(SELECT month FROM s)) v"
+            f" WHERE v.received_us IS NOT NULL{scope}",
+            *args,
         )
+        return [VillageMonth(*r) for r in rows]
+
+    async def refresh_village_months(self) -> set[tuple[str, date]]:
+        """Recompute the village-months noted stale (once each, one statement); return their keys.
+
+        Until this transaction commits, another refresh waits.
+        """
+        rows = await self.conn.fetch("SELECT village_code, month FROM refresh_village_months()")
         return {(r["village_code"], r["month"]) for r in rows}
 
     async def tallies(
@@ -106,7 +135,7 @@ class Aggregates(PgUnitOfWork):
         since = month_of(start) if start is not None else None
         until = month_of(end) if end is not None else None
         grouped: dict[str, list[VillageMonth]] = defaultdict(list)
-        for part in await self.village_months(regencies, since, until):
+        for part in await self.current_village_months(regencies, since, until):
             area = part.village if level == "village" else kecamatan_of(part.village)
             grouped[area].append(part)
         now_us = microseconds(now)

@@ -15,7 +15,7 @@ PROJECTIONS = (
     "complaint_facts",
     "referral_facts",
     "village_months",
-    "village_month_changes",
+    "village_month_stale",
     "ranking_snapshots",
     "inbox",
 )

@@ -1,10 +1,11 @@
 """Publish the current rankings when they change: stored, and announced as ranking.updated.
 
 The villages' and kecamatan's rankings (each regency's, and the country's with `national`) are
-kept from the village-months incrementally: the job remembers each area's state between cycles
-and recomputes only the areas whose village-months changed (as the facts' triggers record them)
-or whose tally the clock changed (a referral falling due, a complaint leaving the last 30 days);
-the others only age their backlog. The agencies' rankings are recomputed from the facts.
+kept from the village-months incrementally: each cycle recomputes the village-months the facts'
+triggers noted stale (each once, in one statement); the job remembers each area's state between
+cycles and recomputes only the areas whose village-months changed or whose tally the clock
+changed (a referral falling due, a complaint leaving the last 30 days); the others only age
+their backlog. The agencies' rankings are recomputed from the facts.
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ async def publish_changed(
     `national`, the country-wide ranking is stored too (only its changed rows are rewritten),
     read a page at a time by `/v1/rankings?regency=all` (one record could not carry it).
     """
-    changes = await uow.changed_village_months()
+    # The village-months noted stale since the last cycle, recomputed once each, here.
+    changes = await uow.refresh_village_months()
     for level in AREA_LEVELS:
         if level not in memory.regions:
             memory.regions[level] = await uow.regions(command.regencies, REGION_LEVEL[level])

@@ -78,10 +78,10 @@ class UnitOfWork(Protocol):
         until: date | None,
         villages: list[str] | None = None,
     ) -> list[VillageMonth]:
-        """The village-months of some regencies (None: all) from month `since` to before `until`."""
+        """The stored village-months of some regencies (None: all), months `since` to `until`."""
 
-    async def changed_village_months(self) -> set[tuple[str, date]]:
-        """The village-months changed since this was last asked (and committed), forgotten here."""
+    async def refresh_village_months(self) -> set[tuple[str, date]]:
+        """Recompute the village-months noted stale (each once, one statement); their keys."""
 
     async def digests(self, period: str) -> dict[tuple[str, str], str]:
         """Digest of each published ranking of a period, by (regency, level)."""
