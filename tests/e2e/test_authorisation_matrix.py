@@ -708,6 +708,8 @@ def test_a_needs_detail_reaches_only_who_may_read_the_complaint_and_its_agency( 
         "operator": at_intake,
         "district": at_intake,
         "agency": at_its_agency,
+        # DINSOS's people read their agency's referral as its system key does.
+        **dict.fromkeys(("officer", "viewer", "supervisor"), at_its_agency),
     }
 
 
