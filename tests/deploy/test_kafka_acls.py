@@ -18,7 +18,13 @@ pytestmark = pytest.mark.integration
 # DESIGN.md, "Services and what each owns".
 PUBLISHES = {
     "intake": {"complaint.created", "complaint.pii"},
-    "referral": {"referral.dispatched", "referral.escalated", "complaint.closed", "routing.rules"},
+    "referral": {
+        "referral.dispatched",
+        "referral.escalated",
+        "complaint.closed",
+        "routing.rules",
+        "referral.casework",
+    },
     "agency-gateway": {"referral.updated", "case.resolved", "directory.agencies"},
     "monitoring": {"ranking.updated"},
 }

@@ -36,6 +36,11 @@ ROLES = (
     "supervisor",
     "other_officer",
     "revoked",
+    # Referral's personal accounts: the secretariat of regency 32.15, staff of village A's
+    # kecamatan and of another kecamatan of the regency.
+    "secretariat",
+    "kecamatan",
+    "other_kecamatan",
 )
 OK, HIDDEN = "ok", "hidden"
 
@@ -95,7 +100,17 @@ READ_OWN = only({"agency": OK, **PEOPLE, "other_agency": HIDDEN, "other_officer"
 READ_ANY = only({"agency": OK, "other_agency": OK, **PEOPLE, "other_officer": OK}, 401)
 # Acting: not a viewer.
 ACT_OWN = only({**READ_OWN, "viewer": 403}, 401)
-STAFF = only({"district": OK, "admin": OK}, 401)
+# Referral's cases: the whole regency's staff and the kecamatan of the case.
+STAFF = only(
+    {"district": OK, "admin": OK, "secretariat": OK, "kecamatan": OK, "other_kecamatan": HIDDEN},
+    401,
+)
+KECAMATANS_403 = {"kecamatan": 403, "other_kecamatan": 403}
+# The regency's calendar: not for kecamatan staff.
+REGENCY_STAFF = only(
+    {"district": OK, "admin": OK, "secretariat": OK, "kecamatan": 403, "other_kecamatan": 403},
+    401,
+)
 ADMIN = only({"admin": OK}, 401)
 
 ROWS = [
@@ -258,14 +273,20 @@ ROWS = [
         lambda w: "/v1/rules/KESEHATAN/history",
         ADMIN,
     ),
-    Row("referral", "GET", "/v1/calendar", lambda w: "/v1/calendar", STAFF),
-    Row("referral", "GET", "/v1/calendar/holidays", lambda w: "/v1/calendar/holidays", STAFF),
+    Row("referral", "GET", "/v1/calendar", lambda w: "/v1/calendar", REGENCY_STAFF),
+    Row(
+        "referral",
+        "GET",
+        "/v1/calendar/holidays",
+        lambda w: "/v1/calendar/holidays",
+        REGENCY_STAFF,
+    ),
     Row(
         "referral",
         "POST",
         "/v1/calendar/holidays",
         lambda w: "/v1/calendar/holidays",
-        STAFF,  # the district adds the day, the admin's try is a 409 about the request
+        REGENCY_STAFF,  # the district adds the day, the others' tries are a 409 (the request)
         body=lambda w: {
             "date": "2099-01-02",
             "kind": "cuti_bersama",
@@ -278,7 +299,7 @@ ROWS = [
         "PUT",
         "/v1/calendar/holidays/{day}",
         lambda w: "/v1/calendar/holidays/2027-01-01",
-        STAFF,  # the bundled entry as it is: nothing changes
+        REGENCY_STAFF,  # the bundled entry as it is: nothing changes
         body=lambda w: {
             "kind": "holiday",
             "name": "Tahun Baru 2027 Masehi",
@@ -290,14 +311,15 @@ ROWS = [
         "DELETE",
         "/v1/calendar/holidays/{day}",
         lambda w: "/v1/calendar/holidays/2099-12-30",
-        only({"district": HIDDEN, "admin": HIDDEN}, 401),  # past authentication: not there
+        # past authentication: not there
+        only({"district": HIDDEN, "admin": HIDDEN, "secretariat": HIDDEN, **KECAMATANS_403}, 401),
     ),
     Row(
         "referral",
         "PUT",
         "/v1/calendar/years/{year}",
         lambda w: "/v1/calendar/years/2098",
-        STAFF,  # a year with no day stored: 422 year_empty, a refusal about the request
+        REGENCY_STAFF,  # a year with no day stored: 422 year_empty, a refusal about the request
         body=lambda w: {"decree": "SKB uji hak akses"},
     ),
     Row(
@@ -305,9 +327,49 @@ ROWS = [
         "DELETE",
         "/v1/calendar/years/{year}",
         lambda w: "/v1/calendar/years/2098",
-        only({"district": HIDDEN, "admin": HIDDEN}, 401),  # past authentication: not complete
+        # past authentication: not complete
+        only({"district": HIDDEN, "admin": HIDDEN, "secretariat": HIDDEN, **KECAMATANS_403}, 401),
     ),
-    Row("referral", "GET", "/v1/calendar/audit", lambda w: "/v1/calendar/audit", STAFF),
+    Row("referral", "GET", "/v1/calendar/audit", lambda w: "/v1/calendar/audit", REGENCY_STAFF),
+    # The secretariat's work: a named secretariat person or the admin (the admin's try here has
+    # an unknown reason code: a 422 about the request, nothing changed); district staff 403.
+    Row(
+        "referral",
+        "POST",
+        "/v1/referrals/{referral_id}/extend",
+        lambda w: f"/v1/referrals/{w.referral_id}/extend",
+        only({"admin": OK, "secretariat": OK, "district": 403, **KECAMATANS_403}, 401),
+        body=lambda w: {"due_at": "2099-01-01T00:00:00+07:00", "reason_code": "uji"},
+    ),
+    # The console's queues: every staff member, each seeing their own area's.
+    Row(
+        "referral",
+        "GET",
+        "/v1/console/queues",
+        lambda w: "/v1/console/queues",
+        only({r: OK for r in ("district", "admin", "secretariat", *KECAMATANS_403)}, 401),
+    ),
+    # The console's page and files: public (it signs in with a personal token).
+    Row("referral", "GET", "/console/", lambda w: "/console/", public()),
+    Row("referral", "GET", "/console/{asset}", lambda w: "/console/console.js", public()),
+    # The personal accounts of secretariat and kecamatan staff: the admin's (a bad area here, so
+    # the admin's call is a 422 about the request and issues nothing).
+    Row(
+        "referral",
+        "POST",
+        "/v1/admin/staff",
+        lambda w: "/v1/admin/staff",
+        ADMIN,
+        body=lambda w: {"kind": "secretariat", "area_code": "32.15.04", "name": "Uji hak akses"},
+    ),
+    Row("referral", "GET", "/v1/admin/staff", lambda w: "/v1/admin/staff", ADMIN),
+    Row(
+        "referral",
+        "DELETE",
+        "/v1/admin/staff/{account_id}",
+        lambda w: f"/v1/admin/staff/{uuid.uuid4()}",
+        only({"admin": HIDDEN}, 401),  # past authentication: no such account
+    ),
     # agency-gateway
     Row("agency-gateway", "GET", "/v1/referrals", lambda w: "/v1/referrals", READ_ANY),
     Row("agency-gateway", "GET", "/v1/me", lambda w: "/v1/me", READ_ANY),
@@ -495,6 +557,7 @@ def tokens(platform: Any) -> dict[str, str | None]:
         "other_agency": platform.creds["agencies"]["DINKES"],
         "admin": platform.creds["admin"],
         **staff_tokens(platform),
+        **referral_staff_tokens(platform),
     }
 
 
@@ -525,6 +588,29 @@ def staff_tokens(platform: Any) -> dict[str, str]:
         assert gone.status_code == 200, gone.text
         _STAFF[id(platform)] = {role: a["token"] for role, a in issued.items()}
     return _STAFF[id(platform)]
+
+
+_REFERRAL_STAFF: dict[int, dict[str, str]] = {}
+
+
+def referral_staff_tokens(platform: Any) -> dict[str, str]:
+    """Referral's personal accounts, issued once per platform through the admin's API."""
+    if id(platform) not in _REFERRAL_STAFF:
+        url = f"{platform.urls['referral']}/v1/admin/staff"
+        admin = {"Authorization": f"Bearer {platform.creds['admin']}"}
+        issued = {}
+        for role, kind, area in [
+            ("secretariat", "secretariat", "32.15"),
+            ("kecamatan", "kecamatan", VILLAGE_A.rsplit(".", 1)[0]),
+            ("other_kecamatan", "kecamatan", "32.15.05"),
+        ]:
+            answer = httpx.post(
+                url, json={"kind": kind, "area_code": area, "name": f"Uji {role}"}, headers=admin
+            )
+            assert answer.status_code == 201, answer.text
+            issued[role] = answer.json()["token"]
+        _REFERRAL_STAFF[id(platform)] = issued
+    return _REFERRAL_STAFF[id(platform)]
 
 
 @pytest.fixture(scope="module")
@@ -622,6 +708,8 @@ def test_a_needs_detail_reaches_only_who_may_read_the_complaint_and_its_agency( 
         "operator": at_intake,
         "district": at_intake,
         "agency": at_its_agency,
+        # DINSOS's people read their agency's referral as its system key does.
+        **dict.fromkeys(("officer", "viewer", "supervisor"), at_its_agency),
     }
 
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from referral.adapters.repository import ReferralUnitOfWork, UnitOfWorkFactory
 from referral.adapters.rule_cache import RoutingRules
-from referral.entrypoints import calendar, http, jobs, kafka, rules
+from referral.entrypoints import calendar, console_page, http, jobs, kafka, rules, staff_http
 from referral.entrypoints.auth import Authentication
 from referral.service_layer.calendar import StoredCalendar
 from referral.service_layer.context import Context, utcnow
@@ -67,8 +67,10 @@ def build(
     )
     app.state.routing_rules = routing_rules
     auth = Authentication(uow, settings.admin_token)
-    app.include_router(http.router(uow, auth))
+    app.include_router(http.router(uow, auth, context))
     app.include_router(rules.router(uow, auth))
+    app.include_router(staff_http.router(uow, auth))
+    app.include_router(console_page.router())
     app.include_router(
         calendar.router(
             uow, auth, calendars, warn_days=settings.calendar_warning_days, clock=context.clock

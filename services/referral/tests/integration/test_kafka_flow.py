@@ -7,7 +7,7 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -46,7 +46,7 @@ PARTITIONS = 3
 ADMIN = "adm_" + secrets.token_hex(8)
 DISTRICT = "dst_" + secrets.token_hex(8)
 ELSEWHERE = "dst_" + secrets.token_hex(8)
-WATCHED = (topics.REFERRAL_DISPATCHED, topics.COMPLAINT_CLOSED)
+WATCHED = (topics.REFERRAL_DISPATCHED, topics.COMPLAINT_CLOSED, topics.REFERRAL_CASEWORK)
 
 
 @dataclass
@@ -463,3 +463,87 @@ async def test_a_referral_counted_over_an_incomplete_year_says_so_on_kafka_and_t
                     )
                 else:
                     await http.delete(f"/v1/calendar/years/{y}", headers=staff)
+
+
+async def test_the_secretariat_extends_a_lainnya_referral_s_due_date_with_a_reason(
+    stack: Stack,
+) -> None:
+    created = complaint(["LAINNYA"])
+    complaint_id = UUID(created.subject)
+    await stack.produce(topics.COMPLAINT_CREATED, created)
+    [dispatched] = await until(lambda: stack.tap.events(topics.REFERRAL_DISPATCHED, complaint_id))
+    # A need without a rule waits at the SLRT secretariat.
+    assert dispatched.data["agency_code"] == "SLRT"
+    referral_id = dispatched.data["referral_id"]
+    due = datetime.fromisoformat(dispatched.data["due_at"])
+    later = due + timedelta(days=7)
+
+    transport = httpx.ASGITransport(app=stack.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://referral") as http:
+
+        async def issue(kind: str, area: str) -> str:
+            answer = await http.post(
+                "/v1/admin/staff",
+                json={"kind": kind, "area_code": area, "name": f"Uji {kind}"},
+                headers={"Authorization": f"Bearer {ADMIN}"},
+            )
+            assert answer.status_code == 201, answer.text
+            return str(answer.json()["token"])
+
+        secretariat = await issue("secretariat", REGENCY)
+        kecamatan = await issue("kecamatan", "32.15.02")
+
+        async def extend(token: str, body: dict[str, Any], lang: str = "id") -> httpx.Response:
+            headers = {"Authorization": f"Bearer {token}", "Accept-Language": lang}
+            return await http.post(
+                f"/v1/referrals/{referral_id}/extend", json=body, headers=headers
+            )
+
+        good = {"due_at": later.isoformat(), "reason_code": "menunggu_dokumen"}
+        # Bad input: each a coded error, nothing changed.
+        for token, body, status, code in (
+            (secretariat, {**good, "reason_code": "karena"}, 422, "invalid_reason"),
+            (secretariat, {**good, "due_at": "2020-01-01T00:00:00+07:00"}, 422, "due_in_past"),
+            (secretariat, {**good, "due_at": due.isoformat()}, 422, "due_not_later"),
+            (secretariat, {**good, "due_at": "2099-01-01T00:00:00"}, 422, "invalid_due"),
+            (kecamatan, good, 403, "forbidden"),
+            (DISTRICT, good, 403, "forbidden"),
+            (ELSEWHERE, good, 403, "forbidden"),
+        ):
+            refused = await extend(token, body)
+            assert (refused.status_code, refused.json()["error"]["code"]) == (status, code), (
+                body,
+                refused.text,
+            )
+            english = await extend(token, body, "en")
+            assert english.json()["error"]["message"] != refused.json()["error"]["message"]
+        unchanged = await stack.pool.fetchrow(
+            "SELECT due_at, (SELECT count(*) FROM case_actions WHERE referral_id = $1) AS actions"
+            " FROM referrals WHERE id = $1",
+            UUID(referral_id),
+        )
+        assert unchanged is not None and (unchanged["due_at"], unchanged["actions"]) == (due, 0)
+
+        answer = await extend(secretariat, good)
+        assert answer.status_code == 200, answer.text
+        assert datetime.fromisoformat(answer.json()["due_at"]) == later
+
+        detail = (
+            await http.get(
+                f"/v1/referrals/{referral_id}", headers={"Authorization": f"Bearer {kecamatan}"}
+            )
+        ).json()
+        [action] = detail["actions"]
+        assert (action["action"], action["reason_code"]) == ("due_extended", "menunggu_dokumen")
+        assert datetime.fromisoformat(action["due_before"]) == due
+        assert action["by_name"].startswith("secretariat 32.15: Uji secretariat (account ")
+
+    [worked] = await until(lambda: stack.tap.events(topics.REFERRAL_CASEWORK, complaint_id))
+    assert worked.type == "id.slrt.referral.casework.v1"
+    assert (worked.data["action"], worked.data["reason_code"]) == (
+        "due_extended",
+        "menunggu_dokumen",
+    )
+    assert datetime.fromisoformat(worked.data["due_at"]) == later
+    assert datetime.fromisoformat(worked.data["previous_due_at"]) == due
+    assert worked.data["by_account"] == action["account_id"]

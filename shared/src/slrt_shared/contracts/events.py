@@ -356,6 +356,42 @@ def routing_rule_key(service_code: str, scope: str) -> str:
     return f"{service_code}/{scope}" if scope else service_code
 
 
+CaseWorkAction = Literal["due_extended"]
+
+
+class ReferralCaseWork(EventData):
+    """The SLRT secretariat (a named person) or the admin worked on a referral of a case.
+
+    Published on referral.casework, keyed by the complaint. Codes and dates only: no free text.
+    Actions are only ever added: ignore one you do not know.
+    """
+
+    topic: ClassVar[str] = topics.REFERRAL_CASEWORK
+    event_type: ClassVar[str] = "id.slrt.referral.casework.v1"
+
+    referral_id: UUID = _REFERRAL_ID
+    complaint_id: UUID = _COMPLAINT_ID
+    action: CaseWorkAction = Field(
+        description="due_extended: the referral's due date moved later, with a reason code."
+    )
+    reason_code: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_]{2,40}$",
+        description="Why (due_extended: one of " + reasons.describe_extensions() + ").",
+        examples=["menunggu_dokumen"],
+    )
+    due_at: datetime | None = Field(
+        default=None, description="due_extended: the new due date of the referral."
+    )
+    previous_due_at: datetime | None = Field(
+        default=None, description="due_extended: the due date before the extension."
+    )
+    by_account: UUID | None = Field(
+        default=None, description="The personal account of the person who acted; null: admin."
+    )
+    at: datetime = Field(description="When it was done.")
+
+
 EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     ComplaintCreated,
     ComplaintPii,
@@ -369,6 +405,7 @@ EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     AgencyReferral,
     AgencyRegistered,
     RoutingRuleChanged,
+    ReferralCaseWork,
 )
 
 BY_EVENT_TYPE: dict[str, type[EventData]] = {m.event_type: m for m in EVENT_DATA_TYPES}

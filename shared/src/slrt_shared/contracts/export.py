@@ -35,6 +35,7 @@ PUBLISHERS: dict[str, str] = {
     AgencyReferral.topic: "agency-gateway",
     topics.DIRECTORY_AGENCIES: "agency-gateway",
     topics.ROUTING_RULES: "referral",
+    topics.REFERRAL_CASEWORK: "referral",
 }
 
 # The record key of each event type that is not keyed by the complaint id.

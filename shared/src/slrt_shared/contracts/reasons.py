@@ -26,3 +26,19 @@ def is_reason_code(code: str) -> bool:
 def describe() -> str:
     """The list as Markdown-ish text for field descriptions: `code` (Bahasa / English)."""
     return "; ".join(f"`{c}` ({i} / {e})" for c, (i, e) in REASON_CODES.items())
+
+
+# Why the secretariat extends a referral's due date: codes, like the agencies' reasons.
+# Only additions.
+EXTENSION_CODES: Final[dict[str, tuple[str, str]]] = {
+    "menunggu_dokumen": ("Menunggu dokumen warga", "Waiting for the resident's documents"),
+    "menunggu_instansi_lain": ("Menunggu instansi lain", "Waiting for another agency"),
+    "kunjungan_lapangan": ("Perlu kunjungan lapangan", "A field visit is needed"),
+    "beban_kerja": ("Beban kerja instansi", "The agency's workload"),
+    "lainnya": ("Lainnya", "Other"),
+}
+
+
+def describe_extensions() -> str:
+    """The extension codes as text for field descriptions: `code` (Bahasa / English)."""
+    return "; ".join(f"`{c}` ({i} / {e})" for c, (i, e) in EXTENSION_CODES.items())

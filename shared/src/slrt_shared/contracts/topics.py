@@ -15,6 +15,8 @@ RANKING_UPDATED = "ranking.updated"
 # The registries' own topics: not named `agency.…`, the prefix of the agencies' topics and ACLs.
 DIRECTORY_AGENCIES = "directory.agencies"
 ROUTING_RULES = "routing.rules"
+# What the SLRT secretariat did on a case (due dates extended, ...): the case's history.
+REFERRAL_CASEWORK = "referral.casework"
 
 EVENT_TOPICS: tuple[str, ...] = (
     COMPLAINT_CREATED,
@@ -27,6 +29,7 @@ EVENT_TOPICS: tuple[str, ...] = (
     RANKING_UPDATED,
     DIRECTORY_AGENCIES,
     ROUTING_RULES,
+    REFERRAL_CASEWORK,
 )
 
 # Topics whose records carry a resident's personal data (besides each agency's own topic, which

@@ -12,6 +12,9 @@ import asyncpg
 
 from referral.adapters.calendar import PgCalendarStore
 from referral.adapters.rule_cache import RULE_SQL, RoutingRules, pick, rule_of
+from referral.adapters.staff_accounts import StaffQueries, staff_of
+from referral.domain.casework import QueueQuery
+from referral.domain.casework_log import CaseAction
 from referral.domain.referrals import Asked, Case, Referral, Transition
 from referral.domain.routing import RegisteredAgency, RoutingRule
 from referral.domain.staff import Staff
@@ -26,7 +29,7 @@ UPSERT_AGENCY = (
 )
 
 
-class ReferralUnitOfWork(PgUnitOfWork):
+class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
     """A transaction on the referral schema with its queries (rules from the process's cache)."""
 
     def __init__(
@@ -148,6 +151,51 @@ class ReferralUnitOfWork(PgUnitOfWork):
             at,
             next_breach_at,
         )
+
+    async def extend_due(self, referral_id: UUID, due_at: datetime) -> None:
+        """Move a referral's due date (and its next breach) later."""
+        await self.conn.execute(
+            "UPDATE referrals SET due_at = $2, next_breach_at = $2 WHERE id = $1",
+            referral_id,
+            due_at,
+        )
+
+    async def record_action(self, action: CaseAction) -> None:
+        """Keep what a person did on a referral in the case's history."""
+        await self.conn.execute(
+            "INSERT INTO case_actions (referral_id, complaint_id, action, reason_code,"
+            " due_before, due_after, account_id, by_name, at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            *astuple(action),
+        )
+
+    async def actions(self, referral_id: UUID) -> list[dict[str, Any]]:
+        """What people did on a referral, oldest first."""
+        rows = await self.conn.fetch(
+            "SELECT action, reason_code, due_before, due_after, account_id, by_name, at"
+            " FROM case_actions WHERE referral_id = $1 ORDER BY id",
+            referral_id,
+        )
+        return [dict(r) for r in rows]
+
+    async def queue(self, query: QueueQuery, limit: int) -> list[dict[str, Any]]:
+        """Open referrals the query selects, with their case's ticket and village, due first."""
+        rows = await self.conn.fetch(
+            "SELECT r.*, c.ticket, c.village_code FROM referrals r"
+            " JOIN cases c USING (complaint_id)"
+            " WHERE r.status IN ('dispatched', 'acknowledged', 'in_progress')"
+            " AND ($1::text IS NULL OR starts_with(c.village_code, $1 || '.'))"
+            " AND ($2::text IS NULL OR r.agency_code = $2)"
+            " AND ($3::timestamptz IS NULL OR r.due_at < $3)"
+            " AND ($4::text[] IS NULL OR r.escalation_level = ANY($4))"
+            " ORDER BY r.due_at, r.id LIMIT $5",
+            query.area,
+            query.agency_code,
+            query.due_before,
+            list(query.escalation_levels) if query.escalation_levels is not None else None,
+            limit,
+        )
+        return [dict(r) for r in rows]
 
     async def open_case(self, case: Case) -> bool:
         """Open a case; False if it exists already."""
@@ -271,11 +319,18 @@ class ReferralUnitOfWork(PgUnitOfWork):
         return [dict(r) for r in rows]
 
     async def staff(self, token_hash: str) -> Staff | None:
-        """District staff or admin holding a token."""
+        """District staff, the admin, or the person of an active personal account."""
         row = await self.conn.fetchrow(
             "SELECT kind, regency_code FROM staff_tokens WHERE token_hash = $1", token_hash
         )
-        return Staff(row["kind"], row["regency_code"]) if row else None
+        if row:
+            return Staff(row["kind"], row["regency_code"])
+        account = await self.conn.fetchrow(
+            "SELECT id, kind, area_code, name FROM staff_accounts"
+            " WHERE token_hash = $1 AND revoked_at IS NULL",
+            token_hash,
+        )
+        return staff_of(account) if account else None
 
 
 def _logged(asked: Asked | None) -> str:

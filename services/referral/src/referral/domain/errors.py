@@ -32,7 +32,7 @@ class Refusal(Exception):  # noqa: N818 - a refusal is an answer, not a failure
         super().__init__(self.message)
 
 
-# Authentication (401)
+# Authentication (401) and authorisation (403)
 STAFF_OR_ADMIN_REQUIRED = Message(
     "unauthenticated",
     "A district staff or admin token is required.",
@@ -41,10 +41,71 @@ STAFF_OR_ADMIN_REQUIRED = Message(
 ADMIN_REQUIRED = Message(
     "unauthenticated", "The admin token is required.", "Diperlukan token admin."
 )
+REGENCY_STAFF_REQUIRED = Message(
+    "forbidden",
+    "Only staff of the whole regency (district, secretariat) or the admin may do this.",
+    "Hanya staf tingkat kabupaten (dinas, sekretariat) atau admin yang boleh melakukan ini.",
+)
+
+# Personal accounts of secretariat and kecamatan staff
+STAFF_NAME_INVALID = Message(
+    "staff_name_invalid",
+    "The person's name must have 1 to 200 characters.",
+    "Nama orang harus 1 sampai 200 karakter.",
+)
+STAFF_KIND_INVALID = Message(
+    "staff_kind_invalid",
+    "kind must be secretariat or kecamatan.",
+    "Jenis akun harus secretariat (sekretariat) atau kecamatan.",
+)
+STAFF_AREA_INVALID = Message(
+    "staff_area_invalid",
+    "The area must be a regency code (32.15) for the secretariat, a kecamatan code (32.15.02)"
+    " for kecamatan staff.",
+    "Wilayah harus kode kabupaten/kota (32.15) untuk sekretariat, kode kecamatan (32.15.02)"
+    " untuk staf kecamatan.",
+)
+NO_STAFF_ACCOUNT = Message(
+    "not_found", "No active account with this id.", "Tidak ada akun aktif dengan id ini."
+)
+ACCOUNT_ERRORS = {m.code: m for m in (STAFF_NAME_INVALID, STAFF_KIND_INVALID, STAFF_AREA_INVALID)}
 
 # Cases and referrals (404: another regency's case is answered as one that does not exist)
 NO_CASE = Message("not_found", "No such case.", "Kasus tidak ditemukan.")
+NO_PAGE = Message("not_found", "No such page.", "Halaman tidak ditemukan.")
 NO_REFERRAL = Message("not_found", "No such referral.", "Rujukan tidak ditemukan.")
+
+# The secretariat's work on cases
+SECRETARIAT_REQUIRED = Message(
+    "forbidden",
+    "Only a named secretariat person or the admin works on cases.",
+    "Hanya petugas sekretariat (akun pribadi) atau admin yang boleh menangani kasus.",
+)
+REFERRAL_CLOSED = Message(
+    "referral_closed",
+    "The referral is {status}: it can no longer be changed.",
+    "Rujukan sudah berstatus {status}: tidak dapat diubah lagi.",
+)
+UNKNOWN_EXTENSION_REASON = Message(
+    "invalid_reason",
+    "reason_code must be one of {codes}.",
+    "Alasan (reason_code) harus salah satu dari {codes}.",
+)
+DUE_WITHOUT_ZONE = Message(
+    "invalid_due",
+    "due_at must carry a time zone (e.g. +07:00).",
+    "Tenggat (due_at) harus memuat zona waktu (misalnya +07:00).",
+)
+DUE_IN_THE_PAST = Message(
+    "due_in_past",
+    "The new due date must be in the future.",
+    "Tenggat baru harus di masa depan.",
+)
+DUE_NOT_LATER = Message(
+    "due_not_later",
+    "The new due date must be after the current one ({due_at}).",
+    "Tenggat baru harus setelah tenggat sekarang ({due_at}).",
+)
 
 # Routing rules
 UNKNOWN_SERVICE = Message(

@@ -2,7 +2,9 @@
 without a valid token is answered 401 whatever its body.
 
 The same credentials hold on every router: district staff tokens and the admin token stored by
-`seed`, and the admin token of the environment (`SLRT_ADMIN_TOKEN`).
+`seed`, the personal accounts of secretariat and kecamatan staff the admin issues, and the admin
+token of the environment (`SLRT_ADMIN_TOKEN`). Kecamatan staff read their kecamatan's cases only;
+the calendar is for staff of the whole regency.
 """
 
 from __future__ import annotations
@@ -31,9 +33,13 @@ class Caller:
     @property
     def name(self) -> str:
         """How the audit names the caller: the admin, or district staff and their token."""
-        if self.staff.kind == "admin":
+        staff = self.staff
+        if staff.kind == "admin":
             return "admin"
-        return f"district {self.staff.regency_code} (token {(self.token_hash or '')[:8]})"
+        if staff.account_id is not None:
+            area = staff.kecamatan_code or staff.regency_code
+            return f"{staff.kind} {area}: {staff.name} (account {staff.account_id})"
+        return f"district {staff.regency_code} (token {(self.token_hash or '')[:8]})"
 
 
 class Authentication:
@@ -55,10 +61,17 @@ class Authentication:
         return Caller(holder, token_hash) if holder else None
 
     async def staff(self, authorization: Annotated[str | None, Header()] = None) -> Caller:
-        """District staff or the admin; 401 for anyone else."""
+        """Any staff (district, secretariat, kecamatan) or the admin; 401 for anyone else."""
         caller = await self._caller(authorization)
         if caller is None:
             raise answer(errors.STAFF_OR_ADMIN_REQUIRED)
+        return caller
+
+    async def regency_staff(self, authorization: Annotated[str | None, Header()] = None) -> Caller:
+        """Staff of a whole regency (district, secretariat) or the admin; kecamatan staff 403."""
+        caller = await self.staff(authorization)
+        if caller.staff.kind == "kecamatan":
+            raise answer(errors.REGENCY_STAFF_REQUIRED)
         return caller
 
     async def admin(self, authorization: Annotated[str | None, Header()] = None) -> Caller:

@@ -67,7 +67,7 @@ def router(
     clock: Callable[[], dt.datetime],
 ) -> APIRouter:
     """Build the calendar routes; every one needs a district staff or admin token."""
-    staff = Depends(auth.staff)
+    staff = Depends(auth.regency_staff)
     api = APIRouter(prefix="/v1/calendar", tags=["holiday calendar"], dependencies=[staff])
 
     async def changed() -> None:

@@ -10,11 +10,13 @@ from slrt_shared.http import ApiError
 
 _STATUS = {
     "unauthenticated": 401,
+    "forbidden": 403,
     "not_found": 404,
     "unknown_service": 404,
     "holiday_not_found": 404,
     "year_not_complete": 404,
     "holiday_exists": 409,
+    "referral_closed": 409,
 }
 
 

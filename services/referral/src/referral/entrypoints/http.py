@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from typing import Any
 from uuid import UUID
@@ -13,12 +14,30 @@ from referral.domain.errors import Refusal
 from referral.domain.referrals import Referral
 from referral.entrypoints.auth import Authentication, Caller
 from referral.entrypoints.errors import refused
-from referral.entrypoints.schemas import CaseOut, ReferralDetailOut, ReferralOut, TransitionOut
+from referral.entrypoints.schemas import (
+    CaseActionOut,
+    CaseOut,
+    ExtendIn,
+    QueueItemOut,
+    QueuesOut,
+    ReferralDetailOut,
+    ReferralOut,
+    TransitionOut,
+)
 from referral.service_layer.cases import ReadCase, ReadReferral, read_case, read_referral
+from referral.service_layer.casework import ExtendDue, ReadQueues, extend_due, read_queues
+from referral.service_layer.context import Context
+
+log = logging.getLogger(__name__)
 
 UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
     401: {"description": "No district staff or admin token."}
 }
+
+
+def _item(row: dict[str, Any]) -> QueueItemOut:
+    fields = {name: row[name] for name in QueueItemOut.model_fields if name in row}
+    return QueueItemOut(referral_id=row["id"], current=True, **fields)
 
 
 def _out(referral: Referral, current: bool) -> ReferralOut:
@@ -26,7 +45,7 @@ def _out(referral: Referral, current: bool) -> ReferralOut:
     return ReferralOut(referral_id=fields.pop("id"), current=current, **fields)
 
 
-def router(uow: UnitOfWorkFactory, auth: Authentication) -> APIRouter:
+def router(uow: UnitOfWorkFactory, auth: Authentication, context: Context) -> APIRouter:
     """Build the routes of cases and referrals; every one needs a staff or admin token."""
     api = APIRouter(tags=["cases"])
     staff = Depends(auth.staff)
@@ -43,6 +62,7 @@ def router(uow: UnitOfWorkFactory, auth: Authentication) -> APIRouter:
                 view = await read_case(ReadCase(complaint_id, caller.staff), tx)
         except Refusal as exc:
             raise refused(exc) from exc
+        log.info("case %s read by %s", complaint_id, caller.name)
         case = view.case
         return CaseOut(
             complaint_id=case.complaint_id,
@@ -66,9 +86,46 @@ def router(uow: UnitOfWorkFactory, auth: Authentication) -> APIRouter:
                 view = await read_referral(ReadReferral(referral_id, caller.staff), tx)
         except Refusal as exc:
             raise refused(exc) from exc
+        log.info("referral %s read by %s", referral_id, caller.name)
         return ReferralDetailOut(
             **_out(view.referral, view.current).model_dump(),
             transitions=[TransitionOut(**t) for t in view.transitions],
+            actions=[CaseActionOut(**a) for a in view.actions],
         )
+
+    @api.get(
+        "/v1/console/queues",
+        response_model=QueuesOut,
+        response_model_exclude_none=True,
+        summary="The console's queues of the caller's area (kecamatan staff: escalations only).",
+        responses=UNAUTHENTICATED,
+    )
+    async def queues(caller: Caller = staff) -> QueuesOut:
+        async with uow() as tx:
+            found = await read_queues(ReadQueues(caller.staff), tx, context=context)
+        log.info("console queues read by %s", caller.name)
+        return QueuesOut(**{name: [_item(r) for r in rows] for name, rows in found.items()})
+
+    @api.post(
+        "/v1/referrals/{referral_id}/extend",
+        response_model=ReferralOut,
+        summary="Extend a referral's due date with a reason code (the secretariat, the admin).",
+        responses={
+            **UNAUTHENTICATED,
+            403: {"description": "Not a named secretariat person or the admin."},
+            404: {"description": "No such referral in your regency."},
+            409: {"description": "The referral is closed."},
+            422: {"description": "Unknown reason, a date not later or in the past."},
+        },
+    )
+    async def extend(referral_id: UUID, body: ExtendIn, caller: Caller = staff) -> ReferralOut:
+        command = ExtendDue(referral_id, body.due_at, body.reason_code, caller.staff, caller.name)
+        try:
+            async with uow() as tx:
+                extended = await extend_due(command, tx, context=context)
+                await tx.commit()
+        except Refusal as exc:
+            raise refused(exc) from exc
+        return _out(extended, True)
 
     return api

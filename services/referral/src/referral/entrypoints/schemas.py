@@ -66,9 +66,56 @@ class CaseOut(BaseModel):
 
 
 class ReferralDetailOut(ReferralOut):
-    """A referral with every status change asked of it."""
+    """A referral with every status change asked of it and what people did on it."""
 
     transitions: list[TransitionOut]
+    actions: list[CaseActionOut] = Field(
+        default_factory=list, description="The secretariat's work on it, oldest first."
+    )
+
+
+class QueueItemOut(ReferralOut):
+    """An open referral in a console queue, with its case's ticket and village."""
+
+    ticket: str
+    village_code: str
+
+
+class QueuesOut(BaseModel):
+    """The console's queues, due first; a queue the reader does not have is absent."""
+
+    waiting: list[QueueItemOut] | None = Field(
+        None,
+        description="At the SLRT secretariat: needs without a rule, referrals every"
+        " agency rejected.",
+    )
+    overdue: list[QueueItemOut] | None = Field(None, description="Open and past their due date.")
+    escalated: list[QueueItemOut] | None = Field(
+        None,
+        description="Escalated to the reader's rung: the kabupaten for the secretariat, every"
+        " escalation of the kecamatan for kecamatan staff.",
+    )
+
+
+class ExtendIn(BaseModel):
+    """A later due date for a referral, and why (a code: no free text is kept)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    due_at: dt.datetime = Field(examples=["2025-07-15T23:59:59+07:00"])
+    reason_code: str = Field(examples=["menunggu_dokumen"], max_length=40)
+
+
+class CaseActionOut(BaseModel):
+    """What a person did on a referral, in the case's history."""
+
+    action: str = Field(examples=["due_extended"])
+    reason_code: str | None
+    due_before: dt.datetime | None
+    due_after: dt.datetime | None
+    account_id: UUID | None
+    by_name: str = Field(description="Who: the person and their account, or the admin.")
+    at: dt.datetime
 
 
 class RuleIn(BaseModel):
@@ -197,3 +244,29 @@ class AuditOut(BaseModel):
     by: str
     via: str = Field(examples=["api", "cli", "seed"])
     at: dt.datetime
+
+
+class StaffIn(BaseModel):
+    """A person's account to issue: the secretariat of a regency, or staff of a kecamatan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(examples=["secretariat", "kecamatan"], max_length=20)
+    area_code: str = Field(
+        examples=["32.15", "32.15.02"],
+        max_length=20,
+        description="A regency for the secretariat, a kecamatan for kecamatan staff.",
+    )
+    name: str = Field(examples=["Siti Rahayu"], max_length=400)
+
+
+class StaffOut(BaseModel):
+    """A personal account; `token` only in the answer that issued it."""
+
+    id: UUID
+    kind: str
+    area_code: str
+    name: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    token: str | None = Field(None, description="Shown once; only its hash is kept.")

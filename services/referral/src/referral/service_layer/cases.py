@@ -45,6 +45,7 @@ class ReferralView:
     referral: Referral
     current: bool
     transitions: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
 
 
 async def read_case(command: ReadCase, uow: UnitOfWork) -> CaseView:
@@ -65,5 +66,6 @@ async def read_referral(command: ReadReferral, uow: UnitOfWork) -> ReferralView:
         raise Refusal(errors.NO_REFERRAL)
     siblings = await uow.referrals_of(referral.complaint_id)
     transitions = await uow.transitions(command.referral_id)
+    actions = await uow.actions(command.referral_id)
     current = current_referrals(siblings)[referral.service_code].id == referral.id
-    return ReferralView(referral, current, transitions)
+    return ReferralView(referral, current, transitions, actions)

@@ -10,6 +10,8 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from referral.domain.casework import QueueQuery
+from referral.domain.casework_log import CaseAction
 from referral.domain.holidays import (
     AuditAction,
     AuditedEntity,
@@ -77,7 +79,22 @@ class CalendarStore(Protocol):
         """Subjects (dates or years) with any recorded change."""
 
 
-class UnitOfWork(Protocol):
+class StaffRegistry(Protocol):
+    """The personal accounts, on a unit of work or on the admin's command-line connection."""
+
+    async def add_staff_account(
+        self, token_hash: str, kind: str, area_code: str, name: str
+    ) -> dict[str, Any]:
+        """Store a new account; its row (never the token or its hash)."""
+
+    async def revoke_staff_account(self, account_id: UUID) -> dict[str, Any] | None:
+        """Revoke an active account at once; its row, or None when there is no active one."""
+
+    async def staff_accounts(self, area_code: str | None) -> list[dict[str, Any]]:
+        """Every account (of one area and the kecamatans in it, if given), oldest first."""
+
+
+class UnitOfWork(StaffRegistry, Protocol):
     """One transaction of the referral service, with the events it will announce."""
 
     def announce(self, event: CloudEvent) -> str:
@@ -88,7 +105,7 @@ class UnitOfWork(Protocol):
         """The stored holiday calendar, in this transaction."""
 
     async def staff(self, token_hash: str) -> Staff | None:
-        """District staff or admin holding a token."""
+        """District staff, the admin, or the person of an active personal account."""
 
     async def rule(self, service_code: str, kecamatan_code: str = "") -> RoutingRule | None:
         """The rule of a service: the kecamatan's override if any, else the district's."""
@@ -157,3 +174,15 @@ class UnitOfWork(Protocol):
         self, referral_id: UUID, level: str, at: datetime, next_breach_at: datetime | None
     ) -> None:
         """Record an escalation and when the referral breaches next (None: top reached)."""
+
+    async def extend_due(self, referral_id: UUID, due_at: datetime) -> None:
+        """Move a referral's due date (and its next breach) later."""
+
+    async def record_action(self, action: CaseAction) -> None:
+        """Keep what a person did on a referral in the case's history."""
+
+    async def actions(self, referral_id: UUID) -> list[dict[str, Any]]:
+        """What people did on a referral, oldest first."""
+
+    async def queue(self, query: QueueQuery, limit: int) -> list[dict[str, Any]]:
+        """Open referrals the query selects, with their case's ticket and village, due first."""

@@ -1,0 +1,22 @@
+"""An entry of a case's history: what a person did on a referral (codes and dates only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """One action on a referral, in the order `case_actions` stores its columns."""
+
+    referral_id: UUID
+    complaint_id: UUID
+    action: str
+    reason_code: str | None
+    due_before: datetime | None
+    due_after: datetime | None
+    account_id: UUID | None
+    by_name: str
+    at: datetime
