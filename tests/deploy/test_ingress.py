@@ -36,6 +36,11 @@ PUBLIC = {
         "/open311/v2/requests/SLRT-K7M2-9QXA.xml",
         "/v1/subjects/export",
         "/v1/subjects/erase",
+        "/app/",
+        "/app/sw.js",
+        "/v1/desk/check",
+        "/v1/desk/reference",
+        "/v1/track/SLRT-K7M2-9QXA/qr.svg",
     ],
     "agency-gateway": [
         "/v1/referrals",
@@ -57,6 +62,12 @@ PUBLIC = {
         "/v1/rankings.csv",
         "/v1/rankings/stream",
         "/v1/puskesos/32.15.02.2001",
+        "/peta",
+        "/buletin",
+        "/buletin.pdf",
+        "/cara-membaca",
+        "/v1/map",
+        "/v1/underperformers",
     ],
 }
 # Reached from inside the cluster only: the admin's audit log of personal-data reads, and the

@@ -164,9 +164,11 @@ def flagged(platform, variety) -> dict[str, Any]:  # type: ignore[no-untyped-def
         body: dict[str, Any] = httpx.get(f"{platform.urls['monitoring']}/v1/underperformers").json()
         villages = {v["code"]: v for v in body["villages"]}
         agencies = {a["code"]: a for a in body["agencies"]}
-        poor = villages.get(POOR)
-        if poor and poor["received"] == BATCH and AGENCY in agencies:
-            return {"village": poor, "agency": agencies[AGENCY]}
+        poor, agency = villages.get(POOR), agencies.get(AGENCY)
+        # the rejections reach monitoring after the complaints: wait for every one of them
+        rejected = ((agency or {}).get("reason") or {}).get("bad", 0)
+        if poor and poor["received"] == BATCH and agency and rejected >= BATCH:
+            return {"village": poor, "agency": agency}
         return None
 
     found: dict[str, Any] = _eventually(listed, timeout=60)
