@@ -96,7 +96,7 @@ def router(uow: UnitOfWorkFactory, auth: Authentication, context: Context) -> AP
     @api.get(
         "/v1/console/queues",
         response_model=QueuesOut,
-        response_model_exclude_none=True,
+        response_model_exclude_unset=True,  # an absent queue is left out; an item keeps its nulls
         summary="The console's queues of the caller's area (kecamatan staff: escalations only).",
         responses=UNAUTHENTICATED,
     )
