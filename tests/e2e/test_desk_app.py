@@ -547,3 +547,48 @@ def test_two_tabs_of_one_device_send_the_waiting_complaints_in_one_batch(platfor
         assert len(batches) == 1
         assert len(listed(platform, TWO_TABS_VILLAGE)) == 2
         context.close()
+
+
+KEYBOARD_VILLAGE = "32.15.11.2006"  # Kalidungjaya, Kec. Cibuaya: no other test registers here
+
+
+def tab_to(page: Any, selector: str, most: int = 60) -> None:
+    """Press Tab until the element the selector names has the focus, as a keyboard user does."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement === document.querySelector(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reached with Tab")
+
+
+def test_an_operator_signs_in_and_registers_with_the_keyboard_alone(platform) -> None:  # type: ignore[no-untyped-def]
+    token = platform.creds["operators"][KEYBOARD_VILLAGE]
+    with chromium() as browser:
+        context = browser.new_context(viewport=PHONE_VIEWPORT, service_workers="block")
+        page = context.new_page()
+        page.goto(platform.urls["intake"] + "/app/")
+        visible(page, "signin")
+        tab_to(page, "#token")
+        page.keyboard.type(token)
+        tab_to(page, "#pin-new")
+        page.keyboard.type(PIN)
+        tab_to(page, "#pin-again")
+        page.keyboard.type(PIN)
+        page.keyboard.press("Enter")
+        visible(page, "form")
+
+        tab_to(page, "#f-nik")
+        page.keyboard.type("3215114107800011")
+        tab_to(page, "#f-name")
+        page.keyboard.type("Nining Kalidungjaya")
+        tab_to(page, "#needs-list input[value='JKN-PBI']")
+        page.keyboard.press("Space")
+        assert page.is_checked("#needs-list input[value='JKN-PBI']")
+        tab_to(page, "#f-description")
+        page.keyboard.type("Kartu PBI tidak aktif.")
+        tab_to(page, "#complaint button[type=submit]")
+        page.keyboard.press("Enter")
+        visible(page, "receipt")
+        ticket = page.inner_text("#r-ticket")
+        context.close()
+    assert [c["ticket"] for c in listed(platform, KEYBOARD_VILLAGE)] == [ticket]
