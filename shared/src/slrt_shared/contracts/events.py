@@ -392,6 +392,61 @@ class ReferralCaseWork(EventData):
     at: datetime = Field(description="When it was done.")
 
 
+ReopenScope = Literal["unresolved", "all"]
+ReopenedBy = Literal["resident", "operator"]
+Solved = Literal["yes", "partly", "no"]
+
+
+class ComplaintReopened(EventData):
+    """A closed complaint was reopened by the resident (with their code) or the operator.
+
+    Published on complaint.reopened, keyed by the complaint id. Referral sends the referrals in
+    `scope` back to their agency as a new attempt. Codes only: the reopener's words stay in intake.
+    """
+
+    topic: ClassVar[str] = topics.COMPLAINT_REOPENED
+    event_type: ClassVar[str] = "id.slrt.complaint.reopened.v1"
+
+    complaint_id: UUID = _COMPLAINT_ID
+    ticket: str = _TICKET
+    village_code: VillageCode = _VILLAGE
+    scope: ReopenScope = Field(
+        description="unresolved: the referrals whose outcome was not `resolved` go back to their"
+        " agency; all: every referral of the complaint does."
+    )
+    reason_code: str = Field(
+        pattern=r"^[a-z_]{2,40}$",
+        description="Why, as a code (one of " + reasons.describe_reopenings() + ")."
+        " Codes are only ever added: treat one you do not know as `lainnya`.",
+        examples=["belum_selesai"],
+    )
+    by: ReopenedBy = Field(description="resident: with the ticket and the resident's code.")
+    reopening: int = Field(
+        ge=1, description="1 for the first reopening of the complaint, +1 after."
+    )
+    reopened_at: datetime = Field(description="When it was reopened.")
+
+
+class ComplaintRated(EventData):
+    """The resident (or the operator on their behalf) gave a verdict on a closed complaint.
+
+    Published on complaint.rated, keyed by the complaint id. A later verdict on the same
+    complaint replaces an earlier one (higher `revision`). The comment stays in intake.
+    """
+
+    topic: ClassVar[str] = topics.COMPLAINT_RATED
+    event_type: ClassVar[str] = "id.slrt.complaint.rated.v1"
+
+    complaint_id: UUID = _COMPLAINT_ID
+    ticket: str = _TICKET
+    village_code: VillageCode = _VILLAGE
+    solved: Solved = Field(description="Whether the resident says the problem was solved.")
+    rating: int = Field(ge=1, le=5, description="1 (very poor) to 5 (very good).")
+    by: ReopenedBy = Field(description="resident: with the ticket and the resident's code.")
+    revision: int = Field(ge=1, description="1 for the first verdict; the highest one stands.")
+    rated_at: datetime = Field(description="When the verdict was given.")
+
+
 EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     ComplaintCreated,
     ComplaintPii,
@@ -406,6 +461,8 @@ EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     AgencyRegistered,
     RoutingRuleChanged,
     ReferralCaseWork,
+    ComplaintReopened,
+    ComplaintRated,
 )
 
 BY_EVENT_TYPE: dict[str, type[EventData]] = {m.event_type: m for m in EVENT_DATA_TYPES}

@@ -36,6 +36,8 @@ PUBLISHERS: dict[str, str] = {
     topics.DIRECTORY_AGENCIES: "agency-gateway",
     topics.ROUTING_RULES: "referral",
     topics.REFERRAL_CASEWORK: "referral",
+    topics.COMPLAINT_REOPENED: "intake",
+    topics.COMPLAINT_RATED: "intake",
 }
 
 # The record key of each event type that is not keyed by the complaint id.

@@ -42,3 +42,24 @@ EXTENSION_CODES: Final[dict[str, tuple[str, str]]] = {
 def describe_extensions() -> str:
     """The extension codes as text for field descriptions: `code` (Bahasa / English)."""
     return "; ".join(f"`{c}` ({i} / {e})" for c, (i, e) in EXTENSION_CODES.items())
+
+
+# Why a resident or an operator reopens a closed complaint: codes; their own words stay in intake.
+# Only additions.
+REOPEN_CODES: Final[dict[str, tuple[str, str]]] = {
+    "belum_selesai": ("Masalah belum selesai", "The problem is not solved"),
+    "hanya_sebagian": ("Hanya selesai sebagian", "Only partly solved"),
+    "bantuan_belum_diterima": ("Bantuan belum diterima", "The help has not arrived"),
+    "ditutup_tanpa_kabar": ("Ditutup tanpa kabar ke warga", "Closed without telling the resident"),
+    "lainnya": ("Lainnya", "Other"),
+}
+
+
+def is_reopen_code(code: str) -> bool:
+    """Whether a reopening's reason code is on the list."""
+    return code in REOPEN_CODES
+
+
+def describe_reopenings() -> str:
+    """The reopening codes as text for field descriptions: `code` (Bahasa / English)."""
+    return "; ".join(f"`{c}` ({i} / {e})" for c, (i, e) in REOPEN_CODES.items())

@@ -17,6 +17,9 @@ DIRECTORY_AGENCIES = "directory.agencies"
 ROUTING_RULES = "routing.rules"
 # What the SLRT secretariat did on a case (due dates extended, ...): the case's history.
 REFERRAL_CASEWORK = "referral.casework"
+# What the resident (or the operator on their behalf) said after the case closed.
+COMPLAINT_REOPENED = "complaint.reopened"
+COMPLAINT_RATED = "complaint.rated"
 
 EVENT_TOPICS: tuple[str, ...] = (
     COMPLAINT_CREATED,
@@ -30,6 +33,8 @@ EVENT_TOPICS: tuple[str, ...] = (
     DIRECTORY_AGENCIES,
     ROUTING_RULES,
     REFERRAL_CASEWORK,
+    COMPLAINT_REOPENED,
+    COMPLAINT_RATED,
 )
 
 # Topics whose records carry a resident's personal data (besides each agency's own topic, which
