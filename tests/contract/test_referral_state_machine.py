@@ -62,12 +62,18 @@ def test_the_gateway_allows_an_action_exactly_when_referral_accepts_its_change(
 
 
 def test_every_status_is_reachable_by_some_action_and_terminal_ones_lead_nowhere() -> None:
-    assert set(gateway.LEADS_TO.values()) == STATUSES - {"dispatched"}
+    # Only the secretariat withdraws a referral (announced on referral.casework).
+    assert set(gateway.LEADS_TO.values()) == STATUSES - {"dispatched", "withdrawn"}
     assert all(not NEXT[s] for s in TERMINAL)
     assert set(NEXT) == STATUSES
 
 
 def test_the_events_speak_the_same_statuses_and_outcomes() -> None:
-    # referral.updated reports every change but dispatch and resolution, which have their own.
-    assert set(get_args(events.ReferralStatus)) == STATUSES - {"dispatched", "resolved"}
+    # referral.updated reports an agency's changes but dispatch and resolution, which have their
+    # own events; a withdrawal is the secretariat's, on referral.casework.
+    assert set(get_args(events.ReferralStatus)) == STATUSES - {
+        "dispatched",
+        "resolved",
+        "withdrawn",
+    }
     assert set(get_args(events.Outcome)) == OUTCOMES

@@ -356,7 +356,7 @@ def routing_rule_key(service_code: str, scope: str) -> str:
     return f"{service_code}/{scope}" if scope else service_code
 
 
-CaseWorkAction = Literal["due_extended"]
+CaseWorkAction = Literal["due_extended", "withdrawn", "triaged", "held", "resolved", "note_added"]
 
 
 class ReferralCaseWork(EventData):
@@ -372,12 +372,22 @@ class ReferralCaseWork(EventData):
     referral_id: UUID = _REFERRAL_ID
     complaint_id: UUID = _COMPLAINT_ID
     action: CaseWorkAction = Field(
-        description="due_extended: the referral's due date moved later, with a reason code."
+        description="due_extended: the referral's due date moved later, with a reason code;"
+        " withdrawn: the secretariat took the referral from its agency (re-routed: a"
+        " referral.dispatched to `to_agency_code` follows; held: the secretariat keeps it);"
+        " triaged: a need waiting at the secretariat was sent to `service_code` at"
+        " `to_agency_code` (a referral.dispatched follows); held: the secretariat works the"
+        " referral itself; resolved: the secretariat reported the outcome of a referral it"
+        " holds; note_added: a note was added to the case (its text stays in referral)."
     )
     reason_code: str | None = Field(
         default=None,
         pattern=r"^[a-z_]{2,40}$",
-        description="Why (due_extended: one of " + reasons.describe_extensions() + ").",
+        description="Why (due_extended: one of "
+        + reasons.describe_extensions()
+        + "; withdrawn: one of "
+        + reasons.describe_reroutes()
+        + ").",
         examples=["menunggu_dokumen"],
     )
     due_at: datetime | None = Field(
@@ -385,6 +395,18 @@ class ReferralCaseWork(EventData):
     )
     previous_due_at: datetime | None = Field(
         default=None, description="due_extended: the due date before the extension."
+    )
+    service_code: str | None = Field(
+        default=None, description="triaged: the service the need was sent to."
+    )
+    to_agency_code: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z0-9-]{2,32}$",
+        description="withdrawn (re-routed) and triaged: the agency the need goes to next;"
+        " null when the secretariat holds it.",
+    )
+    outcome: Outcome | None = Field(
+        default=None, description="resolved: what the secretariat achieved."
     )
     by_account: UUID | None = Field(
         default=None, description="The personal account of the person who acted; null: admin."

@@ -63,3 +63,23 @@ def is_reopen_code(code: str) -> bool:
 def describe_reopenings() -> str:
     """The reopening codes as text for field descriptions: `code` (Bahasa / English)."""
     return "; ".join(f"`{c}` ({i} / {e})" for c, (i, e) in REOPEN_CODES.items())
+
+
+# Why the secretariat takes a referral from its agency (to re-route or hold it). Only additions.
+REROUTE_CODES: Final[dict[str, tuple[str, str]]] = {
+    "salah_instansi": ("Salah instansi tujuan", "Sent to the wrong agency"),
+    "instansi_tidak_merespons": ("Instansi tidak merespons", "The agency does not respond"),
+    "permintaan_warga": ("Permintaan warga", "At the resident's request"),
+    "beban_kerja": ("Beban kerja instansi", "The agency's workload"),
+    "lainnya": ("Lainnya", "Other"),
+}
+
+
+def is_reroute_code(code: str) -> bool:
+    """Whether a re-routing's reason code is on the list."""
+    return code in REROUTE_CODES
+
+
+def describe_reroutes() -> str:
+    """The re-routing codes as text for field descriptions: `code` (Bahasa / English)."""
+    return "; ".join(f"`{c}` ({i} / {e})" for c, (i, e) in REROUTE_CODES.items())
