@@ -43,7 +43,7 @@ def build(
     calendars = StoredCalendar(
         settings.tz, cuti_bersama_are_days_off=settings.cuti_bersama_are_days_off
     )
-    context = Context(calendars, clock)
+    context = Context(calendars, clock, settings.reopen_working_days)
     kafka.subscribe(runtime, uow, context)
     runtime.add_job(
         "escalation", jobs.escalation_job(uow, context, settings.escalation_interval_seconds)

@@ -56,6 +56,12 @@ class ReferralSettings(ServiceSettings):
         default=300.0, gt=0, description="How often the calendar's status is checked."
     )
     escalation_interval_seconds: float = Field(default=60.0, gt=0)
+    reopen_working_days: int = Field(
+        default=10,
+        ge=1,
+        description="Working days after the day a case closes during which the resident or the"
+        " operator may reopen it: complaint.closed carries the end of them as `reopen_until`.",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -34,6 +34,7 @@ from slrt_shared.contracts.envelope import CloudEvent, decode, new_event
 from slrt_shared.contracts.events import (
     CaseResolved,
     ComplaintCreated,
+    ComplaintReopened,
     EventData,
     ReferralUpdated,
 )
@@ -289,6 +290,91 @@ async def test_a_complaint_is_routed_rejected_on_and_closed_once_over_kafka(stac
     await asyncio.sleep(1)
     assert len(stack.tap.events(topics.COMPLAINT_CLOSED, complaint_id)) == 1
     assert len(stack.tap.events(topics.REFERRAL_DISPATCHED, complaint_id)) == 3
+
+
+async def resolve(stack: Stack, complaint_id: UUID, data: dict[str, Any], outcome: str) -> None:
+    """The agency of a dispatched referral reports its outcome."""
+    resolved = CaseResolved(
+        referral_id=data["referral_id"],
+        complaint_id=complaint_id,
+        agency_code=data["agency_code"],
+        outcome=outcome,
+        resolved_at=datetime.now(UTC),
+    )
+    await stack.produce(topics.CASE_RESOLVED, event(resolved, complaint_id, "/slrt/agency-gateway"))
+
+
+async def test_a_reopening_sends_the_unresolved_need_back_once_and_the_case_closes_again(
+    stack: Stack,
+) -> None:
+    created = complaint(["JKN-PBI", "ADMINDUK"])
+    complaint_id = UUID(created.subject)
+    await stack.produce(topics.COMPLAINT_CREATED, created)
+    dispatched = await until(
+        lambda: len(e := stack.tap.events(topics.REFERRAL_DISPATCHED, complaint_id)) == 2 and e
+    )
+    first = {e.data["service_code"]: e.data for e in dispatched}
+    await resolve(stack, complaint_id, first["JKN-PBI"], "resolved")
+    await resolve(stack, complaint_id, first["ADMINDUK"], "partially_resolved")
+    [closed] = await until(lambda: stack.tap.events(topics.COMPLAINT_CLOSED, complaint_id))
+    calendar = await stored_calendar(stack)
+    closed_at = datetime.fromisoformat(closed.data["closed_at"])
+    # Ten working days on the stored calendar after the day of closing, to its last second.
+    assert datetime.fromisoformat(closed.data["reopen_until"]) == calendar.due_at(closed_at, 10)
+
+    reopened = ComplaintReopened(
+        complaint_id=complaint_id,
+        ticket=created.data["ticket"],
+        village_code=created.data["village_code"],
+        scope="unresolved",
+        reason_code="hanya_sebagian",
+        by="resident",
+        reopening=1,
+        reopened_at=datetime.now(UTC),
+    )
+    once = event(reopened, complaint_id, "/slrt/intake")
+    await stack.produce(topics.COMPLAINT_REOPENED, once)
+    await stack.produce(topics.COMPLAINT_REOPENED, once)  # delivered again: the same event id
+    # The same reopening announced again under another event id changes nothing either.
+    last = await stack.produce(
+        topics.COMPLAINT_REOPENED, event(reopened, complaint_id, "/slrt/intake")
+    )
+    await stack.processed(last)
+    await asyncio.sleep(1)
+    dispatched = stack.tap.events(topics.REFERRAL_DISPATCHED, complaint_id)
+    assert len(dispatched) == 3
+    again = dispatched[-1].data
+    assert (again["service_code"], again["agency_code"], again["attempt"]) == (
+        "ADMINDUK",
+        "DISDUKCAPIL",
+        2,
+    )
+    assert again["referral_id"] != first["ADMINDUK"]["referral_id"]
+    dispatched_at = datetime.fromisoformat(again["dispatched_at"])
+    assert datetime.fromisoformat(again["due_at"]) == calendar.due_at(dispatched_at, 7)
+    case = await stack.pool.fetchrow(
+        "SELECT status, closed_at, reopenings FROM cases WHERE complaint_id = $1", complaint_id
+    )
+    assert tuple(case) == ("open", None, 1)
+    rows = "SELECT count(*) FROM referrals WHERE complaint_id = $1"
+    assert await count(stack, rows, complaint_id) == 3
+
+    await resolve(stack, complaint_id, again, "resolved")
+    closings = await until(
+        lambda: len(e := stack.tap.events(topics.COMPLAINT_CLOSED, complaint_id)) == 2 and e
+    )
+    second = closings[-1].data
+    assert {(o["service_code"], o["referral_id"], o["outcome"]) for o in second["outcomes"]} == {
+        ("JKN-PBI", first["JKN-PBI"]["referral_id"], "resolved"),
+        ("ADMINDUK", again["referral_id"], "resolved"),
+    }
+    closed_again = datetime.fromisoformat(second["closed_at"])
+    assert closed_again > closed_at
+    assert datetime.fromisoformat(second["reopen_until"]) == calendar.due_at(closed_again, 10)
+    case = await stack.pool.fetchrow(
+        "SELECT status, reopenings FROM cases WHERE complaint_id = $1", complaint_id
+    )
+    assert tuple(case) == ("closed", 1)
 
 
 async def count(stack: Stack, sql: str, *args: object) -> int:

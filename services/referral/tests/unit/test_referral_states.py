@@ -10,6 +10,8 @@ from referral.domain.referrals import (
     case_complete,
     closing,
     decide,
+    reopenable,
+    to_reopen,
     transition,
 )
 from slrt_shared.contracts.referral_states import Status
@@ -148,3 +150,23 @@ def test_a_case_closes_once_and_never_without_referrals() -> None:
     assert not case_complete([])
     all_done = [resolved("JKN-PBI", "resolved", T)]
     assert closing(replace(CASE, status="closed", closed_at=T), all_done) is None
+
+
+def test_a_reopening_sends_back_the_latest_attempt_of_each_need_not_resolved() -> None:
+    rejected = referral("JKN-PBI", 1, "rejected")
+    partly = resolved("JKN-PBI", "partially_resolved", T, attempt=2)
+    done = resolved("ADMINDUK", "resolved", T)
+    hopeless = resolved("LANSIA", "unresolvable", T)
+    chosen = to_reopen([rejected, partly, done, hopeless], "unresolved")
+    assert [r.id for r in chosen] == [partly.id, hopeless.id]
+    assert [r.id for r in to_reopen([rejected, partly, done], "all")] == [done.id, partly.id]
+    assert to_reopen([done], "unresolved") == []
+
+
+def test_a_reopening_is_taken_once_and_only_by_a_closed_case() -> None:
+    closed = replace(CASE, status="closed", closed_at=T)
+    assert reopenable(closed, 1)
+    assert not reopenable(CASE, 1)  # open: reopened already, or never closed
+    again = replace(closed, reopenings=1)
+    assert not reopenable(again, 1)  # the same reopening announced again
+    assert reopenable(again, 2)

@@ -127,7 +127,11 @@ class ReferralDispatched(EventData):
     village_code: VillageCode = _VILLAGE
     service_code: str = Field(description="Service code of the need.", examples=["JKN-PBI"])
     agency_code: str = _AGENCY
-    attempt: int = Field(ge=1, description="1 for the first agency, +1 after each rejection.")
+    attempt: int = Field(
+        ge=1,
+        description="1 for the first agency, +1 after each rejection, and +1 when a reopening"
+        " sends the need back to the same agency (complaint.reopened).",
+    )
     dispatched_at: datetime = Field(description="When the referral was sent.")
     due_at: datetime = Field(description="SLA deadline, counted in working days.")
     calendar_complete: bool = Field(
@@ -202,7 +206,7 @@ class ReferralOutcome(BaseModel):
 
 
 class ComplaintClosed(EventData):
-    """Every referral of a complaint has an outcome: the case is closed."""
+    """Every referral of a complaint has an outcome: the case is closed (again, once reopened)."""
 
     topic: ClassVar[str] = topics.COMPLAINT_CLOSED
     event_type: ClassVar[str] = "id.slrt.complaint.closed.v1"
@@ -212,6 +216,14 @@ class ComplaintClosed(EventData):
     village_code: VillageCode = _VILLAGE
     closed_at: datetime = Field(description="When the last referral got its outcome.")
     outcomes: list[ReferralOutcome] = Field(description="Outcome of each referral.")
+    reopen_until: datetime | None = Field(
+        default=None,
+        description="Until when the resident or the operator may reopen the complaint: the end"
+        " (23:59:59, district time) of the REFERRAL_REOPEN_WORKING_DAYS-th working day (default"
+        " 10) after the day of closing, counted on referral's holiday calendar. A complaint"
+        " reopened and closed again is closed again with a new one. Null or absent in events"
+        " from before the field.",
+    )
 
 
 class RankingRow(BaseModel):

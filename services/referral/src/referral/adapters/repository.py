@@ -227,6 +227,15 @@ class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
             closed_at,
         )
 
+    async def reopen_case(self, complaint_id: UUID, reopening: int) -> None:
+        """Mark a closed case open again for its `reopening`-th reopening."""
+        await self.conn.execute(
+            "UPDATE cases SET status = 'open', closed_at = NULL, reopenings = $2"
+            " WHERE complaint_id = $1",
+            complaint_id,
+            reopening,
+        )
+
     async def add_referral(self, referral: Referral) -> None:
         """Save a new referral."""
         await self.conn.execute(
@@ -360,6 +369,7 @@ def _case(row: asyncpg.Record) -> Case:
         status=row["status"],
         opened_at=row["opened_at"],
         closed_at=row["closed_at"],
+        reopenings=row["reopenings"],
     )
 
 

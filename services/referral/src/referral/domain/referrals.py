@@ -9,6 +9,7 @@ from typing import Literal
 from uuid import UUID
 
 from slrt_shared import regions
+from slrt_shared.contracts.events import ReopenScope
 from slrt_shared.contracts.referral_states import (
     STATUSES,
     TERMINAL,
@@ -30,6 +31,7 @@ class Case:
     status: CaseStatus
     opened_at: datetime
     closed_at: datetime | None = None
+    reopenings: int = 0  # the number of the last reopening it was sent back for (0: none)
 
     @property
     def kecamatan_code(self) -> str:
@@ -165,3 +167,19 @@ def closing(case: Case, referrals: Iterable[Referral]) -> CaseClosed | None:
     # The case closed when its last outcome arrived, whatever order the outcomes came in.
     closed_at = max(o.resolved_at for o in outcomes)
     return CaseClosed(case.complaint_id, closed_at, tuple(outcomes))
+
+
+def reopenable(case: Case, reopening: int) -> bool:
+    """Whether a reopening is new for a case: the case is closed and has not had it yet.
+
+    Intake allows a reopening only once the case closed again after the one before, so a
+    reopening of an open case, or one already seen under another event id, changes nothing.
+    """
+    return case.status == "closed" and reopening > case.reopenings
+
+
+def to_reopen(referrals: Iterable[Referral], scope: ReopenScope) -> list[Referral]:
+    """The referrals a reopening sends back to their agency, by need: the latest attempt of
+    each need whose outcome was not `resolved` (scope `unresolved`), or of every need (`all`)."""
+    latest = current_referrals(referrals)
+    return [r for _, r in sorted(latest.items()) if scope == "all" or r.outcome != "resolved"]

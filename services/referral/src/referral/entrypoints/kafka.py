@@ -12,6 +12,7 @@ from referral.service_layer.agency_updates import (
     record_outcome,
 )
 from referral.service_layer.context import Context
+from referral.service_layer.reopening import ReopenCase, reopen_case
 from referral.service_layer.routing import RouteComplaint, route_complaint
 from referral.service_layer.rules import KeepAgency, keep_agency
 from referral.service_layer.unit_of_work import UnitOfWork
@@ -22,6 +23,7 @@ from slrt_shared.contracts.events import (
     AgencyRegistered,
     CaseResolved,
     ComplaintCreated,
+    ComplaintReopened,
     ReferralUpdated,
 )
 from slrt_shared.runtime import ServiceRuntime
@@ -37,6 +39,10 @@ def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory, context: Context)
     )
     runtime.subscribe(
         topics.CASE_RESOLVED, with_inbox(uow, CaseResolved, on_case_resolved(context))
+    )
+    runtime.subscribe(
+        topics.COMPLAINT_REOPENED,
+        with_inbox(uow, ComplaintReopened, on_complaint_reopened(context)),
     )
     runtime.subscribe(
         topics.DIRECTORY_AGENCIES, with_inbox(uow, AgencyRegistered, on_agency_registered)
@@ -77,5 +83,16 @@ def on_case_resolved(
 
     async def handle(uow: UnitOfWork, data: CaseResolved, event: CloudEvent) -> None:
         await record_outcome(RecordOutcome(data, event.id), uow, context=context)
+
+    return handle
+
+
+def on_complaint_reopened(
+    context: Context,
+) -> Callable[[UnitOfWork, ComplaintReopened, CloudEvent], Awaitable[None]]:
+    """complaint.reopened: send the referrals in scope back to their agency."""
+
+    async def handle(uow: UnitOfWork, data: ComplaintReopened, event: CloudEvent) -> None:
+        await reopen_case(ReopenCase(data), uow, context=context)
 
     return handle

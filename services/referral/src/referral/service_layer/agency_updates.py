@@ -59,7 +59,7 @@ async def record_outcome(command: RecordOutcome, uow: UnitOfWork, *, context: Co
         await uow.log_transition(referral.id, asked.event_id, decision, asked.at)
         return
     await uow.resolve(referral.id, data.outcome, data.resolved_at, asked)
-    await close_if_complete(uow, referral.complaint_id)
+    await close_if_complete(uow, referral.complaint_id, context)
 
 
 async def _known_referral(uow: UnitOfWork, referral_id: UUID) -> Referral:

@@ -20,7 +20,7 @@ def utcnow() -> datetime:
 
 @dataclass(frozen=True)
 class Context:
-    """The calendar to count deadlines with and the clock, injected into the use cases.
+    """The calendar to count deadlines with, the clock and the reopening window, for the use cases.
 
     The calendar is the stored one (read in each transaction, cached) or, in tests, a fixed
     value.
@@ -28,6 +28,8 @@ class Context:
 
     calendar: Calendar | StoredCalendar = field(default_factory=Calendar)
     clock: Callable[[], datetime] = utcnow
+    # Working days after closing during which a case may be reopened (REFERRAL_REOPEN_...).
+    reopen_working_days: int = 10
 
     async def calendar_in(self, uow: UnitOfWork) -> Calendar:
         """The calendar to count deadlines with in this transaction."""

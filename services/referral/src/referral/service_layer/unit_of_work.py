@@ -140,6 +140,9 @@ class UnitOfWork(StaffRegistry, Protocol):
     async def close_case(self, complaint_id: UUID, closed_at: datetime) -> None:
         """Mark a case closed."""
 
+    async def reopen_case(self, complaint_id: UUID, reopening: int) -> None:
+        """Mark a closed case open again for its `reopening`-th reopening."""
+
     async def add_referral(self, referral: Referral) -> None:
         """Save a new referral."""
 
