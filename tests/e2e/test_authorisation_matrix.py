@@ -168,6 +168,25 @@ ROWS = [
         body=lambda w: {"nik": "3215044107800002"},
     ),
     Row("intake", "GET", "/v1/track/{ticket}", lambda w: f"/v1/track/{w.ticket}", public()),
+    # The resident's word after closing: the code in the body (none here: 403 for anyone
+    # without a token), or the village's operator's token (the world's complaint is open: a
+    # 409 about the request); any other token is not intake's (401) or not the village's (403).
+    Row(
+        "intake",
+        "POST",
+        "/v1/track/{ticket}/reopen",
+        lambda w: f"/v1/track/{w.ticket}/reopen",
+        only({"operator": OK, "other_operator": 403, "district": 403, "anonymous": 403}, 401),
+        body=lambda w: {"reason": "belum_selesai"},
+    ),
+    Row(
+        "intake",
+        "POST",
+        "/v1/track/{ticket}/feedback",
+        lambda w: f"/v1/track/{w.ticket}/feedback",
+        only({"operator": OK, "other_operator": 403, "district": 403, "anonymous": 403}, 401),
+        body=lambda w: {"solved": "yes", "rating": 5},
+    ),
     # the desk app's reads: its reference data for any signed-in caller, the check before
     # saving for the operator who may register the complaint, the receipt's QR code for anyone
     Row(

@@ -47,6 +47,13 @@ class IntakeSettings(ServiceSettings):
         description="Secret of the keyed hash (HMAC-SHA256) under which a complaint keeps its "
         "resident's code; without it registration issues no code (resident_code: null).",
     )
+    reopen_days_without_calendar: int = Field(
+        default=14,
+        ge=1,
+        description="Days after closing a complaint may be reopened when its closing came"
+        " without `reopen_until` (events from before the field); otherwise referral's count"
+        " of working days on the district calendar (REFERRAL_REOPEN_WORKING_DAYS) decides.",
+    )
     subject_hash_key: SecretStr = Field(
         default=SecretStr(""),
         description="Secret of the keyed hash (HMAC-SHA256) under which access and erasure "

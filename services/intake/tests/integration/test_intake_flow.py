@@ -382,6 +382,8 @@ async def test_events_from_referral_and_agencies_move_the_public_tracker(intake:
         "service_names",
         "received_at",
         "closed_at",
+        "reopen_until",
+        "reopenings",
         "timeline",
     }
     assert not any(value in json.dumps(closed) for value in PERSONAL)

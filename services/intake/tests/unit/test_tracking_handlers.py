@@ -44,7 +44,13 @@ class FakeUnitOfWork:
             self.status = status
 
     async def record_closing(
-        self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry, closed_at: datetime
+        self,
+        complaint_id: UUID,
+        event_id: UUID,
+        entry: TimelineEntry,
+        closed_at: datetime,
+        reopen_until: datetime | None = None,
+        outcomes: Sequence[object] = (),
     ) -> None:
         self.entries.setdefault(event_id, entry)
         self.status, self.closed_at = "closed", closed_at

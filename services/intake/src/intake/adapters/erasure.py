@@ -46,7 +46,8 @@ class ErasureQueries:
     ) -> list[UUID]:
         """Remove the personal data of complaints; the case record stays. Returns those erased.
 
-        Gone: the resident's row, the description and the needs' details, the links to the
+        Gone: the resident's row, the description and the needs' details, the notes of
+        reopenings and the comments of verdicts, the links to the
         resident's other complaints, the idempotency keys (hashes of the request that carried
         the data) and any complaint.pii record of these complaints still waiting in the outbox.
         """
@@ -66,6 +67,13 @@ class ErasureQueries:
             return []
         await self.conn.execute(
             "DELETE FROM residents WHERE complaint_id = ANY($1::uuid[])", erased
+        )
+        # The reopener's note and the verdict's comment are the resident's own words.
+        await self.conn.execute(
+            "UPDATE reopenings SET note = NULL WHERE complaint_id = ANY($1::uuid[])", erased
+        )
+        await self.conn.execute(
+            "UPDATE verdicts SET comment = NULL WHERE complaint_id = ANY($1::uuid[])", erased
         )
         await idempotency.forget(self.conn, "complaint_id", [str(c) for c in erased])
         await self.conn.execute(

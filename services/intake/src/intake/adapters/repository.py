@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -16,7 +16,14 @@ from intake.adapters.listing import ListingQueries
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue, Registered
 from intake.domain.tracking import TimelineEntry
-from intake.service_layer.unit_of_work import Draft, KeyGate, Saved, SavedKey
+from intake.service_layer.unit_of_work import (
+    Draft,
+    KeyGate,
+    Reopening,
+    Saved,
+    SavedKey,
+    Verdict,
+)
 from slrt_shared import idempotency
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.idempotency import IdempotencyKey
@@ -72,7 +79,29 @@ _RECORD = _ENTRY + (
     " AND array_position($8::text[], status) < array_position($8::text[], $7::text)"
 )
 _RECORD_CLOSING = _ENTRY + (
-    "UPDATE complaints SET status = 'closed', closed_at = $7::timestamptz WHERE id = $1::uuid"
+    "UPDATE complaints SET status = 'closed', closed_at = $7::timestamptz,"
+    " reopen_until = $8::timestamptz, outcomes = $9::jsonb WHERE id = $1::uuid"
+)
+# A reopening ($1..$9), its timeline entry ($10: its detail) and the complaint open again.
+_REOPEN = """
+WITH entry AS (
+    INSERT INTO timeline (complaint_id, event_id, kind, at, detail)
+    VALUES ($1::uuid, $8::uuid, 'reopened', $9::timestamptz, $10::jsonb)
+), saved AS (
+    INSERT INTO reopenings (complaint_id, reopening, scope, reason_code, note, given_by,
+                            operator, event_id, at)
+    VALUES ($1::uuid, $2::int, $3::text, $4::text, $5::text, $6::text, $7::text, $8::uuid,
+            $9::timestamptz)
+)
+UPDATE complaints SET status = 'referred', closed_at = NULL, reopen_until = NULL,
+                      reopenings = $2::int
+WHERE id = $1::uuid
+"""
+_VERDICT = (
+    "INSERT INTO verdicts (complaint_id, revision, solved, rating, comment, given_by, operator,"
+    " at) SELECT $1::uuid, coalesce(max(revision), 0) + 1, $2::text, $3::int, $4::text,"
+    " $5::text, $6::text, $7::timestamptz FROM verdicts WHERE complaint_id = $1::uuid"
+    " RETURNING revision"
 )
 
 
@@ -424,7 +453,7 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
         """The public columns of a complaint found by ticket."""
         return await self.conn.fetchrow(
             "SELECT c.id, c.ticket, c.status, c.needs, c.received_at, c.closed_at,"
-            " v.code AS village_code, v.name AS village_name"
+            " c.reopen_until, c.reopenings, v.code AS village_code, v.name AS village_name"
             " FROM complaints c JOIN villages v ON v.code = c.village_code WHERE c.ticket = $1",
             ticket,
         )
@@ -497,9 +526,16 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
         )
 
     async def record_closing(
-        self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry, closed_at: datetime
+        self,
+        complaint_id: UUID,
+        event_id: UUID,
+        entry: TimelineEntry,
+        closed_at: datetime,
+        reopen_until: datetime | None = None,
+        outcomes: Sequence[Mapping[str, str]] = (),
     ) -> None:
-        """Add the closing's timeline entry once per event and mark the complaint closed."""
+        """Add the closing's timeline entry once per event and mark the complaint closed, with
+        until when it may be reopened and each need's outcome."""
         await self.conn.execute(
             _RECORD_CLOSING,
             complaint_id,
@@ -509,14 +545,65 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
             entry.agency_code,
             json.dumps(_detail(entry)),
             closed_at,
+            reopen_until,
+            json.dumps([dict(o) for o in outcomes]),
         )
+
+    async def closure(self, ticket: str) -> dict[str, Any] | None:
+        """The complaint of a ticket, locked: its closure and its resident's code's hash."""
+        row = await self.conn.fetchrow(
+            "SELECT id, ticket, village_code, resident_code_hash, status, closed_at,"
+            " reopen_until, reopenings, outcomes FROM complaints WHERE ticket = $1 FOR UPDATE",
+            ticket,
+        )
+        if row is None:
+            return None
+        found = dict(row)
+        outcomes = found["outcomes"]
+        found["outcomes"] = json.loads(outcomes) if outcomes is not None else None
+        return found
+
+    async def save_reopening(self, reopening: Reopening) -> None:
+        """Save a reopening with its timeline entry; the complaint is open again."""
+        detail = {"reason_code": reopening.reason_code}
+        await self.conn.execute(
+            _REOPEN,
+            reopening.complaint_id,
+            reopening.reopening,
+            reopening.scope,
+            reopening.reason_code,
+            reopening.note,
+            reopening.given_by,
+            reopening.operator,
+            reopening.event_id,
+            reopening.at,
+            json.dumps(detail),
+        )
+
+    async def save_verdict(self, verdict: Verdict) -> int:
+        """Save a verdict as the complaint's next revision; that revision."""
+        revision = await self.conn.fetchval(
+            _VERDICT,
+            verdict.complaint_id,
+            verdict.solved,
+            verdict.rating,
+            verdict.comment,
+            verdict.given_by,
+            verdict.operator,
+            verdict.at,
+        )
+        return int(revision)
 
 
 def _detail(entry: TimelineEntry) -> dict[str, str]:
     due = entry.due_at.isoformat() if entry.due_at else None
-    return {
-        k: v for k, v in (("outcome", entry.outcome), ("level", entry.level), ("due_at", due)) if v
-    }
+    kept = (
+        ("outcome", entry.outcome),
+        ("level", entry.level),
+        ("due_at", due),
+        ("reason_code", entry.reason_code),
+    )
+    return {k: v for k, v in kept if v}
 
 
 def _entry(row: asyncpg.Record) -> TimelineEntry:
@@ -529,6 +616,7 @@ def _entry(row: asyncpg.Record) -> TimelineEntry:
         detail.get("outcome"),
         detail.get("level"),
         datetime.fromisoformat(due) if due else None,
+        detail.get("reason_code"),
     )
 
 

@@ -34,3 +34,9 @@ def may_read_complaint(caller: Caller, village_code: str) -> bool:
         and village_code != caller.regency_code
         and regions.within(village_code, caller.regency_code)
     )
+
+
+def may_speak_for(caller: Caller, village_code: str) -> bool:
+    """Only the operator of a complaint's village reopens it or gives its verdict for the
+    resident (district staff do not)."""
+    return caller.kind == "operator" and caller.village_code == village_code

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from intake.domain.after_closing import MAX_NOTE
 from intake.domain.complaints import MAX_NEED_DETAIL
 from intake.domain.listing import MAX_CLIENT_ID, MAX_LIMIT
 from intake.domain.subjects import MAX_REASON
+from slrt_shared.contracts import reasons
 
 MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     # Problems of a complaint, one per field (POST /v1/complaints, the batch, Open311).
@@ -107,6 +109,52 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     "wrong_resident_code": (
         "Tiket atau kode warga tidak cocok.",
         "The ticket and the resident's code do not match.",
+    ),
+    # Refusals of a reopening or a verdict after the case closed (POST /v1/track/{ticket}/...).
+    "other_village_operator": (
+        "Hanya operator desa pengaduan ini yang dapat melakukannya.",
+        "Only the operator of this complaint's village may do this.",
+    ),
+    "complaint_not_closed": (
+        "Pengaduan belum ditutup.",
+        "The complaint is not closed yet.",
+    ),
+    "already_reopened": (
+        "Pengaduan sudah dibuka kembali dan belum ditutup lagi.",
+        "The complaint was reopened already and is not closed again yet.",
+    ),
+    "reopen_window_passed": (
+        "Batas waktu untuk membuka kembali pengaduan ini sudah lewat.",
+        "The time for reopening this complaint has passed.",
+    ),
+    "unknown_reopen_reason": (
+        "Alasan harus salah satu dari: " + ", ".join(reasons.REOPEN_CODES) + ".",
+        "The reason is one of: " + ", ".join(reasons.REOPEN_CODES) + ".",
+    ),
+    "unknown_reopen_scope": (
+        "Cakupan (scope) harus unresolved atau all.",
+        "The scope is unresolved or all.",
+    ),
+    "nothing_to_reopen": (
+        "Semua kebutuhan sudah selesai: tidak ada yang dapat dibuka kembali (gunakan scope all"
+        " untuk membuka semuanya).",
+        "Every need was resolved: nothing to reopen (scope all reopens every need).",
+    ),
+    "note_too_long": (
+        f"Catatan paling banyak {MAX_NOTE} karakter.",
+        f"The note has at most {MAX_NOTE} characters.",
+    ),
+    "unknown_solved": (
+        "solved harus yes, partly atau no.",
+        "solved is yes, partly or no.",
+    ),
+    "rating_out_of_range": (
+        "Nilai (rating) berupa bilangan bulat dari 1 sampai 5.",
+        "The rating is a whole number from 1 to 5.",
+    ),
+    "comment_too_long": (
+        f"Komentar paling banyak {MAX_NOTE} karakter.",
+        f"The comment has at most {MAX_NOTE} characters.",
     ),
     "complaint_not_found": ("Pengaduan tidak ditemukan.", "No such complaint."),
     "page_not_found": ("Halaman tidak ditemukan.", "No such page."),

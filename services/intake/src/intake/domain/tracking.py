@@ -14,6 +14,7 @@ KINDS = (
     "escalated",
     "resolved",
     "closed",
+    "reopened",
 )
 
 
@@ -27,6 +28,7 @@ class TimelineEntry:
     outcome: str | None = None
     level: str | None = None
     due_at: datetime | None = None
+    reason_code: str | None = None  # of a reopening
 
 
 # The public statuses, each further along than the one before: a complaint only moves on.
@@ -40,19 +42,30 @@ def reached(kind: str) -> str:
         return "closed"
     if kind in _TAKEN_UP:
         return "in_progress"
-    if kind == "referred":
+    if kind in ("referred", "reopened"):
         return "referred"
     return "received"
 
 
+def since_reopened(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """The entries from the latest reopening on (all of them if never reopened): a reopened
+    complaint is referred again and closes again, whatever its first round reached."""
+    last = max((i for i, e in enumerate(entries) if e.kind == "reopened"), default=0)
+    return entries[last:]
+
+
 def status(entries: list[TimelineEntry]) -> str:
-    """Derive the public status from the timeline: the furthest any of its entries reached."""
-    return max((reached(e.kind) for e in entries), key=STATUSES.index, default="received")
+    """Derive the public status from the timeline: the furthest any entry since the latest
+    reopening reached."""
+    return max(
+        (reached(e.kind) for e in since_reopened(entries)), key=STATUSES.index, default="received"
+    )
 
 
 def expected_at(entries: list[TimelineEntry]) -> datetime | None:
     """When the last open referral is due (None once closed or before any referral)."""
     if status(entries) == "closed":
         return None
-    dues = [e.due_at for e in entries if e.kind == "referred" and e.due_at is not None]
+    current = since_reopened(entries)
+    dues = [e.due_at for e in current if e.kind == "referred" and e.due_at is not None]
     return max(dues) if dues else None

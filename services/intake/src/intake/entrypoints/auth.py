@@ -66,3 +66,18 @@ async def idempotency_key(
     if not idempotency_key:
         raise errors.IDEMPOTENCY_KEY_REQUIRED
     return idempotency_key
+
+
+OptionalDependency = Callable[..., Awaitable[Caller | None]]
+
+
+def signed_in_if_token(uow: UnitOfWorkFactory, limit: RateLimit) -> OptionalDependency:
+    """A dependency answering the caller of a bearer token, or None without an Authorization
+    header (the resident then proves who they are with the code in the body)."""
+
+    async def dependency(authorization: Annotated[str | None, Header()] = None) -> Caller | None:
+        if authorization is None:
+            return None
+        return await caller_of(authorization, uow, limit)
+
+    return dependency

@@ -51,6 +51,29 @@ COMPLAINT_NOT_FOUND = api_error(404, "not_found", text="complaint_not_found")
 TICKET_NOT_FOUND = api_error(404, "not_found", text="ticket_not_found")
 
 
+WRONG_RESIDENT_CODE = api_error(403, "wrong_resident_code")
+# The refusals of a reopening or a verdict: who may not (403), the complaint's state (409), the
+# request itself (422).
+AFTER_CLOSING_STATUS = {
+    "other_village_operator": 403,
+    "complaint_not_closed": 409,
+    "already_reopened": 409,
+    "reopen_window_passed": 409,
+    "nothing_to_reopen": 409,
+    "unknown_reopen_reason": 422,
+    "unknown_reopen_scope": 422,
+    "note_too_long": 422,
+    "unknown_solved": 422,
+    "rating_out_of_range": 422,
+    "comment_too_long": 422,
+}
+
+
+def after_closing_refusal(code: str) -> ApiError:
+    """A reopening or a verdict that may not be given."""
+    return api_error(AFTER_CLOSING_STATUS[code], code)
+
+
 def rate_limited(exc: RateLimitedError) -> ApiError:
     """Too many requests with one token: when to try again."""
     headers = {"Retry-After": str(exc.wait)}

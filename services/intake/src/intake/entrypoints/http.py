@@ -259,6 +259,8 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, code_key: bytes = b"") -> A
             service_names=names,
             received_at=row["received_at"],
             closed_at=row["closed_at"],
+            reopen_until=row["reopen_until"] if row["status"] == "closed" else None,
+            reopenings=row["reopenings"],
             timeline=entries,
         )
 

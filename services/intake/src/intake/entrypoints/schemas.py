@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from intake.domain.complaints import NewComplaint, Resident, normalise_phone
+from slrt_shared.contracts import reasons
 
 
 class ResidentIn(BaseModel):
@@ -121,11 +122,17 @@ class TimelineOut(BaseModel):
     """One public step of a complaint."""
 
     at: datetime
-    kind: str
+    kind: str = Field(
+        description="received, referred, acknowledged, in_progress, rejected, escalated,"
+        " resolved, closed, reopened (the resident or the operator reopened it)."
+    )
     agency_code: str | None = None
     outcome: str | None = None
     level: str | None = None
     due_at: datetime | None = None
+    reason_code: str | None = Field(
+        default=None, description="Of a reopening: why, as a code (the words stay private)."
+    )
 
 
 class VillageOut(BaseModel):
@@ -151,6 +158,12 @@ class TrackingOut(BaseModel):
     )
     received_at: datetime
     closed_at: datetime | None
+    reopen_until: datetime | None = Field(
+        default=None,
+        description="While closed: until when the resident (with the code of the receipt) or"
+        " the village's operator may reopen it; null while open.",
+    )
+    reopenings: int = Field(default=0, description="How often it was reopened.")
     timeline: list[TimelineOut]
 
 
@@ -325,3 +338,69 @@ def to_domain(body: ComplaintIn) -> NewComplaint:
         ),
         need_details=dict(body.need_details or {}),
     )
+
+
+_CODE = Field(
+    default=None,
+    description="The resident's code from the receipt (K7M2-9QXA, with or without the dash);"
+    " leave it out when the village's operator calls with their bearer token instead.",
+    examples=["K7M2-9QXA"],
+)
+
+
+class ReopenIn(BaseModel):
+    """A reopening of a closed complaint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str | None = _CODE
+    reason: str = Field(
+        description="Why, as a code: " + reasons.describe_reopenings() + ".",
+        examples=["hanya_sebagian"],
+    )
+    note: str | None = Field(
+        default=None,
+        description="The reopener's own words (at most 500 characters): kept by intake only,"
+        " never sent to another service.",
+    )
+    scope: str = Field(
+        default="unresolved",
+        description="unresolved: the needs whose outcome was not `resolved` go back to their"
+        " agency; all: every need does.",
+        examples=["unresolved", "all"],
+    )
+
+
+class ReopenedOut(BaseModel):
+    """A reopening done: the complaint is open again."""
+
+    ticket: str
+    status: str = Field(description="referred: its needs in scope go back to their agency.")
+    reopening: int = Field(description="1 for the first reopening of the complaint, +1 after.")
+    scope: str
+    reason_code: str
+    reopened_at: datetime
+
+
+class VerdictIn(BaseModel):
+    """The resident's verdict on a closed complaint; a later one replaces it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str | None = _CODE
+    solved: str = Field(description="yes, partly or no.", examples=["partly"])
+    rating: int = Field(description="1 (very poor) to 5 (very good).", examples=[4])
+    comment: str | None = Field(
+        default=None,
+        description="The resident's own words (at most 500 characters): kept by intake only.",
+    )
+
+
+class VerdictOut(BaseModel):
+    """A verdict saved: the highest revision stands (the last answer wins)."""
+
+    ticket: str
+    revision: int
+    solved: str
+    rating: int
+    rated_at: datetime

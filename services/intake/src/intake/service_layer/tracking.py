@@ -56,6 +56,10 @@ async def on_resolved(uow: UnitOfWork, data: CaseResolved, event: CloudEvent) ->
 
 
 async def on_closed(uow: UnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:
-    """Every need has an outcome: the complaint is closed."""
+    """Every need has an outcome: the complaint is closed (again, once reopened), and may be
+    reopened until `reopen_until`."""
     entry = TimelineEntry(data.closed_at, "closed")
-    await uow.record_closing(data.complaint_id, event.id, entry, data.closed_at)
+    outcomes = [{"service_code": o.service_code, "outcome": o.outcome} for o in data.outcomes]
+    await uow.record_closing(
+        data.complaint_id, event.id, entry, data.closed_at, data.reopen_until, outcomes
+    )

@@ -62,6 +62,35 @@ class SavedKey:
     row: dict[str, Any] | None
 
 
+@dataclass(frozen=True)
+class Reopening:
+    """A reopening to save with its timeline entry (`event_id`: its complaint.reopened's id);
+    `operator` the hash of the operator's token when the operator reopened it."""
+
+    complaint_id: UUID
+    reopening: int
+    scope: str
+    reason_code: str
+    note: str | None
+    given_by: str
+    operator: str | None
+    event_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A verdict on a closed complaint, saved as its next revision."""
+
+    complaint_id: UUID
+    solved: str
+    rating: int
+    comment: str | None
+    given_by: str
+    operator: str | None
+    at: datetime
+
+
 class UnitOfWork(Protocol):
     """A transaction on intake's data with the queries and changes the use cases make."""
 
@@ -113,8 +142,19 @@ class UnitOfWork(Protocol):
         order: Sequence[str],
     ) -> None: ...
     async def record_closing(
-        self, complaint_id: UUID, event_id: UUID, entry: TimelineEntry, closed_at: datetime
+        self,
+        complaint_id: UUID,
+        event_id: UUID,
+        entry: TimelineEntry,
+        closed_at: datetime,
+        reopen_until: datetime | None = None,
+        outcomes: Sequence[Mapping[str, str]] = (),
     ) -> None: ...
+
+    # after closing: the complaint of a ticket locked, with its closure and resident's code hash
+    async def closure(self, ticket: str) -> dict[str, Any] | None: ...
+    async def save_reopening(self, reopening: Reopening) -> None: ...
+    async def save_verdict(self, verdict: Verdict) -> int: ...
 
     # the complaints' list: a page and its audit row in one statement
     async def list_complaints(
