@@ -4,7 +4,8 @@ One resident's complaint is registered through the API (a `special` need and a `
 again through Open311; it is referred, district staff read it, an agency acknowledges it with a
 note, rejects one need with a free-text reason and resolves the other with a note (the notes
 carry the resident's name, a diagnosis and the NIK); the next agency resolves the rejected need,
-so the case closes. The agency has a webhook on 127.0.0.1 that first fails with a body echoing
+so the case closes. The resident reopens it and, once it closes again, rates it, both times in
+words naming them. The agency has a webhook on 127.0.0.1 that first fails with a body echoing
 what it got; a poison `complaint.pii` record carrying the resident's data makes a dead letter.
 
 Then each place is searched for the resident's data and for any number a NIK could be, each in
@@ -521,6 +522,42 @@ def live(platform: Any, test_env: Any, hook: EchoingReceiver, marker: str) -> Sc
     until(
         lambda: asyncio.run(monitoring_saw_the_close(database_url, complaint_id)),
         "monitoring's projection of the closed case",
+    )
+
+    # The resident reopens it and gives a verdict, each time in words naming them: the words
+    # stay in intake, the events carry codes only.
+    reopened = httpx.post(
+        f"{platform.urls['intake']}/v1/track/{ticket}/reopen",
+        json={"code": accepted["resident_code"], "reason": "hanya_sebagian", "note": NOTE},
+    )
+    assert reopened.status_code == 201, reopened.text
+    again = until(
+        lambda: [r for r in referrals_of(platform, NEXT_AGENCY, complaint_id) if r["attempt"] > 2],
+        "the reopened need back at its agency",
+    )
+    gateway_action(
+        platform, NEXT_AGENCY, again[0]["referral_id"], "resolve", {"outcome": "resolved"}
+    )
+    until(
+        lambda: (
+            httpx.get(f"{platform.urls['intake']}/v1/track/{ticket}").json()["status"] == "closed"
+        ),
+        "the case closed again",
+    )
+    rated = httpx.post(
+        f"{platform.urls['intake']}/v1/track/{ticket}/feedback",
+        json={"code": accepted["resident_code"], "solved": "yes", "rating": 4, "comment": NOTE},
+    )
+    assert rated.status_code == 201, rated.text
+    rated_topic = test_env.layout.name(topics.COMPLAINT_RATED)
+    until(
+        lambda: any(
+            r.key == complaint_id.encode()
+            for r in asyncio.run(read_topics(test_env.kafka_bootstrap_servers, rated_topic))[
+                rated_topic
+            ]
+        ),
+        "the verdict on its topic",
     )
 
     scan = Scan(
