@@ -84,6 +84,7 @@ def test_a_target_is_a_served_regencys_count() -> None:
         (Target("32.15", 1999, 2000, 10), "invalid_year"),
         (Target("32.15", 2025, 0, 0), "invalid_target"),
         (Target("32.15", 2025, 5, 10), "invalid_target"),
+        (Target("32.15", 2025, 10**12, 10), "invalid_target"),
     ]:
         with pytest.raises(ProgrammeRefusedError) as caught:
             check_target(t, REGENCIES)

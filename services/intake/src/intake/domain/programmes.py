@@ -22,6 +22,7 @@ GRADUATION_NEED: Final = "GRADUASI"
 PKH_AGENCY: Final = "PKH"
 MAX_EVIDENCE: Final = 500
 MAX_NAME: Final = 200
+MAX_TARGET: Final = 1_000_000  # more households than a regency has
 KINDS: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     "sejahtera_mandiri": ("Graduasi sejahtera mandiri", "Self-reliant graduation"),
     "graduasi_alamiah": (
@@ -97,7 +98,7 @@ def check_target(t: Target, regencies: frozenset[str]) -> None:
         raise ProgrammeRefusedError("unknown_regency", "regency")
     if not 2000 <= t.year <= 2100:
         raise ProgrammeRefusedError("invalid_year", "year")
-    if t.district_total <= 0 or t.per_facilitator < 0 or t.per_facilitator > t.district_total:
+    if not 0 < t.district_total <= MAX_TARGET or not 0 <= t.per_facilitator <= t.district_total:
         raise ProgrammeRefusedError("invalid_target", "district_total")
 
 
