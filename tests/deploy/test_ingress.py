@@ -41,6 +41,9 @@ PUBLIC = {
         "/v1/desk/check",
         "/v1/desk/reference",
         "/v1/track/SLRT-K7M2-9QXA/qr.svg",
+        "/v1/graduations",
+        "/v1/graduations/kinds",
+        "/v1/graduations/progress",
     ],
     "agency-gateway": [
         "/v1/referrals",
@@ -73,7 +76,7 @@ PUBLIC = {
 # Reached from inside the cluster only: the admin's audit log of personal-data reads, and the
 # API documents of the services agencies do not integrate with.
 NOT_ROUTED = {
-    "intake": ["/openapi.json"],
+    "intake": ["/openapi.json", "/v1/admin/facilitators", "/v1/admin/programme-targets"],
     "agency-gateway": [
         "/v1/audit",
         "/v1/admin/subjects/export",

@@ -112,6 +112,23 @@ REGENCY_STAFF = only(
     401,
 )
 ADMIN = only({"admin": OK}, 401)
+# Intake's district staff, not its operators.
+DISTRICT_ONLY = only({"district": OK, "operator": 403, "other_operator": 403}, 401)
+FACILITATOR = {"code": "PKH-MATRIX-1", "name": "Dewi Lestari", "village_codes": [VILLAGE_A]}
+TARGET = {"year": 2030, "district_total": 100, "per_facilitator": 5}
+
+
+def graduation_body() -> dict[str, Any]:
+    """A proposal of a household of its own (a KK drawn each time) for village A."""
+    return {
+        "kk_number": f"321504{uuid.uuid4().int % 10**10:010d}",
+        "head_nik": "3215044107800002",
+        "head_name": "Sri Wahyuni",
+        "facilitator_code": FACILITATOR["code"],
+        "kind": "sejahtera_mandiri",
+        "evidence": "Usaha warung berjalan dua tahun.",
+    }
+
 
 ROWS = [
     # intake
@@ -166,6 +183,48 @@ ROWS = [
         lambda w: "/v1/subjects/erase",
         only({"district": OK, "operator": 403, "other_operator": 403}, 401),
         body=lambda w: {"nik": "3215044107800002"},
+    ),
+    # PKH graduations: the regency's facilitators and targets for its district staff, a
+    # proposal for a village's operator (another village's is refused for its facilitator:
+    # 422, about the request), the progress for district staff (of a year without a target:
+    # a missing object)
+    *(
+        Row(
+            "intake",
+            method,
+            path,
+            lambda w, path=path: path,
+            DISTRICT_ONLY,
+            body=body,
+        )
+        for method, path, body in (
+            ("POST", "/v1/admin/facilitators", lambda w: FACILITATOR),
+            ("GET", "/v1/admin/facilitators", None),
+            ("POST", "/v1/admin/programme-targets", lambda w: TARGET),
+            ("GET", "/v1/admin/programme-targets", None),
+        )
+    ),
+    Row(
+        "intake",
+        "GET",
+        "/v1/graduations/kinds",
+        lambda w: "/v1/graduations/kinds",
+        only({"operator": OK, "other_operator": OK, "district": OK}, 401),
+    ),
+    Row(
+        "intake",
+        "POST",
+        "/v1/graduations",
+        lambda w: "/v1/graduations",
+        only({"operator": OK, "other_operator": OK, "district": 403}, 401),
+        body=lambda w: graduation_body(),
+    ),
+    Row(
+        "intake",
+        "GET",
+        "/v1/graduations/progress",
+        lambda w: "/v1/graduations/progress?year=2099",
+        {**DISTRICT_ONLY, "district": HIDDEN},
     ),
     Row("intake", "GET", "/v1/track/{ticket}", lambda w: f"/v1/track/{w.ticket}", public()),
     # The resident's word after closing: the code in the body (none here: 403 for anyone

@@ -1,7 +1,7 @@
-"""`python -m intake serve|migrate|outbox|dlq|seed|operators|audit|subjects`."""
+"""`python -m intake serve|migrate|outbox|dlq|seed|operators|audit|subjects|facilitators|…`."""
 
 from intake.app import build
-from intake.entrypoints import cli_audit, cli_operators, cli_seed, cli_subjects
+from intake.entrypoints import cli_audit, cli_operators, cli_programmes, cli_seed, cli_subjects
 from slrt_shared.runtime import run_cli
 
 
@@ -14,6 +14,8 @@ def main() -> None:
             "operators": cli_operators.main,
             "audit": cli_audit.main,
             "subjects": cli_subjects.main,
+            "facilitators": cli_programmes.facilitators,
+            "targets": cli_programmes.targets,
         },
     )
 

@@ -16,6 +16,7 @@ from intake.entrypoints import (
     jobs,
     kafka,
     open311,
+    programmes_http,
     subjects_http,
 )
 from intake.settings import IntakeSettings
@@ -57,6 +58,9 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     app.include_router(
         subjects_http.router(uow, limit, settings.subject_hash_key.get_secret_value())
     )
+    # Households are known by a keyed hash under the same secret as the residents' NIKs.
+    household_key = settings.subject_hash_key.get_secret_value().encode()
+    app.include_router(programmes_http.router(uow, limit, household_key))
     runtime.add_job("request-windows", jobs.forget_closed_windows(uow))
     runtime.add_job("reference-cache", cache.listen)
     runtime.add_retention(idempotency_retention(settings.idempotency_retention_days))

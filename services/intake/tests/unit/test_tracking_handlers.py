@@ -38,6 +38,8 @@ class FakeUnitOfWork:
         entry: TimelineEntry,
         status: str,
         order: Sequence[str],
+        decision: str | None = None,
+        reason_code: str | None = None,
     ) -> None:
         self.entries.setdefault(event_id, entry)
         if order.index(self.status) < order.index(status):

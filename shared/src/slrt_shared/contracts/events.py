@@ -46,6 +46,22 @@ class EventData(BaseModel):
     event_type: ClassVar[str]
 
 
+class ProgrammeCase(BaseModel):
+    """The programme a case belongs to (today: a PKH graduation proposal); no personal data."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: Literal["graduation"] = Field(description="The programme's kind of case.")
+    facilitator_code: str = Field(
+        pattern=r"^[A-Z0-9][A-Z0-9-]{1,39}$",
+        description="Code of the PKH facilitator (pendamping) who proposes the graduation.",
+        examples=["PKH-KRW-001"],
+    )
+    graduation_kind: Literal["sejahtera_mandiri", "graduasi_alamiah"] = Field(
+        description="Self-reliant graduation, or natural graduation (no longer eligible)."
+    )
+
+
 class ComplaintCreated(EventData):
     """A complaint was registered at a Puskesos; carries no personal data."""
 
@@ -69,6 +85,12 @@ class ComplaintCreated(EventData):
     possible_duplicate_of: list[UUID] = Field(
         default_factory=list,
         description="Open complaints of the same resident with a same need (linked, not refused).",
+    )
+    programme: ProgrammeCase | None = Field(
+        default=None,
+        description="Set when the case is a programme's (a PKH graduation proposal, need"
+        " GRADUASI, decided by agency PKH): its facilitator and kind, never the household."
+        " Absent or null for an ordinary complaint and in events from before the field.",
     )
 
 

@@ -13,8 +13,10 @@ import asyncpg
 from intake.adapters.cache import ReferenceCache
 from intake.adapters.erasure import ErasureQueries
 from intake.adapters.listing import ListingQueries
+from intake.adapters.programmes import ProgrammeQueries
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue, Registered
+from intake.domain.programmes import Decision
 from intake.domain.tracking import TimelineEntry
 from intake.service_layer.unit_of_work import (
     Draft,
@@ -74,7 +76,12 @@ _ENTRY = (
     " VALUES ($1::uuid, $2::uuid, $3::text, $4::timestamptz, $5::text, $6::jsonb)"
     " ON CONFLICT (event_id) DO NOTHING) "
 )
+# A programme's case decided by the event ($9: confirmed/refused, NULL for none; $10: reason)
+# is settled in the same statement, once: only an open proposal is decided.
 _RECORD = _ENTRY + (
+    ", decided AS (UPDATE graduations SET state = $9::text, reason_code = $10::text,"
+    " decided_at = $4::timestamptz WHERE complaint_id = $1::uuid AND state = 'open'"
+    " AND $9::text IS NOT NULL) "
     "UPDATE complaints SET status = $7::text WHERE id = $1::uuid"
     " AND array_position($8::text[], status) < array_position($8::text[], $7::text)"
 )
@@ -164,7 +171,7 @@ ORDER BY item.ord
 """
 
 
-class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
+class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries, ProgrammeQueries):
     """A transaction on the intake schema with its queries."""
 
     def __init__(
@@ -506,8 +513,11 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
         entry: TimelineEntry,
         status: str,
         order: Sequence[str],
+        decision: Decision | None = None,
+        reason_code: str | None = None,
     ) -> None:
-        """Add a timeline entry once per event and move the complaint on to `status`.
+        """Add a timeline entry once per event and move the complaint on to `status`; decide
+        its open graduation proposal, if it is one, when `decision`.
 
         One statement. The status changes only where it is not yet as far along in `order`: the
         row's update waits for any other transaction changing it and then judges the committed
@@ -523,6 +533,8 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries):
             json.dumps(_detail(entry)),
             status,
             list(order),
+            decision,
+            reason_code,
         )
 
     async def record_closing(

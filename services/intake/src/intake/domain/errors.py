@@ -12,6 +12,7 @@ from typing import Final
 from intake.domain.after_closing import MAX_NOTE
 from intake.domain.complaints import MAX_NEED_DETAIL
 from intake.domain.listing import MAX_CLIENT_ID, MAX_LIMIT
+from intake.domain.programmes import MAX_EVIDENCE
 from intake.domain.subjects import MAX_REASON
 from slrt_shared.contracts import reasons
 
@@ -237,6 +238,81 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     "subject_key_missing": (
         "Kunci hash subjek (INTAKE_SUBJECT_HASH_KEY) belum disetel.",
         "The subject hash key (INTAKE_SUBJECT_HASH_KEY) is not configured.",
+    ),
+    # PKH facilitators, targets and graduation proposals.
+    "invalid_kk": ("Nomor KK harus terdiri dari 16 angka.", "A KK number has exactly 16 digits."),
+    "unknown_graduation_kind": (
+        "Jenis graduasi harus sejahtera_mandiri atau graduasi_alamiah.",
+        "The kind of graduation is sejahtera_mandiri or graduasi_alamiah.",
+    ),
+    "evidence_required": (
+        "Catat bukti atau alasan graduasi.",
+        "Note the evidence for the graduation.",
+    ),
+    "evidence_too_long": (
+        f"Bukti graduasi paling banyak {MAX_EVIDENCE} karakter.",
+        f"The evidence has at most {MAX_EVIDENCE} characters.",
+    ),
+    "unknown_facilitator": (
+        "Pendamping PKH dengan kode ini tidak terdaftar.",
+        "No PKH facilitator is registered with this code.",
+    ),
+    "facilitator_inactive": (
+        "Pendamping PKH ini sudah tidak aktif.",
+        "This PKH facilitator is no longer active.",
+    ),
+    "village_not_accompanied": (
+        "Desa ini tidak termasuk desa dampingan pendamping tersebut.",
+        "This village is not one the facilitator accompanies.",
+    ),
+    "household_already_graduated": (
+        "Keluarga dengan KK ini sudah tercatat graduasi.",
+        "The household with this KK has already graduated.",
+    ),
+    "graduation_already_open": (
+        "Usulan graduasi untuk KK ini masih diproses.",
+        "A graduation proposal for this KK is still being decided.",
+    ),
+    "operator_only": (
+        "Hanya operator Puskesos desa yang dapat mengusulkan graduasi.",
+        "Only a village Puskesos operator may propose a graduation.",
+    ),
+    "outside_regency": (
+        "Anda hanya dapat mengelola data kabupaten Anda.",
+        "You may manage only your own regency's data.",
+    ),
+    "invalid_facilitator_code": (
+        "Kode pendamping berisi 2 sampai 40 huruf besar, angka atau tanda hubung.",
+        "A facilitator code has 2 to 40 capital letters, digits or dashes.",
+    ),
+    "facilitator_name_required": (
+        "Nama pendamping wajib diisi (paling banyak 200 karakter).",
+        "The facilitator's name is required (at most 200 characters).",
+    ),
+    "facilitator_villages_required": (
+        "Sebutkan minimal satu desa dampingan.",
+        "Name at least one village the facilitator accompanies.",
+    ),
+    "facilitator_village_unknown": (
+        "Desa dampingan harus desa yang dilayani di kabupaten pendamping.",
+        "Each village must be one served in the facilitator's regency.",
+    ),
+    "unknown_regency": (
+        "Kabupaten/kota ini tidak dilayani platform ini.",
+        "Not a regency this platform serves.",
+    ),
+    "invalid_year": ("Tahun harus antara 2000 dan 2100.", "The year lies between 2000 and 2100."),
+    "invalid_target": (
+        "Target kabupaten harus lebih dari 0 dan minimal per pendamping antara 0 dan target itu.",
+        "The district total is above 0 and the per-facilitator minimum between 0 and that total.",
+    ),
+    "target_not_found": (
+        "Belum ada target graduasi untuk kabupaten dan tahun ini.",
+        "No graduation target is set for this regency and year.",
+    ),
+    "household_key_missing": (
+        "Kunci hash (INTAKE_SUBJECT_HASH_KEY) belum disetel: usulan graduasi tidak dapat dicatat.",
+        "The hash key (INTAKE_SUBJECT_HASH_KEY) is not configured: graduations cannot be recorded.",
     ),
 }
 

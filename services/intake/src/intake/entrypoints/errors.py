@@ -26,6 +26,15 @@ SUBJECT_STATUS = {
     "subject_key_missing": 503,
 }
 
+PROGRAMME_STATUS = {
+    "household_already_graduated": 409,
+    "graduation_already_open": 409,
+    "operator_only": 403,
+    "outside_regency": 403,
+    "target_not_found": 404,
+    "household_key_missing": 503,
+}
+
 
 def api_error(
     status: int,
@@ -100,3 +109,9 @@ def invalid_query(problems: Sequence[Problem], language: str) -> ApiError:
 def subject_refusal(code: str, details: Any | None = None) -> ApiError:
     """A resident's access or erasure request that cannot be answered."""
     return api_error(SUBJECT_STATUS[code], code, details=details)
+
+
+def programme_refusal(code: str, field: str) -> ApiError:
+    """A programme request refused: 422 with the field for its data, else its own status."""
+    details = [{"field": field, "code": code}] if field else None
+    return api_error(PROGRAMME_STATUS.get(code, 422), code, details=details)

@@ -404,3 +404,117 @@ class VerdictOut(BaseModel):
     solved: str
     rating: int
     rated_at: datetime
+
+
+class FacilitatorIn(BaseModel):
+    """A PKH facilitator (pendamping) as district staff register or change one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(max_length=40, examples=["PKH-KRW-001"])
+    name: str = Field(max_length=200, examples=["Dewi Lestari"])
+    village_codes: list[str] = Field(max_length=200, examples=[["32.15.02.2001"]])
+    active: bool = True
+    regency: str | None = Field(
+        default=None, description="The facilitator's regency; the caller's by default."
+    )
+
+
+class FacilitatorOut(BaseModel):
+    """A PKH facilitator."""
+
+    code: str
+    name: str
+    regency: str
+    village_codes: list[str]
+    active: bool
+
+
+class TargetIn(BaseModel):
+    """A regency's graduation target of a year."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(examples=[2025])
+    district_total: int = Field(description="Graduations the district aims at.", examples=[2000])
+    per_facilitator: int = Field(description="The minimum of each facilitator.", examples=[10])
+    regency: str | None = Field(default=None, description="The caller's regency by default.")
+
+
+class TargetOut(BaseModel):
+    """A regency's graduation target of a year."""
+
+    regency: str
+    year: int
+    district_total: int
+    per_facilitator: int
+
+
+class GraduationIn(BaseModel):
+    """A PKH graduation proposal for a beneficiary household (KPM), by its village's operator.
+
+    The KK number and the head's NIK and name are personal data: kept with the complaint's
+    resident, carried on complaint.pii only.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kk_number: str = Field(description="The household's KK number, 16 digits.")
+    head_nik: str = Field(description="NIK of the head of the household, 16 digits.")
+    head_name: str = Field(max_length=200, examples=["Siti Aminah"])
+    facilitator_code: str = Field(max_length=40, examples=["PKH-KRW-001"])
+    kind: str = Field(
+        description="`sejahtera_mandiri` or `graduasi_alamiah` (GET /v1/graduations/kinds).",
+        examples=["sejahtera_mandiri"],
+    )
+    evidence: str = Field(
+        description="What shows the graduation, at most 500 characters.",
+        examples=["Usaha warung berjalan 2 tahun; penghasilan di atas garis kemiskinan."],
+    )
+
+
+class GraduationAccepted(BaseModel):
+    """The case a proposal became (or became earlier under the same key)."""
+
+    complaint_id: UUID
+    ticket: str
+    status: str
+    received_at: datetime
+
+
+class GraduationKindOut(BaseModel):
+    """A kind of graduation and its labels."""
+
+    code: str
+    label_id: str
+    label_en: str
+
+
+class PaceOut(BaseModel):
+    """Confirmed graduations against a target and whether the pace so far reaches it."""
+
+    confirmed: int
+    target: int
+    reached: bool
+    on_pace: bool
+    projected: int = Field(description="What the year ends with at the pace so far.")
+
+
+class FacilitatorProgressOut(BaseModel):
+    """A facilitator's confirmed graduations of the year against the minimum."""
+
+    code: str
+    name: str
+    active: bool
+    progress: PaceOut
+
+
+class ProgressOut(BaseModel):
+    """A regency's confirmed graduations of a year, per facilitator and in total (counts only)."""
+
+    regency: str
+    year: int
+    as_of: str
+    elapsed_share: float
+    district: PaceOut
+    facilitators: list[FacilitatorProgressOut]

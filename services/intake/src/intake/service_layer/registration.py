@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -20,7 +21,7 @@ from intake.service_layer.unit_of_work import (
     UnitOfWorkFactory,
 )
 from slrt_shared.contracts.envelope import new_event
-from slrt_shared.contracts.events import ComplaintCreated, ComplaintPii
+from slrt_shared.contracts.events import ComplaintCreated, ComplaintPii, ProgrammeCase
 from slrt_shared.idempotency import IdempotencyKey, IdempotencyKeyReusedError, same_request
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ async def register_complaint(
     source: KeySource = "header",
     fingerprint: str | None = None,
     code_key: bytes = b"",
+    programme: ProgrammeCase | None = None,
+    pii_details: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Register a complaint once per key of its village, announcing it on complaint.created/.pii.
 
@@ -76,7 +79,9 @@ async def register_complaint(
     a resend under a reissued token finds the complaint the revoked token registered.
     `fingerprint` identifies the request when the complaint's own fields cannot (a channel
     that stamps recorded_at on arrival). The resident's code is drawn for a new complaint and
-    answered once; a repeat finds the complaint without it.
+    answered once; a repeat finds the complaint without it. A programme's case carries its
+    `programme` on complaint.created and its further personal data (`pii_details`) on
+    complaint.pii only.
     """
     fingerprint = fingerprint or complaint.fingerprint()
     key = key_of(source, complaint.village_code, idempotency_key)
@@ -108,7 +113,7 @@ async def register_complaint(
         gate = None
     row = saved.row
     registered = replace(draft, possible_duplicate_of=tuple(row["possible_duplicate_of"]))
-    _announce(uow, registered, received)
+    _announce(uow, registered, received, programme, pii_details)
     return Outcome(complaint_id, created=True, registered=registered, row=row, resident_code=code)
 
 
@@ -121,7 +126,13 @@ async def _earlier(uow: UnitOfWork, key: IdempotencyKey, fingerprint: str) -> Ou
     return Outcome(found.complaint_id, created=False, row=found.row)
 
 
-def _announce(uow: UnitOfWork, registered: Registered, event_id: UUID) -> None:
+def _announce(
+    uow: UnitOfWork,
+    registered: Registered,
+    event_id: UUID,
+    programme: ProgrammeCase | None = None,
+    pii_details: Mapping[str, str] | None = None,
+) -> None:
     c = registered.complaint
     created = ComplaintCreated(
         complaint_id=registered.complaint_id,
@@ -132,6 +143,7 @@ def _announce(uow: UnitOfWork, registered: Registered, event_id: UUID) -> None:
         received_at=registered.received_at,
         recorded_at=c.recorded_at,
         possible_duplicate_of=list(registered.possible_duplicate_of),
+        programme=programme,
     )
     pii = ComplaintPii(
         complaint_id=registered.complaint_id,
@@ -141,6 +153,7 @@ def _announce(uow: UnitOfWork, registered: Registered, event_id: UUID) -> None:
         address=c.resident.address,
         description=c.description,
         need_details=dict(c.need_details),
+        details=dict(pii_details or {}),
     )
     subject = registered.complaint_id
     at = registered.received_at

@@ -2,7 +2,8 @@
 
 The events of one complaint come from several topics, which replicas may read side by side,
 in any order, or several in one transaction: each handler adds its entry (once per event) and
-moves the status on to what the entry reached in one statement. A status only moves further
+moves the status on to what the entry reached in one statement (deciding a graduation
+proposal in it when PKH confirms or refuses one). A status only moves further
 along (`STATUSES`), so whatever the order the complaint ends with the status its whole timeline
 gives, and a late event never sets it back.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from intake.domain.programmes import Decision, decision_of_outcome, decision_of_status
 from intake.domain.tracking import STATUSES, TimelineEntry, reached
 from intake.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts.envelope import CloudEvent
@@ -24,9 +26,16 @@ from slrt_shared.contracts.events import (
 
 
 async def _record(
-    uow: UnitOfWork, complaint_id: UUID, event: CloudEvent, entry: TimelineEntry
+    uow: UnitOfWork,
+    complaint_id: UUID,
+    event: CloudEvent,
+    entry: TimelineEntry,
+    decision: Decision | None = None,
+    reason_code: str | None = None,
 ) -> None:
-    await uow.record(complaint_id, event.id, entry, reached(entry.kind), STATUSES)
+    await uow.record(
+        complaint_id, event.id, entry, reached(entry.kind), STATUSES, decision, reason_code
+    )
 
 
 async def on_dispatched(uow: UnitOfWork, data: ReferralDispatched, event: CloudEvent) -> None:
@@ -37,9 +46,9 @@ async def on_dispatched(uow: UnitOfWork, data: ReferralDispatched, event: CloudE
 
 async def on_updated(uow: UnitOfWork, data: ReferralUpdated, event: CloudEvent) -> None:
     """An agency acknowledged, worked on or passed on a referral."""
-    await _record(
-        uow, data.complaint_id, event, TimelineEntry(data.at, data.status, data.agency_code)
-    )
+    entry = TimelineEntry(data.at, data.status, data.agency_code)
+    decision = decision_of_status(data.agency_code, data.status)
+    await _record(uow, data.complaint_id, event, entry, decision, data.reason_code)
 
 
 async def on_escalated(uow: UnitOfWork, data: ReferralEscalated, event: CloudEvent) -> None:
@@ -52,7 +61,8 @@ async def on_escalated(uow: UnitOfWork, data: ReferralEscalated, event: CloudEve
 async def on_resolved(uow: UnitOfWork, data: CaseResolved, event: CloudEvent) -> None:
     """An agency reported an outcome."""
     entry = TimelineEntry(data.resolved_at, "resolved", data.agency_code, data.outcome)
-    await _record(uow, data.complaint_id, event, entry)
+    decision = decision_of_outcome(data.agency_code, data.outcome)
+    await _record(uow, data.complaint_id, event, entry, decision)
 
 
 async def on_closed(uow: UnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:

@@ -19,6 +19,7 @@ import asyncpg
 from intake.domain.access import Caller
 from intake.domain.complaints import Catalogue, Registered
 from intake.domain.listing import ComplaintFilter, Scope
+from intake.domain.programmes import Decision, Facilitator, Proposal, Target
 from intake.domain.tracking import TimelineEntry
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.topics import TopicLayout
@@ -140,6 +141,8 @@ class UnitOfWork(Protocol):
         entry: TimelineEntry,
         status: str,
         order: Sequence[str],
+        decision: Decision | None = None,
+        reason_code: str | None = None,
     ) -> None: ...
     async def record_closing(
         self,
@@ -195,6 +198,30 @@ class UnitOfWork(Protocol):
         at: datetime,
     ) -> None: ...
     async def subject_requests(self, nik_hash: str) -> list[dict[str, Any]]: ...
+
+    # PKH facilitators, targets and graduation proposals
+    async def facilitator(self, code: str) -> Facilitator | None: ...
+    async def facilitators(self, regency_code: str) -> list[Facilitator]: ...
+    async def save_facilitator(self, f: Facilitator) -> None: ...
+    async def save_target(self, t: Target) -> None: ...
+    async def target(self, regency_code: str, year: int) -> Target | None: ...
+    async def targets(self, regency_code: str) -> list[Target]: ...
+    async def record_programme_change(
+        self, *, action: str, subject: str, changed_by: str, via: str, detail: dict[str, Any]
+    ) -> None: ...
+    async def programme_changes(self, limit: int) -> list[dict[str, Any]]: ...
+    async def household_state(self, household_hash: str) -> str | None: ...
+    async def save_graduation(
+        self,
+        complaint_id: UUID,
+        household_hash: str,
+        proposal: Proposal,
+        regency_code: str,
+        at: datetime,
+    ) -> bool: ...
+    async def confirmed_per_facilitator(
+        self, regency_code: str, start: datetime, end: datetime
+    ) -> dict[str, int]: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

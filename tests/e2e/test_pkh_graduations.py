@@ -1,0 +1,146 @@
+"""PKH graduations on the real stack: district staff register two facilitators and the year's
+target, a village operator proposes three households, PKH's coordinator confirms two through
+the agency gateway's API and refuses one; the progress counts the two toward both targets and
+not the refused one, and a second proposal for a graduated household is refused."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from .conftest import referrals_of
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+# A kecamatan of its own, whose GRADUASI cases go to PKH (the reference rule sends GRADUASI to
+# DINSOS first: a district points its graduations at PKH with an override, as here).
+KECAMATAN = "32.15.09"
+VILLAGE, OTHER_VILLAGE = "32.15.09.2001", "32.15.09.2002"
+YEAR = datetime.now(UTC).year
+
+
+def admin(platform) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {"Authorization": f"Bearer {platform.creds['admin']}"}
+
+
+def proposal(facilitator: str, n: int) -> dict[str, Any]:
+    return {
+        "kk_number": f"3215090101{uuid.uuid4().int % 10**6:06d}",
+        "head_nik": f"32150941078{n:05d}",
+        "head_name": f"Kepala Keluarga {n}",
+        "facilitator_code": facilitator,
+        "kind": "sejahtera_mandiri" if n % 2 else "graduasi_alamiah",
+        "evidence": "Usaha warung berjalan dua tahun; penghasilan di atas garis kemiskinan.",
+    }
+
+
+def test_two_confirmed_graduations_count_toward_both_targets_and_a_refused_one_does_not(  # type: ignore[no-untyped-def]
+    platform, eventually
+) -> None:
+    intake, gateway = platform.urls["intake"], platform.urls["agency-gateway"]
+    override = httpx.put(
+        f"{platform.urls['referral']}/v1/rules/GRADUASI/kecamatan/{KECAMATAN}",
+        headers=admin(platform),
+        json={"agencies": ["PKH"], "sla_working_days": 14},
+    )
+    assert override.status_code == 200, override.text
+    suffix = uuid.uuid4().hex[:6].upper()
+    first, second = f"PKH-A-{suffix}", f"PKH-B-{suffix}"
+    for code, villages in ((first, [VILLAGE]), (second, [VILLAGE, OTHER_VILLAGE])):
+        saved = httpx.post(
+            f"{intake}/v1/admin/facilitators",
+            json={"code": code, "name": f"Pendamping {code}", "village_codes": villages},
+            headers=platform.district(),
+        )
+        assert saved.status_code == 200, saved.text
+    target = httpx.post(
+        f"{intake}/v1/admin/programme-targets",
+        json={"year": YEAR, "district_total": 2000, "per_facilitator": 1},
+        headers=platform.district(),
+    )
+    assert target.status_code == 200, target.text
+
+    def progress() -> dict[str, Any]:
+        answer = httpx.get(
+            f"{intake}/v1/graduations/progress",
+            params={"year": YEAR},
+            headers=platform.district(),
+        )
+        assert answer.status_code == 200, answer.text
+        found: dict[str, Any] = answer.json()
+        return found
+
+    before = progress()["district"]["confirmed"]
+    bodies = [proposal(first, 1), proposal(second, 2), proposal(second, 3)]
+    cases = []
+    for body in bodies:
+        answer = httpx.post(
+            f"{intake}/v1/graduations",
+            json=body,
+            headers={**platform.operator(VILLAGE), "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert answer.status_code == 201, answer.text
+        cases.append(answer.json()["complaint_id"])
+    pkh = {**platform.agency("PKH")}
+    referrals = [
+        eventually(lambda c=c: referrals_of(platform, "PKH", c), timeout=60)[0] for c in cases
+    ]
+    for referral in referrals[:2]:
+        done = httpx.post(
+            f"{gateway}/v1/referrals/{referral['referral_id']}/resolve",
+            json={"outcome": "resolved"},
+            headers={**pkh, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert done.status_code == 200, done.text
+    refused = httpx.post(
+        f"{gateway}/v1/referrals/{referrals[2]['referral_id']}/reject",
+        json={"reason_code": "tidak_memenuhi_syarat"},
+        headers={**pkh, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert refused.status_code == 200, refused.text
+
+    def counted() -> dict[str, Any] | None:
+        found = progress()
+        per = {f["code"]: f["progress"]["confirmed"] for f in found["facilitators"]}
+        return found if per.get(first) == 1 and per.get(second) == 1 else None
+
+    found = eventually(counted, timeout=60)
+    assert found["district"]["confirmed"] == before + 2
+    per = {f["code"]: f["progress"] for f in found["facilitators"]}
+    assert per[first]["reached"] and per[second]["reached"]  # the minimum is one each
+    assert found["district"]["target"] == 2000 and not found["district"]["reached"]
+
+    # The graduated household is refused a second time, in Bahasa Indonesia and in English;
+    # the refused one may be proposed again.
+    again = httpx.post(
+        f"{intake}/v1/graduations",
+        json=bodies[0],
+        headers={
+            **platform.operator(VILLAGE),
+            "Idempotency-Key": str(uuid.uuid4()),
+            "Accept-Language": "en",
+        },
+    )
+    assert again.status_code == 409, again.text
+    assert again.json()["error"]["code"] == "household_already_graduated"
+    assert "already graduated" in again.json()["error"]["message"]
+    retried = eventually(
+        lambda: (
+            r
+            if (
+                r := httpx.post(
+                    f"{intake}/v1/graduations",
+                    json=bodies[2],
+                    headers={**platform.operator(VILLAGE), "Idempotency-Key": str(uuid.uuid4())},
+                )
+            ).status_code
+            == 201
+            else None
+        ),
+        timeout=30,
+    )
+    assert retried.json()["ticket"]
