@@ -20,6 +20,14 @@ class MonitoringSettings(ServiceSettings):
     weight_resolution: float = Field(default=0.5, ge=0)
     weight_sla: float = Field(default=0.3, ge=0)
     weight_registration: float = Field(default=0.2, ge=0)
+    # 0: verdicts are voluntary and few, answered by whoever chooses to; shown beside the
+    # ranking until a regency decides its residents answer often enough to weigh them.
+    weight_satisfaction: float = Field(
+        default=0.0, ge=0, description="Weight of the residents' mean rating in the score."
+    )
+    weight_not_reopened: float = Field(
+        default=0.0, ge=0, description="Weight of the share of closed complaints not reopened."
+    )
     prior_strength: float = Field(default=5.0, ge=0, description="Pseudo-complaints of shrinkage.")
     flag_below: float = Field(default=50.0, ge=0, le=100)
     ranking_interval_seconds: float = Field(default=5.0, gt=0, description="Debounce of updates.")
@@ -37,7 +45,13 @@ class MonitoringSettings(ServiceSettings):
     def policy(self) -> Policy:
         """The ranking policy these settings describe."""
         return Policy(
-            Weights(self.weight_resolution, self.weight_sla, self.weight_registration),
+            Weights(
+                self.weight_resolution,
+                self.weight_sla,
+                self.weight_registration,
+                self.weight_satisfaction,
+                self.weight_not_reopened,
+            ),
             self.min_caseload,
             self.prior_strength,
             self.flag_below,

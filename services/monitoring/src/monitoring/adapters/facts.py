@@ -17,6 +17,8 @@ PROJECTIONS = (
     "village_months",
     "village_month_stale",
     "ranking_snapshots",
+    "complaint_verdicts",
+    "complaint_reopenings",
     "inbox",
 )
 

@@ -11,10 +11,18 @@ from monitoring.adapters.maps import MapReads
 from monitoring.adapters.national import NationalStore
 from monitoring.adapters.regions import RegionReads
 from monitoring.adapters.snapshots import Snapshots
+from monitoring.adapters.verdicts import VerdictStore
 
 
 class MonitoringUnitOfWork(
-    FactWrites, RegionReads, MapReads, AgencyNames, Aggregates, Snapshots, NationalStore
+    FactWrites,
+    RegionReads,
+    MapReads,
+    AgencyNames,
+    Aggregates,
+    Snapshots,
+    NationalStore,
+    VerdictStore,
 ):
     """A transaction on the monitoring schema; implements `service_layer.unit_of_work`."""
 

@@ -7,6 +7,12 @@ Small caseloads are handled twice: an area needs `min_caseload` complaints to be
 and its score is shrunk toward the district mean by `prior_strength` pseudo-complaints:
 adjusted = (n x score + k x mean) / (n + k). Areas with no complaint are listed as not active.
 Ranked areas whose adjusted score is below `flag_below` are flagged.
+
+Two more shares may be weighed (their weights are 0 by default, which leaves the score as
+above): the residents' satisfaction (mean rating on a 0-1 scale) and the share of closed
+complaints not reopened. Few residents answer, so each is first shrunk toward the district's
+pooled value by its own sample (verdicts, closed complaints) with the same `prior_strength`;
+an area without any counts at the district's value. The score is then shrunk as above.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from monitoring.domain.measures import (
     measure_fields,
     measure_tally,
 )
+from monitoring.domain.verdicts import NO_VERDICTS, VerdictShares, VerdictTally
 from slrt_shared.contracts.events import RankingRow
 
 LEVELS = ("village", "kecamatan", "agency")
@@ -39,6 +46,13 @@ class Weights:
     resolution: float = 0.5
     sla: float = 0.3
     registration: float = 0.2
+    satisfaction: float = 0.0
+    not_reopened: float = 0.0
+
+    @property
+    def weighs_verdicts(self) -> bool:
+        """Whether the residents' verdicts count in the score (they need to be read then)."""
+        return self.satisfaction > 0 or self.not_reopened > 0
 
 
 @dataclass(frozen=True)
@@ -72,32 +86,69 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def raw_score(m: Measures, weights: Weights, fallback: tuple[float, float, float]) -> float:
-    """The weighted score of an area before shrinkage, 0-100."""
+def raw_score(
+    m: Measures,
+    weights: Weights,
+    fallback: tuple[float, float, float],
+    verdict: tuple[float | None, float | None] = (None, None),
+) -> float:
+    """The weighted score of an area before shrinkage, 0-100.
+
+    `verdict` is its shrunk satisfaction and share not reopened (`VerdictShares.shrunk`); a
+    share the whole district has no data for yet (None) is left out, its weight with it.
+    """
     parts = [
         (weights.resolution, m.resolution_rate, fallback[0]),
         (weights.sla, m.sla_compliance, fallback[1]),
         (weights.registration, m.registered_within_a_day, fallback[2]),
     ]
+    if weights.weighs_verdicts:
+        for weight, value in zip(
+            (weights.satisfaction, weights.not_reopened), verdict, strict=True
+        ):
+            if value is not None:
+                parts.append((weight, value, value))
     total = sum(w for w, _, _ in parts) or 1.0
     return 100 * sum(w * (v if v is not None else f) for w, v, f in parts) / total
 
 
-def rank(areas: dict[str, tuple[str, Measures]], policy: Policy) -> list[Ranked]:
-    """Rank areas fairly; list the others after, with the reason."""
+def rank(
+    areas: dict[str, tuple[str, Measures]],
+    policy: Policy,
+    verdicts: dict[str, VerdictTally] | None = None,
+) -> list[Ranked]:
+    """Rank areas fairly; list the others after, with the reason.
+
+    `verdicts` (each area's, none for an area without) are weighed when the policy says so.
+    """
     active = [m for _, m in areas.values() if m.received]
     fallback = (
         _mean([m.resolution_rate for m in active if m.resolution_rate is not None]),
         _mean([m.sla_compliance for m in active if m.sla_compliance is not None]),
         _mean([m.registered_within_a_day for m in active if m.registered_within_a_day is not None]),
     )
-    raw = {
-        code: raw_score(m, policy.weights, fallback) for code, (_, m) in areas.items() if m.received
-    }
+    k = policy.prior_strength
+    if policy.weights.weighs_verdicts:
+        found = verdicts or {}
+        pooled = VerdictShares.of(
+            [found[c] for c, (_, m) in areas.items() if m.received and c in found]
+        )
+        raw = {
+            code: raw_score(
+                m, policy.weights, fallback, pooled.shrunk(found.get(code, NO_VERDICTS), k)
+            )
+            for code, (_, m) in areas.items()
+            if m.received
+        }
+    else:
+        raw = {
+            code: raw_score(m, policy.weights, fallback)
+            for code, (_, m) in areas.items()
+            if m.received
+        }
     weighted = sum(raw[c] * areas[c][1].received for c in raw)
     cases = sum(areas[c][1].received for c in raw)
     district_mean = weighted / cases if cases else 0.0
-    k = policy.prior_strength
 
     adjusted = {
         code: round((areas[code][1].received * raw[code] + k * district_mean)
@@ -132,11 +183,17 @@ def rank(areas: dict[str, tuple[str, Measures]], policy: Policy) -> list[Ranked]
 
 
 def ranked_rows(
-    regions: list[dict[str, Any]], tallies: dict[str, Tally], policy: Policy
+    regions: list[dict[str, Any]],
+    tallies: dict[str, Tally],
+    policy: Policy,
+    verdicts: dict[str, VerdictTally] | None = None,
 ) -> list[dict[str, Any]]:
     """Rank named areas (every one listed, active or not) from their tallies."""
     return measured_rows(
-        regions, {a["code"]: measure_tally(tallies.get(a["code"], EMPTY)) for a in regions}, policy
+        regions,
+        {a["code"]: measure_tally(tallies.get(a["code"], EMPTY)) for a in regions},
+        policy,
+        verdicts=verdicts,
     )
 
 
@@ -148,10 +205,12 @@ def measured_rows(
     measures: dict[str, Measures],
     policy: Policy,
     known: dict[str, dict[str, Any]] | None = None,
+    verdicts: dict[str, VerdictTally] | None = None,
 ) -> list[dict[str, Any]]:
     """Rank named areas from their measures (an area without any is not active).
 
-    `known` may hold some areas' `measure_fields`, already computed.
+    `known` may hold some areas' `measure_fields`, already computed; `verdicts` each area's
+    verdict tally, weighed when the policy says so.
     """
     areas = {a["code"]: (a["name"], measures.get(a["code"], NOT_ACTIVE)) for a in regions}
     known = known or {}
@@ -165,7 +224,7 @@ def measured_rows(
             "flagged": r.flagged,
             **(known[r.code] if r.code in known else measure_fields(r.measures)),
         }
-        for r in rank(areas, policy)
+        for r in rank(areas, policy, verdicts)
     ]
 
 

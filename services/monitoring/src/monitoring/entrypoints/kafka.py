@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from monitoring.adapters.unit_of_work import MonitoringUnitOfWork, UnitOfWorkFactory
 from monitoring.service_layer import projections as p
+from monitoring.service_layer import verdicts
 from monitoring.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.consumer import EventHandler, with_inbox
 from slrt_shared.contracts import topics
@@ -16,6 +17,8 @@ from slrt_shared.contracts.events import (
     CaseResolved,
     ComplaintClosed,
     ComplaintCreated,
+    ComplaintRated,
+    ComplaintReopened,
     EventData,
     ReferralDispatched,
     ReferralEscalated,
@@ -47,6 +50,8 @@ def handlers(uow: UnitOfWorkFactory) -> dict[str, EventHandler]:
         topics.CASE_RESOLVED: _projection(uow, CaseResolved, p.on_resolved),
         topics.COMPLAINT_CLOSED: _projection(uow, ComplaintClosed, p.on_closed),
         topics.DIRECTORY_AGENCIES: _projection(uow, AgencyRegistered, p.on_agency_registered),
+        topics.COMPLAINT_RATED: _projection(uow, ComplaintRated, verdicts.on_rated),
+        topics.COMPLAINT_REOPENED: _projection(uow, ComplaintReopened, verdicts.on_reopened),
     }
 
 

@@ -51,6 +51,12 @@ TEXT = {
         "nav_map": "Peta",
         "nav_bulletin": "Buletin bulanan",
         "nav_guide": "Cara membaca peringkat ini",
+        "verdicts": "Penilaian warga",
+        "rating": "Rata-rata nilai warga (1–5)",
+        "solved": "Selesai menurut warga",
+        "solved_parts": "ya {yes} · sebagian {partly} · tidak {no}",
+        "reopened": "Dibuka kembali",
+        "reopened_of": "{reopened} dari {closed} yang selesai ({rate})",
     },
     "en": {
         "ranking": "Puskesos ranking",
@@ -96,6 +102,12 @@ TEXT = {
         "nav_map": "Map",
         "nav_bulletin": "Monthly bulletin",
         "nav_guide": "How to read this ranking",
+        "verdicts": "Residents' verdicts",
+        "rating": "Residents' mean rating (1-5)",
+        "solved": "Solved, residents say",
+        "solved_parts": "yes {yes} · partly {partly} · no {no}",
+        "reopened": "Reopened",
+        "reopened_of": "{reopened} of {closed} closed ({rate})",
     },
 }
 
@@ -112,6 +124,7 @@ td.n{text-align:right}.flag{background:#fde8e8;color:#9b1c1c;border-radius:.3rem
 padding:0 .3rem;font-size:.8rem}.muted{color:#6b7785}.live{font-size:.8rem}
 .bar{fill:#0b5d4b}.bar2{fill:#9fd3c7}.line{fill:none;stroke:#c2410c;stroke-width:2}
 nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.4rem 0 0;padding:0}
+#card th,#card td{white-space:normal}
 """
 
 
@@ -121,6 +134,27 @@ def _pct(value: float | None) -> str:
 
 def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
+
+
+def _rating(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def verdict_facts(lang: str, said: dict[str, Any]) -> list[tuple[str, object]]:
+    """The residents' verdicts as lines of a report card: how many, rating, solved, reopened."""
+    t = TEXT[lang]
+    solved = t["solved_parts"].format(
+        yes=_pct(said["solved_yes"]), partly=_pct(said["solved_partly"]), no=_pct(said["solved_no"])
+    )
+    reopened = t["reopened_of"].format(
+        reopened=said["reopened"], closed=said["closed"], rate=_pct(said["reopen_rate"])
+    )
+    return [
+        (t["verdicts"], said["verdicts"]),
+        (t["rating"], _rating(said["mean_rating"])),
+        (t["solved"], solved if said["verdicts"] else "–"),
+        (t["reopened"], reopened),
+    ]
 
 
 def _nav(lang: str, query: dict[str, str]) -> str:
@@ -202,6 +236,8 @@ def ranking_page(
             _pct(a["sla_compliance"]),
             _pct(a["rejection_rate"]),
             _num(a["median_days_to_resolve"]),
+            _rating(a.get("verdicts", {}).get("mean_rating")),
+            _pct(a.get("verdicts", {}).get("reopen_rate")),
         ]
         numbers = "".join(f'<td class="n">{c}</td>' for c in cells)
         return f'<tr><td class="n">{a["rank"]}</td><td>{escape(a["name"])}</td>{numbers}</tr>'
@@ -238,7 +274,8 @@ def ranking_page(
         f'tabindex="0" role="region" aria-label="{t["agencies"]}"><table><thead><tr>'
         f"<th>{t['rank']}</th><th>{t['agency']}</th><th>{t['referrals']}</th>"
         f"<th>{t['resolved']}</th><th>{t['ack']}</th>"
-        f"<th>{t['sla']}</th><th>{t['rejected']}</th><th>{t['resolve']}</th></tr></thead>"
+        f"<th>{t['sla']}</th><th>{t['rejected']}</th><th>{t['resolve']}</th>"
+        f"<th>{t['rating']}</th><th>{t['reopened']}</th></tr></thead>"
         f"<tbody>{agency_rows}</tbody></table></div>"
         "<script>(function(){if(!window.EventSource)return;"
         "var s=new EventSource('/v1/rankings/stream');s.onmessage=function(){"
@@ -334,6 +371,7 @@ def report_card_page(
         (t["backlog"], card["open_backlog"]),
         (t["escalations"], card["escalations"]),
         (t["rereferrals"], card["re_referrals"]),
+        *verdict_facts(lang, card["verdicts"]),
     ]
     rows = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in facts)
     back = escape("/?" + urlencode({"lang": lang, "period": params["period"]}))

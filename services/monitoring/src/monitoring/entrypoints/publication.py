@@ -373,14 +373,77 @@ def bulletin_page(
     return _layout(lang, title, body, params, style=MAP_STYLE + PRINT_STYLE, path="/buletin")
 
 
+def verdict_guide(weighed: bool, sat: int, reo: int, k: float) -> tuple[str, str]:
+    """The guide's section on the residents' verdicts, in Bahasa Indonesia and in English."""
+    if weighed:
+        score_id = (
+            f"Di kabupaten ini keduanya ikut dalam skor: {sat}% kepuasan warga dan {reo}% "
+            "pengaduan selesai yang tidak dibuka kembali. Karena hanya sebagian warga menjawab, "
+            f"masing-masing lebih dulu ditarik ke arah nilai seluruh kabupaten seolah ada {k:g} "
+            "jawaban (atau pengaduan selesai) tambahan bernilai rata-rata; desa tanpa jawaban "
+            "dihitung sama dengan rata-rata kabupaten."
+        )
+        score_en = (
+            f"In this regency both count in the score: {sat}% residents' satisfaction and {reo}%"
+            " closed complaints not reopened. As only some residents answer, each is first "
+            f"pulled toward the whole regency's value as if there were {k:g} more answers (or "
+            "closed complaints) of average value; a village without answers counts at the "
+            "regency's value."
+        )
+    else:
+        score_id = (
+            "Keduanya ditampilkan di rapor Puskesos dan tabel OPD, tetapi tidak ikut dalam skor: "
+            "jawaban warga sukarela dan masih sedikit. Kabupaten dapat memberinya bobot "
+            "(MONITORING_WEIGHT_SATISFACTION, MONITORING_WEIGHT_NOT_REOPENED)."
+        )
+        score_en = (
+            "Both are shown on the Puskesos report card and the agency table, but do not count "
+            "in the score: residents answer by choice and still few do. A regency may weigh "
+            "them (MONITORING_WEIGHT_SATISFACTION, MONITORING_WEIGHT_NOT_REOPENED)."
+        )
+    said_id = (
+        "<p>Setelah pengaduan selesai, warga (atau petugas atas namanya) dapat memberi penilaian: "
+        "apakah masalahnya selesai (ya, sebagian, tidak) dan nilai 1–5; yang dihitung adalah "
+        "penilaian terakhirnya. Komentar warga tidak pernah sampai ke halaman ini.</p><ul>"
+        "<li><b>Rata-rata nilai warga</b>: rata-rata nilai 1–5; sebagai bagian skor, "
+        "kepuasan = (nilai − 1) ÷ 4, dari 0 sampai 1.</li>"
+        "<li><b>Dibuka kembali</b>: pengaduan yang dibuka kembali oleh warga atau petugas, dari "
+        "pengaduan periode ini yang sudah selesai.</li><li><b>OPD</b>: penilaian dan pembukaan "
+        "kembali pengaduan yang pernah dirujuk ke OPD itu dalam periode ini.</li></ul>"
+        f"<p>{score_id}</p>"
+    )
+    said_en = (
+        "<p>Once a complaint is closed, the resident (or the operator on their behalf) may say "
+        "whether the problem was solved (yes, partly, no) and rate it 1-5; their latest answer "
+        "counts. Residents' comments never reach this page.</p><ul>"
+        "<li><b>Residents' mean rating</b>: the mean of the 1-5 ratings; as a share of the "
+        "score, satisfaction = (rating - 1) / 4, from 0 to 1.</li>"
+        "<li><b>Reopened</b>: complaints reopened by the resident or the operator, among the "
+        "period's closed complaints.</li><li><b>Agencies</b>: the verdicts and reopenings of the "
+        "complaints referred to the agency in the period.</li></ul>"
+        f"<p>{score_en}</p>"
+    )
+    return said_id, said_en
+
+
 def guide_page(lang: str, policy: Policy, params: dict[str, str]) -> str:
     """How to read the ranking, in plain words, with this deployment's numbers."""
     weights = policy.weights
-    total = (weights.resolution + weights.sla + weights.registration) or 1.0
-    res, sla, reg = (
-        round(100 * x / total) for x in (weights.resolution, weights.sla, weights.registration)
+    shares = (
+        weights.resolution,
+        weights.sla,
+        weights.registration,
+        weights.satisfaction,
+        weights.not_reopened,
     )
+    total = sum(shares) or 1.0
+    res, sla, reg, sat, reo = (round(100 * x / total) for x in shares)
     k, n_min, bar = policy.prior_strength, policy.min_caseload, policy.flag_below
+    said_id, said_en = verdict_guide(weights.weighs_verdicts, sat, reo, k)
+    more_id = more_en = ""
+    if weights.weighs_verdicts:
+        more_id = f" Ditambah {sat}% kepuasan warga dan {reo}% pengaduan yang tidak dibuka kembali."
+        more_en = f" Plus {sat}% residents' satisfaction and {reo}% closed complaints not reopened."
 
     def shrunk(n: int) -> str:
         return f"{(n * 100 + k * 60) / (n + k):.1f}"
@@ -393,7 +456,7 @@ def guide_page(lang: str, policy: Policy, params: dict[str, str]) -> str:
                 f"selesai, {sla}% rujukan yang diselesaikan sebelum batas waktunya (SLA), dan "
                 f"{reg}% pengaduan yang dicatat paling lambat sehari setelah diterima. Bagian yang "
                 "belum bisa dihitung (misalnya belum ada rujukan yang jatuh tempo) dihitung "
-                "sama dengan rata-rata kabupaten.</p><ul>"
+                f"sama dengan rata-rata kabupaten.{more_id}</p><ul>"
                 "<li><b>Pengaduan selesai</b>: bagian pengaduan periode ini yang sudah ditutup."
                 "</li><li><b>Rujukan tepat waktu</b>: rujukan yang selesai sebelum batas waktu, "
                 "dari semua rujukan yang sudah jatuh tempo atau sudah selesai (rujukan yang "
@@ -403,6 +466,7 @@ def guide_page(lang: str, policy: Policy, params: dict[str, str]) -> str:
                 "sampai rujukan ditanggapi, rujukan tepat waktu, rujukan ditolak, hari sampai "
                 "selesai.</li></ul>",
             ),
+            ("Penilaian warga dan pengaduan yang dibuka kembali", said_id),
             (
                 "Mengapa desa dengan sedikit kasus tidak diperingkat",
                 f"<p>Sebuah desa baru diperingkat bila punya paling sedikit {n_min} pengaduan "
@@ -432,7 +496,8 @@ def guide_page(lang: str, policy: Policy, params: dict[str, str]) -> str:
                 "<ul><li>Peringkat hanya menghitung pengaduan yang tercatat di SLRT, bukan "
                 "kebutuhan warga yang tidak pernah disampaikan.</li><li>Desa dengan banyak "
                 "pengaduan bisa jadi desa yang paling aktif menjangkau warganya.</li><li>Peringkat "
-                "tidak mengukur mutu bantuan atau kepuasan warga.</li><li>Desa berbeda jumlah "
+                "tidak mengukur mutu bantuan; penilaian warga hanya dari yang mau menjawab."
+                "</li><li>Desa berbeda jumlah "
                 "penduduk dan masalahnya; selisih skor yang kecil tidak berarti.</li><li>Gunakan "
                 "peringkat untuk bertanya dan membantu, bukan untuk menghukum.</li></ul>",
             ),
@@ -445,7 +510,7 @@ def guide_page(lang: str, policy: Policy, params: dict[str, str]) -> str:
                 f"<p>The <b>score</b> (0-100) combines three parts: {res}% complaints closed, "
                 f"{sla}% referrals resolved before their due time (SLA), and {reg}% complaints "
                 "registered within a day of being received. A part that cannot be computed yet "
-                "(no referral due, say) counts at the regency's mean.</p><ul>"
+                f"(no referral due, say) counts at the regency's mean.{more_en}</p><ul>"
                 "<li><b>Complaints closed</b>: the share of the period's complaints that are "
                 "closed.</li><li><b>Referrals on time</b>: referrals resolved by their due time, "
                 "among those due or resolved (rejected ones do not count here).</li>"
@@ -454,6 +519,7 @@ def guide_page(lang: str, policy: Policy, params: dict[str, str]) -> str:
                 "</b>: days to acknowledge, referrals on time, referrals rejected, days to "
                 "resolve.</li></ul>",
             ),
+            ("Residents' verdicts and reopened complaints", said_en),
             (
                 "Why villages with few cases are not ranked",
                 f"<p>A village is ranked only with at least {n_min} complaints in the period. "
@@ -480,8 +546,9 @@ def guide_page(lang: str, policy: Policy, params: dict[str, str]) -> str:
                 "What this ranking cannot say",
                 "<ul><li>It counts only complaints recorded in SLRT, not needs never reported."
                 "</li><li>A village with many complaints may be the one reaching its residents "
-                "best.</li><li>It does not measure the quality of help or residents' "
-                "satisfaction.</li><li>Villages differ in population and problems; small "
+                "best.</li><li>It does not measure the quality of help; residents' verdicts "
+                "come only from those who choose to answer.</li><li>Villages differ in "
+                "population and problems; small "
                 "differences in score mean nothing.</li><li>Use it to ask questions and to help,"
                 " not to punish.</li></ul>",
             ),

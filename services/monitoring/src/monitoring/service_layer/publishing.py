@@ -37,7 +37,9 @@ from monitoring.domain.ranking import (
     measured_rows,
 )
 from monitoring.domain.regions import kecamatan_of, regency_of
+from monitoring.domain.verdicts import VerdictTally
 from monitoring.service_layer.unit_of_work import UnitOfWork
+from monitoring.service_layer.verdict_reports import area_verdicts
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import RankingUpdated
 
@@ -61,6 +63,8 @@ class PeriodMemory:
     parts: dict[str, list[VillageMonth]]
     states: dict[str, dict[str, AreaState]] = field(default_factory=dict)
     national: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Each level's verdict tallies by area, read each cycle only when the policy weighs them.
+    verdicts: dict[str, dict[str, VerdictTally] | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -201,6 +205,14 @@ async def publish_changed(
                     states[area] = later
                     aged = True
             await pause()
+        for level in AREA_LEVELS:
+            said = await area_verdicts(uow, command.regencies, start, end, level, policy)
+            if said is not None and said != held.verdicts.get(level):
+                before = held.verdicts.get(level) or {}
+                moved |= {
+                    regency_of(a) for a in set(said) | set(before) if said.get(a) != before.get(a)
+                }
+            held.verdicts[level] = said
         digests = await uow.digests(period) if moved else {}
         measures = {
             level: {a: s.measures for a, s in held.states[level].items()} for level in AREA_LEVELS
@@ -212,7 +224,9 @@ async def publish_changed(
             await pause()
             for level in AREA_LEVELS:
                 regions = memory.by_regency[level].get(regency, [])
-                rows = measured_rows(regions, measures[level], policy, known[level])
+                rows = measured_rows(
+                    regions, measures[level], policy, known[level], held.verdicts.get(level)
+                )
                 fingerprint = digest(rows)
                 if digests.get((regency, level)) == fingerprint:
                     continue
@@ -246,6 +260,7 @@ async def _store_national(
             {a: s.measures for a, s in states.items()},
             policy,
             {a: s.fields for a, s in states.items()},
+            held.verdicts.get(level),
         )
         before = held.national.get(level)
         if before is None:

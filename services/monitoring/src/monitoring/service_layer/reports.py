@@ -13,6 +13,12 @@ from monitoring.domain.periods import ALL, ROLLING, current_month, period_bounds
 from monitoring.domain.ranking import Policy, agency_rows, ranked_rows
 from monitoring.domain.regions import regency_of, regency_of_village, within
 from monitoring.service_layer.unit_of_work import UnitOfWork
+from monitoring.service_layer.verdict_reports import (
+    agency_rows_said,
+    area_verdicts,
+    village_verdicts,
+    with_agency_verdicts,
+)
 
 
 @dataclass(frozen=True)
@@ -69,15 +75,18 @@ async def ranking(
     start, end = period_bounds(query.period, now)
     if query.level == "agency":
         agencies = await uow.agency_tallies([query.regency], start, end, now)
-        return agency_rows(
+        rows = agency_rows(
             {agency: t for (_, agency), t in agencies.items()}, await uow.agency_names()
         )
+        return await with_agency_verdicts(rows, uow, query.regency, start, end)
     tallies = await uow.tallies([query.regency], start, end, "village", now)
+    verdicts = await area_verdicts(uow, [query.regency], start, end, query.level, policy)
     if query.level == "village":
-        rows = ranked_rows(await uow.regions([query.regency], "village"), tallies, policy)
+        regions = await uow.regions([query.regency], "village")
+        rows = ranked_rows(regions, tallies, policy, verdicts)
     else:
         kecamatan = await uow.regions([query.regency], "district")
-        rows = ranked_rows(kecamatan, by_kecamatan(tallies), policy)
+        rows = ranked_rows(kecamatan, by_kecamatan(tallies), policy, verdicts)
     return [row for row in rows if within(row["code"], query.kecamatan)]
 
 
@@ -109,6 +118,10 @@ async def all_rankings(
     village_regions = await uow.regions(regencies, "village")
     kecamatan_regions = await uow.regions(regencies, "district")
     by_regency: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    verdicts = {
+        level: await area_verdicts(uow, regencies, start, end, level, policy)
+        for level in ("village", "kecamatan")
+    }
     for level, regions, tallies in (
         ("village", village_regions, villages),
         ("kecamatan", kecamatan_regions, kecamatan),
@@ -117,21 +130,25 @@ async def all_rankings(
         for region in regions:
             grouped[regency_of(region["code"])].append(region)
         for regency in regencies:
-            by_regency[(regency, level)] = ranked_rows(grouped[regency], tallies, policy)
+            by_regency[(regency, level)] = ranked_rows(
+                grouped[regency], tallies, policy, verdicts[level]
+            )
     agency_groups: dict[str, dict[str | None, AgencyTally]] = defaultdict(dict)
     for (regency, agency), t in agencies.items():
         agency_groups[regency][agency] = t
     names = await uow.agency_names()
+    said = await uow.agency_verdicts(regencies, start, end)
     for regency in regencies:
-        by_regency[(regency, "agency")] = agency_rows(agency_groups[regency], names)
+        rows = agency_rows(agency_groups[regency], names)
+        by_regency[(regency, "agency")] = agency_rows_said(rows, regency, said)
     if not national:
         return Rankings(by_regency, {}, {})
     served = set(regencies)
     return Rankings(
         by_regency,
         {
-            "village": ranked_rows(village_regions, villages, policy),
-            "kecamatan": ranked_rows(kecamatan_regions, kecamatan, policy),
+            "village": ranked_rows(village_regions, villages, policy, verdicts["village"]),
+            "kecamatan": ranked_rows(kecamatan_regions, kecamatan, policy, verdicts["kecamatan"]),
         },
         asdict(
             measure_tally(
@@ -155,15 +172,19 @@ async def report_card(
     trend = []
     for month in trend_months(query.period, now):
         row = await row_of(month)
+        said = await village_verdicts(uow, query.village, regency, month, now)
         trend.append(
             {
                 "period": month,
                 "received": row["received"],
                 "closed": row["closed"],
                 "score": row["score"],
+                "mean_rating": said["mean_rating"],
+                "reopen_rate": said["reopen_rate"],
             }
         )
-    return {**card, "period": query.period or ALL, "trend": trend}
+    verdicts = await village_verdicts(uow, query.village, regency, query.period, now)
+    return {**card, "period": query.period or ALL, "verdicts": verdicts, "trend": trend}
 
 
 async def national_ranking(
@@ -188,12 +209,13 @@ async def computed_national(
     """The whole country-wide ranking of a level, computed now from the village-months."""
     start, end = period_bounds(query.period, now)
     villages = await uow.tallies(query.regencies, start, end, "village", now)
+    verdicts = await area_verdicts(uow, query.regencies, start, end, query.level, policy)
     if query.level == "village":
         regions = await uow.regions(query.regencies, "village")
-        rows = ranked_rows(regions, villages, policy)
+        rows = ranked_rows(regions, villages, policy, verdicts)
     else:
         regions = await uow.regions(query.regencies, "district")
-        rows = ranked_rows(regions, by_kecamatan(villages), policy)
+        rows = ranked_rows(regions, by_kecamatan(villages), policy, verdicts)
     served = set(query.regencies)
     summary = asdict(
         measure_tally(combine([t for code, t in villages.items() if regency_of(code) in served]))

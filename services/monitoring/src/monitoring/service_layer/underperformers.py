@@ -11,6 +11,7 @@ from monitoring.domain.periods import current_month, is_month, months_before, pe
 from monitoring.domain.ranking import Policy, agency_rows, ranked_rows
 from monitoring.domain.underperformance import agency_reason, months_in_a_row, village_reason
 from monitoring.service_layer.unit_of_work import UnitOfWork
+from monitoring.service_layer.verdict_reports import area_verdicts
 
 # How far back a streak of flagged months is followed.
 STREAK_MONTHS = 12
@@ -30,7 +31,8 @@ async def _month(
 ) -> tuple[list[dict[str, Any]], dict[str, Tally], dict[str | None, AgencyTally]]:
     start, end = period_bounds(period, now)
     tallies = await uow.tallies([regency], start, end, "village", now)
-    rows = ranked_rows(await uow.regions([regency], "village"), tallies, policy)
+    verdicts = await area_verdicts(uow, [regency], start, end, "village", policy)
+    rows = ranked_rows(await uow.regions([regency], "village"), tallies, policy, verdicts)
     agencies = await uow.agency_tallies([regency], start, end, now)
     return rows, tallies, {agency: t for (_, agency), t in agencies.items()}
 

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from monitoring.domain.measures import AgencyTally, Tally, VillageMonth
+from monitoring.domain.verdicts import VerdictTally
 from slrt_shared.contracts.envelope import CloudEvent
 
 
@@ -127,3 +128,38 @@ class UnitOfWork(Protocol):
         self, period: str, level: str, prefix: str | None, limit: int | None, offset: int
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """A page of the stored country-wide ranking (rows whose code starts with `prefix`)."""
+
+    async def save_verdict(
+        self,
+        complaint_id: UUID,
+        village_code: str,
+        solved: str,
+        rating: int,
+        revision: int,
+        rated_at: datetime,
+    ) -> None:
+        """Keep a complaint's verdict unless one of a higher or the same revision is kept."""
+
+    async def save_reopening(
+        self,
+        complaint_id: UUID,
+        reopening: int,
+        village_code: str,
+        reason_code: str,
+        reopened_at: datetime,
+    ) -> None:
+        """Keep a complaint's reopening once by its number."""
+
+    async def village_verdicts(
+        self,
+        regencies: list[str] | None,
+        start: datetime | None,
+        end: datetime | None,
+        villages: list[str] | None = None,
+    ) -> dict[str, VerdictTally]:
+        """Each village's verdicts and reopenings of the complaints received in [start, end)."""
+
+    async def agency_verdicts(
+        self, regencies: list[str] | None, start: datetime | None, end: datetime | None
+    ) -> dict[tuple[str, str | None], VerdictTally]:
+        """Each (regency, agency)'s verdicts and reopenings, by referrals sent in [start, end)."""
