@@ -260,6 +260,7 @@ class GatewayUnitOfWork(
             " AND ($8::timestamptz IS NULL OR due_at < $8)"
             " AND ($9::timestamptz IS NULL OR (due_at < $9 AND status = ANY($11::text[])))"
             " AND (NOT $10::bool OR escalation_level IS NOT NULL)"
+            " AND (NOT $12::bool OR status <> 'withdrawn')"
             " ORDER BY xid, seq LIMIT $5",
             agency_code,
             str(after.xid),
@@ -272,6 +273,7 @@ class GatewayUnitOfWork(
             (f.now or datetime.now(UTC)) if f.overdue else None,
             f.escalated,
             sorted(OPEN),
+            f.without_withdrawn,
         )
         return [Referral(**dict(r)) for r in rows]
 
@@ -460,7 +462,7 @@ class GatewayUnitOfWork(
         """Write what can change of a referral."""
         await self.conn.execute(
             "UPDATE referrals SET status = $2, escalation_level = $3, outcome = $4, note = $5,"
-            " reason_code = $6, updated_at = $7 WHERE id = $1",
+            " reason_code = $6, updated_at = $7, due_at = $8 WHERE id = $1",
             referral.id,
             referral.status,
             referral.escalation_level,
@@ -468,6 +470,22 @@ class GatewayUnitOfWork(
             referral.note,
             referral.reason_code,
             referral.updated_at,
+            referral.due_at,
+        )
+
+    async def record_step(
+        self, referral: Referral, action: str, reason_code: str | None, at: datetime
+    ) -> None:
+        """Add a step of the secretariat's case work to the referral's history."""
+        await self.conn.execute(
+            "INSERT INTO referral_actions (referral_id, agency_code, account_id, action, status,"
+            " outcome, reason_code, at) VALUES ($1, $2, NULL, $3, $4, NULL, $5, $6)",
+            referral.id,
+            referral.agency_code,
+            action,
+            referral.status,
+            reason_code,
+            at,
         )
 
     async def audit(
