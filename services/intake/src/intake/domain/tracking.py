@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 KINDS = (
     "received",
@@ -14,7 +15,16 @@ KINDS = (
     "escalated",
     "resolved",
     "closed",
+    # The SLRT secretariat's steps: a referral withdrawn from its agency (to be re-routed or
+    # worked by the secretariat), a due date moved later.
+    "withdrawn",
+    "due_extended",
 )
+# How the secretariat's steps read on the public timeline (Bahasa Indonesia, English).
+LABELS: Final[dict[str, tuple[str, str]]] = {
+    "withdrawn": ("dialihkan oleh sekretariat", "re-routed by the secretariat"),
+    "due_extended": ("tenggat diperpanjang", "due date extended"),
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,14 @@ class TimelineEntry:
 # The public statuses, each further along than the one before: a complaint only moves on.
 STATUSES = ("received", "referred", "in_progress", "closed")
 _TAKEN_UP = frozenset({"acknowledged", "in_progress", "resolved", "escalated"})
+
+
+def label(kind: str, language: str) -> str | None:
+    """How a step of the secretariat reads on the public timeline (None for other steps)."""
+    texts = LABELS.get(kind)
+    if texts is None:
+        return None
+    return texts[0] if language == "id" else texts[1]
 
 
 def reached(kind: str) -> str:
@@ -54,5 +72,7 @@ def expected_at(entries: list[TimelineEntry]) -> datetime | None:
     """When the last open referral is due (None once closed or before any referral)."""
     if status(entries) == "closed":
         return None
-    dues = [e.due_at for e in entries if e.kind == "referred" and e.due_at is not None]
+    dues = [
+        e.due_at for e in entries if e.kind in ("referred", "due_extended") and e.due_at is not None
+    ]
     return max(dues) if dues else None

@@ -126,6 +126,13 @@ class TimelineOut(BaseModel):
     outcome: str | None = None
     level: str | None = None
     due_at: datetime | None = None
+    label: str | None = Field(
+        default=None,
+        description="On the public tracker, how a step of the SLRT secretariat reads in the"
+        " request's language: `withdrawn` 'dialihkan oleh sekretariat' ('re-routed by the"
+        " secretariat'), `due_extended` 'tenggat diperpanjang' ('due date extended', the new"
+        " date in due_at).",
+    )
 
 
 class VillageOut(BaseModel):
