@@ -351,3 +351,52 @@ async def test_an_extended_due_date_reaches_the_api_the_csv_and_the_copies(  # t
     assert export.status_code == 200, export.text
     [row] = [line for line in export.text.splitlines() if str(referral.referral_id) in line]
     assert final.isoformat() in row.split(",")
+
+
+async def test_case_work_read_before_its_dispatch_is_kept_and_applied_on_arrival(  # type: ignore[no-untyped-def]
+    gateway,
+) -> None:
+    complaint = uuid.uuid4()
+    referral = dispatched(complaint, "JKN-PBI", "DINKES")
+    later = referral.due_at + timedelta(days=4)
+    extension = event_of(step(referral, "due_extended", due_at=later))
+    withdrawal = event_of(step(referral, "withdrawn", reason_code="beban_kerja"))
+    # Another replica is behind on referral.dispatched: the steps are read first (one twice).
+    await send(gateway, extension, withdrawal, withdrawal)
+
+    async def kept() -> int:
+        conn = await asyncpg.connect(gateway.dsn)
+        try:
+            return int(
+                await conn.fetchval(
+                    "SELECT count(*) FROM pending_casework WHERE referral_id = $1",
+                    referral.referral_id,
+                )
+            )
+        finally:
+            await conn.close()
+
+    async def both_kept() -> bool:
+        return await kept() == 2
+
+    await eventually(both_kept)
+    await produce(gateway, (topics.REFERRAL_DISPATCHED, referral, complaint))
+
+    async def arrived() -> dict[str, Any] | None:
+        found = await item(gateway, "DINKES", referral.referral_id, False)
+        return found if found and found["status"] == "withdrawn" else None
+
+    shown = await eventually(arrived)
+    assert datetime.fromisoformat(shown["due_at"]) == later
+    assert shown["reason_code"] == "beban_kerja"
+    assert await kept() == 0
+    assert await actions_logged(gateway, referral.referral_id) == ["due_extended", "withdrawn"]
+    told = await copies(gateway, "DINKES", complaint, lambda r: True)
+    assert [c["data"]["change"] for c in told] == [
+        "id.slrt.referral.dispatched.v1",
+        EXTENDED,
+        WITHDRAWN,
+    ]
+    assert [c["data"]["status"] for c in told] == ["dispatched", "dispatched", "withdrawn"]
+    refused = await action(gateway, "DINKES", referral.referral_id, "acknowledge")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "referral_withdrawn")

@@ -8,9 +8,10 @@ secretariat's own work, and actions yet to come are ignored as the contract asks
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
+from uuid import UUID
 
 from gateway.domain.referrals import Referral
 from slrt_shared.contracts.referral_states import WITHDRAWABLE
@@ -24,6 +25,32 @@ CHANGES: Final[dict[str, str]] = {
     DUE_EXTENDED: "id.slrt.referral.due_extended.v1",
     WITHDRAWN: "id.slrt.referral.withdrawn.v1",
 }
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of the case work that changes the agency's referral: applied, or kept until the
+    referral arrives (read before its dispatch)."""
+
+    event_id: UUID
+    referral_id: UUID
+    complaint_id: UUID
+    action: str
+    reason_code: str | None
+    due_at: datetime | None
+    at: datetime
+
+    @property
+    def change(self) -> str:
+        """What the agency's copy names as its `change`."""
+        return CHANGES[self.action]
+
+
+def applied(referral: Referral, step: Step) -> Referral | None:
+    """The referral after a step; None when the step changes nothing."""
+    if step.action == DUE_EXTENDED:
+        return extend_due(referral, step.due_at, step.at)
+    return withdraw(referral, step.reason_code, step.at)
 
 
 def concerns_agency(action: str) -> bool:

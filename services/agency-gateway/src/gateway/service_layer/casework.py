@@ -42,23 +42,31 @@ class CaseWorkStep(EventData):
 
 
 async def on_casework(command: Announced[CaseWorkStep], uow: GatewayUnit) -> None:
-    """Apply a due date's extension or a withdrawal to the agency's referral and tell it."""
+    """Apply a due date's extension or a withdrawal to the agency's referral and tell it; keep
+    it until the referral arrives if it came first."""
     data = command.data
     if not casework.concerns_agency(data.action):
         # triaged, held, resolved, note_added: the secretariat's own work; or an action added
         # to the contract after this version (the contract says to ignore those).
         return
+    step = casework.Step(
+        command.event_id,
+        data.referral_id,
+        data.complaint_id,
+        data.action,
+        data.reason_code,
+        data.due_at,
+        data.at,
+    )
     await uow.lock_complaint(data.complaint_id)
     referral = await uow.referral(data.referral_id, for_update=True)
     if referral is None:
-        log.warning("case work %s on referral %s not held here", data.action, data.referral_id)
+        await uow.keep_early_step(step)
+        log.info("case work on referral %s kept until its dispatch arrives", data.referral_id)
         return
-    if data.action == casework.DUE_EXTENDED:
-        changed = casework.extend_due(referral, data.due_at, data.at)
-    else:
-        changed = casework.withdraw(referral, data.reason_code, data.at)
+    changed = casework.applied(referral, step)
     if changed is None:
         return  # read again, or nothing left to change at the agency
     await uow.save(changed)
-    await uow.record_step(changed, data.action, data.reason_code, data.at)
-    await publish_copy(uow, changed, casework.CHANGES[data.action], data.at)
+    await uow.record_step(changed, step.action, step.reason_code, step.at)
+    await publish_copy(uow, changed, step.change, step.at)
