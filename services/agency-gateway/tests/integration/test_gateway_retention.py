@@ -212,3 +212,26 @@ async def test_an_escalation_kept_for_a_referral_that_never_came_goes_with_the_i
         [young, stale],
     )
     assert [r["referral_id"] for r in left] == [young]
+
+
+async def test_case_work_kept_for_a_referral_that_never_came_goes_with_the_inbox(
+    gateway_db,
+) -> None:  # type: ignore[no-untyped-def]
+    young, stale = uuid.uuid4(), uuid.uuid4()
+    for event_id, age in ((young, 89), (stale, 91)):
+        await gateway_db.pool.execute(
+            "INSERT INTO pending_casework (event_id, referral_id, complaint_id, action, at,"
+            " received_at) VALUES ($1, $2, $3, 'withdrawn', $4, $4)",
+            event_id,
+            uuid.uuid4(),
+            uuid.uuid4(),
+            NOW - timedelta(days=age),
+        )
+
+    pruned = await prune_once(gateway_db.pool, rules(gateway_db), now=NOW)
+
+    assert pruned["pending_casework"] == 1
+    left = await gateway_db.pool.fetch(
+        "SELECT event_id FROM pending_casework WHERE event_id = ANY($1::uuid[])", [young, stale]
+    )
+    assert [r["event_id"] for r in left] == [young]

@@ -301,12 +301,16 @@ class AgencyReferral(EventData):
     service_code: str = Field(description="Service code of the need.", examples=["JKN-PBI"])
     agency_code: str = _AGENCY
     status: str = Field(
-        description="Referral status at the agency.",
-        examples=["dispatched", "acknowledged", "in_progress", "rejected", "resolved"],
+        description="Referral status at the agency (withdrawn: the SLRT secretariat took it"
+        " from the agency; final).",
+        examples=["dispatched", "acknowledged", "in_progress", "rejected", "resolved", "withdrawn"],
     )
     change: str = Field(
-        description="What happened: the type of the event that changed the referral.",
-        examples=["id.slrt.referral.dispatched.v1"],
+        description="What happened: the type of the event that changed the referral; for the"
+        " secretariat's case work (referral.casework) its step, as"
+        " `id.slrt.referral.due_extended.v1` (due_at moved later) or"
+        " `id.slrt.referral.withdrawn.v1` (status withdrawn).",
+        examples=["id.slrt.referral.dispatched.v1", "id.slrt.referral.withdrawn.v1"],
     )
     due_at: datetime = Field(description="SLA deadline.")
     escalation_level: EscalationLevel | None = Field(default=None, description="If escalated.")

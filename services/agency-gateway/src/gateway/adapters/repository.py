@@ -15,6 +15,7 @@ from gateway.adapters.directory_store import DirectoryQueries
 from gateway.adapters.erasure import ErasureQueries
 from gateway.adapters.staff_accounts import StaffQueries
 from gateway.adapters.webhook_store import WebhookQueries
+from gateway.domain.casework import Step
 from gateway.domain.disclosure import ReferralAtHand, Resident
 from gateway.domain.paging import Filters, Position
 from gateway.domain.referrals import Change, Escalation, Referral
@@ -106,8 +107,14 @@ WITH c AS (
 ), early AS (
     DELETE FROM pending_escalations WHERE referral_id = $1 AND EXISTS (SELECT 1 FROM c)
     RETURNING level, at, change
+), steps AS (
+    DELETE FROM pending_casework WHERE referral_id = $1 AND EXISTS (SELECT 1 FROM c)
+    RETURNING event_id, seq, action, reason_code, due_at, at
 )
-SELECT c.*, {_AT_HAND}, early.level AS e_level, early.at AS e_at, early.change AS e_change
+SELECT c.*, {_AT_HAND}, early.level AS e_level, early.at AS e_at, early.change AS e_change,
+    (SELECT json_agg(json_build_object('event_id', s.event_id, 'action', s.action,
+        'reason_code', s.reason_code, 'due_at', s.due_at, 'at', s.at) ORDER BY s.seq)
+     FROM steps s) AS steps
 FROM c LEFT JOIN residents p ON p.complaint_id = c.complaint_id LEFT JOIN early ON true
 """
 # A resident's data (after its complaint's lock): kept unless the complaint was erased, and
@@ -135,7 +142,7 @@ ORDER BY c.seq
 _SAVE_COPIES = """
 WITH changed AS (
     UPDATE referrals SET status = $2, escalation_level = $3, outcome = $4, note = $5,
-        reason_code = $6, updated_at = $7 WHERE id = $1
+        reason_code = $6, updated_at = $7, due_at = COALESCE($13, due_at) WHERE id = $1
 )
 INSERT INTO webhook_deliveries (id, agency_code, referral_id, event_type, payload)
 SELECT * FROM unnest($8::uuid[], $9::text[], $10::uuid[], $11::text[], $12::text[])
@@ -260,6 +267,7 @@ class GatewayUnitOfWork(
             " AND ($8::timestamptz IS NULL OR due_at < $8)"
             " AND ($9::timestamptz IS NULL OR (due_at < $9 AND status = ANY($11::text[])))"
             " AND (NOT $10::bool OR escalation_level IS NOT NULL)"
+            " AND (NOT $12::bool OR status <> 'withdrawn')"
             " ORDER BY xid, seq LIMIT $5",
             agency_code,
             str(after.xid),
@@ -272,6 +280,7 @@ class GatewayUnitOfWork(
             (f.now or datetime.now(UTC)) if f.overdue else None,
             f.escalated,
             sorted(OPEN),
+            f.without_withdrawn,
         )
         return [Referral(**dict(r)) for r in rows]
 
@@ -407,7 +416,34 @@ class GatewayUnitOfWork(
             early = Escalation(
                 referral.id, referral.complaint_id, row["e_level"], row["e_at"], row["e_change"]
             )
-        return Arrival(_at_hand(row), early)
+        steps = tuple(
+            Step(
+                UUID(s["event_id"]),
+                referral.id,
+                referral.complaint_id,
+                s["action"],
+                s["reason_code"],
+                datetime.fromisoformat(s["due_at"]) if s["due_at"] else None,
+                datetime.fromisoformat(s["at"]),
+            )
+            for s in json.loads(row["steps"] or "[]")
+        )
+        return Arrival(_at_hand(row), early, steps)
+
+    async def keep_early_step(self, step: Step) -> None:
+        """Keep a step of the case work until its referral arrives (once per event)."""
+        await self.conn.execute(
+            "INSERT INTO pending_casework (event_id, referral_id, complaint_id, action,"
+            " reason_code, due_at, at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (event_id) DO NOTHING",
+            step.event_id,
+            step.referral_id,
+            step.complaint_id,
+            step.action,
+            step.reason_code,
+            step.due_at,
+            step.at,
+        )
 
     async def keep_resident(self, resident: Resident) -> ResidentKept:
         """Keep a resident's data unless erased; the complaint's referrals with their copies'."""
@@ -454,13 +490,14 @@ class GatewayUnitOfWork(
             [d.referral_id for d in deliveries],
             [d.event_type for d in deliveries],
             [d.payload for d in deliveries],
+            changed.due_at if changed else None,
         )
 
     async def save(self, referral: Referral) -> None:
         """Write what can change of a referral."""
         await self.conn.execute(
             "UPDATE referrals SET status = $2, escalation_level = $3, outcome = $4, note = $5,"
-            " reason_code = $6, updated_at = $7 WHERE id = $1",
+            " reason_code = $6, updated_at = $7, due_at = $8 WHERE id = $1",
             referral.id,
             referral.status,
             referral.escalation_level,
@@ -468,6 +505,22 @@ class GatewayUnitOfWork(
             referral.note,
             referral.reason_code,
             referral.updated_at,
+            referral.due_at,
+        )
+
+    async def record_step(
+        self, referral: Referral, action: str, reason_code: str | None, at: datetime
+    ) -> None:
+        """Add a step of the secretariat's case work to the referral's history."""
+        await self.conn.execute(
+            "INSERT INTO referral_actions (referral_id, agency_code, account_id, action, status,"
+            " outcome, reason_code, at) VALUES ($1, $2, NULL, $3, $4, NULL, $5, $6)",
+            referral.id,
+            referral.agency_code,
+            action,
+            referral.status,
+            reason_code,
+            at,
         )
 
     async def audit(

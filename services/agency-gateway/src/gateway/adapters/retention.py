@@ -1,4 +1,4 @@
-"""What the gateway forgets, and when: idempotency records, early escalations, webhook payloads.
+"""What the gateway forgets, and when: idempotency keys, early escalations and steps, payloads.
 
 The audit log is never pruned. A delivery's log row stays; only its payload (which carries the
 resident's data) is emptied.
@@ -26,6 +26,14 @@ def retention_rules(settings: GatewaySettings) -> list[RetentionRule]:
             name="pending_escalations",
             sql="DELETE FROM pending_escalations WHERE referral_id IN ("
             " SELECT referral_id FROM pending_escalations WHERE received_at < $1 LIMIT $2)"
+            " RETURNING 1",
+            max_age=timedelta(days=settings.inbox_retention_days),
+        ),
+        RetentionRule(
+            # the same for a step of the secretariat's case work kept for such a referral
+            name="pending_casework",
+            sql="DELETE FROM pending_casework WHERE event_id IN ("
+            " SELECT event_id FROM pending_casework WHERE received_at < $1 LIMIT $2)"
             " RETURNING 1",
             max_age=timedelta(days=settings.inbox_retention_days),
         ),

@@ -43,6 +43,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Rujukan berstatus {status} tidak dapat menjadi {target}.",
         "A referral that is {status} cannot become {target}.",
     ),
+    "referral_withdrawn": (
+        "Rujukan ini sudah dialihkan oleh sekretariat SLRT; tindakan instansi tidak berlaku lagi.",
+        "The SLRT secretariat has withdrawn this referral; the agency's actions no longer apply.",
+    ),
     "reason_required": (
         "Sebutkan alasan penolakan: reason_code, reason, atau keduanya.",
         "Say why the referral is rejected: a reason_code, a reason, or both.",

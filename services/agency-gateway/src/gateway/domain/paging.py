@@ -73,7 +73,8 @@ class Filters:
     """What an agency's inbox narrows its list to; every field unset means all referrals.
 
     `overdue` keeps the open referrals (dispatched, acknowledged, in progress) due before
-    `now`; `due_before` any referral due before that time; `escalated` those escalated at all.
+    `now`; `due_before` any referral due before that time; `escalated` those escalated at all;
+    `without_withdrawn` leaves out the referrals the secretariat took from the agency.
     """
 
     service_code: str | None = None
@@ -82,3 +83,4 @@ class Filters:
     overdue: bool = False
     escalated: bool = False
     now: datetime | None = None
+    without_withdrawn: bool = False

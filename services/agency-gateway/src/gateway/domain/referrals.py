@@ -47,6 +47,12 @@ class InvalidTransitionError(ActionRefusedError):
     code = "invalid_transition"
 
 
+class ReferralWithdrawnError(InvalidTransitionError):
+    """The secretariat took the referral from the agency: no action of the agency applies."""
+
+    code = "referral_withdrawn"
+
+
 class ReasonRequiredError(ActionRefusedError):
     """A rejection without a reason."""
 
@@ -138,6 +144,8 @@ def allowed_from(target: Status) -> frozenset[Status]:
 
 def refusal(status: Status, change: Change) -> InvalidTransitionError:
     """Why a referral in `status` could not take the change (it stood in none it allows)."""
+    if status == "withdrawn":
+        return ReferralWithdrawnError()
     return InvalidTransitionError(status=status, target=change.status)
 
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from gateway.entrypoints.errors import api_error
-from slrt_shared.contracts.reasons import REASON_CODES
+from slrt_shared.contracts.reasons import REASON_CODES, REROUTE_CODES
 
 ASSETS: Final = Path(__file__).resolve().parent / "desk"
 _TYPES: Final = {
@@ -40,11 +40,13 @@ HEADERS: Final = {
 
 
 def catalogue() -> str:
-    """The reason codes and outcomes with their labels in both languages, as JSON."""
+    """The reason codes (a rejection's, a withdrawal's) and outcomes with their labels in both
+    languages, as JSON."""
     return json.dumps(
         {
             "reasons": {c: {"id": i, "en": e} for c, (i, e) in REASON_CODES.items()},
             "outcomes": {c: {"id": i, "en": e} for c, (i, e) in OUTCOMES.items()},
+            "reroutes": {c: {"id": i, "en": e} for c, (i, e) in REROUTE_CODES.items()},
         },
         ensure_ascii=False,
     )

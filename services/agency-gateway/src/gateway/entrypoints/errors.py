@@ -22,6 +22,7 @@ ANSWERS: Final[dict[str, tuple[int, str]]] = {
     "invalid_cursor": (400, "invalid_cursor"),
     "idempotency_key_reused": (409, "idempotency_key_reused"),
     "invalid_transition": (409, "invalid_transition"),
+    "referral_withdrawn": (409, "referral_withdrawn"),
     "no_webhook": (404, "not_found"),
     "no_parked_delivery": (404, "not_found"),
     "delivery_purged": (410, "delivery_purged"),

@@ -110,8 +110,23 @@ def router(uow: UnitOfWorkFactory, keys: AgencyKeys) -> APIRouter:
             bool, Query(description="Only open referrals already past their due time.")
         ] = False,
         escalated: Annotated[bool, Query(description="Only escalated referrals.")] = False,
+        without_withdrawn: Annotated[
+            bool,
+            Query(
+                description="Leave out the referrals the SLRT secretariat withdrew from the"
+                " agency (the desk's inbox does); `status=withdrawn` lists only those."
+            ),
+        ] = False,
     ) -> ReferralPage:
-        filters = Filters(service, village, due_before, overdue, escalated, datetime.now(UTC))
+        filters = Filters(
+            service,
+            village,
+            due_before,
+            overdue,
+            escalated,
+            datetime.now(UTC),
+            without_withdrawn,
+        )
         query = views.ListReferrals(
             caller.agency_code, status, cursor, limit, filters, caller.account_id
         )

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from gateway.adapters.repository import GatewayUnitOfWork, UnitOfWorkFactory
-from gateway.service_layer import directory, erasure, inbound
+from gateway.service_layer import casework, directory, erasure, inbound
 from gateway.service_layer.inbound import Announced
 from gateway.service_layer.unit_of_work import GatewayUnit
 from slrt_shared.consumer import InboxHandler, InboxHandlersByType, with_inbox
@@ -51,6 +51,9 @@ def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory) -> None:
     )
     runtime.subscribe(
         topics.REFERRAL_ESCALATED, handled(uow, ReferralEscalated, inbound.on_escalated)
+    )
+    runtime.subscribe(
+        topics.REFERRAL_CASEWORK, handled(uow, casework.CaseWorkStep, casework.on_casework)
     )
     runtime.subscribe(
         topics.ROUTING_RULES, handled(uow, RoutingRuleChanged, directory.on_rule_changed)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from gateway.domain.disclosure import AgencyView
 from gateway.service_layer.actions import ActionResult
 from gateway.service_layer.views import TimelineEntry
-from slrt_shared.contracts.reasons import REASON_CODES
+from slrt_shared.contracts.reasons import REASON_CODES, describe_reroutes
 from slrt_shared.contracts.referral_states import EscalationLevel, Outcome, Status
 
 
@@ -34,9 +34,13 @@ class ReferralOut(BaseModel):
     village_code: str
     service_code: str
     attempt: int
-    status: Status
+    status: Status = Field(
+        description="withdrawn: the SLRT secretariat took the referral from the agency (to"
+        " re-route or hold it); it is final, and every action on it answers 409"
+        " `referral_withdrawn`."
+    )
     dispatched_at: datetime
-    due_at: datetime
+    due_at: datetime = Field(description="When it is due; the secretariat may move it later.")
     updated_at: datetime
     escalation_level: EscalationLevel | None
     outcome: Outcome | None
@@ -45,7 +49,11 @@ class ReferralOut(BaseModel):
         " it is never put on an event."
     )
     reason_code: str | None = Field(
-        default=None, description="The reason code of a rejection.", examples=["sudah_ditangani"]
+        default=None,
+        description="The reason code of a rejection, or of the secretariat's withdrawal (one of "
+        + describe_reroutes()
+        + ").",
+        examples=["sudah_ditangani"],
     )
     resident: ResidentOut | None = Field(
         description="Null until the resident's data has reached the gateway, and once erased."
@@ -91,7 +99,19 @@ class ReferralOut(BaseModel):
 class TimelineEntryOut(BaseModel):
     """One step of a referral: dispatched, an action (and who took it), or its escalation."""
 
-    kind: Literal["dispatched", "acknowledge", "progress", "reject", "resolve", "escalated"]
+    kind: Literal[
+        "dispatched",
+        "acknowledge",
+        "progress",
+        "reject",
+        "resolve",
+        "escalated",
+        "due_extended",
+        "withdrawn",
+    ] = Field(
+        description="due_extended and withdrawn are the SLRT secretariat's steps (no account"
+        " of this agency: account_id null, by_system_key false)."
+    )
     at: datetime | None = Field(
         description="Null for the escalation (its level is kept, not when)."
     )

@@ -37,6 +37,22 @@ async def vet_url(url: str, policy: UrlPolicy) -> None:
         raise ApiError(422, refusal_code(pinned), message, details, message_id=message_id)
 
 
+# What the webhook receives: the agency's copy of a referral (id.slrt.agency.referral.v1, the
+# record put on its topic agency.<code>.referrals), whose `change` names what happened.
+_DELIVERIES = (
+    "Every change of one of the agency's referrals is POSTed to the URL as a CloudEvent of type"
+    " `id.slrt.agency.referral.v1` (the record its topic `agency.<code>.referrals` gets), signed"
+    " as Standard Webhooks says. Its `data.change`, also the delivery log's `event_type`, names"
+    " what happened: `id.slrt.referral.dispatched.v1` (a new referral),"
+    " `id.slrt.referral.updated.v1` and `id.slrt.case.resolved.v1` (the agency's own actions),"
+    " `id.slrt.referral.escalated.v1`, `id.slrt.complaint.pii.v1` (the resident's data arrived),"
+    " `id.slrt.complaint.pii_erased.v1` (erased), `id.slrt.referral.due_extended.v1` (the SLRT"
+    " secretariat moved `due_at` later) and `id.slrt.referral.withdrawn.v1` (the secretariat"
+    " took the referral from the agency, to send it elsewhere or work it itself: `status`"
+    " `withdrawn`, every action on it is refused with 409 `referral_withdrawn`)."
+)
+
+
 def router(uow: UnitOfWorkFactory, keys: AgencyKeys, policy: UrlPolicy) -> APIRouter:
     """Build the webhook routes; `policy` says what the URL rule relaxes here."""
     api = APIRouter(prefix="/v1/webhook", tags=["webhooks"])
@@ -46,6 +62,7 @@ def router(uow: UnitOfWorkFactory, keys: AgencyKeys, policy: UrlPolicy) -> APIRo
         "",
         response_model=WebhookOut,
         summary="Register or change the agency's webhook.",
+        description=_DELIVERIES,
         responses={422: _URL_REFUSED},
     )
     async def put_webhook(

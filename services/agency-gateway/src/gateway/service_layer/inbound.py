@@ -13,7 +13,9 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Generic, TypeVar
+from uuid import UUID
 
+from gateway.domain import casework
 from gateway.domain.disclosure import Resident
 from gateway.domain.referrals import Escalation, Referral, escalate, keep_early
 from gateway.service_layer.agency_copy import announce_copies, publish_copy
@@ -38,11 +40,12 @@ class Announced(Generic[D]):
     data: D
     type: str
     time: datetime
+    event_id: UUID
 
     @classmethod
     def of(cls, data: D, event: CloudEvent) -> Announced[D]:
         """The command of an event read from its topic, with its data already parsed."""
-        return cls(data, event.type, event.time)
+        return cls(data, event.type, event.time, event.id)
 
 
 async def on_pii(command: Announced[ComplaintPii], uow: GatewayUnit) -> None:
@@ -100,7 +103,17 @@ async def on_dispatched(command: Announced[ReferralDispatched], uow: GatewayUnit
         escalated = escalate(arrival.at_hand.referral, early.level, early.at)
         if escalated is not None:
             copies.append((replace(arrival.at_hand, referral=escalated), early.change, early.at))
-    await announce_copies(uow, copies, escalated)
+    # The secretariat's steps read before the dispatch, in the order they were read.
+    current = escalated or arrival.at_hand.referral
+    for step in arrival.steps:
+        moved = casework.applied(current, step)
+        if moved is None:
+            continue
+        current = moved
+        await uow.record_step(current, step.action, step.reason_code, step.at)
+        copies.append((replace(arrival.at_hand, referral=current), step.change, step.at))
+    changed = current if current is not arrival.at_hand.referral else None
+    await announce_copies(uow, copies, changed)
 
 
 async def on_escalated(command: Announced[ReferralEscalated], uow: GatewayUnit) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from gateway.domain.casework import Step
 from gateway.domain.directory import Agency, RuleInForce
 from gateway.domain.disclosure import ReferralAtHand, Resident
 from gateway.domain.paging import Filters, Position
@@ -55,10 +56,12 @@ class ChangeMade:
 
 @dataclass(frozen=True)
 class Arrival:
-    """A new referral stored: what its copy shows beside it and the escalation kept for it."""
+    """A new referral stored: what its copy shows beside it, the escalation and the steps of
+    the secretariat's case work kept for it (in the order read)."""
 
     at_hand: ReferralAtHand
     early: Escalation | None
+    steps: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,11 @@ class GatewayUnit(StaffRegistry, Protocol):
     async def take_early_escalation(self, referral_id: UUID) -> Escalation | None: ...
     async def add_referral(self, referral: Referral) -> bool: ...
     async def save(self, referral: Referral) -> None: ...
+    async def keep_early_step(self, step: Step) -> None: ...
+    # A step of the secretariat's case work on a referral, in its history (no account here).
+    async def record_step(
+        self, referral: Referral, action: str, reason_code: str | None, at: datetime
+    ) -> None: ...
     # An agency's action: the key saved as the gate of a statement that locks the complaint,
     # then the referral changed if its status allows (and the change recorded with who made
     # it), read back with what its copy needs.

@@ -14,7 +14,7 @@ from gateway.domain.paging import (
     decode_cursor,
     encode_cursor,
 )
-from gateway.domain.referrals import Referral
+from gateway.domain.referrals import LEADS_TO, Referral
 from gateway.service_layer.unit_of_work import ActionTaken, GatewayUnit
 
 
@@ -106,7 +106,7 @@ async def list_referrals(query: ListReferrals, uow: GatewayUnit) -> Page:
 class TimelineEntry:
     """One step of a referral's life as its agency sees it: what, when, and by whom."""
 
-    kind: str  # dispatched, acknowledge, progress, reject, resolve, escalated
+    kind: str  # dispatched, acknowledge, progress, reject, resolve, escalated, or case work
     at: datetime | None
     status: str | None = None
     outcome: str | None = None
@@ -140,7 +140,8 @@ def timeline_of(
                 reason_code=a.reason_code,
                 account_id=a.account_id,
                 account_name=names.get(a.account_id) if a.account_id else None,
-                by_system_key=a.account_id is None,
+                # The secretariat's steps (due_extended, withdrawn) are no agency's.
+                by_system_key=a.account_id is None and a.action in LEADS_TO,
             )
             for a in actions
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 KINDS = (
     "received",
@@ -15,7 +16,16 @@ KINDS = (
     "resolved",
     "closed",
     "reopened",
+    # The SLRT secretariat's steps: a referral withdrawn from its agency (to be re-routed or
+    # worked by the secretariat), a due date moved later.
+    "withdrawn",
+    "due_extended",
 )
+# How the secretariat's steps read on the public timeline (Bahasa Indonesia, English).
+LABELS: Final[dict[str, tuple[str, str]]] = {
+    "withdrawn": ("dialihkan oleh sekretariat", "re-routed by the secretariat"),
+    "due_extended": ("tenggat diperpanjang", "due date extended"),
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,14 @@ class TimelineEntry:
 # The public statuses, each further along than the one before: a complaint only moves on.
 STATUSES = ("received", "referred", "in_progress", "closed")
 _TAKEN_UP = frozenset({"acknowledged", "in_progress", "resolved", "escalated"})
+
+
+def label(kind: str, language: str) -> str | None:
+    """How a step of the secretariat reads on the public timeline (None for other steps)."""
+    texts = LABELS.get(kind)
+    if texts is None:
+        return None
+    return texts[0] if language == "id" else texts[1]
 
 
 def reached(kind: str) -> str:
@@ -67,5 +85,7 @@ def expected_at(entries: list[TimelineEntry]) -> datetime | None:
     if status(entries) == "closed":
         return None
     current = since_reopened(entries)
-    dues = [e.due_at for e in current if e.kind == "referred" and e.due_at is not None]
+    dues = [
+        e.due_at for e in current if e.kind in ("referred", "due_extended") and e.due_at is not None
+    ]
     return max(dues) if dues else None

@@ -21,6 +21,7 @@ from intake.domain.complaints import Problem
 from intake.domain.disclosure import SPECIAL_NAME, is_special, tracked_needs
 from intake.domain.errors import message
 from intake.domain.rate_limit import RateLimit
+from intake.domain.tracking import label
 from intake.entrypoints import auth, errors
 from intake.entrypoints.listing_docs import INVALID_QUERY_EXAMPLE, LIST_EXAMPLE, LIST_PARAMETERS
 from intake.entrypoints.schemas import (
@@ -247,7 +248,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, code_key: bytes = b"") -> A
             else catalogue[code]["name_id" if language == "id" else "name_en"]
             for code in row["needs"]
         ]
-        entries = [TimelineOut(**asdict(e)) for e in found.timeline]
+        entries = [TimelineOut(**asdict(e), label=label(e.kind, language)) for e in found.timeline]
         if special:
             # The agency a special service goes to (DP3A, say) would name the service itself.
             entries = [e.model_copy(update={"agency_code": None}) for e in entries]

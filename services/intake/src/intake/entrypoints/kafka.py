@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from intake.adapters.repository import IntakeUnitOfWork
-from intake.service_layer import tracking
+from intake.service_layer import casework, tracking
 from slrt_shared.consumer import with_inbox
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.events import (
@@ -35,3 +35,6 @@ def subscribe(runtime: ServiceRuntime, uow: Callable[[], IntakeUnitOfWork]) -> N
     )
     runtime.subscribe(topics.CASE_RESOLVED, with_inbox(uow, CaseResolved, tracking.on_resolved))
     runtime.subscribe(topics.COMPLAINT_CLOSED, with_inbox(uow, ComplaintClosed, tracking.on_closed))
+    runtime.subscribe(
+        topics.REFERRAL_CASEWORK, with_inbox(uow, casework.CaseWorkStep, casework.on_casework)
+    )

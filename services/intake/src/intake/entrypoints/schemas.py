@@ -133,6 +133,13 @@ class TimelineOut(BaseModel):
     reason_code: str | None = Field(
         default=None, description="Of a reopening: why, as a code (the words stay private)."
     )
+    label: str | None = Field(
+        default=None,
+        description="On the public tracker, how a step of the SLRT secretariat reads in the"
+        " request's language: `withdrawn` 'dialihkan oleh sekretariat' ('re-routed by the"
+        " secretariat'), `due_extended` 'tenggat diperpanjang' ('due date extended', the new"
+        " date in due_at).",
+    )
 
 
 class VillageOut(BaseModel):

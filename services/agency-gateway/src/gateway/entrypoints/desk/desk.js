@@ -13,7 +13,8 @@
       signin_help: "Masukkan token petugas yang diberikan admin SLRT. Token disimpan hanya di tab ini dan hilang saat tab ditutup.",
       token: "Token petugas", signin: "Masuk", inbox: "Kotak masuk", status: "Status", all: "Semua",
       st_dispatched: "Baru", st_acknowledged: "Diterima", st_in_progress: "Dikerjakan",
-      st_rejected: "Ditolak", st_resolved: "Selesai", service: "Layanan", village: "Kode desa",
+      st_rejected: "Ditolak", st_resolved: "Selesai", st_withdrawn: "Dialihkan sekretariat",
+      service: "Layanan", village: "Kode desa",
       due_before: "Jatuh tempo sebelum", overdue: "Terlambat", escalated: "Dieskalasi",
       apply: "Terapkan", export: "Unduh CSV", ack_selected: "Terima yang dipilih",
       empty: "Tidak ada rujukan.", more: "Muat lebih banyak", resident: "Data warga",
@@ -34,6 +35,8 @@
       nothing_disclosed: "Layanan ini tidak membuka data warga kepada instansi.",
       ev_dispatched: "Dikirim ke instansi", ev_acknowledge: "Diterima", ev_progress: "Kemajuan dilaporkan",
       ev_reject: "Ditolak", ev_resolve: "Diselesaikan", ev_escalated: "Dieskalasi ke",
+      ev_withdrawn: "Dialihkan oleh sekretariat SLRT", ev_due_extended: "Tenggat diperpanjang oleh sekretariat SLRT",
+      withdrawn_note: "Sekretariat SLRT telah mengalihkan rujukan ini dari instansi Anda: tidak ada tindakan lagi.",
       by: "oleh", by_key: "oleh sistem instansi (kunci API)",
       done: (n) => n + " rujukan diperbarui.", failed: (n) => n + " tindakan gagal.",
       signed_in: (w) => "Masuk sebagai " + w, bad_token: "Token tidak dikenal atau sudah dicabut.",
@@ -45,7 +48,8 @@
       signin_help: "Enter the staff token the SLRT admin gave you. It is kept in this tab only and is gone when the tab closes.",
       token: "Staff token", signin: "Sign in", inbox: "Inbox", status: "Status", all: "All",
       st_dispatched: "New", st_acknowledged: "Acknowledged", st_in_progress: "In progress",
-      st_rejected: "Rejected", st_resolved: "Resolved", service: "Service", village: "Village code",
+      st_rejected: "Rejected", st_resolved: "Resolved", st_withdrawn: "Withdrawn by the secretariat",
+      service: "Service", village: "Village code",
       due_before: "Due before", overdue: "Overdue", escalated: "Escalated",
       apply: "Apply", export: "Download CSV", ack_selected: "Acknowledge selected",
       empty: "No referrals.", more: "Load more", resident: "Resident's data",
@@ -66,6 +70,8 @@
       nothing_disclosed: "This service discloses no resident data to agencies.",
       ev_dispatched: "Sent to the agency", ev_acknowledge: "Acknowledged", ev_progress: "Progress reported",
       ev_reject: "Rejected", ev_resolve: "Resolved", ev_escalated: "Escalated to",
+      ev_withdrawn: "Withdrawn by the SLRT secretariat", ev_due_extended: "Due date extended by the SLRT secretariat",
+      withdrawn_note: "The SLRT secretariat has withdrawn this referral from your agency: no further action.",
       by: "by", by_key: "by the agency's system (API key)",
       done: (n) => n + " referral(s) updated.", failed: (n) => n + " action(s) failed.",
       signed_in: (w) => "Signed in as " + w, bad_token: "Unknown or revoked token.",
@@ -77,7 +83,7 @@
 
   let lang = sessionStorage.getItem(LANG) === "en" ? "en" : "id";
   let me = null;
-  let catalogue = { reasons: {}, outcomes: {} };
+  let catalogue = { reasons: {}, outcomes: {}, reroutes: {} };
   let items = [];
   let nextCursor = null;
   let current = null;
@@ -205,6 +211,8 @@
       const value = form.elements[name].value.trim();
       if (value) query.set(name, value);
     }
+    // The inbox leaves out what the secretariat withdrew; the status filter still finds it.
+    if (!form.elements.status.value) query.set("without_withdrawn", "true");
     const due = form.elements.due_before.value;
     if (due) query.set("due_before", new Date(due + "T00:00:00").toISOString());
     if (form.elements.overdue.checked) query.set("overdue", "true");
@@ -337,6 +345,13 @@
     $("detail-title").focus();
   }
 
+  // A rejection's reason, or the secretariat's reason for a withdrawal, in the desk's language.
+  function reasonText(code) {
+    if (!code) return null;
+    const known = catalogue.reasons[code] || (catalogue.reroutes || {})[code];
+    return known ? known[lang] : code;
+  }
+
   function facts(target, pairs) {
     target.replaceChildren();
     for (const [label, value] of pairs) {
@@ -355,7 +370,7 @@
       [t("due"), dateText(r.due_at) + (countdown(r) ? " (" + countdown(r).textContent + ")" : "")],
       [t("escalation"), r.escalation_level ? t("esc_" + r.escalation_level) : null],
       [t("outcome_label"), r.outcome ? catalogue.outcomes[r.outcome][lang] : null],
-      [t("reason_label"), r.reason_code && catalogue.reasons[r.reason_code] ? catalogue.reasons[r.reason_code][lang] : r.reason_code],
+      [t("reason_label"), reasonText(r.reason_code)],
       [t("note"), r.note],
     ]);
     const resident = r.resident || {};
@@ -373,14 +388,18 @@
       let what = t("ev_" + step.kind);
       if (step.kind === "escalated") what += " " + t("esc_" + step.escalation_level);
       if (step.outcome) what += ": " + catalogue.outcomes[step.outcome][lang];
-      if (step.reason_code && catalogue.reasons[step.reason_code]) what += ": " + catalogue.reasons[step.reason_code][lang];
-      const who = step.kind === "dispatched" || step.kind === "escalated"
+      if (step.reason_code && reasonText(step.reason_code) !== step.reason_code) what += ": " + reasonText(step.reason_code);
+      // The secretariat's steps name no person of the agency.
+      const who = ["dispatched", "escalated", "withdrawn", "due_extended"].includes(step.kind)
         ? ""
         : step.account_name ? " " + t("by") + " " + step.account_name : " " + t("by_key");
       steps.append(el("li", { textContent: (step.at ? dateText(step.at) + " · " : "") + what + who }));
     }
-    const canAct = me.may_act;
-    $("viewer-note").hidden = canAct;
+    // A withdrawn referral is no longer the agency's to act on.
+    const withdrawn = r.status === "withdrawn";
+    const canAct = me.may_act && !withdrawn;
+    $("viewer-note").hidden = me.may_act || withdrawn;
+    $("withdrawn-note").hidden = !withdrawn;
     for (const form of ["act-note", "act-reject", "act-resolve"]) $(form).hidden = !canAct;
     refreshButtons();
   }
