@@ -380,7 +380,8 @@ class RoutingRuleChanged(EventData):
         default_factory=list,
         description="The ordered stages a need of the service passes, each a referral to its"
         " own agencies; empty for a single-step rule (then `agencies` route it), and in events"
-        " from before the field. With stages, `agencies` are the first stage's.",
+        " from before the field. With stages, the stages route the need and `agencies` and"
+        " `sla_working_days` are the service's agencies and SLA as the rule's admin saved them.",
     )
     at: datetime = Field(description="When the rule changed.")
 
