@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from intake.adapters.cache import ReferenceCache
 from intake.adapters.repository import IntakeUnitOfWork, idempotency_retention
 from intake.domain.rate_limit import RateLimit
-from intake.entrypoints import desk_http, http, jobs, kafka, open311, subjects_http
+from intake.entrypoints import completion_http, desk_http, http, jobs, kafka, open311, subjects_http
 from intake.settings import IntakeSettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -42,6 +42,7 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     code_key = settings.resident_code_key.get_secret_value().encode()
     app.include_router(http.router(uow, limit, code_key))
     app.include_router(desk_http.router(uow, limit))
+    app.include_router(completion_http.router(uow, limit))
     app.include_router(open311.router(uow, limit, settings.regency_codes, code_key))
     app.include_router(
         subjects_http.router(uow, limit, settings.subject_hash_key.get_secret_value())

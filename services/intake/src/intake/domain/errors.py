@@ -190,6 +190,21 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
         "Kunci hash subjek (INTAKE_SUBJECT_HASH_KEY) belum disetel.",
         "The subject hash key (INTAKE_SUBJECT_HASH_KEY) is not configured.",
     ),
+    # Completing a need a stage sent back to the village (POST /v1/complaints/{id}/completion).
+    "operator_only": (
+        "Hanya operator Puskesos desa pengaduan ini yang dapat melengkapinya.",
+        "Only the Puskesos operator of the complaint's village may complete it.",
+    ),
+    "not_sent_back": (
+        "Kebutuhan ini tidak sedang menunggu dilengkapi di desa (tahap belum dikembalikan,"
+        " atau sudah dilengkapi).",
+        "This need is not waiting at the village for completion (no stage sent it back, or it"
+        " was completed already).",
+    ),
+    "personal_data_erased": (
+        "Data pribadi pengaduan ini sudah dihapus; kelengkapan tidak dapat ditambahkan.",
+        "The complaint's personal data was erased; it can no longer be completed.",
+    ),
 }
 
 

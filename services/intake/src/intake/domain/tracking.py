@@ -14,6 +14,8 @@ KINDS = (
     "escalated",
     "resolved",
     "closed",
+    # The Puskesos completed a need a stage had sent back to the village.
+    "completed",
 )
 
 
@@ -27,6 +29,14 @@ class TimelineEntry:
     outcome: str | None = None
     level: str | None = None
     due_at: datetime | None = None
+    # Of a staged need's referral (referred; rejected with its reason code; completed).
+    stage: str | None = None
+    stage_index: int | None = None
+    stages_total: int | None = None
+    reason_code: str | None = None
+    # Which referral and need the entry is about (kept for the send-back; not shown publicly).
+    referral_id: str | None = None
+    service_code: str | None = None
 
 
 # The public statuses, each further along than the one before: a complaint only moves on.

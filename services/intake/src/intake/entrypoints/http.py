@@ -21,6 +21,7 @@ from intake.domain.complaints import Problem
 from intake.domain.disclosure import SPECIAL_NAME, is_special, tracked_needs
 from intake.domain.errors import message
 from intake.domain.rate_limit import RateLimit
+from intake.domain.stages import stages_now
 from intake.entrypoints import auth, errors
 from intake.entrypoints.listing_docs import INVALID_QUERY_EXAMPLE, LIST_EXAMPLE, LIST_PARAMETERS
 from intake.entrypoints.schemas import (
@@ -37,6 +38,7 @@ from intake.entrypoints.schemas import (
     MaskedResidentOut,
     OfflineComplaintIn,
     ResidentIn,
+    StageNowOut,
     TimelineOut,
     TrackingOut,
     VillageOut,
@@ -260,6 +262,17 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, code_key: bytes = b"") -> A
             received_at=row["received_at"],
             closed_at=row["closed_at"],
             timeline=entries,
+            stages=[
+                StageNowOut(
+                    service_code=now.service_code,
+                    stage=now.stage,
+                    index=now.index,
+                    total=now.total,
+                    waiting_at_village=now.waiting_at_village,
+                )
+                for now in stages_now(found.timeline)
+                if not is_special(now.service_code, levels)
+            ],
         )
 
     return api
