@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 # DESIGN.md, "Services and what each owns".
 PUBLISHES = {
-    "intake": {"complaint.created", "complaint.pii"},
+    "intake": {"complaint.created", "complaint.pii", "complaint.completed"},
     "referral": {
         "referral.dispatched",
         "referral.escalated",

@@ -63,7 +63,12 @@ CONSUMED_BY = {
         topics.CASE_RESOLVED,
         topics.COMPLAINT_CLOSED,
     ],
-    "referral": [topics.COMPLAINT_CREATED, topics.REFERRAL_UPDATED, topics.CASE_RESOLVED],
+    "referral": [
+        topics.COMPLAINT_CREATED,
+        topics.REFERRAL_UPDATED,
+        topics.CASE_RESOLVED,
+        topics.COMPLAINT_COMPLETED,
+    ],
     "agency-gateway": [topics.COMPLAINT_PII, topics.REFERRAL_DISPATCHED, topics.REFERRAL_ESCALATED],
     "monitoring": [
         topics.COMPLAINT_CREATED,

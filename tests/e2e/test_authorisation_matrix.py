@@ -166,6 +166,16 @@ ROWS = [
         lambda w: f"/v1/complaints/{w.complaint_id}",
         only({"operator": OK, "other_operator": HIDDEN, "district": OK}, 401),
     ),
+    # Completing a need a stage sent back: the village's operator only (the world's complaint
+    # waits for no completion, so it is answered 409 and nothing changes).
+    Row(
+        "intake",
+        "POST",
+        "/v1/complaints/{complaint_id}/completion",
+        lambda w: f"/v1/complaints/{w.complaint_id}/completion",
+        only({"operator": OK, "other_operator": HIDDEN, "district": 403}, 401),
+        body=lambda w: {"service_code": "JKN-PBI", "need_detail": "Kartu PBI sudah difotokopi."},
+    ),
     # A resident's access and erasure requests: district staff only (the erasure here lacks its
     # reason, so it is answered 422 and erases nothing).
     Row(

@@ -11,6 +11,7 @@ from intake.adapters.repository import IntakeUnitOfWork, idempotency_retention
 from intake.domain.rate_limit import RateLimit
 from intake.entrypoints import (
     after_closing_http,
+    completion_http,
     desk_http,
     http,
     jobs,
@@ -54,6 +55,7 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
         after_closing_http.router(uow, limit, code_key, settings.reopen_days_without_calendar)
     )
     app.include_router(desk_http.router(uow, limit))
+    app.include_router(completion_http.router(uow, limit))
     app.include_router(open311.router(uow, limit, settings.regency_codes, code_key))
     app.include_router(
         subjects_http.router(uow, limit, settings.subject_hash_key.get_secret_value())

@@ -385,7 +385,9 @@ async def test_events_from_referral_and_agencies_move_the_public_tracker(intake:
         "reopen_until",
         "reopenings",
         "timeline",
+        "stages",
     }
+    assert closed["stages"] == []  # single-step needs have no stage
     assert not any(value in json.dumps(closed) for value in PERSONAL)
     stored = await intake.http.get(f"/v1/complaints/{complaint_id}", headers=intake.operator())
     assert (stored.json()["status"], stored.json()["closed_at"]) == ("closed", closed["closed_at"])

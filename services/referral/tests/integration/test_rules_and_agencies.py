@@ -88,6 +88,7 @@ async def test_an_announced_agency_may_be_named_by_a_rule_once_and_changes_are_a
             "sla_working_days": 6,
             "version": 1,
             "removed": False,
+            "stages": [],
             "at": "2026-11-30T03:00:00Z",
         },
         {
@@ -97,6 +98,7 @@ async def test_an_announced_agency_may_be_named_by_a_rule_once_and_changes_are_a
             "sla_working_days": None,
             "version": 2,
             "removed": True,
+            "stages": [],
             "at": "2026-11-30T03:00:00Z",
         },
     ]

@@ -318,6 +318,10 @@ async def test_each_need_of_a_complaint_is_referred_to_the_first_agency_of_its_r
             "dispatched_at": MONDAY.isoformat(),
             "due_at": r.due_at.isoformat(),
             "calendar_complete": True,
+            # A single-step service's referral is no stage.
+            "stage": None,
+            "stage_index": None,
+            "stages_total": None,
         }
 
 

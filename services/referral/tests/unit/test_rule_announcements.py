@@ -52,7 +52,13 @@ class Rules:
         ]
 
     async def save_rule(
-        self, service_code: str, scope: str, agencies: list[str], sla_working_days: int, by: str
+        self,
+        service_code: str,
+        scope: str,
+        agencies: list[str],
+        sla_working_days: int,
+        by: str,
+        stages: object = (),
     ) -> int:
         version = self.stored.get((service_code, scope), ([], 0, 0))[2] + 1
         self.stored[(service_code, scope)] = (agencies, sla_working_days, version)

@@ -162,6 +162,21 @@ class ReferralDispatched(EventData):
         " complete yet (that year's SKB 3 Menteri on holidays and cuti bersama is not loaded):"
         " due_at may then be too early. Absent in events from before the field: true.",
     )
+    stage: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_]{2,40}$",
+        description="The code of the stage this referral is, when the service's rule has stages"
+        " (ordered steps, each its own referral: the next is dispatched once this one is"
+        " resolved); null for a single-step service and in events from before the field."
+        " `attempt` goes on counting across the stages of a need.",
+        examples=["verifikasi"],
+    )
+    stage_index: int | None = Field(
+        default=None, ge=1, description="1 for the first stage; null without stages."
+    )
+    stages_total: int | None = Field(
+        default=None, ge=1, description="How many stages the need passes; null without stages."
+    )
 
 
 class ReferralUpdated(EventData):
@@ -352,6 +367,24 @@ class AgencyRegistered(EventData):
         return self.code
 
 
+class RoutingStage(BaseModel):
+    """One ordered step of a staged rule: its own referral, agencies and SLA."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    code: str = Field(
+        pattern=r"^[a-z_]{2,40}$", description="The stage's code.", examples=["kelengkapan"]
+    )
+    name_id: str = Field(min_length=1, description="Its name in Bahasa Indonesia.")
+    name_en: str = Field(min_length=1, description="Its name in English.")
+    agencies: list[str] = Field(
+        min_length=1,
+        description="Agency codes in routing order for this stage (first is tried first).",
+        examples=[["PKH", "DINSOS"]],
+    )
+    sla_working_days: int = Field(ge=1, description="Working days the stage's agency has.")
+
+
 class RoutingRuleChanged(EventData):
     """A routing rule in force changed in referral: saved as a new version, or removed.
 
@@ -380,6 +413,13 @@ class RoutingRuleChanged(EventData):
     version: int = Field(ge=1, description="Version of the rule; higher is newer.")
     removed: bool = Field(
         default=False, description="True when a kecamatan's override was removed."
+    )
+    stages: list[RoutingStage] = Field(
+        default_factory=list,
+        description="The ordered stages a need of the service passes, each a referral to its"
+        " own agencies; empty for a single-step rule (then `agencies` route it), and in events"
+        " from before the field. With stages, the stages route the need and `agencies` and"
+        " `sla_working_days` are the service's agencies and SLA as the rule's admin saved them.",
     )
     at: datetime = Field(description="When the rule changed.")
 
@@ -507,6 +547,27 @@ class ComplaintRated(EventData):
     rated_at: datetime = Field(description="When the verdict was given.")
 
 
+class ComplaintCompleted(EventData):
+    """The operator completed a proposal a stage had sent back to the village.
+
+    Published on complaint.completed, keyed by the complaint id. Referral dispatches the stage
+    that sent it back again. Codes only: the corrected details travel on complaint.pii.
+    """
+
+    topic: ClassVar[str] = topics.COMPLAINT_COMPLETED
+    event_type: ClassVar[str] = "id.slrt.complaint.completed.v1"
+
+    complaint_id: UUID = _COMPLAINT_ID
+    ticket: str = _TICKET
+    village_code: VillageCode = _VILLAGE
+    service_code: str = Field(description="Service code of the need completed.", examples=["DTSEN"])
+    referral_id: UUID = Field(
+        description="The referral (a stage) that sent the need back with `data_tidak_lengkap`."
+    )
+    completion: int = Field(ge=1, description="1 for the need's first completion, +1 after.")
+    completed_at: datetime = Field(description="When the operator completed it.")
+
+
 EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     ComplaintCreated,
     ComplaintPii,
@@ -523,6 +584,7 @@ EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     ReferralCaseWork,
     ComplaintReopened,
     ComplaintRated,
+    ComplaintCompleted,
 )
 
 BY_EVENT_TYPE: dict[str, type[EventData]] = {m.event_type: m for m in EVENT_DATA_TYPES}

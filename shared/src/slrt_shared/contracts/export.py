@@ -38,6 +38,7 @@ PUBLISHERS: dict[str, str] = {
     topics.REFERRAL_CASEWORK: "referral",
     topics.COMPLAINT_REOPENED: "intake",
     topics.COMPLAINT_RATED: "intake",
+    topics.COMPLAINT_COMPLETED: "intake",
 }
 
 # The record key of each event type that is not keyed by the complaint id.

@@ -20,6 +20,8 @@ REFERRAL_CASEWORK = "referral.casework"
 # What the resident (or the operator on their behalf) said after the case closed.
 COMPLAINT_REOPENED = "complaint.reopened"
 COMPLAINT_RATED = "complaint.rated"
+# The operator completed a proposal a stage sent back to the village.
+COMPLAINT_COMPLETED = "complaint.completed"
 
 EVENT_TOPICS: tuple[str, ...] = (
     COMPLAINT_CREATED,
@@ -35,6 +37,7 @@ EVENT_TOPICS: tuple[str, ...] = (
     REFERRAL_CASEWORK,
     COMPLAINT_REOPENED,
     COMPLAINT_RATED,
+    COMPLAINT_COMPLETED,
 )
 
 # Topics whose records carry a resident's personal data (besides each agency's own topic, which

@@ -113,3 +113,34 @@ def services() -> dict[str, Service]:
         )
         for r in _rows("services.csv")
     }
+
+
+@dataclass(frozen=True)
+class ServiceStage:
+    """One ordered step of a service's reference rule: its agencies in order and its SLA."""
+
+    code: str
+    name_id: str
+    name_en: str
+    agencies: tuple[str, ...]
+    sla_working_days: int
+
+
+@cache
+def stages() -> dict[str, tuple[ServiceStage, ...]]:
+    """The reference stages of the services that have them, in order (rows of stages.csv)."""
+    if not (data_dir() / "stages.csv").exists():
+        # A reference folder of its own (SLRT_REFERENCE_DIR) may define no stages.
+        return {}
+    found: dict[str, list[ServiceStage]] = {}
+    for r in _rows("stages.csv"):
+        found.setdefault(r["service_code"], []).append(
+            ServiceStage(
+                code=r["code"],
+                name_id=r["name_id"],
+                name_en=r["name_en"],
+                agencies=tuple(a for a in r["agencies"].split(";") if a),
+                sla_working_days=int(r["sla_working_days"]),
+            )
+        )
+    return {code: tuple(steps) for code, steps in found.items()}

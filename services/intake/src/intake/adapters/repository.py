@@ -435,6 +435,20 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries, ProgrammeQu
         found["need_details"] = json.loads(details) if details is not None else None
         return found
 
+    async def lock_complaint(self, complaint_id: UUID) -> None:
+        """Hold the complaint's row for this transaction (completions of it wait in turn)."""
+        await self.conn.execute("SELECT 1 FROM complaints WHERE id = $1 FOR UPDATE", complaint_id)
+
+    async def correct_need_detail(self, complaint_id: UUID, service_code: str, text: str) -> None:
+        """Replace what the operator wrote for one need of the complaint."""
+        await self.conn.execute(
+            "UPDATE complaints SET need_details = coalesce(need_details, '{}'::jsonb)"
+            " || jsonb_build_object($2::text, $3::text) WHERE id = $1",
+            complaint_id,
+            service_code,
+            text,
+        )
+
     async def log_pii_read(self, reader: str, complaint_id: UUID, fields: list[str]) -> None:
         """Record that a caller read a resident's personal data."""
         await self.conn.execute(
@@ -607,15 +621,20 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries, ProgrammeQu
         return int(revision)
 
 
-def _detail(entry: TimelineEntry) -> dict[str, str]:
+def _detail(entry: TimelineEntry) -> dict[str, str | int]:
     due = entry.due_at.isoformat() if entry.due_at else None
-    kept = (
+    kept: tuple[tuple[str, str | int | None], ...] = (
         ("outcome", entry.outcome),
         ("level", entry.level),
         ("due_at", due),
+        ("stage", entry.stage),
+        ("stage_index", entry.stage_index),
+        ("stages_total", entry.stages_total),
         ("reason_code", entry.reason_code),
+        ("referral_id", entry.referral_id),
+        ("service_code", entry.service_code),
     )
-    return {k: v for k, v in kept if v}
+    return {k: v for k, v in kept if v is not None}
 
 
 def _entry(row: asyncpg.Record) -> TimelineEntry:
@@ -628,7 +647,12 @@ def _entry(row: asyncpg.Record) -> TimelineEntry:
         detail.get("outcome"),
         detail.get("level"),
         datetime.fromisoformat(due) if due else None,
-        detail.get("reason_code"),
+        stage=detail.get("stage"),
+        stage_index=detail.get("stage_index"),
+        stages_total=detail.get("stages_total"),
+        reason_code=detail.get("reason_code"),
+        referral_id=detail.get("referral_id"),
+        service_code=detail.get("service_code"),
     )
 
 

@@ -273,9 +273,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
         "Usulan graduasi untuk KK ini masih diproses.",
         "A graduation proposal for this KK is still being decided.",
     ),
+    # Proposing a graduation, completing a need sent back: the village's own operator only.
     "operator_only": (
-        "Hanya operator Puskesos desa yang dapat mengusulkan graduasi.",
-        "Only a village Puskesos operator may propose a graduation.",
+        "Hanya operator Puskesos desa yang dapat melakukannya (usulan graduasi, kelengkapan).",
+        "Only the village's Puskesos operator may do this (a graduation, a completion).",
     ),
     "outside_regency": (
         "Anda hanya dapat mengelola data kabupaten Anda.",
@@ -313,6 +314,17 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     "household_key_missing": (
         "Kunci hash (INTAKE_SUBJECT_HASH_KEY) belum disetel: usulan graduasi tidak dapat dicatat.",
         "The hash key (INTAKE_SUBJECT_HASH_KEY) is not configured: graduations cannot be recorded.",
+    ),
+    # Completing a need a stage sent back to the village (POST /v1/complaints/{id}/completion).
+    "not_sent_back": (
+        "Kebutuhan ini tidak sedang menunggu dilengkapi di desa (tahap belum dikembalikan,"
+        " atau sudah dilengkapi).",
+        "This need is not waiting at the village for completion (no stage sent it back, or it"
+        " was completed already).",
+    ),
+    "personal_data_erased": (
+        "Data pribadi pengaduan ini sudah dihapus; kelengkapan tidak dapat ditambahkan.",
+        "The complaint's personal data was erased; it can no longer be completed.",
     ),
 }
 

@@ -20,6 +20,8 @@ KINDS = (
     # worked by the secretariat), a due date moved later.
     "withdrawn",
     "due_extended",
+    # The Puskesos completed a need a stage had sent back to the village.
+    "completed",
 )
 # How the secretariat's steps read on the public timeline (Bahasa Indonesia, English).
 LABELS: Final[dict[str, tuple[str, str]]] = {
@@ -38,7 +40,15 @@ class TimelineEntry:
     outcome: str | None = None
     level: str | None = None
     due_at: datetime | None = None
-    reason_code: str | None = None  # of a reopening
+    # Of a staged need's referral (referred; rejected with its reason code; completed).
+    stage: str | None = None
+    stage_index: int | None = None
+    stages_total: int | None = None
+    # Of a rejection (the agency's) or a reopening (the reopener's): a code, never words.
+    reason_code: str | None = None
+    # Which referral and need the entry is about (kept for the send-back; not shown publicly).
+    referral_id: str | None = None
+    service_code: str | None = None
 
 
 # The public statuses, each further along than the one before: a complaint only moves on.

@@ -21,6 +21,7 @@ from intake.domain.complaints import Problem
 from intake.domain.disclosure import SPECIAL_NAME, is_special, tracked_needs
 from intake.domain.errors import message
 from intake.domain.rate_limit import RateLimit
+from intake.domain.stages import stages_now
 from intake.domain.tracking import label
 from intake.entrypoints import auth, errors
 from intake.entrypoints.listing_docs import INVALID_QUERY_EXAMPLE, LIST_EXAMPLE, LIST_PARAMETERS
@@ -38,6 +39,7 @@ from intake.entrypoints.schemas import (
     MaskedResidentOut,
     OfflineComplaintIn,
     ResidentIn,
+    StageNowOut,
     TimelineOut,
     TrackingOut,
     VillageOut,
@@ -263,6 +265,17 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, code_key: bytes = b"") -> A
             reopen_until=row["reopen_until"] if row["status"] == "closed" else None,
             reopenings=row["reopenings"],
             timeline=entries,
+            stages=[
+                StageNowOut(
+                    service_code=now.service_code,
+                    stage=now.stage,
+                    index=now.index,
+                    total=now.total,
+                    waiting_at_village=now.waiting_at_village,
+                )
+                for now in stages_now(found.timeline)
+                if not is_special(now.service_code, levels)
+            ],
         )
 
     return api

@@ -131,7 +131,8 @@ class TimelineOut(BaseModel):
     level: str | None = None
     due_at: datetime | None = None
     reason_code: str | None = Field(
-        default=None, description="Of a reopening: why, as a code (the words stay private)."
+        default=None,
+        description="Of a reopening or a rejection: why, as a code (the words stay private).",
     )
     label: str | None = Field(
         default=None,
@@ -140,6 +141,47 @@ class TimelineOut(BaseModel):
         " secretariat'), `due_extended` 'tenggat diperpanjang' ('due date extended', the new"
         " date in due_at).",
     )
+    stage: str | None = Field(
+        default=None, description="Of a staged need: the stage's code (referred, completed)."
+    )
+    stage_index: int | None = None
+    stages_total: int | None = None
+
+
+class StageNowOut(BaseModel):
+    """Where a staged need (a DTSEN proposal, say) stands now."""
+
+    service_code: str
+    stage: str = Field(description="The current stage's code.", examples=["verifikasi"])
+    index: int = Field(description="1 for the first stage.")
+    total: int = Field(description="How many stages the need passes.")
+    waiting_at_village: bool = Field(
+        description="True when the stage sent it back to the village (perlu dilengkapi): the"
+        " Puskesos completes it with POST /v1/complaints/{id}/completion."
+    )
+
+
+class CompletionIn(BaseModel):
+    """The corrected detail of a need a stage sent back to the village."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service_code: str = Field(max_length=32, examples=["DTSEN"])
+    need_detail: str = Field(
+        max_length=2000,
+        description="What the operator now writes for the need (at most 500 characters):"
+        " personal data, shown to the need's agency only.",
+    )
+
+
+class CompletionOut(BaseModel):
+    """The completion: the stage that receives the need again, and the completion's number."""
+
+    complaint_id: UUID
+    service_code: str
+    stage: str
+    stage_index: int
+    completion: int
 
 
 class VillageOut(BaseModel):
@@ -172,6 +214,10 @@ class TrackingOut(BaseModel):
     )
     reopenings: int = Field(default=0, description="How often it was reopened.")
     timeline: list[TimelineOut]
+    stages: list[StageNowOut] = Field(
+        default_factory=list,
+        description="The current stage of each staged need (none for single-step services).",
+    )
 
 
 class ComplaintOut(BaseModel):

@@ -40,13 +40,29 @@ async def _record(
 
 async def on_dispatched(uow: UnitOfWork, data: ReferralDispatched, event: CloudEvent) -> None:
     """A need was referred to an agency."""
-    entry = TimelineEntry(data.dispatched_at, "referred", data.agency_code, due_at=data.due_at)
+    entry = TimelineEntry(
+        data.dispatched_at,
+        "referred",
+        data.agency_code,
+        due_at=data.due_at,
+        stage=data.stage,
+        stage_index=data.stage_index,
+        stages_total=data.stages_total,
+        referral_id=str(data.referral_id),
+        service_code=data.service_code,
+    )
     await _record(uow, data.complaint_id, event, entry)
 
 
 async def on_updated(uow: UnitOfWork, data: ReferralUpdated, event: CloudEvent) -> None:
     """An agency acknowledged, worked on or passed on a referral."""
-    entry = TimelineEntry(data.at, data.status, data.agency_code)
+    entry = TimelineEntry(
+        data.at,
+        data.status,
+        data.agency_code,
+        reason_code=data.reason_code,
+        referral_id=str(data.referral_id),
+    )
     decision = decision_of_status(data.agency_code, data.status)
     await _record(uow, data.complaint_id, event, entry, decision, data.reason_code)
 

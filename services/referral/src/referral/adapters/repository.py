@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import astuple, fields
 from datetime import datetime
 from typing import Any
@@ -11,13 +12,14 @@ from uuid import UUID
 import asyncpg
 
 from referral.adapters.calendar import PgCalendarStore
-from referral.adapters.rule_cache import RULE_SQL, RoutingRules, pick, rule_of
+from referral.adapters.rule_cache import RULE_SQL, RoutingRules, pick, rule_of, stages_of
 from referral.adapters.staff_accounts import StaffQueries, staff_of
 from referral.domain.casework import QueueQuery
 from referral.domain.casework_log import CaseAction
 from referral.domain.referrals import Asked, Case, Referral, Transition
 from referral.domain.routing import RegisteredAgency, RoutingRule
 from referral.domain.staff import Staff
+from referral.domain.stages import Stage
 from slrt_shared.contracts.referral_states import Outcome
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.unit_of_work import PgUnitOfWork
@@ -57,7 +59,7 @@ class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
     async def rules(self) -> list[dict[str, Any]]:
         """Every current rule, overrides after the district rule of each service."""
         rows = await self.conn.fetch("SELECT * FROM routing_rules ORDER BY service_code, scope")
-        return [dict(r) for r in rows]
+        return [_with_stages(r) for r in rows]
 
     async def rule_history(self, service_code: str) -> list[dict[str, Any]]:
         """Every version of a service's rules, newest first."""
@@ -66,38 +68,80 @@ class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
             " ORDER BY scope, version DESC",
             service_code,
         )
-        return [dict(r) for r in rows]
+        return [_with_stages(r) for r in rows]
 
     async def save_rule(
-        self, service_code: str, scope: str, agencies: list[str], sla_working_days: int, by: str
+        self,
+        service_code: str,
+        scope: str,
+        agencies: list[str],
+        sla_working_days: int,
+        by: str,
+        stages: Sequence[Stage] = (),
     ) -> int:
         """Save a new version of a rule; return its version."""
         self._rules_changed = True
+        stored = json.dumps([stage.as_dict() for stage in stages])
         version = await self.conn.fetchval(
             "INSERT INTO routing_rules (service_code, scope, agencies, sla_working_days, version,"
-            " updated_at, updated_by) VALUES ($1, $2, $3, $4,"
+            " updated_at, updated_by, stages) VALUES ($1, $2, $3, $4,"
             " COALESCE((SELECT max(version) FROM routing_rule_history"
-            "  WHERE service_code = $1 AND scope = $2), 0) + 1, now(), $5)"
+            "  WHERE service_code = $1 AND scope = $2), 0) + 1, now(), $5, $6::jsonb)"
             " ON CONFLICT (service_code, scope) DO UPDATE SET agencies = EXCLUDED.agencies,"
             " sla_working_days = EXCLUDED.sla_working_days, version = EXCLUDED.version,"
-            " updated_at = now(), updated_by = EXCLUDED.updated_by RETURNING version",
+            " updated_at = now(), updated_by = EXCLUDED.updated_by, stages = EXCLUDED.stages"
+            " RETURNING version",
             service_code,
             scope,
             agencies,
             sla_working_days,
             by,
+            stored,
         )
         await self.conn.execute(
             "INSERT INTO routing_rule_history (service_code, scope, version, agencies,"
-            " sla_working_days, changed_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            " sla_working_days, changed_by, stages) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
             service_code,
             scope,
             version,
             agencies,
             sla_working_days,
             by,
+            stored,
         )
         return int(version)
+
+    async def need_stages(self, complaint_id: UUID, service_code: str) -> tuple[Stage, ...]:
+        """The stages a need of a case passes (none: a single-step need)."""
+        stored = await self.conn.fetchval(
+            "SELECT stages FROM need_stages WHERE complaint_id = $1 AND service_code = $2",
+            complaint_id,
+            service_code,
+        )
+        return stages_of(stored)
+
+    async def keep_need_stages(
+        self, complaint_id: UUID, service_code: str, stages: Sequence[Stage], rule_version: int
+    ) -> None:
+        """Keep the stages a need will pass, as its rule has them now."""
+        await self.conn.execute(
+            "INSERT INTO need_stages (complaint_id, service_code, stages, rule_version)"
+            " VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING",
+            complaint_id,
+            service_code,
+            json.dumps([stage.as_dict() for stage in stages]),
+            rule_version,
+        )
+
+    async def conclude(self, referral_id: UUID, outcome: Outcome, at: datetime) -> None:
+        """Give a rejected referral the outcome its need ends with (a decision's rejection)."""
+        await self.conn.execute(
+            "UPDATE referrals SET outcome = $2, resolved_at = $3, next_breach_at = NULL"
+            " WHERE id = $1",
+            referral_id,
+            outcome,
+            at,
+        )
 
     async def remove_override(self, service_code: str, scope: str, by: str) -> int | None:
         """Remove a kecamatan's override, keeping its history; the removal's version."""
@@ -241,8 +285,9 @@ class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
         await self.conn.execute(
             "INSERT INTO referrals (id, complaint_id, service_code, agency_code, attempt, status,"
             " rule_version, rule_scope, sla_working_days, dispatched_at, due_at, bounces,"
-            " next_breach_at, calendar_complete)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            " next_breach_at, calendar_complete, stage, stage_index, stages_total)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+            " $17)",
             referral.id,
             referral.complaint_id,
             referral.service_code,
@@ -257,6 +302,9 @@ class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
             referral.bounces,
             referral.next_breach_at,
             referral.calendar_complete,
+            referral.stage,
+            referral.stage_index,
+            referral.stages_total,
         )
 
     async def referral(self, referral_id: UUID, *, for_update: bool = False) -> Referral | None:
@@ -359,6 +407,13 @@ def _log_args(asked: Asked | None) -> tuple[Any, ...]:
         return ()
     d = asked.decision
     return (asked.event_id, d.from_status, d.to_status, d.accepted, d.reason, asked.at)
+
+
+def _with_stages(row: asyncpg.Record) -> dict[str, Any]:
+    """A rule's row with its stages decoded."""
+    rule = dict(row)
+    rule["stages"] = [stage.as_dict() for stage in stages_of(rule.get("stages"))]
+    return rule
 
 
 def _case(row: asyncpg.Record) -> Case:

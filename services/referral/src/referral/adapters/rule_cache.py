@@ -10,14 +10,16 @@ itself: only committed rules are kept.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import asyncpg
 
 from referral.domain.routing import RoutingRule
+from referral.domain.stages import Stage, stage_of
 from slrt_shared.listening_cache import ListeningCache
 
-_COLUMNS = "service_code, agencies, sla_working_days, version, scope"
+_COLUMNS = "service_code, agencies, sla_working_days, version, scope, stages"
 # The kecamatan's override if there is one, else the district's rule.
 RULE_SQL = (
     f"SELECT {_COLUMNS} FROM routing_rules"
@@ -41,7 +43,13 @@ def rule_of(row: asyncpg.Record) -> RoutingRule:
         row["sla_working_days"],
         row["version"],
         row["scope"],
+        stages_of(row["stages"]),
     )
+
+
+def stages_of(stored: str | None) -> tuple[Stage, ...]:
+    """The stages of a rule from their stored JSON."""
+    return tuple(stage_of(s) for s in json.loads(stored or "[]"))
 
 
 def pick(rules: Rules, service_code: str, kecamatan_code: str) -> RoutingRule | None:

@@ -7,6 +7,8 @@ from typing import Any
 
 import asyncpg
 
+from referral.adapters.rule_cache import stages_of
+
 
 async def add_missing_rules(
     conn: asyncpg.Connection, rules: Iterable[tuple[str, list[str], int]]
@@ -25,6 +27,22 @@ async def add_missing_rules(
     )
 
 
+async def add_reference_stages(conn: asyncpg.Connection, stages: Iterable[tuple[str, str]]) -> None:
+    """Give the catalogue's own rule of a service (service, stages as JSON) its reference stages
+    while it has none: a rule an admin saved since is never touched."""
+    rows = list(stages)
+    await conn.executemany(
+        "UPDATE routing_rules SET stages = $2::jsonb WHERE service_code = $1 AND scope = ''"
+        " AND version = 1 AND updated_by = 'catalogue' AND stages = '[]'::jsonb",
+        rows,
+    )
+    await conn.executemany(
+        "UPDATE routing_rule_history SET stages = $2::jsonb WHERE service_code = $1"
+        " AND scope = '' AND version = 1 AND changed_by = 'catalogue' AND stages = '[]'::jsonb",
+        rows,
+    )
+
+
 async def save_agencies(
     conn: asyncpg.Connection, agencies: Iterable[tuple[str, str, str, str]]
 ) -> None:
@@ -40,10 +58,10 @@ async def save_agencies(
 async def rules_in_force(conn: asyncpg.Connection) -> list[dict[str, Any]]:
     """Every current rule (district rules and overrides), by service and scope."""
     rows = await conn.fetch(
-        "SELECT service_code, scope, agencies, sla_working_days, version, updated_at"
+        "SELECT service_code, scope, agencies, sla_working_days, version, updated_at, stages"
         " FROM routing_rules ORDER BY service_code, scope"
     )
-    return [dict(r) for r in rows]
+    return [{**dict(r), "stages": stages_of(r["stages"])} for r in rows]
 
 
 async def replace_district_tokens(conn: asyncpg.Connection, district: dict[str, str]) -> None:

@@ -138,6 +138,55 @@ RULE_SLA_OUT_OF_RANGE = Message(
     "sla_working_days harus antara 1 dan 90",
 )
 
+
+# Stages of a rule (ordered steps, each a referral of its own)
+STAGE_BAD_CODE = Message(
+    "invalid_rule",
+    "stage {number}: the code must be 2-40 lowercase letters or _",
+    "tahap {number}: kode harus 2-40 huruf kecil atau _",
+)
+STAGE_WITHOUT_NAMES = Message(
+    "invalid_rule",
+    "stage {number}: both names (name_id, name_en) are required",
+    "tahap {number}: kedua nama (name_id, name_en) wajib diisi",
+)
+STAGE_WITHOUT_AGENCY = Message(
+    "invalid_rule",
+    "stage {number}: a stage needs at least one agency",
+    "tahap {number}: tahap memerlukan sedikitnya satu instansi",
+)
+STAGE_REPEATS_AGENCY = Message(
+    "invalid_rule",
+    "stage {number}: an agency appears twice",
+    "tahap {number}: sebuah instansi muncul dua kali",
+)
+STAGE_UNKNOWN_AGENCIES = Message(
+    "invalid_rule",
+    "stage {number}: unknown agencies: {agencies}",
+    "tahap {number}: instansi tidak dikenal: {agencies}",
+)
+STAGE_SLA_OUT_OF_RANGE = Message(
+    "invalid_rule",
+    "stage {number}: sla_working_days must be between 1 and 90",
+    "tahap {number}: sla_working_days harus antara 1 dan 90",
+)
+STAGES_REPEAT_CODE = Message(
+    "invalid_rule", "a stage code appears twice", "sebuah kode tahap muncul dua kali"
+)
+STAGES_TOO_MANY = Message(
+    "invalid_rule", "a rule has at most 10 stages", "aturan paling banyak 10 tahap"
+)
+STAGE_OUT_OF_ORDER = Message(
+    "stage_out_of_order",
+    "Stage {stage} of this need is not its current stage ({current}).",
+    "Tahap {stage} untuk kebutuhan ini bukan tahap yang sedang berjalan ({current}).",
+)
+STAGE_NOT_SENT_BACK = Message(
+    "stage_not_sent_back",
+    "This need is not waiting at the village for completion.",
+    "Kebutuhan ini tidak sedang menunggu dilengkapi di desa.",
+)
+
 # The holiday calendar
 INVALID_DATE = Message(
     "invalid_date",

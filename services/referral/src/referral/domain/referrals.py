@@ -68,6 +68,10 @@ class Referral:
     next_breach_at: datetime | None = None
     # False when the SLA was counted over a year whose holiday calendar is not complete.
     calendar_complete: bool = True
+    # Of a staged rule's need: the stage's code, its place (1 first) and how many there are.
+    stage: str | None = None
+    stage_index: int | None = None
+    stages_total: int | None = None
 
 
 @dataclass(frozen=True)

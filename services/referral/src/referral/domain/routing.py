@@ -8,6 +8,7 @@ from datetime import datetime
 
 from referral.domain import errors
 from referral.domain.errors import Refusal
+from referral.domain.stages import Stage
 from slrt_shared import regions
 
 SECRETARIAT = "SLRT"
@@ -25,6 +26,8 @@ class RoutingRule:
     sla_working_days: int
     version: int
     scope: str = ""
+    # Ordered steps, each a referral of its own; none: the agencies above route the need.
+    stages: tuple[Stage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,13 @@ def agency_for(rule: RoutingRule, refused_by: Iterable[str] = ()) -> str:
     refused it when the rule's order changes between attempts. The secretariat is the last
     resort: when it refuses too, the need stays with it.
     """
+    return agency_among(rule.agencies, refused_by)
+
+
+def agency_among(agencies: Iterable[str], refused_by: Iterable[str] = ()) -> str:
+    """The first of these agencies that has not refused the need; then the secretariat."""
     refused = set(refused_by)
-    for agency in rule.agencies:
+    for agency in agencies:
         if agency not in refused:
             return agency
     return SECRETARIAT

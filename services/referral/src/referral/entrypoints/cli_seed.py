@@ -9,6 +9,7 @@ a version it holds already changes nothing there.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from functools import partial
@@ -20,6 +21,7 @@ from referral.adapters import seed as store
 from referral.adapters.calendar import PgCalendarStore
 from referral.app import build
 from referral.domain.holidays import CompleteYear, Holiday, parse_decree_file, parse_holiday_file
+from referral.domain.stages import Stage
 from referral.service_layer import calendar
 from referral.service_layer.rules import rule_changed
 from referral.settings import NATIONAL_DECREES, NATIONAL_HOLIDAYS, ReferralSettings
@@ -50,6 +52,7 @@ async def load(
         conn, [(a.code, a.name_id, a.name_en, a.kind) for a in reference.agencies().values()]
     )
     await load_rules(conn)
+    await load_stages(conn)
     await announce_rules(conn, layout or TopicLayout())
     await load_calendar(conn, holidays, decrees)
     await load_tokens(conn, credentials)
@@ -85,6 +88,23 @@ async def load_rules(conn: asyncpg.Connection) -> None:
     )
 
 
+async def load_stages(conn: asyncpg.Connection) -> None:
+    """Give the catalogue's rules their reference stages (DTSEN's), unless an admin changed them."""
+    await store.add_reference_stages(
+        conn, [(code, _stages_json(stages)) for code, stages in reference.stages().items()]
+    )
+
+
+def _stages_json(stages: tuple[reference.ServiceStage, ...]) -> str:
+    """A service's reference stages as a rule stores them."""
+    return json.dumps(
+        [
+            Stage(s.code, s.name_id, s.name_en, s.agencies, s.sla_working_days).as_dict()
+            for s in stages
+        ]
+    )
+
+
 async def announce_rules(conn: asyncpg.Connection, layout: TopicLayout) -> None:
     """Announce every rule in force, as saving it did."""
     announcer = ConnectionAnnouncer(conn, layout)
@@ -97,6 +117,7 @@ async def announce_rules(conn: asyncpg.Connection, layout: TopicLayout) -> None:
                 r["sla_working_days"],
                 r["version"],
                 r["updated_at"],
+                stages=r["stages"],
             )
         )
     await announcer.flush()

@@ -11,6 +11,7 @@ from referral.service_layer.agency_updates import (
     apply_status_change,
     record_outcome,
 )
+from referral.service_layer.completion import CompleteNeed, complete_need
 from referral.service_layer.context import Context
 from referral.service_layer.reopening import ReopenCase, reopen_case
 from referral.service_layer.routing import RouteComplaint, route_complaint
@@ -22,6 +23,7 @@ from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.events import (
     AgencyRegistered,
     CaseResolved,
+    ComplaintCompleted,
     ComplaintCreated,
     ComplaintReopened,
     ReferralUpdated,
@@ -46,6 +48,10 @@ def subscribe(runtime: ServiceRuntime, uow: UnitOfWorkFactory, context: Context)
     )
     runtime.subscribe(
         topics.DIRECTORY_AGENCIES, with_inbox(uow, AgencyRegistered, on_agency_registered)
+    )
+    runtime.subscribe(
+        topics.COMPLAINT_COMPLETED,
+        with_inbox(uow, ComplaintCompleted, on_complaint_completed(context)),
     )
 
 
@@ -94,5 +100,16 @@ def on_complaint_reopened(
 
     async def handle(uow: UnitOfWork, data: ComplaintReopened, event: CloudEvent) -> None:
         await reopen_case(ReopenCase(data), uow, context=context)
+
+    return handle
+
+
+def on_complaint_completed(
+    context: Context,
+) -> Callable[[UnitOfWork, ComplaintCompleted, CloudEvent], Awaitable[None]]:
+    """complaint.completed: dispatch again the stage that sent the need back to the village."""
+
+    async def handle(uow: UnitOfWork, data: ComplaintCompleted, event: CloudEvent) -> None:
+        await complete_need(CompleteNeed(data, event.id), uow, context=context)
 
     return handle

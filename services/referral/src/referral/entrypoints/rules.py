@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path
 
 from referral.adapters.repository import UnitOfWorkFactory
 from referral.domain.errors import Refusal
+from referral.domain.stages import Stage
 from referral.entrypoints.auth import Authentication
 from referral.entrypoints.errors import refused
 from referral.entrypoints.schemas import RuleIn, RuleOut, RuleVersionOut
@@ -23,7 +24,13 @@ def router(uow: UnitOfWorkFactory, auth: Authentication) -> APIRouter:
     api = APIRouter(prefix="/v1/rules", tags=["routing rules"], dependencies=[Depends(auth.admin)])
 
     async def save(service_code: str, scope: str, rule: RuleIn) -> RuleOut:
-        command = SaveRule(service_code, scope, rule.agencies, rule.sla_working_days, BY)
+        stages = tuple(
+            Stage(s.code, s.name_id, s.name_en, tuple(s.agencies), s.sla_working_days)
+            for s in rule.stages
+        )
+        command = SaveRule(
+            service_code, scope, rule.agencies, rule.sla_working_days, BY, stages=stages
+        )
         try:
             async with uow() as tx:
                 saved = await rules.save_rule(command, tx)

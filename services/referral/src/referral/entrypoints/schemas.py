@@ -118,13 +118,44 @@ class CaseActionOut(BaseModel):
     at: dt.datetime
 
 
+class StageIn(BaseModel):
+    """One ordered step of a staged rule: its code, names, agencies in order, and SLA."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(max_length=40, examples=["kelengkapan"])
+    name_id: str = Field(max_length=200, examples=["Pemeriksaan kelengkapan"])
+    name_en: str = Field(max_length=200, examples=["Completeness check"])
+    agencies: list[str] = Field(max_length=10, examples=[["DINSOS"]])
+    sla_working_days: int = Field(examples=[5])
+
+
+class StageOut(BaseModel):
+    """A stage of a rule."""
+
+    code: str
+    name_id: str
+    name_en: str
+    agencies: list[str]
+    sla_working_days: int
+
+
 class RuleIn(BaseModel):
-    """A routing rule: agencies in the order they receive the referral, and the SLA."""
+    """A routing rule: agencies in the order they receive the referral, and the SLA.
+
+    With `stages`, a need passes them in order, each a referral to the stage's first agency
+    that has not refused it; the next is dispatched when one is resolved.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     agencies: list[str] = Field(min_length=1, max_length=10, examples=[["DINSOS", "BPJSKES"]])
     sla_working_days: int = Field(examples=[5])
+    stages: list[StageIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Ordered stages (at most 10); empty: a single-step rule.",
+    )
 
 
 class RuleOut(BaseModel):
@@ -137,6 +168,7 @@ class RuleOut(BaseModel):
     version: int
     updated_at: dt.datetime
     updated_by: str
+    stages: list[StageOut] = Field(default_factory=list)
 
 
 class RuleVersionOut(BaseModel):
@@ -150,6 +182,7 @@ class RuleVersionOut(BaseModel):
     removed: bool
     changed_by: str
     changed_at: dt.datetime
+    stages: list[StageOut] = Field(default_factory=list)
 
 
 class HolidayIn(BaseModel):

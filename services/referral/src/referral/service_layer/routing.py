@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 from referral.domain.referrals import Case, Referral
-from referral.domain.routing import agency_for, secretariat_rule
+from referral.domain.routing import agency_among, agency_for, secretariat_rule
 from referral.domain.sla import Calendar
+from referral.domain.stages import refused_in_stage
 from referral.service_layer.context import SOURCE, Context
+from referral.service_layer.stages import staged_dispatch
 from referral.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ComplaintCreated, ReferralDispatched
@@ -47,35 +49,50 @@ async def dispatch(
     calendar: Calendar,
     *,
     earlier: list[Referral] | None = None,
+    stage_index: int | None = None,
 ) -> Referral:
     """Send a need to its next agency: the first attempt, or the one after a rejection.
 
     `earlier`: the need's referrals so far, when the caller knows them (read otherwise).
+    `stage_index`: of a staged need, the stage to send (the next one, or one completed at the
+    village); without it a staged need's first stage, or the rejected referral's own stage.
     """
     rule = await uow.rule(service_code, case.kecamatan_code) or secretariat_rule(service_code)
     if earlier is None:
         earlier = [
             r for r in await uow.referrals_of(case.complaint_id) if r.service_code == service_code
         ]
-    refused_by = [r.agency_code for r in earlier if r.status == "rejected"]
+    step = await staged_dispatch(uow, case, rule, service_code, rejected, stage_index)
+    if step is None:
+        refused_by = [r.agency_code for r in earlier if r.status == "rejected"]
+        agency, sla = agency_for(rule, refused_by), rule.sla_working_days
+        attempt = rejected.attempt + 1 if rejected else 1
+    else:
+        refused = refused_in_stage(earlier, step.index)
+        agency, sla = agency_among(step.stage.agencies, refused), step.stage.sla_working_days
+        # Attempts go on counting across the stages of a need.
+        attempt = max((r.attempt for r in earlier), default=0) + 1
     now = context.clock()
-    deadline = calendar.deadline(now, rule.sla_working_days)
+    deadline = calendar.deadline(now, sla)
     due = deadline.due_at
     referral = Referral(
         id=uuid4(),
         complaint_id=case.complaint_id,
         service_code=service_code,
-        agency_code=agency_for(rule, refused_by),
-        attempt=rejected.attempt + 1 if rejected else 1,
+        agency_code=agency,
+        attempt=attempt,
         status="dispatched",
         rule_version=rule.version,
         rule_scope=rule.scope,
-        sla_working_days=rule.sla_working_days,
+        sla_working_days=sla,
         dispatched_at=now,
         due_at=due,
         bounces=rejected.bounces + 1 if rejected else 0,
         next_breach_at=due,
         calendar_complete=deadline.calendar_complete,
+        stage=step.stage.code if step else None,
+        stage_index=step.index if step else None,
+        stages_total=step.total if step else None,
     )
     await uow.add_referral(referral)
     dispatched = ReferralDispatched(
@@ -89,6 +106,9 @@ async def dispatch(
         dispatched_at=now,
         due_at=due,
         calendar_complete=deadline.calendar_complete,
+        stage=referral.stage,
+        stage_index=referral.stage_index,
+        stages_total=referral.stages_total,
     )
     uow.announce(new_event(dispatched, source=SOURCE, subject=case.complaint_id, time=now))
     return referral

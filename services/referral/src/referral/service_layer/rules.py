@@ -9,10 +9,11 @@ from typing import Any
 from referral.domain import errors
 from referral.domain.errors import Refusal
 from referral.domain.routing import RegisteredAgency, check_kecamatan, check_rule
+from referral.domain.stages import Stage, check_stages
 from referral.service_layer.unit_of_work import UnitOfWork
 from slrt_shared import reference
 from slrt_shared.contracts.envelope import CloudEvent, new_event
-from slrt_shared.contracts.events import AgencyRegistered, RoutingRuleChanged
+from slrt_shared.contracts.events import AgencyRegistered, RoutingRuleChanged, RoutingStage
 
 SOURCE = "/slrt/referral"
 
@@ -29,6 +30,8 @@ class SaveRule:
     sla_working_days: int
     by: str
     at: datetime | None = None
+    # Ordered steps, each its own referral; none: a single-step rule routed by `agencies`.
+    stages: tuple[Stage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ def rule_changed(
     at: datetime,
     *,
     removed: bool = False,
+    stages: tuple[Stage, ...] = (),
 ) -> CloudEvent:
     """The routing.rules event of a rule's new version (or of an override's removal)."""
     data = RoutingRuleChanged(
@@ -66,6 +70,7 @@ def rule_changed(
         sla_working_days=sla_working_days,
         version=version,
         removed=removed,
+        stages=[RoutingStage.model_validate(stage.as_dict()) for stage in stages],
         at=at,
     )
     return new_event(data, source=SOURCE, subject=data.record_key, time=at)
@@ -90,13 +95,16 @@ async def save_rule(command: SaveRule, uow: UnitOfWork) -> dict[str, Any]:
     # A service is known by its district rule, which the seed loads for each of the catalogue's.
     if await uow.rule(command.service_code) is None:
         raise Refusal(errors.UNKNOWN_SERVICE, service_code=command.service_code)
-    check_rule(command.agencies, command.sla_working_days, await uow.agency_codes())
+    known = await uow.agency_codes()
+    check_rule(command.agencies, command.sla_working_days, known)
+    check_stages(command.stages, known)
     version = await uow.save_rule(
         command.service_code,
         command.scope,
         command.agencies,
         command.sla_working_days,
         command.by,
+        command.stages,
     )
     uow.announce(
         rule_changed(
@@ -106,6 +114,7 @@ async def save_rule(command: SaveRule, uow: UnitOfWork) -> dict[str, Any]:
             command.sla_working_days,
             version,
             command.at or datetime.now(UTC),
+            stages=command.stages,
         )
     )
     return next(

@@ -6,6 +6,7 @@ The entrypoint that runs a use case opens the transaction and commits it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -23,6 +24,7 @@ from referral.domain.holidays import (
 from referral.domain.referrals import Asked, Case, Referral, Transition
 from referral.domain.routing import RegisteredAgency, RoutingRule
 from referral.domain.staff import Staff
+from referral.domain.stages import Stage
 from slrt_shared.contracts.envelope import CloudEvent
 from slrt_shared.contracts.referral_states import Outcome
 
@@ -117,9 +119,15 @@ class UnitOfWork(StaffRegistry, Protocol):
         """Every version of a service's rules, newest first."""
 
     async def save_rule(
-        self, service_code: str, scope: str, agencies: list[str], sla_working_days: int, by: str
+        self,
+        service_code: str,
+        scope: str,
+        agencies: list[str],
+        sla_working_days: int,
+        by: str,
+        stages: Sequence[Stage] = (),
     ) -> int:
-        """Save a new version of a rule; return its version."""
+        """Save a new version of a rule (with its stages, if any); return its version."""
 
     async def remove_override(self, service_code: str, scope: str, by: str) -> int | None:
         """Remove a kecamatan's override, keeping its history; the removal's version, or None
@@ -142,6 +150,17 @@ class UnitOfWork(StaffRegistry, Protocol):
 
     async def reopen_case(self, complaint_id: UUID, reopening: int) -> None:
         """Mark a closed case open again for its `reopening`-th reopening."""
+
+    async def need_stages(self, complaint_id: UUID, service_code: str) -> tuple[Stage, ...]:
+        """The stages a need of a case passes (none: a single-step need)."""
+
+    async def keep_need_stages(
+        self, complaint_id: UUID, service_code: str, stages: Sequence[Stage], rule_version: int
+    ) -> None:
+        """Keep the stages a need will pass, as its rule has them now (once per need)."""
+
+    async def conclude(self, referral_id: UUID, outcome: Outcome, at: datetime) -> None:
+        """Give a rejected referral the outcome its need ends with (a decision's rejection)."""
 
     async def add_referral(self, referral: Referral) -> None:
         """Save a new referral."""
