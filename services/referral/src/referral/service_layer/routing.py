@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 from referral.domain.referrals import Case, Referral
-from referral.domain.routing import agency_for, secretariat_rule
+from referral.domain.routing import RoutingRule, agency_for, secretariat_rule
 from referral.domain.sla import Calendar
 from referral.service_layer.context import SOURCE, Context
 from referral.service_layer.unit_of_work import UnitOfWork
@@ -58,6 +58,30 @@ async def dispatch(
             r for r in await uow.referrals_of(case.complaint_id) if r.service_code == service_code
         ]
     refused_by = [r.agency_code for r in earlier if r.status == "rejected"]
+    return await send(
+        uow,
+        case,
+        rule,
+        agency_for(rule, refused_by),
+        rejected.attempt + 1 if rejected else 1,
+        rejected.bounces + 1 if rejected else 0,
+        context,
+        calendar,
+    )
+
+
+async def send(
+    uow: UnitOfWork,
+    case: Case,
+    rule: RoutingRule,
+    agency_code: str,
+    attempt: int,
+    bounces: int,
+    context: Context,
+    calendar: Calendar,
+) -> Referral:
+    """Store a referral of the rule's service to this agency and announce its dispatch."""
+    service_code = rule.service_code
     now = context.clock()
     deadline = calendar.deadline(now, rule.sla_working_days)
     due = deadline.due_at
@@ -65,15 +89,15 @@ async def dispatch(
         id=uuid4(),
         complaint_id=case.complaint_id,
         service_code=service_code,
-        agency_code=agency_for(rule, refused_by),
-        attempt=rejected.attempt + 1 if rejected else 1,
+        agency_code=agency_code,
+        attempt=attempt,
         status="dispatched",
         rule_version=rule.version,
         rule_scope=rule.scope,
         sla_working_days=rule.sla_working_days,
         dispatched_at=now,
         due_at=due,
-        bounces=rejected.bounces + 1 if rejected else 0,
+        bounces=bounces,
         next_breach_at=due,
         calendar_complete=deadline.calendar_complete,
     )
