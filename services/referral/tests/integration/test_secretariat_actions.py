@@ -348,8 +348,16 @@ async def test_kecamatan_staff_and_the_secretariat_note_a_case_the_event_without
     events = [d for t, d in await announced(service, complaint_id) if t.endswith("casework")]
     assert [e["action"] for e in events] == ["note_added", "note_added"]
     assert not [e for e in events if "KK" in json.dumps(e)]
-    # The referral itself is untouched by a note.
+    # The referral itself is untouched by a note; the case read shows the case's history.
     assert (await referrals(service.pool, complaint_id))[0]["status"] == "dispatched"
+    async with service.client() as http:
+        case = await http.get(
+            f"/v1/cases/{complaint_id}", headers={"Authorization": f"Bearer {DISTRICT}"}
+        )
+    assert [(a["referral_id"], a["action"]) for a in case.json()["actions"]] == [
+        (str(first["id"]), "note_added"),
+        (str(first["id"]), "note_added"),
+    ]
 
 
 async def waiting_on_a_lock(service: ReferralApp) -> None:
