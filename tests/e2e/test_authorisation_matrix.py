@@ -429,6 +429,45 @@ ROWS = [
         only({"admin": OK, "secretariat": OK, "district": 403, **KECAMATANS_403}, 401),
         body=lambda w: {"due_at": "2099-01-01T00:00:00+07:00", "reason_code": "uji"},
     ),
+    # The secretariat's other actions, likewise (each try here is refused about the request
+    # itself, so the world's referral stays with DINSOS): triaging a referral that does not wait
+    # at the secretariat (409), re-routing to its own agency (422), holding without a known
+    # reason (422), resolving one the secretariat does not hold (409).
+    *(
+        Row(
+            "referral",
+            "POST",
+            f"/v1/referrals/{{referral_id}}/{action}",
+            lambda w, action=action: f"/v1/referrals/{w.referral_id}/{action}",
+            only({"admin": OK, "secretariat": OK, "district": 403, **KECAMATANS_403}, 401),
+            body=lambda w, body=body: body,
+        )
+        for action, body in (
+            ("triage", {"service_code": "PKH"}),
+            ("reroute", {"agency_code": "DINSOS", "reason_code": "salah_instansi"}),
+            ("hold", {"reason_code": "uji"}),
+            ("resolve", {"outcome": "resolved"}),
+        )
+    ),
+    # A note: the secretariat, the admin and the case's kecamatan (an empty note here: 422,
+    # nothing kept); another kecamatan does not see the case; district staff only read.
+    Row(
+        "referral",
+        "POST",
+        "/v1/referrals/{referral_id}/note",
+        lambda w: f"/v1/referrals/{w.referral_id}/note",
+        only(
+            {
+                "admin": OK,
+                "secretariat": OK,
+                "kecamatan": OK,
+                "other_kecamatan": HIDDEN,
+                "district": 403,
+            },
+            401,
+        ),
+        body=lambda w: {"text": " "},
+    ),
     # The console's queues: every staff member, each seeing their own area's.
     Row(
         "referral",

@@ -144,3 +144,107 @@ def test_the_secretariat_extends_a_lainnya_referral_in_a_real_browser(platform, 
         screenshot(page, f"console-kecamatan-{size}.png", full_page=True)
         assert outside == []
         context.close()
+
+
+ACTION_VILLAGES = {"phone": "32.15.19.2003", "desktop": "32.15.19.2004"}
+NOTE = "Warga diminta datang lagi hari Kamis membawa kartu keluarga."
+
+
+def case_of(platform: Any, complaint_id: str) -> dict[str, Any]:
+    answer = httpx.get(
+        f"{platform.urls['referral']}/v1/cases/{complaint_id}", headers=platform.district()
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def wait_history(page: Any, text: str) -> None:
+    page.wait_for_function(
+        "t => document.getElementById('history').textContent.includes(t)", arg=text
+    )
+
+
+@needs_chromium
+@pytest.mark.parametrize("size", sorted(SIZES, reverse=True))
+def test_the_secretariat_triages_reroutes_and_notes_a_case_in_a_real_browser(  # type: ignore[no-untyped-def]
+    platform, size: str
+) -> None:
+    accepted = platform.register(complaint(ACTION_VILLAGES[size]))
+    referral = _eventually(lambda: waiting_referral(platform, accepted["complaint_id"]), 60)
+    assert referral["agency_code"] == "SLRT"
+    secretariat = issue(platform, "secretariat", "32.15", "Dewi Lestari")
+
+    with chromium() as browser:
+        context = browser.new_context(viewport=SIZES[size], bypass_csp=True)
+        outside = OutsideRequests().watch(context)
+        page = context.new_page()
+        page.goto(platform.urls["referral"] + "/console/")
+        page.fill("#token", secretariat)
+        page.press("#token", "Enter")
+        opener = page.locator(f"#q-waiting button[aria-label='Buka {accepted['ticket']} LAINNYA']")
+        opener.wait_for()
+        opener.click()
+        page.wait_for_selector("#triage-form", state="visible")
+        assert page.locator("label[for=t-service]").inner_text() == "Layanan"
+        assert page.locator("#resolve-form").is_visible()
+
+        # Triage: without a service, a coded refusal (nothing changed); then PKH, its agency
+        # left to the service's rule (DINSOS).
+        page.click("#triage-form button[type=submit]")
+        wait_status(page, "Layanan")
+        page.select_option("#t-service", "PKH")
+        page.click("#triage-form button[type=submit]")
+        wait_status(page, "Kebutuhan diteruskan")
+        page.wait_for_function(
+            "() => document.getElementById('detail-title').textContent.includes('PKH → DINSOS')"
+        )
+        wait_history(page, "Diteruskan → PKH · DINSOS")
+        assert page.locator("#triage-form").is_hidden()
+
+        # Re-route, by keyboard alone: re-routing to the same agency is refused, then PKH's
+        # coordinator with a reason.
+        page.select_option("#r-agency", "DINSOS")
+        page.select_option("#r-reason", "salah_instansi")
+        page.focus("#r-reason")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        wait_status(page, "DINSOS")
+        page.select_option("#r-agency", "PKH")
+        page.select_option("#r-reason", "salah_instansi")
+        page.focus("#r-reason")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        wait_status(page, "Rujukan dialihkan")
+        page.wait_for_function(
+            "() => document.getElementById('detail-title').textContent.includes('PKH → PKH')"
+        )
+        wait_history(page, "Ditarik dari instansi → PKH")
+
+        # A note, typed and saved with the keyboard.
+        page.focus("#n-text")
+        page.keyboard.type(NOTE)
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        wait_status(page, "Catatan disimpan")
+        wait_history(page, NOTE)
+        history = page.inner_text("#history")
+        assert history.index("Diteruskan") < history.index("Ditarik") < history.index(NOTE)
+        assert history.count("Dewi Lestari") == 3
+        assert serious_accessibility_violations(page) == []
+        screenshot(page, f"console-actions-{size}.png", full_page=True)
+
+        page.click("#lang")
+        assert page.locator("label[for=r-agency]").inner_text() == "Agency to send to"
+        wait_history(page, "Sent on → PKH")
+        assert serious_accessibility_violations(page) == []
+        assert outside == []
+        context.close()
+
+    # The case read says the same: the need lives on as PKH at the coordinator, the history whole.
+    case = case_of(platform, accepted["complaint_id"])
+    assert [a["action"] for a in case["actions"]] == ["triaged", "withdrawn", "note_added"]
+    assert case["actions"][-1]["note"] == NOTE
+    current = [r for r in case["referrals"] if r["current"]]
+    assert [(r["service_code"], r["agency_code"], r["status"]) for r in current] == [
+        ("PKH", "PKH", "dispatched")
+    ]

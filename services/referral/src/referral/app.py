@@ -70,7 +70,7 @@ def build(
     app.include_router(http.router(uow, auth, context))
     app.include_router(rules.router(uow, auth))
     app.include_router(staff_http.router(uow, auth))
-    app.include_router(console_page.router())
+    app.include_router(console_page.router(uow))
     app.include_router(
         calendar.router(
             uow, auth, calendars, warn_days=settings.calendar_warning_days, clock=context.clock

@@ -61,8 +61,9 @@ async def test_a_request_without_a_valid_token_gets_401_on_every_route_whatever_
     service: ReferralApp,
 ) -> None:
     routes = authenticated_routes(service.app)
-    # The whole API: cases, referrals (extending them), the console, rules, calendar, accounts.
-    assert len(routes) == 20, routes
+    # The whole API: cases, referrals (extending, triaging, re-routing, holding, resolving and
+    # noting them), the console, rules, calendar, accounts.
+    assert len(routes) == 25, routes
     async with service.client() as http:
         for method, path in routes:
             for headers in ({}, bearer("dst_unknown"), bearer(OPERATOR)):

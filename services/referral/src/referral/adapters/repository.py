@@ -204,21 +204,49 @@ class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
             due_at,
         )
 
+    async def withdraw(self, referral_id: UUID, moved_to_service: str | None = None) -> None:
+        """End a referral as withdrawn by the secretariat (its need triaged on to another
+        service, if named)."""
+        await self.conn.execute(
+            "UPDATE referrals SET status = 'withdrawn', next_breach_at = NULL,"
+            " moved_to_service = $2 WHERE id = $1",
+            referral_id,
+            moved_to_service,
+        )
+
     async def record_action(self, action: CaseAction) -> None:
         """Keep what a person did on a referral in the case's history."""
         await self.conn.execute(
             "INSERT INTO case_actions (referral_id, complaint_id, action, reason_code,"
-            " due_before, due_after, account_id, by_name, at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            " due_before, due_after, account_id, by_name, at, service_code, to_agency_code,"
+            " outcome, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             *astuple(action),
         )
 
     async def actions(self, referral_id: UUID) -> list[dict[str, Any]]:
         """What people did on a referral, oldest first."""
         rows = await self.conn.fetch(
-            "SELECT action, reason_code, due_before, due_after, account_id, by_name, at"
+            "SELECT action, reason_code, due_before, due_after, account_id, by_name, at,"
+            " service_code, to_agency_code, outcome, note"
             " FROM case_actions WHERE referral_id = $1 ORDER BY id",
             referral_id,
+        )
+        return [dict(r) for r in rows]
+
+    async def case_actions(self, complaint_id: UUID) -> list[dict[str, Any]]:
+        """What people did on any referral of a case, oldest first."""
+        rows = await self.conn.fetch(
+            "SELECT referral_id, action, reason_code, due_before, due_after, account_id, by_name,"
+            " at, service_code, to_agency_code, outcome, note"
+            " FROM case_actions WHERE complaint_id = $1 ORDER BY id",
+            complaint_id,
+        )
+        return [dict(r) for r in rows]
+
+    async def agencies(self) -> list[dict[str, Any]]:
+        """The agencies a referral may go to, with their names, by code."""
+        rows = await self.conn.fetch(
+            "SELECT code, name_id, name_en, kind FROM agencies ORDER BY code"
         )
         return [dict(r) for r in rows]
 
@@ -328,7 +356,7 @@ class ReferralUnitOfWork(PgUnitOfWork, StaffQueries):
         await self.conn.execute(
             _logged(asked)
             + "UPDATE referrals SET status = $2, reason_code = COALESCE($3, reason_code),"
-            " next_breach_at = CASE WHEN $2 IN ('rejected', 'resolved') THEN NULL"
+            " next_breach_at = CASE WHEN $2 IN ('rejected', 'resolved', 'withdrawn') THEN NULL"
             " ELSE next_breach_at END WHERE id = $1",
             referral_id,
             status,

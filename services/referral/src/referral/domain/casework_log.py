@@ -1,4 +1,4 @@
-"""An entry of a case's history: what a person did on a referral (codes and dates only)."""
+"""An entry of a case's history: what a person did on a referral (codes, dates, a note)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,7 @@ class CaseAction:
     account_id: UUID | None
     by_name: str
     at: datetime
+    service_code: str | None = None
+    to_agency_code: str | None = None
+    outcome: str | None = None
+    note: str | None = None  # a staff note's text: kept in referral only, never in an event

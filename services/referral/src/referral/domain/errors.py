@@ -107,6 +107,62 @@ DUE_NOT_LATER = Message(
     "Tenggat baru harus setelah tenggat sekarang ({due_at}).",
 )
 
+NOT_WAITING = Message(
+    "not_waiting",
+    "The need is not waiting at the secretariat (it is at {agency_code}, {status}).",
+    "Kebutuhan ini tidak sedang menunggu di sekretariat (di {agency_code}, {status}).",
+)
+TRIAGE_UNKNOWN_SERVICE = Message(
+    "invalid_service",
+    "No service {service_code} in the catalogue.",
+    "Layanan {service_code} tidak ada di katalog.",
+)
+UNKNOWN_AGENCY = Message(
+    "invalid_agency",
+    "No agency {agency_code} in the registry.",
+    "Instansi {agency_code} tidak terdaftar.",
+)
+SAME_AGENCY = Message(
+    "same_agency",
+    "The referral is already at {agency_code}: choose another agency.",
+    "Rujukan sudah berada di {agency_code}: pilih instansi lain.",
+)
+NEED_EXISTS = Message(
+    "need_exists",
+    "The case already has a need for {service_code}.",
+    "Kasus ini sudah memiliki kebutuhan layanan {service_code}.",
+)
+UNKNOWN_REROUTE_REASON = Message(
+    "invalid_reason",
+    "reason_code must be one of {codes}.",
+    "Alasan (reason_code) harus salah satu dari {codes}.",
+)
+ALREADY_HELD = Message(
+    "already_held",
+    "The secretariat already holds this referral.",
+    "Sekretariat sudah menangani rujukan ini sendiri.",
+)
+NOT_HELD = Message(
+    "not_held",
+    "The secretariat does not hold this referral (it is at {agency_code}): hold it first.",
+    "Rujukan ini tidak ditangani sekretariat (berada di {agency_code}): ambil alih dulu.",
+)
+INVALID_OUTCOME = Message(
+    "invalid_outcome",
+    "outcome must be one of {outcomes}.",
+    "Hasil (outcome) harus salah satu dari {outcomes}.",
+)
+INVALID_NOTE = Message(
+    "invalid_note",
+    "A note must have 1 to {longest} characters.",
+    "Catatan harus 1 sampai {longest} karakter.",
+)
+NOTE_NOT_ALLOWED = Message(
+    "forbidden",
+    "Only the secretariat, the kecamatan's staff or the admin may note a case.",
+    "Hanya sekretariat, staf kecamatan kasus ini, atau admin yang boleh memberi catatan.",
+)
+
 # Routing rules
 UNKNOWN_SERVICE = Message(
     "unknown_service",

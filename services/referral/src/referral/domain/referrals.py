@@ -72,6 +72,8 @@ class Referral:
     stage: str | None = None
     stage_index: int | None = None
     stages_total: int | None = None
+    # Set when the secretariat triaged this need on as another service (the need lives there).
+    moved_to_service: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,12 +125,17 @@ def decide(referral: Referral, requested: str, agency_code: str, complaint_id: U
 
 
 def current_referrals(referrals: Iterable[Referral]) -> dict[str, Referral]:
-    """The latest attempt of each need; earlier (rejected) attempts are superseded."""
+    """The latest attempt of each need; earlier (rejected, withdrawn) attempts are superseded,
+    and a need triaged on as another service lives on under that service's code only."""
     latest: dict[str, Referral] = {}
     for r in referrals:
         if r.service_code not in latest or r.attempt > latest[r.service_code].attempt:
             latest[r.service_code] = r
-    return latest
+    return {
+        code: r
+        for code, r in latest.items()
+        if r.moved_to_service is None or r.moved_to_service == code
+    }
 
 
 def case_complete(referrals: Iterable[Referral]) -> bool:

@@ -1,23 +1,27 @@
 """The secretariat's console: a web page served by referral itself.
 
-Only static files and the catalogue of extension reasons: everything the console shows it asks
-of referral's own API with the person's token (kept in the tab's sessionStorage, sent as a
-bearer header: no cookie, so no request forged from another site carries it). Nothing is loaded
-from outside: the Content-Security-Policy allows this origin only, and no inline script.
+Only static files and the catalogue (reason codes, outcomes, services, agencies): everything
+the console shows it asks of referral's own API with the person's token (kept in the tab's
+sessionStorage, sent as a bearer header: no cookie, so no request forged from another site
+carries it). Nothing is loaded from outside: the Content-Security-Policy allows this origin
+only, and no inline script.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from referral.adapters.repository import UnitOfWorkFactory
 from referral.domain import errors
 from referral.entrypoints.errors import answer
-from slrt_shared.contracts.reasons import EXTENSION_CODES
+from referral.service_layer.casework import ReadCatalogue, read_catalogue
+from slrt_shared.contracts.reasons import EXTENSION_CODES, REROUTE_CODES
+from slrt_shared.contracts.referral_states import OUTCOMES
 
 ASSETS: Final = Path(__file__).resolve().parent / "console"
 _TYPES: Final = {
@@ -35,15 +39,24 @@ HEADERS: Final = {
 }
 
 
-def catalogue() -> str:
-    """The extension reasons with their labels in both languages, as JSON."""
+def catalogue(stored: dict[str, Any]) -> str:
+    """The reasons with their labels in both languages, the outcomes, and the services and
+    agencies a need may be sent to, as JSON."""
     return json.dumps(
-        {"extensions": {c: {"id": i, "en": e} for c, (i, e) in EXTENSION_CODES.items()}},
+        {
+            "extensions": {c: {"id": i, "en": e} for c, (i, e) in EXTENSION_CODES.items()},
+            "reroutes": {c: {"id": i, "en": e} for c, (i, e) in REROUTE_CODES.items()},
+            "outcomes": sorted(OUTCOMES),
+            "services": stored["services"],
+            "agencies": {
+                a["code"]: {"id": a["name_id"], "en": a["name_en"]} for a in stored["agencies"]
+            },
+        },
         ensure_ascii=False,
     )
 
 
-def router() -> APIRouter:
+def router(uow: UnitOfWorkFactory) -> APIRouter:
     """Build the console's routes: its page, its script and style, its catalogue."""
     api = APIRouter(tags=["secretariat console"])
 
@@ -61,7 +74,8 @@ def router() -> APIRouter:
     @api.get(
         "/console/{asset}",
         response_class=Response,
-        summary="The console's script, style and catalogue of extension reasons.",
+        summary="The console's script, style and catalogue (reasons, outcomes, services,"
+        " agencies).",
         responses={
             200: {"content": {"text/javascript": {}, "text/css": {}, "application/json": {}}},
             404: {"description": "No such file."},
@@ -69,7 +83,9 @@ def router() -> APIRouter:
     )
     async def asset(asset: str) -> Response:
         if asset == "catalogue.json":
-            return Response(catalogue(), media_type="application/json", headers=HEADERS)
+            async with uow() as tx:
+                stored = await read_catalogue(ReadCatalogue(), tx)
+            return Response(catalogue(stored), media_type="application/json", headers=HEADERS)
         if asset not in _TYPES:
             raise answer(errors.NO_PAGE)
         body = (ASSETS / asset).read_text(encoding="utf-8")

@@ -17,6 +17,10 @@ _STATUS = {
     "year_not_complete": 404,
     "holiday_exists": 409,
     "referral_closed": 409,
+    "not_waiting": 409,
+    "need_exists": 409,
+    "already_held": 409,
+    "not_held": 409,
 }
 
 

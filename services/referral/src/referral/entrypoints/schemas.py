@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from slrt_shared.contracts.reasons import describe_reroutes
+
 
 class ReferralOut(BaseModel):
     """A referral as district staff see it."""
@@ -63,6 +65,10 @@ class CaseOut(BaseModel):
     opened_at: dt.datetime
     closed_at: dt.datetime | None
     referrals: list[ReferralOut]
+    actions: list[CaseActionOut] = Field(
+        default_factory=list,
+        description="The case's history: what people did on any of its referrals, oldest first.",
+    )
 
 
 class ReferralDetailOut(ReferralOut):
@@ -109,13 +115,85 @@ class ExtendIn(BaseModel):
 class CaseActionOut(BaseModel):
     """What a person did on a referral, in the case's history."""
 
-    action: str = Field(examples=["due_extended"])
+    referral_id: UUID | None = Field(default=None, description="The referral acted on.")
+    action: str = Field(
+        examples=["due_extended", "withdrawn", "triaged", "held", "resolved", "note_added"]
+    )
     reason_code: str | None
     due_before: dt.datetime | None
     due_after: dt.datetime | None
     account_id: UUID | None
     by_name: str = Field(description="Who: the person and their account, or the admin.")
     at: dt.datetime
+    service_code: str | None = Field(
+        default=None, description="triaged: the service the need was sent to."
+    )
+    to_agency_code: str | None = Field(
+        default=None,
+        description="withdrawn and triaged: the agency the need went to (null: held).",
+    )
+    outcome: str | None = Field(default=None, description="resolved: the secretariat's outcome.")
+    note: str | None = Field(
+        default=None, description="note_added: the note's text (staff only; never in an event)."
+    )
+
+
+class TriageIn(BaseModel):
+    """The service (and agency) a need waiting at the secretariat goes to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service_code: str = Field(examples=["JKN-PBI"], max_length=40)
+    agency_code: str | None = Field(
+        default=None,
+        max_length=32,
+        examples=["DINSOS"],
+        description="Null: the first agency of the service's routing rule.",
+    )
+
+
+class RerouteIn(BaseModel):
+    """The agency a referral goes to instead of its own, and why (a code)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agency_code: str = Field(examples=["BPJSKES"], max_length=32)
+    reason_code: str = Field(
+        examples=["salah_instansi"], max_length=40, description=describe_reroutes()
+    )
+
+
+class HoldIn(BaseModel):
+    """Why the secretariat takes a referral from its agency (not needed for a waiting need)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason_code: str | None = Field(
+        default=None, examples=["instansi_tidak_merespons"], max_length=40
+    )
+
+
+class ResolveIn(BaseModel):
+    """The outcome of a referral the secretariat holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: str = Field(examples=["resolved", "partially_resolved", "unresolvable"], max_length=40)
+
+
+class NoteIn(BaseModel):
+    """A staff note on the case (kept in referral; the event says only that one was added)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(examples=["Warga diminta membawa KK ke kantor desa."], max_length=4000)
+
+
+class WorkedOut(BaseModel):
+    """The referral acted on, and the referral that follows it (triage, re-route, hold)."""
+
+    referral: ReferralOut
+    next_referral: ReferralOut | None = None
 
 
 class StageIn(BaseModel):
@@ -303,3 +381,6 @@ class StaffOut(BaseModel):
     created_at: dt.datetime
     revoked_at: dt.datetime | None = None
     token: str | None = Field(None, description="Shown once; only its hash is kept.")
+
+
+CaseOut.model_rebuild()

@@ -36,6 +36,7 @@ class CaseView:
     case: Case
     referrals: list[Referral]
     current: frozenset[UUID]
+    actions: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ async def read_case(command: ReadCase, uow: UnitOfWork) -> CaseView:
         raise Refusal(errors.NO_CASE)
     referrals = await uow.referrals_of(command.complaint_id)
     current = frozenset(r.id for r in current_referrals(referrals).values())
-    return CaseView(case, referrals, current)
+    return CaseView(case, referrals, current, await uow.case_actions(command.complaint_id))
 
 
 async def read_referral(command: ReadReferral, uow: UnitOfWork) -> ReferralView:
@@ -67,5 +68,6 @@ async def read_referral(command: ReadReferral, uow: UnitOfWork) -> ReferralView:
     siblings = await uow.referrals_of(referral.complaint_id)
     transitions = await uow.transitions(command.referral_id)
     actions = await uow.actions(command.referral_id)
-    current = current_referrals(siblings)[referral.service_code].id == referral.id
+    latest = current_referrals(siblings).get(referral.service_code)
+    current = latest is not None and latest.id == referral.id
     return ReferralView(referral, current, transitions, actions)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 from referral.domain.referrals import Case, Referral
-from referral.domain.routing import agency_among, agency_for, secretariat_rule
+from referral.domain.routing import RoutingRule, agency_among, agency_for, secretariat_rule
 from referral.domain.sla import Calendar
-from referral.domain.stages import refused_in_stage
+from referral.domain.stages import StagedDispatch, refused_in_stage
 from referral.service_layer.context import SOURCE, Context
 from referral.service_layer.stages import staged_dispatch
 from referral.service_layer.unit_of_work import UnitOfWork
@@ -65,13 +65,32 @@ async def dispatch(
     step = await staged_dispatch(uow, case, rule, service_code, rejected, stage_index)
     if step is None:
         refused_by = [r.agency_code for r in earlier if r.status == "rejected"]
-        agency, sla = agency_for(rule, refused_by), rule.sla_working_days
+        agency = agency_for(rule, refused_by)
         attempt = rejected.attempt + 1 if rejected else 1
     else:
         refused = refused_in_stage(earlier, step.index)
-        agency, sla = agency_among(step.stage.agencies, refused), step.stage.sla_working_days
+        agency = agency_among(step.stage.agencies, refused)
         # Attempts go on counting across the stages of a need.
         attempt = max((r.attempt for r in earlier), default=0) + 1
+    bounces = rejected.bounces + 1 if rejected else 0
+    return await send(uow, case, rule, agency, attempt, bounces, context, calendar, step=step)
+
+
+async def send(
+    uow: UnitOfWork,
+    case: Case,
+    rule: RoutingRule,
+    agency_code: str,
+    attempt: int,
+    bounces: int,
+    context: Context,
+    calendar: Calendar,
+    *,
+    step: StagedDispatch | None = None,
+) -> Referral:
+    """Store a referral of the rule's service (of its stage, if any) to this agency; announce it."""
+    service_code = rule.service_code
+    sla = step.stage.sla_working_days if step else rule.sla_working_days
     now = context.clock()
     deadline = calendar.deadline(now, sla)
     due = deadline.due_at
@@ -79,7 +98,7 @@ async def dispatch(
         id=uuid4(),
         complaint_id=case.complaint_id,
         service_code=service_code,
-        agency_code=agency,
+        agency_code=agency_code,
         attempt=attempt,
         status="dispatched",
         rule_version=rule.version,
@@ -87,7 +106,7 @@ async def dispatch(
         sla_working_days=sla,
         dispatched_at=now,
         due_at=due,
-        bounces=rejected.bounces + 1 if rejected else 0,
+        bounces=bounces,
         next_breach_at=due,
         calendar_complete=deadline.calendar_complete,
         stage=step.stage.code if step else None,

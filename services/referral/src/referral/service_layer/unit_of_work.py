@@ -200,11 +200,21 @@ class UnitOfWork(StaffRegistry, Protocol):
     async def extend_due(self, referral_id: UUID, due_at: datetime) -> None:
         """Move a referral's due date (and its next breach) later."""
 
+    async def withdraw(self, referral_id: UUID, moved_to_service: str | None = None) -> None:
+        """End a referral as withdrawn by the secretariat (its need triaged on to another
+        service, if named)."""
+
     async def record_action(self, action: CaseAction) -> None:
         """Keep what a person did on a referral in the case's history."""
 
     async def actions(self, referral_id: UUID) -> list[dict[str, Any]]:
         """What people did on a referral, oldest first."""
+
+    async def case_actions(self, complaint_id: UUID) -> list[dict[str, Any]]:
+        """What people did on any referral of a case, oldest first."""
+
+    async def agencies(self) -> list[dict[str, Any]]:
+        """The agencies a referral may go to, with their names, by code."""
 
     async def queue(self, query: QueueQuery, limit: int) -> list[dict[str, Any]]:
         """Open referrals the query selects, with their case's ticket and village, due first."""

@@ -15,6 +15,20 @@ const TEXT = {
     extended: "Tenggat diperpanjang.", signed_in: "Berhasil masuk.",
     no_history: "Belum ada tindakan.", due_extended: "Tenggat diperpanjang", by: "oleh",
     pick_reason: "Pilih alasan", need_date: "Isi tenggat baru.",
+    triage: "Teruskan ke layanan", triage_do: "Teruskan", by_rule: "Sesuai aturan layanan",
+    pick_service: "Pilih layanan", reroute: "Alihkan ke instansi lain", to_agency: "Instansi tujuan",
+    reroute_do: "Alihkan", pick_agency: "Pilih instansi", hold: "Tangani sendiri oleh sekretariat",
+    hold_reason: "Alasan mengambil dari instansi", hold_do: "Tangani sendiri",
+    resolve: "Laporkan hasil",
+    outcome: "Hasil", resolve_do: "Selesaikan", pick_outcome: "Pilih hasil",
+    note: "Tambah catatan", note_text: "Catatan (untuk petugas, maks. 1000 karakter)",
+    note_do: "Simpan catatan", need_note: "Isi catatan.",
+    triaged: "Diteruskan", withdrawn: "Ditarik dari instansi", held: "Ditangani sekretariat",
+    resolved: "Hasil dilaporkan", note_added: "Catatan",
+    done_triaged: "Kebutuhan diteruskan.", done_withdrawn: "Rujukan dialihkan.",
+    done_held: "Rujukan ditangani sekretariat.", done_resolved: "Hasil dilaporkan.",
+    done_note: "Catatan disimpan.", kept_by_secretariat: "ditangani sekretariat",
+    o_resolved: "Selesai", o_partially_resolved: "Selesai sebagian", o_unresolvable: "Tidak dapat diselesaikan",
   },
   en: {
     title: "SLRT Secretariat Console", signout: "Sign out", signin_title: "Sign in",
@@ -28,12 +42,28 @@ const TEXT = {
     extended: "Due date extended.", signed_in: "Signed in.",
     no_history: "No action yet.", due_extended: "Due date extended", by: "by",
     pick_reason: "Choose a reason", need_date: "Fill in the new due date.",
+    triage: "Send on to a service", triage_do: "Send on", by_rule: "As the service's rule says",
+    pick_service: "Choose a service", reroute: "Re-route to another agency", to_agency: "Agency to send to",
+    reroute_do: "Re-route", pick_agency: "Choose an agency", hold: "Hold at the secretariat",
+    hold_reason: "Why it is taken from the agency", hold_do: "Hold",
+    resolve: "Report the outcome",
+    outcome: "Outcome", resolve_do: "Resolve", pick_outcome: "Choose an outcome",
+    note: "Add a note", note_text: "Note (for staff, at most 1000 characters)",
+    note_do: "Save the note", need_note: "Write the note.",
+    triaged: "Sent on", withdrawn: "Taken from the agency", held: "Held by the secretariat",
+    resolved: "Outcome reported", note_added: "Note",
+    done_triaged: "The need was sent on.", done_withdrawn: "The referral was re-routed.",
+    done_held: "The secretariat holds the referral.", done_resolved: "Outcome reported.",
+    done_note: "Note saved.", kept_by_secretariat: "held by the secretariat",
+    o_resolved: "Resolved", o_partially_resolved: "Partly resolved", o_unresolvable: "Cannot be resolved",
   },
 };
 const QUEUES = ["waiting", "overdue", "escalated"];
 let lang = sessionStorage.getItem("console-lang") || "id";
-let catalogue = { extensions: {} };
+let catalogue = { extensions: {}, reroutes: {}, outcomes: [], services: [], agencies: {} };
 let current = null;
+let works = false; // whether the reader works cases (the secretariat, the admin) or only notes
+const OPEN = ["dispatched", "acknowledged", "in_progress"];
 
 const $ = (id) => document.getElementById(id);
 const t = (key) => TEXT[lang][key] || key;
@@ -54,14 +84,28 @@ function translate() {
   fillReasons();
 }
 
-function fillReasons() {
-  const select = $("x-reason");
+function fill(id, first, options) {
+  const select = $(id);
   const chosen = select.value;
-  select.replaceChildren(new Option(t("pick_reason"), ""));
-  for (const [code, labels] of Object.entries(catalogue.extensions)) {
-    select.append(new Option(labels[lang], code));
-  }
+  select.replaceChildren(new Option(first, ""), ...options.map(([v, label]) => new Option(label, v)));
   select.value = chosen;
+}
+
+function agencyName(code) {
+  const names = catalogue.agencies[code];
+  return names ? `${code} – ${names[lang]}` : code;
+}
+
+function fillReasons() {
+  const labelled = (codes) => Object.entries(codes).map(([code, labels]) => [code, labels[lang]]);
+  fill("x-reason", t("pick_reason"), labelled(catalogue.extensions));
+  fill("r-reason", t("pick_reason"), labelled(catalogue.reroutes));
+  fill("h-reason", t("pick_reason"), labelled(catalogue.reroutes));
+  fill("t-service", t("pick_service"), catalogue.services.filter((c) => c !== "LAINNYA").map((c) => [c, c]));
+  const agencies = Object.keys(catalogue.agencies).filter((c) => c !== "SLRT").map((c) => [c, agencyName(c)]);
+  fill("t-agency", t("by_rule"), agencies);
+  fill("r-agency", t("pick_agency"), agencies);
+  fill("s-outcome", t("pick_outcome"), catalogue.outcomes.map((o) => [o, t(`o_${o}`)]));
 }
 
 async function api(path, options = {}) {
@@ -106,6 +150,7 @@ function row(item) {
 async function load() {
   say(t("loading"));
   const queues = await api("/v1/console/queues");
+  works = "waiting" in queues;
   for (const name of QUEUES) {
     const section = $(`q-${name}`);
     section.hidden = !(name in queues);
@@ -130,24 +175,53 @@ function fact(term, value) {
   return [dt, dd];
 }
 
+function entry(a) {
+  const li = document.createElement("li");
+  let what = t(a.action);
+  if (a.action === "due_extended") {
+    const reason = catalogue.extensions[a.reason_code];
+    what += ` → ${when(a.due_after)} (${reason ? reason[lang] : a.reason_code})`;
+  } else if (a.action === "triaged") {
+    what += ` → ${a.service_code} · ${agencyName(a.to_agency_code)}`;
+  } else if (a.action === "withdrawn") {
+    const reason = catalogue.reroutes[a.reason_code];
+    const to = a.to_agency_code ? agencyName(a.to_agency_code) : t("kept_by_secretariat");
+    what += ` → ${to} (${reason ? reason[lang] : a.reason_code})`;
+  } else if (a.action === "resolved") {
+    what += `: ${t(`o_${a.outcome}`)}`;
+  }
+  li.textContent = `${when(a.at)}: ${what}, ${t("by")} ${a.by_name}`;
+  if (a.note) {
+    const text = document.createElement("span");
+    text.className = "note-text";
+    text.textContent = a.note;
+    li.append(text);
+  }
+  return li;
+}
+
 async function show(referralId) {
   const referral = await api(`/v1/referrals/${referralId}`);
+  const kase = await api(`/v1/cases/${referral.complaint_id}`);
   current = referral;
   for (const name of QUEUES) $(`q-${name}`).hidden = true;
   $("detail").hidden = false;
-  $("detail-title").textContent = `${referral.service_code} → ${referral.agency_code}`;
+  $("detail-title").textContent = `${kase.ticket} · ${referral.service_code} → ${referral.agency_code}`;
   $("facts").replaceChildren(
     ...fact(t("status"), referral.status),
+    ...fact(t("agency"), agencyName(referral.agency_code)),
     ...fact(t("due"), when(referral.due_at)),
     ...fact(t("level"), referral.escalation_level || "–"),
   );
-  const history = referral.actions.map((a) => {
-    const li = document.createElement("li");
-    const reason = catalogue.extensions[a.reason_code];
-    li.textContent = `${when(a.at)}: ${t(a.action)} → ${when(a.due_after)}`
-      + ` (${reason ? reason[lang] : a.reason_code}), ${t("by")} ${a.by_name}`;
-    return li;
-  });
+  const open = OPEN.includes(referral.status) && referral.current;
+  const atSecretariat = referral.agency_code === "SLRT";
+  $("triage-form").hidden = !(works && open && atSecretariat);
+  $("reroute-form").hidden = !(works && open);
+  $("extend-form").hidden = !(works && open);
+  $("hold-form").hidden = !(works && open && !(atSecretariat && referral.status === "in_progress"));
+  $("h-reason").closest(".field").hidden = atSecretariat;
+  $("resolve-form").hidden = !(works && open && atSecretariat);
+  const history = kase.actions.map(entry);
   if (!history.length) {
     const li = document.createElement("li");
     li.textContent = t("no_history");
@@ -171,6 +245,47 @@ async function extend(event) {
   } catch (error) {
     say(error.message, true);
   }
+}
+
+// An action of the console: post it, then show the referral that follows it (or the same one).
+function action(form, path, body, done) {
+  $(form).addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const payload = body();
+    if (!payload) return;
+    try {
+      const worked = await api(`/v1/referrals/${current.referral_id}/${path}`, {
+        method: "POST",
+        body: JSON.stringify(payload),
+      });
+      $(form).reset();
+      await show((worked.next_referral || worked.referral).referral_id);
+      say(t(done));
+    } catch (error) {
+      say(error.message, true);
+    }
+  });
+}
+
+function wireActions() {
+  action("triage-form", "triage", () => ({
+    service_code: $("t-service").value,
+    agency_code: $("t-agency").value || null,
+  }), "done_triaged");
+  action("reroute-form", "reroute", () => ({
+    agency_code: $("r-agency").value,
+    reason_code: $("r-reason").value,
+  }), "done_withdrawn");
+  action("hold-form", "hold", () => ({ reason_code: $("h-reason").value || null }), "done_held");
+  action("resolve-form", "resolve", () => ({ outcome: $("s-outcome").value }), "done_resolved");
+  action("note-form", "note", () => {
+    const text = $("n-text").value;
+    if (!text.trim()) {
+      say(t("need_note"), true);
+      return null;
+    }
+    return { text };
+  }, "done_note");
 }
 
 async function signedIn() {
@@ -210,6 +325,7 @@ async function start() {
     location.reload();
   });
   $("extend-form").addEventListener("submit", extend);
+  wireActions();
   $("back").addEventListener("click", async () => {
     $("detail").hidden = true;
     current = null;
