@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from monitoring.domain.measures import AgencyTally, Tally, VillageMonth, microseconds, tally_months
@@ -134,8 +134,6 @@ class Aggregates(PgUnitOfWork):
         """
         since = month_of(start) if start is not None else None
         until = month_of(end) if end is not None else None
-        if start is None or start == datetime.combine(month_of(start), time(), UTC):
-            return await self._whole_month_tallies(regencies, since, until, level, now)
         grouped: dict[str, list[VillageMonth]] = defaultdict(list)
         for part in await self.current_village_months(regencies, since, until):
             area = part.village if level == "village" else kecamatan_of(part.village)
@@ -148,58 +146,6 @@ class Aggregates(PgUnitOfWork):
             if t is not None:
                 out[area] = t
         return out
-
-    async def _whole_month_tallies(
-        self,
-        regencies: list[str] | None,
-        since: date | None,
-        until: date | None,
-        level: str,
-        now: datetime,
-    ) -> dict[str, Tally]:
-        """`tallies` of whole months: each village-month reduced by Postgres to its counts.
-
-        Only the durations a percentile needs (closed complaints', open complaints' receipts)
-        reach Python; the referrals' six arrays are counted in SQL, by `tally_months`' rule.
-        """
-        where, args = _village_month_scope(regencies, since, until, None)
-        scope = "".join(f" AND {w}" for w in where)
-        now_us = microseconds(now)
-        args.append(now_us)
-        rows = await self.conn.fetch(
-            "WITH s AS MATERIALIZED (SELECT * FROM stale_village_months()),"
-            f" v AS (SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months v WHERE NOT EXISTS"
-            " (SELECT FROM s WHERE s.village_code = v.village_code AND s.month = v.month)"
-            f"{scope} UNION ALL SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months_of("
-            "ARRAY(SELECT village_code FROM s), ARRAY(SELECT month FROM s)) v"
-            f" WHERE v.received_us IS NOT NULL{scope})"
-            " SELECT v.village_code, coalesce(cardinality(v.received_us), 0) AS received,"
-            " (SELECT count(*) FROM unnest(v.prompt) p WHERE p) AS prompt,"
-            " ARRAY(SELECT c FROM unnest(v.close_us) c WHERE c IS NOT NULL) AS closes,"
-            " ARRAY(SELECT r FROM unnest(v.received_us, v.close_us) u(r, c) WHERE c IS NULL)"
-            " AS opened,"
-            " (SELECT count(*) FROM unnest(v.ref_due_us, v.ref_resolved) u(d, x)"
-            f" WHERE d IS NOT NULL AND (x OR d < ${len(args)})) AS judged,"
-            " (SELECT count(*) FROM unnest(v.ref_met) m WHERE m) AS met,"
-            " (SELECT coalesce(sum(e), 0) FROM unnest(v.ref_escalations) e)::bigint AS escalated,"
-            " (SELECT count(*) FROM unnest(v.ref_again) a WHERE a) AS again FROM v",
-            *args,
-        )
-        sums: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
-        closes: dict[str, list[float]] = defaultdict(list)
-        ages: dict[str, list[float]] = defaultdict(list)
-        for r in rows:
-            area = r["village_code"] if level == "village" else kecamatan_of(r["village_code"])
-            total = sums[area]
-            for i, name in enumerate(("received", "prompt", "judged", "met", "escalated", "again")):
-                total[i] += r[name]
-            closes[area].extend(c / MICROSECONDS_PER_DAY for c in r["closes"])
-            ages[area].extend((now_us - o) / MICROSECONDS_PER_DAY for o in r["opened"])
-        return {
-            area: Tally(t[0], t[1], closes[area], ages[area], t[2], t[3], t[4], t[5])
-            for area, t in sums.items()
-            if t[0]
-        }
 
     async def agency_tallies(
         self,
