@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from monitoring.domain import choropleth
 from monitoring.domain.measures import AgencyTally, Tally
-from monitoring.domain.ranking import Policy
+from monitoring.domain.ranking import Policy, agency_rows
 from monitoring.domain.underperformance import (
     Reason,
     agency_reason,
+    agency_row_flagged,
     months_in_a_row,
     village_reason,
 )
@@ -38,6 +39,27 @@ def test_an_agency_is_flagged_for_late_or_rejected_referrals_once_it_has_enough(
     assert agency_reason(agency(10, 6, 4, 1), POLICY) == Reason("past_sla", 3, 4)
     assert agency_reason(agency(10, 5, 5, 3), POLICY) is None
     assert agency_reason(agency(4, 4, 0, 0), POLICY) is None  # too few referrals to judge
+
+
+def test_a_published_agency_row_is_flagged_as_its_tally_is() -> None:
+    tallies = {
+        f"A{i}": t
+        for i, t in enumerate(
+            agency(referrals, rejected, judged, met)
+            for referrals in (4, 5, 10, 20)
+            for rejected in (0, 3, 5, 6)
+            for judged in (0, 4, 5)
+            for met in (0, 2, 3, 4)
+            if rejected <= referrals and met <= judged and judged + rejected <= referrals
+        )
+    }
+    rows = agency_rows(dict(tallies), {})
+    flagged = {r["code"] for r in rows if agency_row_flagged(r, POLICY)}
+    assert flagged == {code for code, t in tallies.items() if agency_reason(t, POLICY)}
+    assert flagged and flagged != set(tallies)
+    # Referrals to no known agency are never flagged, as `agency_reason`'s callers skip them.
+    [unknown] = agency_rows({None: agency(9, 9, 0, 0)}, {})
+    assert not agency_row_flagged(unknown, POLICY)
 
 
 def test_months_in_a_row_stop_at_the_first_month_not_flagged() -> None:

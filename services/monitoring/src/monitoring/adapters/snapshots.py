@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,23 @@ class Snapshots(PgUnitOfWork):
             "SELECT regency_code, level, digest FROM ranking_snapshots WHERE period = $1", period
         )
         return {(r["regency_code"], r["level"]): r["digest"] for r in rows}
+
+    async def stored_months(self, regency: str, months: list[str]) -> dict[tuple[str, str], Any]:
+        """Of a regency's stored rankings of some months: the flagged village codes, agency rows.
+
+        Keyed by (month, level): 'village' gives the codes of its flagged rows (read in
+        Postgres, so a view does not decode every village's row), 'agency' its rows.
+        """
+        rows = await self.conn.fetch(
+            "SELECT period, level, CASE WHEN level = 'village' THEN (SELECT"
+            " coalesce(jsonb_agg(e -> 'code'), '[]'::jsonb) FROM jsonb_array_elements(payload) e"
+            " WHERE (e ->> 'flagged')::boolean) ELSE payload END::text AS found"
+            " FROM ranking_snapshots WHERE regency_code = $1 AND period = ANY($2::text[])"
+            " AND level IN ('village', 'agency')",
+            regency,
+            months,
+        )
+        return {(r["period"], r["level"]): json.loads(r["found"]) for r in rows}
 
     async def latest_version(self) -> int:
         """The newest snapshot version (0 if none)."""

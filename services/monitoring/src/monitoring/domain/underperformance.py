@@ -13,6 +13,7 @@ percent of them; its reason is whichever of the two is worse.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from monitoring.domain.measures import AgencyTally, Tally
 from monitoring.domain.ranking import Policy
@@ -62,6 +63,15 @@ def agency_reason(t: AgencyTally, policy: Policy) -> Reason | None:
     if not found:
         return None
     return max(found, key=lambda r: r.bad / r.whole)
+
+
+def agency_row_flagged(row: dict[str, Any], policy: Policy) -> bool:
+    """`agency_reason`'s rule read from a published agency row (its shares rounded to 4 places)."""
+    if not row["code"] or row["referrals"] < policy.min_caseload:
+        return False
+    bar = policy.flag_below / 100
+    sla, rejected = row["sla_compliance"], row["rejection_rate"]
+    return (sla is not None and sla < bar) or (rejected is not None and rejected > 1 - bar)
 
 
 def months_in_a_row(code: str, flagged_by_month: list[set[str]]) -> int:

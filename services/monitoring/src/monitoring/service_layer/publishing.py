@@ -5,7 +5,10 @@ kept from the village-months incrementally: each cycle recomputes the village-mo
 triggers noted stale (each once, in one statement); the job remembers each area's state between
 cycles and recomputes only the areas whose village-months changed or whose tally the clock
 changed (a referral falling due, a complaint leaving the last 30 days); the others only age
-their backlog. The agencies' rankings are recomputed from the facts.
+their backlog. The country is ranked again only when an area's score inputs moved: a backlog
+that only aged changes no rank, so its rows are rewritten in place, at most every
+`backlog_refresh_seconds` (an idle cycle reads the stale village-months and writes nothing).
+The agencies' rankings are recomputed from the facts.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from monitoring.domain.measures import (
     VillageMonth,
     area_state,
     at_moment,
+    backlog_age,
     measure_fields,
     measure_tally,
     microseconds,
@@ -53,6 +57,8 @@ class PublishRankings:
 
     regencies: list[str]
     national: bool = False
+    # How stale the stored country-wide backlog ages may grow while no rank moves.
+    backlog_refresh_seconds: float = 600.0
 
 
 @dataclass
@@ -65,6 +71,15 @@ class PeriodMemory:
     national: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Each level's verdict tallies by area, read each cycle only when the policy weighs them.
     verdicts: dict[str, dict[str, VerdictTally] | None] = field(default_factory=dict)
+
+    # Of the stored country-wide ranking: each code's position, its summary, every open
+    # complaint's receipt (newest first) for the summary's backlog age, and when it was written.
+    positions: dict[str, dict[str, int]] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    open_desc: list[int] = field(default_factory=list)
+    written_us: int = 0
+    # Areas whose backlog aged since the stored ranking was written, by level.
+    aged: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -175,7 +190,7 @@ async def publish_changed(
         touched = {"village": dirty, "kecamatan": {kecamatan_of(v) for v in dirty}}
         # Regencies with an area changed beyond its backlog's age (all of them, the first time).
         moved: set[str] = set(served) if fresh else set()
-        aged = False
+        aged_areas: dict[str, set[str]] = {level: set() for level in AREA_LEVELS}
         for level in AREA_LEVELS:
             states = held.states.setdefault(level, {})
             due = {
@@ -194,7 +209,7 @@ async def publish_changed(
                 if not _steady(old, new):
                     moved.add(regency_of(area))
                 elif old is not None and new is not None and old.measures != new.measures:
-                    aged = True
+                    aged_areas[level].add(area)
                 if new is None:
                     states.pop(area, None)
                 else:
@@ -203,7 +218,7 @@ async def publish_changed(
                 later = at_moment(state, now_us)
                 if later is not state:
                     states[area] = later
-                    aged = True
+                    aged_areas[level].add(area)
             await pause()
         for level in AREA_LEVELS:
             said = await area_verdicts(uow, command.regencies, start, end, level, policy)
@@ -214,11 +229,14 @@ async def publish_changed(
                 }
             held.verdicts[level] = said
         digests = await uow.digests(period) if moved else {}
+        # Every area's measures, built only when a regency is ranked again.
         measures = {
-            level: {a: s.measures for a, s in held.states[level].items()} for level in AREA_LEVELS
+            level: {a: s.measures for a, s in held.states[level].items()} if moved else {}
+            for level in AREA_LEVELS
         }
         known = {
-            level: {a: s.fields for a, s in held.states[level].items()} for level in AREA_LEVELS
+            level: {a: s.fields for a, s in held.states[level].items()} if moved else {}
+            for level in AREA_LEVELS
         }
         for regency in sorted(moved & served):
             await pause()
@@ -234,8 +252,17 @@ async def publish_changed(
                 await uow.save_snapshot(regency, period, level, fingerprint, payload, now)
                 _announce(uow, regency, period, level, rows, now)
                 published += 1
-        if command.national and (moved or aged or not held.national):
-            await _store_national(uow, memory, held, period, policy, now_us, now)
+        if command.national:
+            if moved or not held.national:
+                await _store_national(uow, memory, held, period, policy, now_us, now)
+            else:
+                for level in AREA_LEVELS:
+                    held.aged.setdefault(level, set()).update(aged_areas[level])
+                if (
+                    any(held.aged.values())
+                    and now_us - held.written_us >= command.backlog_refresh_seconds * 1_000_000
+                ):
+                    await _age_national(uow, held, period, now_us, now)
     return published
 
 
@@ -249,9 +276,10 @@ async def _store_national(
     now: datetime,
 ) -> None:
     """Store the country-wide rankings of a period: rewrite the rows that differ from the last."""
-    summary = measure_fields(
-        measure_tally(summary_tally(list(held.states["village"].values()), now_us))
-    )
+    villages = list(held.states["village"].values())
+    summary = measure_fields(measure_tally(summary_tally(villages, now_us)))
+    held.summary = summary
+    held.open_desc = sorted((r for s in villages for r in s.open_desc), reverse=True)
     for level in AREA_LEVELS:
         await pause()
         states = held.states[level]
@@ -271,6 +299,39 @@ async def _store_national(
             ]
             await uow.update_national(period, level, summary, changed, len(rows), now)
         held.national[level] = rows
+        held.positions[level] = {row["code"]: i for i, row in enumerate(rows)}
+    held.aged.clear()
+    held.written_us = now_us
+
+
+async def _age_national(
+    uow: UnitOfWork, held: PeriodMemory, period: str, now_us: int, now: datetime
+) -> None:
+    """Rewrite the stored country-wide rows whose backlog only aged: no rank moves with an age."""
+    age = backlog_age(held.open_desc, now_us)
+    summary = {**held.summary, "backlog_median_age_days": age}
+    for level in AREA_LEVELS:
+        await pause()
+        rows = held.national[level]
+        positions = held.positions[level]
+        states = held.states[level]
+        changed: list[tuple[int, dict[str, Any]]] = []
+        for area in sorted(held.aged.get(level, ())):
+            position = positions.get(area)
+            state = states.get(area)
+            if position is None or state is None:
+                continue
+            row = {
+                **rows[position],
+                "backlog_median_age_days": state.fields["backlog_median_age_days"],
+            }
+            if row != rows[position]:
+                rows[position] = row
+                changed.append((position, row))
+        await uow.update_national(period, level, summary, changed, len(rows), now)
+    held.summary = summary
+    held.aged.clear()
+    held.written_us = now_us
 
 
 async def publish_agencies(

@@ -9,7 +9,12 @@ from typing import Any
 from monitoring.domain.measures import AgencyTally, Tally
 from monitoring.domain.periods import current_month, is_month, months_before, period_bounds
 from monitoring.domain.ranking import Policy, agency_rows, ranked_rows
-from monitoring.domain.underperformance import agency_reason, months_in_a_row, village_reason
+from monitoring.domain.underperformance import (
+    agency_reason,
+    agency_row_flagged,
+    months_in_a_row,
+    village_reason,
+)
 from monitoring.service_layer.unit_of_work import UnitOfWork
 from monitoring.service_layer.verdict_reports import area_verdicts
 
@@ -47,6 +52,8 @@ async def handler(
     """`villages` and `agencies` flagged (worst first) with reason and months in a row; `best`.
 
     A month's streak counts back from that month; another period's from the current month.
+    The months before are read from their stored rankings (one statement for all of them, as
+    published while each was current); a month never stored is ranked here.
     """
     rows, tallies, agencies = await _month(uow, query.regency, query.period, policy, now)
     flagged = sorted((r for r in rows if r["flagged"]), key=lambda r: (r["score"], r["code"]))
@@ -56,15 +63,25 @@ async def handler(
     village_months: list[set[str]] = []
     agency_months: list[set[str]] = []
     following = {r["code"] for r in flagged} | flagged_agencies
-    for month in months_before(anchor, STREAK_MONTHS)[::-1]:
+    months = months_before(anchor, STREAK_MONTHS)[::-1]
+    # A closed month's flags as its stored ranking has them; the others are ranked here.
+    closed = [m for m in months if m != query.period and m < current_month(now)]
+    stored = await uow.stored_months(query.regency, closed) if following and closed else {}
+    for month in months:
         if not following:
             break
-        if month == query.period:
-            month_rows, month_agencies = rows, agencies
+        if (month, "village") in stored and (month, "agency") in stored:
+            villages_then = set(stored[(month, "village")])
+            agencies_then = {
+                r["code"] for r in stored[(month, "agency")] if agency_row_flagged(r, policy)
+            }
         else:
-            month_rows, _, month_agencies = await _month(uow, query.regency, month, policy, now)
-        villages_then = {r["code"] for r in month_rows if r["flagged"]}
-        agencies_then = _flagged_agencies(month_agencies, policy)
+            if month == query.period:
+                month_rows, month_agencies = rows, agencies
+            else:
+                month_rows, _, month_agencies = await _month(uow, query.regency, month, policy, now)
+            villages_then = {r["code"] for r in month_rows if r["flagged"]}
+            agencies_then = _flagged_agencies(month_agencies, policy)
         village_months.append(villages_then)
         agency_months.append(agencies_then)
         following &= villages_then | agencies_then

@@ -87,6 +87,9 @@ class UnitOfWork(Protocol):
     async def digests(self, period: str) -> dict[tuple[str, str], str]:
         """Digest of each published ranking of a period, by (regency, level)."""
 
+    async def stored_months(self, regency: str, months: list[str]) -> dict[tuple[str, str], Any]:
+        """Of a regency's stored rankings of some months: the flagged village codes, agency rows."""
+
     async def save_snapshot(
         self,
         regency: str,
