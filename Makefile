@@ -60,8 +60,12 @@ status: install ## Show what is running.
 logs: install ## Show the last lines of every log (make logs NAME=intake for one).
 	$(RUN) python -m slrt_devstack logs $(NAME)
 
-test: install ## Run every test: unit, then against the real Kafka and Postgres.
-	$(RUN) pytest $(PYTEST_ARGS)
+# Tests run in TEST_WORKERS processes (each with its own database and topics on the one stack);
+# the fault tests restart Kafka and Postgres, so they run afterwards, alone.
+TEST_WORKERS ?= 2
+test: install ## Run every test: unit, then against the real Kafka and Postgres (faults last, alone).
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile --faults skip $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(RUN) pytest --faults only $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-unit: install ## Run the fast tests only (no broker, no database).
 	$(RUN) pytest -m "not integration and not e2e" $(PYTEST_ARGS)

@@ -16,6 +16,45 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--faults skip|only`: leave out, or run only, the tests that restart Kafka and Postgres."""
+    parser.addoption(
+        "--faults",
+        choices=("all", "skip", "only"),
+        default="all",
+        help="skip: leave out the fault tests (-m fault); only: run just them (default: all)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep or drop the fault tests as `--faults` says."""
+    choice = config.getoption("faults")
+    if choice == "all":
+        return
+    keep = choice == "only"
+    kept = [i for i in items if (i.get_closest_marker("fault") is not None) == keep]
+    dropped = [i for i in items if (i.get_closest_marker("fault") is not None) != keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With workers (`-n`), start Kafka and Postgres once, before the workers, and share them."""
+    workers = config.getoption("numprocesses", default=None)
+    if not workers or hasattr(config, "workerinput"):
+        return
+    import os
+
+    from slrt_devstack.infra import ensure_infra
+
+    # Two workers starting the local stack at once would race for its ports; each worker reads
+    # the endpoints from the environment it inherits instead.
+    endpoints = ensure_infra(ROOT)
+    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = endpoints.kafka_bootstrap_servers
+    os.environ["DATABASE_URL"] = endpoints.database_url
+
+
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Endpoints]:
     """Kafka and Postgres: from the environment, testcontainers, or the local stack."""

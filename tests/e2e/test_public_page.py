@@ -147,8 +147,9 @@ def variety(platform) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def flagged(platform, variety) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """A village flagged through the services, and the agency that rejected its referrals."""
-    for number in range(BATCH):
-        complaint_id = platform.register(complaint(number))["complaint_id"]
+    # All registered first, then each rejected: the pipeline carries the ten side by side.
+    complaint_ids = [platform.register(complaint(n))["complaint_id"] for n in range(BATCH)]
+    for complaint_id in complaint_ids:
         referral = _eventually(
             lambda complaint_id=complaint_id: dispatched_to(platform, complaint_id, AGENCY),
             timeout=60,
