@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -470,6 +471,9 @@ async def test_a_village_and_a_regency_are_paged_from_their_indexes(desk: Desk) 
     finally:
         await conn.close()
     village, regency, client = explained.plans
-    assert "Index Scan Backward using complaints_village_listed" in village, village
+    # A village pages from its own index or, when the statistics say the village holds most of
+    # the table, from the regency's with the village as a filter: either way in index order.
+    assert re.search(r"Index Scan Backward using complaints_(village_)?listed", village), village
+    assert "Seq Scan on complaints" not in village, village
     assert "Index Scan Backward using complaints_listed" in regency, regency
     assert "idempotency_keys_client" in client, client
