@@ -447,3 +447,28 @@ async def test_the_database_refuses_a_second_open_referral_of_one_need(
             " FROM referrals WHERE id = $1",
             first["id"],
         )
+
+
+async def test_a_staged_referral_rerouted_or_held_stays_at_its_stage(service: ReferralApp) -> None:
+    # A DTSEN proposal's first stage taken from DINSOS: the next referral is the same stage at
+    # the new agency, so the stages go on from there instead of the need ending after it.
+    complaint_id = await created(service.pool, CONTEXT, VILLAGE, ["DTSEN"])
+    [first] = await referrals(service.pool, complaint_id)
+    assert (first["stage"], first["stage_index"], first["stages_total"]) == ("kelengkapan", 1, 3)
+    reroute = casework.Reroute(
+        first["id"], "PKH", "salah_instansi", SECRETARIAT_ACCOUNT, "secretariat test"
+    )
+    async with ReferralUnitOfWork(service.pool, TopicLayout()) as uow:
+        await casework.reroute(reroute, uow, context=CONTEXT)
+        await uow.commit()
+    _, second = await referrals(service.pool, complaint_id)
+    hold = casework.Hold(second["id"], "beban_kerja", SECRETARIAT_ACCOUNT, "secretariat test")
+    async with ReferralUnitOfWork(service.pool, TopicLayout()) as uow:
+        await casework.hold(hold, uow, context=CONTEXT)
+        await uow.commit()
+    rows = await referrals(service.pool, complaint_id)
+    assert [(r["agency_code"], r["status"], r["stage"], r["stage_index"]) for r in rows] == [
+        ("DINSOS", "withdrawn", "kelengkapan", 1),
+        ("PKH", "withdrawn", "kelengkapan", 1),
+        ("SLRT", "in_progress", "kelengkapan", 1),
+    ]

@@ -13,6 +13,7 @@ from referral.domain.errors import Refusal
 from referral.domain.referrals import Case, Referral, current_referrals
 from referral.domain.routing import SECRETARIAT, secretariat_rule
 from referral.domain.staff import Staff
+from referral.domain.stages import StagedDispatch
 from referral.service_layer.closing import close_if_complete
 from referral.service_layer.context import SOURCE, Context
 from referral.service_layer.routing import send
@@ -203,6 +204,7 @@ async def reroute(command: Reroute, uow: UnitOfWork, *, context: Context) -> Wor
         referral.bounces,
         context,
         calendar,
+        step=await _same_stage(uow, referral),
     )
     return await _worked(uow, referral.id, sent)
 
@@ -245,7 +247,15 @@ async def hold(command: Hold, uow: UnitOfWork, *, context: Context) -> Worked:
     )
     calendar = await context.calendar_in(uow)
     sent = await send(
-        uow, case, rule, SECRETARIAT, referral.attempt + 1, referral.bounces, context, calendar
+        uow,
+        case,
+        rule,
+        SECRETARIAT,
+        referral.attempt + 1,
+        referral.bounces,
+        context,
+        calendar,
+        step=await _same_stage(uow, referral),
     )
     await uow.set_status(sent.id, "in_progress", None)
     held = await _reread(uow, sent.id)
@@ -359,3 +369,13 @@ async def read_catalogue(command: ReadCatalogue, uow: UnitOfWork) -> dict[str, A
     """The codes of the services with a routing rule and the registered agencies (names)."""
     services = sorted({r["service_code"] for r in await uow.rules()})
     return {"services": services, "agencies": await uow.agencies()}
+
+
+async def _same_stage(uow: UnitOfWork, referral: Referral) -> StagedDispatch | None:
+    """The stage a staged need's referral was at: a re-routed or held one stays at it."""
+    if referral.stage_index is None:
+        return None
+    stages = await uow.need_stages(referral.complaint_id, referral.service_code)
+    if not 1 <= referral.stage_index <= len(stages):
+        return None
+    return StagedDispatch(stages[referral.stage_index - 1], referral.stage_index, len(stages))
