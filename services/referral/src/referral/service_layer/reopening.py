@@ -83,6 +83,10 @@ async def send_again(
         bounces=previous.bounces,
         next_breach_at=deadline.due_at,
         calendar_complete=deadline.calendar_complete,
+        # A staged need goes back to the stage it ended at.
+        stage=previous.stage,
+        stage_index=previous.stage_index,
+        stages_total=previous.stages_total,
     )
     await uow.add_referral(referral)
     dispatched = ReferralDispatched(
@@ -96,6 +100,9 @@ async def send_again(
         dispatched_at=now,
         due_at=deadline.due_at,
         calendar_complete=deadline.calendar_complete,
+        stage=referral.stage,
+        stage_index=referral.stage_index,
+        stages_total=referral.stages_total,
     )
     uow.announce(new_event(dispatched, source=SOURCE, subject=case.complaint_id, time=now))
     return referral
