@@ -109,6 +109,15 @@ def test_a_resident_reopens_the_partial_need_which_goes_back_and_closes_again(
     assert rated.status_code == 201, rated.text
     assert rated.json()["revision"] == 1
 
+    # The reopening and the verdict reach monitoring through Kafka: the Puskesos's report card.
+    def counted() -> dict[str, object] | None:
+        card = httpx.get(f"{platform.urls['monitoring']}/v1/puskesos/{VILLAGE}").json()
+        said = card.get("verdicts") or {}
+        return said if said.get("verdicts", 0) >= 1 and said.get("reopened", 0) >= 1 else None
+
+    said = eventually(counted)
+    assert said["mean_rating"] is not None and said["reopen_rate"] is not None
+
 
 def test_a_reopening_after_the_window_is_refused(platform, eventually) -> None:
     accepted = platform.register(complaint(["KESEHATAN"]))
