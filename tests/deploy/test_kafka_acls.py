@@ -17,7 +17,13 @@ pytestmark = pytest.mark.integration
 
 # DESIGN.md, "Services and what each owns".
 PUBLISHES = {
-    "intake": {"complaint.created", "complaint.pii", "complaint.completed"},
+    "intake": {
+        "complaint.created",
+        "complaint.pii",
+        "complaint.completed",
+        "complaint.reopened",
+        "complaint.rated",
+    },
     "referral": {
         "referral.dispatched",
         "referral.escalated",

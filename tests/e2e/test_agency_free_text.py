@@ -233,8 +233,9 @@ def test_an_agencys_reason_and_note_stay_in_the_gateway_and_the_events_carry_the
     kinds = [step["kind"] for step in tracked["timeline"]]
     assert "rejected" in kinds and kinds[-1] == "closed"
     shown = {key for step in tracked["timeline"] for key in step}
-    # Codes and dates only (a rejection's reason code, a staged need's stage), never the text.
-    codes = {"stage", "stage_index", "stages_total", "reason_code"}
+    # Codes and dates only (a rejection's reason code, a staged need's stage; the platform's own
+    # label of a secretariat step), never the text.
+    codes = {"stage", "stage_index", "stages_total", "reason_code", "label"}
     assert shown <= {"at", "kind", "agency_code", "outcome", "level", "due_at", *codes}
     open311 = httpx.get(f"{platform.urls['intake']}/open311/v2/requests/{ticket}.json")
     for public in (json.dumps(tracked), open311.text):

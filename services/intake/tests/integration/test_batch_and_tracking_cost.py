@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -325,9 +326,16 @@ async def state(app: Running, complaint_id: uuid.UUID) -> tuple[str, Any, list[t
     finally:
         await conn.close()
     assert row is not None
-    # when it was received is each complaint's own
-    steps = [(*e[:3], None if e[0] == "received" else e[3]) for e in entries]
+    # when it was received and its referral's id are each complaint's own
+    steps = [
+        (e[0], e[1], _without_referral(e[2]), None if e[0] == "received" else e[3]) for e in entries
+    ]
     return row["status"], row["closed_at"], steps
+
+
+def _without_referral(detail: str) -> str:
+    kept = {k: v for k, v in json.loads(detail).items() if k != "referral_id"}
+    return json.dumps(kept, sort_keys=True)
 
 
 def journey(complaint_id: uuid.UUID, ticket: str, start: datetime) -> list[tuple[str, EventData]]:

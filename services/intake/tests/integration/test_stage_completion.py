@@ -112,7 +112,7 @@ async def test_a_stage_sent_back_is_completed_once_with_its_corrected_detail(
     assert (elsewhere.status_code, elsewhere.json()["error"]["code"]) == (404, "not_found")
     staff = await complete(intake, complaint_id, {**intake.district(), "Accept-Language": "en"})
     assert (staff.status_code, staff.json()["error"]["code"]) == (403, "operator_only")
-    assert staff.json()["error"]["message"].startswith("Only the Puskesos operator")
+    assert staff.json()["error"]["message"].startswith("Only the village's Puskesos operator")
     assert (await stored(intake, complaint_id)) == {"DTSEN": "Usulan keluarga baru."}
 
     done = await complete(intake, complaint_id)
