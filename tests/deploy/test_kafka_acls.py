@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from slrt_devstack import testing
 from slrt_shared import reference
 from slrt_shared.contracts.topics import EVENT_TOPICS, agency_topic, dlq
 
@@ -34,20 +34,12 @@ PUBLISHES = {
     "agency-gateway": {"referral.updated", "case.resolved", "directory.agencies"},
     "monitoring": {"ranking.updated"},
 }
-PACKAGES = {
-    "intake": "intake",
-    "referral": "referral",
-    "agency-gateway": "gateway",
-    "monitoring": "monitoring",
-}
+PACKAGES = testing.SERVICE_PACKAGES
 
 
 def consumed_by_code(service: str) -> set[str]:
     """The topics a service's code subscribes to."""
-    package = PACKAGES[service]
-    os.environ.setdefault(f"{package.upper()}_DATABASE_URL", "postgresql://unused@localhost/x")
-    app = __import__(f"{package}.app", fromlist=["build"])
-    return set(app.build()[0].consumed_topics)
+    return set(testing.consumed_by_code(service))
 
 
 def grants(user: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:

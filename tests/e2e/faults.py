@@ -39,6 +39,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from gateway.domain.disclosure import disclosed_fields
+from slrt_devstack.testing import SERVICE_PACKAGES, consumed_by_code
 from slrt_shared import reference
 from slrt_shared.consumer_lag import group_lag
 from slrt_shared.contracts import topics
@@ -55,30 +56,9 @@ SETTLE_SECONDS = 240.0
 # would log every retry; what matters is reported by the checks.
 logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
-CONSUMED_BY = {
-    "intake": [
-        topics.REFERRAL_DISPATCHED,
-        topics.REFERRAL_UPDATED,
-        topics.REFERRAL_ESCALATED,
-        topics.CASE_RESOLVED,
-        topics.COMPLAINT_CLOSED,
-    ],
-    "referral": [
-        topics.COMPLAINT_CREATED,
-        topics.REFERRAL_UPDATED,
-        topics.CASE_RESOLVED,
-        topics.COMPLAINT_COMPLETED,
-    ],
-    "agency-gateway": [topics.COMPLAINT_PII, topics.REFERRAL_DISPATCHED, topics.REFERRAL_ESCALATED],
-    "monitoring": [
-        topics.COMPLAINT_CREATED,
-        topics.REFERRAL_DISPATCHED,
-        topics.REFERRAL_UPDATED,
-        topics.REFERRAL_ESCALATED,
-        topics.CASE_RESOLVED,
-        topics.COMPLAINT_CLOSED,
-    ],
-}
+# What each service consumes, read from its code: a topic added to a service is rewound, watched
+# for lag and injected with bad records without this list being kept by hand.
+CONSUMED_BY = {service: consumed_by_code(service) for service in SERVICE_PACKAGES}
 # Schemas whose outbox must be empty once everything has settled (monitoring's holds only
 # ranking.updated, which it may publish at any time).
 RELAYING = ("intake", "referral", "gateway")

@@ -13,22 +13,20 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from slrt_devstack.testing import dead_letter_contents, read_records
+from slrt_devstack.testing import (
+    SERVICE_PACKAGES,
+    consumed_by_code,
+    dead_letter_contents,
+    read_records,
+)
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import ReferralUpdated
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-CONSUMED = (
-    topics.COMPLAINT_CREATED,
-    topics.COMPLAINT_PII,
-    topics.REFERRAL_DISPATCHED,
-    topics.REFERRAL_UPDATED,
-    topics.REFERRAL_ESCALATED,
-    topics.CASE_RESOLVED,
-    topics.COMPLAINT_CLOSED,
-)
+# Every topic some service consumes, as the code subscribes them.
+CONSUMED = tuple(sorted({t for s in SERVICE_PACKAGES for t in consumed_by_code(s)}))
 
 
 def bad_values(marker: str) -> list[bytes]:
@@ -91,15 +89,7 @@ def test_every_bad_record_reaches_the_dlq_and_the_platform_carries_on(  # type: 
     asyncio.run(inject())
     for topic in CONSUMED:
         # Each consuming service dead-letters each bad record once under its own group.
-        groups = {
-            topics.COMPLAINT_PII: 1,
-            topics.COMPLAINT_CREATED: 2,
-            topics.REFERRAL_DISPATCHED: 3,
-            topics.REFERRAL_UPDATED: 3,
-            topics.REFERRAL_ESCALATED: 3,
-            topics.CASE_RESOLVED: 3,
-            topics.COMPLAINT_CLOSED: 2,
-        }[topic]
+        groups = sum(topic in consumed_by_code(s) for s in SERVICE_PACKAGES)
         found = eventually(
             lambda t=topic, g=groups: (d := asyncio.run(dead_letters(t))) and len(d) >= 3 * g and d,
             timeout=60,

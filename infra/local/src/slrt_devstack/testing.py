@@ -127,3 +127,24 @@ def assert_batchable(handlers: list[Any]) -> None:
     assert all(
         isinstance(h, InboxHandling) and h.uow_factory == first.uow_factory for h in handlers
     )
+
+
+# Each service's Python package, by the name its consumer group and chart use.
+SERVICE_PACKAGES: dict[str, str] = {
+    "intake": "intake",
+    "referral": "referral",
+    "agency-gateway": "gateway",
+    "monitoring": "monitoring",
+}
+
+
+def consumed_by_code(service: str) -> list[str]:
+    """The contract topics a service's code subscribes to, in order: read from its app."""
+    import importlib
+    import os
+
+    package = SERVICE_PACKAGES[service]
+    # Building the app opens nothing; it only needs a database URL to be given.
+    os.environ.setdefault(f"{package.upper()}_DATABASE_URL", "postgresql://unused@localhost/x")
+    app = importlib.import_module(f"{package}.app")
+    return sorted(app.build()[0].consumed_topics)
