@@ -191,21 +191,7 @@ async def reroute(command: Reroute, uow: UnitOfWork, *, context: Context) -> Wor
         reason_code=command.reason_code,
         to_agency_code=command.agency_code,
     )
-    rule = await uow.rule(referral.service_code, case.kecamatan_code) or secretariat_rule(
-        referral.service_code
-    )
-    calendar = await context.calendar_in(uow)
-    sent = await send(
-        uow,
-        case,
-        rule,
-        command.agency_code,
-        referral.attempt + 1,
-        referral.bounces,
-        context,
-        calendar,
-        step=await _same_stage(uow, referral),
-    )
+    sent = await _next_attempt(uow, case, referral, command.agency_code, context)
     return await _worked(uow, referral.id, sent)
 
 
@@ -242,21 +228,7 @@ async def hold(command: Hold, uow: UnitOfWork, *, context: Context) -> Worked:
         reason_code=command.reason_code,
         to_agency_code=None,
     )
-    rule = await uow.rule(referral.service_code, case.kecamatan_code) or secretariat_rule(
-        referral.service_code
-    )
-    calendar = await context.calendar_in(uow)
-    sent = await send(
-        uow,
-        case,
-        rule,
-        SECRETARIAT,
-        referral.attempt + 1,
-        referral.bounces,
-        context,
-        calendar,
-        step=await _same_stage(uow, referral),
-    )
+    sent = await _next_attempt(uow, case, referral, SECRETARIAT, context)
     await uow.set_status(sent.id, "in_progress", None)
     held = await _reread(uow, sent.id)
     await _record(uow, held, "held", command.worker, command.by_name, now)
@@ -369,6 +341,21 @@ async def read_catalogue(command: ReadCatalogue, uow: UnitOfWork) -> dict[str, A
     """The codes of the services with a routing rule and the registered agencies (names)."""
     services = sorted({r["service_code"] for r in await uow.rules()})
     return {"services": services, "agencies": await uow.agencies()}
+
+
+async def _next_attempt(
+    uow: UnitOfWork, case: Case, referral: Referral, agency_code: str, context: Context
+) -> Referral:
+    """The referral's next attempt under its own rule, at its stage, sent to `agency_code`."""
+    rule = await uow.rule(referral.service_code, case.kecamatan_code) or secretariat_rule(
+        referral.service_code
+    )
+    calendar = await context.calendar_in(uow)
+    step = await _same_stage(uow, referral)
+    attempt = referral.attempt + 1
+    return await send(
+        uow, case, rule, agency_code, attempt, referral.bounces, context, calendar, step=step
+    )
 
 
 async def _same_stage(uow: UnitOfWork, referral: Referral) -> StagedDispatch | None:
