@@ -67,7 +67,14 @@ def test_a_complaint_travels_from_the_puskesos_to_the_agency_and_back(platform, 
     assert re.fullmatch(r"SLRT-[0-9A-Z]{4}-[0-9A-Z]{4}", ticket)
 
     # Each need reaches the first agency of its routing order, with the resident's data.
-    dinsos = eventually(lambda: referrals_of(platform, "DINSOS", complaint_id))
+    # The resident's data comes on complaint.pii, which may reach the gateway after the referral.
+    dinsos = eventually(
+        lambda: (
+            (found := referrals_of(platform, "DINSOS", complaint_id))
+            and found[0]["resident"]
+            and found
+        )
+    )
     capil = eventually(lambda: referrals_of(platform, "DISDUKCAPIL", complaint_id))
     assert [r["service_code"] for r in dinsos] == ["JKN-PBI"]
     assert [r["service_code"] for r in capil] == ["ADMINDUK"]
