@@ -23,6 +23,9 @@ PUBLISHES = {
         "complaint.completed",
         "complaint.reopened",
         "complaint.rated",
+        "programme.facilitators",
+        "programme.targets",
+        "programme.graduations",
     },
     "referral": {
         "referral.dispatched",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
@@ -62,6 +62,29 @@ class ProgrammeCase(BaseModel):
     )
 
 
+DataProposalKind = Literal["baru", "perubahan", "penghapusan"]
+DtsenRemoval = Literal["pindah", "meninggal", "tidak_miskin", "menolak", "bantuan_ganda"]
+
+
+class DataProposal(BaseModel):
+    """A DTSEN data proposal's kind, as the village deliberation agreed it; no personal data."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: DataProposalKind = Field(
+        description="baru: a household to add; perubahan: a change of a household's data;"
+        " penghapusan: a household to remove (with `removal_reason`)."
+    )
+    removal_reason: DtsenRemoval | None = Field(
+        default=None,
+        description="penghapusan only: why (one of " + reasons.describe_dtsen_removals() + ")."
+        " Codes are only ever added. Null for the other kinds.",
+    )
+    deliberation_date: date = Field(
+        description="The day of the village deliberation (musyawarah desa) that agreed it."
+    )
+
+
 class ComplaintCreated(EventData):
     """A complaint was registered at a Puskesos; carries no personal data."""
 
@@ -91,6 +114,12 @@ class ComplaintCreated(EventData):
         description="Set when the case is a programme's (a PKH graduation proposal, need"
         " GRADUASI, decided by agency PKH): its facilitator and kind, never the household."
         " Absent or null for an ordinary complaint and in events from before the field.",
+    )
+    data_proposal: DataProposal | None = Field(
+        default=None,
+        description="Set when the case is a DTSEN data proposal of the village (need DTSEN,"
+        " passed through the rule's stages): its kind, removal reason and deliberation date,"
+        " never the household. Absent or null otherwise and in events from before the field.",
     )
 
 
@@ -568,6 +597,85 @@ class ComplaintCompleted(EventData):
     completed_at: datetime = Field(description="When the operator completed it.")
 
 
+class FacilitatorRegistered(EventData):
+    """A PKH facilitator (pendamping) was registered or changed by district staff in intake.
+
+    Published on programme.facilitators, keyed by the facilitator's code: the last record of a
+    code is the facilitator as it stands. A staff member's name, no resident's data.
+    """
+
+    topic: ClassVar[str] = topics.PROGRAMME_FACILITATORS
+    event_type: ClassVar[str] = "id.slrt.programme.facilitator_registered.v1"
+
+    code: str = Field(
+        pattern=r"^[A-Z0-9][A-Z0-9-]{1,39}$",
+        description="The facilitator's code.",
+        examples=["PKH-KRW-001"],
+    )
+    name: str = Field(min_length=1, description="The facilitator's name (staff, not public).")
+    regency_code: str = Field(pattern=r"^\d{2}\.\d{2}$", examples=["32.15"])
+    village_codes: list[str] = Field(
+        description="Kemendagri codes of the villages the facilitator accompanies."
+    )
+    active: bool = Field(description="False once the facilitator no longer serves.")
+    at: datetime = Field(description="When the registry recorded it.")
+
+    @property
+    def record_key(self) -> str:
+        """The record key (and CloudEvents subject): the facilitator's code."""
+        return self.code
+
+
+class GraduationTargetSet(EventData):
+    """District staff set a regency's PKH graduation target for a year in intake.
+
+    Published on programme.targets, keyed by `regency/year`: the last record of a key stands.
+    """
+
+    topic: ClassVar[str] = topics.PROGRAMME_TARGETS
+    event_type: ClassVar[str] = "id.slrt.programme.target_set.v1"
+
+    regency_code: str = Field(pattern=r"^\d{2}\.\d{2}$", examples=["32.15"])
+    year: int = Field(ge=2000, le=2100, examples=[2025])
+    district_total: int = Field(ge=1, description="Households the regency aims to graduate.")
+    per_facilitator: int = Field(
+        ge=0, description="The least each active facilitator of the regency should graduate."
+    )
+    at: datetime = Field(description="When the target was set.")
+
+    @property
+    def record_key(self) -> str:
+        """The record key (and CloudEvents subject): `regency/year`."""
+        return f"{self.regency_code}/{self.year}"
+
+
+GraduationDecision = Literal["confirmed", "refused"]
+
+
+class GraduationDecided(EventData):
+    """The PKH coordinator confirmed or refused a graduation proposal (as intake records it).
+
+    Published on programme.graduations, keyed by the complaint id. Codes only: the household
+    stays in intake's personal data. A household graduates once: a confirmed one is final.
+    """
+
+    topic: ClassVar[str] = topics.PROGRAMME_GRADUATIONS
+    event_type: ClassVar[str] = "id.slrt.programme.graduation_decided.v1"
+
+    complaint_id: UUID = _COMPLAINT_ID
+    village_code: VillageCode = _VILLAGE
+    facilitator_code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,39}$", examples=["PKH-KRW-001"])
+    graduation_kind: Literal["sejahtera_mandiri", "graduasi_alamiah"]
+    decision: GraduationDecision = Field(description="confirmed counts toward the targets.")
+    reason_code: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_]{2,40}$",
+        description="refused: PKH's reason code (or its outcome), if it gave one.",
+    )
+    proposed_at: datetime = Field(description="When the proposal was registered.")
+    decided_at: datetime = Field(description="When PKH decided it (counts in that month).")
+
+
 EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     ComplaintCreated,
     ComplaintPii,
@@ -585,6 +693,9 @@ EVENT_DATA_TYPES: tuple[type[EventData], ...] = (
     ComplaintReopened,
     ComplaintRated,
     ComplaintCompleted,
+    FacilitatorRegistered,
+    GraduationTargetSet,
+    GraduationDecided,
 )
 
 BY_EVENT_TYPE: dict[str, type[EventData]] = {m.event_type: m for m in EVENT_DATA_TYPES}

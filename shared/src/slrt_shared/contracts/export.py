@@ -19,6 +19,8 @@ from slrt_shared.contracts.events import (
     AgencyReferral,
     AgencyRegistered,
     EventData,
+    FacilitatorRegistered,
+    GraduationTargetSet,
     RoutingRuleChanged,
 )
 
@@ -39,6 +41,9 @@ PUBLISHERS: dict[str, str] = {
     topics.COMPLAINT_REOPENED: "intake",
     topics.COMPLAINT_RATED: "intake",
     topics.COMPLAINT_COMPLETED: "intake",
+    topics.PROGRAMME_FACILITATORS: "intake",
+    topics.PROGRAMME_TARGETS: "intake",
+    topics.PROGRAMME_GRADUATIONS: "intake",
 }
 
 # The record key of each event type that is not keyed by the complaint id.
@@ -48,6 +53,8 @@ RECORD_KEYS: dict[type[EventData], str] = {
         "the rule's service code, and `/` and the kecamatan code for an override"
         " (`JKN-PBI`, `JKN-PBI/32.15.02`)"
     ),
+    FacilitatorRegistered: "the facilitator's code",
+    GraduationTargetSet: "the regency code, `/` and the year (`32.15/2025`)",
 }
 
 

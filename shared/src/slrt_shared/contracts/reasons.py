@@ -83,3 +83,18 @@ def is_reroute_code(code: str) -> bool:
 def describe_reroutes() -> str:
     """The re-routing codes as text for field descriptions: `code` (Bahasa / English)."""
     return "; ".join(f"`{c}` ({i} / {e})" for c, (i, e) in REROUTE_CODES.items())
+
+
+# Why a DTSEN data proposal removes a household from the registry (penghapusan). Only additions.
+DTSEN_REMOVAL_CODES: Final[dict[str, tuple[str, str]]] = {
+    "pindah": ("Pindah domisili", "Moved away"),
+    "meninggal": ("Meninggal dunia (seluruh anggota)", "Died (every member)"),
+    "tidak_miskin": ("Tidak lagi miskin atau rentan", "No longer poor or vulnerable"),
+    "menolak": ("Menolak menerima bantuan", "Refused assistance"),
+    "bantuan_ganda": ("Menerima bantuan ganda", "Receives double assistance"),
+}
+
+
+def describe_dtsen_removals() -> str:
+    """The DTSEN removal codes as text for field descriptions."""
+    return "; ".join(f"`{c}` ({i} / {e})" for c, (i, e) in DTSEN_REMOVAL_CODES.items())

@@ -22,6 +22,11 @@ COMPLAINT_REOPENED = "complaint.reopened"
 COMPLAINT_RATED = "complaint.rated"
 # The operator completed a proposal a stage sent back to the village.
 COMPLAINT_COMPLETED = "complaint.completed"
+# The district's programmes (intake): PKH facilitators and targets (registries), and
+# each graduation proposal's decision.
+PROGRAMME_FACILITATORS = "programme.facilitators"
+PROGRAMME_TARGETS = "programme.targets"
+PROGRAMME_GRADUATIONS = "programme.graduations"
 
 EVENT_TOPICS: tuple[str, ...] = (
     COMPLAINT_CREATED,
@@ -38,6 +43,9 @@ EVENT_TOPICS: tuple[str, ...] = (
     COMPLAINT_REOPENED,
     COMPLAINT_RATED,
     COMPLAINT_COMPLETED,
+    PROGRAMME_FACILITATORS,
+    PROGRAMME_TARGETS,
+    PROGRAMME_GRADUATIONS,
 )
 
 # Topics whose records carry a resident's personal data (besides each agency's own topic, which
