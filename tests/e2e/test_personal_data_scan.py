@@ -47,7 +47,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.security]
 VILLAGE = "32.15.08.2001"
 REGENCY = "32.15"
 SPECIAL, BASIC, OPEN311_SERVICE = "DISABILITAS", "GRADUASI", "RTLH"
-AGENCY, NEXT_AGENCY = "DINSOS", "DISKOPUKM"  # GRADUASI goes to DINSOS first, then DISKOPUKM
+AGENCY, NEXT_AGENCY = "DINSOS", "DISKOPUKM"
+# The reference rule sends GRADUASI to PKH first; the scan's kecamatan sends it to DINSOS, then
+# DISKOPUKM, so that both needs meet at one agency and the rejected one moves on.
+KECAMATAN = "32.15.08"
 DIAGNOSIS = "katarak senilis bilateral"
 NOTE = f"Ibu {RESIDENT['name']} (NIK {RESIDENT['nik']}), diagnosis {DIAGNOSIS}"
 REASON = f"Ibu {RESIDENT['name']} NIK {RESIDENT['nik']} sudah dibantu program lain"
@@ -429,6 +432,12 @@ def live(platform: Any, test_env: Any, hook: EchoingReceiver, marker: str) -> Sc
     assert pg_log.is_file(), f"the Postgres server log is not at {pg_log}"
     pg_start = pg_log.stat().st_size
 
+    override = httpx.put(
+        f"{platform.urls['referral']}/v1/rules/{BASIC}/kecamatan/{KECAMATAN}",
+        headers={"Authorization": f"Bearer {platform.creds['admin']}"},
+        json={"agencies": [AGENCY, NEXT_AGENCY], "sla_working_days": 30},
+    )
+    assert override.status_code == 200, override.text
     subscribed = httpx.put(
         f"{platform.urls['agency-gateway']}/v1/webhook",
         json={"url": hook.url},

@@ -16,8 +16,8 @@ from .conftest import referrals_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-# A kecamatan of its own, whose GRADUASI cases go to PKH (the reference rule sends GRADUASI to
-# DINSOS first: a district points its graduations at PKH with an override, as here).
+# A kecamatan of its own; the reference rule sends GRADUASI to PKH first, as the PKH
+# coordinator decides graduations.
 KECAMATAN = "32.15.09"
 VILLAGE, OTHER_VILLAGE = "32.15.09.2001", "32.15.09.2002"
 YEAR = datetime.now(UTC).year
@@ -42,12 +42,6 @@ def test_two_confirmed_graduations_count_toward_both_targets_and_a_refused_one_d
     platform, eventually
 ) -> None:
     intake, gateway = platform.urls["intake"], platform.urls["agency-gateway"]
-    override = httpx.put(
-        f"{platform.urls['referral']}/v1/rules/GRADUASI/kecamatan/{KECAMATAN}",
-        headers=admin(platform),
-        json={"agencies": ["PKH"], "sla_working_days": 14},
-    )
-    assert override.status_code == 200, override.text
     suffix = uuid.uuid4().hex[:6].upper()
     first, second = f"PKH-A-{suffix}", f"PKH-B-{suffix}"
     for code, villages in ((first, [VILLAGE]), (second, [VILLAGE, OTHER_VILLAGE])):
