@@ -64,6 +64,7 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     household_key = settings.subject_hash_key.get_secret_value().encode()
     app.include_router(programmes_http.router(uow, limit, household_key))
     runtime.add_job("request-windows", jobs.forget_closed_windows(uow))
+    runtime.add_job("programme-registries", jobs.announce_registries(uow))
     runtime.add_job("reference-cache", cache.listen)
     runtime.add_retention(idempotency_retention(settings.idempotency_retention_days))
     runtime.add_retention(
