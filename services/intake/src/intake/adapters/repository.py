@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from intake.adapters.cache import ReferenceCache
+from intake.adapters.data_proposals import DataProposalQueries
 from intake.adapters.erasure import ErasureQueries
 from intake.adapters.listing import ListingQueries
 from intake.adapters.programmes import ProgrammeQueries
@@ -174,7 +175,9 @@ ORDER BY item.ord
 """
 
 
-class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries, ProgrammeQueries):
+class IntakeUnitOfWork(
+    PgUnitOfWork, ErasureQueries, ListingQueries, ProgrammeQueries, DataProposalQueries
+):
     """A transaction on the intake schema with its queries."""
 
     def __init__(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
@@ -248,6 +248,29 @@ class UnitOfWork(Protocol):
     async def confirmed_per_facilitator(
         self, regency_code: str, start: datetime, end: datetime
     ) -> dict[str, int]: ...
+
+    # DTSEN data proposals
+    async def save_data_proposal(
+        self,
+        complaint_id: UUID,
+        *,
+        kind: str,
+        removal_reason: str | None,
+        deliberation_date: date,
+        village_code: str,
+        regency_code: str,
+        at: datetime,
+        kk_number: str,
+    ) -> None: ...
+    async def list_data_proposals(
+        self,
+        *,
+        village: str | None,
+        regency: str,
+        after: tuple[datetime, UUID] | None,
+        limit: int,
+        reader: str,
+    ) -> list[dict[str, Any]]: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
