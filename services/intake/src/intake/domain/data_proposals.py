@@ -24,6 +24,26 @@ from slrt_shared.contracts import reasons
 
 DTSEN_NEED: Final = "DTSEN"
 KINDS: Final = ("baru", "perubahan", "penghapusan")
+KIND_LABELS: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
+    "baru": ("Keluarga baru", "New household"),
+    "perubahan": ("Perubahan data", "Change of data"),
+    "penghapusan": ("Penghapusan", "Removal"),
+}
+# Every code a proposal is refused with, for the desk app's form to say intake's own words.
+REFUSAL_CODES: Final = (
+    "unknown_proposal_kind",
+    "removal_reason_required",
+    "removal_reason_not_allowed",
+    "unknown_removal_reason",
+    "deliberation_date_required",
+    "invalid_deliberation_date",
+    "deliberation_date_in_future",
+    "deliberation_date_too_old",
+    "invalid_kk",
+    "name_required",
+    "proposal_detail_required",
+    "proposal_detail_too_long",
+)
 REMOVAL: Final = "penghapusan"
 MAX_DETAIL: Final = 500
 # How old a deliberation may be: a year, to the calendar day. The village deliberations that
