@@ -44,6 +44,7 @@ PUBLIC = {
         "/v1/graduations",
         "/v1/graduations/kinds",
         "/v1/graduations/progress",
+        "/v1/data-proposals",
     ],
     "agency-gateway": [
         "/v1/referrals",
