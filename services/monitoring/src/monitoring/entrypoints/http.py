@@ -18,7 +18,7 @@ from monitoring.adapters.unit_of_work import UnitOfWorkFactory
 from monitoring.domain.periods import ALL, ROLLING, current_month, months_before
 from monitoring.domain.ranking import LEVELS
 from monitoring.domain.regions import regency_of_village, within
-from monitoring.entrypoints import errors, page, publication, publication_http
+from monitoring.entrypoints import errors, page, programmes_http, publication, publication_http
 from monitoring.entrypoints.schemas import (
     NATIONAL,
     PERIOD,
@@ -197,8 +197,10 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
                 policy=settings.policy(),
                 now=datetime.now(UTC),
             )
+            programmes = await programmes_http.village(unit, settings, village_code)
         return {
             **card,
+            "programmes": programmes,
             "village": {"code": village_code, "name": village["name"]},
             "kecamatan": {"code": kecamatan["code"], "name": kecamatan["name"]}
             if kecamatan
