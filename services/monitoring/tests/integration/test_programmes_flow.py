@@ -266,3 +266,23 @@ async def test_bad_questions_get_coded_errors_in_both_languages(monitoring: Moni
         "/v1/programmes", params={"year": 1999}, headers={"Accept-Language": "en"}
     )
     assert "year is a year from 2000" in english.json()["error"]["message"]
+
+
+async def test_the_pages_show_the_programmes_in_both_languages(monitoring: Monitoring) -> None:
+    """After the tests above: the district summary, the report card, the bulletin, the guide."""
+    m, year = monitoring, this_year()
+    home = (await m.http.get("/", params={"regency": REGENCY})).text
+    assert f"Program kabupaten {year}" in home and "4 dari target 4: target tercapai" in home
+    assert "Pendamping PKH mencapai minimal 2 graduasi</th><td>2 dari 2" in home
+    assert "Usulan data DTSEN diterima</th><td>2" in home
+    english = (await m.http.get("/", params={"regency": REGENCY, "lang": "en"})).text
+    assert "4 of a target of 4: target reached" in english
+    card = (await m.http.get(f"/puskesos/{PROPOSING}")).text
+    assert "Median hari tahap kelengkapan</th><td>3.0 hari (2 usulan)" in card
+    month = datetime.now(UTC).strftime("%Y-%m")
+    bulletin = (await m.http.get("/buletin", params={"period": month})).text
+    assert '<section id="programmes"><h2>Program kabupaten</h2>' in bulletin
+    assert "Graduasi PKH dikonfirmasi tahun" in bulletin
+    assert "pengiriman <b>pertama</b>" in (await m.http.get("/cara-membaca")).text
+    assert "<b>first</b> dispatch" in (await m.http.get("/cara-membaca?lang=en")).text
+    assert FACILITATOR_NAME not in home + card + bulletin
