@@ -124,7 +124,7 @@ td.n{text-align:right}.flag{background:#fde8e8;color:#9b1c1c;border-radius:.3rem
 padding:0 .3rem;font-size:.8rem}.muted{color:#6b7785}.live{font-size:.8rem}
 .bar{fill:#0b5d4b}.bar2{fill:#9fd3c7}.line{fill:none;stroke:#c2410c;stroke-width:2}
 nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.4rem 0 0;padding:0}
-#card th,#card td{white-space:normal}
+#card th,#card td,#programmes th,#programmes td{white-space:normal}
 """
 
 

@@ -109,7 +109,7 @@ def district_section(lang: str, progress: dict[str, Any]) -> str:
     ]
     return (
         f'<section id="programmes"><h2>{escape(w["district"].format(year=progress["year"]))}'
-        f'</h2><div class="scroll">{_table(facts, "programme-figures")}</div></section>'
+        f"</h2>{_table(facts, 'programme-figures')}</section>"
     )
 
 

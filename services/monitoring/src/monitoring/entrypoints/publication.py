@@ -370,8 +370,8 @@ def bulletin_page(
         f"<th>{t['rejected']}</th><th>{t['resolve']}</th></tr></thead><tbody>{league}</tbody>"
         "</table></div></section>"
         + (
-            f'<section id="programmes"><h2>{w["programmes"]}</h2><div class="scroll">'
-            f"<table>{progress}</table></div></section>"
+            f'<section id="programmes"><h2>{w["programmes"]}</h2>'
+            f"<table>{progress}</table></section>"
             if progress
             else ""
         )
