@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from statistics import median
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
@@ -181,7 +181,7 @@ def proposal_state(steps: Iterable[StageStep]) -> State:
 
 def _order(step: StageStep) -> tuple[int, datetime]:
     assert step.index is not None
-    return step.index, step.dispatched_at or datetime.min.replace(tzinfo=ZoneInfo("UTC"))
+    return step.index, step.dispatched_at or datetime.min.replace(tzinfo=UTC)
 
 
 def stage_days(steps: Iterable[StageStep]) -> dict[tuple[int, str], float]:
