@@ -72,6 +72,7 @@ PUBLIC = {
         "/cara-membaca",
         "/v1/map",
         "/v1/underperformers",
+        "/v1/programmes",
     ],
 }
 # Reached from inside the cluster only: the admin's audit log of personal-data reads, and the

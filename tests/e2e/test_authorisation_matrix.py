@@ -680,6 +680,7 @@ ROWS = [
     Row("monitoring", "GET", "/", lambda w: "/", public()),
     Row("monitoring", "GET", "/v1/map", lambda w: "/v1/map", public()),
     Row("monitoring", "GET", "/v1/underperformers", lambda w: "/v1/underperformers", public()),
+    Row("monitoring", "GET", "/v1/programmes", lambda w: "/v1/programmes", public()),
     Row("monitoring", "GET", "/peta", lambda w: "/peta", public()),
     Row("monitoring", "GET", "/buletin", lambda w: "/buletin", public()),
     # A week is refused before anything is printed: who may ask is the matrix's question.

@@ -105,6 +105,7 @@ PUBLIC = [
     "monitoring-map",
     "monitoring-underperformers",
     "monitoring-bulletin",
+    "monitoring-programmes",
 ]
 
 
@@ -659,6 +660,7 @@ def read_public(platform: Any, ticket: str, open311_ticket: str) -> dict[str, tu
         "monitoring-map": f"{monitoring}/v1/map?period=all",
         "monitoring-underperformers": f"{monitoring}/v1/underperformers?period=all",
         "monitoring-bulletin": f"{monitoring}/buletin",
+        "monitoring-programmes": f"{monitoring}/v1/programmes?regency={REGENCY}",
     }
     assert sorted(urls) == sorted(PUBLIC)
     answers = {}
