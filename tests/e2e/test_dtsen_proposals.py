@@ -61,9 +61,18 @@ def standing(platform, complaint_id: str) -> tuple[Any, ...]:  # type: ignore[no
     )
 
 
+def village_proposals(platform) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The village's DTSEN proposal counts on monitoring's report card (this year)."""
+    card = httpx.get(f"{platform.urls['monitoring']}/v1/puskesos/{VILLAGE}")
+    assert card.status_code == 200, card.text
+    counts: dict[str, Any] = card.json()["programmes"]["data_proposals"]
+    return counts
+
+
 def test_three_proposals_through_their_stages_as_the_list_shows_them(  # type: ignore[no-untyped-def]
     platform, eventually
 ) -> None:
+    before = village_proposals(platform)
     removal, sent_back, refused = (
         propose(platform, body()),
         propose(platform, body("baru")),
@@ -135,3 +144,18 @@ def test_three_proposals_through_their_stages_as_the_list_shows_them(  # type: i
     assert district[ids[0]]["removal_reason"] == "meninggal"
     page = httpx.get(f"{platform.urls['intake']}/v1/data-proposals", headers=platform.district())
     assert "Ahmad Suryana" not in page.text and "3215020202" not in page.text
+
+    # Monitoring learnt the same through Kafka alone: the report card counts the three, two
+    # accepted and one rejected, by kind, and the days each of the three stages took.
+    def counted() -> dict[str, Any] | None:
+        now = village_proposals(platform)
+        return now if now["accepted"] - before["accepted"] == 2 else None
+
+    after = eventually(counted, timeout=60)
+    assert after["received"] - before["received"] == 3
+    assert after["rejected"] - before["rejected"] == 1
+    for kind in ("penghapusan", "baru", "perubahan"):
+        assert after["by_kind"].get(kind, 0) - before["by_kind"].get(kind, 0) == 1, after
+    assert after["removal_reasons"].get("meninggal", 0) >= 1
+    assert [s["stage"] for s in after["stages"]] == ["kelengkapan", "verifikasi", "keputusan"]
+    assert all(s["ended"] >= 3 for s in after["stages"]), after["stages"]

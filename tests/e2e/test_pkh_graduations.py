@@ -47,6 +47,27 @@ def on_topic(test_env, topic: str, key: str) -> list[dict[str, Any]]:  # type: i
     return [json.loads(r.value) for r in records if r.key == key.encode()]
 
 
+def public(platform) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Confirmed graduations of the year on monitoring's public progress: village, kecamatan,
+    district, the target, and the answer's text."""
+    answer = httpx.get(
+        f"{platform.urls['monitoring']}/v1/programmes", params={"regency": "32.15", "year": YEAR}
+    )
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+
+    def confirmed(areas: list[dict[str, Any]], code: str) -> int:
+        return next((a["graduations"]["confirmed"] for a in areas if a["code"] == code), 0)
+
+    return {
+        "village": confirmed(found["villages"], VILLAGE),
+        "kecamatan": confirmed(found["kecamatan"], KECAMATAN),
+        "district": found["graduations"]["confirmed"],
+        "target": found["graduations"]["target"],
+        "text": answer.text,
+    }
+
+
 def test_two_confirmed_graduations_count_toward_both_targets_and_a_refused_one_does_not(  # type: ignore[no-untyped-def]
     platform, eventually, test_env
 ) -> None:
@@ -78,6 +99,7 @@ def test_two_confirmed_graduations_count_toward_both_targets_and_a_refused_one_d
         return found
 
     before = progress()["district"]["confirmed"]
+    public_before = public(platform)
     bodies = [proposal(first, 1), proposal(second, 2), proposal(second, 3)]
     cases = []
     for body in bodies:
@@ -133,6 +155,18 @@ def test_two_confirmed_graduations_count_toward_both_targets_and_a_refused_one_d
     ]
     assert decisions[2][0]["data"]["reason_code"] == "tidak_memenuhi_syarat"
     assert [d[0]["data"]["facilitator_code"] for d in decisions] == [first, second, second]
+
+    # Monitoring's public progress counts the two confirmed ones (counts only: no facilitator
+    # named) in the village, its kecamatan and the district, against the district's target.
+    def shown() -> dict[str, Any] | None:
+        now = public(platform)
+        return now if now["village"] - public_before["village"] == 2 else None
+
+    after = eventually(shown, timeout=60)
+    assert after["kecamatan"] - public_before["kecamatan"] == 2
+    assert after["district"] - public_before["district"] == 2
+    assert after["target"] == 2000
+    assert first not in after["text"] and "Pendamping" not in after["text"]
 
     # The graduated household is refused a second time, in Bahasa Indonesia and in English;
     # the refused one may be proposed again.
