@@ -254,6 +254,9 @@ async def test_a_proposal_sent_back_then_accepted_and_one_rejected_at_the_decisi
     ]
     card = (await m.http.get(f"/v1/puskesos/{PROPOSING}")).json()
     assert card["programmes"]["data_proposals"]["accepted"] == 1
+    # The stage sent back and dispatched again is the one re-referral; a need moving on to
+    # its next stage (attempts 2, 3, ... across the stages) is none.
+    assert card["re_referrals"] == 1, card
 
 
 async def test_bad_questions_get_coded_errors_in_both_languages(monitoring: Monitoring) -> None:

@@ -93,6 +93,20 @@ class ProgrammeStore(PgUnitOfWork):
             at,
         )
 
+    async def earlier_passes(
+        self, complaint_id: UUID, service_code: str, stage_index: int, referral_id: UUID
+    ) -> int:
+        """How many other referrals of the need were dispatched at this stage before."""
+        found = await self.conn.fetchval(
+            "SELECT count(*) FROM referral_facts WHERE complaint_id = $1 AND service_code = $2"
+            " AND stage_index = $3 AND referral_id <> $4",
+            complaint_id,
+            service_code,
+            stage_index,
+            referral_id,
+        )
+        return int(found or 0)
+
     async def programme_target(self, regency_code: str, year: int) -> Target | None:
         """A regency's target of a year, if one was set."""
         row = await self.conn.fetchrow(

@@ -38,6 +38,13 @@ async def on_created(data: ComplaintCreated, uow: UnitOfWork) -> None:
 
 async def on_dispatched(data: ReferralDispatched, uow: UnitOfWork) -> None:
     """Record a referral and its deadline."""
+    attempt = data.attempt
+    if data.stage_index is not None:
+        # A need's attempts go on counting across its stages: the first referral of a later
+        # stage is the need moving on, not a re-referral. Kept as the attempt within its stage.
+        attempt = 1 + await uow.earlier_passes(
+            data.complaint_id, data.service_code, data.stage_index, data.referral_id
+        )
     await uow.upsert_referral(
         data.referral_id,
         data.complaint_id,
@@ -45,7 +52,7 @@ async def on_dispatched(data: ReferralDispatched, uow: UnitOfWork) -> None:
         service_code=data.service_code,
         dispatched_at=data.dispatched_at,
         due_at=data.due_at,
-        attempt=data.attempt,
+        attempt=attempt,
         **programmes.stage_fields(data),
     )
 

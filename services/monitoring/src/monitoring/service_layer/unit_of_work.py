@@ -187,6 +187,11 @@ class UnitOfWork(Protocol):
     async def note_rejection(self, referral_id: UUID, complaint_id: UUID, at: datetime) -> None:
         """Keep when a referral was rejected (once)."""
 
+    async def earlier_passes(
+        self, complaint_id: UUID, service_code: str, stage_index: int, referral_id: UUID
+    ) -> int:
+        """How many other referrals of the need were dispatched at this stage before."""
+
     async def programme_target(self, regency_code: str, year: int) -> Target | None:
         """A regency's target of a year, if one was set."""
 
