@@ -11,8 +11,15 @@ it runs `RATE` times fast from `FROM` (a past instant) once the real clock passe
 never ahead of real time and becomes the real clock once it has caught up. It holds no state:
 each call applies the one formula, so it is monotonic and every process reads the same time.
 
-Times that are real whatever the clock (token and lease expiry, retries, retention purges,
-Kafka record timestamps) keep reading `datetime.now(UTC)` or Postgres' `now()`.
+Times about the machinery rather than a case stay real whatever the clock, reading
+`datetime.now(UTC)` or Postgres' `now()`: Kafka record timestamps (the producer's; nothing passes
+a clock time as one), outbox and consumer retries and dead-letter times, leases, token and
+idempotency-key expiry, intake's operator rate-limit windows (`entrypoints/auth.py`, `jobs.py`),
+retention and erasure purges (`slrt_shared.retention`, intake's `service_layer/erasure.py`, the
+gateway's kept residents and early escalations), subject-access exports and their log (intake's
+`subjects_http.py`, `cli_subjects.py`), webhook signatures and deliveries, staff and key
+revocations, the routing-rule and holiday-calendar administration's own timestamps (referral's
+`cli.py` calendar status included), and the `DEFAULT now()` of the log tables.
 """
 
 from __future__ import annotations

@@ -270,7 +270,11 @@ def main(argv: list[str] | None = None) -> None:
         "--minutes", type=float, default=8.0, help="how long the replay takes (default: 8)"
     )
     demo_parser.add_argument("--scale", type=float, help="complaints per village x (1.0)")
-    demo_parser.add_argument("--villages", type=int, help="only the first N villages")
+    demo_parser.add_argument(
+        "--villages",
+        type=int,
+        help=f"the first N villages (default: {demo.DEFAULT_VILLAGES}; Karawang has 309)",
+    )
     sub.add_parser("down", help="stop everything")
     sub.add_parser("clean", help="stop everything and delete the stack's data")
     sub.add_parser("status", help="show what runs")

@@ -135,6 +135,9 @@ HABITS: dict[str, Habit] = {
     "SLRT": Habit(0.60, 0.0, 0.5, (), 2),
 }
 DEFAULT_HABIT = Habit(0.5, 0.1, 0.5, ("lainnya",))
+# Share of the referrals a desk works on without finishing in its pace that it finishes weeks
+# later (the others stay open).
+LATE_FINISH = 0.6
 # Complaints a batch carries at most (intake's limit is higher).
 BATCH_SIZE = 50
 # A need is passed on at most this many times: the later agencies keep what they get.
@@ -363,7 +366,14 @@ def plan_referral(
             steps += [Step("acknowledge"), Step("progress")]
         elif worked < habit.progress + (1 - habit.progress) / 2:
             steps.append(Step("acknowledge"))
-    return _timed(steps, _rng(seed, "pace", client_id, service_code, attempt), habit, kind)
+    timed = _timed(steps, _rng(seed, "pace", client_id, service_code, attempt), habit, kind)
+    late = _rng(seed, "late", client_id, service_code, attempt)
+    if timed and timed[-1].action in ("acknowledge", "progress") and late.random() < LATE_FINISH:
+        # Worked on and finished weeks later: late, but not left open for months.
+        outcome = late.choices(["resolved", "partially_resolved"], [85, 15])[0]
+        after = timed[-1].after + timedelta(days=late.uniform(14, 45))
+        timed = (*timed, Step("resolve", {"outcome": outcome}, after))
+    return timed
 
 
 def _timed(steps: list[Step], rng: random.Random, habit: Habit, kind: Kind) -> tuple[Step, ...]:
@@ -386,6 +396,11 @@ def remaining(steps: Sequence[Step], status: str) -> list[tuple[int, Step]]:
     return [(n, s) for n, s in enumerate(steps) if _ORDER[REACHES[s.action]] > reached]
 
 
+# The villages (the first by code) a default demo replays: as many as this shared 2-core
+# machine's services keep pace with in the default 8 minutes (the whole regency: 309).
+DEFAULT_VILLAGES = 150
+
+
 @dataclass(frozen=True)
 class Settings:
     """What names a plan: its seed, the moment it counts back from, and its size."""
@@ -394,7 +409,7 @@ class Settings:
     anchor: datetime | None = None
     months: int = 3
     scale: float = 1.0
-    villages: int | None = None
+    villages: int | None = DEFAULT_VILLAGES
 
     def as_json(self) -> dict[str, object]:
         """The settings as `.local/demo.json` keeps them."""

@@ -64,6 +64,8 @@ class Report:
         made = sum(self.actions.values())
         return [
             f"villages   {self.villages}",
+            f"lag        batches sent up to {self.late_batches / 3600:.1f} virtual hours after"
+            " their sync",
             "complaints "
             + ", ".join(f"{k} {v}" for k, v in sorted(self.complaints.items()))
             + f" ({sum(self.complaints.values())} planned, in {self.batches} syncs)",
