@@ -45,7 +45,7 @@ install: .venv/.synced tests/browser/node_modules/.package-lock.json ## Create .
 up: install ## Start Kafka, Postgres and the four services with the Karawang demo district.
 	$(RUN) python -m slrt_devstack up
 
-demo: install ## Give the running demo district months of history through the services' APIs (after make up).
+demo: install ## Replay three months of the demo district through the services on a fast clock (after make up; ~8 min).
 	$(RUN) python -m slrt_devstack demo $(DEMO_ARGS)
 
 down: ## Stop everything `make up` or the tests started.

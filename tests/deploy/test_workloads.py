@@ -167,3 +167,11 @@ def test_production_values_prefix_topics_and_back_up_the_database(
         env = env_of(deployment["spec"]["template"]["spec"]["containers"][0])
         assert env["SLRT_TOPIC_PREFIX"] == "kendal."
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://otel-collector")
+
+
+def test_the_chart_never_sets_the_demos_replay_clock(chart: Rendered) -> None:
+    # A deployment runs on the system clock: the replay clock is for the local demo's history.
+    assert "SLRT_CLOCK_REPLAY" not in chart.manifest
+    for deployment in chart.kind("Deployment"):
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            assert not [k for k in env_of(container) if k.startswith("SLRT_CLOCK")]

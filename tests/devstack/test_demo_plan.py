@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from intake.domain.complaints import _PHONE, normalise_phone
 from intake.domain.nik import problem
@@ -16,8 +18,13 @@ ANCHOR = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 REGENCY = "32.15"
 
 
+MONTHS = 3
+START = ANCHOR - timedelta(days=30 * MONTHS)
+
+
+@cache
 def district(seed: str = "karawang", scale: float = 1.0) -> list[demo.Village]:
-    return demo.plan_district(demo.regency_villages(REGENCY), seed, ANCHOR, 5, scale)
+    return demo.plan_district(demo.regency_villages(REGENCY), seed, ANCHOR, MONTHS, scale)
 
 
 def test_the_same_seed_and_anchor_give_the_same_plan_and_another_seed_another() -> None:
@@ -47,29 +54,61 @@ def test_needs_come_from_the_catalogue_and_recordings_from_the_window() -> None:
         for c in village.complaints:
             assert c.needs and len(set(c.needs)) == len(c.needs)
             assert all(n in catalogue for n in c.needs)
-            assert ANCHOR - timedelta(days=150) <= c.recorded_at < ANCHOR
+            assert START <= c.recorded_at < c.synced_at <= ANCHOR
 
 
-def test_most_villages_have_enough_cases_to_be_ranked_with_busy_quiet_and_struggling_ones() -> None:
+def month_counts(village: demo.Village) -> Counter[str]:
+    return Counter(f"{c.synced_at:%Y-%m}" for c in village.complaints)
+
+
+def test_most_villages_have_enough_cases_a_month_to_be_ranked_busy_quiet_struggling() -> None:
     villages = district()
     assert len(villages) == 309
-    ranked = sum(1 for v in villages if len(v.complaints) >= 5)
-    assert ranked >= 0.85 * len(villages)
+    # Monitoring counts a complaint in the month it arrived: October and November are whole.
+    for month in ("2026-10", "2026-11"):
+        ranked = sum(1 for v in villages if month_counts(v)[month] >= 5)
+        assert ranked >= 0.6 * len(villages), month
     kinds = Counter(v.kind for v in villages)
     assert set(kinds) == {"busy", "steady", "quiet", "struggling", "dormant"}
     assert kinds["struggling"] >= 20
     sizes = sorted(len(v.complaints) for v in villages)
-    assert sizes[0] <= 3 and sizes[-1] >= 25
+    assert sizes[0] <= 3 and sizes[-1] >= 30
 
 
 def test_a_struggling_village_syncs_late_and_a_busy_one_mostly_within_the_day() -> None:
     def prompt_share(kind: str) -> float:
         cs = [c for v in district() if v.kind == kind for c in v.complaints]
-        return sum(1 for c in cs if ANCHOR - c.recorded_at <= timedelta(days=1)) / len(cs)
+        return sum(1 for c in cs if c.synced_at - c.recorded_at <= timedelta(days=1)) / len(cs)
 
     assert prompt_share("struggling") < 0.25 < 0.5 < prompt_share("busy")
 
 
+def test_a_struggling_village_syncs_its_backlog_in_few_batches_weeks_apart() -> None:
+    villages = district()
+    syncs = demo.batches(villages)
+    assert syncs == sorted(syncs, key=lambda b: b.synced_at)
+    assert sum(len(b.complaints) for b in syncs) == sum(len(v.complaints) for v in villages)
+    assert all(len(b.complaints) <= demo.BATCH_SIZE for b in syncs)
+    assert all(c.synced_at == b.synced_at for b in syncs for c in b.complaints)
+    for village in villages:
+        if village.kind != "struggling":
+            continue
+        days = sorted({b.synced_at for b in syncs if b.village_code == village.code})
+        late = [
+            d
+            for d in days
+            if any(
+                c.synced_at == d
+                for c in village.complaints
+                if d - c.recorded_at > timedelta(days=1)
+            )
+        ]
+        gaps = [b - a for a, b in itertools.pairwise(late)]
+        assert all(g >= timedelta(days=10) for g in gaps), (village.code, gaps)
+        assert len(late) <= 9
+
+
+@cache
 def referral_plans() -> list[tuple[str, int, tuple[demo.Step, ...]]]:
     plans = []
     for village in district():
@@ -108,6 +147,34 @@ def test_agencies_differ_some_reject_some_leave_cases_open_and_none_rejects_fore
     assert bpjs["reject"] / sum(bpjs.values()) > 2 * dukcapil["reject"] / sum(dukcapil.values())
     assert all(f["open"] + f["progress"] + f["acknowledge"] > 0 for f in fates.values())
     assert sum(1 for f in fates.values() if f["reject"]) >= 5
+
+
+def test_slow_desks_act_after_weeks_prompt_ones_within_days_each_step_after_the_last() -> None:
+    first: dict[str, list[float]] = {}
+    for agency, _, steps in referral_plans():
+        if steps:
+            first.setdefault(agency, []).append(steps[0].after / timedelta(days=1))
+        afters = [s.after for s in steps]
+        assert afters == sorted(afters) and all(a >= timedelta(hours=1) for a in afters)
+
+    def median(agency: str) -> float:
+        days = sorted(first[agency])
+        return days[len(days) // 2]
+
+    assert median("DINKES") < 3 < 14 < median("DISPERKIM")
+    assert median("BPJSKES") > 5  # beyond JKN-PBI's 5 working days often: escalated
+    spread = sorted(first["DINSOS"])
+    assert spread[len(spread) // 10] * 3 < spread[9 * len(spread) // 10]
+
+
+def test_the_replay_rate_makes_the_months_take_the_minutes_asked() -> None:
+    rate = demo.replay_rate(3, 8)
+    assert (90 * 86400) / (rate - 1) == 8 * 60
+    try:
+        demo.replay_rate(3, 0)
+    except ValueError:
+        return
+    raise AssertionError("0 minutes accepted")
 
 
 def test_what_a_referral_status_shows_done_is_not_planned_again() -> None:

@@ -20,7 +20,7 @@ from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 
-from slrt_shared import consumer, db, dlq_admin, outbox, outbox_admin, retention
+from slrt_shared import clock, consumer, db, dlq_admin, outbox, outbox_admin, retention
 from slrt_shared.consumer_lag import report_lag_forever
 from slrt_shared.contracts.topics import TopicLayout
 from slrt_shared.http import add_service_defaults
@@ -43,6 +43,10 @@ class ServiceRuntime:
     """Everything a service process runs besides its own routes and handlers."""
 
     def __init__(self, name: str, schema: str, settings: ServiceSettings, migrations: Path) -> None:
+        try:
+            clock.check()
+        except clock.ClockConfigError as exc:
+            raise SystemExit(f"{name}: refusing to start: {exc}") from exc
         self.name = name
         self.schema = schema
         self.settings = settings
@@ -237,6 +241,8 @@ class ServiceRuntime:
         setup_logging(self.name, self.settings.log_level, self.settings.log_json)
         loop, http = server_stack()
         log.info("%s: serving HTTP with the %s loop and the %s parser", self.name, loop, http)
+        if replaying := clock.describe():
+            log.warning("%s: %s (a demo's history only)", self.name, replaying)
         uvicorn.run(
             app,
             host=self.settings.http_host,

@@ -9,6 +9,7 @@ import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -25,7 +26,7 @@ from slrt_devstack import (
 from slrt_devstack.errors import StackError
 from slrt_devstack.infra import Endpoints, ensure_infra
 from slrt_devstack.paths import StackPaths, repo_root
-from slrt_shared import reference
+from slrt_shared import clock, reference
 from slrt_shared.contracts.topics import TopicLayout
 
 DATABASE = "slrt"
@@ -82,14 +83,7 @@ def up(paths: StackPaths) -> None:
     endpoints, dsns = provision_stack(paths)
     creds_path = paths.local / "credentials.json"
     creds = credentials.ensure(creds_path, DEMO_REGENCY)
-    for spec in services.SERVICES:
-        env = services.service_env(
-            spec,
-            dsns[spec.schema],
-            endpoints.kafka_bootstrap_servers,
-            creds["admin"],
-            subject_hash_key=creds["subject_hash_key"],
-        )
+    for spec, env in _service_envs(endpoints, dsns, creds).items():
         services.seed(spec, env, creds_path, DEMO_REGENCY)
         services.start(paths, spec, env)
         print(f"{spec.name:<9} {spec.url}")
@@ -97,11 +91,47 @@ def up(paths: StackPaths) -> None:
     print(f"wrote     {paths.local / 'stack.env'} and {creds_path}")
 
 
-def demo_history(paths: StackPaths, args: argparse.Namespace) -> None:
-    """Give the running demo district its history through the services' APIs; say what it made.
+def _service_envs(
+    endpoints: Endpoints, dsns: dict[str, str], creds: dict[str, Any]
+) -> dict[services.ServiceSpec, dict[str, str]]:
+    """Each service's environment as `make up` starts it."""
+    return {
+        spec: services.service_env(
+            spec,
+            dsns[spec.schema],
+            endpoints.kafka_bootstrap_servers,
+            creds["admin"],
+            subject_hash_key=creds["subject_hash_key"],
+        )
+        for spec in services.SERVICES
+    }
 
-    The seed, anchor and size of the first run are kept in `.local/demo.json`, so running it
-    again sends the very same plan and adds nothing.
+
+def restart_services(paths: StackPaths, extra: dict[str, str]) -> None:
+    """Stop the four services and start them again with `extra` environment (the demo's replay
+    clock, or none: as `make up` starts them)."""
+    endpoints, dsns = provision_stack(paths)
+    creds = json.loads((paths.local / "credentials.json").read_text())
+    envs = _service_envs(endpoints, dsns, creds)
+    processes.stop_all(paths, [spec.process for spec in envs])
+    # A variable of the replay's left in this process's environment must not reach a service.
+    plain = {
+        spec: {k: v for k, v in env.items() if k not in clock.NAMES and k not in REPLAY_KEYS}
+        for spec, env in envs.items()
+    }
+    services.start_all(paths, [(spec, {**env, **extra}) for spec, env in plain.items()])
+    print("services  " + ("restarted on the replay clock" if extra else "restarted"), flush=True)
+
+
+REPLAY_KEYS = frozenset(demo_client.REPLAY_TUNING)
+
+
+def demo_history(paths: StackPaths, args: argparse.Namespace) -> None:
+    """Give the demo district months of history through the services' APIs, on a replay clock;
+    say what it made.
+
+    The seed, anchor and size of the first run and whether its replay finished are kept in
+    `.local/demo.json`: a district replayed once gets nothing more.
     """
     creds_path = paths.local / "credentials.json"
     if not creds_path.exists():
@@ -111,9 +141,9 @@ def demo_history(paths: StackPaths, args: argparse.Namespace) -> None:
     given = {k: getattr(args, k) for k in ("seed", "anchor", "months", "scale", "villages")}
     try:
         settings = demo.settings_for(given, kept, datetime.now(UTC))
+        demo.replay_rate(settings.months, args.minutes)
     except ValueError as exc:
         raise StackError(f"demo: {exc}") from exc
-    kept_path.write_text(json.dumps(settings.as_json(), indent=2) + "\n")
     anchor = settings.anchor or datetime.now(UTC)
     villages = demo.plan_district(
         demo.regency_villages(DEMO_REGENCY, settings.villages),
@@ -126,18 +156,39 @@ def demo_history(paths: StackPaths, args: argparse.Namespace) -> None:
     targets = demo_client.Targets(
         urls["INTAKE"], urls["GATEWAY"], urls["MONITORING"], json.loads(creds_path.read_text())
     )
-    print(f"demo      seed {settings.seed}, {settings.months} months before {anchor}")
+    print(
+        f"demo      seed {settings.seed}, {len(villages)} villages,"
+        f" {sum(len(v.complaints) for v in villages)} complaints,"
+        f" {settings.months} months before {anchor}",
+        flush=True,
+    )
+
+    def keep(state: dict[str, Any]) -> None:
+        kept_path.write_text(json.dumps(state, indent=2) + "\n")
+
     try:
-        report = asyncio.run(
-            demo_client.run(targets, villages, settings.seed, DEMO_REGENCY, say=_say)
+        outcome = asyncio.run(
+            demo_client.history(
+                targets,
+                settings,
+                villages,
+                DEMO_REGENCY,
+                kept,
+                keep,
+                lambda extra: restart_services(paths, extra),
+                args.minutes,
+                say=_say,
+            )
         )
     except demo_client.DemoError as exc:
-        raise StackError(str(exc)) from exc
+        raise StackError(f"demo: {exc}") from exc
     except httpx.HTTPError as exc:
         raise StackError(
             f"demo: a service did not answer ({exc!r}); is `make up` running?"
         ) from exc
-    print("\n".join(report.lines()))
+    print(f"demo      {outcome.said}")
+    if outcome.report:
+        print("\n".join(outcome.report.lines()))
 
 
 def _say(line: str) -> None:
@@ -214,9 +265,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     demo_parser.add_argument("--seed", help="names the plan (default: karawang)")
     demo_parser.add_argument("--anchor", help="ISO time the history counts back from (now)")
-    demo_parser.add_argument("--months", type=int, help="months of history (default: 5)")
+    demo_parser.add_argument("--months", type=int, help="months of history (default: 3)")
+    demo_parser.add_argument(
+        "--minutes", type=float, default=8.0, help="how long the replay takes (default: 8)"
+    )
     demo_parser.add_argument("--scale", type=float, help="complaints per village x (1.0)")
-    demo_parser.add_argument("--villages", type=int, help="only the first N villages")
+    demo_parser.add_argument(
+        "--villages",
+        type=int,
+        help=f"the first N villages (default: {demo.DEFAULT_VILLAGES}; Karawang has 309)",
+    )
     sub.add_parser("down", help="stop everything")
     sub.add_parser("clean", help="stop everything and delete the stack's data")
     sub.add_parser("status", help="show what runs")

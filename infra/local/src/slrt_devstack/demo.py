@@ -1,16 +1,19 @@
-"""The lived-in demo's plan: which complaints each Puskesos sends and what each agency does.
+"""The lived-in demo's plan: which complaints each Puskesos sends when, and what each agency does.
 
 Pure and deterministic: the same seed, anchor and villages give the same plan, every item
 named by an id of its own (a device `client_id` per complaint, a step number per agency
 action), so sending the plan twice creates nothing twice. `demo_client` sends it through the
-services' public APIs; nothing here does I/O or reads a clock.
+services' public APIs at its virtual times, the services running on a replay clock
+(`slrt_shared.clock`); nothing here does I/O or reads a clock.
 
-The services time everything on arrival: intake's `received_at` is when the batch reached it
-(`recorded_at` is the operator's), referral's SLA clock starts when it routes the need, and an
-agency's act counts when the gateway receives it. Monitoring counts a complaint in the month of
-its `received_at` and as registered within a day when `received_at - recorded_at` is at most a
-day. So a backlog recorded over past months and synced today is today's caseload registered
-late; a village whose operator syncs daily has most of its cases recorded within the day.
+Each complaint is recorded on a day of the `months` before the anchor and synced when its
+village's operator syncs: a prompt village the same day, a struggling one only every week or
+few, so its backlog arrives late (intake's `received_at` is the sync, `recorded_at` the
+operator's; monitoring counts a complaint in the month of its `received_at` and as registered
+within a day when the two are at most a day apart). A complaint whose sync would fall after the
+anchor is still on its device: not in the plan. An agency acts on a referral after delays
+counted from when the referral reached it (its `dispatched_at`), of its desk's pace: some
+finish in hours, slow desks pass their SLA and referral's own job escalates them.
 """
 
 from __future__ import annotations
@@ -27,14 +30,22 @@ from slrt_shared import reference
 Kind = Literal["busy", "steady", "quiet", "struggling", "dormant"]
 ActionName = Literal["acknowledge", "progress", "reject", "resolve"]
 
-# Share of villages of each kind, and the complaints each has (before `scale`).
+# Share of villages of each kind, and the complaints each has a month (before `scale`).
 KINDS: tuple[tuple[Kind, float, tuple[int, int]], ...] = (
-    ("busy", 0.15, (18, 32)),
-    ("steady", 0.50, (8, 15)),
-    ("quiet", 0.17, (5, 7)),
-    ("struggling", 0.12, (10, 16)),
-    ("dormant", 0.06, (0, 3)),
+    ("busy", 0.15, (8, 14)),
+    ("steady", 0.50, (5, 8)),
+    ("quiet", 0.17, (3, 5)),
+    ("struggling", 0.12, (5, 8)),
+    ("dormant", 0.06, (0, 1)),
 )
+# Days between the syncs of a village's backlog (what its operator does not sync the same day).
+SYNC_EVERY: dict[Kind, tuple[int, int]] = {
+    "busy": (2, 4),
+    "steady": (3, 7),
+    "quiet": (5, 10),
+    "struggling": (10, 24),
+    "dormant": (14, 30),
+}
 # Share of a village's complaints its operator records and syncs within the same day.
 PROMPT_SHARE: dict[Kind, tuple[float, float]] = {
     "busy": (0.55, 0.95),
@@ -102,26 +113,33 @@ class Habit:
     reject: float
     progress: float  # of the rest: worked on but not finished (else acknowledged or untouched)
     reasons: tuple[str, ...]
+    pace_days: float = 3.0  # the usual days from a referral's arrival to the desk's first act
 
 
-# The agencies' habits: some prompt, some slow, some quick to reject.
+# The agencies' habits: some prompt, some slow, some quick to reject. A pace beyond the SLA of
+# the services the desk serves (services.csv: 1 to 30 working days) makes it late, escalated.
 HABITS: dict[str, Habit] = {
-    "DINSOS": Habit(0.55, 0.10, 0.5, ("sudah_ditangani", "tidak_memenuhi_syarat")),
-    "DINKES": Habit(0.70, 0.05, 0.6, ("bukan_kewenangan",)),
-    "DISDUKCAPIL": Habit(0.80, 0.05, 0.5, ("data_tidak_lengkap",)),
-    "BPJSKES": Habit(0.45, 0.30, 0.4, ("data_tidak_lengkap", "tidak_memenuhi_syarat")),
-    "PKH": Habit(0.35, 0.25, 0.4, ("tidak_memenuhi_syarat", "sudah_ditangani")),
-    "DISPERKIM": Habit(0.15, 0.10, 0.7, ("tidak_memenuhi_syarat", "di_luar_wilayah")),
-    "DISDIK": Habit(0.50, 0.15, 0.5, ("bukan_kewenangan", "tidak_memenuhi_syarat")),
-    "KEMENAG": Habit(0.60, 0.05, 0.5, ("bukan_kewenangan",)),
-    "DP3A": Habit(0.65, 0.05, 0.6, ("bukan_kewenangan",)),
-    "BPJSTK": Habit(0.40, 0.20, 0.4, ("data_tidak_lengkap",)),
-    "DISNAKERTRANS": Habit(0.30, 0.10, 0.6, ("tidak_memenuhi_syarat",)),
-    "DISKOPUKM": Habit(0.30, 0.10, 0.6, ("tidak_memenuhi_syarat",)),
-    "BPBD": Habit(0.70, 0.05, 0.5, ("di_luar_wilayah",)),
-    "SLRT": Habit(0.60, 0.0, 0.5, ()),
+    "DINSOS": Habit(0.55, 0.10, 0.5, ("sudah_ditangani", "tidak_memenuhi_syarat"), 2.5),
+    "DINKES": Habit(0.70, 0.05, 0.6, ("bukan_kewenangan",), 1),
+    "DISDUKCAPIL": Habit(0.80, 0.05, 0.5, ("data_tidak_lengkap",), 1.5),
+    "BPJSKES": Habit(0.45, 0.30, 0.4, ("data_tidak_lengkap", "tidak_memenuhi_syarat"), 6),
+    "PKH": Habit(0.35, 0.25, 0.4, ("tidak_memenuhi_syarat", "sudah_ditangani"), 10),
+    "DISPERKIM": Habit(0.15, 0.10, 0.7, ("tidak_memenuhi_syarat", "di_luar_wilayah"), 25),
+    "DISDIK": Habit(0.50, 0.15, 0.5, ("bukan_kewenangan", "tidak_memenuhi_syarat"), 5),
+    "KEMENAG": Habit(0.60, 0.05, 0.5, ("bukan_kewenangan",), 4),
+    "DP3A": Habit(0.65, 0.05, 0.6, ("bukan_kewenangan",), 0.5),
+    "BPJSTK": Habit(0.40, 0.20, 0.4, ("data_tidak_lengkap",), 6),
+    "DISNAKERTRANS": Habit(0.30, 0.10, 0.6, ("tidak_memenuhi_syarat",), 20),
+    "DISKOPUKM": Habit(0.30, 0.10, 0.6, ("tidak_memenuhi_syarat",), 20),
+    "BPBD": Habit(0.70, 0.05, 0.5, ("di_luar_wilayah",), 0.3),
+    "SLRT": Habit(0.60, 0.0, 0.5, (), 2),
 }
 DEFAULT_HABIT = Habit(0.5, 0.1, 0.5, ("lainnya",))
+# Share of the referrals a desk works on without finishing in its pace that it finishes weeks
+# later (the others stay open).
+LATE_FINISH = 0.6
+# Complaints a batch carries at most (intake's limit is higher).
+BATCH_SIZE = 50
 # A need is passed on at most this many times: the later agencies keep what they get.
 MAX_REJECTIONS = 2
 
@@ -145,6 +163,7 @@ class PlannedComplaint:
     needs: tuple[str, ...]
     recorded_at: datetime
     resident: Resident
+    synced_at: datetime  # when its village's operator sends it (intake's `received_at`)
 
     def body(self) -> dict[str, object]:
         """The item of `POST /v1/complaints/batch`."""
@@ -173,11 +192,22 @@ class Village:
 
 
 @dataclass(frozen=True)
+class Batch:
+    """What a village's operator syncs at once: one `POST /v1/complaints/batch`."""
+
+    village_code: str
+    synced_at: datetime
+    complaints: tuple[PlannedComplaint, ...]
+
+
+@dataclass(frozen=True)
 class Step:
-    """One agency action: the endpoint's last path segment and the JSON body."""
+    """One agency action: the endpoint's last path segment, the JSON body, and when it is done
+    (`after` the referral reached the agency)."""
 
     action: ActionName
     body: dict[str, str] = field(default_factory=dict)
+    after: timedelta = timedelta(0)
 
 
 # The status each action leaves a referral in, to skip what an earlier run already did.
@@ -233,33 +263,43 @@ def _needs(rng: random.Random) -> tuple[str, ...]:
 def plan_village(
     code: str, seed: str, anchor: datetime, months: int, scale: float = 1.0
 ) -> Village:
-    """A village's kind and complaints, recorded over the `months` before `anchor`."""
+    """A village's kind and complaints, recorded over the `months` before `anchor`, each with
+    its sync: the same day for the share its operator syncs promptly, else the village's next
+    sync of its backlog; those a sync after `anchor` would bring are left out."""
     rng = _rng(seed, "village", code)
     kind = _kind(rng)
     low, high = next(counts for k, _, counts in KINDS if k == kind)
-    count = round(rng.randint(low, high) * scale)
+    count = round(sum(rng.randint(low, high) for _ in range(months)) * scale)
     prompt_low, prompt_high = PROMPT_SHARE[kind]
     prompt = rng.uniform(prompt_low, prompt_high)
+    every = timedelta(days=rng.randint(*SYNC_EVERY[kind]))
     window = timedelta(days=30 * months)
+    start = anchor - window
+    # The backlog's syncs: every `every` from a phase of the village's own, at an office hour.
+    first_sync = start + timedelta(days=rng.uniform(0, every.days), hours=rng.uniform(0, 8))
     complaints = []
     for n in range(count):
         item = _rng(seed, "complaint", code, n)
-        # Recorded within the day of the sync, or on a day of the past months (synced late).
-        age = (
-            timedelta(minutes=item.randint(20, 20 * 60))
-            if item.random() < prompt
-            else timedelta(seconds=item.randint(2 * 86400, int(window.total_seconds())))
+        recorded = (start + timedelta(seconds=item.uniform(0, window.total_seconds()))).replace(
+            microsecond=0
         )
+        if item.random() < prompt:
+            synced = recorded + timedelta(minutes=item.randint(20, 10 * 60))
+        else:
+            # Recorded at least a day before the sync that brings it.
+            waited = max(recorded + timedelta(days=1) - first_sync, timedelta(0))
+            synced = first_sync + every * -(-waited // every)
         serial = int(code.split(".")[-1]) * 100 + n
-        complaints.append(
-            PlannedComplaint(
-                client_id=f"demo-{seed}:{code}:{n:04d}",
-                village_code=code,
-                needs=_needs(item),
-                recorded_at=(anchor - age).replace(microsecond=0),
-                resident=_resident(item, code, serial),
-            )
+        planned = PlannedComplaint(
+            client_id=f"demo-{seed}:{code}:{n:04d}",
+            village_code=code,
+            needs=_needs(item),
+            recorded_at=recorded,
+            resident=_resident(item, code, serial),
+            synced_at=synced.replace(microsecond=0),
         )
+        if planned.synced_at <= anchor:
+            complaints.append(planned)
     return Village(code, kind, tuple(sorted(complaints, key=lambda c: c.recorded_at)))
 
 
@@ -268,6 +308,20 @@ def plan_district(
 ) -> list[Village]:
     """Every village's part, in code order."""
     return [plan_village(code, seed, anchor, months, scale) for code in sorted(village_codes)]
+
+
+def batches(villages: Iterable[Village]) -> list[Batch]:
+    """Every sync of the plan, earliest first: a village's complaints synced at one moment,
+    at most `BATCH_SIZE` a request."""
+    found: list[Batch] = []
+    for village in villages:
+        by_time: dict[datetime, list[PlannedComplaint]] = {}
+        for c in village.complaints:
+            by_time.setdefault(c.synced_at, []).append(c)
+        for at, items in by_time.items():
+            for i in range(0, len(items), BATCH_SIZE):
+                found.append(Batch(village.code, at, tuple(items[i : i + BATCH_SIZE])))
+    return sorted(found, key=lambda b: (b.synced_at, b.village_code))
 
 
 def regency_villages(regency: str, limit: int | None = None) -> list[str]:
@@ -312,7 +366,26 @@ def plan_referral(
             steps += [Step("acknowledge"), Step("progress")]
         elif worked < habit.progress + (1 - habit.progress) / 2:
             steps.append(Step("acknowledge"))
-    return tuple(steps)
+    timed = _timed(steps, _rng(seed, "pace", client_id, service_code, attempt), habit, kind)
+    late = _rng(seed, "late", client_id, service_code, attempt)
+    if timed and timed[-1].action in ("acknowledge", "progress") and late.random() < LATE_FINISH:
+        # Worked on and finished weeks later: late, but not left open for months.
+        outcome = late.choices(["resolved", "partially_resolved"], [85, 15])[0]
+        after = timed[-1].after + timedelta(days=late.uniform(14, 45))
+        timed = (*timed, Step("resolve", {"outcome": outcome}, after))
+    return timed
+
+
+def _timed(steps: list[Step], rng: random.Random, habit: Habit, kind: Kind) -> tuple[Step, ...]:
+    """The steps with their times after arrival: the first after about the desk's pace (a
+    struggling village's papers take longer), each next one a while after."""
+    pace = habit.pace_days * (1.5 if kind == "struggling" else 1.0)
+    after = timedelta(hours=1) + timedelta(days=pace * rng.lognormvariate(0, 0.6))
+    timed = []
+    for step in steps:
+        timed.append(Step(step.action, step.body, after))
+        after += timedelta(hours=2) + timedelta(days=pace * 0.6 * rng.lognormvariate(0, 0.6))
+    return tuple(timed)
 
 
 def remaining(steps: Sequence[Step], status: str) -> list[tuple[int, Step]]:
@@ -323,15 +396,20 @@ def remaining(steps: Sequence[Step], status: str) -> list[tuple[int, Step]]:
     return [(n, s) for n, s in enumerate(steps) if _ORDER[REACHES[s.action]] > reached]
 
 
+# The villages (the first by code) a default demo replays: as many as this shared 2-core
+# machine's services keep pace with in the default 8 minutes (the whole regency: 309).
+DEFAULT_VILLAGES = 150
+
+
 @dataclass(frozen=True)
 class Settings:
     """What names a plan: its seed, the moment it counts back from, and its size."""
 
     seed: str = "karawang"
     anchor: datetime | None = None
-    months: int = 5
+    months: int = 3
     scale: float = 1.0
-    villages: int | None = None
+    villages: int | None = DEFAULT_VILLAGES
 
     def as_json(self) -> dict[str, object]:
         """The settings as `.local/demo.json` keeps them."""
@@ -342,6 +420,15 @@ class Settings:
             "scale": self.scale,
             "villages": self.villages,
         }
+
+
+def replay_rate(months: int, minutes: float) -> float:
+    """Virtual seconds per real second for `months` of history to take about `minutes`: the
+    replay clock then catches up with the real one `minutes` after its epoch."""
+    if minutes <= 0:
+        raise ValueError("minutes must be above 0")
+    window = timedelta(days=30 * months).total_seconds()
+    return window / (minutes * 60) + 1
 
 
 def settings_for(given: dict[str, object], kept: dict[str, object], now: datetime) -> Settings:

@@ -1,28 +1,39 @@
-"""The lived-in demo sent through the services' public APIs, as the Puskesos and agencies would.
+"""The lived-in demo sent through the services' public APIs at its virtual times.
 
+The services run on a replay clock (`slrt_shared.clock`): months of virtual time in minutes.
 Each village's operator sends its complaints as offline batches (`POST /v1/complaints/batch`
-with its own token); then each agency, with its own key, pages its referrals at the gateway and
-acts on those of the demo's complaints as `demo.plan_referral` says, under Idempotency-Keys of
-the referral and step, skipping what the referral's status shows done; a rejection sends the
-need on to the next agency, whose new referral the next round finds. Nothing is written to a
-table: a second run finds every complaint `existing` and every step done, and adds nothing.
+with its own token) once the virtual clock reaches the batch's sync; each agency, with its own
+key, follows its inbox at the gateway (paging on from its `resume_cursor`) and acts on the
+demo's referrals as `demo.plan_referral` says, each step when the virtual clock reaches the
+step's delay after the referral's own `dispatched_at` (never the plan's assumption: a second
+of a service's lag is hours of virtual time). A rejection sends the need on to the next
+agency, whose new referral the feed brings. Steps whose time lies beyond the moment the clock
+catches up with real time are left: those referrals are still open today. Each action carries
+an Idempotency-Key of its referral and step, and what a referral's status shows done is
+skipped. Nothing is written to a table.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from slrt_devstack import demo
+from slrt_shared.clock import Replay
 
-BATCH_SIZE = 50
 CONCURRENCY = 8
+RETRIES = 4
+# Idle connections dropped before the services' own keep-alive (uvicorn's 5 s) closes them.
+LIMITS = httpx.Limits(keepalive_expiry=2.0)
+POLL_SECONDS = 0.5
 
 
 class DemoError(Exception):
@@ -35,27 +46,38 @@ class Report:
 
     villages: int = 0
     complaints: Counter[str] = field(default_factory=Counter)  # created / existing / rejected
+    batches: int = 0
     referrals: int = 0
     actions: Counter[str] = field(default_factory=Counter)  # per action made now
     done_before: int = 0  # steps an earlier run had made
+    left_open: int = 0  # steps whose time is after the replay caught up
+    refused: Counter[str] = field(default_factory=Counter)  # 409s: the referral moved on
     rejections: Counter[str] = field(default_factory=Counter)  # per agency, made now
+    escalated: int = 0  # referrals the gateway shows escalated
+    late_batches: float = 0.0  # the longest a batch waited after its sync time (virtual s)
     seconds: float = 0.0
     ranking: dict[str, Any] = field(default_factory=dict)
+    months: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """The report, a line per figure."""
         made = sum(self.actions.values())
         return [
             f"villages   {self.villages}",
+            f"lag        batches sent up to {self.late_batches / 3600:.1f} virtual hours after"
+            " their sync",
             "complaints "
             + ", ".join(f"{k} {v}" for k, v in sorted(self.complaints.items()))
-            + f" ({sum(self.complaints.values())} planned)",
-            f"referrals  {self.referrals} of the demo's complaints at the gateway",
+            + f" ({sum(self.complaints.values())} planned, in {self.batches} syncs)",
+            f"referrals  {self.referrals} of the demo's complaints at the gateway,"
+            f" {self.escalated} escalated",
             f"actions    {made} made now ("
             + ", ".join(f"{k} {v}" for k, v in sorted(self.actions.items()))
-            + f"), {self.done_before} done before",
+            + f"), {self.done_before} done before, {self.left_open} still to come"
+            + (f", {sum(self.refused.values())} refused" if self.refused else ""),
             "rejected   "
             + (", ".join(f"{k} {v}" for k, v in sorted(self.rejections.items())) or "-"),
+            *(f"month      {k}: {v}" for k, v in self.months.items()),
             *(f"ranking    {k}: {v}" for k, v in self.ranking.items()),
             f"took       {self.seconds:.0f} s",
         ]
@@ -71,149 +93,250 @@ class Targets:
     creds: dict[str, Any]
 
 
-async def send_complaints(
-    client: httpx.AsyncClient, targets: Targets, villages: list[demo.Village], report: Report
-) -> dict[str, demo.PlannedComplaint]:
-    """Send each village's complaints in batches; the demo's complaints by complaint id."""
-    known: dict[str, demo.PlannedComplaint] = {}
-    gate = asyncio.Semaphore(CONCURRENCY)
+async def newest_complaint(
+    client: httpx.AsyncClient, targets: Targets, regency: str
+) -> datetime | None:
+    """When intake received the regency's newest complaint (None: it has none)."""
+    answer = await _call(
+        client,
+        "GET",
+        f"{targets.intake_url}/v1/complaints",
+        params={"limit": 1},
+        headers={"Authorization": f"Bearer {targets.creds['district'][regency]}"},
+    )
+    if answer.status_code != 200:
+        raise DemoError(f"intake's complaints: {answer.status_code} {answer.text}")
+    items = answer.json()["items"]
+    return datetime.fromisoformat(items[0]["received_at"]) if items else None
 
-    async def one_batch(items: list[demo.PlannedComplaint]) -> None:
-        token = targets.creds["operators"][items[0].village_code]
-        async with gate:
-            answer = await client.post(
-                f"{targets.intake_url}/v1/complaints/batch",
-                json={"complaints": [c.body() for c in items]},
+
+async def _call(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """One request, sent again when the connection broke (a kept-alive connection the server
+    had just closed): every request of the demo may be repeated (a batch by its client ids,
+    an action by its Idempotency-Key, reads)."""
+    for attempt in range(RETRIES):
+        try:
+            return await client.request(method, url, **kwargs)
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError):
+            if attempt == RETRIES - 1:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class _Feed:
+    """An agency's inbox, followed from where the last read ended."""
+
+    agency: str
+    cursor: str | None = None
+
+
+@dataclass(order=True)
+class _Due:
+    """A step to do at its virtual time."""
+
+    at: datetime
+    key: str
+    agency: str = field(compare=False)
+    referral_id: str = field(compare=False)
+    step: demo.Step = field(compare=False)
+
+
+class _Replayer:
+    """The replay's state: syncs still to send, referrals met, steps waiting for their time."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        targets: Targets,
+        villages: list[demo.Village],
+        seed: str,
+        clock: Replay,
+        report: Report,
+    ) -> None:
+        self.client, self.targets, self.seed, self.clock, self.report = (
+            client,
+            targets,
+            seed,
+            clock,
+            report,
+        )
+        self.syncs = demo.batches(villages)
+        self.kinds = {v.code: v.kind for v in villages}
+        self.complaints: dict[str, demo.PlannedComplaint] = {}
+        self.feeds = [_Feed(a) for a in targets.creds["agencies"]]
+        self.met: set[str] = set()
+        self.due: list[_Due] = []
+        self.gate = asyncio.Semaphore(CONCURRENCY)
+
+    def virtual_now(self) -> datetime:
+        """The services' time now."""
+        return self.clock.at(datetime.now(UTC))
+
+    async def send_due_batches(self, now: datetime) -> None:
+        """Send every sync whose time has come."""
+        ready = [b for b in self.syncs if b.synced_at <= now]
+        self.syncs = self.syncs[len(ready) :]
+        await asyncio.gather(*(self._send(b, now) for b in ready))
+
+    async def _send(self, batch: demo.Batch, now: datetime) -> None:
+        token = self.targets.creds["operators"][batch.village_code]
+        async with self.gate:
+            answer = await _call(
+                self.client,
+                "POST",
+                f"{self.targets.intake_url}/v1/complaints/batch",
+                json={"complaints": [c.body() for c in batch.complaints]},
                 headers={"Authorization": f"Bearer {token}"},
             )
         if answer.status_code != 200:
-            raise DemoError(f"batch of {items[0].village_code}: {answer.status_code} {answer.text}")
-        planned = {c.client_id: c for c in items}
+            raise DemoError(f"batch of {batch.village_code}: {answer.status_code} {answer.text}")
+        planned = {c.client_id: c for c in batch.complaints}
+        self.report.batches += 1
+        waited = (self.virtual_now() - batch.synced_at).total_seconds()
+        self.report.late_batches = max(self.report.late_batches, waited)
         for result in answer.json()["results"]:
-            report.complaints[result["result"]] += 1
+            self.report.complaints[result["result"]] += 1
             if result["result"] == "rejected":
                 raise DemoError(f"{result['client_id']} refused: {result['errors']}")
-            known[result["complaint_id"]] = planned[result["client_id"]]
+            self.complaints[result["complaint_id"]] = planned[result["client_id"]]
 
-    batches = [
-        list(v.complaints[i : i + BATCH_SIZE])
-        for v in villages
-        for i in range(0, len(v.complaints), BATCH_SIZE)
-    ]
-    await asyncio.gather(*(one_batch(b) for b in batches))
-    return known
+    async def read_feeds(self) -> None:
+        """Read what changed in every agency's inbox; plan the steps of each new referral."""
+        await asyncio.gather(*(self._read(f) for f in self.feeds))
 
-
-async def _referrals_of(
-    client: httpx.AsyncClient, targets: Targets, agency: str
-) -> list[dict[str, Any]]:
-    """Every referral the agency's inbox lists, oldest first."""
-    headers = {"Authorization": f"Bearer {targets.creds['agencies'][agency]}"}
-    items: list[dict[str, Any]] = []
-    cursor: str | None = None
-    while True:
-        params: dict[str, str | int] = {"limit": 200}
-        if cursor:
-            params["cursor"] = cursor
-        answer = await client.get(
-            f"{targets.gateway_url}/v1/referrals", params=params, headers=headers
+    async def count_escalated(self) -> int:
+        """How many of the demo's referrals the agencies' inboxes show escalated."""
+        found = await asyncio.gather(
+            *(self._read(_Feed(a), {"escalated": "true"}) for a in self.targets.creds["agencies"])
         )
-        if answer.status_code != 200:
-            raise DemoError(f"{agency}'s referrals: {answer.status_code} {answer.text}")
-        page = answer.json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return items
+        return sum(found)
 
+    async def _read(self, feed: _Feed, filters: dict[str, str] | None = None) -> int:
+        """Read the feed on from its cursor (new referrals: an update does not move one);
+        the demo's referrals read."""
+        headers = {"Authorization": f"Bearer {self.targets.creds['agencies'][feed.agency]}"}
+        read = 0
+        while True:
+            params: dict[str, str | int] = {"limit": 200, **(filters or {})}
+            if feed.cursor:
+                params["cursor"] = feed.cursor
+            async with self.gate:
+                answer = await _call(
+                    self.client,
+                    "GET",
+                    f"{self.targets.gateway_url}/v1/referrals",
+                    params=params,
+                    headers=headers,
+                )
+            if answer.status_code != 200:
+                raise DemoError(f"{feed.agency}'s referrals: {answer.status_code} {answer.text}")
+            page = answer.json()
+            for referral in page["items"]:
+                read += self._met(feed.agency, referral)
+            feed.cursor = page["next_cursor"] or page["resume_cursor"]
+            if not page["next_cursor"]:
+                return read
 
-async def act(
-    client: httpx.AsyncClient,
-    targets: Targets,
-    seed: str,
-    complaints: dict[str, demo.PlannedComplaint],
-    kinds: dict[str, demo.Kind],
-    report: Report,
-    settle_seconds: float = 3.0,
-    give_up_after: float = 900.0,
-    say: Callable[[str], None] = lambda _: None,
-) -> None:
-    """Let every agency work the demo's referrals, round after round until none is left to do.
-
-    Done when every need has its referrals, every rejection's successor has arrived, and a
-    round a few seconds after the last one finds nothing new.
-    """
-    gate = asyncio.Semaphore(CONCURRENCY)
-    wanted = {(cid, need) for cid, c in complaints.items() for need in c.needs}
-    handled: set[str] = set()
-    deadline = time.monotonic() + give_up_after
-    quiet_since: float | None = None
-
-    async def work(agency: str, referral: dict[str, Any]) -> None:
-        planned = complaints[referral["complaint_id"]]
+    def _met(self, agency: str, referral: dict[str, Any]) -> bool:
+        """Plan the steps of a referral met for the first time; whether it is the demo's."""
+        planned = self.complaints.get(referral["complaint_id"])
+        if planned is None:
+            return False  # not the demo's (every batch's answer is in before a read)
+        rid = referral["referral_id"]
+        if rid in self.met:
+            return True
+        self.met.add(rid)
         steps = demo.plan_referral(
-            seed,
+            self.seed,
             planned.client_id,
             referral["service_code"],
             referral["attempt"],
             agency,
-            kinds[planned.village_code],
+            self.kinds[planned.village_code],
         )
         todo = demo.remaining(steps, referral["status"])
-        report.done_before += len(steps) - len(todo)
-        headers = {"Authorization": f"Bearer {targets.creds['agencies'][agency]}"}
+        self.report.done_before += len(steps) - len(todo)
+        arrived = datetime.fromisoformat(referral["dispatched_at"])
         for number, step in todo:
-            key = f"demo-{seed}:{referral['referral_id']}:{number}"
-            async with gate:
-                answer = await client.post(
-                    f"{targets.gateway_url}/v1/referrals/{referral['referral_id']}/{step.action}",
-                    json=step.body,
-                    headers={**headers, "Idempotency-Key": key},
+            key = f"demo-{self.seed}:{rid}:{number}"
+            heapq.heappush(self.due, _Due(arrived + step.after, key, agency, rid, step))
+        return True
+
+    async def act_due(self, now: datetime) -> None:
+        """Do every step whose time has come, a referral's steps in their order."""
+        ready: dict[str, list[_Due]] = {}
+        while self.due and self.due[0].at <= now:
+            item = heapq.heappop(self.due)
+            ready.setdefault(item.referral_id, []).append(item)
+        await asyncio.gather(*(self._act(items) for items in ready.values()))
+
+    async def _act(self, items: list[_Due]) -> None:
+        for item in items:
+            headers = {
+                "Authorization": f"Bearer {self.targets.creds['agencies'][item.agency]}",
+                "Idempotency-Key": item.key,
+            }
+            async with self.gate:
+                answer = await _call(
+                    self.client,
+                    "POST",
+                    f"{self.targets.gateway_url}/v1/referrals/{item.referral_id}/"
+                    f"{item.step.action}",
+                    json=item.step.body,
+                    headers=headers,
                 )
+            if answer.status_code == 409:
+                # The referral moved on meanwhile (withdrawn, closed): its later steps go too.
+                self.report.refused[answer.json().get("code", "conflict")] += 1
+                return
             if answer.status_code != 200:
                 raise DemoError(
-                    f"{agency} {step.action} {referral['referral_id']}: "
+                    f"{item.agency} {item.step.action} {item.referral_id}: "
                     f"{answer.status_code} {answer.text}"
                 )
-            report.actions[step.action] += 1
-            if step.action == "reject":
-                report.rejections[agency] += 1
+            self.report.actions[item.step.action] += 1
+            if item.step.action == "reject":
+                self.report.rejections[item.agency] += 1
 
-    while True:
-        listed = await asyncio.gather(
-            *(_referrals_of(client, targets, a) for a in targets.creds["agencies"])
-        )
-        fresh: list[tuple[str, dict[str, Any]]] = []
-        seen: set[tuple[str, str]] = set()
-        successors: set[tuple[str, str, int]] = set()
-        rejected: set[tuple[str, str, int]] = set()
-        for agency, items in zip(targets.creds["agencies"], listed, strict=True):
-            for r in items:
-                if r["complaint_id"] not in complaints:
-                    continue
-                need = (r["complaint_id"], r["service_code"])
-                seen.add(need)
-                successors.add((*need, r["attempt"]))
-                if r["status"] == "rejected":
-                    rejected.add((*need, r["attempt"] + 1))
-                if r["referral_id"] not in handled:
-                    handled.add(r["referral_id"])
-                    fresh.append((agency, r))
-        await asyncio.gather(*(work(agency, r) for agency, r in fresh))
-        complete = wanted <= seen and rejected <= successors
-        missing = len(wanted - seen) + len(rejected - successors)
-        say(f"agencies  {len(handled)} referrals seen, {len(fresh)} new, {missing} awaited")
-        now = time.monotonic()
-        if fresh or not complete:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = now
-        elif now - quiet_since >= settle_seconds:
-            report.referrals = len(handled)
-            return
-        if now > deadline:
-            raise DemoError(f"{missing} referrals not at the gateway after {give_up_after:.0f}s")
-        await asyncio.sleep(1.0)
+
+async def replay(
+    targets: Targets,
+    villages: list[demo.Village],
+    seed: str,
+    clock: Replay,
+    say: Callable[[str], None] = lambda _: None,
+) -> Report:
+    """Send the plan at its virtual times until the replay clock has caught up with real time."""
+    started = time.monotonic()
+    report = Report(villages=len(villages))
+    async with httpx.AsyncClient(timeout=60, limits=LIMITS) as client:
+        run = _Replayer(client, targets, villages, seed, clock, report)
+        last_said = ""
+        while True:
+            real = datetime.now(UTC)
+            now = clock.at(real)
+            await run.send_due_batches(now)
+            await run.read_feeds()
+            await run.act_due(now)
+            day = now.strftime("%Y-%m-%d")
+            if day != last_said:
+                last_said = day
+                say(
+                    f"{day}  {len(run.complaints)} complaints, {len(run.met)} referrals,"
+                    f" {sum(report.actions.values())} actions"
+                )
+            if real >= clock.caught_up_at and not run.syncs:
+                break
+            await asyncio.sleep(POLL_SECONDS)
+        await run.read_feeds()
+        await run.act_due(clock.at(datetime.now(UTC)))
+        report.escalated = await run.count_escalated()
+    report.referrals = len(run.met)
+    report.left_open = len(run.due)
+    report.seconds = time.monotonic() - started
+    return report
 
 
 async def rankings(
@@ -221,12 +344,9 @@ async def rankings(
 ) -> dict[str, Any]:
     """How many villages the public ranking ranks and flags, and the agencies' rejections."""
     params = {"regency": regency, **({"period": period} if period else {})}
-    villages = await client.get(
-        f"{targets.monitoring_url}/v1/rankings", params={**params, "level": "village"}
-    )
-    agencies = await client.get(
-        f"{targets.monitoring_url}/v1/rankings", params={**params, "level": "agency"}
-    )
+    url = f"{targets.monitoring_url}/v1/rankings"
+    villages = await _call(client, "GET", url, params={**params, "level": "village"})
+    agencies = await _call(client, "GET", url, params={**params, "level": "agency"})
     if villages.status_code != 200 or agencies.status_code != 200:
         raise DemoError(f"rankings: {villages.status_code} {agencies.status_code}")
     rows, agency_rows = villages.json()["rows"], agencies.json()["rows"]
@@ -235,46 +355,123 @@ async def rankings(
         "complaints": sum(r["received"] for r in rows),
         "closed": sum(r["closed"] for r in rows),
         "ranked": sum(1 for r in rows if r.get("status") == "ranked"),
+        "scores": len({round(r["score"]) for r in rows if r.get("status") == "ranked"}),
         "flagged": sum(1 for r in rows if r.get("flagged")),
         "escalations": sum(r["escalations"] for r in rows),
         "agencies_rejecting": sum(1 for r in agency_rows if r.get("rejections_by_reason")),
     }
 
 
-async def settled_rankings(
+def months_of(start: datetime, end: datetime) -> list[str]:
+    """The calendar months (YYYY-MM, UTC) from `start`'s to `end`'s."""
+    months, year, month = [], start.astimezone(UTC).year, start.astimezone(UTC).month
+    last = end.astimezone(UTC)
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+async def settled_history(
     client: httpx.AsyncClient,
     targets: Targets,
     regency: str,
+    months: list[str],
     at_least: int,
-    give_up_after: float = 180.0,
-) -> dict[str, Any]:
-    """The rankings once monitoring has counted `at_least` complaints and two reads agree."""
+    give_up_after: float = 300.0,
+) -> dict[str, dict[str, Any]]:
+    """Each month's ranking once monitoring has counted `at_least` complaints over the months
+    and two reads agree."""
     deadline = time.monotonic() + give_up_after
-    last: dict[str, Any] = {}
+    last: dict[str, dict[str, Any]] = {}
     while time.monotonic() < deadline:
-        now = await rankings(client, targets, regency)
-        if now == last and now["complaints"] >= at_least:
+        now = {m: await rankings(client, targets, regency, m) for m in months}
+        if now == last and sum(r["complaints"] for r in now.values()) >= at_least:
             return now
         last = now
         await asyncio.sleep(2.0)
     raise DemoError(f"monitoring had not settled after {give_up_after:.0f}s: {last}")
 
 
-async def run(
+# What the services run with during a replay besides its clock: referral's escalation job and
+# monitoring's ranking cycle each second (at the demo's rate a real minute is weeks).
+REPLAY_TUNING = {
+    "REFERRAL_ESCALATION_INTERVAL_SECONDS": "1",
+    "MONITORING_RANKING_INTERVAL_SECONDS": "1",
+}
+# Seconds between choosing the replay's epoch and its start: the services restart meanwhile.
+RESTART_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `history` did: the report, or why it added nothing."""
+
+    report: Report | None
+    said: str
+
+
+async def history(
     targets: Targets,
+    settings: demo.Settings,
     villages: list[demo.Village],
-    seed: str,
     regency: str,
+    kept: dict[str, Any],
+    keep: Callable[[dict[str, Any]], None],
+    restart: Callable[[dict[str, str]], None],
+    minutes: float,
     say: Callable[[str], None] = lambda _: None,
-) -> Report:
-    """Send the plan; report what was made (and each round's progress to `say`)."""
+) -> Outcome:
+    """Give the district its history on a replay clock, once.
+
+    `kept` is what an earlier run kept (`.local/demo.json`), `keep` saves it again; `restart`
+    restarts every service with extra environment (empty: as normally). A district whose
+    replay is done gets nothing more; one with complaints newer than the replay's start is
+    refused, since the replay would stamp older times after them.
+    """
+    if kept.get("replayed"):
+        return Outcome(
+            None,
+            f"the district's history was replayed already ({kept['replayed']}); nothing added",
+        )
+    assert settings.anchor is not None
+    start = settings.anchor - timedelta(days=30 * settings.months)
+    async with httpx.AsyncClient(timeout=60, limits=LIMITS) as client:
+        newest = await newest_complaint(client, targets, regency)
+    if newest is not None and newest > start:
+        raise DemoError(
+            f"the district holds complaints received up to {newest.isoformat()}, after the"
+            f" replay's start {start.isoformat()}: a replay would stamp older times after"
+            " them. Start from a fresh district: `make clean && make up && make demo`"
+        )
+    epoch = (datetime.now(UTC) + timedelta(seconds=RESTART_SECONDS)).replace(microsecond=0)
+    clock = Replay(start, epoch, demo.replay_rate(settings.months, minutes))
+    keep({**settings.as_json(), "replay": clock.environment()})
+    say(
+        f"replay    {start:%Y-%m-%d} to now at {clock.rate:.0f}x, from {epoch:%H:%M:%S} UTC"
+        f" until about {clock.caught_up_at:%H:%M:%S} UTC"
+    )
+    try:
+        await asyncio.to_thread(restart, {**clock.environment(), **REPLAY_TUNING})
+        await asyncio.sleep(max((epoch - datetime.now(UTC)).total_seconds(), 0))
+        report = await replay(targets, villages, settings.seed, clock, say)
+    finally:
+        # The services go back to the real clock (which the replay has caught up with), also
+        # when the replay failed, so the stack is left as `make up` leaves it.
+        await asyncio.to_thread(restart, {})
     started = time.monotonic()
-    report = Report(villages=len(villages))
-    kinds = {v.code: v.kind for v in villages}
-    async with httpx.AsyncClient(timeout=60) as client:
-        complaints = await send_complaints(client, targets, villages, report)
-        say(f"intake    {len(complaints)} complaints sent")
-        await act(client, targets, seed, complaints, kinds, report, say=say)
-        report.ranking = await settled_rankings(client, targets, regency, len(complaints))
-    report.seconds = time.monotonic() - started
-    return report
+    async with httpx.AsyncClient(timeout=60, limits=LIMITS) as client:
+        months = months_of(start, datetime.now(UTC))
+        report.months = await settled_history(
+            client, targets, regency, months, sum(report.complaints.values())
+        )
+        report.ranking = await rankings(client, targets, regency, "rolling-30d")
+    report.seconds += time.monotonic() - started
+    keep(
+        {
+            **settings.as_json(),
+            "replay": clock.environment(),
+            "replayed": f"{start:%Y-%m-%d} to {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        }
+    )
+    return Outcome(report, "replayed")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import builtins
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from slrt_shared import clock
 from slrt_shared.contracts.events import BY_EVENT_TYPE, EventData
 
 CONTENT_TYPE = "application/cloudevents+json"
@@ -102,7 +103,7 @@ def new_event(
         id=event_id or uuid4(),
         source=source,
         type=data.event_type,
-        time=time or datetime.now(UTC),
+        time=time or clock.now(),  # the domain's time: a demo's replay shifts it
         subject=str(subject),
         data=data.model_dump(mode="json"),  # JSON-ready values, encoded once by to_bytes
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +28,7 @@ from gateway.service_layer.unit_of_work import (
     ResidentKept,
     SavedAnswer,
 )
+from slrt_shared import clock
 from slrt_shared.contracts.referral_states import OPEN
 from slrt_shared.idempotency import IdempotencyKey
 from slrt_shared.unit_of_work import PgUnitOfWork
@@ -277,7 +278,7 @@ class GatewayUnitOfWork(
             f.service_code,
             f.village_code,
             f.due_before,
-            (f.now or datetime.now(UTC)) if f.overdue else None,
+            (f.now or clock.now()) if f.overdue else None,
             f.escalated,
             sorted(OPEN),
             f.without_withdrawn,

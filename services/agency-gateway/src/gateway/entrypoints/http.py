@@ -5,7 +5,7 @@
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -38,6 +38,7 @@ from gateway.service_layer.actions import (
     ReferralNotFoundError,
     act,
 )
+from slrt_shared import clock
 from slrt_shared.contracts.referral_states import Status
 from slrt_shared.http import ApiError
 from slrt_shared.idempotency import IdempotencyKeyReusedError
@@ -124,7 +125,7 @@ def router(uow: UnitOfWorkFactory, keys: AgencyKeys) -> APIRouter:
             due_before,
             overdue,
             escalated,
-            datetime.now(UTC),
+            clock.now(),
             without_withdrawn,
         )
         query = views.ListReferrals(

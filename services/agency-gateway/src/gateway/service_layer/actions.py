@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
 from gateway.domain.referrals import ActionRefusedError, AgencyAction, intend, refusal
 from gateway.service_layer.agency_copy import SOURCE, announce_copies
 from gateway.service_layer.unit_of_work import GatewayUnit, SavedAnswer
-from slrt_shared import idempotency
+from slrt_shared import clock, idempotency
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import (
     CaseResolved,
@@ -101,7 +101,7 @@ async def act(command: ActOnReferral, uow: GatewayUnit) -> ActionResult:
     digest = fingerprint(referral_id, request)
     # An agency's keys are its own: the scope of a key is the agency that sent it.
     key = key_of(agency_code, command.idempotency_key, digest)
-    at = command.now or datetime.now(UTC)
+    at = command.now or clock.now()
     try:
         change = intend(request)
     except ActionRefusedError:

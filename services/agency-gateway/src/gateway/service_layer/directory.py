@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from gateway.domain.directory import Agency, RuleInForce, hsds_directory
 from gateway.service_layer.agency_copy import SOURCE
 from gateway.service_layer.inbound import Announced
 from gateway.service_layer.unit_of_work import AgencyRegistry, GatewayUnit
+from slrt_shared import clock
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import AgencyRegistered, RoutingRuleChanged
 
@@ -29,7 +30,7 @@ class ReadDirectory:
 
 async def register_agencies(command: RegisterAgencies, uow: AgencyRegistry) -> None:
     """Save each agency and announce it, so referral and monitoring learn of it."""
-    at = command.at or datetime.now(UTC)
+    at = command.at or clock.now()
     for agency in command.agencies:
         await uow.save_agency(agency)
         data = AgencyRegistered(

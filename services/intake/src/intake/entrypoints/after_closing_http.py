@@ -6,7 +6,6 @@ Both paths take the resident's code in the body, or the village operator's beare
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -27,6 +26,7 @@ from intake.service_layer.after_closing import (
     WrongCodeError,
 )
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
+from slrt_shared import clock
 
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {
@@ -82,7 +82,7 @@ def router(
             reason_code=body.reason,
             scope=body.scope,
             note=body.note,
-            now=datetime.now(UTC),
+            now=clock.now(),
             days_without_calendar=days_without_calendar,
         )
         try:
@@ -121,7 +121,7 @@ def router(
             solved=body.solved,
             rating=body.rating,
             comment=body.comment,
-            now=datetime.now(UTC),
+            now=clock.now(),
         )
         try:
             done = await after_closing.rate_complaint(command, uow())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Depends
@@ -13,6 +12,7 @@ from intake.entrypoints import auth, errors
 from intake.entrypoints.schemas import CompletionIn, CompletionOut
 from intake.service_layer.completion import CompleteNeed, CompletionRefusedError, complete_need
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
+from slrt_shared import clock
 
 STATUS = {
     "need_detail_required": 422,
@@ -43,7 +43,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         complaint_id: UUID, body: CompletionIn, caller: Caller = signed_in_caller
     ) -> CompletionOut:
         command = CompleteNeed(
-            caller, complaint_id, body.service_code, body.need_detail, datetime.now(UTC)
+            caller, complaint_id, body.service_code, body.need_detail, clock.now()
         )
         try:
             done = await complete_need(command, uow())

@@ -3,8 +3,6 @@ district staff (the regency) list them with their stage and decision."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Depends, Request, Response
 
 from intake.domain import listing
@@ -22,6 +20,7 @@ from intake.entrypoints.schemas import (
 )
 from intake.service_layer import data_proposals
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
+from slrt_shared import clock
 from slrt_shared.http import request_language
 
 DESCRIPTION = (
@@ -71,9 +70,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
             head_name=body.head_name,
             detail=body.detail,
         )
-        command = data_proposals.ProposeDataChange(
-            caller, proposal, idempotency_key, datetime.now(UTC)
-        )
+        command = data_proposals.ProposeDataChange(caller, proposal, idempotency_key, clock.now())
         done = await answered(data_proposals.propose(command, uow()))
         if not done.created:
             response.status_code = 200

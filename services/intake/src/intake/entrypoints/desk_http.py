@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from intake.entrypoints.schemas import ComplaintIn, to_domain
 from intake.service_layer.desk import CheckComplaint, check_complaint, reference
 from intake.service_layer.registration import WrongVillageError
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
+from slrt_shared import clock
 from slrt_shared.contracts import reasons
 from slrt_shared.http import request_language
 
@@ -160,7 +160,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         language = request_language(request)
         try:
             checked = await check_complaint(
-                CheckComplaint(caller, to_domain(body), datetime.now(UTC)), uow()
+                CheckComplaint(caller, to_domain(body), clock.now()), uow()
             )
         except WrongVillageError as exc:
             raise errors.WRONG_VILLAGE from exc

@@ -7,7 +7,6 @@ is settled first by the dependencies of `auth`.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -59,6 +58,7 @@ from intake.service_layer.registration import (
     register,
 )
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
+from slrt_shared import clock
 from slrt_shared.http import error_body, request_language
 from slrt_shared.idempotency import IdempotencyKeyReusedError
 
@@ -112,7 +112,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, code_key: bytes = b"") -> A
         idempotency_key: str = given_key,
     ) -> ComplaintAccepted:
         command = RegisterComplaint(
-            caller, to_domain(body), idempotency_key, datetime.now(UTC), code_key=code_key
+            caller, to_domain(body), idempotency_key, clock.now(), code_key=code_key
         )
         done = await registered(command, uow, request_language(request))
         if not done.created:
@@ -187,7 +187,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, code_key: bytes = b"") -> A
         parsed = listing.parse(request.query_params.multi_items())
         if parsed.filter is None:
             raise errors.invalid_query(parsed.problems, request_language(request))
-        page = await listed(ListComplaints(caller, parsed.filter, datetime.now(UTC)), uow())
+        page = await listed(ListComplaints(caller, parsed.filter, clock.now()), uow())
         return ComplaintListOut(
             items=[_listed_out(item) for item in page.items], next_cursor=page.next_cursor
         )

@@ -32,7 +32,7 @@ from intake.service_layer import open311 as reads
 from intake.service_layer.open311 import ListedRequest, ListRequests
 from intake.service_layer.registration import RegisterComplaint
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
-from slrt_shared import idempotency
+from slrt_shared import clock, idempotency
 from slrt_shared.http import ApiError
 from slrt_shared.openapi_errors import ErrorAnswer
 
@@ -219,7 +219,7 @@ def router(
                 repr(sorted((k, v) for k, v in form.items() if k != "api_key"))
             )
             command = RegisterComplaint(
-                caller, to_domain(body), digest, datetime.now(UTC), "open311", digest, code_key
+                caller, to_domain(body), digest, clock.now(), "open311", digest, code_key
             )
             done = await registered(command, uow, "en")
             row = done.row
@@ -248,7 +248,7 @@ def _complaint(form: dict[str, str]) -> ComplaintIn:
                 "needs": [form.get("service_code", "")],
                 "description": form.get("description", ""),
                 "channel": "open311",
-                "recorded_at": datetime.now(UTC),
+                "recorded_at": clock.now(),
                 "resident": {
                     "nik": form.get("attribute[NIK]", ""),
                     "name": name,
@@ -351,7 +351,7 @@ def _search(regency: str, params: Any, scope: str | None) -> ListRequests:
     except ValueError as exc:
         raise Open311Error(400, "start_date and end_date must be W3C datetimes.") from exc
     if not ids and start is None:
-        start = datetime.now(UTC) - timedelta(days=90)
+        start = clock.now() - timedelta(days=90)
     return ListRequests(
         regency,
         ids,

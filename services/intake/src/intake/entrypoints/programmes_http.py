@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import UTC, datetime
 from typing import TypeVar
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -29,6 +28,7 @@ from intake.entrypoints.schemas import (
 from intake.service_layer import programmes
 from intake.service_layer.programmes import Admin
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
+from slrt_shared import clock
 from slrt_shared.idempotency import IdempotencyKeyReusedError
 
 T = TypeVar("T")
@@ -179,7 +179,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, household_key: bytes) -> AP
             body.evidence,
         )
         command = programmes.ProposeGraduation(
-            caller, proposal, idempotency_key, datetime.now(UTC), household_key
+            caller, proposal, idempotency_key, clock.now(), household_key
         )
         done = await answered(programmes.propose_graduation(command, uow()))
         if not done.created:

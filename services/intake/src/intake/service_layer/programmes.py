@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from intake.domain.access import Caller
@@ -27,7 +27,7 @@ from intake.domain.programmes import (
 )
 from intake.service_layer.registration import SOURCE, register_complaint
 from intake.service_layer.unit_of_work import UnitOfWork
-from slrt_shared import idempotency
+from slrt_shared import clock, idempotency
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import FacilitatorRegistered, GraduationTargetSet, ProgrammeCase
 
@@ -293,4 +293,4 @@ async def progress(regency_code: str, year: int, today: date, uow: UnitOfWork) -
 
 def today_utc() -> date:
     """Today's date as the decisions are stamped."""
-    return datetime.now(UTC).date()
+    return clock.now().date()

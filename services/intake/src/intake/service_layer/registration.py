@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
@@ -20,6 +20,7 @@ from intake.service_layer.unit_of_work import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from slrt_shared import clock
 from slrt_shared.contracts.envelope import new_event
 from slrt_shared.contracts.events import (
     ComplaintCreated,
@@ -311,7 +312,7 @@ async def _plan(command: SyncBatch, catalogue: Catalogue) -> list[_Planned | Ite
             problem = Problem("wrong_village", "")
             planned.append(ItemResult(item.client_id, "rejected", problems=(problem,)))
             continue
-        now = datetime.now(UTC)
+        now = clock.now()
         planned.append(
             _Planned(
                 item.complaint,

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -50,6 +49,7 @@ from monitoring.service_layer.reports import (
 )
 from monitoring.service_layer.underperformers import Underperformers
 from monitoring.settings import MonitoringSettings
+from slrt_shared import clock
 
 
 def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
@@ -60,7 +60,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         regency = regency or settings.regency_codes[0]
         if regency != NATIONAL and regency not in settings.regency_codes:
             raise errors.UNKNOWN_REGENCY.error()
-        period = period or current_month(datetime.now(UTC))
+        period = period or current_month(clock.now())
         if not PERIOD.match(period):
             raise errors.INVALID_PERIOD.error()
         return regency, period
@@ -75,7 +75,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
                 Ranking(regency, period, level, kecamatan),
                 unit,
                 policy=settings.policy(),
-                now=datetime.now(UTC),
+                now=clock.now(),
             )
 
     async def national(
@@ -90,7 +90,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
                 NationalRanking(settings.regency_codes, period, level, kecamatan, limit, offset),
                 unit,
                 policy=settings.policy(),
-                now=datetime.now(UTC),
+                now=clock.now(),
             )
 
     async def whole_country(level: str, period: str) -> Response:
@@ -104,7 +104,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
                 NationalRanking(settings.regency_codes, period, level, None, None, 0),
                 unit,
                 policy=settings.policy(),
-                now=datetime.now(UTC),
+                now=clock.now(),
             )
         top = {
             "regency": NATIONAL,
@@ -151,7 +151,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         rows = await rows_for(level, regency, period, kecamatan)
         async with uow() as unit:
             summary = await regency_measures(
-                RegencyMeasures(regency, period), unit, now=datetime.now(UTC)
+                RegencyMeasures(regency, period), unit, now=clock.now()
             )
         return {
             "regency": regency,
@@ -202,7 +202,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
                 ReportCard(village_code, period),
                 unit,
                 policy=settings.policy(),
-                now=datetime.now(UTC),
+                now=clock.now(),
             )
             programmes = await programmes_http.village(unit, settings, village_code)
         return {
@@ -262,7 +262,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         measure = publication_http.checked_measure(measure)
         # A kecamatan of another regency (left from before the regency was changed) is dropped.
         kecamatan = kecamatan if kecamatan and within(kecamatan, regency) else None
-        now = datetime.now(UTC)
+        now = clock.now()
         policy = settings.policy()
         async with uow() as unit:
             region = await unit.region(regency)

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from prometheus_client import Histogram
 
@@ -18,6 +17,7 @@ from monitoring.service_layer.publishing import (
     publish_changed,
 )
 from monitoring.settings import MonitoringSettings
+from slrt_shared import clock
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def ranking_job(
                             uow,
                             memory,
                             policy=settings.policy(),
-                            now=datetime.now(UTC),
+                            now=clock.now(),
                         )
                         await uow.commit()
                         took = time.perf_counter() - started
@@ -82,7 +82,7 @@ def agency_ranking_job(
                         PublishRankings(settings.regency_codes),
                         uow,
                         policy=settings.policy(),
-                        now=datetime.now(UTC),
+                        now=clock.now(),
                     )
                     await uow.commit()
                     took = time.perf_counter() - started

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -20,6 +20,7 @@ from monitoring.service_layer import underperformers
 from monitoring.service_layer.reports import Ranking, RegencyMeasures, ranking, regency_measures
 from monitoring.service_layer.underperformers import Underperformers
 from monitoring.settings import MonitoringSettings
+from slrt_shared import clock
 
 PRINTED_KEPT = 8
 
@@ -51,7 +52,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         regency = regency or settings.regency_codes[0]
         if regency not in settings.regency_codes:
             raise errors.UNKNOWN_REGENCY.error()
-        period = period or current_month(datetime.now(UTC))
+        period = period or current_month(clock.now())
         if not PERIOD.match(period):
             raise errors.INVALID_PERIOD.error()
         if month and not is_month(period):
@@ -75,7 +76,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         """SVG paths (in the map's `width` x `height` units) with each village's value."""
         regency, period = resolve(regency, period)
         measure = checked_measure(measure)
-        now = datetime.now(UTC)
+        now = clock.now()
         async with uow() as unit:
             drawing = await unit.regency_map(regency)
             rows = await village_rows(unit, regency, period, now)
@@ -123,7 +124,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
                 Underperformers(regency, period),
                 unit,
                 policy=settings.policy(),
-                now=datetime.now(UTC),
+                now=clock.now(),
             )
         return {"regency": regency, "period": period, **found}
 
@@ -137,7 +138,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         lang = language(lang)
         regency, period = resolve(regency, period)
         measure = checked_measure(measure)
-        now = datetime.now(UTC)
+        now = clock.now()
         async with uow() as unit:
             regencies = await served(unit, settings)
             drawing = await unit.regency_map(regency)
@@ -149,7 +150,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         return HTMLResponse(publication.map_page(lang, name, params, regencies, periods, figure))
 
     async def bulletin_html(lang: str, regency: str, period: str) -> str:
-        now = datetime.now(UTC)
+        now = clock.now()
         policy = settings.policy()
         async with uow() as unit:
             regencies = await served(unit, settings)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from referral.domain.sla import Calendar
 from referral.service_layer.calendar import StoredCalendar
 from referral.service_layer.unit_of_work import UnitOfWork
+from slrt_shared import clock
 
 SOURCE = "/slrt/referral"
 
 
 def utcnow() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(UTC)
+    """The platform's domain time in UTC (`slrt_shared.clock`: a demo's replay may shift it)."""
+    return clock.now()
 
 
 @dataclass(frozen=True)

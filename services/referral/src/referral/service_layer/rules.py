@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from referral.domain import errors
@@ -11,7 +11,7 @@ from referral.domain.errors import Refusal
 from referral.domain.routing import RegisteredAgency, check_kecamatan, check_rule
 from referral.domain.stages import Stage, check_stages
 from referral.service_layer.unit_of_work import UnitOfWork
-from slrt_shared import reference
+from slrt_shared import clock, reference
 from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import AgencyRegistered, RoutingRuleChanged, RoutingStage
 
@@ -113,7 +113,7 @@ async def save_rule(command: SaveRule, uow: UnitOfWork) -> dict[str, Any]:
             command.agencies,
             command.sla_working_days,
             version,
-            command.at or datetime.now(UTC),
+            command.at or clock.now(),
             stages=command.stages,
         )
     )
@@ -129,7 +129,7 @@ async def remove_override(command: RemoveOverride, uow: UnitOfWork) -> None:
     version = await uow.remove_override(command.service_code, command.kecamatan_code, command.by)
     if version is None:
         raise Refusal(errors.NO_OVERRIDE)
-    at = command.at or datetime.now(UTC)
+    at = command.at or clock.now()
     uow.announce(
         rule_changed(
             command.service_code, command.kecamatan_code, [], None, version, at, removed=True
