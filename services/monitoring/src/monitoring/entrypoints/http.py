@@ -279,7 +279,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
             )
             drawing = await unit.regency_map(regency)
             programmes = await programmes_http.district(
-                unit, settings, regency, datetime.now(settings.zone()).year
+                unit, settings, regency, now.astimezone(settings.zone()).year
             )
         periods = [*months_before(current_month(now), 12)[::-1], ROLLING]
         params = {"regency": regency, "period": period, "kecamatan": kecamatan or ""}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -13,6 +12,7 @@ from monitoring.entrypoints import errors
 from monitoring.entrypoints.schemas import ProgrammeProgress, Regency
 from monitoring.service_layer import programmes
 from monitoring.settings import MonitoringSettings
+from slrt_shared import clock
 
 Year = Annotated[int | None, Query(description="The year (default: this year, district time).")]
 
@@ -40,7 +40,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
 
 def checked_year(year: int | None, settings: MonitoringSettings) -> int:
     """The year asked for (this year by default), refused outside the years served."""
-    today = datetime.now(settings.zone()).date()
+    today = clock.now().astimezone(settings.zone()).date()
     year = today.year if year is None else year
     if not rules.year_is_served(year, today):
         raise errors.INVALID_YEAR.error(first=str(rules.FIRST_YEAR), last=str(today.year + 1))
@@ -52,7 +52,7 @@ async def district(
 ) -> dict[str, Any]:
     """A served regency's programme progress of a year, as of today (district time)."""
     zone = settings.zone()
-    today = datetime.now(zone).date()
+    today = clock.now().astimezone(zone).date()
     return await programmes.district_progress(
         programmes.DistrictProgress(regency, year), unit, today=today, zone=zone
     )
@@ -64,5 +64,5 @@ async def village(
     """A village's programme counts of this year (district time)."""
     zone = settings.zone()
     return await programmes.village_progress(
-        programmes.VillageProgress(village_code, datetime.now(zone).year), unit, zone=zone
+        programmes.VillageProgress(village_code, clock.now().astimezone(zone).year), unit, zone=zone
     )
