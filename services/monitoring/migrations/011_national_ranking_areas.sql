@@ -1,0 +1,22 @@
+-- The country-wide ranking kept by area, not by position: each area's row (without its rank)
+-- and the key that orders it (group: 0 ranked, 1 too few cases, 2 not active; then the score,
+-- highest first; the caseload, largest first; the code). A cycle in which a few areas moved
+-- rewrites only theirs; a reader numbers the rows along the index (`domain.ranking.Place`).
+-- Codes compare byte by byte (COLLATE "C"), as the ranking orders them, and a kecamatan's
+-- villages are read by prefix from the key.
+CREATE TABLE national_ranking_areas (
+    period   text NOT NULL,
+    level    text NOT NULL,
+    code     text COLLATE "C" NOT NULL,
+    place    smallint NOT NULL,
+    score    double precision NOT NULL,
+    received int NOT NULL,
+    row      jsonb NOT NULL,
+    PRIMARY KEY (period, level, code)
+);
+CREATE INDEX national_ranking_areas_order
+    ON national_ranking_areas (period, level, place, score DESC, received DESC, code);
+
+-- The rankings by position are no longer written; the pods of the release before read them
+-- until the roll ends, and their heads (`national_rankings`) stay in use. A later release
+-- drops the table.
