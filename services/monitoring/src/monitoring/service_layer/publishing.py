@@ -5,9 +5,14 @@ kept from the village-months incrementally: each cycle recomputes the village-mo
 triggers noted stale (each once, in one statement); the job remembers each area's state between
 cycles and recomputes only the areas whose village-months changed or whose tally the clock
 changed (a referral falling due, a complaint leaving the last 30 days); the others only age
-their backlog. The country is ranked again only when an area's score inputs moved: a backlog
-that only aged changes no rank, so its rows are rewritten in place, at most every
+their backlog. The country's places are computed again only when an area's score inputs
+moved, and then only the areas whose row changed are rewritten: the stored ranking is kept by
+area, in the index's order, and numbered when read, so an area that moves is one row however
+far it moves; the country's summary is kept as its villages change (`domain.country`). A
+backlog that only aged changes no rank, so its rows are rewritten in place, at most every
 `backlog_refresh_seconds` (an idle cycle reads the stale village-months and writes nothing).
+Besides the month and the last 30 days, the month just closed stays stored country-wide and
+follows its late events the same way (its regency rankings are no longer announced).
 The agencies' rankings are recomputed from the facts.
 """
 
