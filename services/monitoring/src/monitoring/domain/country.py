@@ -25,6 +25,10 @@ _DAY_BUCKET = 1 / 1440
 _MOMENT_BUCKET = 60_000_000
 
 
+# Buckets are counted by blocks too, so that a read walks the blocks, then one block's buckets.
+_BLOCK = 64
+
+
 @dataclass
 class OrderedValues:
     """A multiset of numbers that gives its k-th smallest quickly after small changes."""
@@ -32,23 +36,30 @@ class OrderedValues:
     width: float
     buckets: dict[int, list[float]] = field(default_factory=dict)
     unsorted: set[int] = field(default_factory=set)
-    keys: list[int] = field(default_factory=list)  # the buckets' keys in ascending order
+    blocks: dict[int, int] = field(default_factory=dict)  # values per block of buckets
+    keys: list[int] = field(default_factory=list)  # the blocks' keys in ascending order
     size: int = 0
 
     def add(self, values: Iterable[float]) -> None:
         """Add values."""
         # Names bound locally: a country's first tally adds millions of values.
-        buckets, width, unsorted = self.buckets, self.width, self.unsorted
+        buckets, width, unsorted, blocks = self.buckets, self.width, self.unsorted, self.blocks
         added = 0
         for value in values:
             key = int(value // width)
             bucket = buckets.get(key)
             if bucket is None:
                 buckets[key] = [value]
-                self.keys = []  # rebuilt at the next read
             else:
                 bucket.append(value)
             unsorted.add(key)
+            block = key // _BLOCK
+            count = blocks.get(block)
+            if count is None:
+                blocks[block] = 1
+                self.keys = []  # rebuilt at the next read
+            else:
+                blocks[block] = count + 1
             added += 1
         self.size += added
 
@@ -62,6 +73,10 @@ class OrderedValues:
             if not bucket:
                 del self.buckets[key]
                 self.unsorted.discard(key)
+            block = key // _BLOCK
+            self.blocks[block] -= 1
+            if not self.blocks[block]:
+                del self.blocks[block]
                 self.keys = []
 
     def __len__(self) -> int:
@@ -70,16 +85,23 @@ class OrderedValues:
     def kth(self, k: int) -> float:
         """The k-th smallest value (0-based)."""
         if not self.keys:
-            self.keys = sorted(self.buckets)
+            self.keys = sorted(self.blocks)
         seen = 0
-        for key in self.keys:
-            bucket = self.buckets[key]
-            if k < seen + len(bucket):
-                if key in self.unsorted:
-                    bucket.sort()
-                    self.unsorted.discard(key)
-                return bucket[k - seen]
-            seen += len(bucket)
+        for block in self.keys:
+            count = self.blocks[block]
+            if k >= seen + count:
+                seen += count
+                continue
+            for key in range(block * _BLOCK, (block + 1) * _BLOCK):
+                bucket = self.buckets.get(key)
+                if bucket is None:
+                    continue
+                if k < seen + len(bucket):
+                    if key in self.unsorted:
+                        bucket.sort()
+                        self.unsorted.discard(key)
+                    return bucket[k - seen]
+                seen += len(bucket)
         raise IndexError(k)
 
 

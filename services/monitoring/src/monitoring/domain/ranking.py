@@ -139,15 +139,22 @@ class Place(NamedTuple):
         return (self.group, -(self.score or 0.0), -self.received, code)
 
 
+# An area's shares, the fallback its raw score used (None: it needed none), and that score.
+RawScores = dict[str, tuple[tuple[float | None, ...], tuple[float, ...] | None, float]]
+
+
 def places(
     areas: dict[str, tuple[str, Measures]],
     policy: Policy,
     verdicts: dict[str, VerdictTally] | None = None,
+    raw_scores: RawScores | None = None,
 ) -> dict[str, Place]:
     """Each area's place in a fair ranking: its group, adjusted score and flag, in no order.
 
     `verdicts` (each area's, none for an area without) are weighed when the policy says so.
     The sums run over `areas` in their given order, so the same order gives the same scores.
+    `raw_scores`, kept by the caller between calls with the same policy, spares computing again
+    the raw score of an area whose shares (and, if it needed them, the means) did not change.
     """
     active = [m for _, m in areas.values() if m.received]
     fallback = (
@@ -168,6 +175,19 @@ def places(
             for code, (_, m) in areas.items()
             if m.received
         }
+    elif raw_scores is not None:
+        raw = {}
+        for code, (_, m) in areas.items():
+            if not m.received:
+                continue
+            shares = _shares(m)
+            known = raw_scores.get(code)
+            if known is not None and known[0] == shares and known[1] in (None, fallback):
+                raw[code] = known[2]
+            else:
+                raw[code] = raw_score(m, policy.weights, fallback)
+                used = fallback if None in shares else None
+                raw_scores[code] = (shares, used, raw[code])
     else:
         raw = {
             code: raw_score(m, policy.weights, fallback)

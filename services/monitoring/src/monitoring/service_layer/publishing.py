@@ -40,6 +40,7 @@ from monitoring.domain.ranking import (
     NOT_ACTIVE,
     Place,
     Policy,
+    RawScores,
     agency_rows,
     announced_row,
     digest,
@@ -88,6 +89,9 @@ class PeriodMemory:
     country: CountryTally = field(default_factory=CountryTally)
     # When the stored country-wide ranking was last written.
     written_us: int = 0
+    # Each level's raw scores as last computed for the country, and the policy they were under.
+    raw_scores: dict[str, RawScores] = field(default_factory=dict)
+    scored_with: Policy | None = None
     # Areas whose backlog aged since the stored ranking was written, by level.
     aged: dict[str, set[str]] = field(default_factory=dict)
 
@@ -310,6 +314,9 @@ async def _store_national(
     is the index's: an area that moved is one row rewritten, however far it moved.
     """
     summary = held.country.fields(now_us)
+    if held.scored_with != policy:
+        held.raw_scores.clear()
+        held.scored_with = policy
     for level in AREA_LEVELS:
         await pause()
         states = held.states[level]
@@ -321,6 +328,7 @@ async def _store_national(
             },
             policy,
             held.verdicts.get(level),
+            held.raw_scores.setdefault(level, {}),
         )
         before = held.national.get(level)
         stored: dict[str, StoredArea] = {}
