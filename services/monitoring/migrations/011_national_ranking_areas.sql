@@ -17,6 +17,8 @@ CREATE TABLE national_ranking_areas (
 CREATE INDEX national_ranking_areas_order
     ON national_ranking_areas (period, level, place, score DESC, received DESC, code);
 
--- The rankings by position are no longer written; the pods of the release before read them
--- until the roll ends, and their heads (`national_rankings`) stay in use. A later release
--- drops the table.
+-- The rankings by position are no longer written (a later release drops the table). A head
+-- written by this release says so (`by_area`); readers of this release serve only those, so
+-- while the release before's job may still write its heads during the roll, and until this
+-- release's job first stores the rankings by area, they compute them on request instead.
+ALTER TABLE national_rankings ADD COLUMN by_area boolean NOT NULL DEFAULT false;

@@ -232,6 +232,15 @@ async def test_the_month_just_closed_stays_stored_and_follows_late_events(
         old,
         NOW,
     )
+    # A head the release before wrote (its rows by position): not served, computed instead.
+    await uow.conn.execute(
+        "INSERT INTO national_rankings (period, level, summary, total, computed_at)"
+        " VALUES ($1, 'village', '{}', 150, $2)",
+        MONTH,
+        NOW,
+    )
+    assert await uow.national(MONTH, "village", None, 10, 0) is None
+    assert await uow.national_encoded(MONTH, "village") is None
     policy = Policy()
     memory = publishing.RankingMemory()
     command = publishing.PublishRankings(SERVED, national=True)

@@ -116,7 +116,7 @@ class NationalStore(PgUnitOfWork):
         """A stored ranking's summary, row count and time."""
         return await self.conn.fetchrow(
             "SELECT summary, total, computed_at FROM national_rankings"
-            " WHERE period = $1 AND level = $2",
+            " WHERE period = $1 AND level = $2 AND by_area",
             period,
             level,
         )
@@ -131,10 +131,10 @@ class NationalStore(PgUnitOfWork):
     ) -> None:
         """Write a stored ranking's summary, row count and time."""
         await self.conn.execute(
-            "INSERT INTO national_rankings (period, level, summary, total, computed_at)"
-            " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (period, level) DO UPDATE SET"
+            "INSERT INTO national_rankings (period, level, summary, total, computed_at, by_area)"
+            " VALUES ($1, $2, $3::jsonb, $4, $5, true) ON CONFLICT (period, level) DO UPDATE SET"
             " summary = EXCLUDED.summary, total = EXCLUDED.total,"
-            " computed_at = EXCLUDED.computed_at",
+            " computed_at = EXCLUDED.computed_at, by_area = true",
             period,
             level,
             json.dumps(summary, default=str),
