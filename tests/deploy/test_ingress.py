@@ -44,6 +44,7 @@ PUBLIC = {
         "/v1/graduations",
         "/v1/graduations/kinds",
         "/v1/graduations/progress",
+        "/v1/data-proposals",
     ],
     "agency-gateway": [
         "/v1/referrals",
@@ -71,6 +72,7 @@ PUBLIC = {
         "/cara-membaca",
         "/v1/map",
         "/v1/underperformers",
+        "/v1/programmes",
     ],
 }
 # Reached from inside the cluster only: the admin's audit log of personal-data reads, and the

@@ -10,7 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -130,6 +132,19 @@ def graduation_body() -> dict[str, Any]:
     }
 
 
+def data_proposal_body() -> dict[str, Any]:
+    """A DTSEN removal for village A, agreed by its deliberation today (the district's date)."""
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
+    return {
+        "kind": "penghapusan",
+        "removal_reason": "pindah",
+        "deliberation_date": today,
+        "kk_number": f"321504{uuid.uuid4().int % 10**10:010d}",
+        "head_nik": "3215044107800002",
+        "head_name": "Sri Wahyuni",
+    }
+
+
 ROWS = [
     # intake
     Row(
@@ -235,6 +250,23 @@ ROWS = [
         "/v1/graduations/progress",
         lambda w: "/v1/graduations/progress?year=2099",
         {**DISTRICT_ONLY, "district": HIDDEN},
+    ),
+    # DTSEN data proposals: sent by a village's operator (its own village's), listed by the
+    # operator (its village's) and district staff (the regency's).
+    Row(
+        "intake",
+        "POST",
+        "/v1/data-proposals",
+        lambda w: "/v1/data-proposals",
+        only({"operator": OK, "other_operator": OK, "district": 403}, 401),
+        body=lambda w: data_proposal_body(),
+    ),
+    Row(
+        "intake",
+        "GET",
+        "/v1/data-proposals",
+        lambda w: "/v1/data-proposals",
+        only({"operator": OK, "other_operator": OK, "district": OK}, 401),
     ),
     Row("intake", "GET", "/v1/track/{ticket}", lambda w: f"/v1/track/{w.ticket}", public()),
     # The resident's word after closing: the code in the body (none here: 403 for anyone
@@ -648,6 +680,7 @@ ROWS = [
     Row("monitoring", "GET", "/", lambda w: "/", public()),
     Row("monitoring", "GET", "/v1/map", lambda w: "/v1/map", public()),
     Row("monitoring", "GET", "/v1/underperformers", lambda w: "/v1/underperformers", public()),
+    Row("monitoring", "GET", "/v1/programmes", lambda w: "/v1/programmes", public()),
     Row("monitoring", "GET", "/peta", lambda w: "/peta", public()),
     Row("monitoring", "GET", "/buletin", lambda w: "/buletin", public()),
     # A week is refused before anything is printed: who may ask is the matrix's question.

@@ -25,9 +25,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -47,13 +49,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.security]
 VILLAGE = "32.15.08.2001"
 REGENCY = "32.15"
 SPECIAL, BASIC, OPEN311_SERVICE = "DISABILITAS", "GRADUASI", "RTLH"
-AGENCY, NEXT_AGENCY = "DINSOS", "DISKOPUKM"  # GRADUASI goes to DINSOS first, then DISKOPUKM
+AGENCY, NEXT_AGENCY = "DINSOS", "DISKOPUKM"
+# The reference rule sends GRADUASI to PKH first; the scan's kecamatan sends it to DINSOS, then
+# DISKOPUKM, so that both needs meet at one agency and the rejected one moves on.
+KECAMATAN = "32.15.08"
 DIAGNOSIS = "katarak senilis bilateral"
 NOTE = f"Ibu {RESIDENT['name']} (NIK {RESIDENT['nik']}), diagnosis {DIAGNOSIS}"
 REASON = f"Ibu {RESIDENT['name']} NIK {RESIDENT['nik']} sudah dibantu program lain"
 # What the operator wrote for the basic need: personal data its agency sees, nobody else.
 NEED_DETAIL = "tongkat putih dicuri di pasar Cilamaya"
-SCANNED = [*SECRETS, DIAGNOSIS, NEED_DETAIL]
+# The resident's household in a DTSEN data proposal of the village: its KK number and what to
+# change are personal data, kept and carried where the resident's are.
+PROPOSAL_KK = "3215087302110417"
+PROPOSAL_DETAIL = "anak ketiga lahir di Puskesmas Cilamaya bulan Mei"
+SCANNED = [*SECRETS, DIAGNOSIS, NEED_DETAIL, PROPOSAL_KK, PROPOSAL_DETAIL]
 # complaint.pii and the agencies' own topics are the personal ones: the scan reads them only to
 # prove it finds the resident there. Every other topic of the run must hold none.
 EVENT_TOPICS = [t for t in topics.EVENT_TOPICS if t != topics.COMPLAINT_PII]
@@ -96,6 +105,7 @@ PUBLIC = [
     "monitoring-map",
     "monitoring-underperformers",
     "monitoring-bulletin",
+    "monitoring-programmes",
 ]
 
 
@@ -429,6 +439,12 @@ def live(platform: Any, test_env: Any, hook: EchoingReceiver, marker: str) -> Sc
     assert pg_log.is_file(), f"the Postgres server log is not at {pg_log}"
     pg_start = pg_log.stat().st_size
 
+    override = httpx.put(
+        f"{platform.urls['referral']}/v1/rules/{BASIC}/kecamatan/{KECAMATAN}",
+        headers={"Authorization": f"Bearer {platform.creds['admin']}"},
+        json={"agencies": [AGENCY, NEXT_AGENCY], "sla_working_days": 30},
+    )
+    assert override.status_code == 200, override.text
     subscribed = httpx.put(
         f"{platform.urls['agency-gateway']}/v1/webhook",
         json={"url": hook.url},
@@ -447,6 +463,25 @@ def live(platform: Any, test_env: Any, hook: EchoingReceiver, marker: str) -> Sc
         }
     )
     complaint_id, ticket = accepted["complaint_id"], accepted["ticket"]
+    proposal = httpx.post(
+        f"{platform.urls['intake']}/v1/data-proposals",
+        json={
+            "kind": "perubahan",
+            "deliberation_date": datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat(),
+            "kk_number": PROPOSAL_KK,
+            "head_nik": RESIDENT["nik"],
+            "head_name": RESIDENT["name"],
+            "detail": PROPOSAL_DETAIL,
+        },
+        headers={**platform.operator(VILLAGE), "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert proposal.status_code == 201, proposal.text
+    # The village's list of proposals shows codes and a masked name, never the household.
+    proposals = httpx.get(
+        f"{platform.urls['intake']}/v1/data-proposals", headers=platform.operator(VILLAGE)
+    )
+    assert proposals.status_code == 200 and proposal.json()["ticket"] in proposals.text
+    assert leaks(proposals.text, SCANNED) == [], proposals.text
     open311_ticket, open311_code = register_by_open311(platform)
     codes = [accepted["resident_code"], open311_code]
     # An access read of the resident's data by district staff (audited).
@@ -625,6 +660,7 @@ def read_public(platform: Any, ticket: str, open311_ticket: str) -> dict[str, tu
         "monitoring-map": f"{monitoring}/v1/map?period=all",
         "monitoring-underperformers": f"{monitoring}/v1/underperformers?period=all",
         "monitoring-bulletin": f"{monitoring}/buletin",
+        "monitoring-programmes": f"{monitoring}/v1/programmes?regency={REGENCY}",
     }
     assert sorted(urls) == sorted(PUBLIC)
     answers = {}
@@ -674,6 +710,11 @@ def test_the_scan_finds_the_resident_where_the_resident_belongs(scan: Scan) -> N
         assert any(leaks(t, [NEED_DETAIL]) for t in texts), personal
     for schema in ("intake", "gateway"):
         assert any(leaks(t, [NEED_DETAIL]) for _, t in table_places(scan, schema)), schema
+    # The DTSEN proposal's KK number and detail: on complaint.pii and in intake's tables.
+    pii_texts = [t for r in scan.topic(topics.COMPLAINT_PII) for _, t in r.parts()]
+    assert any(leaks(t, [PROPOSAL_KK]) for t in pii_texts)
+    assert any(leaks(t, [PROPOSAL_DETAIL]) for t in pii_texts)
+    assert any(leaks(t, [PROPOSAL_KK]) for _, t in table_places(scan, "intake"))
     # What the failing receiver answered held the resident's data: the delivery log could too.
     assert findings([("receiver", b"".join(scan.webhook_failed).decode())])
 

@@ -79,12 +79,15 @@ async def dead_letter_contents(
 
 
 _COUNTED: ContextVar[list[str] | None] = ContextVar("counted", default=None)
+# asyncpg's own reading of a type's codec (and its switching JIT off around it): sent once per
+# connection and type, on whichever request first meets the type there, so not the request's.
+_DRIVER_INTROSPECTION = ("typeinfo_tree", "set_config('jit'")
 
 
 def _log_statement(record: Any) -> None:
     # asyncpg calls loggers with call_soon, in a copy of the context that sent the statement.
     counted = _COUNTED.get()
-    if counted is not None:
+    if counted is not None and not any(m in record.query for m in _DRIVER_INTROSPECTION):
         counted.append(" ".join(record.query.split()))
 
 

@@ -12,6 +12,7 @@ from intake.domain.rate_limit import RateLimit
 from intake.entrypoints import (
     after_closing_http,
     completion_http,
+    data_proposals_http,
     desk_http,
     http,
     jobs,
@@ -63,7 +64,9 @@ def build(settings: IntakeSettings | None = None) -> tuple[ServiceRuntime, FastA
     # Households are known by a keyed hash under the same secret as the residents' NIKs.
     household_key = settings.subject_hash_key.get_secret_value().encode()
     app.include_router(programmes_http.router(uow, limit, household_key))
+    app.include_router(data_proposals_http.router(uow, limit))
     runtime.add_job("request-windows", jobs.forget_closed_windows(uow))
+    runtime.add_job("programme-registries", jobs.announce_registries(uow))
     runtime.add_job("reference-cache", cache.listen)
     runtime.add_retention(idempotency_retention(settings.idempotency_retention_days))
     runtime.add_retention(

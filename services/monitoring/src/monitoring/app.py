@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from monitoring.adapters.unit_of_work import MonitoringUnitOfWork, UnitOfWorkFactory
-from monitoring.entrypoints import http, jobs, kafka, publication_http
+from monitoring.entrypoints import http, jobs, kafka, programmes_http, publication_http
 from monitoring.settings import MonitoringSettings
 from slrt_shared.runtime import ServiceRuntime
 
@@ -39,4 +39,5 @@ def build(settings: MonitoringSettings | None = None) -> tuple[ServiceRuntime, F
     )
     app.include_router(http.router(uow, settings))
     app.include_router(publication_http.router(uow, settings))
+    app.include_router(programmes_http.router(uow, settings))
     return runtime, app

@@ -1,6 +1,7 @@
 """Monitoring's settings (environment variables prefixed MONITORING_)."""
 
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
@@ -36,11 +37,20 @@ class MonitoringSettings(ServiceSettings):
         description="Also rank every served regency's villages and kecamatan together.",
     )
 
+    timezone: str = Field(
+        default="Asia/Jakarta",
+        description="The district's time: the month and year a programme's decision counts in.",
+    )
+
     pdf_chromium: str = Field(
         default="chromium",
         description="Name or path of the Chromium that prints the bulletin to PDF ('' for none).",
     )
     pdf_timeout_seconds: float = Field(default=60.0, gt=0)
+
+    def zone(self) -> ZoneInfo:
+        """The district's time zone."""
+        return ZoneInfo(self.timezone)
 
     def policy(self) -> Policy:
         """The ranking policy these settings describe."""

@@ -38,30 +38,76 @@ class ProgrammeQueries:
         )
         return [_facilitator(r) for r in rows]
 
-    async def save_facilitator(self, f: Facilitator) -> None:
-        """Add a facilitator or change one (its regency stays the one it was registered in)."""
-        await self.conn.execute(
-            "INSERT INTO facilitators (code, name, regency_code, village_codes, active)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET name = $2,"
-            " village_codes = $4, active = $5, updated_at = now()"
-            " WHERE facilitators.regency_code = $3",
+    async def save_facilitator(self, f: Facilitator) -> datetime | None:
+        """Add a facilitator or change one (its regency stays the one it was registered in),
+        stamped as announced; when it was saved (None: registered in another regency)."""
+        at: datetime | None = await self.conn.fetchval(
+            "INSERT INTO facilitators (code, name, regency_code, village_codes, active,"
+            " announced_at) VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (code) DO UPDATE"
+            " SET name = $2, village_codes = $4, active = $5, updated_at = now(),"
+            " announced_at = now() WHERE facilitators.regency_code = $3 RETURNING updated_at",
             f.code,
             f.name,
             f.regency_code,
             list(f.village_codes),
             f.active,
         )
+        return at
 
-    async def save_target(self, t: Target) -> None:
-        """Set a regency's target of a year (a new one replaces the old)."""
-        await self.conn.execute(
-            "INSERT INTO programme_targets (regency_code, year, district_total, per_facilitator)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (regency_code, year) DO UPDATE SET"
-            " district_total = $3, per_facilitator = $4, updated_at = now()",
+    async def save_target(self, t: Target) -> datetime:
+        """Set a regency's target of a year (a new one replaces the old), stamped as
+        announced; when it was set."""
+        at: datetime = await self.conn.fetchval(
+            "INSERT INTO programme_targets (regency_code, year, district_total, per_facilitator,"
+            " announced_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (regency_code, year)"
+            " DO UPDATE SET district_total = $3, per_facilitator = $4, updated_at = now(),"
+            " announced_at = now() RETURNING updated_at",
             t.regency_code,
             t.year,
             t.district_total,
             t.per_facilitator,
+        )
+        return at
+
+    async def unannounced_registries(
+        self, limit: int
+    ) -> tuple[list[tuple[Facilitator, datetime]], list[tuple[Target, datetime]]]:
+        """Facilitators and targets whose last change is not announced, locked (rows another
+        transaction holds are skipped: it announces them), each with when it changed."""
+        people = await self.conn.fetch(
+            "SELECT * FROM facilitators WHERE announced_at IS DISTINCT FROM updated_at"
+            " ORDER BY code LIMIT $1 FOR UPDATE SKIP LOCKED",
+            limit,
+        )
+        goals = await self.conn.fetch(
+            "SELECT regency_code, year, district_total, per_facilitator, updated_at"
+            " FROM programme_targets WHERE announced_at IS DISTINCT FROM updated_at"
+            " ORDER BY regency_code, year LIMIT $1 FOR UPDATE SKIP LOCKED",
+            limit,
+        )
+        return (
+            [(_facilitator(r), r["updated_at"]) for r in people],
+            [
+                (
+                    Target(r["regency_code"], r["year"], r["district_total"], r["per_facilitator"]),
+                    r["updated_at"],
+                )
+                for r in goals
+            ],
+        )
+
+    async def mark_announced(self, codes: list[str], targets: list[tuple[str, int]]) -> None:
+        """Stamp facilitators and targets (regency, year) as announced as they stand."""
+        await self.conn.execute(
+            "UPDATE facilitators SET announced_at = updated_at WHERE code = ANY($1::text[])",
+            codes,
+        )
+        await self.conn.execute(
+            "UPDATE programme_targets t SET announced_at = updated_at"
+            " FROM unnest($1::text[], $2::int[]) AS w(regency_code, year)"
+            " WHERE t.regency_code = w.regency_code AND t.year = w.year",
+            [r for r, _ in targets],
+            [y for _, y in targets],
         )
 
     async def target(self, regency_code: str, year: int) -> Target | None:

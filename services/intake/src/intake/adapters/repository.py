@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from intake.adapters.cache import ReferenceCache
+from intake.adapters.data_proposals import DataProposalQueries
 from intake.adapters.erasure import ErasureQueries
 from intake.adapters.listing import ListingQueries
 from intake.adapters.programmes import ProgrammeQueries
@@ -19,6 +20,7 @@ from intake.domain.complaints import Catalogue, Registered
 from intake.domain.programmes import Decision
 from intake.domain.tracking import TimelineEntry
 from intake.service_layer.unit_of_work import (
+    Decided,
     Draft,
     KeyGate,
     Reopening,
@@ -77,13 +79,15 @@ _ENTRY = (
     " ON CONFLICT (event_id) DO NOTHING) "
 )
 # A programme's case decided by the event ($9: confirmed/refused, NULL for none; $10: reason)
-# is settled in the same statement, once: only an open proposal is decided.
+# is settled in the same statement, once: only an open proposal is decided (the row's update
+# waits for a concurrent one and then finds it decided), and the statement returns it.
 _RECORD = _ENTRY + (
     ", decided AS (UPDATE graduations SET state = $9::text, reason_code = $10::text,"
     " decided_at = $4::timestamptz WHERE complaint_id = $1::uuid AND state = 'open'"
-    " AND $9::text IS NOT NULL) "
-    "UPDATE complaints SET status = $7::text WHERE id = $1::uuid"
-    " AND array_position($8::text[], status) < array_position($8::text[], $7::text)"
+    " AND $9::text IS NOT NULL RETURNING *), "
+    "moved AS (UPDATE complaints SET status = $7::text WHERE id = $1::uuid"
+    " AND array_position($8::text[], status) < array_position($8::text[], $7::text)) "
+    "SELECT * FROM decided"
 )
 _RECORD_CLOSING = _ENTRY + (
     "UPDATE complaints SET status = 'closed', closed_at = $7::timestamptz,"
@@ -171,7 +175,9 @@ ORDER BY item.ord
 """
 
 
-class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries, ProgrammeQueries):
+class IntakeUnitOfWork(
+    PgUnitOfWork, ErasureQueries, ListingQueries, ProgrammeQueries, DataProposalQueries
+):
     """A transaction on the intake schema with its queries."""
 
     def __init__(
@@ -529,15 +535,15 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries, ProgrammeQu
         order: Sequence[str],
         decision: Decision | None = None,
         reason_code: str | None = None,
-    ) -> None:
+    ) -> Decided | None:
         """Add a timeline entry once per event and move the complaint on to `status`; decide
-        its open graduation proposal, if it is one, when `decision`.
+        its open graduation proposal, if it is one, when `decision` (returned when it did).
 
         One statement. The status changes only where it is not yet as far along in `order`: the
         row's update waits for any other transaction changing it and then judges the committed
         status, so handlers side by side never set it back.
         """
-        await self.conn.execute(
+        row = await self.conn.fetchrow(
             _RECORD,
             complaint_id,
             event_id,
@@ -549,6 +555,18 @@ class IntakeUnitOfWork(PgUnitOfWork, ErasureQueries, ListingQueries, ProgrammeQu
             list(order),
             decision,
             reason_code,
+        )
+        if row is None:
+            return None
+        return Decided(
+            complaint_id=row["complaint_id"],
+            village_code=row["village_code"],
+            facilitator_code=row["facilitator_code"],
+            kind=row["kind"],
+            decision=row["state"],
+            reason_code=row["reason_code"],
+            proposed_at=row["proposed_at"],
+            decided_at=row["decided_at"],
         )
 
     async def record_closing(

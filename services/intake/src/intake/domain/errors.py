@@ -11,10 +11,14 @@ from typing import Final
 
 from intake.domain.after_closing import MAX_NOTE
 from intake.domain.complaints import MAX_NEED_DETAIL
+from intake.domain.data_proposals import MAX_AGE_YEARS, MAX_DETAIL
 from intake.domain.listing import MAX_CLIENT_ID, MAX_LIMIT
 from intake.domain.programmes import MAX_EVIDENCE
 from intake.domain.subjects import MAX_REASON
 from slrt_shared.contracts import reasons
+
+_REMOVALS_ID = ", ".join(f"{c} ({i})" for c, (i, _) in reasons.DTSEN_REMOVAL_CODES.items())
+_REMOVALS_EN = ", ".join(f"{c} ({e})" for c, (_, e) in reasons.DTSEN_REMOVAL_CODES.items())
 
 MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     # Problems of a complaint, one per field (POST /v1/complaints, the batch, Open311).
@@ -275,8 +279,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     ),
     # Proposing a graduation, completing a need sent back: the village's own operator only.
     "operator_only": (
-        "Hanya operator Puskesos desa yang dapat melakukannya (usulan graduasi, kelengkapan).",
-        "Only the village's Puskesos operator may do this (a graduation, a completion).",
+        "Hanya operator Puskesos desa yang dapat melakukannya (usulan graduasi atau DTSEN,"
+        " kelengkapan).",
+        "Only the village's Puskesos operator may do this (a graduation or DTSEN proposal, a"
+        " completion).",
     ),
     "outside_regency": (
         "Anda hanya dapat mengelola data kabupaten Anda.",
@@ -314,6 +320,47 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {  # code -> (id, en)
     "household_key_missing": (
         "Kunci hash (INTAKE_SUBJECT_HASH_KEY) belum disetel: usulan graduasi tidak dapat dicatat.",
         "The hash key (INTAKE_SUBJECT_HASH_KEY) is not configured: graduations cannot be recorded.",
+    ),
+    # DTSEN data proposals (POST /v1/data-proposals).
+    "unknown_proposal_kind": (
+        "Jenis usulan harus baru, perubahan atau penghapusan.",
+        "The kind of proposal is baru, perubahan or penghapusan.",
+    ),
+    "removal_reason_required": (
+        "Usulan penghapusan wajib menyebut alasannya: " + _REMOVALS_ID + ".",
+        "A removal gives its reason: " + _REMOVALS_EN + ".",
+    ),
+    "removal_reason_not_allowed": (
+        "Alasan penghapusan hanya untuk usulan penghapusan.",
+        "A removal reason is given only for a removal (penghapusan).",
+    ),
+    "unknown_removal_reason": (
+        "Alasan penghapusan harus salah satu dari: " + _REMOVALS_ID + ".",
+        "The removal reason is one of: " + _REMOVALS_EN + ".",
+    ),
+    "deliberation_date_required": (
+        "Isi tanggal musyawarah desa yang menyepakati usulan.",
+        "Give the date of the village deliberation (musyawarah desa) that agreed it.",
+    ),
+    "invalid_deliberation_date": (
+        "Tanggal musyawarah desa ditulis TTTT-BB-HH dan harus tanggal yang ada.",
+        "The deliberation date is written YYYY-MM-DD and must exist.",
+    ),
+    "deliberation_date_in_future": (
+        "Tanggal musyawarah desa tidak boleh setelah hari ini.",
+        "The deliberation date lies after today.",
+    ),
+    "deliberation_date_too_old": (
+        f"Musyawarah desa paling lama {MAX_AGE_YEARS} tahun yang lalu; adakan musyawarah lagi.",
+        f"The deliberation was more than {MAX_AGE_YEARS} year ago; the village deliberates again.",
+    ),
+    "proposal_detail_required": (
+        "Usulan perubahan wajib menjelaskan data yang diubah.",
+        "A change (perubahan) says what to change.",
+    ),
+    "proposal_detail_too_long": (
+        f"Rincian usulan paling banyak {MAX_DETAIL} karakter.",
+        f"The proposal's detail has at most {MAX_DETAIL} characters.",
     ),
     # Completing a need a stage sent back to the village (POST /v1/complaints/{id}/completion).
     "not_sent_back": (

@@ -12,11 +12,14 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Final, Literal
 
 from intake.domain import nik as nik_rules
 from slrt_shared import regions
+from slrt_shared.pace import Pace as Pace
+from slrt_shared.pace import elapsed_share as elapsed_share
+from slrt_shared.pace import pace as pace
 
 GRADUATION_NEED: Final = "GRADUASI"
 PKH_AGENCY: Final = "PKH"
@@ -149,35 +152,6 @@ def decision_of_outcome(agency_code: str, outcome: str) -> Decision | None:
 def decision_of_status(agency_code: str, status: str) -> Decision | None:
     """PKH rejecting the referral refuses the graduation; nothing else does."""
     return "refused" if agency_code == PKH_AGENCY and status == "rejected" else None
-
-
-def elapsed_share(year: int, today: date) -> float:
-    """The share of `year` gone by the end of `today` (0 before it starts, 1 after it ends)."""
-    start, end = date(year, 1, 1), date(year + 1, 1, 1)
-    if today < start:
-        return 0.0
-    if today >= end:
-        return 1.0
-    return ((today - start).days + 1) / (end - start).days
-
-
-@dataclass(frozen=True)
-class Pace:
-    """Confirmed graduations against a target, and whether the pace so far reaches it."""
-
-    confirmed: int
-    target: int
-    reached: bool
-    on_pace: bool
-    projected: int  # what the year ends with at the pace so far
-
-
-def pace(confirmed: int, target: int, year: int, today: date) -> Pace:
-    """Whether `confirmed` so far, carried on at its pace to the year's end, reaches `target`."""
-    share = elapsed_share(year, today)
-    projected = confirmed if share >= 1 else round(confirmed / share) if share > 0 else 0
-    reached = confirmed >= target
-    return Pace(confirmed, target, reached, reached or projected >= target, projected)
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:

@@ -16,7 +16,7 @@ import segno
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
-from intake.domain import desk, tickets
+from intake.domain import data_proposals, desk, tickets
 from intake.domain.access import Caller
 from intake.domain.complaints import CHANNELS, MAX_DESCRIPTION
 from intake.domain.errors import message, texts
@@ -27,6 +27,7 @@ from intake.entrypoints.schemas import ComplaintIn, to_domain
 from intake.service_layer.desk import CheckComplaint, check_complaint, reference
 from intake.service_layer.registration import WrongVillageError
 from intake.service_layer.unit_of_work import UnitOfWorkFactory
+from slrt_shared.contracts import reasons
 from slrt_shared.http import request_language
 
 APP_DIR = Path(__file__).resolve().parent / "desk_app"
@@ -109,7 +110,8 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         description="The catalogue's services with their Bahasa and English names, the "
         "villages of the caller's regency, the kecamatan and regencies a NIK is checked "
         "against, the channels, and the texts of every code a complaint is refused with, so "
-        "the form checks offline as intake does. No personal data.",
+        "the form checks offline as intake does; the DTSEN data proposal form's kinds and removal "
+        "reasons. No personal data.",
     )
     async def desk_reference(caller: Caller = signed_in_caller) -> dict[str, Any]:
         found = await reference(caller, uow())
@@ -131,8 +133,17 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
             "max_description": MAX_DESCRIPTION,
             "messages": {
                 code: dict(zip(("id", "en"), texts(code), strict=True))
-                for code in desk.COMPLAINT_CODES
+                for code in (*desk.COMPLAINT_CODES, *data_proposals.REFUSAL_CODES)
             },
+            # The DTSEN data proposal form's choices.
+            "proposal_kinds": [
+                {"code": c, "label_id": i, "label_en": e}
+                for c, (i, e) in data_proposals.KIND_LABELS.items()
+            ],
+            "removal_reasons": [
+                {"code": c, "label_id": i, "label_en": e}
+                for c, (i, e) in reasons.DTSEN_REMOVAL_CODES.items()
+            ],
         }
 
     @api.post(

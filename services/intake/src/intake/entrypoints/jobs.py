@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from intake.service_layer import authentication, erasure
+from intake.service_layer import authentication, erasure, programmes
 from intake.service_layer.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from slrt_shared.retention import RetentionRule
 from slrt_shared.runtime import BackgroundJob
+
+log = logging.getLogger(__name__)
 
 
 def forget_closed_windows(uow: UnitOfWorkFactory, every: float = 300) -> BackgroundJob:
@@ -21,6 +24,22 @@ def forget_closed_windows(uow: UnitOfWorkFactory, every: float = 300) -> Backgro
         while True:
             await asyncio.sleep(every)
             await authentication.forget_closed_windows(datetime.now(UTC), uow())
+
+    return job
+
+
+def announce_registries(uow: UnitOfWorkFactory, every: float = 300) -> BackgroundJob:
+    """A job that announces, at start and then every `every` seconds, the facilitators and
+    targets whose last change is not on its topic yet (an upgrade's catch-up)."""
+
+    async def job() -> None:
+        while True:
+            try:
+                await programmes.announce_registries(uow())
+            except (OSError, asyncpg.PostgresError):
+                # Postgres away: the next round catches up.
+                log.warning("the programmes' registries were not announced", exc_info=True)
+            await asyncio.sleep(every)
 
     return job
 

@@ -34,7 +34,7 @@ from slrt_shared.idempotency import IdempotencyKeyReusedError
 T = TypeVar("T")
 
 
-async def _answered(call: Awaitable[T]) -> T:
+async def answered(call: Awaitable[T]) -> T:
     """Run a use case, its refusals as coded HTTP errors."""
     try:
         return await call
@@ -105,7 +105,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, household_key: bytes) -> AP
             body.active,
         )
         command = programmes.SaveFacilitator(await admin(caller), f)
-        return _facilitator_out(await _answered(programmes.save_facilitator(command, uow())))
+        return _facilitator_out(await answered(programmes.save_facilitator(command, uow())))
 
     @api.get(
         "/v1/admin/facilitators",
@@ -128,7 +128,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, household_key: bytes) -> AP
             _own_regency(caller, body.regency), body.year, body.district_total, body.per_facilitator
         )
         command = programmes.SetTarget(await admin(caller), t)
-        return _target_out(await _answered(programmes.set_target(command, uow())))
+        return _target_out(await answered(programmes.set_target(command, uow())))
 
     @api.get(
         "/v1/admin/programme-targets",
@@ -181,7 +181,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, household_key: bytes) -> AP
         command = programmes.ProposeGraduation(
             caller, proposal, idempotency_key, datetime.now(UTC), household_key
         )
-        done = await _answered(programmes.propose_graduation(command, uow()))
+        done = await answered(programmes.propose_graduation(command, uow()))
         if not done.created:
             response.status_code = 200
         row = done.row
@@ -204,7 +204,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, household_key: bytes) -> AP
         caller: Caller = staff,
     ) -> ProgressOut:
         code = _own_regency(caller, regency)
-        found = await _answered(programmes.progress(code, year, programmes.today_utc(), uow()))
+        found = await answered(programmes.progress(code, year, programmes.today_utc(), uow()))
         return ProgressOut(
             regency=found.regency_code,
             year=found.year,

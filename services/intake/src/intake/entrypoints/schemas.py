@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -571,3 +571,90 @@ class ProgressOut(BaseModel):
     elapsed_share: float
     district: PaceOut
     facilitators: list[FacilitatorProgressOut]
+
+
+class DataProposalIn(BaseModel):
+    """A DTSEN data proposal of the village, as its deliberation (musyawarah desa) agreed it.
+
+    The KK number, the head's NIK and name and the detail are personal data: kept with the
+    complaint's resident and the DTSEN need's detail, carried on complaint.pii only.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(
+        description="`baru` (a household to add), `perubahan` (a change of its data) or"
+        " `penghapusan` (a removal, with `removal_reason`).",
+        examples=["penghapusan"],
+    )
+    deliberation_date: str | None = Field(
+        default=None,
+        description="The day of the village deliberation that agreed it (YYYY-MM-DD): not after"
+        " today and at most a year before it, on the district's calendar (Asia/Jakarta).",
+        examples=["2025-06-12"],
+    )
+    removal_reason: str | None = Field(
+        default=None,
+        description="penghapusan only, one of " + reasons.describe_dtsen_removals() + ".",
+        examples=["meninggal"],
+    )
+    kk_number: str = Field(description="The household's KK number, 16 digits.")
+    head_nik: str = Field(description="NIK of the head of the household, 16 digits.")
+    head_name: str = Field(max_length=200, examples=["Siti Aminah"])
+    detail: str = Field(
+        default="",
+        description="What to add or change, at most 500 characters (required for"
+        " `perubahan`); the DTSEN stages' agencies read it as the need's detail.",
+        examples=["Jumlah anggota keluarga berubah dari 4 menjadi 5 jiwa."],
+    )
+
+
+class DataProposalAccepted(BaseModel):
+    """The case a proposal became (or became earlier under the same key)."""
+
+    complaint_id: UUID
+    ticket: str
+    status: str
+    received_at: datetime
+
+
+class ProposalStageOut(BaseModel):
+    """The stage a proposal is at (as the tracker shows it)."""
+
+    code: str = Field(examples=["kelengkapan"])
+    index: int = Field(description="1-based.")
+    total: int
+
+
+class DataProposalOut(BaseModel):
+    """A proposal in the list: codes, stage and decision; never the NIK or the KK number."""
+
+    complaint_id: UUID
+    ticket: str
+    village_code: str
+    kind: str
+    removal_reason: str | None
+    deliberation_date: date
+    received_at: datetime
+    status: str = Field(description="The case's status, as the tracker's.")
+    stage: ProposalStageOut | None = Field(description="None until the first stage's referral.")
+    waiting_at_village: bool = Field(
+        description="A stage sent it back (`data_tidak_lengkap`): the village completes it"
+        " (POST /v1/complaints/{id}/completion)."
+    )
+    decision: str | None = Field(
+        description="`accepted` or `rejected` once the case is closed; null while it runs."
+    )
+    decision_reason: str | None = Field(
+        description="rejected: the decision's reason code (or the outcome)."
+    )
+    head_name: str | None = Field(
+        description="The head's name masked as the complaints' list shows it (null once erased)."
+    )
+
+
+class DataProposalPage(BaseModel):
+    """A page of proposals, newest first."""
+
+    items: list[DataProposalOut]
+    next_cursor: str | None

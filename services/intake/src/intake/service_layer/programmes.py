@@ -25,10 +25,11 @@ from intake.domain.programmes import (
     pace,
     year_bounds,
 )
-from intake.service_layer.registration import register_complaint
+from intake.service_layer.registration import SOURCE, register_complaint
 from intake.service_layer.unit_of_work import UnitOfWork
 from slrt_shared import idempotency
-from slrt_shared.contracts.events import ProgrammeCase
+from slrt_shared.contracts.envelope import new_event
+from slrt_shared.contracts.events import FacilitatorRegistered, GraduationTargetSet, ProgrammeCase
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,10 @@ async def save_facilitator(command: SaveFacilitator, uow: UnitOfWork) -> Facilit
         known = await uow.facilitator(f.code)
         if known is not None and known.regency_code != f.regency_code:
             raise ProgrammeRefusedError("outside_regency", "regency")
-        await uow.save_facilitator(f)
+        at = await uow.save_facilitator(f)
+        if at is None:
+            raise ProgrammeRefusedError("outside_regency", "regency")
+        _announce_facilitator(uow, f, at)
         detail = asdict(f) | {"village_codes": list(f.village_codes)}
         await _log(uow, command.admin, "facilitator_saved", f.code, detail)
         await uow.commit()
@@ -85,10 +89,57 @@ async def set_target(command: SetTarget, uow: UnitOfWork) -> Target:
     _may_manage(command.admin, t.regency_code)
     async with uow:
         check_target(t, (await uow.catalogue()).regencies)
-        await uow.save_target(t)
+        _announce_target(uow, t, await uow.save_target(t))
         await _log(uow, command.admin, "target_set", f"{t.regency_code}/{t.year}", asdict(t))
         await uow.commit()
     return t
+
+
+def _announce_facilitator(uow: UnitOfWork, f: Facilitator, at: datetime) -> None:
+    data = FacilitatorRegistered(
+        code=f.code,
+        name=f.name,
+        regency_code=f.regency_code,
+        village_codes=list(f.village_codes),
+        active=f.active,
+        at=at,
+    )
+    uow.announce(new_event(data, source=SOURCE, subject=data.record_key, time=at))
+
+
+def _announce_target(uow: UnitOfWork, t: Target, at: datetime) -> None:
+    data = GraduationTargetSet(
+        regency_code=t.regency_code,
+        year=t.year,
+        district_total=t.district_total,
+        per_facilitator=t.per_facilitator,
+        at=at,
+    )
+    uow.announce(new_event(data, source=SOURCE, subject=data.record_key, time=at))
+
+
+async def announce_registries(uow: UnitOfWork, batch: int = 500) -> int:
+    """Announce the facilitators and targets whose last change is not on its topic yet (saved
+    before this version, or by an older replica during a rolling upgrade); how many.
+
+    The rows are locked while their events reach the outbox in the same transaction, so two
+    replicas running it at once announce each change once.
+    """
+    total = 0
+    while True:
+        async with uow:
+            people, goals = await uow.unannounced_registries(batch)
+            for f, at in people:
+                _announce_facilitator(uow, f, at)
+            for t, at in goals:
+                _announce_target(uow, t, at)
+            await uow.mark_announced(
+                [f.code for f, _ in people], [(t.regency_code, t.year) for t, _ in goals]
+            )
+            await uow.commit()
+        total += len(people) + len(goals)
+        if len(people) < batch and len(goals) < batch:
+            return total
 
 
 async def _log(uow: UnitOfWork, admin: Admin, action: str, subject: str, detail: Any) -> None:

@@ -21,7 +21,12 @@ from intake.service_layer.unit_of_work import (
     UnitOfWorkFactory,
 )
 from slrt_shared.contracts.envelope import new_event
-from slrt_shared.contracts.events import ComplaintCreated, ComplaintPii, ProgrammeCase
+from slrt_shared.contracts.events import (
+    ComplaintCreated,
+    ComplaintPii,
+    DataProposal,
+    ProgrammeCase,
+)
 from slrt_shared.idempotency import IdempotencyKey, IdempotencyKeyReusedError, same_request
 
 log = logging.getLogger(__name__)
@@ -72,6 +77,7 @@ async def register_complaint(
     code_key: bytes = b"",
     programme: ProgrammeCase | None = None,
     pii_details: Mapping[str, str] | None = None,
+    data_proposal: DataProposal | None = None,
 ) -> Outcome:
     """Register a complaint once per key of its village, announcing it on complaint.created/.pii.
 
@@ -81,7 +87,7 @@ async def register_complaint(
     that stamps recorded_at on arrival). The resident's code is drawn for a new complaint and
     answered once; a repeat finds the complaint without it. A programme's case carries its
     `programme` on complaint.created and its further personal data (`pii_details`) on
-    complaint.pii only.
+    complaint.pii only; a DTSEN data proposal its codes (`data_proposal`) on complaint.created.
     """
     fingerprint = fingerprint or complaint.fingerprint()
     key = key_of(source, complaint.village_code, idempotency_key)
@@ -113,7 +119,7 @@ async def register_complaint(
         gate = None
     row = saved.row
     registered = replace(draft, possible_duplicate_of=tuple(row["possible_duplicate_of"]))
-    _announce(uow, registered, received, programme, pii_details)
+    _announce(uow, registered, received, programme, pii_details, data_proposal)
     return Outcome(complaint_id, created=True, registered=registered, row=row, resident_code=code)
 
 
@@ -132,6 +138,7 @@ def _announce(
     event_id: UUID,
     programme: ProgrammeCase | None = None,
     pii_details: Mapping[str, str] | None = None,
+    data_proposal: DataProposal | None = None,
 ) -> None:
     c = registered.complaint
     created = ComplaintCreated(
@@ -144,6 +151,7 @@ def _announce(
         recorded_at=c.recorded_at,
         possible_duplicate_of=list(registered.possible_duplicate_of),
         programme=programme,
+        data_proposal=data_proposal,
     )
     pii = ComplaintPii(
         complaint_id=registered.complaint_id,

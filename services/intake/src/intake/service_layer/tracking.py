@@ -3,26 +3,31 @@
 The events of one complaint come from several topics, which replicas may read side by side,
 in any order, or several in one transaction: each handler adds its entry (once per event) and
 moves the status on to what the entry reached in one statement (deciding a graduation
-proposal in it when PKH confirms or refuses one). A status only moves further
-along (`STATUSES`), so whatever the order the complaint ends with the status its whole timeline
-gives, and a late event never sets it back.
+proposal in it when PKH confirms or refuses one, and announcing that decision once). A status
+only moves further along (`STATUSES`), so whatever the order the complaint ends with the status
+its whole timeline gives, and a late event never sets it back.
 """
 
 from __future__ import annotations
 
+from typing import Literal, cast
 from uuid import UUID
 
 from intake.domain.programmes import Decision, decision_of_outcome, decision_of_status
 from intake.domain.tracking import STATUSES, TimelineEntry, reached
-from intake.service_layer.unit_of_work import UnitOfWork
-from slrt_shared.contracts.envelope import CloudEvent
+from intake.service_layer.registration import SOURCE
+from intake.service_layer.unit_of_work import Decided, UnitOfWork
+from slrt_shared.contracts.envelope import CloudEvent, new_event
 from slrt_shared.contracts.events import (
     CaseResolved,
     ComplaintClosed,
+    GraduationDecided,
     ReferralDispatched,
     ReferralEscalated,
     ReferralUpdated,
 )
+
+GraduationKind = Literal["sejahtera_mandiri", "graduasi_alamiah"]
 
 
 async def _record(
@@ -33,8 +38,29 @@ async def _record(
     decision: Decision | None = None,
     reason_code: str | None = None,
 ) -> None:
-    await uow.record(
+    decided = await uow.record(
         complaint_id, event.id, entry, reached(entry.kind), STATUSES, decision, reason_code
+    )
+    if decided is not None:
+        # In the transaction that decided it: one announcement per graduation, whichever
+        # replica or redelivery decides it.
+        announce_decision(uow, decided)
+
+
+def announce_decision(uow: UnitOfWork, decided: Decided) -> None:
+    """Announce a graduation's decision on programme.graduations (codes only)."""
+    data = GraduationDecided(
+        complaint_id=decided.complaint_id,
+        village_code=decided.village_code,
+        facilitator_code=decided.facilitator_code,
+        graduation_kind=cast(GraduationKind, decided.kind),
+        decision=decided.decision,
+        reason_code=decided.reason_code,
+        proposed_at=decided.proposed_at,
+        decided_at=decided.decided_at,
+    )
+    uow.announce(
+        new_event(data, source=SOURCE, subject=decided.complaint_id, time=decided.decided_at)
     )
 
 
@@ -78,7 +104,9 @@ async def on_resolved(uow: UnitOfWork, data: CaseResolved, event: CloudEvent) ->
     """An agency reported an outcome."""
     entry = TimelineEntry(data.resolved_at, "resolved", data.agency_code, data.outcome)
     decision = decision_of_outcome(data.agency_code, data.outcome)
-    await _record(uow, data.complaint_id, event, entry, decision)
+    # A refusal by an outcome other than `resolved` keeps the outcome as its reason.
+    reason = data.outcome if decision == "refused" else None
+    await _record(uow, data.complaint_id, event, entry, decision, reason)
 
 
 async def on_closed(uow: UnitOfWork, data: ComplaintClosed, event: CloudEvent) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
@@ -92,6 +92,20 @@ class Verdict:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A graduation proposal an event decided (once: only an open one is)."""
+
+    complaint_id: UUID
+    village_code: str
+    facilitator_code: str
+    kind: str
+    decision: Decision
+    reason_code: str | None
+    proposed_at: datetime
+    decided_at: datetime
+
+
 class UnitOfWork(Protocol):
     """A transaction on intake's data with the queries and changes the use cases make."""
 
@@ -149,7 +163,9 @@ class UnitOfWork(Protocol):
         order: Sequence[str],
         decision: Decision | None = None,
         reason_code: str | None = None,
-    ) -> None: ...
+    ) -> Decided | None:
+        """Add the entry, move the status on, decide an open graduation: what it decided."""
+
     async def record_closing(
         self,
         complaint_id: UUID,
@@ -208,8 +224,12 @@ class UnitOfWork(Protocol):
     # PKH facilitators, targets and graduation proposals
     async def facilitator(self, code: str) -> Facilitator | None: ...
     async def facilitators(self, regency_code: str) -> list[Facilitator]: ...
-    async def save_facilitator(self, f: Facilitator) -> None: ...
-    async def save_target(self, t: Target) -> None: ...
+    async def save_facilitator(self, f: Facilitator) -> datetime | None: ...
+    async def save_target(self, t: Target) -> datetime: ...
+    async def unannounced_registries(
+        self, limit: int
+    ) -> tuple[list[tuple[Facilitator, datetime]], list[tuple[Target, datetime]]]: ...
+    async def mark_announced(self, codes: list[str], targets: list[tuple[str, int]]) -> None: ...
     async def target(self, regency_code: str, year: int) -> Target | None: ...
     async def targets(self, regency_code: str) -> list[Target]: ...
     async def record_programme_change(
@@ -228,6 +248,29 @@ class UnitOfWork(Protocol):
     async def confirmed_per_facilitator(
         self, regency_code: str, start: datetime, end: datetime
     ) -> dict[str, int]: ...
+
+    # DTSEN data proposals
+    async def save_data_proposal(
+        self,
+        complaint_id: UUID,
+        *,
+        kind: str,
+        removal_reason: str | None,
+        deliberation_date: date,
+        village_code: str,
+        regency_code: str,
+        at: datetime,
+        kk_number: str,
+    ) -> None: ...
+    async def list_data_proposals(
+        self,
+        *,
+        village: str | None,
+        regency: str,
+        after: tuple[datetime, UUID] | None,
+        limit: int,
+        reader: str,
+    ) -> list[dict[str, Any]]: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -19,6 +19,11 @@ PROJECTIONS = (
     "ranking_snapshots",
     "complaint_verdicts",
     "complaint_reopenings",
+    "programme_facilitators",
+    "programme_targets",
+    "programme_graduations",
+    "data_proposals",
+    "referral_rejections",
     "inbox",
 )
 

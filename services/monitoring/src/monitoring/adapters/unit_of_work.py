@@ -9,6 +9,7 @@ from monitoring.adapters.aggregates import Aggregates
 from monitoring.adapters.facts import FactWrites
 from monitoring.adapters.maps import MapReads
 from monitoring.adapters.national import NationalStore
+from monitoring.adapters.programmes import ProgrammeStore
 from monitoring.adapters.regions import RegionReads
 from monitoring.adapters.snapshots import Snapshots
 from monitoring.adapters.verdicts import VerdictStore
@@ -23,6 +24,7 @@ class MonitoringUnitOfWork(
     Snapshots,
     NationalStore,
     VerdictStore,
+    ProgrammeStore,
 ):
     """A transaction on the monitoring schema; implements `service_layer.unit_of_work`."""
 

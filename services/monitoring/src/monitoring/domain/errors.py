@@ -68,3 +68,8 @@ NO_MAP = Message(
     "No map of this regency: its village boundaries are not in the reference data.",
     "Peta kabupaten ini tidak ada: batas desanya belum ada di data rujukan.",
 )
+INVALID_YEAR = Message(
+    "invalid_year",
+    "year is a year from {first} to {last}.",
+    "year harus tahun antara {first} dan {last}.",
+)

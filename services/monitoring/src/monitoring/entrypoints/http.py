@@ -18,7 +18,14 @@ from monitoring.adapters.unit_of_work import UnitOfWorkFactory
 from monitoring.domain.periods import ALL, ROLLING, current_month, months_before
 from monitoring.domain.ranking import LEVELS
 from monitoring.domain.regions import regency_of_village, within
-from monitoring.entrypoints import errors, page, publication, publication_http
+from monitoring.entrypoints import (
+    errors,
+    page,
+    programmes_http,
+    programmes_page,
+    publication,
+    publication_http,
+)
 from monitoring.entrypoints.schemas import (
     NATIONAL,
     PERIOD,
@@ -197,8 +204,10 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
                 policy=settings.policy(),
                 now=datetime.now(UTC),
             )
+            programmes = await programmes_http.village(unit, settings, village_code)
         return {
             **card,
+            "programmes": programmes,
             "village": {"code": village_code, "name": village["name"]},
             "kecamatan": {"code": kecamatan["code"], "name": kecamatan["name"]}
             if kecamatan
@@ -269,11 +278,16 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
                 Underperformers(regency, period), unit, policy=policy, now=now
             )
             drawing = await unit.regency_map(regency)
+            programmes = await programmes_http.district(
+                unit, settings, regency, datetime.now(settings.zone()).year
+            )
         periods = [*months_before(current_month(now), 12)[::-1], ROLLING]
         params = {"regency": regency, "period": period, "kecamatan": kecamatan or ""}
-        sections = publication.underperformers_section(
-            lang, found, period
-        ) + publication.map_figure(lang, drawing, villages, measure, period)
+        sections = (
+            programmes_page.district_section(lang, programmes)
+            + publication.underperformers_section(lang, found, period)
+            + publication.map_figure(lang, drawing, villages, measure, period)
+        )
         return HTMLResponse(
             page.ranking_page(
                 lang,
@@ -300,6 +314,9 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
         lang = "en" if lang == "en" else "id"
         params = {"period": card["period"], "regency": regency_of_village(village_code)}
         kecamatan = card["kecamatan"]["name"] if card["kecamatan"] else ""
-        return HTMLResponse(page.report_card_page(lang, card, kecamatan, params))
+        programmes = programmes_page.card_section(lang, card["programmes"])
+        return HTMLResponse(
+            page.report_card_page(lang, card, kecamatan, params, sections=programmes)
+        )
 
     return api

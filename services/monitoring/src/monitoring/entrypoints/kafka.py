@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from monitoring.adapters.unit_of_work import MonitoringUnitOfWork, UnitOfWorkFactory
+from monitoring.service_layer import programmes, verdicts
 from monitoring.service_layer import projections as p
-from monitoring.service_layer import verdicts
 from monitoring.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.consumer import EventHandler, with_inbox
 from slrt_shared.contracts import topics
@@ -20,6 +20,9 @@ from slrt_shared.contracts.events import (
     ComplaintRated,
     ComplaintReopened,
     EventData,
+    FacilitatorRegistered,
+    GraduationDecided,
+    GraduationTargetSet,
     ReferralDispatched,
     ReferralEscalated,
     ReferralUpdated,
@@ -52,6 +55,11 @@ def handlers(uow: UnitOfWorkFactory) -> dict[str, EventHandler]:
         topics.DIRECTORY_AGENCIES: _projection(uow, AgencyRegistered, p.on_agency_registered),
         topics.COMPLAINT_RATED: _projection(uow, ComplaintRated, verdicts.on_rated),
         topics.COMPLAINT_REOPENED: _projection(uow, ComplaintReopened, verdicts.on_reopened),
+        topics.PROGRAMME_FACILITATORS: _projection(
+            uow, FacilitatorRegistered, programmes.on_facilitator
+        ),
+        topics.PROGRAMME_TARGETS: _projection(uow, GraduationTargetSet, programmes.on_target),
+        topics.PROGRAMME_GRADUATIONS: _projection(uow, GraduationDecided, programmes.on_graduation),
     }
 
 

@@ -124,7 +124,7 @@ td.n{text-align:right}.flag{background:#fde8e8;color:#9b1c1c;border-radius:.3rem
 padding:0 .3rem;font-size:.8rem}.muted{color:#6b7785}.live{font-size:.8rem}
 .bar{fill:#0b5d4b}.bar2{fill:#9fd3c7}.line{fill:none;stroke:#c2410c;stroke-width:2}
 nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.4rem 0 0;padding:0}
-#card th,#card td{white-space:normal}
+#card th,#card td,#programmes th,#programmes td{white-space:normal}
 """
 
 
@@ -355,9 +355,14 @@ def _trend_label(t: dict[str, str], trend: list[dict[str, Any]]) -> str:
 
 
 def report_card_page(
-    lang: str, card: dict[str, Any], kecamatan_name: str, params: dict[str, str]
+    lang: str,
+    card: dict[str, Any],
+    kecamatan_name: str,
+    params: dict[str, str],
+    *,
+    sections: str = "",
 ) -> str:
-    """A Puskesos's report card with its six-month trend."""
+    """A Puskesos's report card with its six-month trend; `sections` come after the trend."""
     t = TEXT[lang]
     facts = [
         (t["score"], _num(card["score"])),
@@ -380,6 +385,6 @@ def report_card_page(
         f'<h2>{escape(card["name"])} <span class="muted">({escape(kecamatan_name)})</span></h2>'
         f'<table id="card">{rows}</table><h2>{t["trend"]}</h2>'
         f"{_chart(card['trend'], _trend_label(t, card['trend']))}"
-        f'<p class="muted">{t["legend"]}</p>'
+        f'<p class="muted">{t["legend"]}</p>{sections}'
     )
     return _layout(lang, f"{t['card']} — {card['name']}", body, params)

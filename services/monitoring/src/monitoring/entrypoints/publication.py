@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from monitoring.domain import choropleth
 from monitoring.domain.periods import ROLLING, is_month
 from monitoring.domain.ranking import Policy
+from monitoring.entrypoints import programmes_page
 from monitoring.entrypoints.page import TEXT, _layout, _num, _pct, regency_picker
 
 WORDS = {
@@ -53,6 +54,7 @@ WORDS = {
             "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
         ),
         "generated": "Dihitung dari data SLRT; tanpa data pribadi.",
+        "programmes": "Program kabupaten",
     },
     "en": {
         "map": "Map",
@@ -92,6 +94,7 @@ WORDS = {
             "January February March April May June July August September October November December"
         ),
         "generated": "Computed from SLRT's records; no personal data.",
+        "programmes": "District programmes",
     },
 }
 
@@ -310,7 +313,7 @@ def bulletin_page(
     """A regency's monthly bulletin, printable on A4.
 
     `programmes` are (name, progress in words) of the district's programmes; the section is
-    left out while there are none (no programme is tracked by SLRT yet).
+    left out while there are none.
     """
     w, t = WORDS[lang], TEXT[lang]
     month = params["period"]
@@ -366,7 +369,12 @@ def bulletin_page(
         f"<th>{t['agency']}</th><th>{t['referrals']}</th><th>{t['sla']}</th>"
         f"<th>{t['rejected']}</th><th>{t['resolve']}</th></tr></thead><tbody>{league}</tbody>"
         "</table></div></section>"
-        + (f'<section id="programmes"><table>{progress}</table></section>' if progress else "")
+        + (
+            f'<section id="programmes"><h2>{w["programmes"]}</h2>'
+            f"<table>{progress}</table></section>"
+            if progress
+            else ""
+        )
         + "</div>"
     )
     title = f"{w['bulletin']} {regency_name} — {month_name(lang, month)}"
@@ -554,5 +562,6 @@ def guide_page(lang: str, policy: Policy, params: dict[str, str]) -> str:
             ),
         ]
         title = WORDS["en"]["guide"]
+    sections.insert(-1, programmes_page.guide_section(lang))
     body = "".join(f"<section><h2>{h}</h2>{text}</section>" for h, text in sections)
     return _layout(lang, title, body, params, path="/cara-membaca")

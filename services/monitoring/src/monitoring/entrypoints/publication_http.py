@@ -14,7 +14,7 @@ from monitoring.adapters import pdf
 from monitoring.adapters.unit_of_work import MonitoringUnitOfWork, UnitOfWorkFactory
 from monitoring.domain import choropleth
 from monitoring.domain.periods import ROLLING, current_month, is_month, months_before
-from monitoring.entrypoints import errors, publication
+from monitoring.entrypoints import errors, programmes_http, programmes_page, publication
 from monitoring.entrypoints.schemas import PERIOD, Regency
 from monitoring.service_layer import underperformers
 from monitoring.service_layer.reports import Ranking, RegencyMeasures, ranking, regency_measures
@@ -162,6 +162,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
             agencies = await ranking(
                 Ranking(regency, period, "agency"), unit, policy=policy, now=now
             )
+            progress = await programmes_http.district(unit, settings, regency, int(period[:4]))
         months = months_before(current_month(now), 12)[::-1]
         if period not in months:
             months.insert(0, period)
@@ -176,9 +177,7 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
             publication.map_figure(lang, drawing, rows, "score", period),
             found,
             agencies,
-            # No programme's progress is recorded in SLRT yet: the bulletin gets a section
-            # when one is (name, progress in words).
-            [],
+            programmes_page.bulletin_lines(lang, progress, period),
         )
 
     @api.get("/buletin", response_class=HTMLResponse, summary="Monthly bulletin, printable (A4).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from monitoring.domain.regions import areas_of_village
+from monitoring.service_layer import programmes
 from monitoring.service_layer.unit_of_work import UnitOfWork
 from slrt_shared.contracts.events import (
     AgencyRegistered,
@@ -31,6 +32,8 @@ async def on_created(data: ComplaintCreated, uow: UnitOfWork) -> None:
             "recorded_at": data.recorded_at,
         }
     )
+    if data.data_proposal is not None:
+        await programmes.on_data_proposal(data, data.data_proposal, uow)
 
 
 async def on_dispatched(data: ReferralDispatched, uow: UnitOfWork) -> None:
@@ -43,6 +46,7 @@ async def on_dispatched(data: ReferralDispatched, uow: UnitOfWork) -> None:
         dispatched_at=data.dispatched_at,
         due_at=data.due_at,
         attempt=data.attempt,
+        **programmes.stage_fields(data),
     )
 
 
@@ -57,6 +61,7 @@ async def on_updated(data: ReferralUpdated, uow: UnitOfWork) -> None:
         await uow.upsert_referral(
             data.referral_id, data.complaint_id, rejected=True, reason_code=code
         )
+        await programmes.on_rejection(data, uow)
 
 
 async def on_escalated(data: ReferralEscalated, uow: UnitOfWork) -> None:

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from monitoring.domain.measures import AgencyTally, Tally, VillageMonth
+from monitoring.domain.programmes import Graduation, Proposal, Target
 from monitoring.domain.ranking import Place
 from monitoring.domain.verdicts import VerdictTally
 from slrt_shared.contracts.envelope import CloudEvent
@@ -174,3 +175,38 @@ class UnitOfWork(Protocol):
         self, regencies: list[str] | None, start: datetime | None, end: datetime | None
     ) -> dict[tuple[str, str | None], VerdictTally]:
         """Each (regency, agency)'s verdicts and reopenings, by referrals sent in [start, end)."""
+
+    async def save_facilitator(
+        self, code: str, regency_code: str, village_codes: list[str], active: bool, at: datetime
+    ) -> None:
+        """Keep a facilitator as its last record says (no name: monitoring never shows one)."""
+
+    async def save_target(
+        self, regency_code: str, year: int, district_total: int, per_facilitator: int, at: datetime
+    ) -> None:
+        """Keep a regency's target of a year as its last record says."""
+
+    async def save_graduation(self, row: dict[str, Any]) -> None:
+        """Keep a graduation's decision; a confirmed one is final, a refused one may change."""
+
+    async def add_data_proposal(self, row: dict[str, Any]) -> None:
+        """Record a DTSEN data proposal once (a redelivered creation changes nothing)."""
+
+    async def note_rejection(self, referral_id: UUID, complaint_id: UUID, at: datetime) -> None:
+        """Keep when a referral was rejected (once)."""
+
+    async def programme_target(self, regency_code: str, year: int) -> Target | None:
+        """A regency's target of a year, if one was set."""
+
+    async def active_facilitators(self, regency_code: str) -> list[str]:
+        """The codes of a regency's active facilitators."""
+
+    async def confirmed_graduations(
+        self, regency_code: str, start: datetime, end: datetime, village: str | None = None
+    ) -> list[Graduation]:
+        """A regency's (or one village's) graduations confirmed in [start, end)."""
+
+    async def data_proposals(
+        self, regency_code: str, start: datetime, end: datetime, village: str | None = None
+    ) -> list[Proposal]:
+        """A regency's (or one village's) proposals received in [start, end), with their stages."""

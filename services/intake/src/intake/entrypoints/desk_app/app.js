@@ -7,6 +7,14 @@ const LOW_STORAGE_BYTES = 2 * 1024 * 1024;
 
 const T = {
   id: {
+    nav_proposals: "Usulan DTSEN", proposals_title: "Usulan data DTSEN",
+    proposals_help: "Usulan hasil musyawarah desa: keluarga baru, perubahan data, atau penghapusan. Hanya dapat dikirim saat daring.",
+    p_kind: "Jenis usulan", p_reason: "Alasan penghapusan", p_date: "Tanggal musyawarah desa", p_household: "Keluarga",
+    p_kk: "Nomor KK", p_nik: "NIK kepala keluarga", p_name: "Nama kepala keluarga",
+    p_detail: "Rincian usulan (wajib untuk perubahan)", p_send: "Kirim usulan", p_list: "Usulan desa",
+    p_offline: "Usulan DTSEN hanya dapat dikirim saat daring.", p_sent: "Usulan terkirim: {ticket}.",
+    p_none: "Belum ada usulan.", p_stage: "Tahap {index}/{total}: {code}", p_waiting: "perlu dilengkapi",
+    p_accepted: "diterima", p_rejected: "ditolak", p_deliberation: "Musyawarah desa",
     skip: "Langsung ke isi", title: "SLRT Puskesos", nav_form: "Pengaduan baru", nav_list: "Daftar desa",
     nav_waiting: "Menunggu dikirim", signout: "Keluar", update_ready: "Versi baru aplikasi tersedia.",
     update_now: "Muat ulang", signin_title: "Masuk di perangkat ini",
@@ -54,6 +62,14 @@ nothing_waiting: "Tidak ada pengaduan yang menunggu.",
     rs_dispatched: "dikirim", rs_acknowledged: "diterima", rs_in_progress: "diproses", rs_rejected: "ditolak", rs_resolved: "selesai",
   },
   en: {
+    nav_proposals: "DTSEN proposals", proposals_title: "DTSEN data proposals",
+    proposals_help: "Proposals agreed by the village deliberation: a new household, a change of data, or a removal. Sent only when online.",
+    p_kind: "Kind of proposal", p_reason: "Reason for the removal", p_date: "Date of the village deliberation", p_household: "Household",
+    p_kk: "KK number", p_nik: "NIK of the head of the household", p_name: "Name of the head of the household",
+    p_detail: "Detail of the proposal (required for a change)", p_send: "Send the proposal", p_list: "The village's proposals",
+    p_offline: "DTSEN proposals can be sent only when online.", p_sent: "Proposal sent: {ticket}.",
+    p_none: "No proposals yet.", p_stage: "Stage {index}/{total}: {code}", p_waiting: "to be completed",
+    p_accepted: "accepted", p_rejected: "rejected", p_deliberation: "Village deliberation",
     skip: "Skip to content", title: "SLRT Puskesos", nav_form: "New complaint", nav_list: "Village list",
     nav_waiting: "Waiting to be sent", signout: "Sign out", update_ready: "A new version of the app is ready.",
     update_now: "Reload", signin_title: "Sign in on this device",
@@ -164,13 +180,13 @@ async function open_(sealed, key = state.key) {
 // ---- talking to intake ----
 class Revoked extends Error {}
 const refusal = (err) => (err instanceof Revoked ? err.message : t("no_network"));
-async function api(path, { method = "GET", body, token = state.token, timeout = 20000 } = {}) {
+async function api(path, { method = "GET", body, token = state.token, timeout = 20000, headers = {} } = {}) {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), timeout);
   try {
     const res = await fetch(path, {
       method, signal: ctrl.signal, cache: "no-store",
-      headers: { Authorization: `Bearer ${token}`, "Accept-Language": state.lang, ...(body ? { "Content-Type": "application/json" } : {}) },
+      headers: { Authorization: `Bearer ${token}`, "Accept-Language": state.lang, ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
       body: body ? JSON.stringify(body) : undefined,
     });
     if (res.status === 401) throw new Revoked((await res.json().catch(() => null))?.error?.message ?? "HTTP 401");
@@ -196,8 +212,9 @@ function translate() {
   $("#lang").textContent = other === "en" ? "English" : "Bahasa Indonesia";
   $("#lang").lang = other;
   network();
-  if (state.reference) { renderNeeds(); renderChannels(); villageLine(); }
+  if (state.reference) { renderNeeds(); renderChannels(); villageLine(); renderProposalOptions(); }
   if (state.key) { renderWaiting(); liveCheck(false); }
+  if (state.key && state.view === "proposals") loadProposals();
 }
 function network() { $("#net").textContent = navigator.onLine ? t("online") : t("offline"); }
 function banner(text, action) {
@@ -657,6 +674,78 @@ $("#detail-receipt").addEventListener("click", () => {
   const c = state.detail; if (c) showReceipt({ ticket: c.ticket, needs: c.needs, recorded_at: c.received_at });
 });
 
+// ---- DTSEN data proposals (online only: intake checks them, the form says its words) ----
+const P_FIELDS = { kind: "p-kind", removal_reason: "p-reason", deliberation_date: "p-date", kk_number: "p-kk", head_nik: "p-nik", head_name: "p-name", detail: "p-detail" };
+const label = (x) => x[state.lang === "id" ? "label_id" : "label_en"];
+function renderProposalOptions() {
+  const ref = state.reference; if (!ref?.proposal_kinds) return;
+  for (const [id, items] of [["#p-kind", ref.proposal_kinds], ["#p-reason", ref.removal_reasons]]) {
+    const select = $(id), chosen = select.value;
+    select.replaceChildren(...items.map((x) => el("option", { value: x.code }, label(x))));
+    if (chosen) select.value = chosen;
+  }
+  if (!$("#p-date").value) $("#p-date").value = new Date().toLocaleDateString("en-CA", { timeZone: "Asia/Jakarta" });
+  proposalKind();
+}
+function proposalKind() { $("#p-reason-field").hidden = $("#p-kind").value !== "penghapusan"; }
+$("#p-kind").addEventListener("change", proposalKind);
+function proposalBody() {
+  const f = new FormData($("#proposal"));
+  const v = (k) => String(f.get(k) ?? "").trim();
+  const kind = v("kind");
+  return {
+    kind, deliberation_date: v("deliberation_date") || null,
+    removal_reason: kind === "penghapusan" ? v("removal_reason") || null : null,
+    kk_number: v("kk_number"), head_nik: v("head_nik"), head_name: v("head_name"), detail: v("detail"),
+  };
+}
+$("#proposal").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  Object.values(P_FIELDS).forEach((id) => setErr(id, ""));
+  if (!navigator.onLine) { $("#proposal-state").textContent = t("p_offline"); return; }
+  // A resend after a lost answer reuses the key: intake answers the proposal it saved.
+  state.proposalKey = state.proposalKey ?? crypto.randomUUID();
+  $("#proposal-state").textContent = t("sending");
+  let res;
+  try {
+    res = await api("/v1/data-proposals", { method: "POST", body: proposalBody(), headers: { "Idempotency-Key": state.proposalKey } });
+  } catch (err) {
+    if (err instanceof Revoked) revoked();
+    $("#proposal-state").textContent = refusal(err); return;
+  }
+  if (res.status === 201 || res.status === 200) {
+    state.proposalKey = null;
+    $("#proposal").reset(); renderProposalOptions();
+    $("#proposal-state").textContent = t("p_sent", { ticket: res.data.ticket });
+    loadProposals(); return;
+  }
+  state.proposalKey = null;
+  const error = res.data?.error;
+  const field = error?.details?.[0]?.field;
+  if (field && P_FIELDS[field]) { setErr(P_FIELDS[field], error.message); $(`#${P_FIELDS[field]}`).focus(); }
+  $("#proposal-state").textContent = error?.message ?? t("error", { why: res.status });
+});
+async function loadProposals() {
+  $("#proposals-state").textContent = t("loading");
+  let res;
+  try { res = await api("/v1/data-proposals?limit=50"); } catch (err) {
+    if (err instanceof Revoked) revoked();
+    $("#proposals-state").textContent = err instanceof Revoked ? t("revoked") : t("list_offline"); return;
+  }
+  if (res.status !== 200) { $("#proposals-state").textContent = t("error", { why: res.status }); return; }
+  const kinds = Object.fromEntries((state.reference?.proposal_kinds ?? []).map((x) => [x.code, label(x)]));
+  const why = Object.fromEntries((state.reference?.removal_reasons ?? []).map((x) => [x.code, label(x)]));
+  $("#proposal-list").replaceChildren(...res.data.items.map((p) => el("li", { "data-ticket": p.ticket },
+    el("div", { class: "row" }, el("strong", {}, p.ticket), el("span", { class: "tag" }, STATUS(p.status))),
+    el("div", {}, `${kinds[p.kind] ?? p.kind}${p.removal_reason ? ` (${why[p.removal_reason] ?? p.removal_reason})` : ""}${p.head_name ? ` · ${p.head_name}` : ""}`),
+    el("div", { class: "muted" }, `${t("p_deliberation")} ${fmtDate(p.deliberation_date)} · ${t("received_at")} ${fmtTime(p.received_at)}`),
+    el("div", {},
+      p.stage ? el("span", { class: "tag" }, t("p_stage", p.stage)) : null,
+      p.waiting_at_village ? el("span", { class: "tag wait" }, t("p_waiting")) : null,
+      p.decision ? el("span", { class: p.decision === "accepted" ? "tag" : "tag bad" }, `${t(`p_${p.decision}`)}${p.decision_reason ? ` · ${p.decision_reason}` : ""}`) : null))));
+  $("#proposals-state").textContent = res.data.items.length ? "" : t("p_none");
+}
+
 // ---- the resident's receipt ----
 function showReceipt(s) {
   const link = `${location.origin}/v1/track/${s.ticket}`;
@@ -677,6 +766,7 @@ document.addEventListener("click", (e) => {
   const go = e.target.closest("[data-go]")?.dataset.go; if (!go) return;
   show(go);
   if (go === "list") loadList();
+  if (go === "proposals") { renderProposalOptions(); loadProposals(); }
   if (go === "waiting") renderWaiting();
 });
 $("#lang").addEventListener("click", () => {
