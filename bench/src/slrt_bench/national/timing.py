@@ -63,9 +63,12 @@ def calls(
                                          "limit": 100}, repeat))  # fmt: skip
         out.append(("/v1/rankings", {"level": "village", "regency": "all", "period": period},
                     few))  # fmt: skip
-    # A month the job does not store: computed country-wide on request.
-    out.append(("/v1/rankings", {"level": "village", "regency": "all", "period": previous,
-                                 "limit": 100}, 2))  # fmt: skip
+    # The month just closed (stored by the job since it is kept), and one before it, which the
+    # job does not store: computed country-wide on request.
+    older = (now.replace(day=1) - timedelta(days=1)).replace(day=1) - timedelta(days=1)
+    for month_before in (previous, older.strftime("%Y-%m")):
+        out.append(("/v1/rankings", {"level": "village", "regency": "all",
+                                     "period": month_before, "limit": 100}, 2))  # fmt: skip
     out.append((f"/v1/puskesos/{village}", {"period": month}, repeat))
     out.append((f"/v1/puskesos/{village}", {}, few))
     return out

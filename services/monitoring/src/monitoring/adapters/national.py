@@ -1,4 +1,4 @@
-"""The stored country-wide ranking, read a page at a time."""
+"""The stored country-wide ranking: kept by area, numbered along its order when read."""
 
 from __future__ import annotations
 
@@ -8,68 +8,115 @@ from typing import Any
 
 import asyncpg
 
+from monitoring.domain.ranking import RANKED, Place
 from slrt_shared.unit_of_work import PgUnitOfWork
+
+# The ranking's order (`Place.order_key`), which the index `national_ranking_areas_order` keeps.
+ORDER = "place, score DESC, received DESC, code"
+# A row as served: the stored row with its rank, the row's number along the order when ranked
+# (the ranked areas come first).
+SERVED_ROW = (
+    f"(row || jsonb_build_object('rank', CASE WHEN place = {RANKED} THEN row_number() OVER"
+    f" (ORDER BY {ORDER}) END))"
+)
+
+
+def _records(
+    areas: list[tuple[Place, dict[str, Any]]],
+) -> tuple[list[str], list[int], list[float], list[int], list[str]]:
+    """The columns of some areas' stored rows."""
+    return (
+        [row["code"] for _, row in areas],
+        [place.group for place, _ in areas],
+        [place.score or 0.0 for place, _ in areas],
+        [place.received for place, _ in areas],
+        [json.dumps(row, default=str) for _, row in areas],
+    )
 
 
 class NationalStore(PgUnitOfWork):
-    """`national_rankings` (a head per period and level) and its `national_ranking_rows`."""
+    """`national_rankings` (a head per period and level) and its `national_ranking_areas`."""
 
     async def save_national(
         self,
         period: str,
         level: str,
         summary: dict[str, Any],
-        rows: list[dict[str, Any]],
+        areas: list[tuple[Place, dict[str, Any]]],
         computed_at: datetime,
     ) -> None:
-        """Replace the stored country-wide ranking of a period and level."""
+        """Replace the stored country-wide ranking of a period and level (rows without rank)."""
         await self.conn.execute(
-            "DELETE FROM national_ranking_rows WHERE period = $1 AND level = $2", period, level
+            "DELETE FROM national_ranking_areas WHERE period = $1 AND level = $2", period, level
         )
+        codes, groups, scores, received, rows = _records(areas)
         await self.conn.copy_records_to_table(
-            "national_ranking_rows",
+            "national_ranking_areas",
             records=[
-                (period, level, i, row["code"], json.dumps(row, default=str))
-                for i, row in enumerate(rows)
+                (period, level, c, g, s, n, r)
+                for c, g, s, n, r in zip(codes, groups, scores, received, rows, strict=True)
             ],
-            columns=["period", "level", "position", "code", "row"],
+            columns=["period", "level", "code", "place", "score", "received", "row"],
         )
-        await self._save_head(period, level, summary, len(rows), computed_at)
+        await self._save_head(period, level, summary, len(areas), computed_at)
 
     async def update_national(
         self,
         period: str,
         level: str,
         summary: dict[str, Any],
-        changed: list[tuple[int, dict[str, Any]]],
+        changed: list[tuple[Place, dict[str, Any]]],
+        removed: list[str],
         total: int,
         computed_at: datetime,
     ) -> None:
-        """Rewrite only the given (position, row) pairs of a stored ranking, and its head."""
-        await self.conn.execute(
-            "INSERT INTO national_ranking_rows (period, level, position, code, row)"
-            " SELECT $1, $2, p, c, r FROM unnest($3::int[], $4::text[], $5::jsonb[]) AS u(p, c, r)"
-            " ON CONFLICT (period, level, position) DO UPDATE SET code = EXCLUDED.code,"
-            " row = EXCLUDED.row",
-            period,
-            level,
-            [position for position, _ in changed],
-            [row["code"] for _, row in changed],
-            [json.dumps(row, default=str) for _, row in changed],
-        )
-        await self.conn.execute(
-            "DELETE FROM national_ranking_rows WHERE period = $1 AND level = $2 AND position >= $3",
-            period,
-            level,
-            total,
-        )
+        """Rewrite only the given areas' rows of a stored ranking, drop `removed`, save its head."""
+        if changed:
+            codes, groups, scores, received, rows = _records(changed)
+            await self.conn.execute(
+                "INSERT INTO national_ranking_areas"
+                " (period, level, code, place, score, received, row)"
+                " SELECT $1, $2, c, g, s, n, r FROM unnest($3::text[], $4::smallint[],"
+                " $5::float8[], $6::int[], $7::jsonb[]) AS u(c, g, s, n, r)"
+                " ON CONFLICT (period, level, code) DO UPDATE SET place = EXCLUDED.place,"
+                " score = EXCLUDED.score, received = EXCLUDED.received, row = EXCLUDED.row",
+                period,
+                level,
+                codes,
+                groups,
+                scores,
+                received,
+                rows,
+            )
+        if removed:
+            await self.conn.execute(
+                "DELETE FROM national_ranking_areas WHERE period = $1 AND level = $2"
+                " AND code = ANY($3::text[])",
+                period,
+                level,
+                removed,
+            )
         await self._save_head(period, level, summary, total, computed_at)
+
+    async def drop_national(self, periods: list[str]) -> None:
+        """Forget the stored country-wide rankings of some periods."""
+        await self.conn.execute(
+            "DELETE FROM national_ranking_areas WHERE period = ANY($1::text[])", periods
+        )
+        await self.conn.execute(
+            "DELETE FROM national_rankings WHERE period = ANY($1::text[])", periods
+        )
+
+    async def national_periods(self) -> list[str]:
+        """The periods of which a country-wide ranking is stored."""
+        rows = await self.conn.fetch("SELECT DISTINCT period FROM national_rankings")
+        return sorted(r["period"] for r in rows)
 
     async def _head(self, period: str, level: str) -> asyncpg.Record | None:
         """A stored ranking's summary, row count and time."""
         return await self.conn.fetchrow(
             "SELECT summary, total, computed_at FROM national_rankings"
-            " WHERE period = $1 AND level = $2",
+            " WHERE period = $1 AND level = $2 AND by_area",
             period,
             level,
         )
@@ -84,10 +131,10 @@ class NationalStore(PgUnitOfWork):
     ) -> None:
         """Write a stored ranking's summary, row count and time."""
         await self.conn.execute(
-            "INSERT INTO national_rankings (period, level, summary, total, computed_at)"
-            " VALUES ($1, $2, $3::jsonb, $4, $5) ON CONFLICT (period, level) DO UPDATE SET"
+            "INSERT INTO national_rankings (period, level, summary, total, computed_at, by_area)"
+            " VALUES ($1, $2, $3::jsonb, $4, $5, true) ON CONFLICT (period, level) DO UPDATE SET"
             " summary = EXCLUDED.summary, total = EXCLUDED.total,"
-            " computed_at = EXCLUDED.computed_at",
+            " computed_at = EXCLUDED.computed_at, by_area = true",
             period,
             level,
             json.dumps(summary, default=str),
@@ -98,13 +145,13 @@ class NationalStore(PgUnitOfWork):
     async def national_encoded(
         self, period: str, level: str
     ) -> tuple[dict[str, Any], list[str]] | None:
-        """The whole stored country-wide ranking with each row as stored JSON text."""
+        """The whole stored country-wide ranking with each row as JSON text."""
         head = await self._head(period, level)
         if head is None:
             return None
         rows = await self.conn.fetch(
-            "SELECT row::text AS row FROM national_ranking_rows"
-            " WHERE period = $1 AND level = $2 ORDER BY position",
+            f"SELECT {SERVED_ROW}::text AS row FROM national_ranking_areas"
+            f" WHERE period = $1 AND level = $2 ORDER BY {ORDER}",
             period,
             level,
         )
@@ -118,28 +165,45 @@ class NationalStore(PgUnitOfWork):
     async def national(
         self, period: str, level: str, prefix: str | None, limit: int | None, offset: int
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-        """A page of the stored country-wide ranking (rows whose code starts with `prefix`)."""
+        """A page of the stored country-wide ranking (rows whose code starts with `prefix`).
+
+        A row's rank is its place in the whole country's order, whatever the prefix.
+        """
         head = await self._head(period, level)
         if head is None:
             return None
-        where = "period = $1 AND level = $2"
-        args: list[Any] = [period, level, limit, offset]
-        if prefix:
-            where += " AND code LIKE $5"
-            args.append(prefix + ".%")
-        rows = await self.conn.fetch(
-            f"SELECT row::text AS row FROM national_ranking_rows WHERE {where}"
-            " ORDER BY position LIMIT $3 OFFSET $4",
-            *args,
-        )
         total = head["total"]
         if prefix:
+            # Every area numbered along the index (read from it alone), then the prefix's kept.
+            rows = await self.conn.fetch(
+                "SELECT (a.row || jsonb_build_object('rank', CASE WHEN o.place = $6"
+                " THEN o.n END))::text AS row FROM (SELECT code, place,"
+                f" row_number() OVER (ORDER BY {ORDER}) AS n FROM national_ranking_areas"
+                " WHERE period = $1 AND level = $2) o JOIN national_ranking_areas a"
+                " ON a.period = $1 AND a.level = $2 AND a.code = o.code"
+                " WHERE o.code LIKE $5 ORDER BY o.n LIMIT $3 OFFSET $4",
+                period,
+                level,
+                limit,
+                offset,
+                prefix + ".%",
+                RANKED,
+            )
             total = await self.conn.fetchval(
-                "SELECT count(*) FROM national_ranking_rows"
+                "SELECT count(*) FROM national_ranking_areas"
                 " WHERE period = $1 AND level = $2 AND code LIKE $3",
                 period,
                 level,
                 prefix + ".%",
+            )
+        else:
+            rows = await self.conn.fetch(
+                f"SELECT {SERVED_ROW}::text AS row FROM national_ranking_areas"
+                f" WHERE period = $1 AND level = $2 ORDER BY {ORDER} LIMIT $3 OFFSET $4",
+                period,
+                level,
+                limit,
+                offset,
             )
         header = {
             "summary": json.loads(head["summary"]),

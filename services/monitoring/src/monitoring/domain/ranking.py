@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from monitoring.domain.measures import (
     EMPTY,
@@ -112,14 +112,49 @@ def raw_score(
     return 100 * sum(w * (v if v is not None else f) for w, v, f in parts) / total
 
 
-def rank(
+RANKED, TOO_FEW_CASES, NOT_ACTIVE_GROUP = 0, 1, 2
+STATUSES = ("ranked", "too_few_cases", "not_active")
+
+
+class Place(NamedTuple):
+    """Where an area falls in a ranking's order, all but its position: what its row shows of it.
+
+    Areas are listed by `group` (ranked, then too few cases, then not active), then by score
+    (highest first), caseload (largest first) and code: `order_key` is that order. A tuple, not
+    a dataclass: the country's tens of thousands are built again in every cycle that moved.
+    """
+
+    group: int
+    score: float | None
+    received: int
+    flagged: bool
+
+    @property
+    def status(self) -> str:
+        """`ranked`, `too_few_cases` or `not_active`."""
+        return STATUSES[self.group]
+
+    def order_key(self, code: str) -> tuple[int, float, int, str]:
+        """The area's key in the ranking's order (an unranked area's score counts as 0)."""
+        return (self.group, -(self.score or 0.0), -self.received, code)
+
+
+# An area's shares, the fallback its raw score used (None: it needed none), and that score.
+RawScores = dict[str, tuple[tuple[float | None, ...], tuple[float, ...] | None, float]]
+
+
+def places(
     areas: dict[str, tuple[str, Measures]],
     policy: Policy,
     verdicts: dict[str, VerdictTally] | None = None,
-) -> list[Ranked]:
-    """Rank areas fairly; list the others after, with the reason.
+    raw_scores: RawScores | None = None,
+) -> dict[str, Place]:
+    """Each area's place in a fair ranking: its group, adjusted score and flag, in no order.
 
     `verdicts` (each area's, none for an area without) are weighed when the policy says so.
+    The sums run over `areas` in their given order, so the same order gives the same scores.
+    `raw_scores`, kept by the caller between calls with the same policy, spares computing again
+    the raw score of an area whose shares (and, if it needed them, the means) did not change.
     """
     active = [m for _, m in areas.values() if m.received]
     fallback = (
@@ -140,6 +175,19 @@ def rank(
             for code, (_, m) in areas.items()
             if m.received
         }
+    elif raw_scores is not None:
+        raw = {}
+        for code, (_, m) in areas.items():
+            if not m.received:
+                continue
+            shares = _shares(m)
+            known = raw_scores.get(code)
+            if known is not None and known[0] == shares and known[1] in (None, fallback):
+                raw[code] = known[2]
+            else:
+                raw[code] = raw_score(m, policy.weights, fallback)
+                used = fallback if None in shares else None
+                raw_scores[code] = (shares, used, raw[code])
     else:
         raw = {
             code: raw_score(m, policy.weights, fallback)
@@ -150,35 +198,45 @@ def rank(
     cases = sum(areas[c][1].received for c in raw)
     district_mean = weighted / cases if cases else 0.0
 
-    adjusted = {
-        code: round((areas[code][1].received * raw[code] + k * district_mean)
-                    / (areas[code][1].received + k), 1)
-        for code in raw
-    }  # fmt: skip
-    eligible = sorted(
-        (code for code, (_, m) in areas.items() if m.received >= policy.min_caseload),
-        key=lambda c: (-adjusted[c], -areas[c][1].received, c),
-    )
-    result = [
-        Ranked(
-            code,
-            areas[code][0],
-            i,
-            adjusted[code],
-            "ranked",
-            adjusted[code] < policy.flag_below,
-            areas[code][1],
+    out: dict[str, Place] = {}
+    for code, (_, m) in areas.items():
+        n = m.received
+        if n >= policy.min_caseload:
+            adjusted = round((n * raw[code] + k * district_mean) / (n + k), 1)
+            out[code] = Place(RANKED, adjusted, n, adjusted < policy.flag_below)
+        else:
+            out[code] = Place(TOO_FEW_CASES if n else NOT_ACTIVE_GROUP, None, n, False)
+    return out
+
+
+def rank(
+    areas: dict[str, tuple[str, Measures]],
+    policy: Policy,
+    verdicts: dict[str, VerdictTally] | None = None,
+) -> list[Ranked]:
+    """Rank areas fairly; list the others after, with the reason.
+
+    `verdicts` (each area's, none for an area without) are weighed when the policy says so.
+    """
+    placed = places(areas, policy, verdicts)
+    ordered = sorted(placed, key=lambda c: placed[c].order_key(c))
+    result = []
+    position = 0
+    for code in ordered:
+        p = placed[code]
+        if p.group == RANKED:
+            position += 1
+        result.append(
+            Ranked(
+                code,
+                areas[code][0],
+                position if p.group == RANKED else None,
+                p.score,
+                p.status,
+                p.flagged,
+                areas[code][1],
+            )
         )
-        for i, code in enumerate(eligible, start=1)
-    ]
-    # Areas with some complaints come before those with none.
-    for code in sorted(
-        set(areas) - set(eligible),
-        key=lambda c: (areas[c][1].received == 0, -areas[c][1].received, c),
-    ):
-        name, m = areas[code]
-        status = "too_few_cases" if m.received else "not_active"
-        result.append(Ranked(code, name, None, None, status, False, m))
     return result
 
 

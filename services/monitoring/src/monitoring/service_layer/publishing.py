@@ -5,9 +5,14 @@ kept from the village-months incrementally: each cycle recomputes the village-mo
 triggers noted stale (each once, in one statement); the job remembers each area's state between
 cycles and recomputes only the areas whose village-months changed or whose tally the clock
 changed (a referral falling due, a complaint leaving the last 30 days); the others only age
-their backlog. The country is ranked again only when an area's score inputs moved: a backlog
-that only aged changes no rank, so its rows are rewritten in place, at most every
+their backlog. The country's places are computed again only when an area's score inputs
+moved, and then only the areas whose row changed are rewritten: the stored ranking is kept by
+area, in the index's order, and numbered when read, so an area that moves is one row however
+far it moves; the country's summary is kept as its villages change (`domain.country`). A
+backlog that only aged changes no rank, so its rows are rewritten in place, at most every
 `backlog_refresh_seconds` (an idle cycle reads the stale village-months and writes nothing).
+Besides the month and the last 30 days, the month just closed stays stored country-wide and
+follows its late events the same way (its regency rankings are no longer announced).
 The agencies' rankings are recomputed from the facts.
 """
 
@@ -20,25 +25,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from monitoring.domain.country import CountryTally
 from monitoring.domain.measures import (
     AgencyTally,
     AreaState,
     VillageMonth,
     area_state,
     at_moment,
-    backlog_age,
     measure_fields,
-    measure_tally,
     microseconds,
-    summary_tally,
 )
-from monitoring.domain.periods import ROLLING, current_month, period_bounds
+from monitoring.domain.periods import ROLLING, current_month, months_before, period_bounds
 from monitoring.domain.ranking import (
+    NOT_ACTIVE,
+    Place,
     Policy,
+    RawScores,
     agency_rows,
     announced_row,
     digest,
     measured_rows,
+    places,
 )
 from monitoring.domain.regions import kecamatan_of, regency_of
 from monitoring.domain.verdicts import VerdictTally
@@ -61,6 +68,11 @@ class PublishRankings:
     backlog_refresh_seconds: float = 600.0
 
 
+# An area's stored country-wide row: its place, its measures' fields, the row (without rank).
+StoredArea = tuple[Place, dict[str, Any], dict[str, Any]]
+NOT_ACTIVE_FIELDS = measure_fields(NOT_ACTIVE)
+
+
 @dataclass
 class PeriodMemory:
     """What the job last knew of one period: its village-months and each area's state."""
@@ -68,16 +80,18 @@ class PeriodMemory:
     since: date
     parts: dict[str, list[VillageMonth]]
     states: dict[str, dict[str, AreaState]] = field(default_factory=dict)
-    national: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Of the stored country-wide ranking, by level: each area's place, fields and row as stored.
+    national: dict[str, dict[str, StoredArea]] = field(default_factory=dict)
     # Each level's verdict tallies by area, read each cycle only when the policy weighs them.
     verdicts: dict[str, dict[str, VerdictTally] | None] = field(default_factory=dict)
 
-    # Of the stored country-wide ranking: each code's position, its summary, every open
-    # complaint's receipt (newest first) for the summary's backlog age, and when it was written.
-    positions: dict[str, dict[str, int]] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
-    open_desc: list[int] = field(default_factory=list)
+    # The villages' tally together (kept with national): the stored ranking's summary.
+    country: CountryTally = field(default_factory=CountryTally)
+    # When the stored country-wide ranking was last written.
     written_us: int = 0
+    # Each level's raw scores as last computed for the country, and the policy they were under.
+    raw_scores: dict[str, RawScores] = field(default_factory=dict)
+    scored_with: Policy | None = None
     # Areas whose backlog aged since the stored ranking was written, by level.
     aged: dict[str, set[str]] = field(default_factory=dict)
 
@@ -89,12 +103,15 @@ class RankingMemory:
     periods: dict[str, PeriodMemory] = field(default_factory=dict)
     regions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     by_regency: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    # The month in which the stored country-wide rankings of older periods were last dropped.
+    pruned_in: str | None = None
 
     def forget(self) -> None:
         """Start again from Postgres at the next cycle (the lock was lost, or a cycle failed)."""
         self.periods.clear()
         self.regions.clear()
         self.by_regency.clear()
+        self.pruned_in = None
 
 
 def _announce(
@@ -154,7 +171,20 @@ async def publish_changed(
     served = set(command.regencies)
     now_us = microseconds(now)
     published = 0
-    for period in (current_month(now), ROLLING):
+    month = current_month(now)
+    # The month just closed is kept stored country-wide (late events still move it); it has no
+    # regency rankings to announce any more.
+    previous = months_before(month, 2)[0]
+    periods = [month, ROLLING, previous] if command.national else [month, ROLLING]
+    for gone in set(memory.periods) - set(periods):
+        del memory.periods[gone]
+    if command.national and memory.pruned_in != month:
+        older = [p for p in await uow.national_periods() if p not in periods]
+        if older:
+            await uow.drop_national(older)
+        memory.pruned_in = month
+    for period in periods:
+        announcing = period != previous
         start, end = period_bounds(period, now)
         assert start is not None  # a month or the last 30 days
         since = start.date().replace(day=1)
@@ -206,6 +236,8 @@ async def publish_changed(
                 )
                 new = area_state(parts, now_us, since_us, window_us) if parts else None
                 old = states.get(area)
+                if level == "village" and command.national:
+                    held.country.change(old, new)
                 if not _steady(old, new):
                     moved.add(regency_of(area))
                 elif old is not None and new is not None and old.measures != new.measures:
@@ -228,17 +260,18 @@ async def publish_changed(
                     regency_of(a) for a in set(said) | set(before) if said.get(a) != before.get(a)
                 }
             held.verdicts[level] = said
-        digests = await uow.digests(period) if moved else {}
+        announced = moved & served if announcing else set()
+        digests = await uow.digests(period) if announced else {}
         # Every area's measures, built only when a regency is ranked again.
         measures = {
-            level: {a: s.measures for a, s in held.states[level].items()} if moved else {}
+            level: {a: s.measures for a, s in held.states[level].items()} if announced else {}
             for level in AREA_LEVELS
         }
         known = {
-            level: {a: s.fields for a, s in held.states[level].items()} if moved else {}
+            level: {a: s.fields for a, s in held.states[level].items()} if announced else {}
             for level in AREA_LEVELS
         }
-        for regency in sorted(moved & served):
+        for regency in sorted(announced):
             await pause()
             for level in AREA_LEVELS:
                 regions = memory.by_regency[level].get(regency, [])
@@ -275,31 +308,56 @@ async def _store_national(
     now_us: int,
     now: datetime,
 ) -> None:
-    """Store the country-wide rankings of a period: rewrite the rows that differ from the last."""
-    villages = list(held.states["village"].values())
-    summary = measure_fields(measure_tally(summary_tally(villages, now_us)))
-    held.summary = summary
-    held.open_desc = sorted((r for s in villages for r in s.open_desc), reverse=True)
+    """Store the country-wide rankings of a period: rewrite only the areas whose row changed.
+
+    Each area's place is computed again (the shrinkage's mean is the country's), but the order
+    is the index's: an area that moved is one row rewritten, however far it moved.
+    """
+    summary = held.country.fields(now_us)
+    if held.scored_with != policy:
+        held.raw_scores.clear()
+        held.scored_with = policy
     for level in AREA_LEVELS:
         await pause()
         states = held.states[level]
-        rows = measured_rows(
-            memory.regions[level],
-            {a: s.measures for a, s in states.items()},
+        regions = memory.regions[level]
+        placed = places(
+            {
+                a["code"]: (a["name"], s.measures if (s := states.get(a["code"])) else NOT_ACTIVE)
+                for a in regions
+            },
             policy,
-            {a: s.fields for a, s in states.items()},
             held.verdicts.get(level),
+            held.raw_scores.setdefault(level, {}),
         )
         before = held.national.get(level)
+        stored: dict[str, StoredArea] = {}
+        changed: list[tuple[Place, dict[str, Any]]] = []
+        for region in regions:
+            code = region["code"]
+            place = placed[code]
+            state = states.get(code)
+            fields = state.fields if state is not None else NOT_ACTIVE_FIELDS
+            old = before.get(code) if before is not None else None
+            if old is not None and old[0] == place and (old[1] is fields or old[1] == fields):
+                stored[code] = old
+                continue
+            row = {
+                "code": code,
+                "name": region["name"],
+                "score": place.score,
+                "status": place.status,
+                "flagged": place.flagged,
+                **fields,
+            }
+            stored[code] = (place, fields, row)
+            changed.append((place, row))
         if before is None:
-            await uow.save_national(period, level, summary, rows, now)
+            await uow.save_national(period, level, summary, changed, now)
         else:
-            changed = [
-                (i, row) for i, row in enumerate(rows) if i >= len(before) or before[i] != row
-            ]
-            await uow.update_national(period, level, summary, changed, len(rows), now)
-        held.national[level] = rows
-        held.positions[level] = {row["code"]: i for i, row in enumerate(rows)}
+            removed = sorted(set(before) - set(stored))
+            await uow.update_national(period, level, summary, changed, removed, len(stored), now)
+        held.national[level] = stored
     held.aged.clear()
     held.written_us = now_us
 
@@ -308,28 +366,24 @@ async def _age_national(
     uow: UnitOfWork, held: PeriodMemory, period: str, now_us: int, now: datetime
 ) -> None:
     """Rewrite the stored country-wide rows whose backlog only aged: no rank moves with an age."""
-    age = backlog_age(held.open_desc, now_us)
-    summary = {**held.summary, "backlog_median_age_days": age}
+    summary = held.country.fields(now_us)
     for level in AREA_LEVELS:
         await pause()
-        rows = held.national[level]
-        positions = held.positions[level]
+        stored = held.national[level]
         states = held.states[level]
-        changed: list[tuple[int, dict[str, Any]]] = []
+        changed: list[tuple[Place, dict[str, Any]]] = []
         for area in sorted(held.aged.get(level, ())):
-            position = positions.get(area)
+            entry = stored.get(area)
             state = states.get(area)
-            if position is None or state is None:
+            if entry is None or state is None:
                 continue
-            row = {
-                **rows[position],
-                "backlog_median_age_days": state.fields["backlog_median_age_days"],
-            }
-            if row != rows[position]:
-                rows[position] = row
-                changed.append((position, row))
-        await uow.update_national(period, level, summary, changed, len(rows), now)
-    held.summary = summary
+            place, _, row = entry
+            age = state.fields["backlog_median_age_days"]
+            if row["backlog_median_age_days"] != age:
+                row = {**row, "backlog_median_age_days": age}
+                changed.append((place, row))
+            stored[area] = (place, state.fields, row)
+        await uow.update_national(period, level, summary, changed, [], len(stored), now)
     held.aged.clear()
     held.written_us = now_us
 

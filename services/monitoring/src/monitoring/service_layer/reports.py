@@ -9,7 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from monitoring.domain.measures import AgencyTally, by_kecamatan, combine, measure_tally
-from monitoring.domain.periods import ALL, ROLLING, current_month, period_bounds, trend_months
+from monitoring.domain.periods import (
+    ALL,
+    ROLLING,
+    current_month,
+    months_before,
+    period_bounds,
+    trend_months,
+)
 from monitoring.domain.ranking import Policy, agency_rows, ranked_rows
 from monitoring.domain.regions import regency_of, regency_of_village, within
 from monitoring.service_layer.unit_of_work import UnitOfWork
@@ -187,12 +194,19 @@ async def report_card(
     return {**card, "period": query.period or ALL, "verdicts": verdicts, "trend": trend}
 
 
+def stored_periods(now: datetime) -> tuple[str, ...]:
+    """The periods whose country-wide ranking the job keeps stored: the month, the month just
+    closed and the last 30 days (an older month's is dropped, and computed on request).
+    """
+    month = current_month(now)
+    return (month, months_before(month, 2)[0], ROLLING)
+
+
 async def national_ranking(
     query: NationalRanking, uow: UnitOfWork, *, policy: Policy, now: datetime
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A page of the country-wide ranking: as last stored by the job, else computed now."""
-    # The job refreshes only the current periods; an older month's stored copy is outdated.
-    if query.period in (current_month(now), ROLLING):
+    if query.period in stored_periods(now):
         stored = await uow.national(
             query.period, query.level, query.kecamatan, query.limit, query.offset
         )
@@ -231,7 +245,7 @@ async def encoded_national(
 
     The stored one as stored, so that 83,000 rows are not decoded and encoded again.
     """
-    if query.period in (current_month(now), ROLLING):
+    if query.period in stored_periods(now):
         stored = await uow.national_encoded(query.period, query.level)
         if stored is not None:
             return stored

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from monitoring.domain.measures import AgencyTally, Tally, VillageMonth
 from monitoring.domain.programmes import Graduation, Proposal, Target
+from monitoring.domain.ranking import Place
 from monitoring.domain.verdicts import VerdictTally
 from slrt_shared.contracts.envelope import CloudEvent
 
@@ -107,26 +108,33 @@ class UnitOfWork(Protocol):
         period: str,
         level: str,
         summary: dict[str, Any],
-        rows: list[dict[str, Any]],
+        areas: list[tuple[Place, dict[str, Any]]],
         computed_at: datetime,
     ) -> None:
-        """Replace the stored country-wide ranking of a period and level."""
+        """Replace the stored country-wide ranking of a period and level (rows without rank)."""
 
     async def update_national(
         self,
         period: str,
         level: str,
         summary: dict[str, Any],
-        changed: list[tuple[int, dict[str, Any]]],
+        changed: list[tuple[Place, dict[str, Any]]],
+        removed: list[str],
         total: int,
         computed_at: datetime,
     ) -> None:
-        """Rewrite only the given (position, row) pairs of a stored ranking, and its head."""
+        """Rewrite only the given areas' rows of a stored ranking, drop `removed`, save its head."""
+
+    async def drop_national(self, periods: list[str]) -> None:
+        """Forget the stored country-wide rankings of some periods."""
+
+    async def national_periods(self) -> list[str]:
+        """The periods of which a country-wide ranking is stored."""
 
     async def national_encoded(
         self, period: str, level: str
     ) -> tuple[dict[str, Any], list[str]] | None:
-        """The whole stored country-wide ranking with each row as stored JSON text."""
+        """The whole stored country-wide ranking with each row (and its rank) as JSON text."""
 
     async def national(
         self, period: str, level: str, prefix: str | None, limit: int | None, offset: int
