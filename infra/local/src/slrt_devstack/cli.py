@@ -187,8 +187,16 @@ def demo_history(paths: StackPaths, args: argparse.Namespace) -> None:
             f"demo: a service did not answer ({exc!r}); is `make up` running?"
         ) from exc
     print(f"demo      {outcome.said}")
-    if outcome.report:
-        print("\n".join(outcome.report.lines()))
+    report = outcome.report
+    if report:
+        print("\n".join(report.lines()))
+        if report.months:
+            # The month just begun holds a few days of cases: point at a month worth reading.
+            best = max(report.months, key=lambda m: report.months[m]["ranked"])
+            print(
+                f"open      {urls['MONITORING']}/?regency={DEMO_REGENCY}&period={best}"
+                " (the month with the most villages ranked)"
+            )
 
 
 def _say(line: str) -> None:
@@ -267,13 +275,16 @@ def main(argv: list[str] | None = None) -> None:
     demo_parser.add_argument("--anchor", help="ISO time the history counts back from (now)")
     demo_parser.add_argument("--months", type=int, help="months of history (default: 3)")
     demo_parser.add_argument(
-        "--minutes", type=float, default=8.0, help="how long the replay takes (default: 8)"
+        "--minutes",
+        type=float,
+        default=demo.DEFAULT_MINUTES,
+        help=f"how long the replay takes (default: {demo.DEFAULT_MINUTES:g})",
     )
     demo_parser.add_argument("--scale", type=float, help="complaints per village x (1.0)")
     demo_parser.add_argument(
         "--villages",
         type=int,
-        help=f"the first N villages (default: {demo.DEFAULT_VILLAGES}; Karawang has 309)",
+        help="the first N villages (default: all of the regency; Karawang has 309)",
     )
     sub.add_parser("down", help="stop everything")
     sub.add_parser("clean", help="stop everything and delete the stack's data")
