@@ -12,10 +12,10 @@ from intake.domain.rate_limit import RateLimit
 from intake.entrypoints import auth, errors
 from intake.entrypoints.programmes_http import answered
 from intake.entrypoints.schemas import (
-    DataProposalAccepted,
     DataProposalIn,
     DataProposalOut,
     DataProposalPage,
+    ProposalAccepted,
     ProposalStageOut,
 )
 from intake.service_layer import data_proposals
@@ -47,11 +47,11 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
     @api.post(
         "/v1/data-proposals",
         status_code=201,
-        response_model=DataProposalAccepted,
+        response_model=ProposalAccepted,
         summary="Send the village's DTSEN data proposal (baru, perubahan or penghapusan).",
         description=DESCRIPTION,
         responses={
-            200: {"model": DataProposalAccepted, "description": "Repeat of a key."},
+            200: {"model": ProposalAccepted, "description": "Repeat of a key."},
             403: {"description": "Not a village operator (`operator_only`)."},
         },
     )
@@ -60,7 +60,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         response: Response,
         caller: Caller = signed_in,
         idempotency_key: str = given_key,
-    ) -> DataProposalAccepted:
+    ) -> ProposalAccepted:
         proposal = DataProposal(
             kind=body.kind,
             deliberation_date=body.deliberation_date,
@@ -74,13 +74,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit) -> APIRouter:
         done = await answered(data_proposals.propose(command, uow()))
         if not done.created:
             response.status_code = 200
-        row = done.row
-        return DataProposalAccepted(
-            complaint_id=row["id"],
-            ticket=row["ticket"],
-            status=row["status"],
-            received_at=row["received_at"],
-        )
+        return ProposalAccepted.of(done.row)
 
     @api.get(
         "/v1/data-proposals",

@@ -17,11 +17,11 @@ from intake.entrypoints.schemas import (
     FacilitatorIn,
     FacilitatorOut,
     FacilitatorProgressOut,
-    GraduationAccepted,
     GraduationIn,
     GraduationKindOut,
     PaceOut,
     ProgressOut,
+    ProposalAccepted,
     TargetIn,
     TargetOut,
 )
@@ -155,20 +155,20 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, household_key: bytes) -> AP
     @api.post(
         "/v1/graduations",
         status_code=201,
-        response_model=GraduationAccepted,
+        response_model=ProposalAccepted,
         summary="Propose a household's PKH graduation (the village's operator); PKH decides.",
         description="Becomes a case with the need GRADUASI, referred to agency PKH: resolving "
         "it with the outcome `resolved` confirms the graduation, rejecting it refuses it. A "
         "household graduates once: a proposal for a KK with a confirmed graduation or an "
         "open proposal is refused. A repeat of the Idempotency-Key answers 200 with the case.",
-        responses={200: {"model": GraduationAccepted, "description": "Repeat of a key."}},
+        responses={200: {"model": ProposalAccepted, "description": "Repeat of a key."}},
     )
     async def propose(
         body: GraduationIn,
         response: Response,
         caller: Caller = signed_in,
         idempotency_key: str = given_key,
-    ) -> GraduationAccepted:
+    ) -> ProposalAccepted:
         proposal = Proposal(
             caller.village_code or "",
             body.kk_number,
@@ -184,13 +184,7 @@ def router(uow: UnitOfWorkFactory, limit: RateLimit, household_key: bytes) -> AP
         done = await answered(programmes.propose_graduation(command, uow()))
         if not done.created:
             response.status_code = 200
-        row = done.row
-        return GraduationAccepted(
-            complaint_id=row["id"],
-            ticket=row["ticket"],
-            status=row["status"],
-            received_at=row["received_at"],
-        )
+        return ProposalAccepted.of(done.row)
 
     @api.get(
         "/v1/graduations/progress",

@@ -526,13 +526,24 @@ class GraduationIn(BaseModel):
     )
 
 
-class GraduationAccepted(BaseModel):
-    """The case a proposal became (or became earlier under the same key)."""
+class ProposalAccepted(BaseModel):
+    """The case a proposal (a graduation, a DTSEN data proposal) became, or became earlier
+    under the same key."""
 
     complaint_id: UUID
     ticket: str
     status: str
     received_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ProposalAccepted:
+        """The answer of the case's stored row."""
+        return cls(
+            complaint_id=row["id"],
+            ticket=row["ticket"],
+            status=row["status"],
+            received_at=row["received_at"],
+        )
 
 
 class GraduationKindOut(BaseModel):
@@ -607,15 +618,6 @@ class DataProposalIn(BaseModel):
         " `perubahan`); the DTSEN stages' agencies read it as the need's detail.",
         examples=["Jumlah anggota keluarga berubah dari 4 menjadi 5 jiwa."],
     )
-
-
-class DataProposalAccepted(BaseModel):
-    """The case a proposal became (or became earlier under the same key)."""
-
-    complaint_id: UUID
-    ticket: str
-    status: str
-    received_at: datetime
 
 
 class ProposalStageOut(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import cast
 from uuid import UUID
 
 from intake.domain import data_proposals as rules
@@ -15,6 +15,7 @@ from intake.domain.complaints import NewComplaint, Resident
 from intake.domain.listing import Position, encode_cursor, mask_name
 from intake.domain.programmes import ProgrammeRefusedError
 from intake.domain.stages import StageNow
+from intake.service_layer.programmes import Proposed
 from intake.service_layer.registration import register_complaint
 from intake.service_layer.unit_of_work import UnitOfWork
 from slrt_shared import idempotency
@@ -33,15 +34,7 @@ class ProposeDataChange:
     now: datetime
 
 
-@dataclass(frozen=True)
-class DataProposed:
-    """The case a proposal became, and whether this request created it (False: a repeat)."""
-
-    created: bool
-    row: dict[str, Any]
-
-
-async def propose(command: ProposeDataChange, uow: UnitOfWork) -> DataProposed:
+async def propose(command: ProposeDataChange, uow: UnitOfWork) -> Proposed:
     """Register a DTSEN data proposal as a DTSEN case of the operator's village.
 
     Refused, changing nothing, when a field is not valid (the deliberation judged on the
@@ -101,7 +94,7 @@ async def propose(command: ProposeDataChange, uow: UnitOfWork) -> DataProposed:
         log.info(
             "DTSEN proposal (%s) registered as %s in %s", p.kind, outcome.row["ticket"], village
         )
-    return DataProposed(outcome.created, outcome.row)
+    return Proposed(outcome.created, outcome.row)
 
 
 @dataclass(frozen=True)
