@@ -60,9 +60,10 @@ status: install ## Show what is running.
 logs: install ## Show the last lines of every log (make logs NAME=intake for one).
 	$(RUN) python -m slrt_devstack logs $(NAME)
 
-# Tests run in TEST_WORKERS processes (each with its own database and topics on the one stack);
+# Tests run in TEST_WORKERS processes (each with its own database and topics on the one stack;
+# three on two cores, since most of a test is waiting on the broker, the database or a browser);
 # the fault tests restart Kafka and Postgres, so they run afterwards, alone.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: install ## Run every test: unit, then against the real Kafka and Postgres (faults last, alone).
 	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile --faults skip $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(RUN) pytest --faults only $(PYTEST_ARGS) || [ $$? -eq 5 ]
