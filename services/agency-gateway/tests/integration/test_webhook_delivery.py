@@ -23,10 +23,11 @@ import pytest
 from prometheus_client import REGISTRY
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from gateway.adapters import webhook_store
 from gateway.adapters.repository import GatewayUnitOfWork
 from gateway.app import build
 from gateway.domain.webhooks import new_secret
-from gateway.entrypoints.webhook_worker import webhook_job
+from gateway.entrypoints.webhook_worker import WebhookWorker, webhook_job
 from slrt_shared.contracts.topics import TopicLayout
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
@@ -314,6 +315,47 @@ async def test_a_receiver_that_times_out_is_tried_again_then_parked_while_others
     calls = journal.ids("call", A)
     assert sorted(calls) == sorted(a_ids * 2), "each of A's deliveries was tried twice, no more"
     assert REGISTRY.get_sample_value("slrt_webhook_parked", {"agency": A}) == 2
+
+
+async def test_the_parked_gauge_keeps_the_count_that_began_last(  # type: ignore[no-untyped-def]
+    gateway_db, monkeypatch
+) -> None:
+    """Two deliveries parked at once each count the parked ones; the count that began first
+    may finish last, and must not put back the smaller figure it read."""
+    ids = [await enqueue(gateway_db, C) for _ in range(2)]
+    real, first_read, release, calls = (
+        webhook_store.parked_counts,
+        asyncio.Event(),
+        asyncio.Event(),
+        [],
+    )
+
+    async def first_one_slow(pool: asyncpg.Pool) -> dict[str, int]:
+        calls.append(1)
+        counts = await real(pool)
+        if len(calls) == 1:
+            first_read.set()
+            await release.wait()
+        return counts
+
+    async def park(delivery_id: str) -> None:
+        await gateway_db.pool.execute(
+            "UPDATE webhook_deliveries SET status = 'parked' WHERE id = $1::uuid", delivery_id
+        )
+
+    monkeypatch.setattr(webhook_store, "parked_counts", first_one_slow)
+    worker = WebhookWorker(gateway_db.pool, gateway_db.settings(), None)  # type: ignore[arg-type]
+    await park(ids[0])
+    early = asyncio.create_task(worker._refresh_parked())
+    await first_read.wait()
+    await park(ids[1])
+    await worker._refresh_parked()
+    release.set()
+    await early
+    assert (
+        REGISTRY.get_sample_value("slrt_webhook_parked", {"agency": C})
+        == (await real(gateway_db.pool))[C]
+    )
 
 
 async def _all_in(gateway_db, ids: list[str], status: str) -> dict[str, asyncpg.Record] | None:  # type: ignore[no-untyped-def]

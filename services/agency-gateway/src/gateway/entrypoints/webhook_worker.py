@@ -40,6 +40,21 @@ ATTEMPTS = Counter("slrt_webhook_attempts_total", "Webhook delivery attempts", [
 PARKED = Gauge("slrt_webhook_parked", "Webhook deliveries parked after their last try", ["agency"])
 IN_FLIGHT = Gauge("slrt_webhook_in_flight", "Webhook deliveries being posted by this replica")
 
+
+class _Refreshes:
+    """Numbers each count of the parked deliveries as it begins; the last applied one's, and
+    the agencies the gauge has shown (set back to 0 once none of theirs is parked)."""
+
+    def __init__(self) -> None:
+        self.begun = 0
+        self.applied = 0
+        self.agencies: set[str] = set()
+
+
+# The gauge is the process's: its workers' counts may finish out of order, and only the one that
+# began last has read every outcome recorded before it began.
+_REFRESHES = _Refreshes()
+
 _DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
@@ -55,7 +70,6 @@ class WebhookWorker:
         self._policy = RetryPolicy(settings.webhook_max_attempts, settings.webhook_backoff_seconds)
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
-        self._parked_agencies: set[str] = set()
 
     async def run(self) -> None:
         """Claim and deliver until cancelled; deliveries in flight are abandoned to their lease."""
@@ -149,14 +163,19 @@ class WebhookWorker:
                 await asyncio.sleep(1.0)
 
     async def _refresh_parked(self) -> None:
+        _REFRESHES.begun += 1
+        ticket = _REFRESHES.begun
         try:
             counts = await webhook_store.parked_counts(self._pool)
         except _DB_ERRORS as exc:
             log.warning("could not count parked webhook deliveries: %s", exc)
             return
-        for agency, count in parked_gauges(self._parked_agencies, counts).items():
+        if ticket < _REFRESHES.applied:
+            return
+        _REFRESHES.applied = ticket
+        for agency, count in parked_gauges(_REFRESHES.agencies, counts).items():
             PARKED.labels(agency).set(count)
-        self._parked_agencies |= counts.keys()
+        _REFRESHES.agencies |= counts.keys()
 
 
 def webhook_job(
