@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from slrt_bench.national.country import synthetic_regions, village_plan
 from slrt_bench.national.events import case_events, new_complaint
 from slrt_bench.national.load import generate_cases_sql
-from slrt_bench.national.timing import summary
+from slrt_bench.national.timing import month_back, summary
 from slrt_shared import reference
 from slrt_shared.contracts import topics
 from slrt_shared.contracts.events import ComplaintCreated, ReferralDispatched
@@ -95,3 +95,14 @@ def test_summary_of_no_samples_and_of_some() -> None:
     assert summary([])["n"] == 0
     figures = summary([float(n) for n in range(1, 101)])
     assert (figures["p50"], figures["p95"], figures["p99"], figures["max"]) == (50.5, 95, 99, 100)
+
+
+def test_the_months_back_that_are_timed() -> None:
+    now = datetime(2026, 1, 20, tzinfo=UTC)
+    assert [month_back(now, b) for b in (0, 1, 2, 12, 13)] == [
+        "2026-01",
+        "2025-12",
+        "2025-11",
+        "2025-01",
+        "2024-12",
+    ]

@@ -60,6 +60,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         regencies = sorted(r.code for r in regions if r.level == "regency")
         async with service.monitoring(space, regencies, args.interval) as http:
             results["first_job_cycle_s"] = round(await service.first_job_cycle(http), 1)
+            # The older months kept are built one per pass beside the ranking job's cycles.
+            results["archive"] = await service.archived(http)
+            print(f"older months stored: {results['archive']}", flush=True)
             results["http"] = await http_times(http, regions, now, args.repeat)
             cycles, seconds = await service.job_cycles(http)
             results["ranking_job"] = {

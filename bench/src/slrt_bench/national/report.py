@@ -33,6 +33,8 @@ def table(results: dict[str, Any]) -> str:
         request = f"{r['path']}?{params}"
         lines.append(f"{request:<78} {r['p50']:>8} {r['p95']:>8} {r['rows'] or '':>7}")
     lines.append(f"ranking job {results['ranking_job']}")
+    if "archive" in results:
+        lines.append(f"archive    {results['archive']}")
     if "agency_ranking_job" in results:
         lines.append(f"agency job  {results['agency_ranking_job']}")
     s = results["stream"]

@@ -17,6 +17,9 @@ from slrt_devstack.testing import eventually
 
 RECOMPUTE = "slrt_monitoring_ranking_recompute_seconds"
 AGENCY_RECOMPUTE = "slrt_monitoring_agency_ranking_recompute_seconds"
+ARCHIVE = "slrt_monitoring_archive_build_seconds"
+# Months whose country-wide ranking is kept stored: the monitoring default.
+KEPT_MONTHS = 12
 
 
 @asynccontextmanager
@@ -39,6 +42,7 @@ async def monitoring(
         {
             "MONITORING_REGENCY_CODES": ",".join(regencies),
             "MONITORING_NATIONAL_RANKING": "true",
+            "MONITORING_NATIONAL_MONTHS": str(KEPT_MONTHS),
             "MONITORING_RANKING_INTERVAL_SECONDS": str(interval),
             "MONITORING_LOG_JSON": "false",
         }
@@ -76,3 +80,21 @@ async def first_job_cycle(http: httpx.AsyncClient, within: float = 3600) -> floa
 
     await eventually(done, within)
     return time.perf_counter() - started
+
+
+async def archived(http: httpx.AsyncClient, within: float = 3600) -> dict[str, float | int]:
+    """Wait until the archive job has stored every older month kept; its builds and seconds."""
+    started = time.perf_counter()
+    months = KEPT_MONTHS - 2
+
+    async def done() -> bool:
+        return (await job_cycles(http, ARCHIVE))[0] >= months
+
+    await eventually(done, within)
+    builds, seconds = await job_cycles(http, ARCHIVE)
+    return {
+        "months": months,
+        "builds": builds,
+        "mean_build_s": round(seconds / builds, 2) if builds else 0.0,
+        "all_stored_after_s": round(time.perf_counter() - started, 1),
+    }

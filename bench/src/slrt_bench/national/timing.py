@@ -5,12 +5,13 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from slrt_bench.national.country import villages_by_regency
+from slrt_bench.national.service import KEPT_MONTHS
 from slrt_bench.report import percentile
 from slrt_shared.reference import Region
 
@@ -43,12 +44,17 @@ async def time_calls(
     return {"path": path, "params": params, "bytes": size, "rows": rows, **summary(samples)}
 
 
+def month_back(now: datetime, back: int) -> str:
+    """The month `back` months before the one of `now`, as YYYY-MM."""
+    index = now.year * 12 + now.month - 1 - back
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def calls(
     regions: Sequence[Region], now: datetime, repeat: int
 ) -> list[tuple[str, dict[str, Any], int]]:
     """What is timed: (path, query, times) for the biggest regency and the whole country."""
     month = now.strftime("%Y-%m")
-    previous = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     villages = villages_by_regency(regions)
     biggest = max(villages, key=lambda k: len(villages[k]))
     village = villages[biggest][0]
@@ -63,12 +69,14 @@ def calls(
                                          "limit": 100}, repeat))  # fmt: skip
         out.append(("/v1/rankings", {"level": "village", "regency": "all", "period": period},
                     few))  # fmt: skip
-    # The month just closed (stored by the job since it is kept), and one before it, which the
-    # job does not store: computed country-wide on request.
-    older = (now.replace(day=1) - timedelta(days=1)).replace(day=1) - timedelta(days=1)
-    for month_before in (previous, older.strftime("%Y-%m")):
+    # The month just closed (followed by the ranking job), one before it (built whole by the
+    # archive job) and one past the months kept stored (computed country-wide on request).
+    for back in (1, 2, KEPT_MONTHS):
         out.append(("/v1/rankings", {"level": "village", "regency": "all",
-                                     "period": month_before, "limit": 100}, 2))  # fmt: skip
+                                     "period": month_back(now, back), "limit": 100},
+                    2))  # fmt: skip
+    out.append(("/v1/rankings", {"level": "village", "regency": "all",
+                                 "period": month_back(now, 2)}, 2))  # fmt: skip
     out.append((f"/v1/puskesos/{village}", {"period": month}, repeat))
     out.append((f"/v1/puskesos/{village}", {}, few))
     return out

@@ -31,6 +31,8 @@ def build(settings: MonitoringSettings | None = None) -> tuple[ServiceRuntime, F
     kafka.subscribe(runtime, uow)
     runtime.add_job("rankings", jobs.ranking_job(uow, settings))
     runtime.add_job("agency-rankings", jobs.agency_ranking_job(uow, settings))
+    if settings.national_ranking:
+        runtime.add_job("national-archive", jobs.archive_job(uow, settings))
     app = runtime.http_app(
         "SLRT monitoring",
         "Performance of each Puskesos and agency, the public ranking. No personal data.",

@@ -36,6 +36,17 @@ class MonitoringSettings(ServiceSettings):
         default=False,
         description="Also rank every served regency's villages and kecamatan together.",
     )
+    national_months: int = Field(
+        default=12,
+        ge=2,
+        le=120,
+        description="Months whose country-wide ranking is kept stored, the current one included.",
+    )
+    national_archive_refresh_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Age at which a stored older month is built again though nothing changed.",
+    )
 
     timezone: str = Field(
         default="Asia/Jakarta",

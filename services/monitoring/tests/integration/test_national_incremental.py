@@ -22,7 +22,7 @@ from monitoring.adapters.unit_of_work import MonitoringUnitOfWork
 from monitoring.domain.periods import ROLLING, current_month, months_before
 from monitoring.domain.ranking import Policy
 from monitoring.domain.regions import within
-from monitoring.service_layer import publishing, reports
+from monitoring.service_layer import archive, publishing, reports
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
 
@@ -269,3 +269,135 @@ async def test_the_month_just_closed_stays_stored_and_follows_late_events(
     assert head["computed_at"] == latest
     _, rows = await computed(uow, PREVIOUS, "village", policy, latest)
     assert page == rows[:20]
+
+
+# Five months kept: this one and the one just closed followed by the ranking job, the three
+# before built whole by the archive job, newest first.
+KEPT = 5
+ARCHIVED = months_before(MONTH, KEPT)[:-2][::-1]
+
+
+def spread_complaints(rng: random.Random, village: str, count: int) -> list[tuple[Any, ...]]:
+    """Complaints of a village spread over the five months kept, some still open."""
+    start = datetime(2025, 2, 1, tzinfo=UTC)
+    span = (NOW - start).total_seconds()
+    rows = []
+    for _ in range(count):
+        received = start + timedelta(seconds=rng.uniform(0, span))
+        closed = timedelta(hours=rng.randint(1, 20 * 24)) if rng.random() < 0.7 else None
+        if closed is not None and received + closed > NOW:
+            closed = None
+        rows.append(complaint(village, received, rng.random() < 0.7, closed))
+    return rows
+
+
+async def archive_all(
+    uow: MonitoringUnitOfWork, policy: Policy, now: datetime, started: datetime
+) -> list[str]:
+    """Run the archive job's passes until none has a month to build; the months it built."""
+    command = archive.ArchiveMonths(SERVED, KEPT)
+    built = []
+    while (month := await archive.archive_next(
+        command, uow, policy=policy, now=now, started=started
+    )) is not None:  # fmt: skip
+        built.append(month)
+        assert len(built) <= len(ARCHIVED) * 2, built
+    return built
+
+
+async def test_older_months_are_stored_whole_and_built_again_when_a_late_event_changes_them(
+    uow: MonitoringUnitOfWork,
+) -> None:
+    await uow.conn.executemany(
+        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)", REGIONS
+    )
+    rng = random.Random(12)
+    for village in VILLAGES:
+        await add(uow.conn, spread_complaints(rng, village, rng.choice([0, 2, 5, 9, 14])))
+    policy = Policy()
+    memory = publishing.RankingMemory()
+    command = publishing.PublishRankings(SERVED, national=True, national_months=KEPT)
+    await publishing.publish_changed(command, uow, memory, policy=policy, now=NOW)
+    assert await uow.national_periods() == sorted((MONTH, PREVIOUS, ROLLING))
+    started = NOW - timedelta(minutes=1)
+
+    # Every month not yet stored is built once, newest first, then nothing is left to build.
+    assert await archive_all(uow, policy, NOW, started) == ARCHIVED
+    assert await uow.national_periods() == sorted((MONTH, PREVIOUS, ROLLING, *ARCHIVED))
+    await assert_reads_equal_a_full_rank(uow, tuple(ARCHIVED), policy, NOW)
+    assert reports.stored_periods(NOW, KEPT) == (MONTH, PREVIOUS, ROLLING, *ARCHIVED)
+
+    # A request reads the stored copy (built at NOW), not a tally on the spot.
+    later = NOW + timedelta(minutes=5)
+    query = reports.NationalRanking(SERVED, ARCHIVED[1], "village", None, 15, 0, KEPT)
+    head, page = await reports.national_ranking(query, uow, policy=policy, now=later)
+    assert head["computed_at"] == NOW
+    assert page == (await computed(uow, ARCHIVED[1], "village", policy, NOW))[1][:15]
+
+    # A late complaint of the oldest month kept, then its closing: the ranking job counts the
+    # change, and the archive job builds that month again, and only it.
+    late = complaint(VILLAGES[7], datetime(2025, 2, 27, tzinfo=UTC), False, None)
+    await add(uow.conn, [late])
+    await publishing.publish_changed(command, uow, memory, policy=policy, now=later)
+    assert await archive_all(uow, policy, later, started) == [ARCHIVED[-1]]
+    await assert_reads_equal_a_full_rank(uow, (ARCHIVED[-1],), policy, later)
+    await uow.conn.execute(
+        "UPDATE complaint_facts SET closed_at = $2 WHERE complaint_id = $1", late[0], later
+    )
+    await publishing.publish_changed(command, uow, memory, policy=policy, now=later)
+    assert await archive_all(uow, policy, later, started) == [ARCHIVED[-1]]
+    await assert_reads_equal_a_full_rank(uow, (ARCHIVED[-1],), policy, later)
+
+    # A change counted after the counts were read (while a build ran) is built again after.
+    await uow.note_month_changes([ARCHIVED[0]])
+    assert await archive_all(uow, policy, later, started) == [ARCHIVED[0]]
+
+    # Once a build is older than the refresh, the oldest is built again, one per pass.
+    aged = later + timedelta(seconds=3600)
+    assert await archive_all(uow, policy, aged, started) == [ARCHIVED[1], ARCHIVED[0], ARCHIVED[2]]
+    await assert_reads_equal_a_full_rank(uow, tuple(ARCHIVED), policy, aged)
+
+    # A process started after the builds (its policy may differ) builds every month again.
+    stricter = Policy(min_caseload=3, flag_below=70.0)
+    restarted = aged + timedelta(seconds=1)
+    rebuilt = await archive_all(uow, stricter, restarted, restarted)
+    assert sorted(rebuilt) == sorted(ARCHIVED)
+    await assert_reads_equal_a_full_rank(uow, tuple(ARCHIVED), stricter, restarted)
+
+
+async def test_a_month_past_the_months_kept_is_dropped_and_computed_on_request(
+    uow: MonitoringUnitOfWork,
+) -> None:
+    await uow.conn.executemany(
+        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)", REGIONS
+    )
+    rng = random.Random(3)
+    for village in VILLAGES[:120]:
+        await add(uow.conn, spread_complaints(rng, village, 6))
+    policy = Policy()
+    command = publishing.PublishRankings(SERVED, national=True, national_months=KEPT)
+    await publishing.publish_changed(
+        command, uow, publishing.RankingMemory(), policy=policy, now=NOW
+    )
+    assert await archive_all(uow, policy, NOW, NOW) == ARCHIVED
+    memory = publishing.RankingMemory()
+    oldest = ARCHIVED[-1]
+    counted = (await uow.month_changes([oldest]))[oldest]
+    await add(uow.conn, [complaint(VILLAGES[2], datetime(2025, 2, 10, tzinfo=UTC), True, None)])
+    await publishing.publish_changed(command, uow, memory, policy=policy, now=NOW)
+    assert await uow.month_changes([oldest]) == {oldest: counted + 1}
+
+    # A month on, the oldest kept falls out: it is dropped, and a request computes it.
+    next_month = datetime(2025, 7, 3, 8, 0, tzinfo=UTC)
+    await publishing.publish_changed(command, uow, memory, policy=policy, now=next_month)
+    assert oldest not in await uow.national_periods()
+    assert await uow.month_changes([oldest]) == {}
+    assert oldest not in reports.stored_periods(next_month, KEPT)
+    query = reports.NationalRanking(SERVED, oldest, "village", None, 10, 0, KEPT)
+    head, page = await reports.national_ranking(query, uow, policy=policy, now=next_month)
+    assert head["computed_at"] == next_month
+    assert page == (await computed(uow, oldest, "village", policy, next_month))[1][:10]
+    # The month that was just closed is kept, now built whole like the others, all older than
+    # the refresh: the newest first.
+    assert await archive_all(uow, policy, next_month, NOW) == [PREVIOUS, *ARCHIVED[:-1]]
+    await assert_reads_equal_a_full_rank(uow, (PREVIOUS, *ARCHIVED[:-1]), policy, next_month)

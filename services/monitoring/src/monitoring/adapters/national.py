@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from monitoring.domain.archive import StoredMonth
 from monitoring.domain.ranking import RANKED, Place
 from slrt_shared.unit_of_work import PgUnitOfWork
 
@@ -44,8 +45,12 @@ class NationalStore(PgUnitOfWork):
         summary: dict[str, Any],
         areas: list[tuple[Place, dict[str, Any]]],
         computed_at: datetime,
+        built_changes: int | None = None,
     ) -> None:
-        """Replace the stored country-wide ranking of a period and level (rows without rank)."""
+        """Replace the stored country-wide ranking of a period and level (rows without rank).
+
+        `built_changes`: the month's change count it was built from (kept as it was if None).
+        """
         await self.conn.execute(
             "DELETE FROM national_ranking_areas WHERE period = $1 AND level = $2", period, level
         )
@@ -58,7 +63,7 @@ class NationalStore(PgUnitOfWork):
             ],
             columns=["period", "level", "code", "place", "score", "received", "row"],
         )
-        await self._save_head(period, level, summary, len(areas), computed_at)
+        await self._save_head(period, level, summary, len(areas), computed_at, built_changes)
 
     async def update_national(
         self,
@@ -106,6 +111,39 @@ class NationalStore(PgUnitOfWork):
         await self.conn.execute(
             "DELETE FROM national_rankings WHERE period = ANY($1::text[])", periods
         )
+        await self.conn.execute(
+            "DELETE FROM national_month_changes WHERE period = ANY($1::text[])", periods
+        )
+
+    async def note_month_changes(self, periods: list[str]) -> None:
+        """Count one more change of each of these months' village-months."""
+        await self.conn.execute(
+            "INSERT INTO national_month_changes (period, changes) SELECT p, 1"
+            " FROM unnest($1::text[]) AS p ON CONFLICT (period)"
+            " DO UPDATE SET changes = national_month_changes.changes + 1",
+            periods,
+        )
+
+    async def month_changes(self, periods: list[str]) -> dict[str, int]:
+        """How many changes of each of these months' village-months were counted (none: 0)."""
+        rows = await self.conn.fetch(
+            "SELECT period, changes FROM national_month_changes WHERE period = ANY($1::text[])",
+            periods,
+        )
+        return {r["period"]: r["changes"] for r in rows}
+
+    async def national_builds(self, periods: list[str]) -> dict[str, StoredMonth]:
+        """Of these months, those stored country-wide: levels, oldest build, its change count."""
+        rows = await self.conn.fetch(
+            "SELECT period, count(*) AS levels, min(computed_at) AS computed_at,"
+            " min(built_changes) AS built_changes FROM national_rankings"
+            " WHERE by_area AND period = ANY($1::text[]) GROUP BY period",
+            periods,
+        )
+        return {
+            r["period"]: StoredMonth(r["levels"], r["computed_at"], r["built_changes"])
+            for r in rows
+        }
 
     async def national_periods(self) -> list[str]:
         """The periods of which a country-wide ranking is stored."""
@@ -128,18 +166,23 @@ class NationalStore(PgUnitOfWork):
         summary: dict[str, Any],
         total: int,
         computed_at: datetime,
+        built_changes: int | None = None,
     ) -> None:
-        """Write a stored ranking's summary, row count and time."""
+        """Write a stored ranking's summary, row count, time (and the changes it was built from)."""
         await self.conn.execute(
-            "INSERT INTO national_rankings (period, level, summary, total, computed_at, by_area)"
-            " VALUES ($1, $2, $3::jsonb, $4, $5, true) ON CONFLICT (period, level) DO UPDATE SET"
+            "INSERT INTO national_rankings"
+            " (period, level, summary, total, computed_at, by_area, built_changes)"
+            " VALUES ($1, $2, $3::jsonb, $4, $5, true, coalesce($6, 0))"
+            " ON CONFLICT (period, level) DO UPDATE SET"
             " summary = EXCLUDED.summary, total = EXCLUDED.total,"
-            " computed_at = EXCLUDED.computed_at, by_area = true",
+            " computed_at = EXCLUDED.computed_at, by_area = true,"
+            " built_changes = coalesce($6, national_rankings.built_changes)",
             period,
             level,
             json.dumps(summary, default=str),
             total,
             computed_at,
+            built_changes,
         )
 
     async def national_encoded(

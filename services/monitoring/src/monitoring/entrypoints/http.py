@@ -87,7 +87,15 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
             raise errors.INVALID_LEVEL.error(levels=", ".join(LEVELS))
         async with uow() as unit:
             return await national_ranking(
-                NationalRanking(settings.regency_codes, period, level, kecamatan, limit, offset),
+                NationalRanking(
+                    settings.regency_codes,
+                    period,
+                    level,
+                    kecamatan,
+                    limit,
+                    offset,
+                    settings.national_months,
+                ),
                 unit,
                 policy=settings.policy(),
                 now=clock.now(),
@@ -101,7 +109,9 @@ def router(uow: UnitOfWorkFactory, settings: MonitoringSettings) -> APIRouter:
             raise errors.INVALID_LEVEL.error(levels=", ".join(LEVELS))
         async with uow() as unit:
             head, rows = await encoded_national(
-                NationalRanking(settings.regency_codes, period, level, None, None, 0),
+                NationalRanking(
+                    settings.regency_codes, period, level, None, None, 0, settings.national_months
+                ),
                 unit,
                 policy=settings.policy(),
                 now=clock.now(),

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from prometheus_client import Histogram
 
 from monitoring.adapters.unit_of_work import UnitOfWorkFactory
+from monitoring.service_layer.archive import ArchiveMonths, archive_next
 from monitoring.service_layer.publishing import (
     PublishRankings,
     RankingMemory,
@@ -25,6 +26,11 @@ RECOMPUTE_SECONDS = Histogram(
     "slrt_monitoring_ranking_recompute_seconds",
     "Time to bring the current village and kecamatan rankings (and the country's) up to date",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40, 80),
+)
+ARCHIVE_SECONDS = Histogram(
+    "slrt_monitoring_archive_build_seconds",
+    "Time to build and store one older month's country-wide ranking",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40, 80),
 )
 AGENCY_RECOMPUTE_SECONDS = Histogram(
     "slrt_monitoring_agency_ranking_recompute_seconds",
@@ -46,7 +52,11 @@ def ranking_job(
                     if await uow.lock_publisher():
                         started = time.perf_counter()
                         count = await publish_changed(
-                            PublishRankings(settings.regency_codes, settings.national_ranking),
+                            PublishRankings(
+                                settings.regency_codes,
+                                settings.national_ranking,
+                                national_months=settings.national_months,
+                            ),
                             uow,
                             memory,
                             policy=settings.policy(),
@@ -63,6 +73,35 @@ def ranking_job(
             except BaseException:
                 memory.forget()
                 raise
+            await asyncio.sleep(settings.ranking_interval_seconds)
+
+    return run
+
+
+def archive_job(
+    uow_factory: UnitOfWorkFactory, settings: MonitoringSettings
+) -> Callable[[], Awaitable[None]]:
+    """Every interval, build the older month of the country-wide ranking that most needs it."""
+    command = ArchiveMonths(
+        settings.regency_codes,
+        settings.national_months,
+        settings.national_archive_refresh_seconds,
+    )
+
+    async def run() -> None:
+        started = clock.now()
+        while True:
+            async with uow_factory() as uow:
+                if await uow.lock_publisher("publisher:archive"):
+                    began = time.perf_counter()
+                    month = await archive_next(
+                        command, uow, policy=settings.policy(), now=clock.now(), started=started
+                    )
+                    await uow.commit()
+                    if month is not None:
+                        took = time.perf_counter() - began
+                        ARCHIVE_SECONDS.observe(took)
+                        log.info("stored the country-wide ranking of %s in %.2fs", month, took)
             await asyncio.sleep(settings.ranking_interval_seconds)
 
     return run

@@ -12,7 +12,8 @@ far it moves; the country's summary is kept as its villages change (`domain.coun
 backlog that only aged changes no rank, so its rows are rewritten in place, at most every
 `backlog_refresh_seconds` (an idle cycle reads the stale village-months and writes nothing).
 Besides the month and the last 30 days, the month just closed stays stored country-wide and
-follows its late events the same way (its regency rankings are no longer announced).
+follows its late events the same way (its regency rankings are no longer announced); older
+months kept stored are built whole by the archive job (`archive`), told here which changed.
 The agencies' rankings are recomputed from the facts.
 """
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from monitoring.domain.archive import archived_months
 from monitoring.domain.country import CountryTally
 from monitoring.domain.measures import (
     AgencyTally,
@@ -66,6 +68,9 @@ class PublishRankings:
     national: bool = False
     # How stale the stored country-wide backlog ages may grow while no rank moves.
     backlog_refresh_seconds: float = 600.0
+    # Months stored country-wide, the current one included; the older ones (before the month
+    # just closed) are built whole by the archive job, which this job tells what changed.
+    national_months: int = 2
 
 
 # An area's stored country-wide row: its place, its measures' fields, the row (without rank).
@@ -178,11 +183,17 @@ async def publish_changed(
     periods = [month, ROLLING, previous] if command.national else [month, ROLLING]
     for gone in set(memory.periods) - set(periods):
         del memory.periods[gone]
+    archived = archived_months(month, command.national_months) if command.national else []
     if command.national and memory.pruned_in != month:
-        older = [p for p in await uow.national_periods() if p not in periods]
+        kept = {*periods, *archived}
+        older = [p for p in await uow.national_periods() if p not in kept]
         if older:
             await uow.drop_national(older)
         memory.pruned_in = month
+    if archived:
+        changed_months = {m.strftime("%Y-%m") for _, m in changes} & set(archived)
+        if changed_months:
+            await uow.note_month_changes(sorted(changed_months))
     for period in periods:
         announcing = period != previous
         start, end = period_bounds(period, now)

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from monitoring.domain.archive import archived_months
 from monitoring.domain.measures import AgencyTally, by_kecamatan, combine, measure_tally
 from monitoring.domain.periods import (
     ALL,
@@ -64,6 +65,8 @@ class NationalRanking:
     kecamatan: str | None
     limit: int | None
     offset: int
+    # Months stored country-wide, the current one included (`MONITORING_NATIONAL_MONTHS`).
+    months: int = 2
 
 
 async def regency_measures(
@@ -194,19 +197,20 @@ async def report_card(
     return {**card, "period": query.period or ALL, "verdicts": verdicts, "trend": trend}
 
 
-def stored_periods(now: datetime) -> tuple[str, ...]:
-    """The periods whose country-wide ranking the job keeps stored: the month, the month just
-    closed and the last 30 days (an older month's is dropped, and computed on request).
+def stored_periods(now: datetime, months: int = 2) -> tuple[str, ...]:
+    """The periods whose country-wide ranking is kept stored: the month, the month just closed
+    and the last 30 days (followed by the ranking job), then the older months of the `months`
+    kept, newest first (built whole by the archive job); an older one is computed on request.
     """
     month = current_month(now)
-    return (month, months_before(month, 2)[0], ROLLING)
+    return (month, months_before(month, 2)[0], ROLLING, *archived_months(month, months))
 
 
 async def national_ranking(
     query: NationalRanking, uow: UnitOfWork, *, policy: Policy, now: datetime
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A page of the country-wide ranking: as last stored by the job, else computed now."""
-    if query.period in stored_periods(now):
+    if query.period in stored_periods(now, query.months):
         stored = await uow.national(
             query.period, query.level, query.kecamatan, query.limit, query.offset
         )
@@ -245,7 +249,7 @@ async def encoded_national(
 
     The stored one as stored, so that 83,000 rows are not decoded and encoded again.
     """
-    if query.period in stored_periods(now):
+    if query.period in stored_periods(now, query.months):
         stored = await uow.national_encoded(query.period, query.level)
         if stored is not None:
             return stored

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from monitoring.domain.archive import StoredMonth
 from monitoring.domain.measures import AgencyTally, Tally, VillageMonth
 from monitoring.domain.programmes import Graduation, Proposal, Target
 from monitoring.domain.ranking import Place
@@ -110,8 +111,12 @@ class UnitOfWork(Protocol):
         summary: dict[str, Any],
         areas: list[tuple[Place, dict[str, Any]]],
         computed_at: datetime,
+        built_changes: int | None = None,
     ) -> None:
-        """Replace the stored country-wide ranking of a period and level (rows without rank)."""
+        """Replace the stored country-wide ranking of a period and level (rows without rank).
+
+        `built_changes`: the month's change count it was built from (kept as it was if None).
+        """
 
     async def update_national(
         self,
@@ -130,6 +135,15 @@ class UnitOfWork(Protocol):
 
     async def national_periods(self) -> list[str]:
         """The periods of which a country-wide ranking is stored."""
+
+    async def note_month_changes(self, periods: list[str]) -> None:
+        """Count one more change of each of these months' village-months."""
+
+    async def month_changes(self, periods: list[str]) -> dict[str, int]:
+        """How many changes of each of these months' village-months were counted (none: 0)."""
+
+    async def national_builds(self, periods: list[str]) -> dict[str, StoredMonth]:
+        """Of these months, those stored country-wide: levels, oldest build, its change count."""
 
     async def national_encoded(
         self, period: str, level: str
