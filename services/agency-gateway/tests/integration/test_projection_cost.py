@@ -129,3 +129,34 @@ async def test_events_of_one_transaction_see_each_other(observed, gateway_db) ->
         "phone": "+6281234567890",
         "address": "Dusun Krajan RT 02/RW 01",
     }
+
+
+async def referral_rows_scanned(uow: GatewayUnitOfWork) -> int:
+    """Rows of `referrals` this transaction has read by scanning the whole table so far."""
+    return int(
+        await uow.conn.fetchval(
+            "SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_xact_user_tables"
+            " WHERE relname = 'referrals' AND schemaname = current_schema()"
+        )
+    )
+
+
+async def test_a_complaint_s_event_reads_its_own_referrals_not_every_one_kept(
+    observed, gateway_db
+) -> None:  # type: ignore[no-untyped-def]
+    pool = gateway_db.pool
+    # Many referrals of other complaints, as a district's gateway keeps them.
+    others = [dispatched(uuid.uuid4(), "JKN-PBI", "DINSOS") for _ in range(1500)]
+    await project(pool, *others)
+    await pool.execute("ANALYZE referrals")
+    complaint = uuid.uuid4()
+    await project(pool, dispatched(complaint, "JKN-PBI", "DINSOS"))
+
+    async with GatewayUnitOfWork(pool, LAYOUT) as uow:
+        before = await referral_rows_scanned(uow)
+        data = pii(complaint, "Siti Aminah")
+        await erasure.on_pii_unless_erased(Announced.of(data, wrap(data)), uow)
+        assert await uow.referrals_of_complaint(complaint)
+        # The resident's data and the complaint's referrals are found by the complaint's index.
+        assert await referral_rows_scanned(uow) - before < 100
+        await uow.rollback()
