@@ -47,6 +47,11 @@ class MonitoringSettings(ServiceSettings):
         gt=0,
         description="Age at which a stored older month is built again though nothing changed.",
     )
+    national_archive_settle_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="Age at which a stored older month that changed is built again.",
+    )
 
     timezone: str = Field(
         default="Asia/Jakarta",

@@ -335,25 +335,29 @@ async def test_older_months_are_stored_whole_and_built_again_when_a_late_event_c
     assert page == (await computed(uow, ARCHIVED[1], "village", policy, NOW))[1][:15]
 
     # A late complaint of the oldest month kept, then its closing: the ranking job counts the
-    # change, and the archive job builds that month again, and only it.
+    # change, and the archive job builds that month again, and only it, once its last build
+    # has settled (five minutes old).
     late = complaint(VILLAGES[7], datetime(2025, 2, 27, tzinfo=UTC), False, None)
     await add(uow.conn, [late])
     await publishing.publish_changed(command, uow, memory, policy=policy, now=later)
     assert await archive_all(uow, policy, later, started) == [ARCHIVED[-1]]
     await assert_reads_equal_a_full_rank(uow, (ARCHIVED[-1],), policy, later)
+    closed = later + timedelta(minutes=1)
     await uow.conn.execute(
-        "UPDATE complaint_facts SET closed_at = $2 WHERE complaint_id = $1", late[0], later
+        "UPDATE complaint_facts SET closed_at = $2 WHERE complaint_id = $1", late[0], closed
     )
-    await publishing.publish_changed(command, uow, memory, policy=policy, now=later)
-    assert await archive_all(uow, policy, later, started) == [ARCHIVED[-1]]
-    await assert_reads_equal_a_full_rank(uow, (ARCHIVED[-1],), policy, later)
+    await publishing.publish_changed(command, uow, memory, policy=policy, now=closed)
+    assert await archive_all(uow, policy, closed, started) == []
+    settled = later + timedelta(minutes=5)
+    assert await archive_all(uow, policy, settled, started) == [ARCHIVED[-1]]
+    await assert_reads_equal_a_full_rank(uow, (ARCHIVED[-1],), policy, settled)
 
     # A change counted after the counts were read (while a build ran) is built again after.
     await uow.note_month_changes([ARCHIVED[0]])
-    assert await archive_all(uow, policy, later, started) == [ARCHIVED[0]]
+    assert await archive_all(uow, policy, settled, started) == [ARCHIVED[0]]
 
     # Once a build is older than the refresh, the oldest is built again, one per pass.
-    aged = later + timedelta(seconds=3600)
+    aged = settled + timedelta(seconds=3600)
     assert await archive_all(uow, policy, aged, started) == [ARCHIVED[1], ARCHIVED[0], ARCHIVED[2]]
     await assert_reads_equal_a_full_rank(uow, tuple(ARCHIVED), policy, aged)
 

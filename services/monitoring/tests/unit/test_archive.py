@@ -15,7 +15,7 @@ def built(minutes_ago: float, changes: int = 0, levels: int = 2) -> StoredMonth:
 
 
 def pick(stored: dict[str, StoredMonth], changes: dict[str, int] | None = None) -> str | None:
-    """The month to build, with a refresh of an hour."""
+    """The month to build, with a refresh of an hour and changes settled after five minutes."""
     return next_to_build(
         WANTED,
         stored,
@@ -24,6 +24,7 @@ def pick(stored: dict[str, StoredMonth], changes: dict[str, int] | None = None) 
         now=NOW,
         started=STARTED,
         refresh_seconds=3600,
+        settle_seconds=300,
     )
 
 
@@ -40,10 +41,12 @@ def test_a_month_missing_or_missing_a_level_comes_first_the_newest_first() -> No
     assert pick({k: v for k, v in fresh.items() if k != "2026-08"}, {"2026-10": 3}) == "2026-08"
 
 
-def test_then_a_month_changed_since_its_build() -> None:
-    stored = {"2026-10": built(1, 4), "2026-09": built(70, 2), "2026-08": built(1, 1)}
+def test_then_a_month_changed_since_a_build_that_has_settled() -> None:
+    stored = {"2026-10": built(6, 4), "2026-09": built(50, 2), "2026-08": built(5, 1)}
     assert pick(stored, {"2026-10": 4, "2026-09": 2, "2026-08": 2}) == "2026-08"
     assert pick(stored, {"2026-10": 5, "2026-08": 2}) == "2026-10"
+    # Built four minutes ago: its changes wait for the next build.
+    assert pick({**stored, "2026-10": built(4, 4)}, {"2026-10": 5, "2026-09": 2}) is None
 
 
 def test_then_the_oldest_build_past_the_refresh_or_from_before_the_start() -> None:

@@ -34,17 +34,25 @@ def next_to_build(
     now: datetime,
     started: datetime,
     refresh_seconds: float,
+    settle_seconds: float = 0.0,
 ) -> str | None:
     """The month to build now, if any, in this order (newest first within each).
 
     A month not stored (or not at every level); one whose village-months changed since its
-    build; the one built longest ago if that was before `started` (another policy may have
-    built it) or `refresh_seconds` ago (its backlog aged, its referrals fell due since).
+    build, once that build is `settle_seconds` old (agencies close old referrals all the time:
+    a month is not built again for each); the one built longest ago if that was before
+    `started` (another policy may have built it) or `refresh_seconds` ago (its backlog aged,
+    its referrals fell due since).
     """
     missing = [p for p in wanted if p not in stored or stored[p].levels < levels]
     if missing:
         return missing[0]
-    changed = [p for p in wanted if changes.get(p, 0) > stored[p].built_changes]
+    changed = [
+        p
+        for p in wanted
+        if changes.get(p, 0) > stored[p].built_changes
+        and (now - stored[p].computed_at).total_seconds() >= settle_seconds
+    ]
     if changed:
         return changed[0]
     due = [

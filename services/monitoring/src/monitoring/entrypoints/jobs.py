@@ -86,6 +86,7 @@ def archive_job(
         settings.regency_codes,
         settings.national_months,
         settings.national_archive_refresh_seconds,
+        settings.national_archive_settle_seconds,
     )
 
     async def run() -> None:

@@ -30,6 +30,8 @@ class ArchiveMonths:
     months: int
     # Age at which a stored month is built again though none of its village-months changed.
     refresh_seconds: float = 3600.0
+    # Age at which a stored month whose village-months changed is built again.
+    settle_seconds: float = 300.0
 
 
 def stored_area(row: dict[str, Any]) -> tuple[Place, dict[str, Any]]:
@@ -55,6 +57,7 @@ async def archive_next(
         now=now,
         started=started,
         refresh_seconds=command.refresh_seconds,
+        settle_seconds=command.settle_seconds,
     )
     if month is None:
         return None
