@@ -66,14 +66,24 @@ def complaint(
     )
 
 
-def random_complaints(rng: random.Random, village: str, count: int) -> list[tuple[Any, ...]]:
-    """Complaints of a village spread over this month and the one before, some still open."""
-    start = datetime(2025, 5, 1, tzinfo=UTC)
+def random_complaints(
+    rng: random.Random,
+    village: str,
+    count: int,
+    start: datetime = datetime(2025, 5, 1, tzinfo=UTC),
+    longest_days: int = 9,
+    closed_share: float = 0.6,
+) -> list[tuple[Any, ...]]:
+    """Complaints of a village received from `start` (the month before NOW's) on, some open."""
     span = (NOW - start).total_seconds()
     rows = []
     for _ in range(count):
         received = start + timedelta(seconds=rng.uniform(0, span))
-        closed = timedelta(hours=rng.randint(1, 9 * 24)) if rng.random() < 0.6 else None
+        closed = (
+            timedelta(hours=rng.randint(1, longest_days * 24))
+            if rng.random() < closed_share
+            else None
+        )
         if closed is not None and received + closed > NOW:
             closed = None
         rows.append(complaint(village, received, rng.random() < 0.7, closed))
@@ -279,16 +289,7 @@ ARCHIVED = months_before(MONTH, KEPT)[:-2][::-1]
 
 def spread_complaints(rng: random.Random, village: str, count: int) -> list[tuple[Any, ...]]:
     """Complaints of a village spread over the five months kept, some still open."""
-    start = datetime(2025, 2, 1, tzinfo=UTC)
-    span = (NOW - start).total_seconds()
-    rows = []
-    for _ in range(count):
-        received = start + timedelta(seconds=rng.uniform(0, span))
-        closed = timedelta(hours=rng.randint(1, 20 * 24)) if rng.random() < 0.7 else None
-        if closed is not None and received + closed > NOW:
-            closed = None
-        rows.append(complaint(village, received, rng.random() < 0.7, closed))
-    return rows
+    return random_complaints(rng, village, count, datetime(2025, 2, 1, tzinfo=UTC), 20, 0.7)
 
 
 async def archive_all(
