@@ -305,6 +305,12 @@ async def test_a_receiver_that_times_out_is_tried_again_then_parked_while_others
             lambda: _all_in(gateway_db, a_ids, "parked"), 30, "A's deliveries were parked"
         )
         await until(lambda: _all_delivered(gateway_db, b_ids), 15, "B's were delivered")
+        # The gauge is counted once each parking is recorded: wait for the last count to apply.
+        await until(
+            lambda: REGISTRY.get_sample_value("slrt_webhook_parked", {"agency": A}) == 2,
+            15,
+            "the gauge counted both parked deliveries",
+        )
     first_call_to_a = journal.of("call", A)[0][3]
     assert max(e[3] for e in journal.of("ok", B)) < first_call_to_a + timeout, (
         "B was served before A's first timeout elapsed"
