@@ -90,6 +90,13 @@ def random_complaints(
     return rows
 
 
+async def add_regions(conn: asyncpg.Connection) -> None:
+    """Insert the two regencies, their kecamatan and villages."""
+    await conn.executemany(
+        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)", REGIONS
+    )
+
+
 async def add(conn: asyncpg.Connection, rows: list[tuple[Any, ...]]) -> None:
     """Insert complaint facts (their triggers note the village-months stale)."""
     await conn.executemany(
@@ -154,9 +161,7 @@ def without_rank(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 async def test_random_countries_read_as_a_full_rank_and_cycles_write_only_changed_rows(
     uow: MonitoringUnitOfWork,
 ) -> None:
-    await uow.conn.executemany(
-        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)", REGIONS
-    )
+    await add_regions(uow.conn)
     rng = random.Random(16)
     # Small caseloads make ties of score and caseload (the code breaks them) and areas with
     # too few cases; some villages have no complaint at all.
@@ -193,9 +198,7 @@ async def test_random_countries_read_as_a_full_rank_and_cycles_write_only_change
 async def test_a_village_that_jumps_to_the_top_rewrites_its_own_rows_only(
     uow: MonitoringUnitOfWork,
 ) -> None:
-    await uow.conn.executemany(
-        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)", REGIONS
-    )
+    await add_regions(uow.conn)
     rng = random.Random(27)
     for village in VILLAGES:
         await add(uow.conn, random_complaints(rng, village, 8))
@@ -228,9 +231,7 @@ async def test_a_village_that_jumps_to_the_top_rewrites_its_own_rows_only(
 async def test_the_month_just_closed_stays_stored_and_follows_late_events(
     uow: MonitoringUnitOfWork,
 ) -> None:
-    await uow.conn.executemany(
-        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)", REGIONS
-    )
+    await add_regions(uow.conn)
     rng = random.Random(5)
     for village in VILLAGES[:150]:
         await add(uow.conn, random_complaints(rng, village, 5))
@@ -309,9 +310,7 @@ async def archive_all(
 async def test_older_months_are_stored_whole_and_built_again_when_a_late_event_changes_them(
     uow: MonitoringUnitOfWork,
 ) -> None:
-    await uow.conn.executemany(
-        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)", REGIONS
-    )
+    await add_regions(uow.conn)
     rng = random.Random(12)
     for village in VILLAGES:
         await add(uow.conn, spread_complaints(rng, village, rng.choice([0, 2, 5, 9, 14])))
@@ -373,9 +372,7 @@ async def test_older_months_are_stored_whole_and_built_again_when_a_late_event_c
 async def test_a_month_past_the_months_kept_is_dropped_and_computed_on_request(
     uow: MonitoringUnitOfWork,
 ) -> None:
-    await uow.conn.executemany(
-        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)", REGIONS
-    )
+    await add_regions(uow.conn)
     rng = random.Random(3)
     for village in VILLAGES[:120]:
         await add(uow.conn, spread_complaints(rng, village, 6))
