@@ -31,7 +31,9 @@ class MonitoringSettings(ServiceSettings):
     )
     prior_strength: float = Field(default=5.0, ge=0, description="Pseudo-complaints of shrinkage.")
     flag_below: float = Field(default=50.0, ge=0, le=100)
-    ranking_interval_seconds: float = Field(default=5.0, gt=0, description="Debounce of updates.")
+    ranking_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often a ranking cycle starts."
+    )
     national_ranking: bool = Field(
         default=False,
         description="Also rank every served regency's villages and kecamatan together.",

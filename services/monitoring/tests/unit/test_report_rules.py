@@ -1,5 +1,6 @@
 """Periods, region codes, ranking rows and the snapshot digest (pure)."""
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,7 @@ from monitoring.domain.periods import (
     period_bounds,
     trend_months,
 )
-from monitoring.domain.ranking import Policy, agency_rows, digest, ranked_rows
+from monitoring.domain.ranking import Policy, agency_rows, digest, encoded, ranked_rows
 from monitoring.domain.regions import (
     areas_of_village,
     kecamatan_of,
@@ -104,6 +105,21 @@ def test_a_ranking_whose_backlog_only_aged_keeps_its_digest() -> None:
     row = {"code": "32.15.02.2001", "score": 80.0, "backlog_median_age_days": 1.0}
     assert digest([row]) == digest([{**row, "backlog_median_age_days": 2.5}])
     assert digest([row]) != digest([{**row, "score": 81.0}])
+
+
+def test_the_digest_leaves_out_the_backlog_age_wherever_it_sits_and_nothing_else() -> None:
+    first = {"backlog_median_age_days": 1.0, "code": "A", "score": 80.0}
+    middle = {"code": "A", "backlog_median_age_days": None, "score": 80.0}
+    last = {"code": "A", "score": 80.0, "backlog_median_age_days": 3.25}
+    for row in (first, middle, last):
+        aged = {**row, "backlog_median_age_days": 9.5}
+        assert digest([row, row]) == digest([aged, aged]), row
+        assert digest([row]) != digest([{**row, "score": 81.0}]), row
+    # Text that reads like the field inside a name is content, and is kept.
+    named = {"code": "A", "name": 'x", "backlog_median_age_days": 1, "y'}
+    assert digest([named]) != digest([{**named, "name": 'x", "backlog_median_age_days": 2, "y'}])
+    payload, fingerprint = encoded([last])
+    assert json.loads(payload) == [last] and fingerprint == digest([last])
 
 
 def test_codes_the_shared_parser_refuses_are_counted_and_filtered_as_before() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
@@ -35,8 +36,11 @@ from monitoring.domain.verdicts import NO_VERDICTS, VerdictShares, VerdictTally
 from slrt_shared.contracts.events import RankingRow
 
 LEVELS = ("village", "kecamatan", "agency")
-# Changes with the clock alone, so it does not make a ranking new.
-_UNSTABLE = frozenset({"backlog_median_age_days"})
+# Changes with the clock alone, so it does not make a ranking new: its value (a number or
+# null) is blanked in the JSON that is fingerprinted. A quote inside a string is escaped, so no
+# name can match.
+_UNSTABLE = re.compile(r'"backlog_median_age_days": [^,}]*')
+_BLANKED = '"backlog_median_age_days": _'
 
 
 @dataclass(frozen=True)
@@ -306,10 +310,16 @@ def agency_rows(
     return rows
 
 
+def encoded(rows: list[dict[str, Any]]) -> tuple[str, str]:
+    """A ranking's JSON and its fingerprint (`digest`), from one encoding."""
+    payload = json.dumps(rows, default=str)
+    stable = _UNSTABLE.sub(_BLANKED, payload)
+    return payload, hashlib.sha256(stable.encode()).hexdigest()
+
+
 def digest(rows: list[dict[str, Any]]) -> str:
     """A fingerprint of a ranking that changes only when its published content does."""
-    stable = [{k: v for k, v in r.items() if k not in _UNSTABLE} for r in rows]
-    return hashlib.sha256(json.dumps(stable, sort_keys=True, default=str).encode()).hexdigest()
+    return encoded(rows)[1]
 
 
 def announced_row(row: dict[str, Any]) -> RankingRow:

@@ -6,16 +6,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from prometheus_client import Histogram
 
 from monitoring.adapters.unit_of_work import UnitOfWorkFactory
+from monitoring.domain.ranking import Policy
 from monitoring.service_layer.archive import ArchiveMonths, archive_next
 from monitoring.service_layer.publishing import (
     PublishRankings,
     RankingMemory,
+    announce_rankings,
     publish_agencies,
-    publish_changed,
+    refresh_rankings,
 )
 from monitoring.settings import MonitoringSettings
 from slrt_shared import clock
@@ -39,41 +42,70 @@ AGENCY_RECOMPUTE_SECONDS = Histogram(
 )
 
 
+async def ranking_cycle(
+    uow_factory: UnitOfWorkFactory,
+    command: PublishRankings,
+    memory: RankingMemory,
+    policy: Policy,
+    now: datetime,
+) -> int | None:
+    """One cycle of the ranking job; the rankings announced, or None without the lock.
+
+    The country-wide ranking is committed before the regencies' rankings are built and
+    announced, in a second transaction: a reader of the country sees a change a step sooner.
+    """
+    async with uow_factory() as uow:
+        if not await uow.lock_publisher():
+            # Another replica reads the changes meanwhile: what is kept goes stale.
+            memory.forget()
+            return None
+        moved = await refresh_rankings(command, uow, memory, policy=policy, now=now)
+        await uow.commit()
+    if not moved.periods:
+        return 0
+    async with uow_factory() as uow:
+        if not await uow.lock_publisher():
+            # Another replica took over between the steps: starting afresh, it announces
+            # whatever differs from the stored digests, these regencies' rankings included.
+            memory.forget()
+            return None
+        count = await announce_rankings(moved, uow, memory, policy=policy, now=now)
+        await uow.commit()
+    return count
+
+
 def ranking_job(
     uow_factory: UnitOfWorkFactory, settings: MonitoringSettings
 ) -> Callable[[], Awaitable[None]]:
-    """Every interval, bring the village and kecamatan rankings up to date; announce changes."""
+    """Every interval, bring the village and kecamatan rankings up to date; announce changes.
+
+    A cycle starts every `ranking_interval_seconds` (one that ran longer is followed after a
+    tenth of it), so a change waits half an interval on average, not a whole one and a cycle.
+    """
+    command = PublishRankings(
+        settings.regency_codes,
+        settings.national_ranking,
+        national_months=settings.national_months,
+    )
 
     async def run() -> None:
         memory = RankingMemory()
+        interval = settings.ranking_interval_seconds
         while True:
+            started = time.perf_counter()
             try:
-                async with uow_factory() as uow:
-                    if await uow.lock_publisher():
-                        started = time.perf_counter()
-                        count = await publish_changed(
-                            PublishRankings(
-                                settings.regency_codes,
-                                settings.national_ranking,
-                                national_months=settings.national_months,
-                            ),
-                            uow,
-                            memory,
-                            policy=settings.policy(),
-                            now=clock.now(),
-                        )
-                        await uow.commit()
-                        took = time.perf_counter() - started
-                        RECOMPUTE_SECONDS.observe(took)
-                        if count:
-                            log.info("published %s changed rankings in %.2fs", count, took)
-                    else:
-                        # Another replica reads the changes meanwhile: what is kept goes stale.
-                        memory.forget()
+                count = await ranking_cycle(
+                    uow_factory, command, memory, settings.policy(), clock.now()
+                )
             except BaseException:
                 memory.forget()
                 raise
-            await asyncio.sleep(settings.ranking_interval_seconds)
+            took = time.perf_counter() - started
+            if count is not None:
+                RECOMPUTE_SECONDS.observe(took)
+            if count:
+                log.info("published %s changed rankings in %.2fs", count, took)
+            await asyncio.sleep(max(interval - took, interval / 10))
 
     return run
 

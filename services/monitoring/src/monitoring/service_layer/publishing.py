@@ -20,7 +20,6 @@ The agencies' rankings are recomputed from the facts.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,7 +44,7 @@ from monitoring.domain.ranking import (
     RawScores,
     agency_rows,
     announced_row,
-    digest,
+    encoded,
     measured_rows,
     places,
 )
@@ -150,6 +149,13 @@ def _steady(old: AreaState | None, new: AreaState | None) -> bool:
     return old.fields == {**new.fields, "backlog_median_age_days": keep}
 
 
+@dataclass
+class Moved:
+    """What a cycle's first step left to announce: each period's regencies ranked again."""
+
+    periods: dict[str, set[str]] = field(default_factory=dict)
+
+
 async def publish_changed(
     command: PublishRankings,
     uow: UnitOfWork,
@@ -162,8 +168,27 @@ async def publish_changed(
 
     Each regency's ranking is stored and announced (ranking.updated) when it changed; with
     `national`, the country-wide ranking is stored too (only its changed rows are rewritten),
-    read a page at a time by `/v1/rankings?regency=all` (one record could not carry it).
+    read a page at a time by `/v1/rankings?regency=all` (one record could not carry it). The
+    job runs the two steps (`refresh_rankings`, `announce_rankings`) in two transactions.
     """
+    moved = await refresh_rankings(command, uow, memory, policy=policy, now=now)
+    return await announce_rankings(moved, uow, memory, policy=policy, now=now)
+
+
+async def refresh_rankings(
+    command: PublishRankings,
+    uow: UnitOfWork,
+    memory: RankingMemory,
+    *,
+    policy: Policy,
+    now: datetime,
+) -> Moved:
+    """Bring every area's state (and the stored country-wide ranking) up to date.
+
+    Returns the regencies whose rankings are to be announced again, by period: the
+    country-wide ranking can be committed before the regencies' rankings are built.
+    """
+    result = Moved()
     # The village-months noted stale since the last cycle, recomputed once each, here.
     changes = await uow.refresh_village_months()
     for level in AREA_LEVELS:
@@ -175,7 +200,6 @@ async def publish_changed(
             memory.by_regency[level] = grouped
     served = set(command.regencies)
     now_us = microseconds(now)
-    published = 0
     month = current_month(now)
     # The month just closed is kept stored country-wide (late events still move it); it has no
     # regency rankings to announce any more.
@@ -271,31 +295,8 @@ async def publish_changed(
                     regency_of(a) for a in set(said) | set(before) if said.get(a) != before.get(a)
                 }
             held.verdicts[level] = said
-        announced = moved & served if announcing else set()
-        digests = await uow.digests(period) if announced else {}
-        # Every area's measures, built only when a regency is ranked again.
-        measures = {
-            level: {a: s.measures for a, s in held.states[level].items()} if announced else {}
-            for level in AREA_LEVELS
-        }
-        known = {
-            level: {a: s.fields for a, s in held.states[level].items()} if announced else {}
-            for level in AREA_LEVELS
-        }
-        for regency in sorted(announced):
-            await pause()
-            for level in AREA_LEVELS:
-                regions = memory.by_regency[level].get(regency, [])
-                rows = measured_rows(
-                    regions, measures[level], policy, known[level], held.verdicts.get(level)
-                )
-                fingerprint = digest(rows)
-                if digests.get((regency, level)) == fingerprint:
-                    continue
-                payload = json.dumps(rows, default=str)
-                await uow.save_snapshot(regency, period, level, fingerprint, payload, now)
-                _announce(uow, regency, period, level, rows, now)
-                published += 1
+        if announcing and moved & served:
+            result.periods[period] = moved & served
         if command.national:
             if moved or not held.national:
                 await _store_national(uow, memory, held, period, policy, now_us, now)
@@ -307,6 +308,42 @@ async def publish_changed(
                     and now_us - held.written_us >= command.backlog_refresh_seconds * 1_000_000
                 ):
                     await _age_national(uow, held, period, now_us, now)
+    return result
+
+
+async def announce_rankings(
+    moved: Moved,
+    uow: UnitOfWork,
+    memory: RankingMemory,
+    *,
+    policy: Policy,
+    now: datetime,
+) -> int:
+    """Rank again the regencies `refresh_rankings` found moved; store and announce the changed."""
+    published = 0
+    for period, announced in moved.periods.items():
+        held = memory.periods[period]
+        digests = await uow.digests(period)
+        # Every area's measures, built once for the regencies ranked again.
+        measures = {
+            level: {a: s.measures for a, s in held.states[level].items()} for level in AREA_LEVELS
+        }
+        known = {
+            level: {a: s.fields for a, s in held.states[level].items()} for level in AREA_LEVELS
+        }
+        for regency in sorted(announced):
+            await pause()
+            for level in AREA_LEVELS:
+                regions = memory.by_regency[level].get(regency, [])
+                rows = measured_rows(
+                    regions, measures[level], policy, known[level], held.verdicts.get(level)
+                )
+                payload, fingerprint = encoded(rows)
+                if digests.get((regency, level)) == fingerprint:
+                    continue
+                await uow.save_snapshot(regency, period, level, fingerprint, payload, now)
+                _announce(uow, regency, period, level, rows, now)
+                published += 1
     return published
 
 
@@ -414,10 +451,9 @@ async def publish_agencies(
         digests = await uow.digests(period)
         for regency in command.regencies:
             rows = agency_rows(groups[regency], names)
-            fingerprint = digest(rows)
+            payload, fingerprint = encoded(rows)
             if digests.get((regency, "agency")) == fingerprint:
                 continue
-            payload = json.dumps(rows, default=str)
             await uow.save_snapshot(regency, period, "agency", fingerprint, payload, now)
             _announce(uow, regency, period, "agency", rows, now)
             published += 1
