@@ -57,8 +57,15 @@ async def monitoring(
 
 
 async def metric(http: httpx.AsyncClient, name: str) -> float:
-    """A Prometheus sample's value from /metrics (0 if absent)."""
-    text = (await http.get("/metrics")).text
+    """A Prometheus sample's value from /metrics (0 if absent).
+
+    Asked again on a dropped connection: a service whose loop was busy for longer than its
+    keep-alive may close a kept connection just as it is reused.
+    """
+    try:
+        text = (await http.get("/metrics")).text
+    except httpx.TransportError:
+        text = (await http.get("/metrics")).text
     for line in text.splitlines():
         if line.startswith(name + " "):
             return float(line.split()[-1])
