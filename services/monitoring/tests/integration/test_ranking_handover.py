@@ -8,14 +8,13 @@ digests. Run on real Postgres, each step committed.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 import pytest
 
 from monitoring.adapters.unit_of_work import MonitoringUnitOfWork
-from monitoring.domain.periods import ROLLING, current_month
+from monitoring.domain.periods import current_month
 from monitoring.domain.ranking import digest
 from monitoring.entrypoints.jobs import ranking_cycle
 from monitoring.service_layer import publishing, reports
@@ -29,6 +28,7 @@ from .test_village_months import (
     SERVED,
     VILLAGE,
     apply,
+    assert_national_as_computed,
     assert_published_as_computed,
     case_events,
 )
@@ -75,17 +75,6 @@ async def announced(pool: asyncpg.Pool) -> list[str]:
         "SELECT key FROM outbox WHERE topic = $1 ORDER BY id", LAYOUT.name("ranking.updated")
     )
     return [bytes(r["key"]).decode() for r in rows]
-
-
-async def assert_national_as_computed(work: MonitoringUnitOfWork, now: datetime) -> None:
-    """The stored country-wide rows of both current periods equal a full computation."""
-    for period in (current_month(now), ROLLING):
-        for level in ("village", "kecamatan"):
-            query = reports.NationalRanking(SERVED, period, level, None, None, 0)
-            _, rows = await reports.computed_national(work, query, POLICY, now)
-            stored = await work.national_encoded(period, level)
-            assert stored is not None
-            assert [json.loads(r) for r in stored[1]] == json.loads(json.dumps(rows))
 
 
 async def test_a_replica_losing_the_lock_between_the_steps_leaves_nothing_unannounced(

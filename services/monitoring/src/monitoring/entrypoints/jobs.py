@@ -1,4 +1,4 @@
-"""Background jobs: publish rankings when they change, debounced, one replica at a time."""
+"""Background jobs: publish rankings when they change, every interval, one replica at a time."""
 
 from __future__ import annotations
 
