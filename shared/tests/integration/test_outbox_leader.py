@@ -35,6 +35,16 @@ async def drained(pool: Any, within: float = 20) -> bool:
     return True
 
 
+async def comes_to_lead(relay: OutboxRelay, within: float = 20) -> bool:
+    """Whether a relay takes the outbox's lock within a while (a bound on waiting)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not relay.leading:
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
 async def test_the_leader_takes_the_lock_once_for_all_its_passes(scratch, test_env) -> None:
     statements: list[str] = []
     passes = 0
@@ -94,6 +104,11 @@ async def test_a_killed_leader_hands_the_outbox_to_another_member(scratch, test_
         pools[0].terminate()
         leading.cancel()
         await asyncio.gather(leading, return_exceptions=True)
+        # The killed session's lock ends when the server notices the cut: until then the
+        # other member relays each pass under a transaction's lock, then takes the session's.
+        await commit_one(scratch.pool, test_env)
+        assert await drained(scratch.pool)
+        assert await comes_to_lead(second)
         await commit_one(scratch.pool, test_env)
         assert await drained(scratch.pool)
         assert second.leading
