@@ -12,6 +12,7 @@ import itertools
 import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -20,9 +21,16 @@ import asyncpg
 import pytest
 
 from monitoring.adapters.unit_of_work import MonitoringUnitOfWork
-from monitoring.domain.measures import ComplaintFact, ReferralFact, Tally, tally
+from monitoring.domain.measures import (
+    ComplaintFact,
+    ReferralFact,
+    Tally,
+    combine,
+    measure_tally,
+    tally,
+)
 from monitoring.domain.periods import ROLLING, current_month, period_bounds
-from monitoring.domain.ranking import Policy, digest
+from monitoring.domain.ranking import Policy, digest, ranked_rows
 from monitoring.service_layer import projections, publishing, reports
 from slrt_shared.contracts.events import (
     CaseResolved,
@@ -174,11 +182,29 @@ async def assert_same_as_facts(uow: MonitoringUnitOfWork) -> None:
                 period,
                 now,
             )
+            if period is not None and period != ROLLING:
+                await assert_month_as_tallied(uow, period, now)
+
+
+async def assert_month_as_tallied(uow: MonitoringUnitOfWork, period: str, now: datetime) -> None:
+    """A whole month's country-wide villages, from the summaries, equal them from the tallies."""
+    regencies = SERVED
+    query = reports.NationalRanking(regencies, period, "village", None, None, 0)
+    head, rows = await reports.computed_national(uow, query, POLICY, now)
+    start, end = period_bounds(period, now)
+    tallies = await uow.tallies(regencies, start, end, "village", now)
+    villages = await uow.regions(regencies, "village")
+    assert {VILLAGE, OTHER} <= {v["code"] for v in villages}
+    assert rows == ranked_rows(villages, tallies, POLICY)
+    assert head["summary"] == asdict(measure_tally(combine(list(tallies.values()))))
 
 
 async def test_every_order_of_a_case_s_events_lands_as_the_facts_say(
     uow: MonitoringUnitOfWork,
 ) -> None:
+    await uow.conn.executemany(
+        "INSERT INTO regions (code, name, level, parent_code) VALUES ($1, $2, $3, $4)", REGIONS
+    )
     # A case told in each of many orders (the topics are read independently), each event twice
     # (a redelivery without the inbox), cases straddling the rolling window's start and a month.
     moments = [NOW - 2 * DAY, NOW - 30 * DAY, NOW - 30 * DAY + timedelta(hours=13), NOW - 45 * DAY]

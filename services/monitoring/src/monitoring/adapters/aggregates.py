@@ -44,12 +44,13 @@ def _micros(expression: str) -> str:
     return f"(extract(epoch FROM {expression}) * 1000000)::bigint"
 
 
-def _village_month_scope(
+def village_month_scope(
     regencies: list[str] | None,
     since: date | None,
     until: date | None,
-    villages: list[str] | None,
+    villages: list[str] | None = None,
 ) -> tuple[list[str], list[Any]]:
+    """Conditions on the village-months `v` and their arguments (a None value: no condition)."""
     where: list[str] = []
     args: list[Any] = []
     for condition, value in (
@@ -63,6 +64,22 @@ def _village_month_scope(
             args.append(value)
             where.append(condition.format(len(args)))
     return where, args
+
+
+def current_village_months_sql(stored: str, fresh: str, where: list[str]) -> str:
+    """A query of the village-months as the facts say now, in one statement: `stored` read from
+    the rows kept, `fresh` from those noted stale since the last refresh, recomputed from the
+    facts (`village_months_of`, read, not written); both lists of columns of `v`.
+    """
+    scope = "".join(f" AND {w}" for w in where)
+    return (
+        "WITH s AS MATERIALIZED (SELECT * FROM stale_village_months())"
+        f" SELECT {stored} FROM village_months v WHERE NOT EXISTS"
+        " (SELECT FROM s WHERE s.village_code = v.village_code AND s.month = v.month)"
+        f"{scope} UNION ALL SELECT {fresh} FROM village_months_of("
+        "ARRAY(SELECT village_code FROM s), ARRAY(SELECT month FROM s)) v"
+        f" WHERE v.received_us IS NOT NULL{scope}"
+    )
 
 
 def _scope(column: str, regencies: list[str] | None, first: int) -> str:
@@ -83,7 +100,7 @@ class Aggregates(PgUnitOfWork):
         """The stored village-months of some regencies (None: all) from month `since` to before
         `until`, as the last refresh left them. With `villages`, only theirs.
         """
-        where, args = _village_month_scope(regencies, since, until, villages)
+        where, args = village_month_scope(regencies, since, until, villages)
         rows = await self.conn.fetch(
             f"SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months v"
             + (" WHERE " + " AND ".join(where) if where else ""),
@@ -97,16 +114,9 @@ class Aggregates(PgUnitOfWork):
         """The village-months as the facts say now: the stored rows, and those noted stale since
         the last refresh recomputed from the facts (read, not written), in one statement.
         """
-        where, args = _village_month_scope(regencies, since, until, None)
-        scope = "".join(f" AND {w}" for w in where)
+        where, args = village_month_scope(regencies, since, until, None)
         rows = await self.conn.fetch(
-            "WITH s AS MATERIALIZED (SELECT * FROM stale_village_months())"
-            f" SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months v WHERE NOT EXISTS"
-            " (SELECT FROM s WHERE s.village_code = v.village_code AND s.month = v.month)"
-            f"{scope} UNION ALL SELECT {VILLAGE_MONTH_COLUMNS} FROM village_months_of("
-            "ARRAY(SELECT village_code FROM s), ARRAY(SELECT month FROM s)) v"
-            f" WHERE v.received_us IS NOT NULL{scope}",
-            *args,
+            current_village_months_sql(VILLAGE_MONTH_COLUMNS, VILLAGE_MONTH_COLUMNS, where), *args
         )
         return [VillageMonth(*r) for r in rows]
 

@@ -8,6 +8,7 @@ from monitoring.adapters.agencies import AgencyNames
 from monitoring.adapters.aggregates import Aggregates
 from monitoring.adapters.facts import FactWrites
 from monitoring.adapters.maps import MapReads
+from monitoring.adapters.month_summaries import MonthSummaries
 from monitoring.adapters.national import NationalStore
 from monitoring.adapters.programmes import ProgrammeStore
 from monitoring.adapters.regions import RegionReads
@@ -21,6 +22,7 @@ class MonitoringUnitOfWork(
     MapReads,
     AgencyNames,
     Aggregates,
+    MonthSummaries,
     Snapshots,
     NationalStore,
     VerdictStore,

@@ -84,7 +84,8 @@ def _days(delta: timedelta) -> float:
     return delta / DAY
 
 
-def _share(part: int, whole: int) -> float | None:
+def share(part: int, whole: int) -> float | None:
+    """A part of a whole to four places; None for an empty whole."""
     return round(part / whole, 4) if whole else None
 
 
@@ -149,10 +150,10 @@ def measure_tally(t: Tally) -> Measures:
     closed = len(t.days_to_close)
     return Measures(
         received=t.received,
-        registered_within_a_day=_share(t.registered_within_a_day, t.received),
+        registered_within_a_day=share(t.registered_within_a_day, t.received),
         closed=closed,
-        resolution_rate=_share(closed, t.received),
-        sla_compliance=_share(t.sla_met, t.sla_judged),
+        resolution_rate=share(closed, t.received),
+        sla_compliance=share(t.sla_met, t.sla_judged),
         median_days_to_close=percentile(t.days_to_close, 50),
         p90_days_to_close=percentile(t.days_to_close, 90),
         escalations=t.escalations,
@@ -167,7 +168,8 @@ MEASURE_FIELDS = tuple(f.name for f in fields(Measures))
 
 def measure_fields(m: Measures) -> dict[str, Any]:
     """A measures' fields in order: what `asdict` gives for these scalars, without its copies."""
-    return {name: getattr(m, name) for name in MEASURE_FIELDS}
+    # Its instance dict holds exactly its fields, set in order by the generated __init__.
+    return dict(vars(m))
 
 
 def measure(
@@ -208,8 +210,8 @@ def measure_agency_tally(t: AgencyTally) -> AgencyMeasures:
         referrals=t.referrals,
         resolved=t.resolved,
         median_days_to_acknowledge=percentile(t.days_to_acknowledge, 50),
-        sla_compliance=_share(t.sla_met, t.sla_judged),
-        rejection_rate=_share(t.rejected, t.referrals),
+        sla_compliance=share(t.sla_met, t.sla_judged),
+        rejection_rate=share(t.rejected, t.referrals),
         median_days_to_resolve=percentile(t.days_to_resolve, 50),
         rejections_by_reason=dict(sorted(t.rejections_by_reason.items())),
     )

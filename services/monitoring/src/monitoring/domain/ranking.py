@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
@@ -213,6 +214,17 @@ def places(
     return out
 
 
+def _in_order(placed: dict[str, Place]) -> Iterator[tuple[str, int | None, Place]]:
+    """Areas in the ranking's order, each with its position (None: not ranked) and place."""
+    position = 0
+    for code, p in sorted(placed.items(), key=lambda item: item[1].order_key(item[0])):
+        if p.group == RANKED:
+            position += 1
+            yield code, position, p
+        else:
+            yield code, None, p
+
+
 def rank(
     areas: dict[str, tuple[str, Measures]],
     policy: Policy,
@@ -222,26 +234,10 @@ def rank(
 
     `verdicts` (each area's, none for an area without) are weighed when the policy says so.
     """
-    placed = places(areas, policy, verdicts)
-    ordered = sorted(placed, key=lambda c: placed[c].order_key(c))
-    result = []
-    position = 0
-    for code in ordered:
-        p = placed[code]
-        if p.group == RANKED:
-            position += 1
-        result.append(
-            Ranked(
-                code,
-                areas[code][0],
-                position if p.group == RANKED else None,
-                p.score,
-                p.status,
-                p.flagged,
-                areas[code][1],
-            )
-        )
-    return result
+    return [
+        Ranked(code, areas[code][0], position, p.score, p.status, p.flagged, areas[code][1])
+        for code, position, p in _in_order(places(areas, policy, verdicts))
+    ]
 
 
 def ranked_rows(
@@ -272,21 +268,21 @@ def measured_rows(
     """Rank named areas from their measures (an area without any is not active).
 
     `known` may hold some areas' `measure_fields`, already computed; `verdicts` each area's
-    verdict tally, weighed when the policy says so.
+    verdict tally, weighed when the policy says so. The rows are `rank`'s, as dicts.
     """
     areas = {a["code"]: (a["name"], measures.get(a["code"], NOT_ACTIVE)) for a in regions}
     known = known or {}
     return [
         {
-            "rank": r.rank,
-            "code": r.code,
-            "name": r.name,
-            "score": r.score,
-            "status": r.status,
-            "flagged": r.flagged,
-            **(known[r.code] if r.code in known else measure_fields(r.measures)),
+            "rank": position,
+            "code": code,
+            "name": areas[code][0],
+            "score": p.score,
+            "status": STATUSES[p.group],
+            "flagged": p.flagged,
+            **(known[code] if code in known else measure_fields(areas[code][1])),
         }
-        for r in rank(areas, policy, verdicts)
+        for code, position, p in _in_order(places(areas, policy, verdicts))
     ]
 
 

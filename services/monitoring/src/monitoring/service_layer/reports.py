@@ -9,16 +9,24 @@ from datetime import datetime
 from typing import Any
 
 from monitoring.domain.archive import archived_months
-from monitoring.domain.measures import AgencyTally, by_kecamatan, combine, measure_tally
+from monitoring.domain.measures import (
+    AgencyTally,
+    by_kecamatan,
+    combine,
+    measure_tally,
+    microseconds,
+)
+from monitoring.domain.month_summaries import measure_summaries, measure_village
 from monitoring.domain.periods import (
     ALL,
     ROLLING,
     current_month,
+    is_month,
     months_before,
     period_bounds,
     trend_months,
 )
-from monitoring.domain.ranking import Policy, agency_rows, ranked_rows
+from monitoring.domain.ranking import Policy, agency_rows, measured_rows, ranked_rows
 from monitoring.domain.regions import regency_of, regency_of_village, within
 from monitoring.service_layer.unit_of_work import UnitOfWork
 from monitoring.service_layer.verdict_reports import (
@@ -226,6 +234,8 @@ async def computed_national(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The whole country-wide ranking of a level, computed now from the village-months."""
     start, end = period_bounds(query.period, now)
+    if query.level == "village" and is_month(query.period) and start and end:
+        return await _national_month_of_villages(uow, query, policy, now, start, end)
     villages = await uow.tallies(query.regencies, start, end, "village", now)
     verdicts = await area_verdicts(uow, query.regencies, start, end, query.level, policy)
     if query.level == "village":
@@ -238,6 +248,30 @@ async def computed_national(
     summary = asdict(
         measure_tally(combine([t for code, t in villages.items() if regency_of(code) in served]))
     )
+    rows = [row for row in rows if within(row["code"], query.kecamatan)]
+    return {"summary": summary, "total": len(rows), "computed_at": now}, rows
+
+
+async def _national_month_of_villages(
+    uow: UnitOfWork,
+    query: NationalRanking,
+    policy: Policy,
+    now: datetime,
+    start: datetime,
+    end: datetime,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`computed_national` of villages over a whole month, from the village-months' summaries:
+    the same rows as from their tallies, without their elements."""
+    summaries = await uow.month_summaries(query.regencies, start, end)
+    verdicts = await area_verdicts(uow, query.regencies, start, end, "village", policy)
+    regions = await uow.regions(query.regencies, "village")
+    now_us = microseconds(now)
+    measures = {code: measure_village(s, now_us) for code, s in summaries.items()}
+    rows = measured_rows(regions, measures, policy, verdicts=verdicts)
+    served = set(query.regencies)
+    country = [s for code, s in summaries.items() if regency_of(code) in served]
+    close_days = await uow.close_percentiles(query.regencies, start, end)
+    summary = asdict(measure_summaries(country, now_us, close_days))
     rows = [row for row in rows if within(row["code"], query.kecamatan)]
     return {"summary": summary, "total": len(rows), "computed_at": now}, rows
 

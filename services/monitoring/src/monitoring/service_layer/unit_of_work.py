@@ -8,6 +8,7 @@ from uuid import UUID
 
 from monitoring.domain.archive import StoredMonth
 from monitoring.domain.measures import AgencyTally, Tally, VillageMonth
+from monitoring.domain.month_summaries import MonthSummary
 from monitoring.domain.programmes import Graduation, Proposal, Target
 from monitoring.domain.ranking import Place
 from monitoring.domain.verdicts import VerdictTally
@@ -65,6 +66,16 @@ class UnitOfWork(Protocol):
         now: datetime,
     ) -> dict[str, Tally]:
         """Each village's or kecamatan's tally over complaints received in [start, end)."""
+
+    async def month_summaries(
+        self, regencies: list[str] | None, start: datetime, end: datetime
+    ) -> dict[str, MonthSummary]:
+        """Each village's summary of the whole month [start, end), as the facts say now."""
+
+    async def close_percentiles(
+        self, regencies: list[str] | None, start: datetime, end: datetime
+    ) -> tuple[float | None, float | None]:
+        """Median and 90th percentile of days to close over the month [start, end), unrounded."""
 
     async def agency_tallies(
         self,
