@@ -17,6 +17,8 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 
+from slrt_shared.waiting import wait_set
+
 log = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
@@ -136,9 +138,7 @@ class ListeningCache:
             # Only now can a change be heard: what was read before may be stale.
             self.hearing(True)
             while not lost.is_set():
-                try:
-                    await asyncio.wait_for(lost.wait(), _PROBE_SECONDS)
-                except TimeoutError:
+                if not await wait_set(lost, _PROBE_SECONDS):
                     await conn.execute("SELECT 1")
         finally:
             self.hearing(False)

@@ -33,6 +33,7 @@ from prometheus_client import Counter, Gauge
 
 from slrt_shared.contracts.envelope import CONTENT_TYPE, CloudEvent
 from slrt_shared.telemetry import tracing_on
+from slrt_shared.waiting import wait_set
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("slrt.outbox")
@@ -279,8 +280,7 @@ class OutboxRelay:
                     await self._resign()
                     await asyncio.sleep(self._idle_wait)
                 if sent < self._batch_size:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._idle_wait)
+                    await wait_set(self._wake, self._idle_wait)
         finally:
             try:
                 await listener.remove_listener(self._channel, self._on_notify)

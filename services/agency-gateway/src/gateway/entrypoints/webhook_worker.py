@@ -11,7 +11,6 @@ receiver that never answers holds only its own agency's slots, for at most the t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,7 @@ from gateway.domain.webhooks import (
 )
 from gateway.settings import GatewaySettings
 from slrt_shared.runtime import ServiceRuntime
+from slrt_shared.waiting import wait_set
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,7 @@ class WebhookWorker:
                     await self._refresh_parked()
                     refreshed = time.monotonic()
                 # A finished delivery frees a slot and may unblock its referral's next one.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._settings.webhook_poll_seconds)
+                await wait_set(self._wake, self._settings.webhook_poll_seconds)
         finally:
             for task in self._tasks:
                 task.cancel()
