@@ -23,13 +23,15 @@ SECRETS = [
     "penyandang disabilitas netra",
 ]
 NIK_LIKE = re.compile(r"(?<![\d.])\d{16}(?![\d.])")
+# A span id is 16 hex digits, all of them decimal in about one span of 1,800: not a NIK.
+TRACE_IDS = re.compile(r'"(?:trace_id|span_id)": "[0-9a-f]+"|\b00-[0-9a-f]{32}-[0-9a-f]{16}-\d\d\b')
 
 
 def plausible_niks(text: str) -> list[str]:
     """Every 16-digit run that a real NIK could be (province, region and birth date valid)."""
     return [
         m.group()
-        for m in NIK_LIKE.finditer(text)
+        for m in NIK_LIKE.finditer(TRACE_IDS.sub("", text))
         if nik.problem(m.group(), frozenset(), frozenset()) in (None, "nik_dummy")
     ]
 
