@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -161,9 +161,6 @@ def measure_tally(t: Tally) -> Measures:
         backlog_median_age_days=percentile(t.open_ages, 50),
         re_referrals=t.re_referrals,
     )
-
-
-MEASURE_FIELDS = tuple(f.name for f in fields(Measures))
 
 
 def measure_fields(m: Measures) -> dict[str, Any]:
